@@ -1,0 +1,37 @@
+/** Connector type id; also the `system` of every SourceEvent this connector produces. */
+export const STRIPE_SYSTEM = 'stripe';
+
+/** The header Stripe signs every delivery with (lower-cased, as Node gives header names). */
+export const STRIPE_SIGNATURE_HEADER = 'stripe-signature';
+
+/** Stripe's own libraries default to five minutes; older (or newer) deliveries are refused. */
+export const STRIPE_DEFAULT_TOLERANCE_SECONDS = 300;
+
+/** Keys inside the Stripe-Signature header: `t=<unix seconds>,v1=<hex>,v1=<hex>,v0=<hex>`. */
+export const STRIPE_TIMESTAMP_KEY = 't';
+export const STRIPE_SIGNATURE_SCHEME = 'v1';
+/** Legacy scheme Stripe still adds to test-mode deliveries; never accepted. */
+export const STRIPE_LEGACY_SCHEME = 'v0';
+
+/** v1 is HMAC-SHA256 over `${t}.${rawBody}`, keyed with the endpoint secret as-is. */
+export const STRIPE_HMAC_ALGORITHM = 'sha256';
+export const STRIPE_SIGNED_PAYLOAD_SEPARATOR = '.';
+
+/** Every webhook body is a Stripe Event object. */
+export const STRIPE_EVENT_OBJECT = 'event';
+export const STRIPE_EVENT_ID_PREFIX = 'evt_';
+/** `request.id` of the API call that caused an event (shared by the events of one call). */
+export const STRIPE_REQUEST_ID_PREFIX = 'req_';
+
+/** Keys that would reach Object.prototype when a payload is merged or copied naively. */
+export const FORBIDDEN_JSON_KEYS: ReadonlySet<string> = new Set([
+  '__proto__',
+  'constructor',
+  'prototype',
+]);
+/** Cap on issues reported for one body, so a hostile payload cannot inflate error headers. */
+export const MAX_REPORTED_ISSUES = 20;
+/** Longest string value quoted back in an issue message. */
+export const MAX_ECHOED_CHARS = 40;
+
+export const MS_PER_SECOND = 1000;

@@ -1,0 +1,84 @@
+/**
+ * Every tunable default of libs/messaging, in one place. Logic never carries a bare number: it
+ * reads one of these, or an option that defaults to one of these.
+ *
+ * Header names are not here: they are part of the AMQP contract, not tunables, and live in
+ * `headers.ts` next to the code that reads and writes them.
+ */
+import type { Stage } from '../../connector-sdk/src/errors';
+
+/** Name prefix of every exchange and queue (`exhub.ingress`, `exhub.work`, …). */
+export const DEFAULT_PREFIX = 'exhub';
+
+/** Unacked deliveries per consumer channel: how many messages one worker handles at once. */
+export const DEFAULT_PREFETCH = 32;
+
+/** Publishes awaiting a broker confirm per publisher before `publish()` waits for a slot. */
+export const DEFAULT_MAX_IN_FLIGHT = 256;
+
+/**
+ * How long one `publish()` may take, waiting for a window slot plus the broker confirm, before it
+ * rejects. Bounded so HTTP ingress answers 503 instead of hanging on a stuck broker.
+ */
+export const DEFAULT_CONFIRM_TIMEOUT_MS = 5_000;
+
+/**
+ * Retry tiers (ms): roughly ×6–×10 per step, i.e. exponential backoff. Attempt n waits in tier
+ * min(n, tiers) — see `retryQueueFor` in topology.ts.
+ */
+export const DEFAULT_RETRY_DELAYS_MS: readonly number[] = [5_000, 30_000, 300_000];
+
+/**
+ * Jitter of a retry delay, as a fraction: a message waits between delay × (1 − jitter) and delay,
+ * so a burst that failed together does not come back together.
+ */
+export const DEFAULT_RETRY_JITTER = 0.2;
+
+/** Failed handler attempts before a retryable failure is dead-lettered ("gave up after N"). */
+export const DEFAULT_MAX_ATTEMPTS = 5;
+
+/**
+ * `x-delivery-limit` of the work queue: redeliveries (worker crashed, channel lost, requeue after
+ * a failed retry/DLQ publish) before the broker itself dead-letters the message to the DLX.
+ */
+export const DEFAULT_WORK_DELIVERY_LIMIT = 5;
+
+/** `x-max-age` of the archive stream (RabbitMQ units: Y, M, D, h, m, s). */
+export const DEFAULT_ARCHIVE_MAX_AGE = '7D';
+
+/** `x-max-length-bytes` of the archive stream: 10 GiB. Whichever of age and size is hit first wins. */
+export const DEFAULT_ARCHIVE_MAX_BYTES = 10 * 1024 ** 3;
+
+/** Longest `x-exhub-error-message` header (characters); longer messages are cut with `…`. */
+export const MAX_ERROR_MESSAGE_LENGTH = 1_000;
+
+/**
+ * Pause before a delivery is requeued because its retry/DLQ publish failed, so a broker that
+ * cannot confirm is not hammered in a tight redelivery loop.
+ */
+export const DEFAULT_REQUEUE_DELAY_MS = 1_000;
+
+/** TCP + AMQP handshake timeout of `connectAmqp`. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
+
+/** AMQP `type` property of a SourceEvent on `exhub.ingress`. */
+export const SOURCE_EVENT_MESSAGE_TYPE = 'source-event.v1';
+
+/**
+ * Binding key of the review queue on the exceptions exchange. Exception routing keys always have
+ * three dot-separated words, so this one-word key never collides with them; the pipeline adds it
+ * as `BCC` to route one publish to both subscribers and review (see topology.ts).
+ */
+export const REVIEW_BINDING_KEY = 'review';
+
+/** Stage a thrown error that is not a HubError is attributed to (the first stage a worker runs). */
+export const DEFAULT_FALLBACK_STAGE: Stage = 'parse';
+
+/** AMQP `type` property of a canonical exception on the exceptions exchange. */
+export const EXCEPTION_MESSAGE_TYPE = 'exception.v1';
+
+/**
+ * AMQP `priority` of an exception by tier. Only classic queues declared with `x-max-priority`
+ * (≥ 4 to tell all tiers apart) act on it; quorum queues ignore it. p1 is the most urgent.
+ */
+export const TIER_PRIORITY: Readonly<Record<string, number>> = { p1: 4, p2: 3, p3: 2, p4: 1 };

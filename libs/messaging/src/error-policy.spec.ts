@@ -1,0 +1,188 @@
+import type { Message } from 'amqplib';
+import {
+  AuthError,
+  InvalidPayloadError,
+  NotFoundError,
+  RateLimitedError,
+  TransientError,
+} from '../../connector-sdk/src/errors';
+import { type HandlerOutcome, outcomeFor, planFor, truncate } from './error-policy';
+import { buildTopology } from './topology';
+
+describe('outcomeFor', () => {
+  it.each([
+    [new TransientError('enrich', 'lookup timed out'), 'retry', 'TRANSIENT', 'enrich'],
+    [new RateLimitedError('enrich', 'slow down'), 'retry', 'RATE_LIMITED', 'enrich'],
+    [
+      new InvalidPayloadError('validate', 'amount missing'),
+      'dead-letter',
+      'INVALID_PAYLOAD',
+      'validate',
+    ],
+    [new NotFoundError('map', 'no mapping for sap-s4/invoice'), 'dead-letter', 'NOT_FOUND', 'map'],
+    [new AuthError('enrich', 'token expired'), 'dead-letter', 'AUTH', 'enrich'],
+  ])('%s → %s', (error, kind, errorClass, stage) => {
+    expect(outcomeFor(error)).toEqual({ kind, errorClass, stage, message: error.message });
+  });
+
+  it('passes a rate limit Retry-After on as the minimum delay', () => {
+    expect(outcomeFor(new RateLimitedError('enrich', 'slow down', 45_000))).toMatchObject({
+      kind: 'retry',
+      minDelayMs: 45_000,
+    });
+  });
+
+  it('retries anything that is not a HubError as TRANSIENT, at the fallback stage', () => {
+    expect(outcomeFor(new TypeError('x is undefined'))).toEqual({
+      kind: 'retry',
+      errorClass: 'TRANSIENT',
+      stage: 'parse',
+      message: 'unexpected TypeError: x is undefined',
+    });
+    expect(outcomeFor('boom', 'score')).toEqual({
+      kind: 'retry',
+      errorClass: 'TRANSIENT',
+      stage: 'score',
+      message: 'unexpected throw: boom',
+    });
+  });
+});
+
+describe('planFor', () => {
+  const topology = buildTopology({ prefix: 'p' });
+  const now = () => new Date('2025-06-01T10:00:00.000Z');
+  const context = { topology, maxAttempts: 3, now, random: () => 0.5, retryJitter: 0.2 };
+
+  function message(headers: Record<string, unknown> = {}): Pick<Message, 'fields' | 'properties'> {
+    return {
+      fields: { deliveryTag: 1, redelivered: false, exchange: 'p.ingress', routingKey: 'stripe' },
+      properties: {
+        contentType: 'application/json',
+        contentEncoding: undefined,
+        headers: { 'x-exhub-connector': 'stripe', ...headers },
+        deliveryMode: 2,
+        priority: undefined,
+        correlationId: 'corr-1',
+        replyTo: undefined,
+        expiration: undefined,
+        messageId: 'evt-1',
+        timestamp: 1_700_000_000,
+        type: 'source-event.v1',
+        userId: 'guest',
+        appId: undefined,
+        clusterId: undefined,
+      },
+    };
+  }
+  const retry: HandlerOutcome = {
+    kind: 'retry',
+    errorClass: 'TRANSIENT',
+    stage: 'enrich',
+    message: 'fx rates unavailable',
+  };
+
+  it('acks an ack', () => {
+    expect(planFor(message(), { kind: 'ack' }, context)).toEqual({ kind: 'ack' });
+  });
+
+  it('dead-letters with the original properties plus the five error headers', () => {
+    const plan = planFor(
+      message({ 'x-death': [{ count: 1 }], 'x-delivery-count': 2, 'x-first-death-queue': 'q' }),
+      { kind: 'dead-letter', errorClass: 'MAPPING', stage: 'map', message: 'no rule for type' },
+      context,
+    );
+    expect(plan).toEqual({
+      kind: 'publish',
+      action: 'dead-letter',
+      exchange: 'p.dlx',
+      routingKey: 'stripe',
+      options: {
+        persistent: true,
+        mandatory: true,
+        contentType: 'application/json',
+        correlationId: 'corr-1',
+        messageId: 'evt-1',
+        timestamp: 1_700_000_000,
+        type: 'source-event.v1',
+        headers: {
+          'x-exhub-connector': 'stripe',
+          'x-exhub-error-stage': 'map',
+          'x-exhub-error-class': 'MAPPING',
+          'x-exhub-error-message': 'no rule for type',
+          'x-exhub-attempts': 1,
+          'x-exhub-first-failed-at': '2025-06-01T10:00:00.000Z',
+        },
+      },
+    });
+  });
+
+  it('sends a first retry to the first tier with attempts 1 and a jittered expiration', () => {
+    const plan = planFor(message(), retry, context);
+    expect(plan).toMatchObject({
+      kind: 'publish',
+      action: 'retry',
+      exchange: '',
+      routingKey: 'p.retry.5s',
+      options: {
+        expiration: '4500',
+        headers: {
+          'x-exhub-attempts': 1,
+          'x-exhub-first-failed-at': '2025-06-01T10:00:00.000Z',
+          'x-exhub-error-class': 'TRANSIENT',
+        },
+      },
+    });
+  });
+
+  it('keeps the expiration within (delay × (1 − jitter), delay]', () => {
+    for (const r of [0, 0.999]) {
+      const plan = planFor(message(), retry, { ...context, random: () => r });
+      const expiration = Number(plan.kind === 'publish' && plan.options.expiration);
+      expect(expiration).toBeGreaterThanOrEqual(4_000);
+      expect(expiration).toBeLessThanOrEqual(5_000);
+    }
+  });
+
+  it('backs off to the next tier and keeps first-failed-at from the earlier attempt', () => {
+    const plan = planFor(
+      message({ 'x-exhub-attempts': 1, 'x-exhub-first-failed-at': '2025-06-01T09:00:00.000Z' }),
+      retry,
+      context,
+    );
+    expect(plan).toMatchObject({
+      routingKey: 'p.retry.30s',
+      options: {
+        headers: { 'x-exhub-attempts': 2, 'x-exhub-first-failed-at': '2025-06-01T09:00:00.000Z' },
+      },
+    });
+  });
+
+  it('gives up at maxAttempts and dead-letters with the count in the message', () => {
+    const plan = planFor(message({ 'x-exhub-attempts': '2' }), retry, context);
+    expect(plan).toMatchObject({
+      action: 'dead-letter',
+      exchange: 'p.dlx',
+      options: {
+        headers: {
+          'x-exhub-attempts': 3,
+          'x-exhub-error-message': 'gave up after 3 attempts: fx rates unavailable',
+        },
+      },
+    });
+    expect(plan.kind === 'publish' && plan.options.expiration).toBeUndefined();
+  });
+
+  it('never copies userId (the broker rejects a foreign one) or broker-managed headers', () => {
+    const plan = planFor(message({ 'x-death': [] }), retry, context);
+    expect(plan.kind === 'publish' && plan.options.userId).toBeUndefined();
+    expect(plan.kind === 'publish' && plan.options.headers).not.toHaveProperty('x-death');
+  });
+
+  it('truncates long error messages', () => {
+    const plan = planFor(message(), { ...retry, message: 'x'.repeat(5_000) }, context);
+    const header = plan.kind === 'publish' ? plan.options.headers['x-exhub-error-message'] : '';
+    expect(header).toHaveLength(1_000);
+    expect(header.endsWith('…')).toBe(true);
+    expect(truncate('short', 10)).toBe('short');
+  });
+});

@@ -1,0 +1,188 @@
+/**
+ * The one error policy of the hub: what an error means (`outcomeFor`) and what an outcome does to
+ * a delivery (`planFor`). Both are pure; consumer.ts executes the plan against the broker.
+ *
+ * | error class                    | outcome                                                    |
+ * |--------------------------------|------------------------------------------------------------|
+ * | TRANSIENT, RATE_LIMITED        | retry: retry tier for the attempt, DLQ after maxAttempts    |
+ * | INVALID_PAYLOAD, NOT_FOUND, AUTH | dead-letter at once                                       |
+ * | anything else (a bug)          | retry as TRANSIENT                                         |
+ */
+import type { Message, Options } from 'amqplib';
+import {
+  type ErrorClass,
+  HubError,
+  RateLimitedError,
+  type Stage,
+} from '../../connector-sdk/src/errors';
+import {
+  DEFAULT_FALLBACK_STAGE,
+  DEFAULT_MAX_ATTEMPTS,
+  DEFAULT_RETRY_JITTER,
+  MAX_ERROR_MESSAGE_LENGTH,
+} from './constants';
+import { BROKER_MANAGED_HEADERS, HEADER, headerString } from './headers';
+import { retryQueueFor, type Topology } from './topology';
+
+export type HandlerOutcome =
+  | { kind: 'ack' }
+  | {
+      kind: 'retry';
+      errorClass: ErrorClass;
+      stage: Stage;
+      message: string;
+      /** Wait at least this long (e.g. a rate limit's Retry-After); picks a longer tier if needed. */
+      minDelayMs?: number;
+    }
+  | {
+      kind: 'dead-letter';
+      errorClass: ErrorClass | 'MAPPING' | 'VALIDATION' | string;
+      stage: Stage;
+      message: string;
+    };
+
+const RETRY_CLASSES: readonly ErrorClass[] = ['TRANSIENT', 'RATE_LIMITED'];
+
+/** Map an error to an outcome by its HubError class; anything that is not a HubError is retried. */
+export function outcomeFor(
+  error: unknown,
+  fallbackStage: Stage = DEFAULT_FALLBACK_STAGE,
+): HandlerOutcome {
+  if (error instanceof HubError) {
+    if (RETRY_CLASSES.includes(error.errorClass)) {
+      const outcome: HandlerOutcome = {
+        kind: 'retry',
+        errorClass: error.errorClass,
+        stage: error.stage,
+        message: error.message,
+      };
+      if (error instanceof RateLimitedError && error.retryAfterMs !== undefined) {
+        outcome.minDelayMs = error.retryAfterMs;
+      }
+      return outcome;
+    }
+    return {
+      kind: 'dead-letter',
+      errorClass: error.errorClass,
+      stage: error.stage,
+      message: error.message,
+    };
+  }
+  const message =
+    error instanceof Error
+      ? `unexpected ${error.name}: ${error.message}`
+      : `unexpected throw: ${String(error)}`;
+  return { kind: 'retry', errorClass: 'TRANSIENT', stage: fallbackStage, message };
+}
+
+export interface PolicyContext {
+  topology: Pick<Topology, 'names' | 'retryTiers'>;
+  /** Failed attempts after which a retryable failure is dead-lettered. */
+  maxAttempts?: number;
+  /** Fraction of a tier's delay to shave off at random (0 = none). */
+  retryJitter?: number;
+  now?: () => Date;
+  random?: () => number;
+}
+
+/** What to do with a delivery: ack it, or publish a copy (confirmed) and then ack it. */
+export type DeliveryPlan =
+  | { kind: 'ack' }
+  | {
+      kind: 'publish';
+      /** `dead-letter` or `retry`, for logs and metrics. */
+      action: 'dead-letter' | 'retry';
+      exchange: string;
+      routingKey: string;
+      options: Options.Publish;
+    };
+
+/** Cut a message to `max` characters, marking the cut. */
+export function truncate(text: string, max: number = MAX_ERROR_MESSAGE_LENGTH): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+function previousAttempts(headers: Record<string, unknown> | undefined): number {
+  const parsed = Number.parseInt(headerString(headers, HEADER.attempts) ?? '', 10);
+  return Number.isInteger(parsed) && parsed > 0 ? parsed : 0;
+}
+
+/**
+ * The original message's properties for a republish: everything the publisher set, minus what the
+ * broker manages (`x-death`, delivery count), `expiration` (a retry sets its own) and `userId`
+ * (the broker rejects a user id that is not the publishing connection's).
+ */
+function republishOptions(
+  msg: Pick<Message, 'properties'>,
+  extraHeaders: Record<string, string | number>,
+): Options.Publish {
+  const p = msg.properties;
+  const headers: Record<string, unknown> = { ...(p.headers ?? {}) };
+  for (const name of BROKER_MANAGED_HEADERS) delete headers[name];
+  Object.assign(headers, extraHeaders);
+  const options: Options.Publish = { persistent: true, mandatory: true, headers };
+  const copy = [
+    'contentType',
+    'contentEncoding',
+    'correlationId',
+    'messageId',
+    'timestamp',
+    'type',
+    'appId',
+    'replyTo',
+    'priority',
+  ] as const;
+  for (const key of copy) {
+    const value: unknown = p[key];
+    if (value !== undefined && value !== null) (options as Record<string, unknown>)[key] = value;
+  }
+  return options;
+}
+
+/**
+ * The plan for an outcome. Attempts = (x-exhub-attempts ?? 0) + 1 — this delivery's attempt
+ * counts. A retry at or past maxAttempts becomes a dead-letter "gave up after N attempts".
+ */
+export function planFor(
+  msg: Pick<Message, 'fields' | 'properties'>,
+  outcome: HandlerOutcome,
+  context: PolicyContext,
+): DeliveryPlan {
+  if (outcome.kind === 'ack') return { kind: 'ack' };
+
+  const now = (context.now ?? (() => new Date()))();
+  const maxAttempts = context.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+  const headers = msg.properties.headers as Record<string, unknown> | undefined;
+  const attempts = previousAttempts(headers) + 1;
+  const firstFailedAt = headerString(headers, HEADER.firstFailedAt) ?? now.toISOString();
+  const giveUp = outcome.kind === 'retry' && attempts >= maxAttempts;
+  const message = giveUp
+    ? `gave up after ${attempts} attempts: ${outcome.message}`
+    : outcome.message;
+  const errorHeaders = {
+    [HEADER.errorStage]: outcome.stage,
+    [HEADER.errorClass]: outcome.errorClass,
+    [HEADER.errorMessage]: truncate(message),
+    [HEADER.attempts]: attempts,
+    [HEADER.firstFailedAt]: firstFailedAt,
+  };
+  const options = republishOptions(msg, errorHeaders);
+
+  if (outcome.kind === 'dead-letter' || giveUp) {
+    // The DLX is a fanout; the original routing key is kept, as broker dead-lettering does.
+    return {
+      kind: 'publish',
+      action: 'dead-letter',
+      exchange: context.topology.names.dlx,
+      routingKey: msg.fields.routingKey,
+      options,
+    };
+  }
+
+  const tier = retryQueueFor(context.topology, attempts, outcome.minDelayMs ?? 0);
+  const jitter = Math.min(Math.max(context.retryJitter ?? DEFAULT_RETRY_JITTER, 0), 1);
+  const random = context.random ?? Math.random;
+  // The tier's x-message-ttl is the ceiling; the per-message expiration spreads a burst below it.
+  options.expiration = String(Math.max(1, Math.round(tier.delayMs * (1 - jitter * random()))));
+  return { kind: 'publish', action: 'retry', exchange: '', routingKey: tier.queue, options };
+}

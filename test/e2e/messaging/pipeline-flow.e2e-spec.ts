@@ -1,0 +1,260 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { ChannelModel, ConsumeMessage } from 'amqplib';
+import type { SourceEventMeta } from '../../../libs/connector-sdk/src/source-event';
+import {
+  ConfirmPublisher,
+  HEADER,
+  type HandlerOutcome,
+  sourceEventMetaFrom,
+  sourceEventPublishOptions,
+  startConsumer,
+  type Topology,
+} from '../../../libs/messaging/src';
+import { collect, connect, isolatedTopology, sleep, waitFor } from './broker';
+
+/** Bytes that are not valid UTF-8, so any re-encoding of the body would show. */
+function binaryPayload(): Buffer {
+  return Buffer.concat([Buffer.from([0xff, 0xfe, 0x00, 0xc3]), randomBytes(64)]);
+}
+
+function meta(): SourceEventMeta {
+  return {
+    eventId: randomUUID(),
+    correlationId: randomUUID(),
+    connectorId: 'stripe',
+    system: 'stripe',
+    objectType: 'event',
+    sourceEventId: `evt_${randomBytes(6).toString('hex')}`,
+    receivedAt: new Date().toISOString(),
+    contentType: 'application/octet-stream',
+  };
+}
+
+describe('ingress → work → retry / DLQ on a real broker', () => {
+  let model: ChannelModel;
+  let publisher: ConfirmPublisher;
+  let topology: Topology;
+  let cleanup: () => Promise<void>;
+  const stops: (() => Promise<void>)[] = [];
+
+  beforeAll(async () => {
+    model = await connect('pipeline flow');
+  });
+
+  beforeEach(async () => {
+    ({ topology, cleanup } = await isolatedTopology(model, {
+      retryDelaysMs: [200, 400],
+      workDeliveryLimit: 2,
+    }));
+    publisher = await ConfirmPublisher.create(model);
+  });
+
+  afterEach(async () => {
+    for (const stop of stops.splice(0)) await stop();
+    await publisher.close();
+    await cleanup();
+  });
+
+  afterAll(async () => {
+    await model.close();
+  });
+
+  async function ingest(body: Buffer, m: SourceEventMeta): Promise<void> {
+    await publisher.publish(topology.names.ingress, '', body, sourceEventPublishOptions(m));
+  }
+
+  async function consume(
+    handler: (msg: ConsumeMessage) => Promise<HandlerOutcome>,
+    extra: { maxAttempts?: number; requeueDelayMs?: number; publisher?: ConfirmPublisher } = {},
+  ) {
+    const consumer = await startConsumer(model, {
+      queue: topology.names.work,
+      prefetch: 8,
+      handler,
+      publisher: extra.publisher ?? publisher,
+      topology,
+      maxAttempts: extra.maxAttempts ?? 3,
+      requeueDelayMs: extra.requeueDelayMs ?? 10,
+      onError: () => undefined,
+    });
+    stops.push(() => consumer.cancel());
+    return consumer;
+  }
+
+  async function dlq() {
+    const c = await collect(model, topology.names.dlq);
+    stops.push(c.stop);
+    return c.messages;
+  }
+
+  it('a confirmed ingress publish lands in the archive stream and on work; the consumer acks it', async () => {
+    const body = binaryPayload();
+    const m = meta();
+    await ingest(body, m);
+
+    const archive = await collect(model, topology.names.archive, { from: 'first' });
+    stops.push(archive.stop);
+    const archived = await waitFor('the archived event', () => archive.messages[0]);
+    expect(archived.content.equals(body)).toBe(true);
+    expect(sourceEventMetaFrom(archived)).toEqual(m);
+
+    const seen: ConsumeMessage[] = [];
+    const consumer = await consume(async (msg) => {
+      seen.push(msg);
+      return { kind: 'ack' };
+    });
+    const delivered = await waitFor('the work delivery', () => seen[0]);
+    expect(delivered.content.equals(body)).toBe(true);
+    expect(sourceEventMetaFrom(delivered)).toEqual(m);
+
+    await consumer.cancel();
+    await sleep(100); // an unacked delivery would now be back in the queue
+    const check = await model.createChannel();
+    const work = await check.checkQueue(topology.names.work);
+    await check.close();
+    expect(work.messageCount).toBe(0);
+    expect(seen).toHaveLength(1);
+  });
+
+  it('dead-letter: the DLQ holds the byte-identical body, original properties and all five error headers', async () => {
+    const dead = await dlq();
+    await consume(async () => ({
+      kind: 'dead-letter',
+      errorClass: 'MAPPING',
+      stage: 'map',
+      message: 'no mapping for stripe/event',
+    }));
+    const body = binaryPayload();
+    const m = meta();
+    await ingest(body, m);
+
+    const msg = await waitFor('the dead letter', () => dead[0]);
+    expect(msg.content.equals(body)).toBe(true);
+    expect(sourceEventMetaFrom(msg)).toEqual(m);
+    const headers = msg.properties.headers ?? {};
+    expect(headers[HEADER.errorStage]).toBe('map');
+    expect(headers[HEADER.errorClass]).toBe('MAPPING');
+    expect(headers[HEADER.errorMessage]).toBe('no mapping for stripe/event');
+    expect(headers[HEADER.attempts]).toBe(1);
+    expect(Date.parse(headers[HEADER.firstFailedAt])).not.toBeNaN();
+    expect(msg.properties.deliveryMode).toBe(2);
+  });
+
+  it('retry: the message waits in the first tier, comes back to work and succeeds on attempt 2', async () => {
+    const attempts: { at: number; headers: Record<string, unknown> }[] = [];
+    await consume(async (msg) => {
+      attempts.push({ at: Date.now(), headers: { ...msg.properties.headers } });
+      return attempts.length === 1
+        ? { kind: 'retry', errorClass: 'TRANSIENT', stage: 'enrich', message: 'fx rates down' }
+        : { kind: 'ack' };
+    });
+    const body = binaryPayload();
+    await ingest(body, meta());
+
+    await waitFor('the second attempt', () => attempts.length >= 2);
+    await sleep(600); // nothing further may arrive: it was acked
+    expect(attempts).toHaveLength(2);
+    const waited = attempts[1].at - attempts[0].at;
+    expect(waited).toBeGreaterThanOrEqual(150); // tier 200 ms, jitter shaves at most 20 %
+    expect(attempts[1].headers[HEADER.attempts]).toBe(1);
+    expect(attempts[1].headers[HEADER.errorClass]).toBe('TRANSIENT');
+    expect(attempts[1].headers[HEADER.firstFailedAt]).toEqual(expect.any(String));
+  });
+
+  it('retry past maxAttempts goes to the DLQ with "gave up after"', async () => {
+    const dead = await dlq();
+    let calls = 0;
+    await consume(
+      async () => {
+        calls += 1;
+        return { kind: 'retry', errorClass: 'TRANSIENT', stage: 'enrich', message: 'still down' };
+      },
+      { maxAttempts: 3 },
+    );
+    const body = binaryPayload();
+    await ingest(body, meta());
+
+    const msg = await waitFor('the dead letter', () => dead[0]);
+    expect(calls).toBe(3);
+    expect(msg.content.equals(body)).toBe(true);
+    const headers = msg.properties.headers ?? {};
+    expect(headers[HEADER.errorMessage]).toBe('gave up after 3 attempts: still down');
+    expect(headers[HEADER.attempts]).toBe(3);
+    expect(headers[HEADER.errorStage]).toBe('enrich');
+    expect(headers[HEADER.errorClass]).toBe('TRANSIENT');
+  });
+
+  it('a handler that throws is retried (TRANSIENT), then handled', async () => {
+    let calls = 0;
+    const seen: Record<string, unknown>[] = [];
+    await consume(async (msg) => {
+      calls += 1;
+      seen.push({ ...msg.properties.headers });
+      if (calls === 1) throw new TypeError('cannot read properties of undefined');
+      return { kind: 'ack' };
+    });
+    await ingest(binaryPayload(), meta());
+    await waitFor('the retried delivery', () => calls >= 2);
+    expect(seen[1][HEADER.errorClass]).toBe('TRANSIENT');
+    expect(seen[1][HEADER.errorMessage]).toBe(
+      'unexpected TypeError: cannot read properties of undefined',
+    );
+  });
+
+  it('when the DLQ publish cannot be confirmed the delivery is requeued, and the delivery limit still gets it to the DLQ', async () => {
+    const dead = await dlq();
+    const broken = await ConfirmPublisher.create(model);
+    await broken.close(); // every publish through it fails fast
+    let calls = 0;
+    await consume(
+      async () => {
+        calls += 1;
+        return {
+          kind: 'dead-letter',
+          errorClass: 'INVALID_PAYLOAD',
+          stage: 'validate',
+          message: 'bad',
+        };
+      },
+      { publisher: broken },
+    );
+    const body = binaryPayload();
+    await ingest(body, meta());
+
+    const msg = await waitFor('the broker dead-lettering it', () => dead[0]);
+    expect(msg.content.equals(body)).toBe(true);
+    expect(calls).toBeGreaterThanOrEqual(2); // delivered, requeued, redelivered … never lost
+    expect(msg.properties.headers?.['x-death']).toEqual(
+      expect.arrayContaining([expect.objectContaining({ queue: topology.names.work })]),
+    );
+  });
+
+  it('cancel() waits for in-flight handlers and acks them before closing', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let started = 0;
+    const consumer = await consume(async () => {
+      started += 1;
+      await gate;
+      return { kind: 'ack' };
+    });
+    await ingest(binaryPayload(), meta());
+    await waitFor('the handler to start', () => started === 1);
+    expect(consumer.inFlight).toBe(1);
+
+    let cancelled = false;
+    const cancelling = consumer.cancel().then(() => (cancelled = true));
+    await sleep(100);
+    expect(cancelled).toBe(false);
+    release();
+    await cancelling;
+    expect(consumer.inFlight).toBe(0);
+    expect(consumer.active).toBe(false);
+
+    await sleep(100); // an unacked delivery would now be back in the queue
+    const check = await model.createChannel();
+    const work = await check.checkQueue(topology.names.work);
+    await check.close();
+    expect(work.messageCount).toBe(0); // acked, not requeued
+  });
+});

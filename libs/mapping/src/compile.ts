@@ -1,0 +1,175 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { DEFAULT_LIMITS, VERSION_HASH_LENGTH } from './constants';
+import { MappingLoadError } from './errors';
+import { compileExpression } from './expression';
+import { splitPath } from './field-path';
+import { displayFile } from './files';
+import { HELPERS } from './helpers';
+import { schemaProblems, validateMappingDocument } from './schema-validation';
+import type {
+  CompiledExpression,
+  CompiledField,
+  CompiledMapping,
+  CompileOptions,
+  MappingLimits,
+  MappingProblem,
+} from './types';
+import { parseYaml, positionOf, problemAt, type DocPath, type YamlSource } from './yaml-source';
+
+/** A mapping document as the schema describes it (only trusted once the schema passed). */
+interface MappingDocument {
+  id: string;
+  description: string;
+  source: { system: string; objectType: string };
+  match?: string | null;
+  each?: string | null;
+  fields: Record<string, { expr?: string; value?: unknown; description: string }>;
+}
+
+/** Result of compiling one file: the mapping, or every problem found in it. */
+export type CompileResult =
+  { mapping: CompiledMapping; problems: [] } | { mapping?: undefined; problems: MappingProblem[] };
+
+/** The limits in force: the defaults, overridden by `limits`. */
+export function resolveLimits(limits: Partial<MappingLimits> = {}): MappingLimits {
+  return { ...DEFAULT_LIMITS, ...limits };
+}
+
+/** The mapping version: the first 12 hex digits of the sha256 of the file bytes. */
+export function contentHash(bytes: string | Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex').slice(0, VERSION_HASH_LENGTH);
+}
+
+/** Reads, validates and compiles one mapping file; throws MappingLoadError listing every problem. */
+export async function loadMappingFile(
+  file: string,
+  options?: CompileOptions,
+): Promise<CompiledMapping> {
+  return compileMapping(await readFile(file), displayFile(file), options);
+}
+
+/** compileMappingSource that throws MappingLoadError instead of returning problems. */
+export function compileMapping(
+  bytes: string | Uint8Array,
+  file: string,
+  options?: CompileOptions,
+): CompiledMapping {
+  const result = compileMappingSource(bytes, file, options);
+  if (!result.mapping) throw new MappingLoadError(result.problems, file);
+  return result.mapping;
+}
+
+/**
+ * Validates a mapping file's text against schemas/mapping.schema.json and compiles each of its
+ * JSONata expressions once. Collects every problem (YAML, schema, expressions, field conflicts)
+ * rather than stopping at the first; each names the file, line and column.
+ */
+export function compileMappingSource(
+  bytes: string | Uint8Array,
+  file: string,
+  options: CompileOptions = {},
+): CompileResult {
+  const text = typeof bytes === 'string' ? bytes : Buffer.from(bytes).toString('utf8');
+  const parsed = parseYaml(text, file);
+  if ('problems' in parsed) return { problems: parsed.problems };
+  const { source, data } = parsed;
+
+  const problems = schemaProblems(validateMappingDocument, data, source);
+  const doc = (data ?? {}) as Partial<MappingDocument>;
+  const limits = resolveLimits(options.limits);
+  const helpers = [...HELPERS, ...(options.functions ?? [])];
+
+  // Expressions are compiled even when the schema failed elsewhere, so one pass shows all problems.
+  const compile = (
+    path: DocPath,
+    location: string,
+    expr: unknown,
+  ): CompiledExpression | undefined => {
+    if (typeof expr !== 'string' || expr.trim() === '') return undefined;
+    const result = compileExpression(expr, limits, helpers);
+    const position = positionOf(source, path);
+    if ('problem' in result) {
+      problems.push({ ...position, path: location, ...result.problem });
+      return undefined;
+    }
+    return { location, text: expr, position, jsonata: result.expression };
+  };
+
+  const match = compile(['match'], 'match', doc.match);
+  const each = compile(['each'], 'each', doc.each);
+  const fieldEntries = isRecord(doc.fields) ? Object.entries(doc.fields) : [];
+  const fields: CompiledField[] = fieldEntries.map(([path, spec]) => {
+    const s = (isRecord(spec) ? spec : {}) as Partial<MappingDocument['fields'][string]>;
+    return {
+      path,
+      segments: splitPath(path),
+      description: String(s.description ?? ''),
+      expression: compile(['fields', path, 'expr'], `fields.${path}`, s.expr),
+      constant: s.value,
+      position: positionOf(source, ['fields', path], true),
+    };
+  });
+  problems.push(...fieldConflicts(fields, source), ...idProblems(doc, source));
+
+  if (problems.length > 0) return { problems: sortByPosition(problems) };
+  const valid = doc as MappingDocument;
+  return {
+    problems: [],
+    mapping: {
+      id: valid.id,
+      description: valid.description,
+      file,
+      version: contentHash(bytes),
+      position: positionOf(source, ['id']),
+      source: { system: valid.source.system, objectType: valid.source.objectType },
+      match,
+      each,
+      fields,
+      limits,
+    },
+  };
+}
+
+/** `amount` and `amount.value` both set: one would silently overwrite the other. */
+function fieldConflicts(fields: readonly CompiledField[], source: YamlSource): MappingProblem[] {
+  const problems: MappingProblem[] = [];
+  for (const field of fields) {
+    const parent = fields.find(
+      (other) =>
+        other !== field &&
+        other.segments.length < field.segments.length &&
+        other.segments.every((segment, i) => field.segments[i] === segment),
+    );
+    if (parent) {
+      problems.push(
+        problemAt(source, ['fields', field.path], `conflicts with \`${parent.path}\``, {
+          onKey: true,
+          hint: `set \`${parent.path}\` as a whole or its parts one by one, not both`,
+        }),
+      );
+    }
+  }
+  return problems;
+}
+
+/** Ids are `<system>.<name>`, so an id tells which source it maps and never collides across systems. */
+function idProblems(doc: Partial<MappingDocument>, source: YamlSource): MappingProblem[] {
+  const system = doc.source?.system;
+  if (typeof doc.id !== 'string' || typeof system !== 'string' || doc.id.startsWith(`${system}.`)) {
+    return [];
+  }
+  return [
+    problemAt(source, ['id'], `"${doc.id}" does not start with the source system "${system}."`, {
+      hint: `name it ${system}.<name>, e.g. ${system}.${doc.id.split('.').pop() ?? 'name'}`,
+    }),
+  ];
+}
+
+function sortByPosition(problems: MappingProblem[]): MappingProblem[] {
+  return [...problems].sort((a, b) => a.line - b.line || a.column - b.column);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

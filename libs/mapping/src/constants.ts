@@ -1,0 +1,49 @@
+/** Every default of the mapping engine, in one place. */
+
+/** A mapping file: `mappings/<system>/<object>.mapping.yaml`. */
+export const MAPPING_FILE_SUFFIX = '.mapping.yaml';
+/** Golden cases beside a mapping: `mappings/<system>/<object>.cases.yaml`. */
+export const CASES_FILE_SUFFIX = '.cases.yaml';
+
+/** Length of the mapping version: the first hex digits of the file's sha256. */
+export const VERSION_HASH_LENGTH = 12;
+
+/** Resource limits applied to every evaluation (see MappingLimits for what each one bounds). */
+export const DEFAULT_LIMITS = {
+  expressionTimeoutMs: 50,
+  mappingTimeoutMs: 250,
+  maxEvaluationDepth: 500,
+  maxSequenceLength: 100_000,
+  maxPayloadDepth: 64,
+} as const;
+
+/** Variable bound in every expression to the whole payload (useful inside `each`). */
+export const ROOT_VARIABLE = 'root';
+/** Variable bound in field expressions to the position of the current `each` item (0 without `each`). */
+export const INDEX_VARIABLE = 'index';
+
+/** Object keys that must never be written: they would reach an object's prototype. */
+export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set([
+  '__proto__',
+  'constructor',
+  'prototype',
+]);
+
+/** Aliases a YAML file may expand; bounds the "billion laughs" blow-up of anchors. */
+export const MAX_YAML_ALIAS_COUNT = 100;
+
+/** The functions JSONata 2.x itself provides, so a call to anything else can be refused at load. */
+// prettier-ignore
+export const JSONATA_BUILTIN_FUNCTIONS: ReadonlySet<string> = new Set([
+  'sum', 'count', 'max', 'min', 'average', 'string', 'substring', 'substringBefore',
+  'substringAfter', 'lowercase', 'uppercase', 'length', 'trim', 'pad', 'match', 'contains',
+  'replace', 'split', 'join', 'formatNumber', 'formatBase', 'formatInteger', 'parseInteger',
+  'number', 'floor', 'ceil', 'round', 'abs', 'sqrt', 'power', 'random', 'boolean', 'not', 'map',
+  'zip', 'filter', 'single', 'reduce', 'sift', 'keys', 'lookup', 'append', 'exists', 'spread',
+  'merge', 'reverse', 'each', 'error', 'assert', 'type', 'sort', 'shuffle', 'distinct',
+  'base64encode', 'base64decode', 'encodeUrlComponent', 'encodeUrl', 'decodeUrlComponent',
+  'decodeUrl', 'eval', 'toMillis', 'fromMillis', 'clone', 'now', 'millis',
+]);
+
+/** Where to read about JSONata when an expression is wrong. */
+export const JSONATA_DOCS_URL = 'https://docs.jsonata.org';

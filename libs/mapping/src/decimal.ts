@@ -1,0 +1,83 @@
+/**
+ * Exact decimal strings. Money never goes through a binary float here: integers are moved through
+ * BigInt and decimal points are moved in the digit string.
+ */
+
+const INTEGER = /^[+-]?\d+$/;
+const DECIMAL = /^([+-])?(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
+// Bounds the zeros an exponent can ask for ("1e999999999"), which would otherwise allocate a huge string.
+const MAX_EXPONENT = 400;
+
+/** Why a value is not an exact integer or decimal; the caller adds which argument it was. */
+export class DecimalError extends Error {
+  override name = 'DecimalError';
+}
+
+/** An integer as a BigInt: a safe-integer number, a string of digits, or a bigint. */
+export function toBigInt(value: unknown): bigint {
+  if (typeof value === 'bigint') return value;
+  if (typeof value === 'number') {
+    if (Number.isSafeInteger(value)) return BigInt(value);
+    if (Number.isInteger(value)) {
+      throw new DecimalError(
+        `${value} is beyond 2^53 and may already have lost digits; have the source send it as a string`,
+      );
+    }
+    throw new DecimalError(`${value} is not an integer number of minor units`);
+  }
+  if (typeof value === 'string' && INTEGER.test(value.trim())) return BigInt(value.trim());
+  throw new DecimalError(`${JSON.stringify(value)} is not an integer number of minor units`);
+}
+
+/** `12345` minor units with 2 digits → `"123.45"`; `-5` → `"-0.05"`; 0 digits → `"12345"`. */
+export function minorUnitsToDecimal(minor: unknown, digits: number): string {
+  const units = toBigInt(minor);
+  const negative = units < 0n;
+  const text = (negative ? -units : units).toString().padStart(digits + 1, '0');
+  const split = text.length - digits;
+  const fraction = digits > 0 ? `.${text.slice(split)}` : '';
+  return `${negative ? '-' : ''}${text.slice(0, split)}${fraction}`;
+}
+
+/**
+ * A decimal string from a number or a numeric string, keeping the digits exactly as written
+ * (`"12.50"` stays `"12.50"`) and expanding exponents (`1e-7` → `"0.0000001"`). A number is taken
+ * at its shortest round-trip form, which is what JSON.parse read from the source text.
+ */
+export function toDecimalString(value: unknown): string {
+  let text: string;
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new DecimalError(`${value} is not a finite number`);
+    text = String(value);
+  } else if (typeof value === 'string') {
+    text = value.trim();
+  } else if (typeof value === 'bigint') {
+    text = value.toString();
+  } else {
+    throw new DecimalError(`${JSON.stringify(value)} is not a number or a numeric string`);
+  }
+  const parts = DECIMAL.exec(text);
+  const [, sign = '', whole = '', fraction = '', exponentText = '0'] = parts ?? [];
+  if (!parts || (whole === '' && fraction === '')) {
+    throw new DecimalError(`${JSON.stringify(value)} is not a decimal number`);
+  }
+  const exponent = Number(exponentText);
+  if (Math.abs(exponent) > MAX_EXPONENT) {
+    throw new DecimalError(`${JSON.stringify(value)} has an exponent beyond ±${MAX_EXPONENT}`);
+  }
+  const [shiftedInt, fracDigits] = shiftPoint(whole, fraction, exponent);
+  const intDigits = shiftedInt.replace(/^0+(?=\d)/, '') || '0';
+  const isZero = /^0*$/.test(intDigits + fracDigits);
+  const minus = sign === '-' && !isZero ? '-' : '';
+  return fracDigits ? `${minus}${intDigits}.${fracDigits}` : `${minus}${intDigits}`;
+}
+
+/** Moves the decimal point of `whole.fraction` right by `exponent` places (left when negative). */
+function shiftPoint(whole: string, fraction: string, exponent: number): [string, string] {
+  if (exponent === 0) return [whole, fraction];
+  const digits = whole + fraction;
+  const point = whole.length + exponent;
+  if (point <= 0) return ['0', '0'.repeat(-point) + digits];
+  if (point >= digits.length) return [digits + '0'.repeat(point - digits.length), ''];
+  return [digits.slice(0, point), digits.slice(point)];
+}

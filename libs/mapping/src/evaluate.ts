@@ -1,0 +1,215 @@
+import { INDEX_VARIABLE, ROOT_VARIABLE } from './constants';
+import { HelperError, MappingError, type MappingErrorDetails } from './errors';
+import type { JsonataFailure } from './expression';
+import { prune, setPath } from './field-path';
+import { plainPath, pointerForFailure, toPointer } from './payload-pointer';
+import type { CompiledExpression, CompiledMapping, MappedException } from './types';
+
+/**
+ * Applies one compiled mapping to one payload: `match` → `each` → `fields`.
+ *
+ * Limits: every expression runs under JSONata's own guardrails, set at compile time (a
+ * per-expression timeout, an evaluation depth and a sequence length, checked each time the
+ * evaluator enters a node); the mapping as a whole has a time budget, checked before each
+ * expression; and the payload's nesting depth is checked before anything runs, because
+ * JSONata's `**` and the result copy recurse natively.
+ */
+export async function evaluateMapping(
+  mapping: CompiledMapping,
+  payload: unknown,
+): Promise<MappedException[]> {
+  const deadline = Date.now() + mapping.limits.mappingTimeoutMs;
+  checkPayloadDepth(mapping, payload);
+  const run = (expr: CompiledExpression, input: unknown, index: number, itemPointer?: string) =>
+    runExpression(
+      mapping,
+      expr,
+      input,
+      { [ROOT_VARIABLE]: payload, [INDEX_VARIABLE]: index },
+      itemPointer,
+      deadline,
+    );
+
+  if (mapping.match && !effectiveBoolean(await run(mapping.match, payload, 0, ''))) return [];
+  const items = mapping.each ? toItems(await run(mapping.each, payload, 0, '')) : [payload];
+
+  const results: MappedException[] = [];
+  for (const [index, item] of items.entries()) {
+    const itemPointer = mapping.each ? eachItemPointer(mapping.each, payload, item, index) : '';
+    const fields: Record<string, unknown> = {};
+    for (const field of mapping.fields) {
+      const raw = field.expression
+        ? await run(field.expression, item, index, itemPointer)
+        : field.constant;
+      const value = prune(raw);
+      if (value !== undefined) setPath(fields, field.segments, value);
+    }
+    results.push({ mapping: { id: mapping.id, version: mapping.version }, fields });
+  }
+  return results;
+}
+
+async function runExpression(
+  mapping: CompiledMapping,
+  expr: CompiledExpression,
+  input: unknown,
+  bindings: Record<string, unknown>,
+  itemPointer: string | undefined,
+  deadline: number,
+): Promise<unknown> {
+  if (Date.now() > deadline) {
+    throw mappingError(mapping, expr, {
+      rule: 'timeout',
+      pointer: '',
+      detail: `the mapping's budget of ${mapping.limits.mappingTimeoutMs} ms per payload ran out before this expression`,
+    });
+  }
+  try {
+    return await expr.jsonata.evaluate(input, bindings);
+  } catch (err) {
+    throw translateFailure(mapping, expr, err, itemPointer);
+  }
+}
+
+function translateFailure(
+  mapping: CompiledMapping,
+  expr: CompiledExpression,
+  err: unknown,
+  itemPointer: string | undefined,
+): MappingError {
+  const failure = (err ?? {}) as JsonataFailure & { argIndex?: number };
+  const pointer = pointerForFailure(expr.jsonata.ast(), failure, itemPointer);
+  const { limits } = mapping;
+  const at = (details: { rule: string; detail: string }) =>
+    mappingError(mapping, expr, { ...details, pointer }, err);
+
+  if (err instanceof HelperError) return at({ rule: 'helper', detail: err.message });
+  if (err instanceof RangeError) {
+    return at({
+      rule: 'depth',
+      detail: `ran out of stack (${err.message}); simplify the expression`,
+    });
+  }
+  switch (failure.code) {
+    case 'D1012':
+      return at({
+        rule: 'timeout',
+        detail: `took longer than ${limits.expressionTimeoutMs} ms; check for an endless loop or a walk over a very large payload`,
+      });
+    case 'D1011':
+      return at({
+        rule: 'depth',
+        detail: `nested deeper than ${limits.maxEvaluationDepth} evaluation frames; check for endless recursion`,
+      });
+    case 'D2014':
+    case 'D2015':
+      return at({
+        rule: 'sequence',
+        detail: `built a sequence longer than ${limits.maxSequenceLength} items (${failure.message ?? failure.code})`,
+      });
+    case undefined:
+      return at({ rule: 'error', detail: failure.message ?? String(err) });
+    default:
+      return at({
+        rule: `jsonata:${failure.code}`,
+        detail: `JSONata error ${failure.code} at position ${failure.position ?? 0}: ${failure.message ?? ''}`,
+      });
+  }
+}
+
+function mappingError(
+  mapping: CompiledMapping,
+  expr: CompiledExpression | undefined,
+  details: Pick<MappingErrorDetails, 'rule' | 'pointer' | 'detail'>,
+  cause?: unknown,
+): MappingError {
+  return new MappingError(
+    {
+      mappingId: mapping.id,
+      mappingVersion: mapping.version,
+      location: expr?.location ?? 'payload',
+      position: expr?.position,
+      ...details,
+    },
+    cause === undefined ? undefined : { cause },
+  );
+}
+
+/** Refuses payloads nested deeper than the limit, naming where. */
+function checkPayloadDepth(mapping: CompiledMapping, payload: unknown): void {
+  const path = tooDeep(payload, 1, mapping.limits.maxPayloadDepth);
+  if (path) {
+    throw mappingError(mapping, undefined, {
+      rule: 'depth',
+      pointer: toPointer(path),
+      detail: `the payload nests objects and arrays deeper than ${mapping.limits.maxPayloadDepth} levels`,
+    });
+  }
+}
+
+/** The path to the first value nested deeper than `max`, or undefined. Recursion is bounded by `max`. */
+function tooDeep(value: unknown, level: number, max: number): (string | number)[] | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  if (level > max) return [];
+  const entries: Iterable<[string | number, unknown]> = Array.isArray(value)
+    ? value.entries()
+    : Object.entries(value);
+  for (const [key, child] of entries) {
+    const found = tooDeep(child, level + 1, max);
+    if (found) return [key, ...found];
+  }
+  return undefined;
+}
+
+/**
+ * Pointer to an `each` item, when `each` is a plain path to an array of the payload and the
+ * item is that array's element (so field pointers can be made absolute); undefined otherwise.
+ */
+function eachItemPointer(
+  each: CompiledExpression,
+  payload: unknown,
+  item: unknown,
+  index: number,
+): string | undefined {
+  const path = plainPath(each.jsonata.ast());
+  if (!path) return undefined;
+  let node = payload;
+  for (const segment of path.segments) {
+    if (node === null || typeof node !== 'object' || Array.isArray(node)) return undefined;
+    node = (node as Record<string, unknown>)[segment];
+  }
+  if (Array.isArray(node) && node[index] === item) return `${toPointer(path.segments)}/${index}`;
+  if (node === item && index === 0) return toPointer(path.segments);
+  return undefined;
+}
+
+/** The `each` result as a list of items: an array, one value, or nothing. */
+function toItems(result: unknown): unknown[] {
+  if (result === undefined || result === null) return [];
+  return Array.isArray(result)
+    ? Array.from(result).filter((i) => i !== undefined && i !== null)
+    : [result];
+}
+
+/** JSONata's effective boolean value, so `match` reads like a JSONata predicate. */
+function effectiveBoolean(value: unknown): boolean {
+  if (value === undefined || value === null) return false;
+  if (Array.isArray(value)) {
+    return value.length === 1 ? effectiveBoolean(value[0]) : value.some(effectiveBoolean);
+  }
+  switch (typeof value) {
+    case 'boolean':
+      return value;
+    case 'string':
+      return value.length > 0;
+    case 'number':
+      return value !== 0;
+    case 'object': {
+      const record = value as Record<string, unknown>;
+      if (record._jsonata_lambda || record._jsonata_function) return false;
+      return Object.keys(record).length > 0;
+    }
+    default:
+      return false;
+  }
+}

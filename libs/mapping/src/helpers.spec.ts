@@ -1,0 +1,210 @@
+import jsonata from 'jsonata';
+import { HelperError } from './errors';
+import {
+  ccyAmount,
+  decimal,
+  epochToIso,
+  HELPERS,
+  money,
+  odataResults,
+  sapDate,
+  toUtc,
+} from './helpers';
+
+function helperError(fn: () => unknown): HelperError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof HelperError) return err;
+    throw err;
+  }
+  throw new Error('expected a HelperError');
+}
+
+describe('$money', () => {
+  it('converts minor units to a decimal string with the ISO 4217 number of decimals', () => {
+    expect(money(2200, 'usd')).toEqual({ value: '22.00', currency: 'USD' });
+    expect(money(5, 'eur')).toEqual({ value: '0.05', currency: 'EUR' });
+    expect(money(5000, 'jpy')).toEqual({ value: '5000', currency: 'JPY' });
+    expect(money(1234, 'KWD')).toEqual({ value: '1.234', currency: 'KWD' });
+    expect(money(1, 'bhd')).toEqual({ value: '0.001', currency: 'BHD' });
+    expect(money(7, 'tnd')).toEqual({ value: '0.007', currency: 'TND' });
+  });
+
+  it('keeps the sign of negative amounts and never writes -0', () => {
+    expect(money(-2200, 'usd')).toEqual({ value: '-22.00', currency: 'USD' });
+    expect(money(-5, 'usd')).toEqual({ value: '-0.05', currency: 'USD' });
+    expect(money(0, 'usd')).toEqual({ value: '0.00', currency: 'USD' });
+    expect(money(-0, 'jpy')).toEqual({ value: '0', currency: 'JPY' });
+    expect(money('-0', 'usd')).toEqual({ value: '0.00', currency: 'USD' });
+  });
+
+  it('is exact beyond 2^53 when the amount comes as a string', () => {
+    expect(money('123456789012345678901', 'usd')).toEqual({
+      value: '1234567890123456789.01',
+      currency: 'USD',
+    });
+    expect(money('9007199254740993', 'jpy')?.value).toBe('9007199254740993');
+  });
+
+  it('refuses a number beyond 2^53, which may already have lost digits', () => {
+    const err = helperError(() => money(2 ** 53 + 2, 'usd'));
+    expect(err.message).toMatch(/beyond 2\^53.*as a string/);
+    expect(err.argIndex).toBe(0);
+  });
+
+  it('refuses fractions and non-numbers as minor units', () => {
+    expect(helperError(() => money(12.5, 'usd')).message).toMatch(/not an integer/);
+    expect(helperError(() => money('12.50', 'usd')).argIndex).toBe(0);
+    expect(helperError(() => money(true, 'usd')).argIndex).toBe(0);
+  });
+
+  it('returns undefined for an absent amount and names a bad or missing currency', () => {
+    expect(money(undefined, 'usd')).toBeUndefined();
+    expect(money(null, 'usd')).toBeUndefined();
+    expect(helperError(() => money(100, undefined)).message).toMatch(/currency is missing/);
+    const bad = helperError(() => money(100, 'us'));
+    expect(bad.message).toBe('$money: currency "us" is not a 3-letter ISO 4217 code');
+    expect(bad.argIndex).toBe(1);
+    // 'ß' upper-cases to 'SS': three letters only after case mapping, so refused.
+    expect(helperError(() => money(100, 'ßd')).argIndex).toBe(1);
+  });
+});
+
+describe('$decimal', () => {
+  it('writes numbers exactly as their shortest round-trip form', () => {
+    expect(decimal(12.5)).toBe('12.5');
+    expect(decimal(0)).toBe('0');
+    expect(decimal(-0.05)).toBe('-0.05');
+    expect(decimal(0.1 + 0.2)).toBe('0.30000000000000004');
+    expect(decimal(1e21)).toBe('1000000000000000000000');
+    expect(decimal(1.5e-7)).toBe('0.00000015');
+  });
+
+  it('keeps the digits of numeric strings, beyond 2^53 too', () => {
+    expect(decimal('12.50')).toBe('12.50');
+    expect(decimal('0012.50')).toBe('12.50');
+    expect(decimal('-.5')).toBe('-0.5');
+    expect(decimal('+7')).toBe('7');
+    expect(decimal('-0.00')).toBe('0.00');
+    expect(decimal('123456789012345678901234.000001')).toBe('123456789012345678901234.000001');
+    expect(decimal('1.25E3')).toBe('1250');
+  });
+
+  it('refuses what is not a finite decimal', () => {
+    expect(helperError(() => decimal('12,50')).message).toMatch(/not a decimal number/);
+    expect(helperError(() => decimal('.')).argIndex).toBe(0);
+    expect(helperError(() => decimal(Number.NaN)).message).toMatch(/not a finite number/);
+    expect(helperError(() => decimal('1e999999')).message).toMatch(/exponent/);
+    expect(helperError(() => decimal({})).argIndex).toBe(0);
+    expect(decimal(undefined)).toBeUndefined();
+  });
+});
+
+describe('$epochToIso', () => {
+  it('turns Unix seconds into ISO 8601 UTC with Z', () => {
+    expect(epochToIso(1780531199)).toBe('2026-06-03T23:59:59Z');
+    expect(epochToIso(0)).toBe('1970-01-01T00:00:00Z');
+    expect(epochToIso(-1)).toBe('1969-12-31T23:59:59Z');
+    expect(epochToIso('1780531199')).toBe('2026-06-03T23:59:59Z');
+    expect(epochToIso(1.5)).toBe('1970-01-01T00:00:01.500Z');
+  });
+
+  it('refuses non-numbers and dates out of range', () => {
+    expect(helperError(() => epochToIso('yesterday')).message).toMatch(/not a number of seconds/);
+    expect(helperError(() => epochToIso(1e20)).message).toMatch(/outside the range/);
+    expect(epochToIso(null)).toBeUndefined();
+  });
+});
+
+describe('$sapDate', () => {
+  it('reads OData v2 dates as UTC milliseconds, with or without an offset suffix', () => {
+    expect(sapDate('/Date(1492041600000)/')).toBe('2017-04-13T00:00:00Z');
+    expect(sapDate('/Date(1492041600000+0200)/')).toBe('2017-04-13T00:00:00Z');
+    expect(sapDate('/Date(-86400000)/')).toBe('1969-12-31T00:00:00Z');
+    expect(sapDate('/Date(1492041600123)/')).toBe('2017-04-13T00:00:00.123Z');
+  });
+
+  it('refuses other strings', () => {
+    expect(helperError(() => sapDate('2017-04-13')).message).toMatch(/not an OData date/);
+    expect(sapDate(undefined)).toBeUndefined();
+  });
+});
+
+describe('$odataResults', () => {
+  it('unwraps collections and single entities', () => {
+    expect(odataResults({ d: { results: [{ a: 1 }, { a: 2 }] } })).toEqual([{ a: 1 }, { a: 2 }]);
+    expect(odataResults({ d: { a: 1 } })).toEqual([{ a: 1 }]);
+    expect(odataResults({ d: { results: [] } })).toEqual([]);
+    expect(odataResults({ value: [{ a: 1 }] })).toEqual([{ a: 1 }]);
+    expect(odataResults({ other: 1 })).toBeUndefined();
+    expect(odataResults(undefined)).toBeUndefined();
+  });
+});
+
+describe('$toUtc', () => {
+  it('converts offsets to UTC', () => {
+    expect(toUtc('2026-03-14T10:30:00+01:00')).toBe('2026-03-14T09:30:00Z');
+    expect(toUtc('2026-03-14T00:30:00+0200')).toBe('2026-03-13T22:30:00Z');
+    expect(toUtc('2026-03-14T23:30:00-05:00')).toBe('2026-03-15T04:30:00Z');
+    expect(toUtc('2026-03-14T09:30:00Z')).toBe('2026-03-14T09:30:00Z');
+    expect(toUtc('2026-03-14T09:30:00.123456+00:00')).toBe('2026-03-14T09:30:00.123Z');
+    expect(toUtc('2024-02-29 12:00:00Z')).toBe('2024-02-29T12:00:00Z');
+  });
+
+  it('needs the offset as a second argument when the value has none', () => {
+    expect(helperError(() => toUtc('2026-03-14T10:30:00')).message).toMatch(/no UTC offset/);
+    expect(toUtc('2026-03-14T10:30:00', '+01:00')).toBe('2026-03-14T09:30:00Z');
+    expect(toUtc('2026-03-14', 'Z')).toBe('2026-03-14T00:00:00Z');
+    expect(helperError(() => toUtc('2026-03-14T10:30:00', 'CET')).argIndex).toBe(1);
+  });
+
+  it('refuses impossible dates and non-ISO text', () => {
+    expect(helperError(() => toUtc('2026-02-30T00:00:00Z')).message).toMatch(
+      /not a valid date-time/,
+    );
+    expect(helperError(() => toUtc('2026-03-14T25:00:00Z')).argIndex).toBe(0);
+    expect(helperError(() => toUtc('14/03/2026')).message).toMatch(/not an ISO 8601/);
+    expect(helperError(() => toUtc('2026-03-14T10:00:00+25:00')).message).toMatch(/UTC offset/);
+    expect(toUtc(null)).toBeUndefined();
+  });
+});
+
+describe('$ccyAmount', () => {
+  it('reads ISO 20022 amounts as rendered by the common XML parsers', () => {
+    expect(ccyAmount({ '#text': '12.50', '@_Ccy': 'EUR' })).toEqual({
+      value: '12.50',
+      currency: 'EUR',
+    });
+    expect(ccyAmount({ _: '1000', $: { Ccy: 'chf' } })).toEqual({ value: '1000', currency: 'CHF' });
+    expect(ccyAmount({ _: '-3.5', Ccy: 'USD' })).toEqual({ value: '-3.5', currency: 'USD' });
+    expect(ccyAmount({ '#text': 12.5, '@_Ccy': 'EUR' })).toEqual({
+      value: '12.5',
+      currency: 'EUR',
+    });
+    expect(ccyAmount({ '#text': '98765432109876543.21', '@_Ccy': 'EUR' })?.value).toBe(
+      '98765432109876543.21',
+    );
+  });
+
+  it('names what is missing or wrong', () => {
+    expect(helperError(() => ccyAmount({ '#text': '1.00' })).message).toMatch(/no Ccy/);
+    expect(helperError(() => ccyAmount({ '@_Ccy': 'EUR' })).message).toMatch(/no value/);
+    expect(helperError(() => ccyAmount({ '#text': '1,00', '@_Ccy': 'EUR' })).message).toMatch(
+      /not a decimal/,
+    );
+    expect(helperError(() => ccyAmount('12.50')).argIndex).toBe(0);
+    expect(ccyAmount(undefined)).toBeUndefined();
+  });
+});
+
+describe('HELPERS', () => {
+  it('are callable from JSONata and documented', async () => {
+    const expr = jsonata("$money(amount, currency).value & ' ' & $epochToIso(at)");
+    for (const h of HELPERS) expr.registerFunction(h.name, h.implementation);
+    await expect(expr.evaluate({ amount: 2200, currency: 'usd', at: 0 })).resolves.toBe(
+      '22.00 1970-01-01T00:00:00Z',
+    );
+    for (const h of HELPERS) expect(h.doc).toContain(`$${h.name}(`);
+  });
+});

@@ -1,0 +1,255 @@
+import { minorUnitsOf, normalizeCurrency } from './currencies';
+import { DecimalError, minorUnitsToDecimal, toDecimalString } from './decimal';
+import { HelperError } from './errors';
+import type { HelperFunction } from './types';
+
+/**
+ * The functions every mapping expression can call. Each one returns undefined for an absent
+ * (undefined or null) input, so an optional source field simply leaves the canonical field out,
+ * and throws a HelperError naming the argument when the input is present but unusable.
+ */
+
+/** The canonical money shape. */
+export interface Money {
+  value: string;
+  currency: string;
+}
+
+const SAP_DATE = /^\/Date\((-?\d+)(?:[+-]\d{4})?\)\/$/;
+const ISO_DATE_TIME =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?(Z|z|[+-]\d{2}(?::?\d{2})?)?$/;
+const UTC_OFFSET = /^(?:(Z|z)|([+-])(\d{2}):?(\d{2})?)$/;
+const MS_PER_SECOND = 1000;
+const MS_PER_MINUTE = 60_000;
+
+function isAbsent(value: unknown): value is undefined | null {
+  return value === undefined || value === null;
+}
+
+function describe(value: unknown): string {
+  return typeof value === 'string'
+    ? JSON.stringify(value)
+    : `${JSON.stringify(value)} (${typeof value})`;
+}
+
+/** Runs a decimal conversion, turning its error into a HelperError on argument `argIndex`. */
+function decimalArg<T>(helper: string, argIndex: number, convert: () => T): T {
+  try {
+    return convert();
+  } catch (err) {
+    if (err instanceof DecimalError) throw new HelperError(helper, err.message, argIndex);
+    throw err;
+  }
+}
+
+function currencyArg(helper: string, argIndex: number, currency: unknown): string {
+  if (isAbsent(currency)) {
+    throw new HelperError(
+      helper,
+      'the currency is missing although the amount is present',
+      argIndex,
+    );
+  }
+  const code = normalizeCurrency(currency);
+  if (!code) {
+    throw new HelperError(
+      helper,
+      `currency ${describe(currency)} is not a 3-letter ISO 4217 code`,
+      argIndex,
+    );
+  }
+  return code;
+}
+
+/** ISO 8601 UTC with `Z`; milliseconds only when there are some (`2026-03-14T09:30:00Z`). */
+function isoUtc(epochMs: number, helper: string, argIndex: number, input: unknown): string {
+  const date = new Date(epochMs);
+  if (!Number.isFinite(epochMs) || Number.isNaN(date.getTime())) {
+    throw new HelperError(helper, `${describe(input)} is outside the range of dates`, argIndex);
+  }
+  return date.toISOString().replace('.000Z', 'Z');
+}
+
+/** `$money(2200, 'usd')` → `{value: "22.00", currency: "USD"}`: minor units to a decimal string. */
+export function money(minor: unknown, currency: unknown): Money | undefined {
+  if (isAbsent(minor)) return undefined;
+  const code = currencyArg('money', 1, currency);
+  const value = decimalArg('money', 0, () => minorUnitsToDecimal(minor, minorUnitsOf(code)));
+  return { value, currency: code };
+}
+
+/** `$decimal(12.5)` → `"12.5"`, `$decimal("0012.50")` → `"12.50"`: an exact decimal string. */
+export function decimal(value: unknown): string | undefined {
+  if (isAbsent(value)) return undefined;
+  return decimalArg('decimal', 0, () => toDecimalString(value));
+}
+
+/** `$epochToIso(1780531199)` → `"2026-06-03T23:59:59Z"`: Unix seconds to ISO 8601 UTC. */
+export function epochToIso(seconds: unknown): string | undefined {
+  if (isAbsent(seconds)) return undefined;
+  const numeric = typeof seconds === 'string' && seconds.trim() !== '' ? Number(seconds) : seconds;
+  if (typeof numeric !== 'number' || !Number.isFinite(numeric)) {
+    throw new HelperError(
+      'epochToIso',
+      `${describe(seconds)} is not a number of seconds since 1970`,
+      0,
+    );
+  }
+  return isoUtc(Math.round(numeric * MS_PER_SECOND), 'epochToIso', 0, seconds);
+}
+
+/** `$sapDate('/Date(1492041600000)/')` → `"2017-04-13T00:00:00Z"`: an OData v2 date to ISO UTC. */
+export function sapDate(value: unknown): string | undefined {
+  if (isAbsent(value)) return undefined;
+  // OData v2 writes UTC milliseconds; a `+0200` suffix (DateTimeOffset) only records the zone.
+  const parts = typeof value === 'string' ? SAP_DATE.exec(value.trim()) : null;
+  if (!parts) {
+    throw new HelperError(
+      'sapDate',
+      `${describe(value)} is not an OData date like "/Date(1492041600000)/"`,
+      0,
+    );
+  }
+  return isoUtc(Number(parts[1]), 'sapDate', 0, value);
+}
+
+/** `$odataResults(body)` → `body.d.results`, or `[body.d]` for a single entity (`body.value` for OData v4). */
+export function odataResults(body: unknown): unknown[] | undefined {
+  if (isAbsent(body) || typeof body !== 'object') return undefined;
+  const record = body as { d?: unknown; value?: unknown };
+  if (record.d && typeof record.d === 'object') {
+    const results = (record.d as { results?: unknown }).results;
+    return Array.isArray(results) ? results : [record.d];
+  }
+  return Array.isArray(record.value) ? record.value : undefined;
+}
+
+function parseOffsetMinutes(offset: string, argIndex: number, input: unknown): number {
+  const parts = UTC_OFFSET.exec(offset);
+  const minutes = parts && !parts[1] ? Number(parts[3]) * 60 + Number(parts[4] ?? '0') : 0;
+  if (!parts || minutes > 18 * 60) {
+    throw new HelperError(
+      'toUtc',
+      `${describe(input)} is not a UTC offset like "+02:00" or "Z"`,
+      argIndex,
+    );
+  }
+  return parts[2] === '-' ? -minutes : minutes;
+}
+
+/**
+ * `$toUtc('2026-03-14T10:30:00+01:00')` → `"2026-03-14T09:30:00Z"`. A value without an offset
+ * needs the source's offset as second argument: `$toUtc(created, '+01:00')`.
+ */
+export function toUtc(value: unknown, defaultOffset?: unknown): string | undefined {
+  if (isAbsent(value)) return undefined;
+  const parts = typeof value === 'string' ? ISO_DATE_TIME.exec(value.trim()) : null;
+  if (!parts) {
+    throw new HelperError('toUtc', `${describe(value)} is not an ISO 8601 date-time`, 0);
+  }
+  const [, y, mo, d, h = '0', mi = '0', s = '0', fraction = '', offset] = parts;
+  let offsetMinutes: number;
+  if (offset) {
+    offsetMinutes = parseOffsetMinutes(offset, 0, value);
+  } else if (typeof defaultOffset === 'string') {
+    offsetMinutes = parseOffsetMinutes(defaultOffset, 1, defaultOffset);
+  } else {
+    throw new HelperError(
+      'toUtc',
+      `${describe(value)} has no UTC offset; pass the source's offset, e.g. $toUtc(value, '+01:00') or $toUtc(value, 'Z')`,
+      0,
+    );
+  }
+  const fields = [y, mo, d, h, mi, s].map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const [year, month, day, hour, minute, second] = fields;
+  const ms = Number(fraction.slice(0, 3).padEnd(3, '0'));
+  const local = Date.UTC(year, month - 1, day, hour, minute, second, ms);
+  const check = new Date(local);
+  const valid =
+    check.getUTCFullYear() === year &&
+    check.getUTCMonth() === month - 1 &&
+    check.getUTCDate() === day &&
+    check.getUTCHours() === hour &&
+    check.getUTCMinutes() === minute &&
+    check.getUTCSeconds() === second;
+  if (!valid) throw new HelperError('toUtc', `${describe(value)} is not a valid date-time`, 0);
+  return isoUtc(local - offsetMinutes * MS_PER_MINUTE, 'toUtc', 0, value);
+}
+
+/**
+ * `$ccyAmount(InstdAmt)` → money from an ISO 20022 amount element, as XML parsers render it:
+ * `{"#text": "12.50", "@_Ccy": "EUR"}` (fast-xml-parser), `{"_": "12.50", "$": {"Ccy": "EUR"}}`
+ * (xml2js) or `{"_": "12.50", "Ccy": "EUR"}`.
+ */
+export function ccyAmount(node: unknown): Money | undefined {
+  if (isAbsent(node)) return undefined;
+  if (typeof node !== 'object' || Array.isArray(node)) {
+    throw new HelperError(
+      'ccyAmount',
+      `${describe(node)} is not an amount element with a Ccy attribute`,
+      0,
+    );
+  }
+  const element = node as Record<string, unknown>;
+  const attributes = (element['$'] ?? {}) as Record<string, unknown>;
+  const text = element['#text'] ?? element['_'];
+  const currency = element['@_Ccy'] ?? element['Ccy'] ?? attributes['Ccy'];
+  if (isAbsent(text)) throw new HelperError('ccyAmount', 'the amount element has no value', 0);
+  if (isAbsent(currency))
+    throw new HelperError('ccyAmount', 'the amount element has no Ccy attribute', 0);
+  const code = normalizeCurrency(currency);
+  if (!code) {
+    throw new HelperError(
+      'ccyAmount',
+      `Ccy ${describe(currency)} is not a 3-letter ISO 4217 code`,
+      0,
+    );
+  }
+  return { value: decimalArg('ccyAmount', 0, () => toDecimalString(text)), currency: code };
+}
+
+/** The built-in helpers, registered on every compiled expression. */
+export const HELPERS: readonly HelperFunction[] = [
+  {
+    name: 'money',
+    doc: "$money(2200, 'usd') → {value: '22.00', currency: 'USD'}",
+    implementation: money,
+  },
+  {
+    name: 'decimal',
+    doc: "$decimal(12.5) → '12.5': an exact decimal string",
+    implementation: decimal,
+  },
+  {
+    name: 'epochToIso',
+    doc: "$epochToIso(1780531199) → '2026-06-03T23:59:59Z'",
+    implementation: epochToIso,
+  },
+  {
+    name: 'sapDate',
+    doc: "$sapDate('/Date(1492041600000)/') → '2017-04-13T00:00:00Z'",
+    implementation: sapDate,
+  },
+  {
+    name: 'odataResults',
+    doc: '$odataResults(body) → body.d.results, or [body.d]',
+    implementation: odataResults,
+  },
+  {
+    name: 'toUtc',
+    doc: "$toUtc('2026-03-14T10:30:00+01:00') → '2026-03-14T09:30:00Z'",
+    implementation: toUtc,
+  },
+  {
+    name: 'ccyAmount',
+    doc: "$ccyAmount({'#text': '12.50', '@_Ccy': 'EUR'}) → {value: '12.50', currency: 'EUR'}",
+    implementation: ccyAmount,
+  },
+];

@@ -1,0 +1,44 @@
+/** Public surface of libs/mapping: declarative JSONata mappings from source payloads to canonical exception fields. */
+export { MappingRegistry } from './registry';
+export {
+  compileMapping,
+  compileMappingSource,
+  contentHash,
+  loadMappingFile,
+  resolveLimits,
+  type CompileResult,
+} from './compile';
+export { evaluateMapping } from './evaluate';
+export { HELPERS, type Money } from './helpers';
+export {
+  formatProblem,
+  HelperError,
+  MappingError,
+  MappingLoadError,
+  type MappingErrorDetails,
+} from './errors';
+export {
+  findCasesFiles,
+  formatOutcome,
+  loadCasesFile,
+  runCase,
+  runCases,
+  untestedMappings,
+  type CaseOutcome,
+  type CasesFile,
+  type GoldenCase,
+} from './cases';
+export { formatDifference, type Difference } from './diff';
+export { CASES_FILE_SUFFIX, DEFAULT_LIMITS, MAPPING_FILE_SUFFIX } from './constants';
+export type {
+  CompiledExpression,
+  CompiledField,
+  CompiledMapping,
+  CompileOptions,
+  HelperFunction,
+  MappedException,
+  MappingLimits,
+  MappingProblem,
+  MappingSummary,
+  SourcePosition,
+} from './types';

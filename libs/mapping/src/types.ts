@@ -1,0 +1,106 @@
+import type jsonata from 'jsonata';
+
+/** A place in a mapping or cases file, 1-based, as editors show it. */
+export interface SourcePosition {
+  file: string;
+  line: number;
+  column: number;
+}
+
+/**
+ * Resource limits of one evaluation. The first three are JSONata's own guardrails (checked each
+ * time the evaluator enters an expression node); the last two are enforced by this library.
+ */
+export interface MappingLimits {
+  /** Wall-clock limit of one expression on one payload, in ms (JSONata `timeout`, error D1012). */
+  expressionTimeoutMs: number;
+  /** Wall-clock budget of one mapping on one payload, all expressions together, in ms. */
+  mappingTimeoutMs: number;
+  /** Deepest nesting of expression frames, recursion included (JSONata `stack`, error D1011). */
+  maxEvaluationDepth: number;
+  /** Longest sequence an expression may build (JSONata `sequence`, errors D2014/D2015). */
+  maxSequenceLength: number;
+  /** Deepest nesting of objects and arrays accepted in a payload. */
+  maxPayloadDepth: number;
+}
+
+/** A function callable from every expression as `$name(...)`. */
+export interface HelperFunction {
+  name: string;
+  /** One line for stewards: what it does, with an example. */
+  doc: string;
+  implementation: (...args: unknown[]) => unknown;
+}
+
+/** How to compile mappings; every member is optional. */
+export interface CompileOptions {
+  limits?: Partial<MappingLimits>;
+  /** Extra helpers (e.g. lookups), registered after the built-in ones. */
+  functions?: readonly HelperFunction[];
+}
+
+/** One JSONata expression, compiled once at load. */
+export interface CompiledExpression {
+  /** Where it is used, e.g. `match`, `each`, `fields.amount`. */
+  location: string;
+  /** The expression text as written. */
+  text: string;
+  /** Where the expression starts in the mapping file. */
+  position: SourcePosition;
+  readonly jsonata: jsonata.Expression;
+}
+
+/** One `fields` entry: a canonical field path and how to compute it. */
+export interface CompiledField {
+  /** Canonical field path as written, e.g. `signals.reasonCode`. */
+  path: string;
+  segments: readonly string[];
+  description: string;
+  /** Exactly one of `expression` and `constant` is set. */
+  expression?: CompiledExpression;
+  constant?: unknown;
+  position: SourcePosition;
+}
+
+/** A mapping file, validated and compiled, ready to evaluate. */
+export interface CompiledMapping {
+  id: string;
+  description: string;
+  /** The file as it was given to the loader (relative to the working directory when inside it). */
+  file: string;
+  /** Content hash: the first 12 hex digits of the sha256 of the file bytes. */
+  version: string;
+  /** Where the mapping's `id` is written. */
+  position: SourcePosition;
+  source: { system: string; objectType: string };
+  match?: CompiledExpression;
+  each?: CompiledExpression;
+  fields: readonly CompiledField[];
+  limits: MappingLimits;
+}
+
+/** The result of applying one mapping to one payload (or one `each` item). */
+export interface MappedException {
+  mapping: { id: string; version: string };
+  /** A nested partial canonical exception, e.g. `{ type, amount: { value, currency }, signals }`. */
+  fields: Record<string, unknown>;
+}
+
+/** One line of `MappingRegistry.list()`. */
+export interface MappingSummary {
+  id: string;
+  file: string;
+  version: string;
+  system: string;
+  objectType: string;
+}
+
+/** One problem found while loading a mapping or cases file. */
+export interface MappingProblem extends SourcePosition {
+  /** Where in the document, e.g. `fields.amount` (empty for the whole file). */
+  path: string;
+  /** What is wrong. */
+  message: string;
+  /** How to fix it, when there is something useful to say. */
+  hint?: string;
+}

@@ -12,7 +12,15 @@ export const ERROR_CLASSES = [
 export type ErrorClass = (typeof ERROR_CLASSES)[number];
 
 /** Where in the flow an error happened; carried in the `x-exhub-error-stage` header. */
-export const STAGES = ['ingress', 'parse', 'map', 'validate', 'enrich', 'score', 'publish'] as const;
+export const STAGES = [
+  'ingress',
+  'parse',
+  'map',
+  'validate',
+  'enrich',
+  'score',
+  'publish',
+] as const;
 export type Stage = (typeof STAGES)[number];
 
 /** One precise problem: what is wrong and where (a JSON pointer into the payload or document). */

@@ -1,0 +1,19 @@
+/** Defaults of the environment settings in ARCHITECTURE.md ("Environment"). */
+export const DEFAULT_AMQP_URL = 'amqp://guest:guest@localhost:5672';
+export const DEFAULT_PORT = 3000;
+export const DEFAULT_HOST = '0.0.0.0';
+export const DEFAULT_STORE_URL = 'sqlite:./data/exhub.db';
+export const DEFAULT_ROLES = 'all';
+export const DEFAULT_MAPPINGS_DIR = 'mappings';
+export const DEFAULT_POLICIES_DIR = 'policies';
+export const DEFAULT_CONFIG_FILE = 'exhub.config.yaml';
+export const DEFAULT_LOG_LEVEL = 'info';
+export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+export const DEFAULT_DEDUPE_WINDOW_SECONDS = 24 * 60 * 60;
+/** Seconds a client is asked to wait (Retry-After) when the broker cannot confirm. */
+export const DEFAULT_RETRY_AFTER_SECONDS = 5;
+/** How long shutdown may take before the process exits anyway. */
+export const DEFAULT_SHUTDOWN_DEADLINE_MS = 20_000;
+
+export const ROLES = ['ingress', 'pipeline'] as const;
+export type Role = (typeof ROLES)[number];

@@ -34,12 +34,14 @@ export class ConfigError extends Error {
   constructor(
     readonly file: string,
     readonly problems: ConfigProblem[],
+    summary?: string,
   ) {
     super(
-      `${file} is not valid:\n` +
-        problems
-          .map((p) => `  ${file}:${p.line}:${p.column} ${p.pointer || '/'}: ${p.message}`)
-          .join('\n'),
+      summary ??
+        `${file} is not valid:\n` +
+          problems
+            .map((p) => `  ${file}:${p.line}:${p.column} ${p.pointer || '/'}: ${p.message}`)
+            .join('\n'),
     );
   }
 }
@@ -121,14 +123,11 @@ export function loadHubConfig(file: string, env: NodeJS.ProcessEnv = process.env
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new ConfigError(file, [
-      {
-        line: 0,
-        column: 0,
-        pointer: '',
-        message: `cannot read the file (${(err as NodeJS.ErrnoException).code}); set EXHUB_CONFIG to its path`,
-      },
-    ]);
+    throw new ConfigError(
+      file,
+      [],
+      `cannot read ${file} (${(err as NodeJS.ErrnoException).code}); set EXHUB_CONFIG to the connector instances file`,
+    );
   }
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false });

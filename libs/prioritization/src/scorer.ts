@@ -88,12 +88,13 @@ export class PolicyScorer implements Scorer {
       resolutionEffort: clamp01(profile.resolutionEffort ?? 0),
       dependencyRisk: clamp01(profile.dependencyRisk ?? 0),
     };
+    const kind = input.type.replace(/_/g, ' ');
     const details: Record<Dimension, string> = {
       financialExposure: exposure.detail,
       slaRisk: due.detail,
-      customerImpact: `A ${input.type.replace(/_/g, ' ')} affects the customer at ${dimensions.customerImpact} by policy.`,
-      complianceSensitivity: `A ${input.type.replace(/_/g, ' ')} has compliance sensitivity ${dimensions.complianceSensitivity} by policy.`,
-      resolutionEffort: `A ${input.type.replace(/_/g, ' ')} typically takes effort ${dimensions.resolutionEffort} to resolve.`,
+      customerImpact: `The policy rates the customer impact of a ${kind} at ${dimensions.customerImpact} (no account context yet).`,
+      complianceSensitivity: `The policy rates the compliance sensitivity of a ${kind} at ${dimensions.complianceSensitivity}.`,
+      resolutionEffort: `The policy rates the effort to resolve a ${kind} at ${dimensions.resolutionEffort}.`,
       dependencyRisk: 'No linked open exceptions are known yet.',
     };
 

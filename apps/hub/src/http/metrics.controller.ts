@@ -1,0 +1,15 @@
+import { Controller, Get, Header, Inject } from '@nestjs/common';
+import { HUB_RUNTIME, type HubRuntime } from '../hub-runtime';
+
+@Controller()
+export class MetricsController {
+  constructor(@Inject(HUB_RUNTIME) private readonly rt: HubRuntime) {}
+
+  /** Prometheus text exposition format; every name starts with `exhub_`. */
+  @Get('metrics')
+  @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
+  async metrics(): Promise<string> {
+    this.rt.metrics.brokerReady.set(this.rt.publisher.ready ? 1 : 0);
+    return this.rt.metrics.registry.metrics();
+  }
+}

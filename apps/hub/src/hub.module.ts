@@ -1,0 +1,50 @@
+import {
+  Inject,
+  Injectable,
+  Module,
+  type DynamicModule,
+  type OnApplicationShutdown,
+  type Type,
+} from '@nestjs/common';
+import { HealthController } from './http/health.controller';
+import { MetricsController } from './http/metrics.controller';
+import { HUB_RUNTIME, type HubRuntime } from './hub-runtime';
+import { IngestController } from './ingest/ingest.controller';
+import { IngestService } from './ingest/ingest.service';
+import { PipelineService } from './pipeline/pipeline.service';
+
+/** Closes the broker connection last, after the worker drained and HTTP stopped. */
+@Injectable()
+class RuntimeCloser implements OnApplicationShutdown {
+  constructor(@Inject(HUB_RUNTIME) private readonly rt: HubRuntime) {}
+  async onApplicationShutdown(signal?: string): Promise<void> {
+    await this.rt.close();
+    this.rt.logger.info(
+      { signal },
+      'stopped: in-flight work finished and acknowledged, broker connection closed',
+    );
+  }
+}
+
+/** The hub: health and metrics always; webhook ingress and the pipeline worker by role. */
+@Module({})
+export class HubModule {
+  static forRoot(runtime: HubRuntime): DynamicModule {
+    const ingress = runtime.env.roles.has('ingress');
+    const controllers: Type[] = [
+      HealthController,
+      MetricsController,
+      ...(ingress ? [IngestController] : []),
+    ];
+    return {
+      module: HubModule,
+      controllers,
+      providers: [
+        { provide: HUB_RUNTIME, useValue: runtime },
+        PipelineService,
+        RuntimeCloser,
+        ...(ingress ? [IngestService] : []),
+      ],
+    };
+  }
+}

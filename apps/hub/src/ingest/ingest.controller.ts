@@ -1,0 +1,97 @@
+import { Controller, HttpCode, Inject, Param, Post, Req, Res } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AuthError, HubError } from '../../../../libs/connector-sdk/src/errors';
+import { apiError } from '../http/api-error';
+import { HUB_RUNTIME, type HubRuntime } from '../hub-runtime';
+import { IngestService } from './ingest.service';
+
+const JSON_CONTENT_TYPE = /^application\/json\s*(;|$)/i;
+/** Label used for metrics when the connector id in the URL is not configured (keeps labels bounded). */
+const UNKNOWN_CONNECTOR_LABEL = '_unknown';
+
+@Controller('v1/ingest')
+export class IngestController {
+  constructor(
+    @Inject(HUB_RUNTIME) private readonly rt: HubRuntime,
+    private readonly ingest: IngestService,
+  ) {}
+
+  /**
+   * Webhook ingress. The signature is checked on the raw bytes before anything parses them; `202`
+   * is sent only after the broker confirmed the publish to exhub.ingress.
+   */
+  @Post(':connectorId')
+  @HttpCode(202)
+  async receive(
+    @Param('connectorId') connectorId: string,
+    @Req() req: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<{ eventId: string; correlationId: string; duplicate?: true }> {
+    const reject = (status: number, reason: string, message: string, label = connectorId) => {
+      this.rt.metrics.webhookRejections.inc({ connector: label, reason });
+      return apiError(status, reason, message);
+    };
+    const slot = this.rt.connectors.get(connectorId);
+    if (!slot) {
+      const known = [...this.rt.connectors.values()]
+        .filter((s) => s.webhook)
+        .map((s) => s.instance.id);
+      throw reject(
+        404,
+        'unknown_connector',
+        `no webhook connector "${connectorId}" is configured in ${this.rt.config.file}; configured: ${known.join(', ') || 'none'}`,
+        UNKNOWN_CONNECTOR_LABEL,
+      );
+    }
+    if (!slot.webhook) {
+      reply.header('Retry-After', String(this.rt.retryAfterSeconds));
+      throw reject(
+        503,
+        'connector_unavailable',
+        `connector "${connectorId}" is not ready: ${slot.unavailable}`,
+      );
+    }
+    const contentType = req.headers['content-type'] ?? '';
+    if (!JSON_CONTENT_TYPE.test(contentType)) {
+      throw reject(
+        415,
+        'unsupported_media_type',
+        `content type must be application/json, got "${contentType || 'none'}"`,
+      );
+    }
+    const rawBody = req.body;
+    if (!Buffer.isBuffer(rawBody) || rawBody.length === 0) {
+      throw reject(400, 'empty_body', 'the request has no body; send the event JSON');
+    }
+    try {
+      return await this.ingest.accept(slot.webhook, {
+        rawBody,
+        headers: req.headers,
+        now: Date.now(),
+      });
+    } catch (err) {
+      if (err instanceof AuthError) {
+        const reason = (err as AuthError & { reason?: string }).reason ?? 'unauthorized';
+        this.rt.metrics.webhookRejections.inc({ connector: connectorId, reason });
+        throw apiError(401, reason, err.message);
+      }
+      if (err instanceof HubError && err.errorClass === 'INVALID_PAYLOAD') {
+        this.rt.metrics.webhookRejections.inc({ connector: connectorId, reason: 'malformed' });
+        throw apiError(400, 'malformed', err.message, err.issues);
+      }
+      if (err instanceof HubError && err.errorClass === 'TRANSIENT') {
+        reply.header('Retry-After', String(this.rt.retryAfterSeconds));
+        this.rt.metrics.webhookRejections.inc({
+          connector: connectorId,
+          reason: 'broker_unavailable',
+        });
+        throw apiError(
+          503,
+          'broker_unavailable',
+          `the event was not accepted: ${err.message}; retry later`,
+        );
+      }
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,193 @@
+import type { ConsumeMessage } from 'amqplib';
+import type { CanonicalException, ExceptionType } from '../../../../libs/canonical/src';
+import { exceptionId, validateCanonicalException } from '../../../../libs/canonical/src';
+import {
+  HubError,
+  InvalidPayloadError,
+  formatIssues,
+} from '../../../../libs/connector-sdk/src/errors';
+import type { SourceEventMeta } from '../../../../libs/connector-sdk/src/source-event';
+import type { MappedException } from '../../../../libs/mapping/src';
+import type { HandlerOutcome } from '../../../../libs/messaging/src';
+import { outcomeFor, sourceEventMetaFrom } from '../../../../libs/messaging/src';
+import type { HubMetrics, Logger } from '../../../../libs/observability/src';
+import type { Scorer } from '../../../../libs/prioritization/src';
+
+export interface PipelineDeps {
+  mappings: {
+    map(system: string, objectType: string, payload: unknown): Promise<MappedException[]>;
+  };
+  scorer: Scorer;
+  /** Publishes to exhub.exceptions (and review when required); resolves once confirmed. */
+  publish(exception: CanonicalException, meta: SourceEventMeta): Promise<void>;
+  metrics: HubMetrics;
+  logger: Logger;
+  now(): Date;
+  connectorVersion: string;
+}
+
+const JSON_TYPES = /^application\/(.+\+)?json\b/i;
+
+function parsePayload(meta: SourceEventMeta, body: Buffer): unknown {
+  if (!JSON_TYPES.test(meta.contentType)) {
+    throw new InvalidPayloadError('parse', `no parser for content type "${meta.contentType}"`, [
+      {
+        pointer: '',
+        rule: 'contentType',
+        message: `content type ${meta.contentType} is not supported by the pipeline`,
+      },
+    ]);
+  }
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch (err) {
+    throw new InvalidPayloadError('parse', `body is not valid JSON: ${(err as Error).message}`, [
+      { pointer: '', rule: 'json', message: (err as Error).message },
+    ]);
+  }
+}
+
+/**
+ * Builds the canonical exception from what the mapping produced and what the hub knows: identity
+ * from the natural key, correlation and causation from the source event, lineage, priority.
+ */
+export function assemble(
+  meta: SourceEventMeta,
+  mapped: MappedException,
+  deps: Pick<PipelineDeps, 'scorer' | 'connectorVersion'>,
+  now: Date,
+): CanonicalException {
+  const fields = mapped.fields as Partial<CanonicalException> & {
+    source?: Partial<CanonicalException['source']>;
+  };
+  const source = {
+    ...fields.source,
+    system: meta.system,
+    connector: meta.connectorId,
+    eventId: fields.source?.eventId ?? meta.sourceEventId,
+    receivedAt: meta.receivedAt,
+  } as CanonicalException['source'];
+  const id = exceptionId({
+    system: meta.system,
+    objectType: String(source.objectType ?? ''),
+    objectId: String(source.objectId ?? ''),
+    // Not narrowed here: an unknown type fails validation right after, naming /type.
+    type: String(fields.type ?? '') as ExceptionType,
+  });
+  const priority = deps.scorer.score(
+    {
+      domain: String(fields.domain),
+      type: String(fields.type),
+      amount: fields.amount,
+      amountBase: fields.amountBase,
+      dueAt: fields.dueAt,
+      signals: fields.signals as Record<string, unknown> | undefined,
+    },
+    now,
+  );
+  return {
+    schemaVersion: '1',
+    id,
+    version: 1,
+    correlationId: meta.correlationId,
+    causationId: meta.eventId,
+    status: 'open',
+    ...fields,
+    source,
+    detectedAt: now.toISOString(),
+    priority,
+    lineage: { mapping: mapped.mapping, connectorVersion: deps.connectorVersion },
+    links: [],
+  } as CanonicalException;
+}
+
+/**
+ * The pipeline's work handler: parse → map → assemble and score → validate → publish. It returns
+ * an outcome and never touches the channel: every exception of one event is validated before any
+ * is published, and the event is acknowledged only after every publish was confirmed.
+ */
+export async function processSourceEvent(
+  deps: PipelineDeps,
+  msg: ConsumeMessage,
+): Promise<HandlerOutcome> {
+  const endTotal = deps.metrics.time('total');
+  let meta: SourceEventMeta | undefined;
+  try {
+    meta = sourceEventMetaFrom(msg);
+    const payload = parsePayload(meta, msg.content);
+
+    const endMap = deps.metrics.time('map');
+    const mapped = await deps.mappings.map(meta.system, meta.objectType, payload);
+    endMap();
+    if (mapped.length === 0) {
+      deps.metrics.eventsUnmapped.inc({ connector: meta.connectorId });
+      deps.logger.info(
+        {
+          correlationId: meta.correlationId,
+          connector: meta.connectorId,
+          sourceEventId: meta.sourceEventId,
+        },
+        'no mapping matched; acknowledged (the event stays in the archive)',
+      );
+      return { kind: 'ack' };
+    }
+
+    const now = deps.now();
+    const endValidate = deps.metrics.time('validate');
+    const exceptions = mapped.map((m) => {
+      const exception = assemble(meta as SourceEventMeta, m, deps, now);
+      const result = validateCanonicalException(exception);
+      if (!result.ok) {
+        throw new InvalidPayloadError(
+          'validate',
+          `mapping ${m.mapping.id} produced an invalid exception: ${formatIssues(result.issues)}`,
+          result.issues,
+        );
+      }
+      return result.value;
+    });
+    endValidate();
+
+    const endPublish = deps.metrics.time('publish');
+    await Promise.all(exceptions.map((e) => deps.publish(e, meta as SourceEventMeta)));
+    endPublish();
+    for (const e of exceptions) {
+      deps.metrics.exceptionsPublished.inc({ domain: e.domain, tier: e.priority.tier });
+      deps.logger.info(
+        {
+          correlationId: e.correlationId,
+          exceptionId: e.id,
+          connector: meta.connectorId,
+          type: e.type,
+          tier: e.priority.tier,
+          score: e.priority.score,
+        },
+        'exception published',
+      );
+    }
+    return { kind: 'ack' };
+  } catch (err) {
+    const outcome = outcomeFor(err);
+    const stage = err instanceof HubError ? err.stage : 'publish';
+    const errorClass = err instanceof HubError ? err.errorClass : 'TRANSIENT';
+    deps.metrics.stageFailures.inc({
+      stage,
+      error_class: errorClass,
+      outcome: outcome.kind === 'retry' ? 'retry' : 'dead_letter',
+    });
+    deps.logger.warn(
+      {
+        correlationId: meta?.correlationId,
+        connector: meta?.connectorId,
+        stage,
+        errorClass,
+        outcome: outcome.kind,
+        err: (err as Error).message,
+      },
+      'source event failed',
+    );
+    return outcome;
+  } finally {
+    endTotal();
+  }
+}

@@ -1,0 +1,73 @@
+import { type RmqOptions, Transport } from '@nestjs/microservices';
+import { names } from '../../../libs/messaging/src';
+import {
+  DEFAULT_AMQP_URL,
+  DEFAULT_DELIVERY_LIMIT,
+  DEFAULT_PREFETCH,
+  DEFAULT_QUEUE_SUFFIX,
+  FINANCE_EXCEPTIONS,
+} from './constants';
+import { ExceptionDeserializer } from './exception.deserializer';
+
+export interface SubscriberSettings {
+  url: string;
+  /** Topology prefix of the hub: `exhub` unless the hub runs with another EXHUB_TOPOLOGY_PREFIX. */
+  prefix: string;
+  /** This subscriber's own queue. */
+  queue: string;
+  prefetch: number;
+  deliveryLimit: number;
+  /** Give up after this many failed connection attempts (-1 = retry forever, Nest's default). */
+  maxConnectionAttempts: number;
+}
+
+function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) {
+    throw new RangeError(`${name}="${raw}" must be a positive integer (default ${fallback})`);
+  }
+  return value;
+}
+
+/** Settings from AMQP_URL, EXHUB_TOPOLOGY_PREFIX, SUBSCRIBER_QUEUE, SUBSCRIBER_PREFETCH. */
+export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): SubscriberSettings {
+  const prefix = env.EXHUB_TOPOLOGY_PREFIX || names().prefix;
+  return {
+    url: env.AMQP_URL || DEFAULT_AMQP_URL,
+    prefix,
+    queue: env.SUBSCRIBER_QUEUE || `${prefix}.${DEFAULT_QUEUE_SUFFIX}`,
+    prefetch: positiveInteger(env, 'SUBSCRIBER_PREFETCH', DEFAULT_PREFETCH),
+    deliveryLimit: positiveInteger(env, 'SUBSCRIBER_DELIVERY_LIMIT', DEFAULT_DELIVERY_LIMIT),
+    maxConnectionAttempts: -1,
+  };
+}
+
+/**
+ * Stock `Transport.RMQ` options. Nest declares the subscriber's durable quorum queue, asserts the
+ * hub's topic exchange with the same settings the hub declares it with (durable, no arguments),
+ * binds the queue with `finance.#` and — because of `wildcards` — with every `@EventPattern`, then
+ * consumes with manual acks. Nest's RMQ server needs the `amqp-connection-manager` package.
+ */
+export function subscriberTransport(settings: SubscriberSettings): RmqOptions {
+  return {
+    transport: Transport.RMQ,
+    options: {
+      urls: [settings.url],
+      queue: settings.queue,
+      queueOptions: {
+        durable: true,
+        arguments: { 'x-queue-type': 'quorum', 'x-delivery-limit': settings.deliveryLimit },
+      },
+      exchange: names(settings.prefix).exceptions,
+      exchangeType: 'topic',
+      routingKey: FINANCE_EXCEPTIONS,
+      wildcards: true,
+      noAck: false,
+      prefetchCount: settings.prefetch,
+      deserializer: new ExceptionDeserializer(),
+      maxConnectionAttempts: settings.maxConnectionAttempts,
+    },
+  };
+}

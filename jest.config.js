@@ -19,6 +19,8 @@ const common = {
   transform: { '^.+\\.ts$': swc },
   testEnvironment: 'node',
   moduleFileExtensions: ['ts', 'js', 'json'],
+  // Dynamic import() in CommonJS output needs explicit .js extensions; map them back to sources.
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
 };
 module.exports = {
   projects: [

@@ -1,0 +1,38 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** The real Stripe dispute event, varied per message so every one is a distinct source fact. */
+const DISPUTE = JSON.parse(
+  readFileSync(join(__dirname, '../../../connectors/stripe/fixtures/charge.dispute.created.json'), 'utf8'),
+) as { id: string; request: { id: string }; data: { object: { id: string } } };
+
+/** The correlation id that identifies message `seq` end to end (Stripe's request id → AMQP correlation-id). */
+export const correlationFor = (run: string, seq: number): string => `req_${run}_${seq}`;
+
+export function disputeEvent(run: string, seq: number): Buffer {
+  const event = structuredClone(DISPUTE);
+  event.id = `evt_${run}_${seq}`;
+  event.request = { ...event.request, id: correlationFor(run, seq) };
+  event.data.object.id = `du_${run}_${seq}`;
+  return Buffer.from(JSON.stringify(event));
+}
+
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[i];
+}
+
+/** Peak resident set size of a process, from the kernel (VmHWM), in MiB. */
+export function peakRssMiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/^VmHWM:\s+(\d+) kB/m.exec(status)?.[1] ?? Number.NaN);
+  return kb / 1024;
+}
+
+export function rssMiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? Number.NaN) / 1024;
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
 import { parse } from 'yaml';
 import policySchema from '../../../schemas/priority-policy.schema.json';
+import { loadModelFile, type PriorityModel } from './model';
 
 export const DIMENSIONS = [
   'financialExposure',
@@ -16,30 +18,78 @@ export type Dimension = (typeof DIMENSIONS)[number];
 export type Tier = 'p1' | 'p2' | 'p3' | 'p4';
 export const TIER_ORDER: readonly Tier[] = ['p1', 'p2', 'p3', 'p4'];
 
+export type Scalar = string | number | boolean;
+/** One test on one dotted path; exactly one operator (the schema enforces it). */
+export interface Condition {
+  field: string;
+  equals?: Scalar;
+  in?: Scalar[];
+  gte?: number;
+  lte?: number;
+  exists?: boolean;
+}
+
 export interface PolicyRule {
   id: string;
   description: string;
-  when: {
-    domain?: string;
-    type?: string;
-    materialityMultipleAtLeast?: number;
-    signal?: Record<string, string | number | boolean>;
+  when: Condition[];
+  then: {
+    requireReview?: boolean;
+    floorTier?: Tier;
+    ceilingTier?: Tier;
+    addPoints?: number;
+    route?: string;
   };
-  then: { requireReview?: boolean; floorTier?: Tier; ceilingTier?: Tier; route?: string };
 }
+
+export type ModelMode = 'off' | 'shadow' | 'active';
 
 export interface PriorityPolicy {
   version: number;
   weights: Record<Dimension, number>;
   materiality: {
     default: { value: string; currency: string };
+    fullExposureMultiple?: number;
     byCurrency?: Record<string, string>;
   };
-  dueHorizonHours: { default: number; byType?: Record<string, number> };
+  resolution: {
+    horizonMultiple?: number;
+    expected: { default: string; byType?: Record<string, string> };
+  };
+  closeCalendar?: {
+    domains?: string[];
+    lastBusinessDays: number;
+    firstBusinessDays: number;
+    slaRiskBoost: number;
+    holidays?: string[];
+  };
   typeProfile?: Record<string, Partial<Record<Dimension, number>>>;
-  tiers: { p1: number; p2: number; p3: number };
+  customer?: {
+    tiers?: Record<string, number>;
+    arrReference?: string;
+    renewalWithinDays?: number;
+    renewalBoost?: number;
+    negativeSentimentBoost?: number;
+    openEscalationBoost?: number;
+  };
+  supplier?: { criticality?: Record<string, number> };
+  compliance?: { reasonCodes?: Record<string, number> };
+  dependency?: { linkedOpenFull?: number; blockedItemsFull?: number; recurrenceFull?: number };
+  requiredContext?: { domain?: string; type?: string; fields: string[] }[];
+  tiers: {
+    p1: { minScore: number; slaTarget: string };
+    p2: { minScore: number; slaTarget: string };
+    p3: { minScore: number; slaTarget: string };
+    p4: { slaTarget: string };
+  };
+  review?: {
+    amountBaseAtLeast?: string;
+    complianceAtLeast?: number;
+    modelDisagreementPoints?: number;
+  };
+  model?: { mode: ModelMode; file: string; blend?: number };
   rules?: PolicyRule[];
-  routes: { domain?: string; type?: string; tier?: Tier; route: string }[];
+  routes: { domain?: string; type?: string; tier?: Tier; route: string; team?: string }[];
 }
 
 export interface LoadedPolicy {
@@ -47,6 +97,8 @@ export interface LoadedPolicy {
   /** First 12 hex digits of the file's sha256: the policy version recorded on every score. */
   hash: string;
   file: string;
+  /** The learned model the policy names, loaded when its mode is not `off`. */
+  model?: PriorityModel;
 }
 
 export class PolicyError extends Error {
@@ -56,26 +108,64 @@ export class PolicyError extends Error {
 const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true });
 const validatePolicy = ajv.compile<PriorityPolicy>(policySchema);
 
-export function parsePolicy(text: string, file: string): LoadedPolicy {
-  const data: unknown = parse(text);
+/**
+ * Validates a policy text (schema, then the checks a schema cannot express). A model file the
+ * policy names is resolved relative to the policy file and read through `readModel`; `null`
+ * skips it (training and evaluation compare against the rules alone).
+ */
+export function parsePolicy(
+  text: string,
+  file: string,
+  readModel: ((path: string) => PriorityModel) | null = loadModelFile,
+): LoadedPolicy {
+  let data: unknown;
+  try {
+    data = parse(text);
+  } catch (err) {
+    throw new PolicyError(`${file} is not valid YAML: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
   if (!validatePolicy(data)) {
     const lines = (validatePolicy.errors ?? []).map(
       (e) => `  ${file} ${e.instancePath || '/'}: ${e.message ?? e.keyword}`,
     );
     throw new PolicyError(`${file} is not a valid priority policy:\n${lines.join('\n')}`);
   }
-  const { p1, p2, p3 } = data.tiers;
+  const [p1, p2, p3] = [data.tiers.p1.minScore, data.tiers.p2.minScore, data.tiers.p3.minScore];
   if (!(p1 > p2 && p2 > p3)) {
     throw new PolicyError(
-      `${file} /tiers: cut-offs must fall from p1 to p3 (got p1 ${p1}, p2 ${p2}, p3 ${p3})`,
+      `${file} /tiers: minScore must fall from p1 to p3 (got p1 ${p1}, p2 ${p2}, p3 ${p3})`,
     );
   }
   const total = DIMENSIONS.reduce((s, d) => s + data.weights[d], 0);
   if (total <= 0) throw new PolicyError(`${file} /weights: at least one weight must be above 0`);
+  const ids = new Set<string>();
+  for (const [i, rule] of (data.rules ?? []).entries()) {
+    if (ids.has(rule.id))
+      throw new PolicyError(`${file} /rules/${i}/id: "${rule.id}" is used twice`);
+    ids.add(rule.id);
+  }
   const hash = createHash('sha256').update(text).digest('hex').slice(0, 12);
-  return { policy: data, hash, file };
+  const loaded: LoadedPolicy = { policy: data, hash, file };
+  if (readModel && data.model && data.model.mode !== 'off') {
+    const modelFile = resolve(dirname(file), data.model.file);
+    try {
+      loaded.model = readModel(modelFile);
+    } catch (err) {
+      throw new PolicyError(
+        `${file} /model/file: cannot load ${modelFile} (${(err as Error).message}); train one with \`exhub model train\` or set /model/mode to off`,
+        { cause: err },
+      );
+    }
+  }
+  return loaded;
 }
 
-export function loadPolicyFile(file: string): LoadedPolicy {
-  return parsePolicy(readFileSync(file, 'utf8'), file);
+export function loadPolicyFile(file: string, options: { withModel?: boolean } = {}): LoadedPolicy {
+  return parsePolicy(
+    readFileSync(file, 'utf8'),
+    file,
+    options.withModel === false ? null : loadModelFile,
+  );
 }

@@ -1,11 +1,48 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadPolicyFile, parsePolicy, PolicyError } from './policy';
-import { PolicyScorer, type ScoringInput } from './scorer';
+import { parse, stringify } from 'yaml';
+import type { ScoringInput } from './input';
+import type { PriorityModel } from './model';
+import { PolicyError, loadPolicyFile, parsePolicy, type PriorityPolicy } from './policy';
+import { PolicyScorer, pointTotals, type PriorityResult, type ScorerOptions } from './scorer';
 
-const policy = loadPolicyFile(join(__dirname, '../../../policies/priority.yaml'));
+const POLICY_FILE = join(__dirname, '../../../policies/priority.yaml');
+const policy = loadPolicyFile(POLICY_FILE);
 const scorer = new PolicyScorer(policy);
+// Friday 20 November 2026, noon UTC: not in the month-end close window.
 const now = new Date('2026-11-20T12:00:00Z');
-const hundredths = (x: number) => Math.round(x * 100);
+const inHours = (h: number) =>
+  new Date(now.getTime() + h * 3_600_000).toISOString().replace('.000', '');
+const inDays = (d: number) => inHours(24 * d).slice(0, 10);
+const usd = (value: string) => ({ value, currency: 'USD' });
+
+/** The shared assertion: every score's factor points add up exactly to it (in hundredths). */
+function expectPointsAddUp(r: PriorityResult): PriorityResult {
+  const t = pointTotals(r);
+  expect(t.factors).toBe(t.score);
+  expect(r.score).toBeGreaterThanOrEqual(0);
+  expect(r.score).toBeLessThanOrEqual(100);
+  expect(r.factors.length).toBeLessThanOrEqual(20);
+  for (const f of r.factors) expect(f.detail.length).toBeGreaterThan(0);
+  return r;
+}
+const scored = (input: ScoringInput, s: PolicyScorer = scorer) =>
+  expectPointsAddUp(s.score(input, now));
+
+/** A scorer over the shipped policy with some of it changed. */
+function scorerWith(
+  change: (p: PriorityPolicy) => void,
+  options?: ScorerOptions,
+  model?: PriorityModel,
+) {
+  const data = parse(readFileSync(POLICY_FILE, 'utf8')) as PriorityPolicy;
+  change(data);
+  return new PolicyScorer(
+    parsePolicy(stringify(data), POLICY_FILE, () => model as PriorityModel),
+    options,
+  );
+}
 
 describe('PolicyScorer', () => {
   const cases: [string, ScoringInput][] = [
@@ -35,15 +72,11 @@ describe('PolicyScorer', () => {
   ];
 
   it.each(cases)('factor points add up exactly to the score: %s', (_name, input) => {
-    const r = scorer.score(input, now);
-    const sum = r.factors.reduce((s, f) => s + hundredths(f.points), 0);
-    expect(sum).toBe(hundredths(r.score));
-    expect(r.score).toBeGreaterThanOrEqual(0);
-    expect(r.score).toBeLessThanOrEqual(100);
+    scored(input);
   });
 
   it('ranks a large overdue exception above a small one that is not due yet', () => {
-    const [small, large] = [cases[0][1], cases[1][1]].map((c) => scorer.score(c, now));
+    const [small, large] = [cases[0][1], cases[1][1]].map((c) => scored(c));
     expect(large.score).toBeGreaterThan(small.score);
     expect(large.tier).toBe('p1');
     expect(large.dimensions.slaRisk).toBe(1);
@@ -51,35 +84,41 @@ describe('PolicyScorer', () => {
   });
 
   it('requires review and floors the tier at five times materiality, naming the rule', () => {
-    const r = scorer.score(
-      {
-        domain: 'finance',
-        type: 'payment_failure',
-        amount: { value: '60000.00', currency: 'USD' },
-      },
-      now,
-    );
-    expect(r.rulesFired).toContain('high-value-needs-review');
+    const r = scored({ domain: 'finance', type: 'payment_failure', amount: usd('60000.00') });
+    expect(r.rulesFired).toEqual(['high-value-needs-review', 'review:amount']);
     expect(r.review).toEqual({
       required: true,
       reason: expect.stringContaining('five times materiality'),
     });
+    expect(r.review.reason).toContain(
+      'USD 60000.00 is at or above the review threshold of USD 50000.00',
+    );
     expect(['p1', 'p2']).toContain(r.tier);
   });
 
   it('floors fraudulent disputes at p2 even when the amount is small', () => {
-    const r = scorer.score({ ...cases[0][1], signals: { reasonCode: 'fraudulent' } }, now);
+    const r = scored({ ...cases[0][1], signals: { reasonCode: 'fraudulent' } });
     expect(r.tier).toBe('p2');
     expect(r.rulesFired).toEqual(['fraud-dispute-floor']);
     expect(r.route).toBe('finance.disputes');
   });
 
   it('marks the score degraded and says why when no materiality is known for the currency', () => {
-    const r = scorer.score(cases[3][1], now);
+    const r = scored(cases[3][1]);
     expect(r.degraded).toBe(true);
     expect(r.factors.find((f) => f.code === 'financial_exposure')?.detail).toMatch(
       /no materiality threshold or FX rate for SEK/,
     );
+  });
+
+  it('marks a support score degraded when the account tier the policy requires is unknown', () => {
+    const ticket: ScoringInput = { domain: 'support', type: 'sla_breach_risk', dueAt: inHours(6) };
+    expect(scorer.explain(ticket, now).degradedReasons).toEqual([
+      'context.accountTier is not known',
+    ]);
+    expect(scored(ticket).degraded).toBe(true);
+    const withParty = { ...ticket, parties: [{ role: 'account', id: 'A1', tier: 'gold' }] };
+    expect(scored(withParty).degraded).toBe(false);
   });
 
   it('records the policy hash as the model version', () => {
@@ -87,17 +126,286 @@ describe('PolicyScorer', () => {
     expect(policy.hash).toMatch(/^[0-9a-f]{12}$/);
   });
 
-  it('refuses a policy whose tiers do not fall, naming the field', () => {
-    const text =
-      'version: 1\nweights: {financialExposure: 1, slaRisk: 1, customerImpact: 1, complianceSensitivity: 1, resolutionEffort: 1, dependencyRisk: 1}\nmateriality: {default: {value: "1.00", currency: USD}}\ndueHorizonHours: {default: 1}\ntiers: {p1: 10, p2: 50, p3: 5}\nroutes: [{route: x}]\n';
-    expect(() => parsePolicy(text, 'p.yaml')).toThrow(
-      new PolicyError('p.yaml /tiers: cut-offs must fall from p1 to p3 (got p1 10, p2 50, p3 5)'),
-    );
+  it('routes by domain, type and tier, and names the team and SLA target of the tier', () => {
+    const e = scorer.explain(cases[1][1], now);
+    expect(e.priority.route).toBe('finance.ops-urgent');
+    expect(e.team).toBe('AP/AR leads');
+    expect(e.slaTarget).toBe('PT4H');
   });
 
-  it('refuses unknown fields with their pointer', () => {
+  it('adds rule points as a factor, capped so the score stays within 0-100', () => {
+    const s = scorerWith((p) => {
+      p.rules = [
+        {
+          id: 'plus-forty',
+          description: 'Forty points for payment failures.',
+          when: [{ field: 'type', equals: 'payment_failure' }],
+          then: { addPoints: 40 },
+        },
+      ];
+    });
+    const r = scored(cases[1][1], s);
+    expect(r.score).toBe(100);
+    const rule = r.factors.find((f) => f.code === 'rule:plus-forty');
+    expect(rule?.detail).toMatch(/capped at \d+\.\d\d to stay within 0-100/);
+    expect(r.rulesFired).toEqual(['plus-forty']);
+  });
+
+  it('applies ceilings and lists only the rules that changed the outcome', () => {
+    const s = scorerWith((p) => {
+      p.rules = [
+        {
+          id: 'cap-p3',
+          description: 'Payment failures are at most p3.',
+          when: [{ field: 'type', equals: 'payment_failure' }],
+          then: { ceilingTier: 'p3' },
+        },
+        {
+          id: 'floor-p4',
+          description: 'Never below p4 (changes nothing).',
+          when: [{ field: 'domain', equals: 'finance' }],
+          then: { floorTier: 'p4' },
+        },
+      ];
+    });
+    const r = scored(cases[1][1], s);
+    expect(r.tier).toBe('p3');
+    expect(r.rulesFired).toEqual(['cap-p3']);
+  });
+
+  it('reloads a valid policy and keeps the old one when the new file is invalid', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'policy-'));
+    const file = join(dir, 'priority.yaml');
+    const text = readFileSync(POLICY_FILE, 'utf8').replace(/^model:[\s\S]*?(?=^# Hard rules)/m, '');
+    writeFileSync(file, text);
+    const s = new PolicyScorer(loadPolicyFile(file));
+    const before = s.version;
+    writeFileSync(file, text.replace('p1: { minScore: 65', 'p1: { minScore: 10'));
+    expect(() => s.reload()).toThrow(
+      new PolicyError(`${file} /tiers: minScore must fall from p1 to p3 (got p1 10, p2 45, p3 20)`),
+    );
+    expect(s.version).toBe(before);
+    writeFileSync(file, text.replace('p1: { minScore: 65', 'p1: { minScore: 60'));
+    s.reload();
+    expect(s.version).not.toBe(before);
+    expect(s.policy.policy.tiers.p1.minScore).toBe(60);
+  });
+
+  it('refuses unknown fields and malformed conditions with their pointer', () => {
     expect(() => parsePolicy('version: 1\nbogus: 1\n', 'p.yaml')).toThrow(
       /p\.yaml \/: must NOT have additional properties/,
     );
+    const data = parse(readFileSync(POLICY_FILE, 'utf8')) as PriorityPolicy;
+    (data.rules as unknown[])[0] = {
+      id: 'x',
+      description: 'x',
+      when: [{ field: 'type', equals: 'a', gte: 1 }],
+      then: { floorTier: 'p2' },
+    };
+    expect(() => parsePolicy(stringify(data), 'p.yaml')).toThrow(
+      /p\.yaml \/rules\/0\/when\/0: must NOT have more than 2 properties/,
+    );
+  });
+
+  it('names the model file and the fix when the policy points at a model that is not there', () => {
+    const data = parse(readFileSync(POLICY_FILE, 'utf8')) as PriorityPolicy;
+    data.model = { mode: 'shadow', file: 'no-such-model.json' };
+    expect(() => parsePolicy(stringify(data), POLICY_FILE)).toThrow(
+      /\/model\/file: cannot load .*no-such-model\.json .*exhub model train/,
+    );
+  });
+});
+
+describe('acceptance scenarios', () => {
+  it('(1) a strategic infrastructure supplier invoice due in 48 h with a recurring tax mismatch ranks above a low-value office-supplies discrepancy', () => {
+    const infrastructure: ScoringInput = {
+      domain: 'finance',
+      type: 'invoice_mismatch',
+      amount: { value: '38400.00', currency: 'EUR' },
+      amountBase: usd('41700.00'),
+      dueAt: inHours(40),
+      parties: [
+        { role: 'supplier', id: 'V-100200', name: 'Northwind Data Centres', tier: 'strategic' },
+      ],
+      signals: { reasonCode: 'TAX_MISMATCH' },
+      context: { supplierCriticality: 'strategic', recurrenceCount: 3 },
+    };
+    const officeSupplies: ScoringInput = {
+      domain: 'finance',
+      type: 'invoice_mismatch',
+      amount: { value: '86.40', currency: 'EUR' },
+      amountBase: usd('93.80'),
+      dueAt: inHours(24 * 21),
+      parties: [{ role: 'supplier', id: 'V-300911', name: 'Paper & Pens Ltd', tier: 'tail' }],
+      signals: { reasonCode: 'QTY_VARIANCE' },
+      context: { supplierCriticality: 'tail' },
+    };
+    const a = scored(infrastructure);
+    const b = scored(officeSupplies);
+    expect(a.score).toBeGreaterThan(b.score + 30);
+    expect(a.tier).toBe('p1');
+    expect(b.tier).toBe('p4');
+    expect(a.rulesFired).toContain('strategic-supplier-due-soon');
+    const codes = a.factors.map((f) => f.code);
+    expect(codes).toEqual(
+      expect.arrayContaining([
+        'financial_exposure',
+        'due_date_risk',
+        'customer_impact',
+        'compliance_sensitivity',
+        'dependency_risk',
+        'rule:strategic-supplier-due-soon',
+      ]),
+    );
+    expect(a.factors.find((f) => f.code === 'dependency_risk')?.detail).toBe(
+      'Depends on the same root cause seen 3 times before.',
+    );
+    expect(a.factors.find((f) => f.code === 'compliance_sensitivity')?.detail).toBe(
+      'Reason code TAX_MISMATCH is compliance-sensitive (0.8).',
+    );
+    expect(a.degraded).toBe(false);
+  });
+
+  it('(2) a moderate ticket from a strategic account renewing soon with an unresolved billing exception is raised above routine tickets', () => {
+    const ticket = (context: ScoringInput['context']): ScoringInput => ({
+      domain: 'support',
+      type: 'sla_breach_risk',
+      dueAt: inHours(5),
+      signals: { priorityLabel: 'normal', sentiment: -0.2 },
+      context,
+    });
+    const strategic = scored(
+      ticket({
+        accountTier: 'strategic',
+        renewalDate: inDays(30),
+        linkedOpenExceptions: [{ domain: 'finance', type: 'billing_dispute', tier: 'p3' }],
+      }),
+    );
+    const routine = [
+      ticket({ accountTier: 'smb' }),
+      ticket({ accountTier: 'mid_market' }),
+      ticket({ accountTier: 'enterprise', renewalDate: inDays(200) }),
+    ].map((t) => scored(t));
+    for (const r of routine) {
+      expect(strategic.score).toBeGreaterThan(r.score);
+      expect(['p3', 'p4']).toContain(r.tier);
+    }
+    expect(['p1', 'p2']).toContain(strategic.tier);
+    expect(strategic.rulesFired).toContain('renewal-with-open-billing-issue');
+    expect(strategic.factors.find((f) => f.code === 'customer_impact')?.detail).toContain(
+      'renewing in 30 days',
+    );
+  });
+
+  it('(3) a duplicate-payment risk above the threshold requires review; one below it does not', () => {
+    const dup = (value: string): ScoringInput => ({
+      domain: 'finance',
+      type: 'duplicate_payment_risk',
+      amountBase: usd(value),
+      references: { payment: 'PAY-1', invoice: 'INV-9' },
+      dueAt: inHours(72),
+    });
+    const above = scored(dup('14250.00'));
+    expect(above.review).toEqual({
+      required: true,
+      reason: expect.stringContaining('duplicate-payment risk at or above materiality'),
+    });
+    expect(above.rulesFired).toContain('duplicate-payment-review');
+    expect(above.route).toBe('finance.payment-controls');
+    expect(['p1', 'p2']).toContain(above.tier);
+    const below = scored(dup('900.00'));
+    expect(below.review).toEqual({ required: false });
+    expect(below.rulesFired).not.toContain('duplicate-payment-review');
+  });
+});
+
+describe('learned model in the scorer', () => {
+  // A hand-set model: risk from the amex card brand only.
+  const model: PriorityModel = {
+    kind: 'logistic-regression',
+    name: 'test-lr',
+    version: '2026.11.0',
+    createdAt: '2026-11-01T00:00:00Z',
+    label: 'test',
+    features: ['policy_score', 'signal:cardBrand=amex'],
+    standardization: { mean: [0, 0], std: [1, 1] },
+    intercept: -2,
+    coefficients: [0, 4],
+    trainingWindow: {
+      from: '2026-01-01T00:00:00Z',
+      to: '2026-10-01T00:00:00Z',
+      records: 1,
+      positives: 1,
+    },
+    policyHash: 'x',
+    training: { library: 'x', seed: 1, steps: 1, learningRate: 1, testShare: 0.3 },
+    metrics: {
+      heldOut: {
+        records: 1,
+        positives: 1,
+        model: { auc: 1, brier: 0 },
+        policy: { auc: 1, brier: 0 },
+      },
+    },
+  };
+  const dispute: ScoringInput = {
+    domain: 'finance',
+    type: 'chargeback_dispute',
+    amountBase: usd('8200.00'),
+    dueAt: inHours(24 * 6),
+    signals: { cardBrand: 'amex', reasonCode: 'general' },
+  };
+  const off = scored(dispute);
+
+  it('in shadow mode records the prediction beside the score and changes nothing', () => {
+    const notes: unknown[] = [];
+    const s = scorerWith(
+      (p) => (p.model = { mode: 'shadow', file: 'm.json', blend: 0.3 }),
+      { onShadow: (n) => notes.push(n) },
+      model,
+    );
+    const r = scored(dispute, s);
+    expect({ ...r, model: off.model }).toEqual(off);
+    expect(r.factors.some((f) => f.code === 'model')).toBe(false);
+    expect(notes).toEqual([
+      {
+        model: 'test-lr',
+        version: '2026.11.0',
+        probability: 0.881,
+        wouldAddPoints: expect.any(Number),
+        wouldBeTier: expect.stringMatching(/^p[1-4]$/),
+      },
+    ]);
+  });
+
+  it('when active adds its contribution as a factor, the points still adding up exactly', () => {
+    const s = scorerWith(
+      (p) => (p.model = { mode: 'active', file: 'm.json', blend: 0.3 }),
+      {},
+      model,
+    );
+    const r = scored(dispute, s);
+    const f = r.factors.find((x) => x.code === 'model');
+    const expected = Math.round(0.3 * (100 * (1 / (1 + Math.exp(-2))) - off.score) * 100) / 100;
+    expect(f?.points).toBeCloseTo(expected, 2);
+    expect(r.score).toBeCloseTo(off.score + expected, 2);
+    expect(f?.detail).toMatch(
+      /^The learned model test-lr 2026\.11\.0 puts the risk .* at 88% .* Strongest signals: signal:cardBrand=amex \(raises it\)\./,
+    );
+    expect(r.model).toEqual({ name: 'policy+test-lr', version: `${s.version}+2026.11.0` });
+  });
+
+  it('sends the exception to review when rules and model disagree beyond the threshold', () => {
+    const s = scorerWith(
+      (p) => (p.model = { mode: 'active', file: 'm.json', blend: 0.3 }),
+      {},
+      model,
+    );
+    const r = scored({ ...dispute, amountBase: usd('150.00') }, s);
+    expect(r.review.required).toBe(true);
+    expect(r.review.reason).toMatch(
+      /The learned model \(88% risk\) and the rules \(score [\d.]+\) disagree by \d+ points\./,
+    );
+    expect(r.rulesFired).toContain('review:model-disagreement');
   });
 });

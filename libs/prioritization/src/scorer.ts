@@ -1,21 +1,17 @@
+import { allHold, valueAt } from './conditions';
+import { computeFeatures, type FeatureSet } from './features';
+import type { ScoringInput } from './input';
+import { predict, topContributions, type PriorityModel } from './model';
 import {
   DIMENSIONS,
   TIER_ORDER,
+  loadPolicyFile,
   type Dimension,
   type LoadedPolicy,
-  type PolicyRule,
   type Tier,
 } from './policy';
 
-/** What the scorer reads of an exception. A structural subset of the canonical exception. */
-export interface ScoringInput {
-  domain: string;
-  type: string;
-  amount?: { value: string; currency: string };
-  amountBase?: { value: string; currency: string };
-  dueAt?: string;
-  signals?: Record<string, unknown>;
-}
+export type { ScoringInput } from './input';
 
 export interface Factor {
   code: string;
@@ -37,16 +33,43 @@ export interface PriorityResult {
   degraded: boolean;
 }
 
-/** The seam the pipeline scores through; the learned model plugs in behind it later. */
+/** The seam the pipeline scores through. */
 export interface Scorer {
   score(input: ScoringInput, now: Date): PriorityResult;
 }
 
+/** A shadow-mode prediction: recorded beside the score, never part of it. */
+export interface ShadowNote {
+  model: string;
+  version: string;
+  probability: number;
+  /** What the model would add to the score (and the tier it would give) if it were active. */
+  wouldAddPoints: number;
+  wouldBeTier: Tier;
+}
+
+/** Everything `exhub priority explain` shows: the result plus how it came about. */
+export interface Explanation {
+  priority: PriorityResult;
+  features: FeatureSet;
+  policyScore: number;
+  modelProbability?: number;
+  shadow?: ShadowNote;
+  degradedReasons: string[];
+  slaTarget: string;
+  team?: string;
+}
+
+export interface ScorerOptions {
+  /** Receives every shadow-mode prediction (log it, count it); nothing else sees it. */
+  onShadow?: (note: ShadowNote, input: ScoringInput) => void;
+}
+
 const HUNDREDTHS = 100;
-const MAX_POINTS = 100;
-/** Exposure reaches 1 at this multiple of materiality; log-scaled below it. */
-const FULL_EXPOSURE_MULTIPLE = 10;
-const MS_PER_HOUR = 3_600_000;
+const MAX_HUNDREDTHS = 100 * HUNDREDTHS;
+const MAX_FACTORS = 20;
+const MAX_DETAIL = 500;
+const DEFAULT_BLEND = 0.3;
 const DIMENSION_CODES: Record<Dimension, string> = {
   financialExposure: 'financial_exposure',
   slaRisk: 'due_date_risk',
@@ -56,189 +79,318 @@ const DIMENSION_CODES: Record<Dimension, string> = {
   dependencyRisk: 'dependency_risk',
 };
 
-const clamp01 = (x: number): number => Math.min(1, Math.max(0, x));
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
-const money = (value: string, currency: string): string => `${currency} ${value}`;
+const fmt = (hundredths: number): string => (hundredths / HUNDREDTHS).toFixed(2);
+const clip = (s: string): string => (s.length <= MAX_DETAIL ? s : `${s.slice(0, MAX_DETAIL - 1)}…`);
+
+/** Factors in hundredths of a point while the score is assembled; converted once at the end. */
+interface Draft {
+  code: string;
+  dimension?: Dimension;
+  hundredths: number;
+  detail: string;
+}
 
 /**
- * Policy-only scorer: six dimensions from the exception and the policy, a weighted score whose
- * factor points add up exactly to it (both kept in hundredths of a point), then the hard rules.
+ * The scorer: six dimensions from the exception, its context and the policy, a weighted score,
+ * hard rules (points, floors, ceilings, review, route) and, when the policy says so, the learned
+ * model — in shadow mode recorded only, in active mode as one more factor. Every point is a
+ * factor, kept in hundredths of a point so the factors add up exactly to the score.
  */
 export class PolicyScorer implements Scorer {
-  private readonly totalWeight: number;
+  private loaded: LoadedPolicy;
+  private totalWeight = 0;
 
-  constructor(private readonly loaded: LoadedPolicy) {
-    this.totalWeight = DIMENSIONS.reduce((s, d) => s + loaded.policy.weights[d], 0);
+  constructor(
+    loaded: LoadedPolicy,
+    private readonly options: ScorerOptions = {},
+  ) {
+    this.loaded = loaded;
+    this.swap(loaded);
   }
 
   get version(): string {
     return this.loaded.hash;
   }
 
-  score(input: ScoringInput, now: Date): PriorityResult {
-    const { policy } = this.loaded;
-    const profile = policy.typeProfile?.[input.type] ?? {};
-    const exposure = this.exposure(input);
-    const due = this.dueRisk(input, now);
-    const dimensions: Record<Dimension, number> = {
-      financialExposure: exposure.value,
-      slaRisk: due.value,
-      customerImpact: clamp01(profile.customerImpact ?? 0),
-      complianceSensitivity: clamp01(profile.complianceSensitivity ?? 0),
-      resolutionEffort: clamp01(profile.resolutionEffort ?? 0),
-      dependencyRisk: clamp01(profile.dependencyRisk ?? 0),
-    };
-    const kind = input.type.replace(/_/g, ' ');
-    const details: Record<Dimension, string> = {
-      financialExposure: exposure.detail,
-      slaRisk: due.detail,
-      customerImpact: `The policy rates the customer impact of a ${kind} at ${dimensions.customerImpact} (no account context yet).`,
-      complianceSensitivity: `The policy rates the compliance sensitivity of a ${kind} at ${dimensions.complianceSensitivity}.`,
-      resolutionEffort: `The policy rates the effort to resolve a ${kind} at ${dimensions.resolutionEffort}.`,
-      dependencyRisk: 'No linked open exceptions are known yet.',
-    };
+  get policy(): LoadedPolicy {
+    return this.loaded;
+  }
 
-    let totalHundredths = 0;
-    const factors: Factor[] = [];
+  /**
+   * Reads the policy file again (or another one) and swaps it in only when it is valid: an
+   * invalid file throws a PolicyError and the scorer keeps the policy it had. No file watcher is
+   * wired to this yet.
+   */
+  reload(file: string = this.loaded.file): LoadedPolicy {
+    const next = loadPolicyFile(file);
+    this.swap(next);
+    return next;
+  }
+
+  score(input: ScoringInput, now: Date): PriorityResult {
+    const e = this.explain(input, now);
+    if (e.shadow) this.options.onShadow?.(e.shadow, input);
+    return e.priority;
+  }
+
+  explain(input: ScoringInput, now: Date): Explanation {
+    const { policy, hash } = this.loaded;
+    const features = computeFeatures(input, policy, now);
+    const subject = { ...input, context: features.context, features: features.flat };
+
+    const drafts: Draft[] = [];
     for (const d of DIMENSIONS) {
       const hundredths = Math.round(
-        ((MAX_POINTS * policy.weights[d]) / this.totalWeight) * dimensions[d] * HUNDREDTHS,
+        ((100 * policy.weights[d]) / this.totalWeight) * features.dimensions[d] * HUNDREDTHS,
       );
-      totalHundredths += hundredths;
-      if (hundredths > 0) {
-        factors.push({
+      if (hundredths !== 0)
+        drafts.push({
           code: DIMENSION_CODES[d],
           dimension: d,
-          points: hundredths / HUNDREDTHS,
-          detail: details[d],
+          hundredths,
+          detail: features.details[d],
         });
+    }
+    let total = drafts.reduce((s, f) => s + f.hundredths, 0);
+    if (total > MAX_HUNDREDTHS) {
+      // Rounding six products can overshoot 100 by a hundredth or two: take it from the largest.
+      const largest = drafts.reduce((a, b) => (b.hundredths > a.hundredths ? b : a));
+      largest.hundredths -= total - MAX_HUNDREDTHS;
+      total = MAX_HUNDREDTHS;
+    }
+
+    const rules = (policy.rules ?? []).filter((r) => allHold(r.when, subject));
+    const fired = new Set<string>();
+    for (const rule of rules) {
+      if (!rule.then.addPoints) continue;
+      const wanted = Math.round(rule.then.addPoints * HUNDREDTHS);
+      const applied = Math.min(MAX_HUNDREDTHS, Math.max(0, total + wanted)) - total;
+      if (applied === 0) continue;
+      total += applied;
+      fired.add(rule.id);
+      const capped = applied !== wanted ? ` (capped at ${fmt(applied)} to stay within 0-100)` : '';
+      drafts.push({
+        code: `rule:${rule.id}`,
+        hundredths: applied,
+        detail: `${rule.description}${capped}`,
+      });
+    }
+    const policyScore = total / HUNDREDTHS;
+
+    const reviewReasons: string[] = [];
+    const reviewFired: string[] = [];
+    let modelProbability: number | undefined;
+    let shadow: ShadowNote | undefined;
+    const model = this.loaded.model;
+    const mode = policy.model?.mode ?? 'off';
+    if (model && mode !== 'off') {
+      modelProbability = predict(model, { input, features, policyScore });
+      const blend = policy.model?.blend ?? DEFAULT_BLEND;
+      const modelHundredths = Math.round(
+        blend * (100 * modelProbability - policyScore) * HUNDREDTHS,
+      );
+      if (mode === 'shadow') {
+        shadow = {
+          model: model.name,
+          version: model.version,
+          probability: round3(modelProbability),
+          wouldAddPoints: modelHundredths / HUNDREDTHS,
+          wouldBeTier: this.tierFor((total + modelHundredths) / HUNDREDTHS),
+        };
+      } else {
+        if (modelHundredths !== 0) {
+          total += modelHundredths;
+          drafts.push({
+            code: 'model',
+            hundredths: modelHundredths,
+            detail: this.modelDetail(model, modelProbability, policyScore, blend, modelHundredths, {
+              input,
+              features,
+              policyScore,
+            }),
+          });
+        }
+        const gap = Math.abs(100 * modelProbability - policyScore);
+        const limit = policy.review?.modelDisagreementPoints;
+        if (limit !== undefined && gap >= limit) {
+          reviewReasons.push(
+            `The learned model (${Math.round(100 * modelProbability)}% risk) and the rules (score ${policyScore}) disagree by ${Math.round(gap)} points.`,
+          );
+          reviewFired.push('review:model-disagreement');
+        }
       }
     }
-    factors.sort((a, b) => b.points - a.points);
-    const score = totalHundredths / HUNDREDTHS;
 
+    const score = total / HUNDREDTHS;
     let tier = this.tierFor(score);
-    const rulesFired: string[] = [];
-    const reviewReasons: string[] = [];
     let ruleRoute: string | undefined;
-    for (const rule of policy.rules ?? []) {
-      if (!this.matches(rule, input, exposure.multiple)) continue;
-      let changed = false;
-      if (
-        rule.then.floorTier &&
-        TIER_ORDER.indexOf(tier) > TIER_ORDER.indexOf(rule.then.floorTier)
-      ) {
-        tier = rule.then.floorTier;
-        changed = true;
+    for (const rule of rules) {
+      const { floorTier, ceilingTier, route: to } = rule.then;
+      if (floorTier && TIER_ORDER.indexOf(tier) > TIER_ORDER.indexOf(floorTier)) {
+        tier = floorTier;
+        fired.add(rule.id);
       }
-      if (
-        rule.then.ceilingTier &&
-        TIER_ORDER.indexOf(tier) < TIER_ORDER.indexOf(rule.then.ceilingTier)
-      ) {
-        tier = rule.then.ceilingTier;
-        changed = true;
+      if (ceilingTier && TIER_ORDER.indexOf(tier) < TIER_ORDER.indexOf(ceilingTier)) {
+        tier = ceilingTier;
+        fired.add(rule.id);
+      }
+      if (to) {
+        ruleRoute = to;
+        fired.add(rule.id);
       }
       if (rule.then.requireReview) {
         reviewReasons.push(rule.description);
-        changed = true;
+        fired.add(rule.id);
       }
-      if (rule.then.route) {
-        ruleRoute = rule.then.route;
-        changed = true;
-      }
-      if (changed) rulesFired.push(rule.id);
     }
-    const route = ruleRoute ?? this.routeFor(input, tier);
+    this.reviewThresholds(input, features, reviewReasons, reviewFired);
+    const route = ruleRoute ?? this.routeFor(input, tier)?.route ?? 'unrouted';
 
-    return {
+    const degradedReasons = this.degradedReasons(input, features, subject);
+    const priority: PriorityResult = {
       score,
       tier,
-      dimensions: Object.fromEntries(DIMENSIONS.map((d) => [d, round3(dimensions[d])])) as Record<
-        Dimension,
-        number
-      >,
-      factors,
-      rulesFired,
-      model: { name: 'policy', version: this.loaded.hash },
+      dimensions: Object.fromEntries(
+        DIMENSIONS.map((d) => [d, round3(features.dimensions[d])]),
+      ) as Record<Dimension, number>,
+      factors: toFactors(drafts),
+      rulesFired: [...rules.filter((r) => fired.has(r.id)).map((r) => r.id), ...reviewFired],
+      model:
+        model && mode === 'active'
+          ? { name: `policy+${model.name}`, version: `${hash}+${model.version}` }
+          : { name: 'policy', version: hash },
       review: reviewReasons.length
-        ? { required: true, reason: reviewReasons.join(' ') }
+        ? { required: true, reason: clip(reviewReasons.join(' ')) }
         : { required: false },
       route,
       scoredAt: now.toISOString(),
-      degraded: exposure.degraded,
+      degraded: degradedReasons.length > 0,
     };
-  }
-
-  private exposure(input: ScoringInput): {
-    value: number;
-    multiple: number;
-    detail: string;
-    degraded: boolean;
-  } {
-    const { materiality } = this.loaded.policy;
-    const amount = input.amountBase ?? input.amount;
-    if (!amount)
-      return { value: 0, multiple: 0, detail: 'No amount is at stake.', degraded: false };
-    const perCurrency = input.amountBase ? undefined : materiality.byCurrency?.[amount.currency];
-    const threshold =
-      perCurrency ??
-      (amount.currency === materiality.default.currency ? materiality.default.value : undefined);
-    const degraded = threshold === undefined;
-    const thresholdValue = threshold ?? materiality.default.value;
-    const thresholdCurrency =
-      threshold === undefined ? materiality.default.currency : amount.currency;
-    const multiple = Math.abs(Number(amount.value)) / Number(thresholdValue);
-    const value = clamp01(Math.log1p(multiple) / Math.log1p(FULL_EXPOSURE_MULTIPLE));
-    const pct = (multiple * 100).toFixed(multiple < 0.1 ? 2 : 0);
-    const detail = degraded
-      ? `${money(amount.value, amount.currency)} at stake; no materiality threshold or FX rate for ${amount.currency}, so it was compared with ${money(thresholdValue, thresholdCurrency)} as if in that currency.`
-      : `${money(amount.value, amount.currency)} at stake is ${pct}% of the ${money(thresholdValue, thresholdCurrency)} materiality threshold.`;
-    return { value, multiple, detail, degraded };
-  }
-
-  private dueRisk(input: ScoringInput, now: Date): { value: number; detail: string } {
-    if (!input.dueAt) return { value: 0, detail: 'No due date or SLA deadline is known.' };
-    const { dueHorizonHours } = this.loaded.policy;
-    const horizon = dueHorizonHours.byType?.[input.type] ?? dueHorizonHours.default;
-    const hoursLeft = (Date.parse(input.dueAt) - now.getTime()) / MS_PER_HOUR;
-    if (hoursLeft <= 0) return { value: 1, detail: `Overdue since ${input.dueAt}.` };
-    const value = clamp01(1 - hoursLeft / horizon);
     return {
-      value,
-      detail: `Due ${input.dueAt}, in ${hoursLeft.toFixed(0)} h; urgency rises over the last ${horizon} h.`,
+      priority,
+      features,
+      policyScore,
+      modelProbability,
+      shadow,
+      degradedReasons,
+      slaTarget: policy.tiers[tier].slaTarget,
+      team: ruleRoute ? undefined : this.routeFor(input, tier)?.team,
     };
+  }
+
+  private swap(loaded: LoadedPolicy): void {
+    this.loaded = loaded;
+    this.totalWeight = DIMENSIONS.reduce((s, d) => s + loaded.policy.weights[d], 0);
+  }
+
+  private reviewThresholds(
+    input: ScoringInput,
+    features: FeatureSet,
+    reasons: string[],
+    fired: string[],
+  ): void {
+    const review = this.loaded.policy.review;
+    if (!review) return;
+    const base = this.loaded.policy.materiality.default.currency;
+    const amount = input.amountBase ?? (input.amount?.currency === base ? input.amount : undefined);
+    if (
+      review.amountBaseAtLeast !== undefined &&
+      amount &&
+      Math.abs(Number(amount.value)) >= Number(review.amountBaseAtLeast)
+    ) {
+      reasons.push(
+        `${amount.currency} ${amount.value} is at or above the review threshold of ${base} ${review.amountBaseAtLeast}.`,
+      );
+      fired.push('review:amount');
+    }
+    const c = features.dimensions.complianceSensitivity;
+    if (review.complianceAtLeast !== undefined && c >= review.complianceAtLeast) {
+      reasons.push(
+        `Compliance sensitivity ${c} is at or above the review threshold of ${review.complianceAtLeast}.`,
+      );
+      fired.push('review:compliance');
+    }
+  }
+
+  private degradedReasons(input: ScoringInput, features: FeatureSet, subject: object): string[] {
+    const reasons: string[] = [];
+    if (features.exposure.degraded)
+      reasons.push(`no materiality threshold or FX rate for ${input.amount?.currency}`);
+    for (const req of this.loaded.policy.requiredContext ?? []) {
+      if (req.domain !== undefined && req.domain !== input.domain) continue;
+      if (req.type !== undefined && req.type !== input.type) continue;
+      for (const field of req.fields)
+        if (valueAt(subject, field) === undefined) reasons.push(`${field} is not known`);
+    }
+    return reasons;
+  }
+
+  private modelDetail(
+    model: PriorityModel,
+    p: number,
+    policyScore: number,
+    blend: number,
+    hundredths: number,
+    m: Parameters<typeof topContributions>[1],
+  ): string {
+    const top = topContributions(model, m, 2)
+      .filter((c) => Math.abs(c.logit) > 0.05)
+      .map((c) => `${c.feature} (${c.logit > 0 ? 'raises' : 'lowers'} it)`);
+    return clip(
+      `The learned model ${model.name} ${model.version} puts the risk of escalation, SLA breach or override at ${Math.round(p * 100)}% against a rules score of ${policyScore}; at its ${Math.round(blend * 100)}% share that ${hundredths >= 0 ? 'adds' : 'takes'} ${fmt(Math.abs(hundredths))} points.${top.length ? ` Strongest signals: ${top.join(', ')}.` : ''}`,
+    );
   }
 
   private tierFor(score: number): Tier {
     const { tiers } = this.loaded.policy;
-    if (score >= tiers.p1) return 'p1';
-    if (score >= tiers.p2) return 'p2';
-    if (score >= tiers.p3) return 'p3';
+    if (score >= tiers.p1.minScore) return 'p1';
+    if (score >= tiers.p2.minScore) return 'p2';
+    if (score >= tiers.p3.minScore) return 'p3';
     return 'p4';
   }
 
-  private routeFor(input: ScoringInput, tier: Tier): string {
-    const hit = this.loaded.policy.routes.find(
+  private routeFor(input: ScoringInput, tier: Tier): { route: string; team?: string } | undefined {
+    return this.loaded.policy.routes.find(
       (r) =>
         (r.domain === undefined || r.domain === input.domain) &&
         (r.type === undefined || r.type === input.type) &&
         (r.tier === undefined || r.tier === tier),
     );
-    return hit?.route ?? 'unrouted';
   }
+}
 
-  private matches(rule: PolicyRule, input: ScoringInput, materialityMultiple: number): boolean {
-    const w = rule.when;
-    if (w.domain !== undefined && w.domain !== input.domain) return false;
-    if (w.type !== undefined && w.type !== input.type) return false;
-    if (
-      w.materialityMultipleAtLeast !== undefined &&
-      materialityMultiple < w.materialityMultipleAtLeast
-    )
-      return false;
-    if (w.signal) {
-      for (const [k, v] of Object.entries(w.signal)) if (input.signals?.[k] !== v) return false;
-    }
-    return true;
+/** Largest first; beyond the schema's 20 factors the smallest are folded into one, exactly. */
+function toFactors(drafts: Draft[]): Factor[] {
+  const sorted = [...drafts].sort((a, b) => Math.abs(b.hundredths) - Math.abs(a.hundredths));
+  if (sorted.length > MAX_FACTORS) {
+    const rest = sorted.splice(MAX_FACTORS - 1);
+    sorted.push({
+      code: 'other',
+      hundredths: rest.reduce((s, f) => s + f.hundredths, 0),
+      detail: `${rest.length} smaller contributions: ${rest.map((f) => f.code).join(', ')}.`,
+    });
   }
+  return sorted
+    .filter((f) => f.hundredths !== 0)
+    .map((f) => ({
+      code: f.code,
+      ...(f.dimension ? { dimension: f.dimension } : {}),
+      points: f.hundredths / HUNDREDTHS,
+      detail: clip(f.detail),
+    }));
+}
+
+/**
+ * The factors' total and the score, both in hundredths of a point: equal for every result the
+ * scorer returns (tests assert it for every exception they score).
+ */
+export function pointTotals(r: Pick<PriorityResult, 'score' | 'factors'>): {
+  factors: number;
+  score: number;
+} {
+  return {
+    factors: r.factors.reduce((s, f) => s + Math.round(f.points * HUNDREDTHS), 0),
+    score: Math.round(r.score * HUNDREDTHS),
+  };
 }

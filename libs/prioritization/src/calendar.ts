@@ -1,0 +1,80 @@
+const DAY_MS = 86_400_000;
+
+const MONTHS = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+];
+
+const isoDate = (t: number): string => new Date(t).toISOString().slice(0, 10);
+
+function isBusinessDay(t: number, holidays: ReadonlySet<string>): boolean {
+  const wd = new Date(t).getUTCDay();
+  return wd !== 0 && wd !== 6 && !holidays.has(isoDate(t));
+}
+
+export interface CloseWindow {
+  inWindow: boolean;
+  /** e.g. "the 2nd-last business day of November" */
+  label?: string;
+}
+
+/**
+ * Whether `now` (UTC) falls on one of the last `last` or first `first` business days of its
+ * month (Monday-Friday, minus holidays): the month-end close, when finance exceptions are urgent.
+ */
+export function closeWindow(
+  now: Date,
+  last: number,
+  first: number,
+  holidays: readonly string[] = [],
+): CloseWindow {
+  // Scoring asks about the same few days all day long: remember the answers.
+  const key = `${now.toISOString().slice(0, 10)}|${last}|${first}|${holidays.join(',')}`;
+  let hit = windowCache.get(key);
+  if (!hit) {
+    if (windowCache.size >= WINDOW_CACHE_SIZE) windowCache.clear();
+    windowCache.set(key, (hit = computeCloseWindow(now, last, first, holidays)));
+  }
+  return hit;
+}
+
+const WINDOW_CACHE_SIZE = 256;
+const windowCache = new Map<string, CloseWindow>();
+
+function computeCloseWindow(
+  now: Date,
+  last: number,
+  first: number,
+  holidays: readonly string[],
+): CloseWindow {
+  const off = new Set(holidays);
+  const day = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+  if (!isBusinessDay(day, off)) return { inWindow: false };
+  const month = MONTHS[now.getUTCMonth()];
+  let before = 0;
+  for (let t = day - DAY_MS; new Date(t).getUTCMonth() === now.getUTCMonth(); t -= DAY_MS)
+    if (isBusinessDay(t, off)) before++;
+  let after = 0;
+  for (let t = day + DAY_MS; new Date(t).getUTCMonth() === now.getUTCMonth(); t += DAY_MS)
+    if (isBusinessDay(t, off)) after++;
+  if (after < last)
+    return {
+      inWindow: true,
+      label:
+        after === 0
+          ? `the last business day of ${month}`
+          : `business day ${after + 1} from the end of ${month}`,
+    };
+  if (before < first) return { inWindow: true, label: `business day ${before + 1} of ${month}` };
+  return { inWindow: false };
+}

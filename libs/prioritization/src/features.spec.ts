@@ -1,0 +1,191 @@
+import { join } from 'node:path';
+import { closeWindow } from './calendar';
+import { holds } from './conditions';
+import { durationMs } from './duration';
+import {
+  complianceSensitivity,
+  customerImpact,
+  dependencyRisk,
+  dueRisk,
+  effectiveContext,
+  financialExposure,
+  supplierCriticality,
+} from './features';
+import { loadPolicyFile } from './policy';
+
+const { policy } = loadPolicyFile(join(__dirname, '../../../policies/priority.yaml'));
+// A Wednesday in the middle of November: outside the month-end close.
+const midMonth = new Date('2026-11-18T12:00:00Z');
+const usd = (value: string) => ({ value, currency: 'USD' });
+
+describe('financial exposure', () => {
+  it('grows with the logarithm of the amount against materiality and is full at 10x', () => {
+    const at = (v: string) =>
+      financialExposure({ domain: 'finance', type: 'x', amountBase: usd(v) }, policy);
+    expect(at('1000.00').value).toBeCloseTo(Math.log1p(0.1) / Math.log1p(10), 6);
+    expect(at('10000.00').value).toBeCloseTo(Math.log1p(1) / Math.log1p(10), 6);
+    expect(at('100000.00').value).toBe(1);
+    expect(at('9000.00').multiple).toBeCloseTo(0.9, 9);
+    expect(at('5000.00').detail).toBe(
+      'USD 5000.00 at stake is 50% of the USD 10000.00 materiality threshold.',
+    );
+  });
+
+  it('uses the per-currency threshold without a base amount, and is degraded without one', () => {
+    const gbp = financialExposure(
+      { domain: 'finance', type: 'x', amount: { value: '8000.00', currency: 'GBP' } },
+      policy,
+    );
+    expect(gbp.multiple).toBe(1);
+    const sek = financialExposure(
+      { domain: 'finance', type: 'x', amount: { value: '1.00', currency: 'SEK' } },
+      policy,
+    );
+    expect(sek.degraded).toBe(true);
+  });
+});
+
+describe('due-date risk', () => {
+  const input = (dueAt?: string) => ({ domain: 'support', type: 'escalation', dueAt }); // expected PT4H
+  it('is 1 when the time left is no more than the expected resolution time, 0 from three times it', () => {
+    expect(dueRisk(input('2026-11-18T10:00:00Z'), policy, midMonth).value).toBe(1); // overdue
+    expect(dueRisk(input('2026-11-18T16:00:00Z'), policy, midMonth).value).toBe(1); // 4 h = expected
+    expect(dueRisk(input('2026-11-18T20:00:00Z'), policy, midMonth).value).toBeCloseTo(0.5, 9); // 2x
+    expect(dueRisk(input('2026-11-19T00:00:00Z'), policy, midMonth).value).toBe(0); // 3x
+    expect(dueRisk(input(), policy, midMonth)).toMatchObject({
+      value: 0,
+      detail: 'No due date or SLA deadline is known.',
+    });
+  });
+
+  it('rises in the month-end close window for finance only', () => {
+    const closeDay = new Date('2026-11-27T12:00:00Z'); // Friday, 2nd-last business day of November
+    const finance = dueRisk({ domain: 'finance', type: 'invoice_mismatch' }, policy, closeDay);
+    expect(finance).toMatchObject({ value: 0.25, inCloseWindow: true });
+    expect(finance.detail).toContain(
+      'business day 2 from the end of November, inside the month-end close window',
+    );
+    expect(dueRisk({ domain: 'support', type: 'escalation' }, policy, closeDay).value).toBe(0);
+  });
+});
+
+describe('close calendar', () => {
+  const inWindow = (iso: string, holidays: string[] = []) =>
+    closeWindow(new Date(iso), 3, 2, holidays).inWindow;
+  it('covers the last three and first two business days of a month', () => {
+    expect(inWindow('2026-11-25T12:00:00Z')).toBe(false); // Wed: 4th-last business day
+    expect(inWindow('2026-11-26T12:00:00Z')).toBe(true); // Thu
+    expect(inWindow('2026-11-28T12:00:00Z')).toBe(false); // Saturday
+    expect(closeWindow(new Date('2026-11-30T09:00:00Z'), 3, 2).label).toBe(
+      'the last business day of November',
+    );
+    expect(inWindow('2026-12-01T12:00:00Z')).toBe(true);
+    expect(inWindow('2026-12-02T12:00:00Z')).toBe(true);
+    expect(inWindow('2026-12-03T12:00:00Z')).toBe(false);
+  });
+  it('skips holidays when counting business days', () => {
+    // 2027-01-01 is a Friday holiday: the first business days are Jan 4 and 5.
+    expect(inWindow('2027-01-05T12:00:00Z', ['2027-01-01'])).toBe(true);
+    expect(inWindow('2027-01-05T12:00:00Z')).toBe(false);
+  });
+});
+
+describe('customer impact and supplier criticality', () => {
+  it('combines tier, ARR, a renewal inside the window, negative sentiment and escalations', () => {
+    const input = { domain: 'support', type: 'sla_breach_risk', signals: { sentiment: -0.5 } };
+    const ctx = { accountTier: 'mid_market', renewalDate: '2026-12-18', openEscalations: 1 };
+    const c = customerImpact(input, ctx, policy, midMonth);
+    expect(c.value).toBeCloseTo(0.4 + 0.3 + 0.2 * 0.5 + 0.1, 9);
+    expect(c.renewalWithinWindow).toBe(true);
+    expect(c.daysToRenewal).toBe(30);
+    expect(c.detail).toBe(
+      'Customer: a mid_market account, renewing in 30 days, negative sentiment (-0.5), 1 open escalation.',
+    );
+  });
+  it('lets a large ARR outrank a modest tier', () => {
+    const c = customerImpact(
+      { domain: 'support', type: 'x' },
+      { accountTier: 'smb', arr: '1000000.00' },
+      policy,
+      midMonth,
+    );
+    expect(c.value).toBe(1);
+  });
+  it('reads tiers from the parties when no context was supplied', () => {
+    const ctx = effectiveContext({
+      domain: 'finance',
+      type: 'invoice_mismatch',
+      parties: [
+        { role: 'supplier', id: 'V1', tier: 'strategic' },
+        { role: 'customer', id: 'C1', tier: 'gold' },
+      ],
+    });
+    expect(ctx).toMatchObject({ supplierCriticality: 'strategic', accountTier: 'gold' });
+    expect(supplierCriticality(ctx, policy).value).toBe(1);
+    expect(supplierCriticality({}, policy)).toEqual({
+      value: 0,
+      detail: 'No supplier criticality is known.',
+    });
+  });
+});
+
+describe('compliance and dependency', () => {
+  it('raises compliance for tax, duplicate and sanction reason codes, case-insensitively', () => {
+    expect(
+      complianceSensitivity({ domain: 'finance', type: 'invoice_mismatch' }, policy).value,
+    ).toBe(0.2);
+    const tax = complianceSensitivity(
+      { domain: 'finance', type: 'invoice_mismatch', signals: { reasonCode: 'tax_mismatch' } },
+      policy,
+    );
+    expect(tax).toEqual({
+      value: 0.8,
+      detail: 'Reason code tax_mismatch is compliance-sensitive (0.8).',
+    });
+    expect(
+      complianceSensitivity(
+        { domain: 'finance', type: 'payment_hold', signals: { reasonCode: 'OFAC_MATCH' } },
+        policy,
+      ).value,
+    ).toBe(1);
+  });
+  it('combines linked open exceptions, blocked items and recurrence', () => {
+    const input = { domain: 'finance', type: 'payment_hold' };
+    expect(dependencyRisk(input, {}, policy).value).toBe(0);
+    const d = dependencyRisk(
+      input,
+      {
+        linkedOpenExceptions: [{ domain: 'support', type: 'escalation' }],
+        blockedItems: 5,
+        recurrenceCount: 5,
+      },
+      policy,
+    );
+    expect(d.value).toBe(1); // recurrence alone is full
+    const partial = dependencyRisk(
+      input,
+      { linkedOpenExceptions: [{ domain: 'finance', type: 'billing_dispute' }] },
+      policy,
+    );
+    expect(partial.value).toBeCloseTo(1 / 3, 9);
+    expect(partial.linkedOpenFinance).toBe(1);
+    expect(partial.detail).toBe('Depends on 1 linked open exception (billing dispute).');
+  });
+});
+
+describe('policy building blocks', () => {
+  it('parses ISO 8601 durations', () => {
+    expect(durationMs('PT4H')).toBe(4 * 3_600_000);
+    expect(durationMs('P1DT30M')).toBe(86_400_000 + 1_800_000);
+    expect(() => durationMs('4h')).toThrow(/not an ISO 8601 duration/);
+  });
+  it('evaluates conditions on dotted paths, never matching an absent field', () => {
+    const s = { signals: { reasonCode: 'X' }, features: { hoursToDue: 10 } };
+    expect(holds({ field: 'signals.reasonCode', equals: 'X' }, s)).toBe(true);
+    expect(holds({ field: 'signals.reasonCode', in: ['Y', 'X'] }, s)).toBe(true);
+    expect(holds({ field: 'features.hoursToDue', lte: 48 }, s)).toBe(true);
+    expect(holds({ field: 'features.hoursToDue', gte: 48 }, s)).toBe(false);
+    expect(holds({ field: 'features.missing', lte: 48 }, s)).toBe(false);
+    expect(holds({ field: 'context.arr', exists: false }, s)).toBe(true);
+  });
+});

@@ -1,0 +1,327 @@
+import { closeWindow } from './calendar';
+import { hoursOf } from './duration';
+import type { ScoringContext, ScoringInput } from './input';
+import type { Dimension, PriorityPolicy } from './policy';
+
+/** One feature: a value 0-1 and the sentence that explains it to a reviewer. */
+export interface Feature {
+  value: number;
+  detail: string;
+}
+
+const MS_PER_HOUR = 3_600_000;
+const MS_PER_DAY = 86_400_000;
+const DEFAULT_FULL_EXPOSURE_MULTIPLE = 10;
+const DEFAULT_HORIZON_MULTIPLE = 3;
+const DEFAULT_RENEWAL_DAYS = 90;
+const MAX_COUNTED_ESCALATIONS = 3;
+const DEFAULT_DEPENDENCY_FULL = { linkedOpenFull: 3, blockedItemsFull: 10, recurrenceFull: 5 };
+
+export const clamp01 = (x: number): number => Math.min(1, Math.max(0, x));
+const round2 = (x: number): number => Math.round(x * 100) / 100;
+const money = (value: string, currency: string): string => `${currency} ${value}`;
+const words = (type: string): string => type.replace(/_/g, ' ');
+/** "a chargeback dispute", "an invoice mismatch". */
+const aType = (type: string): string => `${/^[aeiou]/.test(type) ? 'an' : 'a'} ${words(type)}`;
+const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
+
+/** Context with the parties' own tiers filled in where the hub supplied none. */
+export function effectiveContext(input: ScoringInput): ScoringContext {
+  const ctx = { ...input.context };
+  const party = (...roles: string[]) =>
+    input.parties?.find((p) => roles.includes(p.role) && p.tier);
+  ctx.accountTier ??= party('account', 'customer')?.tier;
+  ctx.supplierCriticality ??= party('supplier')?.tier;
+  if (ctx.renewalDate === undefined && typeof input.signals?.renewalDate === 'string')
+    ctx.renewalDate = input.signals.renewalDate;
+  if (ctx.blockedItems === undefined && input.signals?.blockedForPayment === true)
+    ctx.blockedItems = 1;
+  return ctx;
+}
+
+export interface Exposure extends Feature {
+  /** Amount as a multiple of materiality (0 when there is no amount). */
+  multiple: number;
+  degraded: boolean;
+}
+
+/** Financial exposure: the amount against materiality, log-scaled, full at N times it. */
+export function financialExposure(input: ScoringInput, policy: PriorityPolicy): Exposure {
+  const { materiality } = policy;
+  const full = materiality.fullExposureMultiple ?? DEFAULT_FULL_EXPOSURE_MULTIPLE;
+  const amount = input.amountBase ?? input.amount;
+  if (!amount) return { value: 0, multiple: 0, detail: 'No amount is at stake.', degraded: false };
+  const perCurrency = input.amountBase ? undefined : materiality.byCurrency?.[amount.currency];
+  const threshold =
+    perCurrency ??
+    (amount.currency === materiality.default.currency ? materiality.default.value : undefined);
+  const degraded = threshold === undefined;
+  const thresholdValue = threshold ?? materiality.default.value;
+  const thresholdCurrency = degraded ? materiality.default.currency : amount.currency;
+  const multiple = Math.abs(Number(amount.value)) / Number(thresholdValue);
+  const value = clamp01(Math.log1p(multiple) / Math.log1p(full));
+  const share =
+    multiple >= 1
+      ? `${multiple.toFixed(multiple < 10 ? 2 : 0)} times`
+      : `${(multiple * 100).toFixed(multiple < 0.1 ? 2 : 0)}% of`;
+  const detail = degraded
+    ? `${money(amount.value, amount.currency)} at stake; no materiality threshold or FX rate for ${amount.currency}, so it was compared with ${money(thresholdValue, thresholdCurrency)} as if in that currency.`
+    : `${money(amount.value, amount.currency)} at stake is ${share} the ${money(thresholdValue, thresholdCurrency)} materiality threshold.`;
+  return { value, multiple, detail, degraded };
+}
+
+export interface DueRisk extends Feature {
+  hoursToDue?: number;
+  inCloseWindow: boolean;
+}
+
+/**
+ * Due-date / SLA risk: the time left against the expected time to resolve this type — 1 when
+ * the time left is no more than that, 0 from `horizonMultiple` times it — plus the month-end
+ * close boost for the domains the close calendar names.
+ */
+export function dueRisk(input: ScoringInput, policy: PriorityPolicy, now: Date): DueRisk {
+  const { resolution, closeCalendar: cal } = policy;
+  const expected = resolution.expected.byType?.[input.type] ?? resolution.expected.default;
+  const expectedHours = hoursOf(expected);
+  const horizon = resolution.horizonMultiple ?? DEFAULT_HORIZON_MULTIPLE;
+  let value = 0;
+  let hoursToDue: number | undefined;
+  let detail = 'No due date or SLA deadline is known.';
+  if (input.dueAt) {
+    hoursToDue = (Date.parse(input.dueAt) - now.getTime()) / MS_PER_HOUR;
+    if (hoursToDue <= 0) {
+      value = 1;
+      detail = `Overdue since ${input.dueAt}.`;
+    } else {
+      const ratio = hoursToDue / expectedHours;
+      value = clamp01((horizon - ratio) / (horizon - 1));
+      detail = `Due ${input.dueAt}, in ${hoursToDue.toFixed(0)} h; ${aType(input.type)} takes about ${round2(expectedHours)} h to resolve.`;
+    }
+  }
+  let inCloseWindow = false;
+  if (cal && (cal.domains ?? ['finance']).includes(input.domain)) {
+    const w = closeWindow(now, cal.lastBusinessDays, cal.firstBusinessDays, cal.holidays);
+    if (w.inWindow && cal.slaRiskBoost > 0) {
+      inCloseWindow = true;
+      value = clamp01(value + cal.slaRiskBoost);
+      detail += ` Today is ${w.label}, inside the month-end close window.`;
+    }
+  }
+  return { value, detail, hoursToDue, inCloseWindow };
+}
+
+export interface CustomerImpact extends Feature {
+  accountTier?: string;
+  daysToRenewal?: number;
+  renewalWithinWindow: boolean;
+}
+
+/** Customer impact: account tier or ARR, raised by a near renewal, negative sentiment, escalations. */
+export function customerImpact(
+  input: ScoringInput,
+  ctx: ScoringContext,
+  policy: PriorityPolicy,
+  now: Date,
+): CustomerImpact {
+  const cfg = policy.customer ?? {};
+  const parts: string[] = [];
+  let base = 0;
+  if (ctx.accountTier !== undefined) {
+    base = cfg.tiers?.[ctx.accountTier] ?? 0;
+    parts.push(`a ${ctx.accountTier} account`);
+  }
+  if (ctx.arr !== undefined && cfg.arrReference) {
+    const arrScore = clamp01(
+      Math.log1p((9 * Number(ctx.arr)) / Number(cfg.arrReference)) / Math.log(10),
+    );
+    if (arrScore > base) base = arrScore;
+    parts.push(`ARR ${ctx.arr}`);
+  }
+  let value = base;
+  let daysToRenewal: number | undefined;
+  let renewalWithinWindow = false;
+  if (ctx.renewalDate !== undefined) {
+    const t = Date.parse(ctx.renewalDate);
+    if (!Number.isNaN(t)) {
+      daysToRenewal = Math.ceil((t - now.getTime()) / MS_PER_DAY);
+      const window = cfg.renewalWithinDays ?? DEFAULT_RENEWAL_DAYS;
+      if (daysToRenewal >= 0 && daysToRenewal <= window) {
+        renewalWithinWindow = true;
+        value += cfg.renewalBoost ?? 0;
+        parts.push(`renewing in ${plural(daysToRenewal, 'day')}`);
+      }
+    }
+  }
+  const sentiment = input.signals?.sentiment;
+  if (typeof sentiment === 'number' && sentiment < 0) {
+    value += (cfg.negativeSentimentBoost ?? 0) * -sentiment;
+    parts.push(`negative sentiment (${sentiment})`);
+  }
+  const escalations = Math.min(ctx.openEscalations ?? 0, MAX_COUNTED_ESCALATIONS);
+  if (escalations > 0) {
+    value += (cfg.openEscalationBoost ?? 0) * escalations;
+    parts.push(plural(ctx.openEscalations ?? 0, 'open escalation'));
+  }
+  value = clamp01(value);
+  const detail = parts.length
+    ? `Customer: ${parts.join(', ')}.`
+    : 'No account tier, ARR or renewal is known for the customer.';
+  return { value, detail, accountTier: ctx.accountTier, daysToRenewal, renewalWithinWindow };
+}
+
+/** Supplier criticality from the policy's scale (strategic, critical, preferred, …). */
+export function supplierCriticality(ctx: ScoringContext, policy: PriorityPolicy): Feature {
+  const c = ctx.supplierCriticality;
+  if (c === undefined) return { value: 0, detail: 'No supplier criticality is known.' };
+  const value = clamp01(policy.supplier?.criticality?.[c] ?? 0);
+  return { value, detail: `The supplier is rated ${c} (criticality ${value}).` };
+}
+
+/** Compliance sensitivity: the type's own, or higher for tax, duplicate and sanction reason codes. */
+export function complianceSensitivity(input: ScoringInput, policy: PriorityPolicy): Feature {
+  const typeValue = clamp01(policy.typeProfile?.[input.type]?.complianceSensitivity ?? 0);
+  const code = input.signals?.reasonCode;
+  let codeValue = 0;
+  if (typeof code === 'string') {
+    const codes = policy.compliance?.reasonCodes ?? {};
+    const key = Object.keys(codes).find((k) => k.toUpperCase() === code.toUpperCase());
+    if (key) codeValue = clamp01(codes[key]);
+  }
+  if (codeValue > typeValue)
+    return {
+      value: codeValue,
+      detail: `Reason code ${String(code)} is compliance-sensitive (${codeValue}).`,
+    };
+  if (typeValue > 0)
+    return {
+      value: typeValue,
+      detail: `The policy rates the compliance sensitivity of ${aType(input.type)} at ${typeValue}.`,
+    };
+  return { value: 0, detail: 'Nothing makes this exception compliance-sensitive.' };
+}
+
+export interface Dependency extends Feature {
+  linkedOpen: number;
+  linkedOpenFinance: number;
+  linkedOpenSupport: number;
+  recurrenceCount: number;
+}
+
+/** Dependency risk: linked open exceptions, blocked items and a recurring root cause combined. */
+export function dependencyRisk(
+  input: ScoringInput,
+  ctx: ScoringContext,
+  policy: PriorityPolicy,
+): Dependency {
+  const cfg = { ...DEFAULT_DEPENDENCY_FULL, ...policy.dependency };
+  const linked = ctx.linkedOpenExceptions ?? [];
+  const blocked = ctx.blockedItems ?? 0;
+  const recurrence = ctx.recurrenceCount ?? 0;
+  const parts = [
+    clamp01(linked.length / cfg.linkedOpenFull),
+    clamp01(blocked / cfg.blockedItemsFull),
+    clamp01(recurrence / cfg.recurrenceFull),
+    clamp01(policy.typeProfile?.[input.type]?.dependencyRisk ?? 0),
+  ];
+  const value = clamp01(1 - parts.reduce((p, x) => p * (1 - x), 1));
+  const said: string[] = [];
+  if (linked.length) {
+    const kinds = [...new Set(linked.map((l) => words(l.type)))].join(', ');
+    said.push(`${plural(linked.length, 'linked open exception')} (${kinds})`);
+  }
+  if (blocked) said.push(`${plural(blocked, 'blocked item')}`);
+  if (recurrence) said.push(`the same root cause seen ${plural(recurrence, 'time')} before`);
+  const detail = said.length
+    ? `Depends on ${said.join('; ')}.`
+    : 'No linked open exceptions, blocked items or recurrences are known.';
+  const count = (domain: string) => linked.filter((l) => l.domain === domain).length;
+  return {
+    value,
+    detail,
+    linkedOpen: linked.length,
+    linkedOpenFinance: count('finance'),
+    linkedOpenSupport: count('support'),
+    recurrenceCount: recurrence,
+  };
+}
+
+/** Everything the scorer, the rules and the model read, computed once per exception. */
+export interface FeatureSet {
+  context: ScoringContext;
+  exposure: Exposure;
+  due: DueRisk;
+  customer: CustomerImpact;
+  supplier: Feature;
+  compliance: Feature;
+  dependency: Dependency;
+  dimensions: Record<Dimension, number>;
+  details: Record<Dimension, string>;
+  /** The flat view rules address as `features.*`. */
+  flat: Record<string, number | boolean | string | undefined>;
+}
+
+export function computeFeatures(
+  input: ScoringInput,
+  policy: PriorityPolicy,
+  now: Date,
+): FeatureSet {
+  const ctx = effectiveContext(input);
+  const profile = policy.typeProfile?.[input.type] ?? {};
+  const exposure = financialExposure(input, policy);
+  const due = dueRisk(input, policy, now);
+  const customer = customerImpact(input, ctx, policy, now);
+  const supplier = supplierCriticality(ctx, policy);
+  const compliance = complianceSensitivity(input, policy);
+  const dependency = dependencyRisk(input, ctx, policy);
+  const profileImpact = clamp01(profile.customerImpact ?? 0);
+  const impact = Math.max(profileImpact, customer.value, supplier.value);
+  let impactDetail: string;
+  if (impact === 0) impactDetail = customer.detail;
+  else if (impact === customer.value) impactDetail = customer.detail;
+  else if (impact === supplier.value) impactDetail = supplier.detail;
+  else
+    impactDetail = `The policy rates the customer impact of ${aType(input.type)} at ${profileImpact}; ${customer.detail.charAt(0).toLowerCase()}${customer.detail.slice(1)}`;
+  const effort = clamp01(profile.resolutionEffort ?? 0);
+  const dimensions: Record<Dimension, number> = {
+    financialExposure: exposure.value,
+    slaRisk: due.value,
+    customerImpact: impact,
+    complianceSensitivity: compliance.value,
+    resolutionEffort: effort,
+    dependencyRisk: dependency.value,
+  };
+  const details: Record<Dimension, string> = {
+    financialExposure: exposure.detail,
+    slaRisk: due.detail,
+    customerImpact: impactDetail,
+    complianceSensitivity: compliance.detail,
+    resolutionEffort: `The policy rates the effort to resolve ${aType(input.type)} at ${effort}.`,
+    dependencyRisk: dependency.detail,
+  };
+  const flat = {
+    materialityMultiple: exposure.multiple,
+    hoursToDue: due.hoursToDue,
+    inCloseWindow: due.inCloseWindow,
+    daysToRenewal: customer.daysToRenewal,
+    renewalWithinWindow: customer.renewalWithinWindow,
+    linkedOpen: dependency.linkedOpen,
+    linkedOpenFinance: dependency.linkedOpenFinance,
+    linkedOpenSupport: dependency.linkedOpenSupport,
+    recurrenceCount: dependency.recurrenceCount,
+    supplierCriticality: supplier.value,
+    ...dimensions,
+  };
+  return {
+    context: ctx,
+    exposure,
+    due,
+    customer,
+    supplier,
+    compliance,
+    dependency,
+    dimensions,
+    details,
+    flat,
+  };
+}

@@ -1,17 +1,25 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { DEFAULT_LIMITS, VERSION_HASH_LENGTH } from './constants';
+import jsonata from 'jsonata';
+import {
+  COLLECT_FUNCTION,
+  COMBINED_DEPTH_MARGIN,
+  DEFAULT_LIMITS,
+  VERSION_HASH_LENGTH,
+} from './constants';
 import { MappingLoadError } from './errors';
 import { compileExpression } from './expression';
 import { splitPath } from './field-path';
 import { displayFile } from './files';
 import { HELPERS } from './helpers';
+import { LookupTables } from './lookups';
 import { schemaProblems, validateMappingDocument } from './schema-validation';
 import type {
   CompiledExpression,
   CompiledField,
   CompiledMapping,
   CompileOptions,
+  HelperFunction,
   MappingLimits,
   MappingProblem,
 } from './types';
@@ -30,6 +38,9 @@ interface MappingDocument {
 /** Result of compiling one file: the mapping, or every problem found in it. */
 export type CompileResult =
   { mapping: CompiledMapping; problems: [] } | { mapping?: undefined; problems: MappingProblem[] };
+
+/** No tables: every `$lookup` call is refused at load, naming the missing table. */
+const EMPTY_LOOKUPS = new LookupTables();
 
 /** The limits in force: the defaults, overridden by `limits`. */
 export function resolveLimits(limits: Partial<MappingLimits> = {}): MappingLimits {
@@ -78,7 +89,11 @@ export function compileMappingSource(
   const problems = schemaProblems(validateMappingDocument, data, source);
   const doc = (data ?? {}) as Partial<MappingDocument>;
   const limits = resolveLimits(options.limits);
-  const helpers = [...HELPERS, ...(options.functions ?? [])];
+  const helpers = [
+    ...HELPERS,
+    ...(options.lookups ?? EMPTY_LOOKUPS).helpers(),
+    ...(options.functions ?? []),
+  ];
 
   // Expressions are compiled even when the schema failed elsewhere, so one pass shows all problems.
   const compile = (
@@ -114,6 +129,7 @@ export function compileMappingSource(
 
   if (problems.length > 0) return { problems: sortByPosition(problems) };
   const valid = doc as MappingDocument;
+  const combined = combineFields(fields, limits, helpers);
   return {
     problems: [],
     mapping: {
@@ -127,8 +143,44 @@ export function compileMappingSource(
       each,
       fields,
       limits,
+      ...(combined ? { combined } : {}),
     },
   };
+}
+
+/** What the combined expression returns: every field's value, in order. */
+interface CollectedValues {
+  values: unknown[];
+}
+
+/**
+ * `$__exhubFields((expr1), (expr2), …)`: one evaluation for all fields. Each expression keeps its
+ * own parentheses (a block, so its `:=` variables stay its own) and is evaluated against the same
+ * input as alone; function arguments are not flattened, so each value arrives as it would alone.
+ */
+function combineFields(
+  fields: readonly CompiledField[],
+  limits: MappingLimits,
+  helpers: readonly HelperFunction[],
+): CompiledMapping['combined'] {
+  const withExpression = fields.filter((f) => f.expression);
+  if (withExpression.length < 2) return undefined;
+  const text = `$${COLLECT_FUNCTION}(${withExpression.map((f) => `(${f.expression?.text}\n)`).join(', ')})`;
+  let expression: jsonata.Expression;
+  try {
+    expression = jsonata(text, {
+      timeout: limits.mappingTimeoutMs,
+      stack: limits.maxEvaluationDepth + COMBINED_DEPTH_MARGIN,
+      sequence: limits.maxSequenceLength,
+    });
+  } catch {
+    return undefined; // Each field compiled alone; the per-field path still works.
+  }
+  for (const helper of helpers) expression.registerFunction(helper.name, helper.implementation);
+  expression.registerFunction(COLLECT_FUNCTION, (...values: unknown[]): CollectedValues => ({
+    values,
+  }));
+  return { jsonata: expression, fields: withExpression };
 }
 
 /** `amount` and `amount.value` both set: one would silently overwrite the other. */

@@ -47,3 +47,20 @@ export const JSONATA_BUILTIN_FUNCTIONS: ReadonlySet<string> = new Set([
 
 /** Where to read about JSONata when an expression is wrong. */
 export const JSONATA_DOCS_URL = 'https://docs.jsonata.org';
+
+/** Lookup tables live in `<mappings dir>/lookups/*.csv`. */
+export const LOOKUPS_SUBDIR = 'lookups';
+export const LOOKUP_FILE_SUFFIX = '.csv';
+/** A lookup table's name is its file name: lower case, digits and dashes. */
+export const LOOKUP_TABLE_NAME = /^[a-z0-9][a-z0-9-]*$/;
+/** The FX table read by `$toBase`, and its columns (one rate per currency, to one reporting currency). */
+export const FX_RATES_TABLE = 'fx-rates';
+export const FX_RATES_COLUMNS = ['currency', 'reporting_currency', 'rate', 'as_of'] as const;
+
+/** Quiet time after the last file event before a hot reload starts (editors write in bursts). */
+export const DEFAULT_RELOAD_DEBOUNCE_MS = 300;
+
+/** The function the combined fast-path expression calls with every field's value, in order. */
+export const COLLECT_FUNCTION = '__exhubFields';
+/** Extra evaluation depth the combined expression's wrapper call needs. */
+export const COMBINED_DEPTH_MARGIN = 4;

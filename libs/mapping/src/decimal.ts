@@ -81,3 +81,38 @@ function shiftPoint(whole: string, fraction: string, exponent: number): [string,
   if (point >= digits.length) return [digits + '0'.repeat(point - digits.length), ''];
   return [digits.slice(0, point), digits.slice(point)];
 }
+
+/** An exact decimal as a scaled integer: `units / 10^scale` ("12.50" → 1250n, 2). */
+export interface ScaledDecimal {
+  units: bigint;
+  scale: number;
+}
+
+/** Parses a number or decimal string exactly (via toDecimalString, so exponents are expanded). */
+export function toScaled(value: unknown): ScaledDecimal {
+  const text = toDecimalString(value);
+  const [whole, fraction = ''] = text.split('.');
+  return { units: BigInt(`${whole}${fraction}`), scale: fraction.length };
+}
+
+/**
+ * `a × b` rounded to `digits` decimal places, half to even (banker's rounding, so a column of
+ * converted amounts does not drift up), as a decimal string with exactly `digits` places.
+ */
+export function multiplyDecimals(a: ScaledDecimal, b: ScaledDecimal, digits: number): string {
+  const product = a.units * b.units;
+  const scale = a.scale + b.scale;
+  let units: bigint;
+  if (scale <= digits) {
+    units = product * 10n ** BigInt(digits - scale);
+  } else {
+    const divisor = 10n ** BigInt(scale - digits);
+    const negative = product < 0n;
+    const magnitude = negative ? -product : product;
+    let quotient = magnitude / divisor;
+    const twice = (magnitude % divisor) * 2n;
+    if (twice > divisor || (twice === divisor && quotient % 2n === 1n)) quotient += 1n;
+    units = negative ? -quotient : quotient;
+  }
+  return minorUnitsToDecimal(units, digits);
+}

@@ -1,4 +1,4 @@
-import { InvalidPayloadError } from '../../connector-sdk/src/errors';
+import { HubError } from '../../connector-sdk/src/errors';
 import type { MappingProblem, SourcePosition } from './types';
 
 /** `file:line:column path: message — hint`, the form editors and terminals turn into links. */
@@ -57,16 +57,24 @@ export interface MappingErrorDetails {
   detail: string;
 }
 
+/** The rule of a MappingError raised because an expression ran past its time limit. */
+export const TIMEOUT_RULE = 'timeout';
+
 /**
  * A payload that a mapping cannot turn into an exception. It is the payload's problem, not the
  * hub's (the mapping loaded fine), so it is an INVALID_PAYLOAD error at stage `map`: the error
- * policy dead-letters it instead of retrying.
+ * policy dead-letters it instead of retrying. A time-out is the exception: the limit is
+ * wall-clock time, which a GC pause or a loaded machine can eat, so it is TRANSIENT — retried on
+ * the backoff schedule, and dead-lettered only when every attempt ran out of time (a real
+ * runaway expression).
  */
-export class MappingError extends InvalidPayloadError {
+export class MappingError extends HubError {
   readonly mappingId: string;
   readonly mappingVersion: string;
   readonly location: string;
   readonly pointer: string;
+  /** e.g. `timeout`, `depth`, `sequence`, `helper`, `jsonata:T2001`. */
+  readonly rule: string;
 
   constructor(details: MappingErrorDetails, options?: { cause?: unknown }) {
     const at = details.position
@@ -75,6 +83,7 @@ export class MappingError extends InvalidPayloadError {
     const pointer = details.pointer ? ` at payload ${details.pointer}` : '';
     const message = `mapping ${details.mappingId} ${details.location}${at}: ${details.detail}${pointer}`;
     super(
+      details.rule === TIMEOUT_RULE ? 'TRANSIENT' : 'INVALID_PAYLOAD',
       'map',
       message,
       [
@@ -91,5 +100,6 @@ export class MappingError extends InvalidPayloadError {
     this.mappingVersion = details.mappingVersion;
     this.location = details.location;
     this.pointer = details.pointer;
+    this.rule = details.rule;
   }
 }

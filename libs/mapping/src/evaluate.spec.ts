@@ -1,4 +1,4 @@
-import { HubError, InvalidPayloadError } from '../../connector-sdk/src/errors';
+import { HubError } from '../../connector-sdk/src/errors';
 import { compileMapping } from './compile';
 import { MappingError } from './errors';
 import { evaluateMapping } from './evaluate';
@@ -115,7 +115,6 @@ describe('evaluateMapping', () => {
   it('throws a MappingError naming the mapping, the field, the place and the payload pointer', async () => {
     const m = mapping('  amount: { expr: "$money(obj.amount, obj.currency)", description: x }');
     const err = await mappingError(m, { obj: { amount: 100, currency: 'euro' } });
-    expect(err).toBeInstanceOf(InvalidPayloadError);
     expect(err).toBeInstanceOf(HubError);
     expect(err.errorClass).toBe('INVALID_PAYLOAD');
     expect(err.stage).toBe('map');
@@ -177,6 +176,8 @@ describe('evaluateMapping', () => {
     const started = Date.now();
     const err = await mappingError(m, {});
     expect(err.issues[0].rule).toBe('timeout');
+    // Wall-clock limits can be hit by a GC pause: retried, dead-lettered only after every attempt.
+    expect(err.errorClass).toBe('TRANSIENT');
     expect(err.message).toMatch(/took longer than 30 ms/);
     expect(Date.now() - started).toBeLessThan(1000);
   });

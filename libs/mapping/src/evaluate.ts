@@ -3,7 +3,7 @@ import { HelperError, MappingError, type MappingErrorDetails } from './errors';
 import type { JsonataFailure } from './expression';
 import { prune, setPath } from './field-path';
 import { plainPath, pointerForFailure, toPointer } from './payload-pointer';
-import type { CompiledExpression, CompiledMapping, MappedException } from './types';
+import type { CompiledExpression, CompiledField, CompiledMapping, MappedException } from './types';
 
 /**
  * Applies one compiled mapping to one payload: `match` → `each` → `fields`.
@@ -18,7 +18,7 @@ export async function evaluateMapping(
   mapping: CompiledMapping,
   payload: unknown,
 ): Promise<MappedException[]> {
-  const deadline = Date.now() + mapping.limits.mappingTimeoutMs;
+  let deadline = Date.now() + mapping.limits.mappingTimeoutMs;
   checkPayloadDepth(mapping, payload);
   const run = (expr: CompiledExpression, input: unknown, index: number, itemPointer?: string) =>
     runExpression(
@@ -36,17 +36,49 @@ export async function evaluateMapping(
   const results: MappedException[] = [];
   for (const [index, item] of items.entries()) {
     const itemPointer = mapping.each ? eachItemPointer(mapping.each, payload, item, index) : '';
+    const fast = await evaluateCombined(mapping, item, payload, index, deadline);
+    // The slow path re-runs what failed to name the field at fault: it gets its own budget,
+    // so a runaway expression costs at most two budgets.
+    if (fast === 'failed') deadline = Date.now() + mapping.limits.mappingTimeoutMs;
     const fields: Record<string, unknown> = {};
     for (const field of mapping.fields) {
-      const raw = field.expression
-        ? await run(field.expression, item, index, itemPointer)
-        : field.constant;
+      let raw: unknown;
+      if (!field.expression) raw = field.constant;
+      else if (fast instanceof Map) raw = fast.get(field);
+      else raw = await run(field.expression, item, index, itemPointer);
       const value = prune(raw);
       if (value !== undefined) setPath(fields, field.segments, value);
     }
     results.push({ mapping: { id: mapping.id, version: mapping.version }, fields });
   }
   return results;
+}
+
+/**
+ * Every field's value from the combined expression, or undefined when there is none or it failed
+ * (the caller then evaluates field by field, which reports the failure with its field).
+ */
+async function evaluateCombined(
+  mapping: CompiledMapping,
+  item: unknown,
+  payload: unknown,
+  index: number,
+  deadline: number,
+): Promise<Map<CompiledField, unknown> | 'failed' | undefined> {
+  const combined = mapping.combined;
+  if (!combined || Date.now() > deadline) return undefined;
+  let result: { values?: unknown[] } | undefined;
+  try {
+    result = (await combined.jsonata.evaluate(item, {
+      [ROOT_VARIABLE]: payload,
+      [INDEX_VARIABLE]: index,
+    })) as { values?: unknown[] } | undefined;
+  } catch {
+    return 'failed';
+  }
+  const values = result?.values;
+  if (!Array.isArray(values) || values.length !== combined.fields.length) return undefined;
+  return new Map(combined.fields.map((field, i) => [field, values[i]]));
 }
 
 async function runExpression(

@@ -92,6 +92,7 @@ function unknownNames(
   const bound = new Set<string>(['', '$']);
   const used: { name: string; position: number; called: boolean }[] = [];
   const seen = new Set<object>();
+  let callProblem: ExpressionProblem | undefined;
 
   const visit = (node: unknown): void => {
     if (node === null || typeof node !== 'object' || seen.has(node)) return;
@@ -105,7 +106,16 @@ function unknownNames(
       used.push({ name: n.value, position: n.position ?? 0, called: false });
     }
     if ((n.type === 'function' || n.type === 'partial') && n.procedure?.type === 'variable') {
-      used.push({ name: String(n.procedure.value), position: n.position ?? 0, called: true });
+      const name = String(n.procedure.value);
+      used.push({ name, position: n.position ?? 0, called: true });
+      const helper = helpers.find((h) => h.name === name);
+      const literals = (n.arguments ?? []).map((a) =>
+        a.type === 'string' && typeof a.value === 'string' ? a.value : undefined,
+      );
+      const problem = helper?.checkCall?.(literals);
+      if (problem && !callProblem) {
+        callProblem = { ...problem, message: `${problem.message} (position ${n.position ?? 0})` };
+      }
     }
     if (n.type === ('bind' as string) && !Array.isArray(n.lhs) && n.lhs?.type === 'variable') {
       bound.add(String(n.lhs.value));
@@ -121,7 +131,7 @@ function unknownNames(
   visit(ast);
 
   const unknown = used.find((u) => !bound.has(u.name) && !known.has(u.name));
-  if (!unknown) return undefined;
+  if (!unknown) return callProblem;
   const suggestion = closest(unknown.name, [...known, ...bound].filter(Boolean));
   const what = unknown.called
     ? `unknown function $${unknown.name}()`

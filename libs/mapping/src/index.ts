@@ -9,6 +9,14 @@ export {
   type CompileResult,
 } from './compile';
 export { evaluateMapping } from './evaluate';
+export {
+  LookupTables,
+  loadLookupTables,
+  lookupsDirOf,
+  parseLookupCsv,
+  type LookupTable,
+} from './lookups';
+export { MappingReloader, type ReloaderOptions, type ReloadResult } from './reloader';
 export { HELPERS, type Money } from './helpers';
 export {
   formatProblem,
@@ -29,7 +37,15 @@ export {
   type GoldenCase,
 } from './cases';
 export { formatDifference, type Difference } from './diff';
-export { CASES_FILE_SUFFIX, DEFAULT_LIMITS, MAPPING_FILE_SUFFIX } from './constants';
+export {
+  CASES_FILE_SUFFIX,
+  DEFAULT_LIMITS,
+  FX_RATES_COLUMNS,
+  FX_RATES_TABLE,
+  LOOKUP_FILE_SUFFIX,
+  LOOKUPS_SUBDIR,
+  MAPPING_FILE_SUFFIX,
+} from './constants';
 export type {
   CompiledExpression,
   CompiledField,

@@ -1,9 +1,10 @@
 import { readFile, stat } from 'node:fs/promises';
 import { compileMappingSource } from './compile';
 import { MAPPING_FILE_SUFFIX } from './constants';
-import { MappingLoadError } from './errors';
+import { MappingError, MappingLoadError } from './errors';
 import { evaluateMapping } from './evaluate';
 import { displayFile, findFiles } from './files';
+import { LookupTables, loadLookupTables, lookupsDirOf } from './lookups';
 import type {
   CompiledMapping,
   CompileOptions,
@@ -12,15 +13,25 @@ import type {
   MappingSummary,
 } from './types';
 
+/** One consistent set of mappings and the tables they were compiled with. */
+interface RegistryState {
+  mappings: readonly CompiledMapping[];
+  byId: ReadonlyMap<string, CompiledMapping>;
+  bySource: ReadonlyMap<string, readonly CompiledMapping[]>;
+  lookups: LookupTables;
+}
+
 /**
- * The loaded mappings, indexed by source. Immutable: reloading builds a new registry and swaps it
- * in only when the whole directory loaded cleanly, so a bad edit never replaces a good set.
+ * The loaded mappings, indexed by source. A loaded set is never edited: a hot reload compiles a
+ * whole new registry and, only when the directory loaded cleanly, `replaceWith` swaps its state
+ * in with one assignment. Callers (the pipeline) keep their reference to this object; a `map`
+ * call that already started finishes with the set it started with.
  */
 export class MappingRegistry {
-  private readonly byId: ReadonlyMap<string, CompiledMapping>;
-  private readonly bySource: ReadonlyMap<string, readonly CompiledMapping[]>;
+  private state: RegistryState;
+  private readonly failureListeners: ((error: MappingError) => void)[] = [];
 
-  private constructor(private readonly mappings: readonly CompiledMapping[]) {
+  private constructor(mappings: readonly CompiledMapping[], lookups: LookupTables) {
     const byId = new Map<string, CompiledMapping>();
     const bySource = new Map<string, CompiledMapping[]>();
     for (const mapping of mappings) {
@@ -29,16 +40,16 @@ export class MappingRegistry {
       const key = sourceKey(mapping.source.system, mapping.source.objectType);
       bySource.set(key, [...(bySource.get(key) ?? []), mapping]);
     }
-    this.byId = byId;
-    this.bySource = bySource;
+    this.state = { mappings, byId, bySource, lookups };
   }
 
   /**
-   * Loads every `*.mapping.yaml` under `dir` (recursively, in path order). Throws one
-   * MappingLoadError listing every problem of every file (file:line:column each), including
-   * ids used twice.
+   * Loads the lookup tables of `<dir>/lookups/*.csv` (unless `options.lookups` is given), then
+   * every `*.mapping.yaml` under `dir` (recursively, in path order). Throws one MappingLoadError
+   * listing every problem of every file (file:line:column each), including ids used twice and
+   * calls to unknown lookup tables.
    */
-  static async loadDir(dir: string, options?: CompileOptions): Promise<MappingRegistry> {
+  static async loadDir(dir: string, options: CompileOptions = {}): Promise<MappingRegistry> {
     const isDir = await stat(dir).then(
       (s) => s.isDirectory(),
       () => false,
@@ -58,32 +69,61 @@ export class MappingRegistry {
         `mappings from ${displayFile(dir)}`,
       );
     }
+    const lookupResult = options.lookups
+      ? { tables: options.lookups, problems: [] }
+      : await loadLookupTables(lookupsDirOf(dir));
+    const compileOptions = { ...options, lookups: lookupResult.tables };
     const files = await findFiles(dir, MAPPING_FILE_SUFFIX);
     const loaded = await Promise.all(
       files.map(async (file) =>
-        compileMappingSource(await readFile(file), displayFile(file), options),
+        compileMappingSource(await readFile(file), displayFile(file), compileOptions),
       ),
     );
     const mappings = loaded.flatMap((r) => (r.mapping ? [r.mapping] : []));
-    const problems = [...loaded.flatMap((r) => r.problems), ...duplicateIds(mappings)];
+    const problems = [
+      ...lookupResult.problems,
+      ...loaded.flatMap((r) => r.problems),
+      ...duplicateIds(mappings),
+    ];
     if (problems.length > 0)
       throw new MappingLoadError(problems, `mappings from ${displayFile(dir)}`);
-    return new MappingRegistry(mappings);
+    return new MappingRegistry(mappings, lookupResult.tables);
+  }
+
+  /**
+   * Serves `next`'s mappings from now on, atomically (one assignment): the pipeline's reference
+   * to this registry stays valid. `next` must be a fully loaded registry.
+   */
+  replaceWith(next: MappingRegistry): void {
+    this.state = next.state;
+  }
+
+  /** Called with every MappingError `map` throws (for metrics); survives `replaceWith`. */
+  onMappingError(listener: (error: MappingError) => void): void {
+    this.failureListeners.push(listener);
+  }
+
+  /** The lookup tables the current mappings were compiled with. */
+  get lookups(): LookupTables {
+    return this.state.lookups;
   }
 
   /** A registry of already compiled mappings (tests, tools); ids must be unique. */
-  static fromMappings(mappings: readonly CompiledMapping[]): MappingRegistry {
-    return new MappingRegistry(mappings);
+  static fromMappings(
+    mappings: readonly CompiledMapping[],
+    lookups: LookupTables = new LookupTables(),
+  ): MappingRegistry {
+    return new MappingRegistry(mappings, lookups);
   }
 
   /** The mappings that apply to payloads of this source, in load order. */
   forSource(system: string, objectType: string): CompiledMapping[] {
-    return [...(this.bySource.get(sourceKey(system, objectType)) ?? [])];
+    return [...(this.state.bySource.get(sourceKey(system, objectType)) ?? [])];
   }
 
   /** One mapping by id (e.g. for a dry run), or undefined. */
   get(id: string): CompiledMapping | undefined {
-    return this.byId.get(id);
+    return this.state.byId.get(id);
   }
 
   /**
@@ -91,17 +131,41 @@ export class MappingRegistry {
    * load order. `[]` when none matches: the pipeline counts the event as unmapped. A mapping
    * that fails throws its MappingError (stage `map`, INVALID_PAYLOAD).
    */
-  async map(system: string, objectType: string, payload: unknown): Promise<MappedException[]> {
+  /**
+   * Maps one payload. Evaluations run one at a time per registry: they are CPU-bound, and
+   * interleaving many async JSONata evaluations only stretches each one's wall-clock time until
+   * the time limits fire on healthy payloads (seen under load in the pipeline benchmark).
+   */
+  map(system: string, objectType: string, payload: unknown): Promise<MappedException[]> {
+    const run = this.queue.then(() => this.mapNow(system, objectType, payload));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private async mapNow(
+    system: string,
+    objectType: string,
+    payload: unknown,
+  ): Promise<MappedException[]> {
     const results: MappedException[] = [];
-    for (const mapping of this.bySource.get(sourceKey(system, objectType)) ?? []) {
-      results.push(...(await evaluateMapping(mapping, payload)));
+    // Read once: a reload during the awaits below does not mix two versions in one event.
+    for (const mapping of this.state.bySource.get(sourceKey(system, objectType)) ?? []) {
+      try {
+        results.push(...(await evaluateMapping(mapping, payload)));
+      } catch (err) {
+        if (err instanceof MappingError)
+          for (const listener of this.failureListeners) listener(err);
+        throw err;
+      }
     }
     return results;
   }
 
   /** Every loaded mapping, for status pages and the CLI. */
   list(): MappingSummary[] {
-    return this.mappings.map((m) => ({
+    return this.state.mappings.map((m) => ({
       id: m.id,
       file: m.file,
       version: m.version,
@@ -111,7 +175,7 @@ export class MappingRegistry {
   }
 
   get size(): number {
-    return this.mappings.length;
+    return this.state.mappings.length;
   }
 }
 

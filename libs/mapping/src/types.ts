@@ -1,4 +1,5 @@
 import type jsonata from 'jsonata';
+import type { LookupTables } from './lookups';
 
 /** A place in a mapping or cases file, 1-based, as editors show it. */
 export interface SourcePosition {
@@ -30,13 +31,25 @@ export interface HelperFunction {
   /** One line for stewards: what it does, with an example. */
   doc: string;
   implementation: (...args: unknown[]) => unknown;
+  /**
+   * Checks a call at load time, given its arguments that are string literals (undefined for any
+   * other argument): e.g. `$lookup('no-such-table', …)` is refused before any payload runs.
+   */
+  checkCall?: (
+    literals: readonly (string | undefined)[],
+  ) => { message: string; hint?: string } | undefined;
 }
 
 /** How to compile mappings; every member is optional. */
 export interface CompileOptions {
   limits?: Partial<MappingLimits>;
-  /** Extra helpers (e.g. lookups), registered after the built-in ones. */
+  /** Extra helpers, registered after the built-in ones and the lookup helpers. */
   functions?: readonly HelperFunction[];
+  /**
+   * Lookup tables for `$lookup` and `$toBase`. MappingRegistry.loadDir loads them from
+   * `<dir>/lookups` when this is not given; without tables every `$lookup` call is refused.
+   */
+  lookups?: LookupTables;
 }
 
 /** One JSONata expression, compiled once at load. */
@@ -77,6 +90,12 @@ export interface CompiledMapping {
   each?: CompiledExpression;
   fields: readonly CompiledField[];
   limits: MappingLimits;
+  /**
+   * Every field expression in one JSONata evaluation (the fast path; JSONata's per-call cost
+   * dominates small expressions). On any failure evaluation falls back to one expression per
+   * field, which names the field at fault. Absent when it cannot be built.
+   */
+  combined?: { jsonata: jsonata.Expression; fields: readonly CompiledField[] };
 }
 
 /** The result of applying one mapping to one payload (or one `each` item). */

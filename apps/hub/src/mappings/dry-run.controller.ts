@@ -1,0 +1,145 @@
+import { Controller, HttpCode, Inject, Post, Req } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import type { CanonicalException } from '../../../../libs/canonical/src';
+import { formatIssues, type Issue } from '../../../../libs/connector-sdk/src/errors';
+import { apiError } from '../http/api-error';
+import { HUB_RUNTIME, type HubRuntime } from '../hub-runtime';
+import { dryRun, UnknownMappingError, type DryRunTarget } from './dry-run';
+
+const JSON_CONTENT_TYPE = /^application\/(.+\+)?json\s*(;|$)/i;
+const BAD_REQUEST = 400;
+const NOT_FOUND = 404;
+const UNPROCESSABLE = 422;
+
+/** 200 body: what the pipeline would publish for this payload. */
+export interface DryRunResponse {
+  mappings: { id: string; version: string; file: string }[];
+  /** `[]` when no mapping matched (the pipeline would acknowledge the event and publish nothing). */
+  exceptions: CanonicalException[];
+}
+
+/**
+ * `POST /v1/mappings/dry-run`: `{mapping: "<id>", payload: {...}}` or
+ * `{system, objectType, payload}` → the canonical exceptions the payload would produce, mapped
+ * with the live mappings and assembled and scored like the pipeline does; nothing is published.
+ * 400 for a malformed request, 404 for an unknown mapping or source, 422 when the mapping fails
+ * on the payload (pointers under `/payload`) or produces an invalid exception (pointers under
+ * `/exceptions/<i>`), every issue listed.
+ */
+@Controller('v1/mappings')
+export class DryRunController {
+  constructor(@Inject(HUB_RUNTIME) private readonly rt: HubRuntime) {}
+
+  @Post('dry-run')
+  @HttpCode(200)
+  async dryRun(@Req() req: FastifyRequest): Promise<DryRunResponse> {
+    const { target, payload, connector } = parseRequest(req);
+    let result;
+    try {
+      result = await dryRun(
+        {
+          registry: this.rt.mappings,
+          scorer: this.rt.scorer,
+          connectorVersion: this.rt.version,
+        },
+        target,
+        payload,
+        { connector },
+      );
+    } catch (err) {
+      if (err instanceof UnknownMappingError) {
+        throw apiError(NOT_FOUND, 'unknown_mapping', err.message, [
+          {
+            pointer: 'mapping' in target ? '/mapping' : '/system',
+            rule: 'exists',
+            message: err.message,
+          },
+        ]);
+      }
+      throw err;
+    }
+    if (result.mappingError) {
+      throw apiError(
+        UNPROCESSABLE,
+        'mapping_failed',
+        result.mappingError.message,
+        result.mappingError.issues,
+      );
+    }
+    if (result.issues.length > 0) {
+      throw apiError(
+        UNPROCESSABLE,
+        'invalid_exception',
+        `the mapping produced an exception that is not a valid canonical exception (schemas/canonical-exception.v1.schema.json); fix the mapping: ${formatIssues(result.issues)}`,
+        result.issues,
+      );
+    }
+    return { mappings: result.mappings, exceptions: result.exceptions };
+  }
+}
+
+function parseRequest(req: FastifyRequest): {
+  target: DryRunTarget;
+  payload: unknown;
+  connector?: string;
+} {
+  const bad = (message: string, pointer = '', rule = 'required') => {
+    const issues: Issue[] = [{ pointer, rule, message }];
+    return apiError(BAD_REQUEST, 'bad_request', message, issues);
+  };
+  const contentType = req.headers['content-type'] ?? '';
+  if (!JSON_CONTENT_TYPE.test(contentType)) {
+    throw apiError(
+      415,
+      'unsupported_media_type',
+      `content type must be application/json, got "${contentType || 'none'}"`,
+    );
+  }
+  const raw = req.body;
+  if (!Buffer.isBuffer(raw) || raw.length === 0) {
+    throw bad('the request has no body; send {"mapping": "<id>", "payload": {...}}');
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(raw.toString('utf8'));
+  } catch (err) {
+    throw bad(`the body is not valid JSON: ${(err as Error).message}`, '', 'json');
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw bad('the body must be a JSON object {"mapping": "<id>", "payload": {...}}', '', 'type');
+  }
+  const b = body as Record<string, unknown>;
+  if (!('payload' in b)) {
+    throw bad('`payload` is missing: put the source payload to map under "payload"', '/payload');
+  }
+  if (typeof b.payload !== 'object' || b.payload === null) {
+    throw bad('`payload` must be a JSON object or array (the source payload)', '/payload', 'type');
+  }
+  if (b.connector !== undefined && typeof b.connector !== 'string') {
+    throw bad('`connector` must be a string (a connector instance id)', '/connector', 'type');
+  }
+  const connector = b.connector as string | undefined;
+  if (b.mapping !== undefined) {
+    if (typeof b.mapping !== 'string' || b.mapping === '') {
+      throw bad(
+        '`mapping` must be a mapping id such as "stripe.charge-dispute"',
+        '/mapping',
+        'type',
+      );
+    }
+    return { target: { mapping: b.mapping }, payload: b.payload, connector };
+  }
+  for (const key of ['system', 'objectType'] as const) {
+    if (typeof b[key] !== 'string' || b[key] === '') {
+      throw bad(
+        `give either \`mapping\` (a mapping id) or both \`system\` and \`objectType\`; \`${key}\` is missing or not a string`,
+        `/${key}`,
+      );
+    }
+  }
+  return {
+    target: { system: b.system as string, objectType: b.objectType as string },
+    payload: b.payload,
+    connector,
+  };
+}

@@ -1,2 +1,22 @@
-export { HubMetrics, METRIC_PREFIX } from './metrics';
+export { HubMetrics, METRIC_PREFIX, STAGES, type StageLabel } from './metrics';
 export { createLogger, redactUrl, REDACT_PATHS, type Logger } from './logger';
+export { observeStage } from './stage';
+export {
+  DEFAULT_QUEUE_POLL_MS,
+  QueueDepthCollector,
+  queueWatchList,
+  type WatchedQueue,
+} from './queue-stats';
+export {
+  hubTracer,
+  initTracing,
+  inSpan,
+  PropagatingTracer,
+  setHubTracer,
+  tracingRequested,
+  type HubSpan,
+  type HubTracer,
+  type SpanAttributes,
+  type SpanKindName,
+  type StartSpanOptions,
+} from './tracing';

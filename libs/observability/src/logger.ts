@@ -1,4 +1,4 @@
-import pino, { type Logger } from 'pino';
+import pino, { type DestinationStream, type Logger } from 'pino';
 
 /**
  * Paths that are never logged. Secrets are also wrapped in `Secret` (libs/config), which prints as
@@ -22,14 +22,55 @@ export const REDACT_PATHS = [
   'req.headers["stripe-signature"]',
 ];
 
-export function createLogger(level: string, base: Record<string, unknown> = {}): Logger {
-  return pino({
+/** `scheme://user:password@` anywhere in a string (URLs inside error messages, settings). */
+const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s@/:]*:[^\s@/]*@/gi;
+/** Deep enough for any log object the hub writes; deeper values are left as they are. */
+const SCRUB_MAX_DEPTH = 6;
+
+/** Replaces URL user-info in every string of a log object: a safety net behind `redactUrl`. */
+function scrubUrls(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') {
+    return value.includes('@') ? value.replace(URL_CREDENTIALS, '$1[redacted]@') : value;
+  }
+  if (depth >= SCRUB_MAX_DEPTH || value === null || typeof value !== 'object') return value;
+  if (value instanceof Error) {
+    return { type: value.name, message: scrubUrls(value.message), stack: scrubUrls(value.stack) };
+  }
+  if (Array.isArray(value)) return value.map((v) => scrubUrls(v, depth + 1));
+  if (Object.getPrototypeOf(value) !== Object.prototype) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) out[key] = scrubUrls(v, depth + 1);
+  return out;
+}
+
+/**
+ * JSON lines on stdout (or `destination`). Redaction has three layers: `Secret` values serialise
+ * as `[redacted]`, REDACT_PATHS censors known fields, and every string is scrubbed of URL
+ * credentials.
+ */
+export function createLogger(
+  level: string,
+  base: Record<string, unknown> = {},
+  destination?: DestinationStream,
+): Logger {
+  const options = {
     level,
     base: { service: 'exhub', ...base },
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-    formatters: { level: (label) => ({ level: label }) },
-  });
+    hooks: {
+      // Messages are strings outside the log object; they get the same scrub.
+      logMethod(this: Logger, args: Parameters<Logger['info']>, method: Logger['info']) {
+        const scrubbed = args.map((a: unknown) => (typeof a === 'string' ? scrubUrls(a) : a));
+        return method.apply(this, scrubbed as Parameters<Logger['info']>);
+      },
+    },
+    formatters: {
+      level: (label: string) => ({ level: label }),
+      log: (object: Record<string, unknown>) => scrubUrls(object) as Record<string, unknown>,
+    },
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 /** Removes the user-info part of a URL (amqp://user:pass@host → amqp://host) before printing it. */

@@ -5,6 +5,14 @@ export const METRIC_PREFIX = 'exhub_';
 const STAGE_BUCKETS = [
   0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
 ];
+/** Priority scores are 0–100; one bucket per ten points. */
+const SCORE_BUCKETS = [10, 20, 30, 40, 50, 60, 70, 80, 90, 100];
+/**
+ * Every stage label value (bounded). `ingress` is the webhook hop, `total` one whole pipeline
+ * delivery; the others are the pipeline's steps in order.
+ */
+export const STAGES = ['ingress', 'map', 'score', 'validate', 'publish', 'total'] as const;
+export type StageLabel = (typeof STAGES)[number];
 
 /**
  * The hub's metric catalogue (docs/metrics.md lists every one). One registry per process; label
@@ -38,6 +46,18 @@ export class HubMetrics {
     labelNames: ['connector'] as const,
     registers: [this.registry],
   });
+  readonly mappingReloads = new Counter({
+    name: `${METRIC_PREFIX}mapping_reloads_total`,
+    help: 'Hot reloads of the mappings folder: result "success" (swapped in) or "refused" (invalid; the last good version keeps serving).',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+  readonly mappingFailures = new Counter({
+    name: `${METRIC_PREFIX}mapping_failures_total`,
+    help: 'Payloads a mapping could not map, by mapping id (from the loaded files) and reason (timeout, depth, sequence, helper, jsonata, error).',
+    labelNames: ['mapping', 'reason'] as const,
+    registers: [this.registry],
+  });
   readonly exceptionsPublished = new Counter({
     name: `${METRIC_PREFIX}exceptions_published_total`,
     help: 'Canonical exceptions published to exhub.exceptions and confirmed, by domain and tier.',
@@ -57,9 +77,55 @@ export class HubMetrics {
     buckets: STAGE_BUCKETS,
     registers: [this.registry],
   });
+  readonly stageReceived = new Counter({
+    name: `${METRIC_PREFIX}stage_received_total`,
+    help: 'Work items that entered a stage (ingress, map, score, validate, publish, total).',
+    labelNames: ['stage'] as const,
+    registers: [this.registry],
+  });
+  readonly stageProcessed = new Counter({
+    name: `${METRIC_PREFIX}stage_processed_total`,
+    help: 'Work items that left a stage successfully; failures are in exhub_stage_failures_total.',
+    labelNames: ['stage'] as const,
+    registers: [this.registry],
+  });
+  readonly exceptionScore = new Histogram({
+    name: `${METRIC_PREFIX}exception_score`,
+    help: 'Priority score (0-100) of each published exception, by domain.',
+    labelNames: ['domain'] as const,
+    buckets: SCORE_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly queueMessages = new Gauge({
+    name: `${METRIC_PREFIX}queue_messages`,
+    help: 'Messages ready in a hub queue (work, dlq, review, outcomes, retry.<delay>), polled from the broker.',
+    labelNames: ['queue'] as const,
+    registers: [this.registry],
+  });
+  readonly queueConsumers = new Gauge({
+    name: `${METRIC_PREFIX}queue_consumers`,
+    help: 'Consumers attached to a hub queue, polled from the broker.',
+    labelNames: ['queue'] as const,
+    registers: [this.registry],
+  });
+  readonly queuePollErrors = new Counter({
+    name: `${METRIC_PREFIX}queue_poll_errors_total`,
+    help: 'Failed polls of the queue depths (broker unreachable, queue missing).',
+    registers: [this.registry],
+  });
   readonly brokerReady = new Gauge({
     name: `${METRIC_PREFIX}broker_ready`,
     help: '1 while the broker connection can confirm publishes, else 0.',
+    registers: [this.registry],
+  });
+  readonly brokerReconnects = new Counter({
+    name: `${METRIC_PREFIX}broker_reconnects_total`,
+    help: 'Times the broker connection was re-established after it was lost.',
+    registers: [this.registry],
+  });
+  readonly brokerBlocked = new Gauge({
+    name: `${METRIC_PREFIX}broker_blocked`,
+    help: '1 while the broker blocks the connection (memory or disk alarm), else 0.',
     registers: [this.registry],
   });
   readonly buildInfo = new Gauge({
@@ -73,6 +139,11 @@ export class HubMetrics {
     collectDefaultMetrics({ register: this.registry, prefix: METRIC_PREFIX });
     this.dropGaugesEndingInTotal();
     this.buildInfo.set({ version, node: process.versions.node }, 1);
+    // Zero from the start, so rate() and `unless` in alert rules see a series before traffic.
+    for (const stage of STAGES) {
+      this.stageReceived.inc({ stage }, 0);
+      this.stageProcessed.inc({ stage }, 0);
+    }
   }
 
   /**

@@ -1,0 +1,107 @@
+/**
+ * Tracing for the hub: one span per hop and per pipeline stage, linked by W3C `traceparent` values
+ * that travel in AMQP headers (SourceEvent metadata). Off by default: unless
+ * `OTEL_EXPORTER_OTLP_ENDPOINT` (or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`) is set, no OpenTelemetry
+ * SDK is loaded and spans are plain objects that only mint `traceparent` values, so trace context
+ * still propagates (and appears in logs) at no cost. When set, `tracing-sdk.ts` is imported lazily
+ * and exports spans over OTLP/HTTP.
+ */
+import { childTraceparent, parseTraceparent } from '../../messaging/src/trace';
+
+export type SpanKindName = 'internal' | 'server' | 'client' | 'producer' | 'consumer';
+export type SpanAttributes = Record<string, string | number | boolean | undefined>;
+
+export interface HubSpan {
+  /** This span's context as a W3C `traceparent`: what the next hop carries. */
+  readonly traceparent: string;
+  readonly traceId: string;
+  setAttributes(attributes: SpanAttributes): void;
+  /** Marks the span failed with the error's class and message. */
+  fail(error: unknown): void;
+  end(): void;
+}
+
+export interface StartSpanOptions {
+  /** The parent's `traceparent`; missing or invalid starts a new trace. */
+  parent?: string;
+  kind?: SpanKindName;
+  attributes?: SpanAttributes;
+}
+
+export interface HubTracer {
+  /** True when spans are recorded and exported. */
+  readonly enabled: boolean;
+  startSpan(name: string, options?: StartSpanOptions): HubSpan;
+  /** Flushes what is buffered and stops exporting. */
+  shutdown(): Promise<void>;
+}
+
+/** Spans that record nothing; trace context still propagates. */
+export class PropagatingTracer implements HubTracer {
+  readonly enabled = false;
+
+  startSpan(_name: string, options: StartSpanOptions = {}): HubSpan {
+    const traceparent = childTraceparent(options.parent);
+    const traceId = parseTraceparent(traceparent)?.traceId ?? '';
+    return {
+      traceparent,
+      traceId,
+      setAttributes: () => undefined,
+      fail: () => undefined,
+      end: () => undefined,
+    };
+  }
+
+  async shutdown(): Promise<void> {}
+}
+
+/** True when the environment asks for OTLP export (the standard OpenTelemetry variables). */
+export function tracingRequested(env: NodeJS.ProcessEnv): boolean {
+  if (env.OTEL_SDK_DISABLED === 'true') return false;
+  return Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT);
+}
+
+let current: HubTracer = new PropagatingTracer();
+
+/** The process's tracer (propagation only until `initTracing` or `setHubTracer`). */
+export function hubTracer(): HubTracer {
+  return current;
+}
+
+/** Replaces the process's tracer (tests install one with an in-memory exporter). */
+export function setHubTracer(tracer: HubTracer | undefined): void {
+  current = tracer ?? new PropagatingTracer();
+}
+
+/**
+ * Installs the OTLP exporter when the environment asks for it; otherwise leaves propagation only.
+ * The SDK is imported here, lazily, so a hub without tracing never loads it.
+ */
+export async function initTracing(env: NodeJS.ProcessEnv, version: string): Promise<HubTracer> {
+  if (!current.enabled && tracingRequested(env)) {
+    const { createSdkTracer } = await import('./tracing-sdk.js');
+    current = await createSdkTracer({ serviceName: env.OTEL_SERVICE_NAME || 'exhub', version });
+  }
+  return current;
+}
+
+/**
+ * Runs `fn` inside a child span of `parent`: the span ends when `fn` settles and records a thrown
+ * error before it is rethrown.
+ */
+export async function inSpan<T>(
+  parent: string | undefined,
+  name: string,
+  fn: (span: HubSpan) => T | Promise<T>,
+  options: Omit<StartSpanOptions, 'parent'> = {},
+): Promise<T> {
+  const span = hubTracer().startSpan(name, { ...options, parent });
+  try {
+    return await fn(span);
+  } catch (error) {
+    span.fail(error);
+    throw error;
+  } finally {
+    span.end();
+  }
+}

@@ -1,12 +1,11 @@
 import { join } from 'node:path';
-import type { ChannelModel } from 'amqplib';
 import type { ConnectorInstanceConfig, EnvSettings, HubConfig } from '../../../libs/config/src';
 import { DEFAULT_RETRY_AFTER_SECONDS, loadHubConfig } from '../../../libs/config/src';
 import { MappingRegistry } from '../../../libs/mapping/src';
 import {
   ConfirmPublisher,
+  ManagedConnection,
   buildTopology,
-  connectAmqp,
   declareTopology,
   type Topology,
 } from '../../../libs/messaging/src';
@@ -28,7 +27,8 @@ export interface HubRuntime {
   config: HubConfig;
   logger: Logger;
   metrics: HubMetrics;
-  connection: ChannelModel;
+  /** Recovers by itself; re-declares the topology on every reconnect. */
+  connection: ManagedConnection;
   publisher: ConfirmPublisher;
   topology: Topology;
   mappings: MappingRegistry;
@@ -69,13 +69,20 @@ export async function createRuntime(
   const topology = buildTopology({ prefix: env.topologyPrefix });
   const state = { topologyDeclared: false };
 
-  const connection = await connectAmqp(env.amqpUrl, { name: `exhub-hub ${version}` });
+  const connection = await ManagedConnection.open(env.amqpUrl, {
+    name: `exhub-hub ${version}`,
+    // Runs before any channel is handed out on a new connection, so the publisher and the
+    // consumer never use a connection whose topology is not (re-)declared.
+    setup: async (model) => {
+      const channel = await model.createChannel();
+      await declareTopology(channel, topology);
+      await channel.close();
+      state.topologyDeclared = true;
+    },
+  });
+  followConnection(connection, state, logger, metrics);
   let publisher: ConfirmPublisher;
   try {
-    const channel = await connection.createChannel();
-    await declareTopology(channel, topology);
-    await channel.close();
-    state.topologyDeclared = true;
     publisher = await ConfirmPublisher.create(connection);
   } catch (err) {
     await connection.close().catch(() => undefined);
@@ -102,4 +109,42 @@ export async function createRuntime(
       await connection.close().catch(() => undefined);
     },
   };
+}
+
+/** One log line per connection transition, and the broker metrics. */
+function followConnection(
+  connection: ManagedConnection,
+  state: { topologyDeclared: boolean },
+  logger: Logger,
+  metrics: HubMetrics,
+): void {
+  const log = logger.child({ component: 'broker', amqp: connection.url });
+  connection.on('disconnected', (error) => {
+    // Until setup ran again on the next connection, the topology is not known to be there.
+    state.topologyDeclared = false;
+    metrics.brokerBlocked.set(0);
+    log.warn(
+      { err: error.message },
+      'broker connection lost: ingress answers 503, reconnecting with backoff',
+    );
+  });
+  connection.on('reconnect-scheduled', ({ attempt, delayMs, error }) => {
+    log.debug({ attempt, delayMs, err: error.message }, 'broker reconnect attempt scheduled');
+  });
+  connection.on('connected', ({ reconnect, downForMs }) => {
+    if (!reconnect) return;
+    metrics.brokerReconnects.inc();
+    log.info(
+      { downForMs, reconnects: connection.reconnects },
+      'broker connection recovered: topology re-declared',
+    );
+  });
+  connection.on('blocked', (reason) => {
+    metrics.brokerBlocked.set(1);
+    log.warn({ reason }, 'broker blocked the connection (resource alarm): ingress answers 503');
+  });
+  connection.on('unblocked', () => {
+    metrics.brokerBlocked.set(0);
+    log.info('broker unblocked the connection: publishing again');
+  });
 }

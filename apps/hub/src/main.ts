@@ -20,6 +20,11 @@ function packageVersion(): string {
   }
 }
 
+/** Signals that start a graceful shutdown (drain, then exit 0 within EXHUB_SHUTDOWN_DEADLINE_MS). */
+const SHUTDOWN_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
+const EXIT_DEADLINE_PASSED = 1;
+const EXIT_SHUTDOWN_FAILED = 1;
+
 /** Errors a user can fix, printed as their message alone (no stack trace). */
 const USER_ERRORS = [AmqpUnavailableError, ConfigError, EnvError, PolicyError] as const;
 
@@ -41,23 +46,33 @@ async function main(): Promise<void> {
     `exception hub ${version} listening on :${env.port}`,
   );
   let closing = false;
-  const deadline = (signal: string) => {
+  const shutdown = async (signal: NodeJS.Signals): Promise<void> => {
     if (closing) return;
     closing = true;
     logger.info(
       { signal, deadlineMs: env.shutdownDeadlineMs },
-      'shutting down: finishing in-flight work',
+      'shutting down: no new work, finishing in-flight work',
     );
     setTimeout(() => {
       logger.error(
         { deadlineMs: env.shutdownDeadlineMs },
         'shutdown deadline passed; exiting with work unacknowledged (the broker redelivers it)',
       );
-      process.exit(1);
+      process.exit(EXIT_DEADLINE_PASSED);
     }, env.shutdownDeadlineMs).unref();
+    try {
+      // Consumer cancelled and its in-flight messages acked (PipelineService), HTTP closed, then
+      // the publisher flushed and the connection closed (RuntimeCloser).
+      await app.close();
+    } catch (err) {
+      logger.error({ err }, 'shutdown failed');
+      process.exit(EXIT_SHUTDOWN_FAILED);
+    }
+    process.exit(0);
   };
-  process.once('SIGTERM', () => deadline('SIGTERM'));
-  process.once('SIGINT', () => deadline('SIGINT'));
+  // `process.on`, not `once`: NestJS's own shutdown hook re-raises the signal after closing, which
+  // would otherwise kill the process by signal before it exits 0.
+  for (const signal of SHUTDOWN_SIGNALS) process.on(signal, () => void shutdown(signal));
 }
 
 main().catch((err: unknown) => {

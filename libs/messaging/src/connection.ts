@@ -1,6 +1,7 @@
 /**
  * Opening the AMQP connection, with one-line errors that say what failed and how to fix it, and
- * never the password. First version: no automatic recovery yet (the process exits and restarts).
+ * never the password. `connectAmqp` opens a plain connection (tools, tests); the hub uses
+ * `ManagedConnection` (managed-connection.ts), which recovers by itself.
  */
 import * as amqp from 'amqplib';
 import type { ErrorClass } from '../../connector-sdk/src/errors';
@@ -62,7 +63,8 @@ const UNREACHABLE = [
   'EPIPE',
 ];
 
-function describe(url: string, error: unknown): AmqpUnavailableError {
+/** Turn a connect failure into an `AmqpUnavailableError` that names the cause and the fix. */
+export function describeConnectError(url: string, error: unknown): AmqpUnavailableError {
   const safe = redactUrl(url);
   const raw = error instanceof Error ? error.message : String(error);
   const code =
@@ -132,7 +134,7 @@ export async function connectAmqp(
       clientProperties: { connection_name: options.name },
     });
   } catch (error) {
-    throw describe(url, error);
+    throw describeConnectError(url, error);
   }
   model.on('error', () => undefined);
   return model;

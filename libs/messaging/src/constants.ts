@@ -61,6 +61,31 @@ export const DEFAULT_REQUEUE_DELAY_MS = 1_000;
 /** TCP + AMQP handshake timeout of `connectAmqp`. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
 
+/**
+ * Reconnect backoff of `ManagedConnection`: the first attempt after a loss waits about this long,
+ * each further attempt `DEFAULT_RECONNECT_FACTOR` times longer, never more than
+ * `DEFAULT_RECONNECT_MAX_DELAY_MS`, each ± `DEFAULT_RECONNECT_JITTER` at random. A broker restart of
+ * a few seconds is thus noticed within about a second of the broker being back.
+ */
+export const DEFAULT_RECONNECT_INITIAL_DELAY_MS = 200;
+export const DEFAULT_RECONNECT_MAX_DELAY_MS = 5_000;
+export const DEFAULT_RECONNECT_FACTOR = 2;
+export const DEFAULT_RECONNECT_JITTER = 0.2;
+
+/**
+ * AMQP heartbeat of `ManagedConnection` (seconds). A connection whose peer vanished without closing
+ * the socket (a network cut, a paused VM) is noticed after two missed heartbeats, ~20 s, instead
+ * of RabbitMQ's default 60 s suggestion (~120 s).
+ */
+export const DEFAULT_HEARTBEAT_SECONDS = 10;
+
+/**
+ * Delays (ms) before a publisher or consumer re-opens a channel the broker closed while the
+ * connection stayed up: the first, doubled per failed attempt, capped at the second.
+ */
+export const DEFAULT_CHANNEL_REOPEN_DELAY_MS = 100;
+export const DEFAULT_CHANNEL_REOPEN_MAX_DELAY_MS = 5_000;
+
 /** AMQP `type` property of a SourceEvent on `exhub.ingress`. */
 export const SOURCE_EVENT_MESSAGE_TYPE = 'source-event.v1';
 

@@ -4,12 +4,24 @@
  * carries it out: ack, or publish a copy (retry tier / DLX) with a broker confirm and only then ack.
  * If that publish fails the delivery is requeued (after a short pause), never dropped: the work
  * queue's x-delivery-limit bounds the loop by dead-lettering it through the broker.
+ *
+ * On a `ManagedConnection` the consumer re-subscribes by itself when its channel or the connection
+ * is lost (or the broker cancels it): a new channel once the connection is back, with a growing
+ * pause between failed attempts. Deliveries in flight on the dead channel are finished but cannot
+ * be acked there; the broker has already requeued them (at-least-once: they come again).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
 import type { Stage } from '../../connector-sdk/src/errors';
-import { DEFAULT_FALLBACK_STAGE, DEFAULT_PREFETCH, DEFAULT_REQUEUE_DELAY_MS } from './constants';
+import {
+  DEFAULT_CHANNEL_REOPEN_DELAY_MS,
+  DEFAULT_CHANNEL_REOPEN_MAX_DELAY_MS,
+  DEFAULT_FALLBACK_STAGE,
+  DEFAULT_PREFETCH,
+  DEFAULT_REQUEUE_DELAY_MS,
+} from './constants';
 import { type HandlerOutcome, outcomeFor, planFor, type PolicyContext } from './error-policy';
+import { ManagedConnection } from './managed-connection';
 import type { Publisher } from './publisher';
 import type { Topology } from './topology';
 
@@ -36,6 +48,8 @@ export interface ConsumerOptions {
    * Defaults to one line on stderr, so they are never silent.
    */
   onError?: (error: Error, msg?: ConsumeMessage) => void;
+  /** Told each time the consumer is subscribed again after a loss (ManagedConnection only). */
+  onResubscribed?: () => void;
 }
 
 export interface Consumer {
@@ -43,7 +57,10 @@ export interface Consumer {
   readonly consumerTag: string;
   /** Deliveries being handled or settled right now. */
   readonly inFlight: number;
-  /** False once cancelled, or when the broker or connection ended the consumer. */
+  /**
+   * False once cancelled, or while the broker or connection has ended the consumer (on a
+   * ManagedConnection it becomes true again once re-subscribed).
+   */
   readonly active: boolean;
   /** Stop consuming, wait for in-flight deliveries to be settled (acked), close the channel. */
   cancel(): Promise<void>;
@@ -59,12 +76,13 @@ function isOutcome(value: unknown): value is HandlerOutcome {
 }
 
 export async function startConsumer(
-  model: Pick<ChannelModel, 'createChannel'>,
+  model: Pick<ChannelModel, 'createChannel'> | ManagedConnection,
   options: ConsumerOptions,
 ): Promise<Consumer> {
   const { queue, handler, publisher } = options;
   const fallbackStage = options.fallbackStage ?? DEFAULT_FALLBACK_STAGE;
   const requeueDelayMs = options.requeueDelayMs ?? DEFAULT_REQUEUE_DELAY_MS;
+  const prefetch = options.prefetch ?? DEFAULT_PREFETCH;
   const onError =
     options.onError ??
     ((error: Error) => console.error(`exhub messaging: consumer on ${queue}: ${error.message}`));
@@ -74,23 +92,23 @@ export async function startConsumer(
     maxAttempts: options.maxAttempts,
     retryJitter: options.retryJitter,
   };
+  const managed = model instanceof ManagedConnection ? model : undefined;
+  const gone = (): boolean => cancelled || managed?.state === 'closed';
 
-  const channel: Channel = await model.createChannel();
-  let active = true;
+  let channel: Channel | undefined;
+  let consumerTag = '';
+  let active = false;
+  let cancelled = false;
+  let resubscribing = false;
   const stopping = new AbortController();
   const inFlight = new Set<Promise<void>>();
 
-  channel.on('error', (error: Error) =>
-    report(new Error(`consumer channel on ${queue}: ${error.message}`)),
-  );
-  channel.on('close', () => {
-    active = false;
-  });
-
-  const settle = (action: 'ack' | 'requeue', msg: ConsumeMessage): void => {
+  /** Acks and nacks go to the channel the delivery came on: delivery tags are per channel. */
+  const settle = (on: Channel, action: 'ack' | 'requeue', msg: ConsumeMessage): void => {
     try {
-      if (action === 'ack') channel.ack(msg);
-      else channel.nack(msg, false, true);
+      if (on !== channel) throw new Error('its channel was lost (the broker requeued it)');
+      if (action === 'ack') on.ack(msg);
+      else on.nack(msg, false, true);
     } catch (error) {
       // The channel is gone; the broker requeues every unacked delivery itself.
       report(
@@ -102,7 +120,7 @@ export async function startConsumer(
     }
   };
 
-  const handle = async (msg: ConsumeMessage): Promise<void> => {
+  const handle = async (on: Channel, msg: ConsumeMessage): Promise<void> => {
     let outcome: HandlerOutcome;
     try {
       const returned: unknown = await handler(msg);
@@ -114,7 +132,7 @@ export async function startConsumer(
     }
     const plan = planFor(msg, outcome, policy);
     if (plan.kind === 'ack') {
-      settle('ack', msg);
+      settle(on, 'ack', msg);
       return;
     }
     try {
@@ -131,32 +149,81 @@ export async function startConsumer(
       if (!stopping.signal.aborted) {
         await sleep(requeueDelayMs, undefined, { signal: stopping.signal }).catch(() => undefined);
       }
-      settle('requeue', msg);
+      settle(on, 'requeue', msg);
       return;
     }
-    settle('ack', msg);
+    settle(on, 'ack', msg);
   };
 
-  await channel.prefetch(options.prefetch ?? DEFAULT_PREFETCH);
-  const { consumerTag } = await channel.consume(
-    queue,
-    (msg) => {
-      if (msg === null) {
-        // The broker cancelled us: the queue was deleted or its leader moved away.
-        active = false;
-        report(new Error(`the broker cancelled the consumer on ${queue} (queue deleted?)`));
-        return;
+  const subscribe = async (): Promise<void> => {
+    const ch: Channel = await model.createChannel();
+    ch.on('error', (error: Error) =>
+      report(new Error(`consumer channel on ${queue}: ${error.message}`)),
+    );
+    ch.on('close', () => {
+      if (ch !== channel) return;
+      active = false;
+      if (managed && !cancelled) void resubscribe();
+    });
+    channel = ch;
+    await ch.prefetch(prefetch);
+    const ok = await ch.consume(
+      queue,
+      (msg) => {
+        if (msg === null) {
+          // The broker cancelled us: the queue was deleted or its leader moved away.
+          active = false;
+          report(new Error(`the broker cancelled the consumer on ${queue} (queue deleted?)`));
+          if (managed && !cancelled) void ch.close().catch(() => undefined);
+          return;
+        }
+        const work = handle(ch, msg).catch((error: unknown) => report(error, msg));
+        inFlight.add(work);
+        void work.finally(() => inFlight.delete(work));
+      },
+      { noAck: false },
+    );
+    consumerTag = ok.consumerTag;
+    active = true;
+  };
+
+  const resubscribe = async (): Promise<void> => {
+    if (resubscribing) return;
+    resubscribing = true;
+    let delay = DEFAULT_CHANNEL_REOPEN_DELAY_MS;
+    try {
+      while (!gone()) {
+        try {
+          await subscribe();
+          if (gone()) {
+            await channel?.close().catch(() => undefined);
+          } else {
+            options.onResubscribed?.();
+          }
+          return;
+        } catch (error) {
+          if (!gone())
+            report(
+              new Error(
+                `re-subscribing to ${queue} failed, trying again in ${delay} ms: ${asError(error).message}`,
+              ),
+            );
+          await sleep(delay, undefined, { signal: stopping.signal }).catch(() => undefined);
+          delay = Math.min(delay * 2, DEFAULT_CHANNEL_REOPEN_MAX_DELAY_MS);
+        }
       }
-      const work = handle(msg).catch((error: unknown) => report(error, msg));
-      inFlight.add(work);
-      void work.finally(() => inFlight.delete(work));
-    },
-    { noAck: false },
-  );
+    } finally {
+      resubscribing = false;
+    }
+  };
+
+  await subscribe();
 
   return {
     queue,
-    consumerTag,
+    get consumerTag() {
+      return consumerTag;
+    },
     get inFlight() {
       return inFlight.size;
     },
@@ -165,8 +232,9 @@ export async function startConsumer(
     },
     async cancel() {
       const wasActive = active;
+      cancelled = true;
       active = false;
-      if (wasActive) {
+      if (wasActive && channel) {
         try {
           await channel.cancel(consumerTag);
         } catch (error) {
@@ -178,7 +246,7 @@ export async function startConsumer(
       stopping.abort();
       while (inFlight.size > 0) await Promise.all([...inFlight]);
       try {
-        await channel.close();
+        await channel?.close();
       } catch {
         // Already closed (connection lost or cancelled twice).
       }

@@ -163,7 +163,7 @@ describe('ConfirmPublisher', () => {
     expect(publisher.inFlight).toBe(0);
   });
 
-  it('fails fast and is not ready while the connection is blocked', async () => {
+  it('fails fast, in-flight publishes too, and is not ready while the connection is blocked', async () => {
     const { channel, connection, publisher } = setup({ maxInFlight: 1 });
     const inFlight = publisher.publish('x', 'a', body);
     const queued = publisher.publish('x', 'b', body);
@@ -172,13 +172,20 @@ describe('ConfirmPublisher', () => {
     expect(publisher.ready).toBe(false);
     expect(publisher.notReadyReason).toBe('the broker has blocked the connection (low on memory)');
     expect(await reason(queued)).toBe('not-ready');
+    // A blocked broker reads nothing more: the one already sent is not left to time out.
+    expect(await reason(inFlight)).toBe('not-ready');
+    expect(publisher.inFlight).toBe(0);
     const started = Date.now();
     expect(await reason(publisher.publish('x', 'c', body))).toBe('not-ready');
     expect(Date.now() - started).toBeLessThan(50);
     connection.emit('unblocked');
     expect(publisher.ready).toBe(true);
+    // The late confirm of the failed publish changes nothing; a new publish goes through.
     channel.ack(0);
-    await inFlight;
+    const after = publisher.publish('x', 'd', body);
+    await tick();
+    channel.ack(1);
+    await expect(after).resolves.toBeUndefined();
   });
 
   it('rejects in-flight and later publishes when the channel closes', async () => {

@@ -8,11 +8,25 @@
  * in FIFO order for a slot, and nobody writes while the channel's socket buffer is draining
  * (`channel.publish` returned false). Waiting counts against the same `confirmTimeoutMs`, so no
  * caller hangs longer than that and nothing is buffered without bound.
+ *
+ * Created on a `ManagedConnection`, the publisher recovers: when its channel or the connection is
+ * lost, publishes awaiting a confirm on the dead channel reject at once (TRANSIENT, so ingress
+ * answers 503 and the pipeline retries), `ready` is false, and a new confirm channel is opened as
+ * soon as the connection is back. While the broker blocks the connection (memory or disk alarm)
+ * `ready` is false, new publishes reject at once, and those already sent reject too: the broker
+ * would not confirm them before the alarm clears.
  */
 import type { EventEmitter } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ChannelModel, ConfirmChannel, Message, Options } from 'amqplib';
 import { TransientError } from '../../connector-sdk/src/errors';
-import { DEFAULT_CONFIRM_TIMEOUT_MS, DEFAULT_MAX_IN_FLIGHT } from './constants';
+import {
+  DEFAULT_CHANNEL_REOPEN_DELAY_MS,
+  DEFAULT_CHANNEL_REOPEN_MAX_DELAY_MS,
+  DEFAULT_CONFIRM_TIMEOUT_MS,
+  DEFAULT_MAX_IN_FLIGHT,
+} from './constants';
+import { ManagedConnection } from './managed-connection';
 
 export type PublishFailure = 'not-ready' | 'nacked' | 'unroutable' | 'channel-closed' | 'timeout';
 
@@ -54,6 +68,8 @@ interface Unconfirmed {
   mandatory: boolean;
   /** Set when the broker returned this mandatory message as unroutable; its ack follows. */
   returned?: string;
+  /** Settles the caller's promise (idempotent). */
+  settle(error?: Error): void;
 }
 
 interface SlotWaiter {
@@ -75,27 +91,39 @@ export class ConfirmPublisher implements Publisher {
   private downReason?: string;
   private blockedReason?: string;
   private closing = false;
+  private channel: ConfirmChannel;
+  /** Set when created on a ManagedConnection: lost channels are re-opened on it. */
+  private managed?: ManagedConnection;
+  private reopening = false;
+  private readonly stopReopen = new AbortController();
 
-  /** Open a confirm channel on `model` and follow the connection's blocked state. */
+  /**
+   * Open a confirm channel on `model` and follow the connection's blocked state. On a
+   * `ManagedConnection` the publisher also re-opens its channel after a loss (see above).
+   */
   static async create(
-    model: ChannelModel,
+    model: ChannelModel | ManagedConnection,
     options: Partial<ConfirmPublisherOptions> = {},
   ): Promise<ConfirmPublisher> {
     const channel = await model.createConfirmChannel();
     const publisher = new ConfirmPublisher(channel, options, model);
-    // The ChannelModel only forwards blocked/unblocked events; a connection that was already
-    // blocked before we started listening shows up in the underlying connection's flag.
-    if ((model.connection as { blocked?: boolean }).blocked === true) {
+    if (model instanceof ManagedConnection) {
+      publisher.managed = model;
+      publisher.blockedReason = model.blockedReason;
+    } else if ((model.connection as { blocked?: boolean }).blocked === true) {
+      // The ChannelModel only forwards blocked/unblocked events; a connection that was already
+      // blocked before we started listening shows up in the underlying connection's flag.
       publisher.blockedReason = 'the broker has blocked the connection';
     }
     return publisher;
   }
 
   constructor(
-    private readonly channel: ConfirmChannel,
+    channel: ConfirmChannel,
     options: Partial<ConfirmPublisherOptions> = {},
     private readonly connectionEvents?: BlockedEvents,
   ) {
+    this.channel = channel;
     this.options = {
       maxInFlight: options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT,
       confirmTimeoutMs: options.confirmTimeoutMs ?? DEFAULT_CONFIRM_TIMEOUT_MS,
@@ -106,10 +134,7 @@ export class ConfirmPublisher implements Publisher {
     if (!(this.options.confirmTimeoutMs > 0)) {
       throw new RangeError(`confirmTimeoutMs = ${this.options.confirmTimeoutMs} must be positive`);
     }
-    channel.on('error', this.onChannelError);
-    channel.on('close', this.onChannelClose);
-    channel.on('drain', this.onDrain);
-    channel.on('return', this.onReturn);
+    this.listen(channel);
     connectionEvents?.on('blocked', this.onBlocked);
     connectionEvents?.on('unblocked', this.onUnblocked);
   }
@@ -122,6 +147,11 @@ export class ConfirmPublisher implements Publisher {
   /** Why `ready` is false, for health output and error messages; undefined when ready. */
   get notReadyReason(): string | undefined {
     if (this.closing) return 'the publisher is closed';
+    if (this.downReason !== undefined && this.managed?.downReason !== undefined) {
+      // The connection is the cause: say that (and that it is being recovered).
+      const recovering = this.managed.state === 'disconnected' ? '; reconnecting' : '';
+      return `${this.managed.downReason}${recovering}`;
+    }
     return this.downReason ?? this.blockedReason;
   }
 
@@ -195,6 +225,7 @@ export class ConfirmPublisher implements Publisher {
   /** Stop accepting publishes, wait for those in flight, close the channel. Idempotent. */
   async close(): Promise<void> {
     this.closing = true;
+    this.stopReopen.abort();
     await this.flush();
     this.connectionEvents?.off('blocked', this.onBlocked);
     this.connectionEvents?.off('unblocked', this.onUnblocked);
@@ -236,6 +267,7 @@ export class ConfirmPublisher implements Publisher {
       routingKey,
       messageId: options.messageId,
       mandatory: options.mandatory === true,
+      settle,
     };
     this.unconfirmed.add(entry);
     const onConfirm = (error: unknown): void => {
@@ -302,23 +334,77 @@ export class ConfirmPublisher implements Publisher {
     }
   }
 
-  private readonly onChannelError = (error: Error): void => {
-    this.downReason ??= `channel error: ${error.message}`;
-  };
+  /** Follow one channel's events; events of a channel that was replaced are ignored. */
+  private listen(channel: ConfirmChannel): void {
+    channel.on('error', (error: Error) => {
+      if (channel === this.channel) this.downReason ??= `channel error: ${error.message}`;
+    });
+    channel.on('close', () => {
+      if (channel !== this.channel) return;
+      this.downReason ??= 'the channel closed';
+      this.failWaiters('channel-closed', this.downReason);
+      if (this.managed && !this.closing) void this.reopen();
+    });
+    channel.on('drain', () => {
+      if (channel !== this.channel) return;
+      this.draining = false;
+      this.pump();
+    });
+    channel.on('return', this.onReturn);
+  }
 
-  private readonly onChannelClose = (): void => {
-    this.downReason ??= 'the channel closed';
-    this.failWaiters('channel-closed', this.downReason);
-  };
-
-  private readonly onDrain = (): void => {
-    this.draining = false;
-    this.pump();
-  };
+  /**
+   * Open a new confirm channel on the managed connection (waiting while it recovers), with a
+   * growing pause between failed attempts. Publishes still awaiting a confirm on the old channel
+   * were rejected by amqplib when it closed.
+   */
+  private async reopen(): Promise<void> {
+    const managed = this.managed;
+    if (!managed || this.reopening) return;
+    this.reopening = true;
+    let delay = DEFAULT_CHANNEL_REOPEN_DELAY_MS;
+    try {
+      while (!this.closing && managed.state !== 'closed') {
+        try {
+          const channel = await managed.createConfirmChannel();
+          if (this.closing) {
+            await channel.close().catch(() => undefined);
+            return;
+          }
+          this.channel = channel;
+          this.listen(channel);
+          this.draining = false;
+          this.downReason = undefined;
+          this.blockedReason = managed.blockedReason;
+          this.pump();
+          return;
+        } catch {
+          // Connection lost again while opening, or closed: wait and try again (or stop).
+          await sleep(delay, undefined, { signal: this.stopReopen.signal }).catch(() => undefined);
+          delay = Math.min(delay * 2, DEFAULT_CHANNEL_REOPEN_MAX_DELAY_MS);
+        }
+      }
+    } finally {
+      this.reopening = false;
+    }
+  }
 
   private readonly onBlocked = (reason?: string): void => {
     this.blockedReason = `the broker has blocked the connection${reason ? ` (${reason})` : ''}`;
     this.failWaiters('not-ready', this.blockedReason);
+    // A blocked broker reads nothing more from this connection: what was sent is not confirmed
+    // before the alarm clears. Fail those callers now (they retry; at-least-once) rather than
+    // letting them wait out the confirm timeout.
+    for (const entry of [...this.unconfirmed]) {
+      this.unconfirmed.delete(entry);
+      entry.settle(
+        new PublishError(
+          'not-ready',
+          `the broker blocked the connection before it confirmed a publish to ${target(entry.exchange, entry.routingKey)} ` +
+            '(it may still be delivered after the alarm clears)',
+        ),
+      );
+    }
   };
 
   private readonly onUnblocked = (): void => {

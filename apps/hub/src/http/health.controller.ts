@@ -32,11 +32,14 @@ export class HealthController {
         ? { ok: true, detail: 'connected; publishes are confirmed' }
         : {
             ok: false,
-            detail: 'cannot confirm publishes (disconnected, or blocked by a broker alarm)',
+            detail: `cannot confirm publishes: ${this.rt.publisher.notReadyReason ?? 'unknown'}`,
           },
       topology: this.rt.state.topologyDeclared
         ? { ok: true, detail: `declared with prefix "${this.rt.topology.names.prefix}"` }
-        : { ok: false, detail: 'not declared yet' },
+        : {
+            ok: false,
+            detail: `not declared (${this.rt.connection.downReason ?? 'declaring'}); retried on reconnect`,
+          },
       mappings: {
         ok: true,
         detail: `${this.rt.mappings.list().length} mappings loaded from ${this.rt.env.mappingsDir}`,

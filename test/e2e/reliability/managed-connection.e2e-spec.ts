@@ -1,0 +1,165 @@
+/**
+ * libs/messaging recovery on a real broker, without the hub: the broker closes the connection
+ * (`rabbitmqctl close_connection`), and the ManagedConnection, ConfirmPublisher and consumer come
+ * back by themselves.
+ */
+import { randomBytes } from 'node:crypto';
+import {
+  ConfirmPublisher,
+  DEFAULT_CONFIRM_TIMEOUT_MS,
+  ManagedConnection,
+  PublishError,
+  buildTopology,
+  declareTopology,
+  deleteTopology,
+  startConsumer,
+  type Consumer,
+} from '../../../libs/messaging/src';
+import { closeConnectionNamed } from '../../support/rabbitmqctl';
+import { AMQP_URL } from '../../support/reliability-fixture';
+
+const TEST_TIMEOUT_MS = 30_000;
+const RECOVERY_TIMEOUT_MS = 10_000;
+/** A publish while the connection is down must fail at least this fast (no waiting, no buffer). */
+const FAIL_FAST_MS = 100;
+const POLL_MS = 20;
+/** Publishes started per tick while the broker is closing the connection. */
+const PUBLISH_BURST = 50;
+const BURST_PAUSE_MS = 5;
+
+async function until(
+  what: string,
+  check: () => boolean,
+  timeoutMs = RECOVERY_TIMEOUT_MS,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+}
+
+describe('ManagedConnection recovers the publisher and the consumer (real broker)', () => {
+  const topology = buildTopology({ prefix: `t-rel-${randomBytes(4).toString('hex')}` });
+  const name = `exhub e2e managed ${randomBytes(4).toString('hex')}`;
+  let connection: ManagedConnection;
+  let publisher: ConfirmPublisher;
+  let consumer: Consumer;
+  const received: string[] = [];
+  const events: string[] = [];
+  let setups = 0;
+
+  const publish = (id: string) =>
+    publisher.publish(topology.names.ingress, '', Buffer.from(id), {
+      messageId: id,
+      persistent: true,
+    });
+
+  beforeAll(async () => {
+    connection = await ManagedConnection.open(AMQP_URL, {
+      name,
+      setup: async (model) => {
+        const channel = await model.createChannel();
+        await declareTopology(channel, topology);
+        await channel.close();
+        setups += 1;
+      },
+    });
+    connection.on('connected', ({ reconnect }) =>
+      events.push(reconnect ? 'reconnected' : 'connected'),
+    );
+    connection.on('disconnected', () => events.push('disconnected'));
+    publisher = await ConfirmPublisher.create(connection);
+    consumer = await startConsumer(connection, {
+      queue: topology.names.work,
+      publisher,
+      topology,
+      onError: () => undefined,
+      handler: async (msg) => {
+        received.push(msg.content.toString('utf8'));
+        return { kind: 'ack' };
+      },
+    });
+  }, TEST_TIMEOUT_MS);
+
+  afterAll(async () => {
+    await consumer?.cancel();
+    await publisher?.close();
+    const channel = await connection.createChannel();
+    await deleteTopology(channel, topology);
+    await channel.close();
+    await connection.close();
+  }, TEST_TIMEOUT_MS);
+
+  it(
+    'after the broker drops the connection: fails fast while down, then publishes and consumes again',
+    async () => {
+      await publish('before');
+      await until('"before" is consumed', () => received.includes('before'));
+
+      await closeConnectionNamed(name, 'exhub e2e: simulated connection loss');
+      await until('the publisher notices', () => !publisher.ready);
+      const started = Date.now();
+      const whileDown = await publish('while-down').catch((e: unknown) => e);
+      expect(whileDown).toBeInstanceOf(PublishError);
+      expect((whileDown as PublishError).errorClass).toBe('TRANSIENT');
+      expect(Date.now() - started).toBeLessThan(FAIL_FAST_MS);
+
+      await until('the publisher is ready again', () => publisher.ready);
+      await until('the consumer is subscribed again', () => consumer.active);
+      await publish('after');
+      await until('"after" is consumed', () => received.includes('after'));
+
+      expect(events).toEqual(['disconnected', 'reconnected']);
+      expect(connection.reconnects).toBe(1);
+      expect(setups).toBe(2); // the topology was declared again on the new connection
+      expect(received.filter((id) => id === 'while-down')).toEqual([]);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'publishes in flight when the connection drops settle at once: confirmed or TRANSIENT, none hangs',
+    async () => {
+      await until('the publisher is ready', () => publisher.ready);
+      const outcome = (p: Promise<void>) =>
+        p.then(
+          () => 'confirmed',
+          (error: unknown) =>
+            error instanceof PublishError && error.errorClass === 'TRANSIENT'
+              ? 'transient'
+              : String(error),
+        );
+      // Keep publishing until the broker's close lands, so some publishes are awaiting a confirm.
+      const pending: Promise<string>[] = [];
+      const closing = closeConnectionNamed(
+        name,
+        'exhub e2e: connection loss with publishes in flight',
+      );
+      const deadline = Date.now() + RECOVERY_TIMEOUT_MS;
+      while (connection.state === 'connected' && Date.now() < deadline) {
+        for (let i = 0; i < PUBLISH_BURST; i += 1)
+          pending.push(outcome(publish(`burst-${pending.length}`)));
+        await new Promise((resolve) => setTimeout(resolve, BURST_PAUSE_MS));
+      }
+      const dropped = Date.now();
+      await closing;
+      const outcomes = await Promise.all(pending);
+      const settledMs = Date.now() - dropped;
+      const counts = outcomes.reduce<Record<string, number>>(
+        (acc, o) => ({ ...acc, [o]: (acc[o] ?? 0) + 1 }),
+        {},
+      );
+      console.log(
+        `connection dropped under ${pending.length} publishes: ${JSON.stringify(counts)}, all settled ${settledMs} ms after the drop`,
+      );
+      expect(Object.keys(counts).filter((k) => k !== 'confirmed' && k !== 'transient')).toEqual([]);
+      expect(counts.transient).toBeGreaterThan(0);
+      expect(settledMs).toBeLessThan(DEFAULT_CONFIRM_TIMEOUT_MS);
+      await until('the publisher is ready again', () => publisher.ready);
+      await expect(publish('after-burst')).resolves.toBeUndefined();
+    },
+    TEST_TIMEOUT_MS,
+  );
+});

@@ -112,7 +112,7 @@ function previousAttempts(headers: Record<string, unknown> | undefined): number 
  * broker manages (`x-death`, delivery count), `expiration` (a retry sets its own) and `userId`
  * (the broker rejects a user id that is not the publishing connection's).
  */
-function republishOptions(
+export function republishOptions(
   msg: Pick<Message, 'properties'>,
   extraHeaders: Record<string, string | number>,
 ): Options.Publish {

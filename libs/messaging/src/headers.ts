@@ -32,6 +32,8 @@ export const HEADER = {
   objectType: 'x-exhub-object-type',
   sourceEventId: 'x-exhub-source-event-id',
   receivedAt: 'x-exhub-received-at',
+  /** Set on a SourceEvent re-published by a replay: the hub event id of the original raw event. */
+  replayOf: 'x-exhub-replay-of',
 } as const;
 
 export type HeaderName = (typeof HEADER)[keyof typeof HEADER];

@@ -8,6 +8,10 @@ export {
   DEFAULT_MAX_IN_FLIGHT,
   DEFAULT_PREFETCH,
   DEFAULT_PREFIX,
+  DEFAULT_RECONNECT_FACTOR,
+  DEFAULT_RECONNECT_INITIAL_DELAY_MS,
+  DEFAULT_RECONNECT_JITTER,
+  DEFAULT_RECONNECT_MAX_DELAY_MS,
   DEFAULT_RETRY_DELAYS_MS,
   DEFAULT_RETRY_JITTER,
   DEFAULT_WORK_DELIVERY_LIMIT,
@@ -64,4 +68,58 @@ export {
   type AmqpUnavailableReason,
   type ConnectOptions,
 } from './connection';
+export {
+  ManagedConnection,
+  type ConnectionState,
+  type ManagedConnectionEvents,
+  type ManagedConnectionOptions,
+  type ReconnectOptions,
+} from './managed-connection';
 export { childTraceparent, newTraceparent, parseTraceparent } from './trace';
+export {
+  BROKER_STAGE,
+  DEFAULT_ARCHIVE_IDLE_TIMEOUT_MS,
+  DEFAULT_DLQ_SCAN_LIMIT,
+  DEFAULT_REPLAY_CHECKPOINT_DIR,
+  DEFAULT_REPLAY_RATE_PER_SECOND,
+  DELIVERY_LIMIT_CLASS,
+  UNMAPPED_CLASS,
+} from './ops-constants';
+export type { ExceptionPreview, Recheck, RecheckResult } from './recheck';
+export {
+  archiveEndOffset,
+  Pacer,
+  replayArchive,
+  replayPublishOptions,
+  STREAM_OFFSET_HEADER,
+  type ArchivedEvent,
+  type ArchiveReplayOptions,
+  type ReplayGroup,
+  type ReplayPosition,
+  type ReplayProgress,
+  type ReplayReport,
+  type ReplaySelection,
+  type ReplayStop,
+} from './replay';
+export {
+  checkpointFile,
+  readCheckpoint,
+  writeCheckpoint,
+  type ReplayCheckpoint,
+  type ReplayRequest,
+} from './replay-checkpoint';
+export {
+  describeDeadLetter,
+  groupDeadLetters,
+  listDeadLetters,
+  purgeDeadLetters,
+  replayDeadLetters,
+  showDeadLetter,
+  type DeadLetter,
+  type DeadLetterDetail,
+  type DlqGroup,
+  type DlqListing,
+  type DlqReplayItem,
+  type DlqReplayReport,
+  type DlqSelection,
+} from './dlq';

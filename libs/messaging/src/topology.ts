@@ -10,6 +10,7 @@
  * <p>.retry.<label>     quorum: x-message-ttl = delay, dead-letters via the default exchange with
  *                       routing key <p>.work, i.e. back to work (at-least-once)
  * <p>.dlx (fanout) ────► <p>.dlq         quorum: permanent failures with x-exhub-error-* headers
+ * <p>.dlq.quarantine    quorum, unbound: dead letters a DLQ replay re-validated and that still fail
  * <p>.exceptions (topic, keys <domain>.<type>.<tier>) ─► subscriber queues (bound by them)
  *                  └─ key `review` ─► <p>.review   quorum: exceptions that need a human
  * <p>.outcomes (topic) ─ # ─► <p>.outcomes   quorum: outcomes reported by workflow tools
@@ -62,6 +63,8 @@ export interface TopologyNames {
   work: string;
   dlx: string;
   dlq: string;
+  /** Dead letters a DLQ replay re-validated and that still fail (published via the default exchange). */
+  quarantine: string;
   exceptions: string;
   review: string;
   /** Binding key of the review queue on the exceptions exchange; publish with `BCC: reviewKey`. */
@@ -133,6 +136,7 @@ export function names(prefix: string = DEFAULT_PREFIX): TopologyNames {
     work: `${prefix}.work`,
     dlx: `${prefix}.dlx`,
     dlq: `${prefix}.dlq`,
+    quarantine: `${prefix}.dlq.quarantine`,
     exceptions: `${prefix}.exceptions`,
     review: `${prefix}.review`,
     reviewKey: REVIEW_BINDING_KEY,
@@ -236,6 +240,11 @@ export function buildTopology(overrides: Partial<TopologyOptions> = {}): Topolog
     {
       name: n.dlq,
       purpose: 'permanent failures with x-exhub-error-* headers, original payload untouched',
+      arguments: { 'x-queue-type': 'quorum' },
+    },
+    {
+      name: n.quarantine,
+      purpose: 'dead letters that still failed when a DLQ replay re-validated them (no loop)',
       arguments: { 'x-queue-type': 'quorum' },
     },
     {

@@ -1,0 +1,135 @@
+import { randomUUID } from 'node:crypto';
+import { Controller, Get, HttpCode, Inject, Post, Req } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import {
+  listDeadLetters,
+  replayArchive,
+  replayDeadLetters,
+  type DlqGroup,
+  type DlqReplayReport,
+  type ReplayReport,
+} from '../../../../libs/messaging/src';
+import { HUB_RUNTIME, type HubRuntime } from '../hub-runtime';
+import { compilePayloadFilter, FilterError } from '../ops/payload-filter';
+import { pipelineRecheck } from '../ops/recheck';
+import { parseReplayRequest, RequestError } from '../ops/replay-request';
+import { apiError } from './api-error';
+
+export interface DlqSummary {
+  queue: string;
+  depth: number;
+  scanned: number;
+  groups: DlqGroup[];
+}
+
+export type ReplayResponse =
+  | { dryRun: true; source: 'archive'; report: ReplayReport }
+  | { dryRun: true; source: 'dlq'; report: DlqReplayReport }
+  | { jobId: string; status: 'done'; source: 'archive'; report: ReplayReport }
+  | { jobId: string; status: 'done'; source: 'dlq'; report: DlqReplayReport };
+
+/**
+ * Operations on dead letters and the archive. `POST /v1/replay` runs synchronously: an archive
+ * replay is bounded by its window (it ends at the stream's last offset at start), a DLQ replay by
+ * the queue depth at start; the answer carries a job id and the final counts. Long windows belong
+ * to `exhub replay`, which is resumable. (API keys and roles arrive with the auth issue.)
+ */
+@Controller('v1')
+export class OpsController {
+  constructor(@Inject(HUB_RUNTIME) private readonly rt: HubRuntime) {}
+
+  /** Dead letters grouped by error class and stage: counts, oldest age, sample ids. Non-destructive. */
+  @Get('dlq')
+  async dlq(): Promise<DlqSummary> {
+    const names = this.rt.topology.names;
+    const listing = await listDeadLetters(this.rt.connection, { names });
+    return {
+      queue: names.dlq,
+      depth: listing.depth,
+      scanned: listing.scanned,
+      groups: listing.groups,
+    };
+  }
+
+  @Post('replay')
+  @HttpCode(200)
+  async replay(@Req() req: FastifyRequest): Promise<ReplayResponse> {
+    let request;
+    try {
+      request = parseReplayRequest(req.body as Buffer | undefined);
+    } catch (error) {
+      if (error instanceof RequestError) {
+        throw apiError(400, 'invalid_request', error.message, error.issues);
+      }
+      throw error;
+    }
+    const names = this.rt.topology.names;
+    const recheck = pipelineRecheck({
+      mappings: this.rt.mappings,
+      scorer: this.rt.scorer,
+      connectorVersion: this.rt.version,
+    });
+    const jobId = randomUUID();
+    if (request.source === 'dlq') {
+      const report = await replayDeadLetters(this.rt.connection, {
+        names,
+        select: { errorClass: request.errorClass, ids: request.ids },
+        recheck,
+        publisher: this.rt.publisher,
+        dryRun: request.dryRun,
+      });
+      this.rt.logger.info(
+        {
+          jobId,
+          source: 'dlq',
+          dryRun: request.dryRun,
+          republished: report.republished,
+          quarantined: report.quarantined,
+        },
+        'dlq replay finished',
+      );
+      return request.dryRun
+        ? { dryRun: true, source: 'dlq', report }
+        : { jobId, status: 'done', source: 'dlq', report };
+    }
+    let filter;
+    try {
+      filter = request.filter ? compilePayloadFilter(request.filter, '/filter') : undefined;
+    } catch (error) {
+      if (error instanceof FilterError) {
+        throw apiError(400, 'invalid_request', error.message, [
+          { pointer: '/filter', rule: 'jsonata', message: error.message },
+        ]);
+      }
+      throw error;
+    }
+    const report = await replayArchive(this.rt.connection, {
+      names,
+      from: request.from,
+      to: request.to ?? new Date(),
+      select: {
+        connector: request.connector,
+        objectType: request.objectType,
+        sourceEventId: request.sourceEventId,
+        filter,
+      },
+      dryRun: request.dryRun,
+      publisher: this.rt.publisher,
+      recheck,
+      ratePerSecond: request.rate,
+    });
+    this.rt.logger.info(
+      {
+        jobId,
+        source: 'archive',
+        dryRun: request.dryRun,
+        matched: report.matched,
+        published: report.published,
+      },
+      'archive replay finished',
+    );
+    return request.dryRun
+      ? { dryRun: true, source: 'archive', report }
+      : { jobId, status: 'done', source: 'archive', report };
+  }
+}

@@ -23,6 +23,8 @@ const common = {
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
 };
 module.exports = {
+  // testTimeout is a global option: set per project it is ignored.
+  testTimeout: 60000,
   projects: [
     {
       ...common,
@@ -33,7 +35,6 @@ module.exports = {
       ...common,
       displayName: 'e2e',
       testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'],
-      testTimeout: 60000,
     },
   ],
 };

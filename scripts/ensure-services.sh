@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Makes sure what the hub and its tests need on this machine is there and running:
 #   rabbitmq  the broker on AMQP_URL's host (localhost only: it starts or installs a local one)
-#   promtool  Prometheus's checker, used by the metrics test
+#   promtool  Prometheus's checker, used by the metrics test and the alert-rule tests
+#   compose   docker compose (or Debian's docker-compose) to check docker/compose.yml; no engine needed
 # Usage: scripts/ensure-services.sh [--no-install] rabbitmq [promtool]
 # Installs only from Debian's packages, and only when run as root; otherwise says what to do.
 set -euo pipefail
@@ -66,10 +67,17 @@ ensure_promtool() {
   command -v promtool >/dev/null || die "promtool is still missing after installing 'prometheus'"
 }
 
+ensure_compose() {
+  if command -v docker >/dev/null && docker compose version >/dev/null 2>&1; then return 0; fi
+  command -v docker-compose >/dev/null || apt_install docker-compose
+  command -v docker-compose >/dev/null || die "docker-compose is still missing after installing it"
+}
+
 for want in "$@"; do
   case "$want" in
     rabbitmq) ensure_rabbitmq ;;
     promtool) ensure_promtool ;;
-    *) die "unknown service '$want' (known: rabbitmq, promtool)" ;;
+    compose) ensure_compose ;;
+    *) die "unknown service '$want' (known: rabbitmq, promtool, compose)" ;;
   esac
 done

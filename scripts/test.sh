@@ -5,11 +5,24 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/node-env.sh
 bash scripts/ensure-deps.sh
-bash scripts/ensure-services.sh rabbitmq promtool
+bash scripts/ensure-services.sh rabbitmq promtool compose
 echo "exhub: type check" >&2
 npm run --silent typecheck
 echo "exhub: lint" >&2
 npm run --silent lint
+echo "exhub: deployment files (promtool, compose)" >&2
+promtool check config docker/prometheus.yml >/dev/null
+promtool check rules docker/alerts.yml >/dev/null
+promtool test rules docker/alerts.test.yml
+# The compose file is checked with `docker compose config` (the CLI plugin) or, where the plugin
+# is missing, Debian's docker-compose; neither needs an engine. ensure-services installs the
+# latter when neither is there, and fails loudly if it cannot.
+if docker compose version >/dev/null 2>&1; then
+  docker compose -f docker/compose.yml config -q
+else
+  docker-compose -f docker/compose.yml config -q
+fi
+echo "exhub: compose file: ok" >&2
 echo "exhub: build (e2e tests run the built hub and CLI as separate processes)" >&2
 npm run --silent build
 echo "exhub: tests (unit + e2e against RabbitMQ)" >&2

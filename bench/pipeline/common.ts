@@ -3,7 +3,10 @@ import { join } from 'node:path';
 
 /** The real Stripe dispute event, varied per message so every one is a distinct source fact. */
 const DISPUTE = JSON.parse(
-  readFileSync(join(__dirname, '../../../connectors/stripe/fixtures/charge.dispute.created.json'), 'utf8'),
+  readFileSync(
+    join(__dirname, '../../../connectors/stripe/fixtures/charge.dispute.created.json'),
+    'utf8',
+  ),
 ) as { id: string; request: { id: string }; data: { object: { id: string } } };
 
 /** The correlation id that identifies message `seq` end to end (Stripe's request id → AMQP correlation-id). */

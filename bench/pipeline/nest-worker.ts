@@ -36,7 +36,11 @@ class PipelineController {
 @Module({
   imports: [
     ClientsModule.register([
-      { name: 'DOWNSTREAM', transport: Transport.RMQ, options: { urls: [url], queue: outQueue, queueOptions: { durable: true } } },
+      {
+        name: 'DOWNSTREAM',
+        transport: Transport.RMQ,
+        options: { urls: [url], queue: outQueue, queueOptions: { durable: true } },
+      },
     ]),
   ],
   controllers: [PipelineController],
@@ -46,7 +50,13 @@ class WorkerModule {}
 async function main(): Promise<void> {
   const app = await NestFactory.createMicroservice<MicroserviceOptions>(WorkerModule, {
     transport: Transport.RMQ,
-    options: { urls: [url], queue: inQueue, queueOptions: { durable: true }, noAck: false, prefetchCount: PREFETCH },
+    options: {
+      urls: [url],
+      queue: inQueue,
+      queueOptions: { durable: true },
+      noAck: false,
+      prefetchCount: PREFETCH,
+    },
     logger: false,
   });
   await app.listen();

@@ -96,7 +96,11 @@ class Probe {
 const round = (x: number, d: number) => Math.round(x * 10 ** d) / 10 ** d;
 
 /** Runs `send(i)` for i < count, either flat out with a bounded window or paced at `rate`/s. */
-async function drive(count: number, rate: number | undefined, send: (i: number) => Promise<void>): Promise<void> {
+async function drive(
+  count: number,
+  rate: number | undefined,
+  send: (i: number) => Promise<void>,
+): Promise<void> {
   const pending = new Set<Promise<void>>();
   const start = performance.now();
   for (let i = 0; i < count; i++) {
@@ -114,7 +118,10 @@ async function drive(count: number, rate: number | undefined, send: (i: number) 
 
 function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs = 30_000): Promise<void> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`worker did not print ${pattern} within ${timeoutMs} ms`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`worker did not print ${pattern} within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
     const onData = (chunk: Buffer) => {
       if (pattern.test(chunk.toString())) {
         clearTimeout(timer);
@@ -123,18 +130,25 @@ function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs = 30_000): 
     };
     child.stdout?.on('data', onData);
     child.stderr?.on('data', (c: Buffer) => process.stderr.write(c));
-    child.once('exit', (code) => reject(new Error(`worker exited with ${code} before it was ready`)));
+    child.once('exit', (code) =>
+      reject(new Error(`worker exited with ${code} before it was ready`)),
+    );
   });
 }
 
 function waitForReady(child: ChildProcess, timeoutMs = 30_000): Promise<void> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`worker not ready within ${timeoutMs} ms`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`worker not ready within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
     child.once('message', () => {
       clearTimeout(timer);
       resolve();
     });
-    child.once('exit', (code) => reject(new Error(`worker exited with ${code} before it was ready`)));
+    child.once('exit', (code) =>
+      reject(new Error(`worker exited with ${code} before it was ready`)),
+    );
   });
 }
 
@@ -146,7 +160,10 @@ async function stop(child: ChildProcess): Promise<void> {
 }
 
 /** bare and hub share the hub's topology and producer: SourceEvents published to ingress with confirm. */
-async function runOnTopology(name: 'bare' | 'hub', progress: (s: string) => void): Promise<VariantResult> {
+async function runOnTopology(
+  name: 'bare' | 'hub',
+  progress: (s: string) => void,
+): Promise<VariantResult> {
   const run = `${name}${randomBytes(3).toString('hex')}`;
   const topology = buildTopology({ prefix: `bench-${run}` });
   const connection = await amqp.connect(AMQP_URL);
@@ -159,17 +176,37 @@ async function runOnTopology(name: 'bare' | 'hub', progress: (s: string) => void
 
   const worker =
     name === 'bare'
-      ? fork(join(__dirname, 'bare-worker.js'), [AMQP_URL, topology.names.work, topology.names.exceptions], { stdio: 'pipe' })
-      : spawn(process.execPath, [...(process.env.HUB_NODE_ARGS?.split(' ').filter(Boolean) ?? []), join(ROOT, 'dist/apps/hub/src/main.js')], {
-          cwd: ROOT,
-          stdio: ['ignore', 'pipe', 'pipe'],
-          env: { ...process.env, AMQP_URL, EXHUB_TOPOLOGY_PREFIX: topology.names.prefix, EXHUB_ROLES: 'pipeline', PORT: '0', LOG_LEVEL: 'info' },
-        });
+      ? fork(
+          join(__dirname, 'bare-worker.js'),
+          [AMQP_URL, topology.names.work, topology.names.exceptions],
+          { stdio: 'pipe' },
+        )
+      : spawn(
+          process.execPath,
+          [
+            ...(process.env.HUB_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+            join(ROOT, 'dist/apps/hub/src/main.js'),
+          ],
+          {
+            cwd: ROOT,
+            stdio: ['ignore', 'pipe', 'pipe'],
+            env: {
+              ...process.env,
+              AMQP_URL,
+              EXHUB_TOPOLOGY_PREFIX: topology.names.prefix,
+              EXHUB_ROLES: 'pipeline',
+              PORT: '0',
+              LOG_LEVEL: 'info',
+            },
+          },
+        );
   await (name === 'bare' ? waitForReady(worker) : waitForLine(worker, /pipeline worker consuming/));
   if (name === 'hub') worker.stdout?.resume();
 
   let probe!: Probe;
-  await downstream.consume(queue, (m) => m && probe.arrived(m.properties.correlationId), { noAck: true });
+  await downstream.consume(queue, (m) => m && probe.arrived(m.properties.correlationId), {
+    noAck: true,
+  });
   const messageBytes = disputeEvent(run, 0).length;
 
   const pass = async (label: string, count: number, rate?: number): Promise<RunStats> => {
@@ -178,19 +215,39 @@ async function runOnTopology(name: 'bare' | 'hub', progress: (s: string) => void
       const id = correlationFor(`${run}${label}`, i);
       const body = disputeEvent(`${run}${label}`, i);
       probe.sent(id);
-      await publisher.publish(topology.names.ingress, '', body, sourceEventPublishOptions({
-        eventId: `${run}${label}-${i}`,
-        correlationId: id,
-        connectorId: 'stripe',
-        system: 'stripe',
-        objectType: 'event',
-        sourceEventId: `evt_${run}${label}_${i}`,
-        receivedAt: new Date().toISOString(),
-        contentType: 'application/json',
-      }));
+      await publisher.publish(
+        topology.names.ingress,
+        '',
+        body,
+        sourceEventPublishOptions({
+          eventId: `${run}${label}-${i}`,
+          correlationId: id,
+          connectorId: 'stripe',
+          system: 'stripe',
+          objectType: 'event',
+          sourceEventId: `evt_${run}${label}_${i}`,
+          receivedAt: new Date().toISOString(),
+          contentType: 'application/json',
+        }),
+      );
     });
     const stats = await probe.done();
-    progress(`${name} ${label}: ${stats.received}/${count} in ${stats.seconds}s, ${stats.perSecond}/s, p50 ${stats.p50Ms} ms, p99 ${stats.p99Ms} ms`);
+    if (stats.received < count) {
+      const depth = async (q: string) => `${q}=${(await admin.checkQueue(q)).messageCount}`;
+      const queues = [
+        topology.names.work,
+        topology.names.dlq,
+        ...topology.retryTiers.map((t) => t.queue),
+      ];
+      progress(
+        `${name} ${label}: MISSING ${count - stats.received}; queue depths: ${(await Promise.all(queues.map(depth))).join(' ')}`,
+      );
+      const dead = await admin.get(topology.names.dlq, { noAck: true });
+      if (dead) progress(`first dead letter: ${JSON.stringify(dead.properties.headers)}`);
+    }
+    progress(
+      `${name} ${label}: ${stats.received}/${count} in ${stats.seconds}s, ${stats.perSecond}/s, p50 ${stats.p50Ms} ms, p99 ${stats.p99Ms} ms`,
+    );
     return stats;
   };
 
@@ -216,7 +273,9 @@ async function runNest(progress: (s: string) => void): Promise<VariantResult> {
   const admin = await connection.createChannel();
   await admin.assertQueue(inQueue, { durable: true });
   await admin.assertQueue(outQueue, { durable: true });
-  const worker = fork(join(__dirname, 'nest-worker.js'), [AMQP_URL, inQueue, outQueue], { stdio: 'pipe' });
+  const worker = fork(join(__dirname, 'nest-worker.js'), [AMQP_URL, inQueue, outQueue], {
+    stdio: 'pipe',
+  });
   await waitForReady(worker);
   const client: ClientProxy = ClientProxyFactory.create({
     transport: Transport.RMQ,
@@ -226,11 +285,15 @@ async function runNest(progress: (s: string) => void): Promise<VariantResult> {
 
   let probe!: Probe;
   const downstream = await connection.createChannel();
-  await downstream.consume(outQueue, (m) => {
-    if (!m) return;
-    const { data } = JSON.parse(m.content.toString('utf8')) as { data: { id: string } };
-    probe.arrived(data.id);
-  }, { noAck: true });
+  await downstream.consume(
+    outQueue,
+    (m) => {
+      if (!m) return;
+      const { data } = JSON.parse(m.content.toString('utf8')) as { data: { id: string } };
+      probe.arrived(data.id);
+    },
+    { noAck: true },
+  );
   const messageBytes = disputeEvent(run, 0).length;
 
   const pass = async (label: string, count: number, rate?: number): Promise<RunStats> => {
@@ -238,10 +301,17 @@ async function runNest(progress: (s: string) => void): Promise<VariantResult> {
     await drive(count, rate, async (i) => {
       const id = correlationFor(`${run}${label}`, i);
       probe.sent(id);
-      await lastValueFrom(client.emit('source-event', { id, body: JSON.parse(disputeEvent(`${run}${label}`, i).toString('utf8')) }));
+      await lastValueFrom(
+        client.emit('source-event', {
+          id,
+          body: JSON.parse(disputeEvent(`${run}${label}`, i).toString('utf8')),
+        }),
+      );
     });
     const stats = await probe.done();
-    progress(`nest ${label}: ${stats.received}/${count} in ${stats.seconds}s, ${stats.perSecond}/s, p50 ${stats.p50Ms} ms, p99 ${stats.p99Ms} ms`);
+    progress(
+      `nest ${label}: ${stats.received}/${count} in ${stats.seconds}s, ${stats.perSecond}/s, p50 ${stats.p50Ms} ms, p99 ${stats.p99Ms} ms`,
+    );
     return stats;
   };
 
@@ -259,7 +329,9 @@ async function runNest(progress: (s: string) => void): Promise<VariantResult> {
   }
 }
 
-export async function benchPipeline(progress: (s: string) => void = (s) => console.log(s)): Promise<VariantResult[]> {
+export async function benchPipeline(
+  progress: (s: string) => void = (s) => console.log(s),
+): Promise<VariantResult[]> {
   const only = process.env.ONLY?.split(',');
   const results: VariantResult[] = [];
   if (!only || only.includes('bare')) results.push(await runOnTopology('bare', progress));
@@ -273,10 +345,23 @@ if (require.main === module) {
     .then((results) => {
       const out = join(ROOT, 'bench/results');
       mkdirSync(out, { recursive: true });
-      writeFileSync(join(out, 'pipeline.json'), JSON.stringify({ at: new Date().toISOString(), events: EVENTS, rate: RATE, results }, null, 2));
+      writeFileSync(
+        join(out, 'pipeline.json'),
+        JSON.stringify(
+          { at: new Date().toISOString(), events: EVENTS, rate: RATE, results },
+          null,
+          2,
+        ),
+      );
       const by = Object.fromEntries(results.map((r) => [r.name, r]));
-      if (by.hub && by.bare) console.log(`hub ÷ bare throughput: ${(by.hub.throughput.perSecond / by.bare.throughput.perSecond).toFixed(2)}`);
-      if (by.hub && by.nest) console.log(`hub ÷ stock Nest throughput: ${(by.hub.throughput.perSecond / by.nest.throughput.perSecond).toFixed(2)}`);
+      if (by.hub && by.bare)
+        console.log(
+          `hub ÷ bare throughput: ${(by.hub.throughput.perSecond / by.bare.throughput.perSecond).toFixed(2)}`,
+        );
+      if (by.hub && by.nest)
+        console.log(
+          `hub ÷ stock Nest throughput: ${(by.hub.throughput.perSecond / by.nest.throughput.perSecond).toFixed(2)}`,
+        );
       process.exit(0);
     })
     .catch((err) => {

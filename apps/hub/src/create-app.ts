@@ -2,7 +2,14 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { LoggerService } from '@nestjs/common';
-import type { Logger } from '../../../libs/observability/src';
+import type { FastifyInstance } from 'fastify';
+import {
+  DEFAULT_QUEUE_POLL_MS,
+  QueueDepthCollector,
+  initTracing,
+  queueWatchList,
+  type Logger,
+} from '../../../libs/observability/src';
 import type { HubRuntime } from './hub-runtime';
 import { HubExceptionFilter } from './http/exception-filter';
 import { HubModule } from './hub.module';
@@ -42,6 +49,70 @@ export async function createHubApp(runtime: HubRuntime): Promise<NestFastifyAppl
     done(null, body),
   );
   app.useGlobalFilters(new HubExceptionFilter(runtime));
+  logRequests(fastify, runtime.logger);
+  const tracer = await initTracing(process.env, runtime.version);
+  const queues = new QueueDepthCollector(
+    () => runtime.connection.createChannel(),
+    queueWatchList(runtime.topology),
+    runtime.metrics,
+    runtime.logger,
+    queuePollMs(process.env),
+  );
+  await queues.start();
+  fastify.addHook('onClose', async () => {
+    await queues.stop();
+    await tracer.shutdown();
+  });
   app.enableShutdownHooks();
   return app;
+}
+
+/** `EXHUB_QUEUE_POLL_SECONDS` [15]: how often queue depths are read from the broker. */
+function queuePollMs(env: NodeJS.ProcessEnv): number {
+  const raw = env.EXHUB_QUEUE_POLL_SECONDS;
+  const seconds = raw === undefined || raw === '' ? DEFAULT_QUEUE_POLL_MS / 1000 : Number(raw);
+  if (!Number.isFinite(seconds) || seconds <= 0) {
+    throw new Error(`EXHUB_QUEUE_POLL_SECONDS="${raw}" must be a positive number of seconds`);
+  }
+  return seconds * 1000;
+}
+
+/** Probes and scrapes are frequent and uninteresting: logged at debug, everything else at info. */
+const QUIET_PATHS = /^\/(health\/|metrics$)/;
+const INGEST_PATH = /^\/v1\/ingest\/([^/?]+)/;
+
+/**
+ * One access line per request: method, path (never the query string), status and time. Headers
+ * and bodies are not logged (signatures, tokens); connector and correlation ids of an accepted
+ * webhook are on the ingress line that IngestService writes.
+ */
+const SERVICE_UNAVAILABLE = 503;
+
+function logRequests(fastify: FastifyInstance, logger: Logger): void {
+  const http = logger.child({ component: 'http' });
+  fastify.addHook('onResponse', (request, reply, done) => {
+    const path = request.url.split('?')[0];
+    const status = reply.statusCode;
+    // 503 is the hub protecting itself (broker down or blocked), answered by the thousand per second
+    // during an alarm: a warning, not an error. Other 5xx are errors.
+    const level =
+      status === SERVICE_UNAVAILABLE
+        ? 'warn'
+        : status >= 500
+          ? 'error'
+          : QUIET_PATHS.test(path)
+            ? 'debug'
+            : 'info';
+    http[level](
+      {
+        method: request.method,
+        path,
+        statusCode: status,
+        durationMs: Math.round(reply.elapsedTime * 100) / 100,
+        connector: INGEST_PATH.exec(path)?.[1],
+      },
+      `${request.method} ${path} ${status}`,
+    );
+    done();
+  });
 }

@@ -8,8 +8,11 @@ import {
 } from '@nestjs/common';
 import { HealthController } from './http/health.controller';
 import { MetricsController } from './http/metrics.controller';
+import { OpsController } from './http/ops.controller';
 import { HUB_RUNTIME, type HubRuntime } from './hub-runtime';
 import { IngestController } from './ingest/ingest.controller';
+import { DryRunController } from './mappings/dry-run.controller';
+import { MappingReloadService } from './mappings/mapping-reload.service';
 import { IngestService } from './ingest/ingest.service';
 import { PipelineService } from './pipeline/pipeline.service';
 
@@ -34,6 +37,8 @@ export class HubModule {
     const controllers: Type[] = [
       HealthController,
       MetricsController,
+      OpsController,
+      DryRunController,
       ...(ingress ? [IngestController] : []),
     ];
     return {
@@ -42,6 +47,7 @@ export class HubModule {
       providers: [
         { provide: HUB_RUNTIME, useValue: runtime },
         PipelineService,
+        MappingReloadService,
         RuntimeCloser,
         ...(ingress ? [IngestService] : []),
       ],

@@ -28,7 +28,10 @@ export interface Harness {
 }
 
 /** Starts a real hub (HTTP in-process, real RabbitMQ) on a topology with a unique prefix. */
-export async function startHub(envOverrides: Record<string, string> = {}): Promise<Harness> {
+export async function startHub(
+  envOverrides: Record<string, string> = {},
+  options: { logger?: pino.Logger } = {},
+): Promise<Harness> {
   const prefix = `t${randomBytes(4).toString('hex')}`;
   const env = loadEnvSettings({
     ...process.env,
@@ -37,7 +40,7 @@ export async function startHub(envOverrides: Record<string, string> = {}): Promi
     ...envOverrides,
   });
   const rt = await createRuntime(env, 'e2e', {
-    logger: pino({ level: process.env.E2E_LOG_LEVEL ?? 'silent' }),
+    logger: options.logger ?? pino({ level: process.env.E2E_LOG_LEVEL ?? 'silent' }),
     connectors: [
       {
         id: 'stripe',

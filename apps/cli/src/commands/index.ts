@@ -1,4 +1,15 @@
 import type { Command } from 'commander';
+import { registerDlqCommands } from './dlq';
+import { registerMappingsCommands } from './mappings';
+import { registerModelCommands } from './model';
+import { registerPriorityCommands } from './priority';
+import { registerReplayCommand } from './replay';
 
 /** One line per command group: `(program) => void` that adds its commands. */
-export const COMMAND_GROUPS: ((program: Command) => void)[] = [];
+export const COMMAND_GROUPS: ((program: Command) => void)[] = [
+  registerMappingsCommands,
+  registerReplayCommand,
+  registerDlqCommands,
+  registerPriorityCommands,
+  registerModelCommands,
+];

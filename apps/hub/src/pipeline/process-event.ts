@@ -9,8 +9,14 @@ import {
 import type { SourceEventMeta } from '../../../../libs/connector-sdk/src/source-event';
 import type { MappedException } from '../../../../libs/mapping/src';
 import type { HandlerOutcome } from '../../../../libs/messaging/src';
-import { outcomeFor, sourceEventMetaFrom } from '../../../../libs/messaging/src';
-import type { HubMetrics, Logger } from '../../../../libs/observability/src';
+import {
+  HEADER,
+  headerString,
+  outcomeFor,
+  sourceEventMetaFrom,
+} from '../../../../libs/messaging/src';
+import type { HubMetrics, HubSpan, Logger, StageLabel } from '../../../../libs/observability/src';
+import { hubTracer, observeStage } from '../../../../libs/observability/src';
 import type { Scorer } from '../../../../libs/prioritization/src';
 
 export interface PipelineDeps {
@@ -28,7 +34,7 @@ export interface PipelineDeps {
 
 const JSON_TYPES = /^application\/(.+\+)?json\b/i;
 
-function parsePayload(meta: SourceEventMeta, body: Buffer): unknown {
+export function parsePayload(meta: SourceEventMeta, body: Buffer): unknown {
   if (!JSON_TYPES.test(meta.contentType)) {
     throw new InvalidPayloadError('parse', `no parser for content type "${meta.contentType}"`, [
       {
@@ -82,6 +88,8 @@ export function assemble(
       amountBase: fields.amountBase,
       dueAt: fields.dueAt,
       signals: fields.signals as Record<string, unknown> | undefined,
+      parties: fields.parties,
+      references: fields.references as Record<string, string> | undefined,
     },
     now,
   );
@@ -110,63 +118,91 @@ export async function processSourceEvent(
   deps: PipelineDeps,
   msg: ConsumeMessage,
 ): Promise<HandlerOutcome> {
+  // The pipeline span continues the trace of the ingress publish (the broker hop); every line
+  // logged below carries the flow's ids, exceptionId once it is known.
+  const incoming = headerString(msg.properties.headers, HEADER.traceparent);
+  const work = hubTracer().startSpan('pipeline', {
+    parent: incoming,
+    kind: 'consumer',
+    attributes: {
+      'messaging.system': 'rabbitmq',
+      'messaging.operation.type': 'process',
+      'messaging.source.name': msg.fields.exchange,
+    },
+  });
   const endTotal = deps.metrics.time('total');
+  deps.metrics.stageReceived.inc({ stage: 'total' });
   let meta: SourceEventMeta | undefined;
+  let log = deps.logger.child({ traceId: work.traceId });
+  let exceptionIdKnown: string | undefined;
+  const inStage = <T>(name: StageLabel, fn: (span: HubSpan) => T | Promise<T>) =>
+    observeStage(deps.metrics, work.traceparent, name, fn);
   try {
     meta = sourceEventMetaFrom(msg);
+    log = log.child({
+      correlationId: meta.correlationId,
+      connector: meta.connectorId,
+      eventId: meta.eventId,
+    });
+    work.setAttributes({
+      'exhub.connector': meta.connectorId,
+      'messaging.message.id': meta.eventId,
+    });
     const payload = parsePayload(meta, msg.content);
 
-    const endMap = deps.metrics.time('map');
-    const mapped = await deps.mappings.map(meta.system, meta.objectType, payload);
-    endMap();
+    const source = meta;
+    const mapped = await inStage('map', () =>
+      deps.mappings.map(source.system, source.objectType, payload),
+    );
     if (mapped.length === 0) {
       deps.metrics.eventsUnmapped.inc({ connector: meta.connectorId });
-      deps.logger.info(
-        {
-          correlationId: meta.correlationId,
-          connector: meta.connectorId,
-          sourceEventId: meta.sourceEventId,
-        },
+      deps.metrics.stageProcessed.inc({ stage: 'total' });
+      log.info(
+        { sourceEventId: meta.sourceEventId },
         'no mapping matched; acknowledged (the event stays in the archive)',
       );
       return { kind: 'ack' };
     }
 
     const now = deps.now();
-    const endValidate = deps.metrics.time('validate');
-    const exceptions = mapped.map((m) => {
-      const exception = assemble(meta as SourceEventMeta, m, deps, now);
-      const result = validateCanonicalException(exception);
-      if (!result.ok) {
-        throw new InvalidPayloadError(
-          'validate',
-          `mapping ${m.mapping.id} produced an invalid exception: ${formatIssues(result.issues)}`,
-          result.issues,
-        );
-      }
-      return result.value;
-    });
-    endValidate();
+    const exceptions: CanonicalException[] = [];
+    for (const m of mapped) {
+      const exception = await inStage('score', () => assemble(source, m, deps, now));
+      exceptionIdKnown = exception.id;
+      // A replay (exhub replay, dlq replay) names the original raw event: lineage carries it.
+      const replayOf = headerString(msg.properties.headers, HEADER.replayOf);
+      if (replayOf !== undefined) exception.lineage.replayOf = replayOf;
+      const valid = await inStage('validate', () => {
+        const result = validateCanonicalException(exception);
+        if (!result.ok) {
+          throw new InvalidPayloadError(
+            'validate',
+            `mapping ${m.mapping.id} produced an invalid exception: ${formatIssues(result.issues)}`,
+            result.issues,
+          );
+        }
+        return result.value;
+      });
+      exceptions.push(valid);
+    }
 
-    const endPublish = deps.metrics.time('publish');
-    await Promise.all(exceptions.map((e) => deps.publish(e, meta as SourceEventMeta)));
-    endPublish();
+    await inStage('publish', (span) =>
+      Promise.all(
+        exceptions.map((e) => deps.publish(e, { ...source, traceparent: span.traceparent })),
+      ),
+    );
     for (const e of exceptions) {
       deps.metrics.exceptionsPublished.inc({ domain: e.domain, tier: e.priority.tier });
-      deps.logger.info(
-        {
-          correlationId: e.correlationId,
-          exceptionId: e.id,
-          connector: meta.connectorId,
-          type: e.type,
-          tier: e.priority.tier,
-          score: e.priority.score,
-        },
+      deps.metrics.exceptionScore.observe({ domain: e.domain }, e.priority.score);
+      log.info(
+        { exceptionId: e.id, type: e.type, tier: e.priority.tier, score: e.priority.score },
         'exception published',
       );
     }
+    deps.metrics.stageProcessed.inc({ stage: 'total' });
     return { kind: 'ack' };
   } catch (err) {
+    work.fail(err);
     const outcome = outcomeFor(err);
     const stage = err instanceof HubError ? err.stage : 'publish';
     const errorClass = err instanceof HubError ? err.errorClass : 'TRANSIENT';
@@ -175,10 +211,9 @@ export async function processSourceEvent(
       error_class: errorClass,
       outcome: outcome.kind === 'retry' ? 'retry' : 'dead_letter',
     });
-    deps.logger.warn(
+    log.warn(
       {
-        correlationId: meta?.correlationId,
-        connector: meta?.connectorId,
+        exceptionId: exceptionIdKnown,
         stage,
         errorClass,
         outcome: outcome.kind,
@@ -189,5 +224,6 @@ export async function processSourceEvent(
     return outcome;
   } finally {
     endTotal();
+    work.end();
   }
 }

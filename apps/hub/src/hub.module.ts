@@ -15,6 +15,7 @@ import { DryRunController } from './mappings/dry-run.controller';
 import { MappingReloadService } from './mappings/mapping-reload.service';
 import { IngestService } from './ingest/ingest.service';
 import { PipelineService } from './pipeline/pipeline.service';
+import { PriorityDryRunController } from './priority/priority-dry-run.controller';
 
 /** Closes the broker connection last, after the worker drained and HTTP stopped. */
 @Injectable()
@@ -39,6 +40,7 @@ export class HubModule {
       MetricsController,
       OpsController,
       DryRunController,
+      PriorityDryRunController,
       ...(ingress ? [IngestController] : []),
     ];
     return {

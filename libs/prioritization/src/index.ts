@@ -23,3 +23,4 @@ export type {
 export { loadModelFile, parseModel, predict } from './model';
 export type { PriorityModel } from './model';
 export { psi, STABLE_PSI, DRIFT_PSI } from './psi';
+export { scoringInputFrom, ScoringRequestError } from './scoring-request';

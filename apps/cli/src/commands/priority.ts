@@ -9,6 +9,8 @@ import { InvalidArgumentError, type Command } from 'commander';
 import {
   DIMENSIONS,
   PolicyScorer,
+  ScoringRequestError,
+  scoringInputFrom,
   loadModelFile,
   loadPolicyFile,
   type LoadedPolicy,
@@ -35,15 +37,13 @@ export function readScoringInput(file: string): ScoringInput & { detectedAt?: st
   } catch (err) {
     throw new Error(`${file}: ${(err as Error).message}`, { cause: err });
   }
-  const obj = data as { exception?: ScoringInput; context?: ScoringInput['context'] };
-  const input = (
-    obj.exception ? { ...obj.exception, context: obj.context ?? obj.exception.context } : data
-  ) as ScoringInput;
-  if (typeof input?.domain !== 'string' || typeof input.type !== 'string')
-    throw new Error(
-      `${file}: expected a canonical exception (domain, type, …) or {"exception": …, "context": …}`,
-    );
-  return input;
+  try {
+    return scoringInputFrom(data);
+  } catch (err) {
+    if (err instanceof ScoringRequestError)
+      throw new Error(`${file} ${err.pointer || '/'}: ${err.message}`);
+    throw err;
+  }
 }
 
 interface ExplainOptions {

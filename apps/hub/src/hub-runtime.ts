@@ -66,7 +66,10 @@ export async function createRuntime(
   }
 
   const metrics = new HubMetrics(version);
-  const topology = buildTopology({ prefix: env.topologyPrefix });
+  const topology = buildTopology({
+    prefix: env.topologyPrefix,
+    ...(env.retryDelaysMs ? { retryDelaysMs: env.retryDelaysMs } : {}),
+  });
   const state = { topologyDeclared: false };
 
   const connection = await ManagedConnection.open(env.amqpUrl, {

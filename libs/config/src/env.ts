@@ -26,6 +26,12 @@ export interface EnvSettings {
   /** Prefix of every exchange and queue name; `exhub` in production, unique per test run. */
   topologyPrefix: string;
   shutdownDeadlineMs: number;
+  /** Retry tiers (EXHUB_RETRY_DELAYS, e.g. `5s,30s,5m`); undefined = the messaging defaults. */
+  retryDelaysMs?: number[];
+  /** Attempts before a retryable failure is dead-lettered (EXHUB_MAX_ATTEMPTS). */
+  maxAttempts?: number;
+  /** How long a message may keep failing before it is dead-lettered (EXHUB_MAX_RETRY_AGE, e.g. `1h`). */
+  maxRetryAgeMs?: number;
 }
 
 export class EnvError extends Error {
@@ -55,6 +61,28 @@ function parseInteger(name: string, raw: string | undefined, fallback: number): 
   return n;
 }
 
+const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** `250ms`, `5s`, `30m`, `1h` → milliseconds. */
+function parseDuration(name: string, raw: string): number {
+  const m = /^(\d+)(ms|s|m|h)$/.exec(raw.trim());
+  if (!m || Number(m[1]) <= 0) {
+    throw new EnvError(
+      `${name}: "${raw}" is not a duration; use a whole number with ms, s, m or h, e.g. 5s`,
+    );
+  }
+  return Number(m[1]) * DURATION_UNITS_MS[m[2]];
+}
+
+function parseRetryDelays(raw: string | undefined): number[] | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  const delays = raw.split(',').map((d) => parseDuration('EXHUB_RETRY_DELAYS', d));
+  if (delays.some((d, i) => i > 0 && d <= delays[i - 1])) {
+    throw new EnvError(`EXHUB_RETRY_DELAYS="${raw}": tiers must grow, e.g. 5s,30s,5m`);
+  }
+  return delays;
+}
+
 /** Reads the hub's settings from the environment, with the documented defaults. */
 export function loadEnvSettings(env: NodeJS.ProcessEnv = process.env): EnvSettings {
   return {
@@ -73,5 +101,12 @@ export function loadEnvSettings(env: NodeJS.ProcessEnv = process.env): EnvSettin
       env.EXHUB_SHUTDOWN_DEADLINE_MS,
       DEFAULT_SHUTDOWN_DEADLINE_MS,
     ),
+    retryDelaysMs: parseRetryDelays(env.EXHUB_RETRY_DELAYS),
+    maxAttempts: env.EXHUB_MAX_ATTEMPTS
+      ? parseInteger('EXHUB_MAX_ATTEMPTS', env.EXHUB_MAX_ATTEMPTS, 0) || undefined
+      : undefined,
+    maxRetryAgeMs: env.EXHUB_MAX_RETRY_AGE
+      ? parseDuration('EXHUB_MAX_RETRY_AGE', env.EXHUB_MAX_RETRY_AGE)
+      : undefined,
   };
 }

@@ -3,6 +3,7 @@ import { compileMappingSource } from './compile';
 import { MAPPING_FILE_SUFFIX } from './constants';
 import { MappingError, MappingLoadError } from './errors';
 import { evaluateMapping } from './evaluate';
+import { serialized } from './serialized';
 import { displayFile, findFiles } from './files';
 import { LookupTables, loadLookupTables, lookupsDirOf } from './lookups';
 import type {
@@ -136,13 +137,13 @@ export class MappingRegistry {
    * interleaving many async JSONata evaluations only stretches each one's wall-clock time until
    * the time limits fire on healthy payloads (seen under load in the pipeline benchmark).
    */
-  map(system: string, objectType: string, payload: unknown): Promise<MappedException[]> {
-    const run = this.queue.then(() => this.mapNow(system, objectType, payload));
-    this.queue = run.catch(() => undefined);
-    return run;
-  }
-
-  private queue: Promise<unknown> = Promise.resolve();
+  readonly map: (
+    system: string,
+    objectType: string,
+    payload: unknown,
+  ) => Promise<MappedException[]> = serialized((system, objectType, payload) =>
+    this.mapNow(system, objectType, payload),
+  );
 
   private async mapNow(
     system: string,

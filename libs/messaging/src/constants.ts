@@ -36,6 +36,8 @@ export const DEFAULT_RETRY_JITTER = 0.2;
 
 /** Failed handler attempts before a retryable failure is dead-lettered ("gave up after N"). */
 export const DEFAULT_MAX_ATTEMPTS = 5;
+/** How long a message may keep failing (since its first failure) before retries stop: 1 hour. */
+export const DEFAULT_MAX_RETRY_AGE_MS = 60 * 60 * 1000;
 
 /**
  * `x-delivery-limit` of the work queue: redeliveries (worker crashed, channel lost, requeue after

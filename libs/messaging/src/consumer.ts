@@ -38,6 +38,8 @@ export interface ConsumerOptions {
   prefetch?: number;
   /** Failed attempts before a retryable failure is dead-lettered. */
   maxAttempts?: number;
+  /** Time since the first failure after which retries stop (default 1 h). */
+  maxRetryAgeMs?: number;
   retryJitter?: number;
   /** Stage a thrown non-HubError is attributed to. */
   fallbackStage?: Stage;
@@ -90,6 +92,7 @@ export async function startConsumer(
   const policy: PolicyContext = {
     topology: options.topology,
     maxAttempts: options.maxAttempts,
+    maxRetryAgeMs: options.maxRetryAgeMs,
     retryJitter: options.retryJitter,
   };
   const managed = model instanceof ManagedConnection ? model : undefined;

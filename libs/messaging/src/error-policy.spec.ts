@@ -172,6 +172,31 @@ describe('planFor', () => {
     expect(plan.kind === 'publish' && plan.options.expiration).toBeUndefined();
   });
 
+  it('gives up once the message has been failing for longer than maxRetryAgeMs, whatever the attempts', () => {
+    const old = message({
+      'x-exhub-attempts': 1,
+      'x-exhub-first-failed-at': '2025-06-01T09:29:00.000Z',
+    });
+    const plan = planFor(old, retry, { ...context, maxRetryAgeMs: 30 * 60 * 1000 });
+    expect(plan).toMatchObject({
+      action: 'dead-letter',
+      options: {
+        headers: {
+          'x-exhub-attempts': 2,
+          'x-exhub-error-message':
+            'gave up after 1860 s of retries (limit 1800 s, 2 attempts): fx rates unavailable',
+        },
+      },
+    });
+    const young = message({
+      'x-exhub-attempts': 1,
+      'x-exhub-first-failed-at': '2025-06-01T09:31:00.000Z',
+    });
+    expect(planFor(young, retry, { ...context, maxRetryAgeMs: 30 * 60 * 1000 })).toMatchObject({
+      action: 'retry',
+    });
+  });
+
   it('never copies userId (the broker rejects a foreign one) or broker-managed headers', () => {
     const plan = planFor(message({ 'x-death': [] }), retry, context);
     expect(plan.kind === 'publish' && plan.options.userId).toBeUndefined();

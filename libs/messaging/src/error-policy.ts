@@ -18,6 +18,7 @@ import {
 import {
   DEFAULT_FALLBACK_STAGE,
   DEFAULT_MAX_ATTEMPTS,
+  DEFAULT_MAX_RETRY_AGE_MS,
   DEFAULT_RETRY_JITTER,
   MAX_ERROR_MESSAGE_LENGTH,
 } from './constants';
@@ -79,6 +80,8 @@ export interface PolicyContext {
   topology: Pick<Topology, 'names' | 'retryTiers'>;
   /** Failed attempts after which a retryable failure is dead-lettered. */
   maxAttempts?: number;
+  /** Time since the first failure after which a retryable failure is dead-lettered. */
+  maxRetryAgeMs?: number;
   /** Fraction of a tier's delay to shave off at random (0 = none). */
   retryJitter?: number;
   now?: () => Date;
@@ -141,7 +144,8 @@ export function republishOptions(
 
 /**
  * The plan for an outcome. Attempts = (x-exhub-attempts ?? 0) + 1 — this delivery's attempt
- * counts. A retry at or past maxAttempts becomes a dead-letter "gave up after N attempts".
+ * counts. A retry at or past maxAttempts, or failing for longer than maxRetryAgeMs since its
+ * first failure, becomes a dead-letter ("gave up after …").
  */
 export function planFor(
   msg: Pick<Message, 'fields' | 'properties'>,
@@ -155,10 +159,15 @@ export function planFor(
   const headers = msg.properties.headers as Record<string, unknown> | undefined;
   const attempts = previousAttempts(headers) + 1;
   const firstFailedAt = headerString(headers, HEADER.firstFailedAt) ?? now.toISOString();
-  const giveUp = outcome.kind === 'retry' && attempts >= maxAttempts;
-  const message = giveUp
-    ? `gave up after ${attempts} attempts: ${outcome.message}`
-    : outcome.message;
+  const failingForMs = now.getTime() - Date.parse(firstFailedAt);
+  const maxAgeMs = context.maxRetryAgeMs ?? DEFAULT_MAX_RETRY_AGE_MS;
+  const tooOld = outcome.kind === 'retry' && failingForMs > maxAgeMs;
+  const giveUp = outcome.kind === 'retry' && (attempts >= maxAttempts || tooOld);
+  const message = !giveUp
+    ? outcome.message
+    : tooOld && attempts < maxAttempts
+      ? `gave up after ${Math.round(failingForMs / 1000)} s of retries (limit ${Math.round(maxAgeMs / 1000)} s, ${attempts} attempts): ${outcome.message}`
+      : `gave up after ${attempts} attempts: ${outcome.message}`;
   const errorHeaders = {
     [HEADER.errorStage]: outcome.stage,
     [HEADER.errorClass]: outcome.errorClass,

@@ -15,23 +15,6 @@ import {
 import { HUB_RUNTIME, type HubRuntime } from '../hub-runtime';
 import { processSourceEvent, type PipelineDeps } from './process-event';
 
-/**
- * One mapping evaluation at a time. Mapping is CPU work, so running the prefetched deliveries'
- * mappings side by side gains nothing, but it makes each one's wall-clock time (which the
- * mapping engine's expression timeout measures) grow with the number in flight: under load,
- * valid events hit the timeout (measured: 20 of 3,000 at prefetch 32). Publishes still overlap.
- */
-export function serialized<A extends unknown[], R>(
-  fn: (...args: A) => Promise<R>,
-): (...args: A) => Promise<R> {
-  let tail: Promise<unknown> = Promise.resolve();
-  return (...args: A) => {
-    const run = tail.then(() => fn(...args));
-    tail = run.catch(() => undefined);
-    return run;
-  };
-}
-
 /** Runs the pipeline worker on exhub.work when this process has the `pipeline` role. */
 @Injectable()
 export class PipelineService implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -41,11 +24,8 @@ export class PipelineService implements OnApplicationBootstrap, BeforeApplicatio
 
   constructor(@Inject(HUB_RUNTIME) private readonly rt: HubRuntime) {
     this.deps = {
-      mappings: {
-        map: serialized((system: string, objectType: string, payload: unknown) =>
-          rt.mappings.map(system, objectType, payload),
-        ),
-      },
+      // The registry runs one evaluation at a time itself (see libs/mapping/src/serialized.ts).
+      mappings: rt.mappings,
       scorer: rt.scorer,
       metrics: rt.metrics,
       logger: rt.logger,
@@ -79,6 +59,8 @@ export class PipelineService implements OnApplicationBootstrap, BeforeApplicatio
       handler: (msg) => processSourceEvent(this.deps, msg),
       publisher: this.rt.publisher,
       topology: this.rt.topology,
+      maxAttempts: this.rt.env.maxAttempts,
+      maxRetryAgeMs: this.rt.env.maxRetryAgeMs,
       onError: (error, msg) =>
         this.rt.logger.warn(
           { queue: this.rt.topology.names.work, messageId: msg?.properties.messageId },

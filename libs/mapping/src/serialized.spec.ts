@@ -1,4 +1,4 @@
-import { serialized } from './pipeline.service';
+import { serialized } from './serialized';
 
 describe('serialized (one mapping evaluation at a time)', () => {
   it('runs calls one after another, in call order, and passes results through', async () => {

@@ -1,0 +1,38 @@
+import { EnvError, loadEnvSettings } from './env';
+
+describe('loadEnvSettings', () => {
+  it('has the documented defaults', () => {
+    const s = loadEnvSettings({});
+    expect(s).toMatchObject({
+      amqpUrl: 'amqp://guest:guest@localhost:5672',
+      port: 3000,
+      topologyPrefix: 'exhub',
+    });
+    expect([...s.roles]).toEqual(['ingress', 'pipeline']);
+    expect(s.retryDelaysMs).toBeUndefined();
+  });
+
+  it('reads retry tiers, attempts and the retry age', () => {
+    const s = loadEnvSettings({
+      EXHUB_RETRY_DELAYS: '200ms,1s,2m',
+      EXHUB_MAX_ATTEMPTS: '3',
+      EXHUB_MAX_RETRY_AGE: '1h',
+    });
+    expect(s.retryDelaysMs).toEqual([200, 1000, 120_000]);
+    expect(s.maxAttempts).toBe(3);
+    expect(s.maxRetryAgeMs).toBe(3_600_000);
+  });
+
+  it('names the variable and the expected form when a value is wrong', () => {
+    expect(() => loadEnvSettings({ EXHUB_RETRY_DELAYS: '5s,soon' })).toThrow(
+      new EnvError(
+        'EXHUB_RETRY_DELAYS: "soon" is not a duration; use a whole number with ms, s, m or h, e.g. 5s',
+      ),
+    );
+    expect(() => loadEnvSettings({ EXHUB_RETRY_DELAYS: '30s,5s' })).toThrow(/tiers must grow/);
+    expect(() => loadEnvSettings({ EXHUB_ROLES: 'ingress,cook' })).toThrow(/unknown role "cook"/);
+    expect(() => loadEnvSettings({ PORT: 'eighty' })).toThrow(
+      'PORT="eighty" must be a whole number',
+    );
+  });
+});

@@ -1,0 +1,31 @@
+/** Every default of the store, named once. */
+
+/** Worklist page size when the caller names none. */
+export const DEFAULT_PAGE_SIZE = 50;
+/** Largest worklist page a caller may ask for; more is refused, not silently trimmed. */
+export const MAX_PAGE_SIZE = 200;
+/** Entries read per round trip while verifying the audit chain (bounded memory). */
+export const AUDIT_VERIFY_BATCH = 500;
+/** `prevHash` of the first audit entry. */
+export const AUDIT_GENESIS_HASH = '0'.repeat(64);
+/** Actor recorded for changes the pipeline makes. */
+export const PIPELINE_ACTOR = 'pipeline';
+/** How long opening a PostgreSQL store waits for the server before it reports it unreachable. */
+export const PG_CONNECT_TIMEOUT_MS = 5000;
+/** Connections per hub process to PostgreSQL. */
+export const PG_POOL_SIZE = 10;
+/** SQLite waits this long for a lock held by another connection before failing. */
+export const SQLITE_BUSY_TIMEOUT_MS = 5000;
+/** Random bytes in an API key's secret part and in its salt. */
+export const API_KEY_SECRET_BYTES = 32;
+export const API_KEY_SALT_BYTES = 16;
+/** Random bytes in an API key's public id (hex). */
+export const API_KEY_ID_BYTES = 6;
+/** Every API key starts with this, so a leaked one is recognisable (secret scanners). */
+export const API_KEY_PREFIX = 'exhub_';
+/** Advisory-lock key namespace for connector polling. */
+export const POLL_LOCK_NAMESPACE = 'exhub:poll:';
+/** How long the readiness check waits for the store to answer. */
+export const STORE_PING_TIMEOUT_MS = 2000;
+/** How often a hub process deletes expired webhook event ids. */
+export const WEBHOOK_EVENT_PURGE_INTERVAL_MS = 10 * 60 * 1000;

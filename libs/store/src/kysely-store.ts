@@ -1,0 +1,115 @@
+import { sql, type Kysely } from 'kysely';
+import type { CanonicalException } from '../../canonical/src';
+import * as apiKeys from './api-keys.repo';
+import * as audit from './audit.repo';
+import * as cursors from './connector-cursors.repo';
+import * as facts from './context-facts.repo';
+import * as exceptions from './exceptions.repo';
+import { withPollLock } from './poll-lock';
+import type { StoreDatabase } from './schema';
+import type { StoreContext } from './store-context';
+import type { ExceptionStore } from './store';
+import type {
+  AuditInput,
+  ContextFact,
+  DecisionInput,
+  OutcomeInput,
+  StoreKind,
+  UpsertContext,
+  WebhookEventInput,
+} from './types';
+import * as webhookEvents from './webhook-events.repo';
+
+/** The one implementation: both adapters differ only in their Kysely dialect and `kind`. */
+export class KyselyStore implements ExceptionStore {
+  private readonly ctx: StoreContext;
+
+  constructor(
+    readonly db: Kysely<StoreDatabase>,
+    readonly kind: StoreKind,
+    readonly location: string,
+  ) {
+    this.ctx = { db, kind };
+  }
+
+  async ping(): Promise<void> {
+    await sql`select 1`.execute(this.db);
+  }
+
+  async close(): Promise<void> {
+    await this.db.destroy();
+  }
+
+  upsertException(exception: CanonicalException, context: UpsertContext) {
+    return exceptions.upsertException(this.ctx, exception, context);
+  }
+  getException(id: string) {
+    return exceptions.getException(this.db, id);
+  }
+  exceptionHistory(id: string) {
+    return exceptions.exceptionHistory(this.db, id);
+  }
+  worklist(query: Parameters<typeof exceptions.worklist>[1]) {
+    return exceptions.worklist(this.db, query);
+  }
+  applyDecision(id: string, decision: DecisionInput) {
+    return exceptions.applyDecision(this.ctx, id, decision);
+  }
+  applyOutcome(outcome: OutcomeInput) {
+    return exceptions.applyOutcome(this.ctx, outcome);
+  }
+  listOutcomes(exceptionId?: string) {
+    return exceptions.listOutcomes(this.db, exceptionId);
+  }
+
+  appendAudit(entry: AuditInput) {
+    return this.db.transaction().execute((trx) => audit.appendAuditIn(trx, entry));
+  }
+  auditTrail(filter: { exceptionId?: string; afterSeq?: number; limit?: number } = {}) {
+    return audit.auditTrail(this.db, filter);
+  }
+  verifyAudit() {
+    return audit.verifyAuditChain(this.db);
+  }
+
+  getCursor(connectorId: string) {
+    return cursors.getCursor(this.db, connectorId);
+  }
+  putCursor(connectorId: string, cursor: string, at: Date = new Date()) {
+    return cursors.putCursor(this.db, connectorId, cursor, at);
+  }
+
+  rememberWebhookEvent(event: WebhookEventInput, ttlMs: number, now: Date = new Date()) {
+    return webhookEvents.rememberWebhookEvent(this.db, event, ttlMs, now);
+  }
+  forgetWebhookEvent(event: Pick<WebhookEventInput, 'connectorId' | 'sourceEventId' | 'eventId'>) {
+    return webhookEvents.forgetWebhookEvent(this.db, event);
+  }
+  purgeWebhookEvents(now: Date = new Date()) {
+    return webhookEvents.purgeWebhookEvents(this.db, now);
+  }
+
+  putContextFact(fact: ContextFact) {
+    return facts.putContextFact(this.db, fact);
+  }
+  getContextFact(key: string) {
+    return facts.getContextFact(this.db, key);
+  }
+
+  createApiKey(role: string, name: string) {
+    return apiKeys.createApiKey(this.db, role, name, new Date());
+  }
+  findApiKey(plaintext: string) {
+    return apiKeys.findApiKey(this.db, plaintext);
+  }
+  listApiKeys() {
+    return apiKeys.listApiKeys(this.db);
+  }
+  revokeApiKey(id: string) {
+    return apiKeys.revokeApiKey(this.db, id);
+  }
+
+  withPollLock<T>(connectorId: string, fn: () => Promise<T>) {
+    return withPollLock(this.ctx, connectorId, fn);
+  }
+}

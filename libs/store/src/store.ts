@@ -1,0 +1,75 @@
+import type { CanonicalException } from '../../canonical/src';
+import type {
+  ApiKeyRecord,
+  AuditEntry,
+  AuditInput,
+  AuditVerification,
+  ConnectorCursor,
+  ContextFact,
+  CreatedApiKey,
+  DecisionInput,
+  ExceptionVersion,
+  OutcomeInput,
+  OutcomeRecord,
+  PollLockResult,
+  StoreKind,
+  UpsertContext,
+  UpsertResult,
+  WebhookEventClaim,
+  WebhookEventInput,
+  WorklistPage,
+  WorklistQuery,
+} from './types';
+
+/**
+ * The hub's memory: what it has seen and decided. One interface, two adapters (SQLite embedded by
+ * default, PostgreSQL for scale-out), one contract suite (store.contract.ts) both must pass.
+ */
+export interface ExceptionStore {
+  readonly kind: StoreKind;
+  /** The store URL with any password redacted. */
+  readonly location: string;
+  /** Resolves when the database answers; rejects with the reason otherwise (readiness). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+
+  upsertException(exception: CanonicalException, context: UpsertContext): Promise<UpsertResult>;
+  getException(id: string): Promise<CanonicalException | undefined>;
+  exceptionHistory(id: string): Promise<ExceptionVersion[]>;
+  worklist(query: WorklistQuery): Promise<WorklistPage>;
+  applyDecision(id: string, decision: DecisionInput): Promise<CanonicalException>;
+  applyOutcome(outcome: OutcomeInput): Promise<CanonicalException>;
+  listOutcomes(exceptionId?: string): Promise<OutcomeRecord[]>;
+
+  appendAudit(entry: AuditInput): Promise<AuditEntry>;
+  auditTrail(filter?: {
+    exceptionId?: string;
+    afterSeq?: number;
+    limit?: number;
+  }): Promise<AuditEntry[]>;
+  verifyAudit(): Promise<AuditVerification>;
+
+  getCursor(connectorId: string): Promise<ConnectorCursor | undefined>;
+  putCursor(connectorId: string, cursor: string, at?: Date): Promise<void>;
+
+  rememberWebhookEvent(
+    event: WebhookEventInput,
+    ttlMs: number,
+    now?: Date,
+  ): Promise<WebhookEventClaim>;
+  forgetWebhookEvent(
+    event: Pick<WebhookEventInput, 'connectorId' | 'sourceEventId' | 'eventId'>,
+  ): Promise<void>;
+  purgeWebhookEvents(now?: Date): Promise<number>;
+
+  putContextFact(fact: ContextFact): Promise<void>;
+  getContextFact(key: string): Promise<ContextFact | undefined>;
+
+  createApiKey(role: string, name: string): Promise<CreatedApiKey>;
+  findApiKey(plaintext: string): Promise<ApiKeyRecord | undefined>;
+  listApiKeys(): Promise<ApiKeyRecord[]>;
+  revokeApiKey(id: string): Promise<boolean>;
+
+  /** Runs fn unless another process holds this connector's poll lock (PostgreSQL); SQLite: always. */
+  withPollLock<T>(connectorId: string, fn: () => Promise<T>): Promise<PollLockResult<T>>;
+}

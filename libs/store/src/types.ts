@@ -1,0 +1,163 @@
+import type { CanonicalException, Status, Tier } from '../../canonical/src';
+
+export const API_KEY_ROLES = ['viewer', 'steward', 'operator', 'admin'] as const;
+export type ApiKeyRole = (typeof API_KEY_ROLES)[number];
+
+export const OUTCOME_KINDS = ['resolved', 'escalated', 'overridden', 'dismissed'] as const;
+export type OutcomeKind = (typeof OUTCOME_KINDS)[number];
+
+export const DECISION_ACTIONS = ['approve', 'override', 'resolve', 'dismiss'] as const;
+export type DecisionAction = (typeof DECISION_ACTIONS)[number];
+
+export type StoreKind = 'sqlite' | 'postgres';
+
+export interface UpsertContext {
+  actor: string;
+  at?: Date;
+}
+
+export interface UpsertResult {
+  /** The exception as stored: `version` and `status` are the store's. */
+  exception: CanonicalException;
+  /** First time this id was seen. */
+  created: boolean;
+  /** A new version was written (created, or the content differs from the current version). */
+  changed: boolean;
+  /** A resolved or dismissed exception was re-opened by this new source fact. */
+  reopened: boolean;
+}
+
+export interface ExceptionVersion {
+  id: string;
+  version: number;
+  contentHash: string;
+  recordedAt: string;
+  exception: CanonicalException;
+}
+
+export interface WorklistQuery {
+  domain?: string;
+  type?: string;
+  tier?: string;
+  status?: string;
+  partyId?: string;
+  /** Opaque, from the previous page's `nextCursor`. */
+  cursor?: string;
+  limit?: number;
+}
+
+export interface WorklistPage {
+  items: CanonicalException[];
+  /** Present when more items follow. */
+  nextCursor?: string;
+}
+
+export interface AuditInput {
+  actor: string;
+  action: string;
+  exceptionId?: string;
+  details?: Record<string, unknown>;
+  at?: Date;
+}
+
+export interface AuditEntry {
+  seq: number;
+  at: string;
+  actor: string;
+  action: string;
+  exceptionId: string | null;
+  /** JSON text exactly as hashed. */
+  details: string;
+  prevHash: string;
+  hash: string;
+}
+
+export type AuditVerification =
+  | { ok: true; entries: number; headHash: string }
+  | {
+      ok: false;
+      entries: number;
+      broken: {
+        seq: number;
+        field: 'hash' | 'prevHash' | 'seq' | 'head';
+        expected: string;
+        found: string;
+        reason: string;
+      };
+    };
+
+export interface ConnectorCursor {
+  connectorId: string;
+  cursor: string;
+  updatedAt: string;
+}
+
+export interface WebhookEventInput {
+  connectorId: string;
+  sourceEventId: string;
+  eventId: string;
+  correlationId: string;
+}
+
+export interface WebhookEventClaim {
+  /** This call recorded the event; false = seen before within the TTL. */
+  isNew: boolean;
+  /** The first acceptance's ids. */
+  eventId: string;
+  correlationId: string;
+}
+
+export interface ContextFact {
+  key: string;
+  value: unknown;
+  source: string;
+  fetchedAt: string;
+}
+
+export interface OutcomeInput {
+  exceptionId: string;
+  version?: number;
+  kind: OutcomeKind;
+  actor: string;
+  reason?: string;
+  at?: Date;
+  tierBefore?: Tier;
+  tierAfter?: Tier;
+}
+
+export interface OutcomeRecord {
+  id: string;
+  exceptionId: string;
+  version: number;
+  kind: OutcomeKind;
+  actor: string;
+  reason: string | null;
+  at: string;
+  tierBefore: string | null;
+  tierAfter: string | null;
+}
+
+export interface DecisionInput {
+  action: DecisionAction;
+  actor: string;
+  reason: string;
+  /** Required for `override`: the tier a person set. */
+  tier?: Tier;
+  at?: Date;
+}
+
+export interface ApiKeyRecord {
+  id: string;
+  role: ApiKeyRole;
+  name: string;
+  createdAt: string;
+}
+
+export interface CreatedApiKey extends ApiKeyRecord {
+  /** The plaintext key: shown once, never stored. */
+  key: string;
+}
+
+export type PollLockResult<T> = { ran: true; value: T } | { ran: false };
+
+export type { Status, Tier };

@@ -1,0 +1,160 @@
+import { watch, type FSWatcher } from 'chokidar';
+import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { formatIssues, HubError } from '../../libs/connector-sdk/src/errors';
+import type { DropFolderHandle, DropSubmit } from '../../libs/connector-sdk/src/webhook';
+import { XML_DEFAULT_MAX_BYTES } from '../../libs/connector-sdk/src/xml';
+
+/** Where handled files go, inside the drop folder. */
+export const PROCESSED_DIR = 'processed';
+export const FAILED_DIR = 'failed';
+/** Suffix of the file that says why a file failed: `failed/<name>.reason.txt`. */
+export const REASON_SUFFIX = '.reason.txt';
+/** A file is taken once its size has not changed for this long (a copy still in progress is not). */
+export const DROP_STABILITY_MS = 500;
+/** How long a file waits before another try when the broker could not confirm it. */
+export const DROP_RETRY_MS = 30_000;
+const DROP_EXTENSION = /\.xml$/i;
+const STABILITY_POLL_MS = 100;
+
+export interface DropFolderLog {
+  info(fields: Record<string, unknown>, message: string): void;
+  warn(fields: Record<string, unknown>, message: string): void;
+}
+
+export interface DropFolderOptions {
+  /** The watched folder; `processed/` and `failed/` are created inside it. */
+  folder: string;
+  /** Publishes one file's bytes like a webhook body; resolves once the broker confirmed. */
+  submit: DropSubmit;
+  log?: DropFolderLog;
+  stabilityMs?: number;
+  retryMs?: number;
+  maxBytes?: number;
+}
+
+const silent: DropFolderLog = { info: () => undefined, warn: () => undefined };
+
+/**
+ * Watches a folder for `*.xml` files (those present at start too) and publishes each like a
+ * webhook delivery, without a signature: whoever can write to the folder is trusted, so protect it
+ * with file permissions. A published file moves to `processed/`; a refused one to `failed/` with a
+ * `<name>.reason.txt` beside it; one the broker could not confirm stays and is tried again.
+ * Files are handled one at a time, in the order they settled.
+ */
+export class DropFolderWatcher implements DropFolderHandle {
+  private watcher?: FSWatcher;
+  private queue: Promise<void> = Promise.resolve();
+  private readonly retries = new Set<NodeJS.Timeout>();
+  private closed = false;
+  private readonly log: DropFolderLog;
+
+  constructor(private readonly options: DropFolderOptions) {
+    this.log = options.log ?? silent;
+  }
+
+  async start(): Promise<void> {
+    const { folder } = this.options;
+    await mkdir(join(folder, PROCESSED_DIR), { recursive: true });
+    await mkdir(join(folder, FAILED_DIR), { recursive: true });
+    const stability = this.options.stabilityMs ?? DROP_STABILITY_MS;
+    this.watcher = watch(folder, {
+      depth: 0,
+      ignoreInitial: false,
+      awaitWriteFinish: { stabilityThreshold: stability, pollInterval: STABILITY_POLL_MS },
+      // Only files directly in the folder; processed/ and failed/ are never descended into.
+      ignored: (path, stats) =>
+        path !== folder &&
+        (stats?.isDirectory() === true || (stats?.isFile() === true && !DROP_EXTENSION.test(path))),
+    });
+    // `change` too: a file dropped again under the name of one just moved away can be reported
+    // as a change of the old one. A path handled twice finds nothing the second time (ENOENT).
+    const take = (path: string) => {
+      if (DROP_EXTENSION.test(path)) this.enqueue(path);
+    };
+    this.watcher.on('add', take).on('change', take);
+    await new Promise<void>((resolve) => this.watcher?.once('ready', () => resolve()));
+  }
+
+  /** Stops watching and waits for the file in hand; files not yet taken stay for the next start. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const timer of this.retries) clearTimeout(timer);
+    this.retries.clear();
+    await this.watcher?.close();
+    await this.queue;
+  }
+
+  private enqueue(path: string): void {
+    this.queue = this.queue.then(() => this.handle(path));
+  }
+
+  private async handle(path: string): Promise<void> {
+    if (this.closed) return;
+    const name = basename(path);
+    const maxBytes = this.options.maxBytes ?? XML_DEFAULT_MAX_BYTES;
+    let rawBody: Buffer;
+    try {
+      const size = (await stat(path)).size;
+      if (size > maxBytes) {
+        await this.fail(
+          path,
+          `the file is ${size} bytes; at most ${maxBytes} are accepted — split it`,
+        );
+        return;
+      }
+      rawBody = await readFile(path);
+    } catch (err) {
+      // Gone already (another hub process took it, or it was moved away): nothing to do.
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw err;
+    }
+    try {
+      await this.options.submit(rawBody, name);
+    } catch (err) {
+      if (err instanceof HubError && err.errorClass === 'TRANSIENT') {
+        const retryMs = this.options.retryMs ?? DROP_RETRY_MS;
+        this.log.warn(
+          { file: name, retryInMs: retryMs, err: err.message },
+          'drop file not accepted yet; will retry',
+        );
+        const timer = setTimeout(() => {
+          this.retries.delete(timer);
+          this.enqueue(path);
+        }, retryMs);
+        this.retries.add(timer);
+        return;
+      }
+      const issues =
+        err instanceof HubError && err.issues.length > 0 ? `\n${formatIssues(err.issues)}` : '';
+      await this.fail(path, `${(err as Error).message}${issues}`);
+      return;
+    }
+    await this.moveAside(path, PROCESSED_DIR);
+    this.log.info({ file: name }, 'drop file published and moved to processed/');
+  }
+
+  private async fail(path: string, reason: string): Promise<void> {
+    const target = await this.moveAside(path, FAILED_DIR);
+    await writeFile(`${target}${REASON_SUFFIX}`, `${reason}\n`, 'utf8');
+    this.log.warn({ file: basename(path), reason }, 'drop file refused and moved to failed/');
+  }
+
+  /** Moves into `dir`, never over an earlier file of the same name. */
+  private async moveAside(path: string, dir: string): Promise<string> {
+    const name = basename(path);
+    let target = join(this.options.folder, dir, name);
+    try {
+      await stat(target);
+      target = join(
+        this.options.folder,
+        dir,
+        `${new Date().toISOString().replace(/[:.]/g, '-')}-${name}`,
+      );
+    } catch {
+      // No file of that name yet: keep the name.
+    }
+    await rename(path, target);
+    return target;
+  }
+}

@@ -9,7 +9,11 @@ const PREFETCH = 32;
 
 async function main(): Promise<void> {
   const [url, queue, exchange] = process.argv.slice(2);
-  const connection = await amqp.connect(url);
+  // Same switch as run.ts (inherited environment): Nagle off unless AMQP_NODELAY=0.
+  const connection = await amqp.connect(
+    url,
+    process.env.AMQP_NODELAY === '0' ? {} : { noDelay: true },
+  );
   const consume = await connection.createChannel();
   const publish = await connection.createConfirmChannel();
   await consume.prefetch(PREFETCH);

@@ -7,9 +7,15 @@
  * Each worker runs in its own process so its peak RSS can be read. Reported as ratios measured in
  * this run; nothing here asserts a time.
  *
- *   npm run bench:pipeline            (EVENTS=5000 RATE=1000 RATE_SECONDS=5 to change the load)
+ *   npm run bench:pipeline            (EVENTS=5000 RATE=1000 RATE_SECONDS=5 BACKLOG=10000 to change the load)
+ *
+ * Passes, per variant:
+ *   backlog    — BACKLOG events queued BEFORE the worker starts, then drained: the worker's own
+ *                rate (first → last arrival) and its peak RSS with that many in flight;
+ *   throughput — EVENTS published flat out (window of 256 unconfirmed), measured end to end;
+ *   rate       — RATE events/s for RATE_SECONDS: latency ingest → downstream queue at that load.
  */
-import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,12 +30,23 @@ import {
   deleteTopology,
   sourceEventPublishOptions,
 } from '../../libs/messaging/src';
+import { scrape, startHub, type HubProcess } from '../hub-process';
 import { correlationFor, disputeEvent, peakRssMiB, percentile, sleep } from './common';
 
 const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@localhost:5672';
+/**
+ * Nagle's algorithm is off on the benchmark's own AMQP sockets (producer and bare worker), as it is
+ * on the hub's since the profile showed small frames waiting ~40 ms for the peer's delayed ACK:
+ * the bare pipe stays the limit. AMQP_NODELAY=0 measures what a default amqplib client gets.
+ * Stock Nest is left as a Nest user gets it.
+ */
+export const SOCKET_OPTIONS = process.env.AMQP_NODELAY === '0' ? {} : { noDelay: true };
 const EVENTS = Number(process.env.EVENTS ?? 5000);
 const RATE = Number(process.env.RATE ?? 1000);
 const RATE_SECONDS = Number(process.env.RATE_SECONDS ?? 5);
+const BACKLOG = Number(process.env.BACKLOG ?? 10_000);
+/** A second, lower offered rate (0 = skip): latency where every variant keeps up. */
+const LOW_RATE = Number(process.env.LOW_RATE ?? 200);
 const WINDOW = 256;
 const DRAIN_TIMEOUT_MS = 120_000;
 const ROOT = join(__dirname, '../../..');
@@ -44,10 +61,19 @@ export interface RunStats {
 }
 export interface VariantResult {
   name: 'bare' | 'hub' | 'nest';
+  /** BACKLOG queued before the worker started; perSecond = first → last arrival. */
+  backlog?: RunStats & {
+    peakRssMiB: number;
+    /** Confirmed publishes/s while queueing the backlog (nothing consuming): the producer side's limit. */
+    publishPerSecond: number;
+  };
   throughput: RunStats;
   atRate: RunStats & { rate: number };
+  atLowRate?: RunStats & { rate: number };
   peakRssMiB: number;
   messageBytes: number;
+  /** Hub only: mean time per pipeline stage (exhub_stage_duration_seconds sum ÷ count), ms. */
+  stageMeanMs?: Record<string, number>;
 }
 
 /** Sends events, collects arrivals by id, and turns them into throughput and latency. */
@@ -55,6 +81,8 @@ class Probe {
   private readonly sentAt = new Map<string, number>();
   private readonly latencies: number[] = [];
   private first = 0;
+  private started = false;
+  private firstArrival = 0;
   private last = 0;
   private waiter?: () => void;
 
@@ -62,7 +90,10 @@ class Probe {
 
   sent(id: string): void {
     const now = performance.now();
-    if (this.sentAt.size === 0) this.first = now;
+    if (!this.started) {
+      this.started = true;
+      this.first = now;
+    }
     this.sentAt.set(id, now);
   }
 
@@ -71,17 +102,19 @@ class Probe {
     if (t0 === undefined) return;
     this.sentAt.delete(id as string);
     const now = performance.now();
+    if (this.latencies.length === 0) this.firstArrival = now;
     this.latencies.push(now - t0);
     this.last = now;
     if (this.latencies.length >= this.expected) this.waiter?.();
   }
 
-  async done(): Promise<RunStats> {
+  /** `fromFirstArrival`: rate over first → last arrival (the drain rate of a queued backlog). */
+  async done(fromFirstArrival = false): Promise<RunStats> {
     if (this.latencies.length < this.expected) {
       await Promise.race([new Promise<void>((r) => (this.waiter = r)), sleep(DRAIN_TIMEOUT_MS)]);
     }
     const sorted = [...this.latencies].sort((a, b) => a - b);
-    const seconds = (this.last - this.first) / 1000;
+    const seconds = (this.last - (fromFirstArrival ? this.firstArrival : this.first)) / 1000;
     return {
       events: this.expected,
       received: sorted.length,
@@ -116,26 +149,6 @@ async function drive(
   await Promise.all(pending);
 }
 
-function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs = 30_000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`worker did not print ${pattern} within ${timeoutMs} ms`)),
-      timeoutMs,
-    );
-    const onData = (chunk: Buffer) => {
-      if (pattern.test(chunk.toString())) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', (c: Buffer) => process.stderr.write(c));
-    child.once('exit', (code) =>
-      reject(new Error(`worker exited with ${code} before it was ready`)),
-    );
-  });
-}
-
 function waitForReady(child: ChildProcess, timeoutMs = 30_000): Promise<void> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(
@@ -159,6 +172,24 @@ async function stop(child: ChildProcess): Promise<void> {
   await Promise.race([exited, sleep(10_000).then(() => child.kill('SIGKILL'))]);
 }
 
+/** Mean ms per stage from the hub's exhub_stage_duration_seconds histogram. */
+async function stageMeans(port: number): Promise<Record<string, number>> {
+  const m = await scrape(port, 'exhub_stage_duration_seconds_');
+  const out: Record<string, number> = {};
+  for (const [key, sum] of m) {
+    const stage = /^exhub_stage_duration_seconds_sum\{stage="([^"]+)"\}$/.exec(key)?.[1];
+    const count = stage && m.get(`exhub_stage_duration_seconds_count{stage="${stage}"}`);
+    if (stage && count) out[stage] = round((sum / count) * 1000, 3);
+  }
+  return out;
+}
+
+function report(progress: (s: string) => void, name: string, label: string, stats: RunStats) {
+  progress(
+    `${name} ${label}: ${stats.received}/${stats.events} in ${stats.seconds}s, ${stats.perSecond}/s, p50 ${stats.p50Ms} ms, p99 ${stats.p99Ms} ms`,
+  );
+}
+
 /** bare and hub share the hub's topology and producer: SourceEvents published to ingress with confirm. */
 async function runOnTopology(
   name: 'bare' | 'hub',
@@ -166,7 +197,7 @@ async function runOnTopology(
 ): Promise<VariantResult> {
   const run = `${name}${randomBytes(3).toString('hex')}`;
   const topology = buildTopology({ prefix: `bench-${run}` });
-  const connection = await amqp.connect(AMQP_URL);
+  const connection = await amqp.connect(AMQP_URL, SOCKET_OPTIONS);
   const admin = await connection.createChannel();
   await declareTopology(admin, topology);
   const downstream = await connection.createChannel();
@@ -174,90 +205,106 @@ async function runOnTopology(
   await downstream.bindQueue(queue, topology.names.exceptions, '#');
   const publisher = await ConfirmPublisher.create(connection, { maxInFlight: WINDOW });
 
-  const worker =
-    name === 'bare'
-      ? fork(
-          join(__dirname, 'bare-worker.js'),
-          [AMQP_URL, topology.names.work, topology.names.exceptions],
-          { stdio: 'pipe' },
-        )
-      : spawn(
-          process.execPath,
-          [
-            ...(process.env.HUB_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
-            join(ROOT, 'dist/apps/hub/src/main.js'),
-          ],
-          {
-            cwd: ROOT,
-            stdio: ['ignore', 'pipe', 'pipe'],
-            env: {
-              ...process.env,
-              AMQP_URL,
-              EXHUB_TOPOLOGY_PREFIX: topology.names.prefix,
-              EXHUB_ROLES: 'pipeline',
-              PORT: '0',
-              LOG_LEVEL: 'info',
-            },
-          },
-        );
-  await (name === 'bare' ? waitForReady(worker) : waitForLine(worker, /pipeline worker consuming/));
-  if (name === 'hub') worker.stdout?.resume();
-
-  let probe!: Probe;
+  let probe = new Probe(BACKLOG);
   await downstream.consume(queue, (m) => m && probe.arrived(m.properties.correlationId), {
     noAck: true,
   });
   const messageBytes = disputeEvent(run, 0).length;
-
-  const pass = async (label: string, count: number, rate?: number): Promise<RunStats> => {
-    probe = new Probe(count);
-    await drive(count, rate, async (i) => {
-      const id = correlationFor(`${run}${label}`, i);
-      const body = disputeEvent(`${run}${label}`, i);
-      probe.sent(id);
-      await publisher.publish(
-        topology.names.ingress,
-        '',
-        body,
-        sourceEventPublishOptions({
-          eventId: `${run}${label}-${i}`,
-          correlationId: id,
-          connectorId: 'stripe',
-          system: 'stripe',
-          objectType: 'event',
-          sourceEventId: `evt_${run}${label}_${i}`,
-          receivedAt: new Date().toISOString(),
-          contentType: 'application/json',
-        }),
-      );
-    });
-    const stats = await probe.done();
-    if (stats.received < count) {
-      const depth = async (q: string) => `${q}=${(await admin.checkQueue(q)).messageCount}`;
-      const queues = [
-        topology.names.work,
-        topology.names.dlq,
-        ...topology.retryTiers.map((t) => t.queue),
-      ];
-      progress(
-        `${name} ${label}: MISSING ${count - stats.received}; queue depths: ${(await Promise.all(queues.map(depth))).join(' ')}`,
-      );
-      const dead = await admin.get(topology.names.dlq, { noAck: true });
-      if (dead) progress(`first dead letter: ${JSON.stringify(dead.properties.headers)}`);
-    }
-    progress(
-      `${name} ${label}: ${stats.received}/${count} in ${stats.seconds}s, ${stats.perSecond}/s, p50 ${stats.p50Ms} ms, p99 ${stats.p99Ms} ms`,
+  const publishOne = async (label: string, i: number): Promise<void> => {
+    const id = correlationFor(`${run}${label}`, i);
+    const body = disputeEvent(`${run}${label}`, i);
+    probe.sent(id);
+    await publisher.publish(
+      topology.names.ingress,
+      '',
+      body,
+      sourceEventPublishOptions({
+        eventId: `${run}${label}-${i}`,
+        correlationId: id,
+        connectorId: 'stripe',
+        system: 'stripe',
+        objectType: 'event',
+        sourceEventId: `evt_${run}${label}_${i}`,
+        receivedAt: new Date().toISOString(),
+        contentType: 'application/json',
+      }),
     );
-    return stats;
   };
 
+  const missing = async (label: string, stats: RunStats) => {
+    if (stats.received >= stats.events) return;
+    const depth = async (q: string) => `${q}=${(await admin.checkQueue(q)).messageCount}`;
+    const queues = [
+      topology.names.work,
+      topology.names.dlq,
+      ...topology.retryTiers.map((t) => t.queue),
+    ];
+    progress(
+      `${name} ${label}: MISSING ${stats.events - stats.received}; queue depths: ${(await Promise.all(queues.map(depth))).join(' ')}`,
+    );
+    const dead = await admin.get(topology.names.dlq, { noAck: true });
+    if (dead) progress(`first dead letter: ${JSON.stringify(dead.properties.headers)}`);
+  };
+
+  // The backlog is queued on exhub.work before the worker exists.
+  const publishStart = performance.now();
+  if (BACKLOG > 0) await drive(BACKLOG, undefined, (i) => publishOne('b', i));
+  const publishPerSecond = Math.round(BACKLOG / ((performance.now() - publishStart) / 1000));
+
+  let worker: ChildProcess | undefined;
+  let hub: HubProcess | undefined;
   try {
+    if (name === 'bare') {
+      worker = fork(
+        join(__dirname, 'bare-worker.js'),
+        [AMQP_URL, topology.names.work, topology.names.exceptions],
+        { stdio: 'pipe' },
+      );
+      await waitForReady(worker);
+    } else {
+      hub = await startHub({ roles: 'pipeline', prefix: topology.names.prefix, amqpUrl: AMQP_URL });
+    }
+    const pid = (hub?.pid ?? worker?.pid) as number;
+
+    let backlog: VariantResult['backlog'];
+    if (BACKLOG > 0) {
+      const stats = await probe.done(true);
+      await missing('backlog', stats);
+      backlog = { ...stats, peakRssMiB: round(peakRssMiB(pid), 1), publishPerSecond };
+      report(progress, name, `backlog ${BACKLOG} (drain rate)`, stats);
+      progress(`${name} backlog: queued with confirms at ${publishPerSecond}/s (producer side)`);
+    }
+
+    const pass = async (label: string, count: number, rate?: number): Promise<RunStats> => {
+      probe = new Probe(count);
+      await drive(count, rate, (i) => publishOne(label, i));
+      const stats = await probe.done();
+      await missing(label, stats);
+      report(progress, name, label === 't' ? 'throughput' : `at ${rate}/s`, stats);
+      return stats;
+    };
+
     const throughput = await pass('t', EVENTS);
     const atRate = { ...(await pass('r', RATE * RATE_SECONDS, RATE)), rate: RATE };
-    const rss = peakRssMiB(worker.pid as number);
-    return { name, throughput, atRate, peakRssMiB: round(rss, 1), messageBytes };
+    const atLowRate = LOW_RATE
+      ? { ...(await pass('l', LOW_RATE * RATE_SECONDS, LOW_RATE)), rate: LOW_RATE }
+      : undefined;
+    const rss = peakRssMiB(pid);
+    const stageMeanMs = hub ? await stageMeans(hub.port) : undefined;
+    if (stageMeanMs) progress(`hub mean ms per stage: ${JSON.stringify(stageMeanMs)}`);
+    return {
+      name,
+      backlog,
+      throughput,
+      atRate,
+      atLowRate,
+      peakRssMiB: round(rss, 1),
+      messageBytes,
+      stageMeanMs,
+    };
   } finally {
-    await stop(worker);
+    if (worker) await stop(worker);
+    await hub?.stop();
     await publisher.close().catch(() => undefined);
     await deleteTopology(admin, topology).catch(() => undefined);
     await connection.close().catch(() => undefined);
@@ -273,17 +320,13 @@ async function runNest(progress: (s: string) => void): Promise<VariantResult> {
   const admin = await connection.createChannel();
   await admin.assertQueue(inQueue, { durable: true });
   await admin.assertQueue(outQueue, { durable: true });
-  const worker = fork(join(__dirname, 'nest-worker.js'), [AMQP_URL, inQueue, outQueue], {
-    stdio: 'pipe',
-  });
-  await waitForReady(worker);
   const client: ClientProxy = ClientProxyFactory.create({
     transport: Transport.RMQ,
     options: { urls: [AMQP_URL], queue: inQueue, queueOptions: { durable: true } },
   });
   await client.connect();
 
-  let probe!: Probe;
+  let probe = new Probe(BACKLOG);
   const downstream = await connection.createChannel();
   await downstream.consume(
     outQueue,
@@ -295,31 +338,57 @@ async function runNest(progress: (s: string) => void): Promise<VariantResult> {
     { noAck: true },
   );
   const messageBytes = disputeEvent(run, 0).length;
-
-  const pass = async (label: string, count: number, rate?: number): Promise<RunStats> => {
-    probe = new Probe(count);
-    await drive(count, rate, async (i) => {
-      const id = correlationFor(`${run}${label}`, i);
-      probe.sent(id);
-      await lastValueFrom(
-        client.emit('source-event', {
-          id,
-          body: JSON.parse(disputeEvent(`${run}${label}`, i).toString('utf8')),
-        }),
-      );
-    });
-    const stats = await probe.done();
-    progress(
-      `nest ${label}: ${stats.received}/${count} in ${stats.seconds}s, ${stats.perSecond}/s, p50 ${stats.p50Ms} ms, p99 ${stats.p99Ms} ms`,
+  const emitOne = async (label: string, i: number): Promise<void> => {
+    const id = correlationFor(`${run}${label}`, i);
+    probe.sent(id);
+    await lastValueFrom(
+      client.emit('source-event', {
+        id,
+        body: JSON.parse(disputeEvent(`${run}${label}`, i).toString('utf8')),
+      }),
     );
-    return stats;
   };
 
+  const publishStart = performance.now();
+  if (BACKLOG > 0) await drive(BACKLOG, undefined, (i) => emitOne('b', i));
+  const publishPerSecond = Math.round(BACKLOG / ((performance.now() - publishStart) / 1000));
+  const worker = fork(join(__dirname, 'nest-worker.js'), [AMQP_URL, inQueue, outQueue], {
+    stdio: 'pipe',
+  });
   try {
+    await waitForReady(worker);
+    let backlog: VariantResult['backlog'];
+    if (BACKLOG > 0) {
+      const stats = await probe.done(true);
+      backlog = {
+        ...stats,
+        peakRssMiB: round(peakRssMiB(worker.pid as number), 1),
+        publishPerSecond,
+      };
+      report(progress, 'nest', `backlog ${BACKLOG} (drain rate)`, stats);
+    }
+    const pass = async (label: string, count: number, rate?: number): Promise<RunStats> => {
+      probe = new Probe(count);
+      await drive(count, rate, (i) => emitOne(label, i));
+      const stats = await probe.done();
+      report(progress, 'nest', label === 't' ? 'throughput' : `at ${rate}/s`, stats);
+      return stats;
+    };
     const throughput = await pass('t', EVENTS);
     const atRate = { ...(await pass('r', RATE * RATE_SECONDS, RATE)), rate: RATE };
+    const atLowRate = LOW_RATE
+      ? { ...(await pass('l', LOW_RATE * RATE_SECONDS, LOW_RATE)), rate: LOW_RATE }
+      : undefined;
     const rss = peakRssMiB(worker.pid as number);
-    return { name: 'nest', throughput, atRate, peakRssMiB: round(rss, 1), messageBytes };
+    return {
+      name: 'nest',
+      backlog,
+      throughput,
+      atRate,
+      atLowRate,
+      peakRssMiB: round(rss, 1),
+      messageBytes,
+    };
   } finally {
     await stop(worker);
     await client.close();
@@ -348,7 +417,14 @@ if (require.main === module) {
       writeFileSync(
         join(out, 'pipeline.json'),
         JSON.stringify(
-          { at: new Date().toISOString(), events: EVENTS, rate: RATE, results },
+          {
+            at: new Date().toISOString(),
+            events: EVENTS,
+            rate: RATE,
+            rateSeconds: RATE_SECONDS,
+            backlog: BACKLOG,
+            runs: [results],
+          },
           null,
           2,
         ),

@@ -125,6 +125,9 @@ export class ManagedConnection extends EventEmitter<ManagedConnectionEvents> {
     const model = await amqp.connect(withHeartbeat(url), {
       timeout: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
       clientProperties: { connection_name: options.name },
+      // Nagle's algorithm held small frames (acks, confirms) back ~40 ms: the pipeline
+      // benchmark's p50 at 100 events/s fell from 71 ms to 5 ms with it off.
+      noDelay: true,
       recovery: {
         initialDelay: reconnect.initialDelayMs ?? DEFAULT_RECONNECT_INITIAL_DELAY_MS,
         maxDelay: reconnect.maxDelayMs ?? DEFAULT_RECONNECT_MAX_DELAY_MS,

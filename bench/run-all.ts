@@ -1,0 +1,182 @@
+/**
+ * `npm run bench`: every benchmark of issue 10 in one run — mapping and scoring (in-process, one
+ * core), the end-to-end pipeline (bare amqplib ÷ hub ÷ stock NestJS) and webhook ingest (incl. a
+ * short broker memory alarm) — results written to bench/results/*.json, then BENCHMARKS.md and
+ * the chart regenerated from them (bench/report.ts). Ratios come from this one run; nothing is
+ * asserted. BENCH_REPEATS=N repeats pipeline and ingest N times and reports median and range.
+ * BENCH_SKIP=mapping,scoring,pipeline,ingest skips parts (their previous results are reused).
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, freemem, loadavg, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { ROOT } from './hub-process';
+import { benchIngest, type IngestResults } from './ingest/run';
+import { benchPipeline, type VariantResult } from './pipeline/run';
+import { renderReport } from './report';
+
+const RESULTS = join(ROOT, 'bench/results');
+const REPEATS = Math.max(1, Number(process.env.BENCH_REPEATS ?? 1));
+const SKIP = new Set(process.env.BENCH_SKIP?.split(',') ?? []);
+
+export interface MappingRow {
+  mapping: string;
+  perSecond: number;
+  handWrittenPerSecond?: number;
+  sameOutput: string;
+}
+export interface ScoringRow {
+  mode: string;
+  perSecond: number;
+}
+export interface Machine {
+  at: string;
+  nproc: number;
+  cpu: string;
+  memTotalMiB: number;
+  memFreeMiB: number;
+  free: string;
+  node: string;
+  rabbitmq: string;
+  erlang: string;
+  loadavgStart: number[];
+  loadavgEnd?: number[];
+  commit: string;
+  dirty: boolean;
+}
+
+const log = (s: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${s}`);
+
+function tryRun(cmd: string, args: string[]): string {
+  try {
+    return execFileSync(cmd, args, {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+function machine(): Machine {
+  const status = tryRun('rabbitmqctl', ['--quiet', 'status']);
+  return {
+    at: new Date().toISOString(),
+    nproc: cpus().length,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    memTotalMiB: Math.round(totalmem() / 2 ** 20),
+    memFreeMiB: Math.round(freemem() / 2 ** 20),
+    free: execFileSync('free', ['-m'], { encoding: 'utf8' }).trimEnd(),
+    node: process.version,
+    rabbitmq: /RabbitMQ version: (\S+)/.exec(status)?.[1] ?? 'unknown',
+    erlang: /Erlang\/OTP (\d+)/.exec(status)?.[1] ?? 'unknown',
+    loadavgStart: loadavg().map((l) => Math.round(l * 100) / 100),
+    commit: tryRun('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD']),
+    dirty: tryRun('git', ['-C', ROOT, 'status', '--porcelain']) !== '',
+  };
+}
+
+function runMapping(): MappingRow[] {
+  const out = spawnSync(process.execPath, [join(ROOT, 'dist/bench/mapping.bench.js')], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, BENCH_SECONDS: process.env.BENCH_SECONDS ?? '1' },
+  });
+  if (out.status !== 0) throw new Error(`mapping bench failed: ${out.stderr}`);
+  process.stdout.write(out.stdout);
+  const num = (s: string) => Number(s.replace(/,/g, ''));
+  return out.stdout
+    .split('\n')
+    .map((line) => line.trim().split(/\s{2,}/))
+    .filter((cells) => cells.length >= 4 && /^[\d,]+$/.test(cells[1]))
+    .map(([mapping, declarative, handWritten, , same]) => ({
+      mapping,
+      perSecond: num(declarative),
+      handWrittenPerSecond: /^[\d,]+$/.test(handWritten) ? num(handWritten) : undefined,
+      sameOutput: same ?? '',
+    }));
+}
+
+function runScoring(): ScoringRow[] {
+  const out = spawnSync(
+    process.execPath,
+    ['-r', './bench/swc-register.js', 'bench/scoring.bench.ts', '--n', '20000'],
+    { cwd: ROOT, encoding: 'utf8' },
+  );
+  if (out.status !== 0) throw new Error(`scoring bench failed: ${out.stderr}`);
+  process.stdout.write(out.stdout);
+  return [...out.stdout.matchAll(/model (\w+)\s+([\d,]+) exceptions\/s/g)].map((m) => ({
+    mode: m[1],
+    perSecond: Number(m[2].replace(/,/g, '')),
+  }));
+}
+
+function save(name: string, data: unknown): void {
+  writeFileSync(join(RESULTS, `${name}.json`), `${JSON.stringify(data, null, 2)}\n`);
+}
+
+function load<T>(name: string): T | undefined {
+  const file = join(RESULTS, `${name}.json`);
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as T) : undefined;
+}
+
+async function main(): Promise<void> {
+  mkdirSync(RESULTS, { recursive: true });
+  const m = machine();
+  log(
+    `${m.nproc} CPUs, load average ${m.loadavgStart.join(' ')}, Node ${m.node}, RabbitMQ ${m.rabbitmq}`,
+  );
+  if (!SKIP.has('mapping')) {
+    log('mapping throughput (one core)');
+    save('mapping', { at: new Date().toISOString(), rows: runMapping() });
+  }
+  if (!SKIP.has('scoring')) {
+    log('scoring throughput (one core)');
+    save('scoring', { at: new Date().toISOString(), rows: runScoring() });
+  }
+  if (!SKIP.has('pipeline')) {
+    const runs: VariantResult[][] = [];
+    for (let i = 0; i < REPEATS; i++) {
+      log(`pipeline end to end, run ${i + 1}/${REPEATS}`);
+      // The broker is shared: a run that fails (e.g. someone restarted it) is reported, not fatal.
+      await benchPipeline((s) => log(s)).then(
+        (r) => runs.push(r),
+        (err: Error) => log(`pipeline run ${i + 1} FAILED: ${err.message}`),
+      );
+    }
+    save('pipeline', {
+      at: new Date().toISOString(),
+      events: Number(process.env.EVENTS ?? 5000),
+      rate: Number(process.env.RATE ?? 1000),
+      rateSeconds: Number(process.env.RATE_SECONDS ?? 5),
+      backlog: Number(process.env.BACKLOG ?? 10_000),
+      runs,
+    });
+  }
+  if (!SKIP.has('ingest')) {
+    const runs: IngestResults[] = [];
+    for (let i = 0; i < REPEATS; i++) {
+      log(`webhook ingest, run ${i + 1}/${REPEATS}`);
+      await benchIngest((s) => log(s)).then(
+        (r) => runs.push(r),
+        (err: Error) => log(`ingest run ${i + 1} FAILED: ${err.message}`),
+      );
+    }
+    save('ingest', { at: new Date().toISOString(), runs });
+  }
+  m.loadavgEnd = loadavg().map((l) => Math.round(l * 100) / 100);
+  save('machine', m);
+  const written = renderReport(RESULTS, ROOT);
+  log(`wrote ${written.join(', ')}`);
+}
+
+if (require.main === module) {
+  main()
+    .then(() => process.exit(0))
+    .catch((err) => {
+      console.error(`bench: ${(err as Error).stack ?? err}`);
+      process.exit(1);
+    });
+}
+
+export { load };

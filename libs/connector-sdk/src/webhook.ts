@@ -13,7 +13,7 @@ export interface WebhookRequest {
 export type ParsedWebhook = Pick<SourceEventMeta, 'objectType' | 'sourceEventId'> & {
   /** The source's correlation id, when the payload carries one. */
   correlationId?: string;
-  /** The parsed JSON body (already verified). */
+  /** The parsed body (already verified): JSON, or XML as libs/connector-sdk/src/xml.ts renders it. */
   payload: unknown;
 };
 
@@ -24,6 +24,24 @@ export type ParsedWebhook = Pick<SourceEventMeta, 'objectType' | 'sourceEventId'
 export interface WebhookConnector {
   readonly id: string;
   readonly system: string;
+  /**
+   * Media types (no parameters, lower case) the ingress accepts for this connector, e.g.
+   * `['application/xml', 'text/xml']`; absent = `['application/json']`. Anything else is `415`.
+   */
+  readonly contentTypes?: readonly string[];
   verify(req: WebhookRequest): void;
   parse(req: WebhookRequest): ParsedWebhook;
+  /**
+   * Optional second way in: watch a configured folder and hand each new file to `submit`, which
+   * parses and publishes it like a webhook body (without `verify`: the folder's permissions are
+   * the authentication). Absent, or resolving to undefined, when no folder is configured.
+   */
+  watchDropFolder?(submit: DropSubmit): Promise<DropFolderHandle | undefined>;
+}
+
+/** Publishes one dropped file's bytes; resolves once the broker confirmed (throws HubErrors). */
+export type DropSubmit = (rawBody: Buffer, fileName: string) => Promise<unknown>;
+
+export interface DropFolderHandle {
+  close(): Promise<void>;
 }

@@ -1,6 +1,8 @@
 import type { ConnectorInstanceConfig } from '../../../../libs/config/src';
 import { Secret } from '../../../../libs/config/src';
 import type { WebhookConnector } from '../../../../libs/connector-sdk/src/webhook';
+import type { PollingConnector } from '../../../../libs/connector-sdk/src/connector';
+import type { BreakerMetrics } from '../../../../libs/resilience/src/breaker';
 
 /** Builds a webhook connector from an instance's resolved settings. */
 type WebhookFactory = (instance: ConnectorInstanceConfig) => Promise<WebhookConnector>;
@@ -21,11 +23,40 @@ export const WEBHOOK_CONNECTOR_TYPES: Record<string, WebhookFactory> = {
       secrets: secretsOf(i.settings.secrets),
       toleranceSeconds: i.settings.toleranceSeconds as number | undefined,
     }),
+  iso20022: async (i) =>
+    new (
+      await import('../../../../connectors/iso20022/iso20022.connector.js')
+    ).Iso20022WebhookConnector({
+      id: i.id,
+      secrets: secretsOf(i.settings.secrets),
+      toleranceSeconds: i.settings.toleranceSeconds as number | undefined,
+      dropFolder: i.settings.dropFolder as string | undefined,
+    }),
+};
+
+/** Builds a polling connector; its breakers report to `metrics`. */
+type PollFactory = (
+  instance: ConnectorInstanceConfig,
+  metrics?: BreakerMetrics,
+) => Promise<PollingConnector>;
+
+/** Polling connector types, one line each; run by PollSchedulerService. */
+export const POLL_CONNECTOR_TYPES: Record<string, PollFactory> = {
+  'sap-s4': async (i, m) =>
+    (await import('../../../../connectors/sap-s4/sap-s4.connector.js')).sapS4FromSettings(
+      i.id,
+      i.settings,
+      m,
+    ),
 };
 
 export interface ConnectorSlot {
   instance: ConnectorInstanceConfig;
   webhook?: WebhookConnector;
+  /** A polling instance: PollSchedulerService builds and runs it, and sets `check`. */
+  polled?: true;
+  /** Readiness of a polled instance (connection check, breaker). */
+  check?: () => { ok: boolean; detail: string };
   /** Why this instance cannot take events, in words a user can act on. */
   unavailable?: string;
 }
@@ -38,6 +69,10 @@ export async function buildConnectors(
     if (!instance.enabled) continue;
     if (instance.unavailable) {
       slots.set(instance.id, { instance, unavailable: instance.unavailable });
+      continue;
+    }
+    if (POLL_CONNECTOR_TYPES[instance.type]) {
+      slots.set(instance.id, { instance, polled: true });
       continue;
     }
     const factory = WEBHOOK_CONNECTOR_TYPES[instance.type];

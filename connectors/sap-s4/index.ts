@@ -1,0 +1,18 @@
+// The connector's public surface; the registry and the e2e tests import from here.
+export {
+  SapS4Connector,
+  SAP_S4_CONFIG_SCHEMA,
+  sapS4FromSettings,
+  type SapS4ConnectorConfig,
+  type SapS4Cursor,
+} from './sap-s4.connector';
+export {
+  SapS4Simulator,
+  fixtureInvoices,
+  SIMULATOR_PASSWORD,
+  SIMULATOR_USER,
+  type SapFailure,
+  type SapS4SimulatorOptions,
+  type SupplierInvoiceEntity,
+} from './simulator';
+export * from './sap-s4.constants';

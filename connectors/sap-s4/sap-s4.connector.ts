@@ -1,0 +1,330 @@
+import type {
+  ConfigSchema,
+  ConnectionCheck,
+  Connector,
+  ConnectorBreakerState,
+  PolledEvent,
+  PollResult,
+} from '../../libs/connector-sdk/src/connector';
+import { InvalidPayloadError, type Issue } from '../../libs/connector-sdk/src/errors';
+import { basicAuth } from '../../libs/resilience/src/auth';
+import type { BreakerMetrics, BreakerOptions } from '../../libs/resilience/src/breaker';
+import { ResilientHttpClient } from '../../libs/resilience/src/http.client';
+import type { RetryOptions } from '../../libs/resilience/src/retry.policy';
+import configSchema from './sap-s4.config.schema.json';
+import {
+  MS_PER_DAY,
+  SAP_DEFAULT_LOOKBACK_DAYS,
+  SAP_DEFAULT_PAGE_SIZE,
+  SAP_ENTITY_SET,
+  SAP_OBJECT_TYPE,
+  SAP_S4_SYSTEM,
+} from './sap-s4.constants';
+
+export const SAP_S4_CONFIG_SCHEMA = configSchema as unknown as ConfigSchema;
+
+/** A resolved secret as libs/config hands it over. */
+export interface RevealableSecret {
+  reveal(): string;
+}
+
+export interface SapS4ConnectorConfig {
+  id: string;
+  baseUrl: string;
+  username: string | RevealableSecret;
+  password: string | RevealableSecret;
+  sapClient?: string;
+  allowedHosts?: string[];
+  pageSize?: number;
+  /** YYYY-MM-DD; default 30 days before the first poll. */
+  startFrom?: string;
+  timeoutMs?: number;
+  maxResponseBytes?: number;
+  retry?: Partial<RetryOptions>;
+  breaker?: Partial<BreakerOptions>;
+  metrics?: BreakerMetrics;
+  now?: () => number;
+}
+
+/** Keyset position: (PostingDate, FiscalYear, SupplierInvoice) of the last invoice read. */
+interface Position {
+  postingDate: number;
+  fiscalYear: string;
+  invoice: string;
+}
+
+/**
+ * The checkpoint. A poll cycle has two phases: `changes` reads invoices posted after the
+ * watermark (keyset paging on PostingDate, FiscalYear, SupplierInvoice — the API has no change
+ * timestamp); `blocked` then sweeps every invoice with a PaymentBlockingReason and emits only
+ * those whose block is new or changed since the last sweep (`blocked`: key → reason).
+ */
+export interface SapS4Cursor {
+  v: 1;
+  phase: 'changes' | 'blocked';
+  watermark?: Position;
+  sweepAfter?: { fiscalYear: string; invoice: string };
+  blocked: Record<string, string>;
+  sweeping: Record<string, string>;
+}
+
+/** The header fields the connector itself needs; every other field passes through untouched. */
+interface InvoiceKeys {
+  SupplierInvoice: string;
+  FiscalYear: string;
+  PostingDate: string;
+  PaymentBlockingReason?: string;
+}
+
+const SAP_DATE = /^\/Date\((-?\d+)(?:[+-]\d{4})?\)\/$/;
+const reveal = (s: string | RevealableSecret): string => (typeof s === 'string' ? s : s.reveal());
+const quote = (s: string): string => `'${s.replace(/'/g, "''")}'`;
+/** OData v2 datetime literal (UTC, no zone suffix). */
+const datetime = (ms: number): string => `datetime'${new Date(ms).toISOString().slice(0, 19)}'`;
+const keyOf = (i: InvoiceKeys): string => `${i.FiscalYear}/${i.SupplierInvoice}`;
+
+/** Polls SAP S/4HANA supplier invoices (OData v2 API_SUPPLIERINVOICE_PROCESS_SRV). */
+export class SapS4Connector implements Connector<SapS4Cursor> {
+  readonly system = SAP_S4_SYSTEM;
+  readonly kind = 'poll' as const;
+  readonly configSchema = SAP_S4_CONFIG_SCHEMA;
+  readonly client: ResilientHttpClient;
+  private readonly pageSize: number;
+
+  constructor(private readonly config: SapS4ConnectorConfig) {
+    this.pageSize = config.pageSize ?? SAP_DEFAULT_PAGE_SIZE;
+    this.client = new ResilientHttpClient({
+      connector: config.id,
+      baseUrl: config.baseUrl,
+      allowedHosts: config.allowedHosts,
+      timeoutMs: config.timeoutMs,
+      maxResponseBytes: config.maxResponseBytes,
+      auth: basicAuth(reveal(config.username), reveal(config.password)),
+      retry: config.retry,
+      breaker: config.breaker,
+      metrics: config.metrics,
+    });
+  }
+
+  get id(): string {
+    return this.config.id;
+  }
+
+  breakerState(): ConnectorBreakerState {
+    return this.client.breakerState;
+  }
+
+  async checkConnection(): Promise<ConnectionCheck> {
+    try {
+      const res = await this.client.getJson<{ d?: { results?: unknown } }>(
+        SAP_ENTITY_SET,
+        `/${SAP_ENTITY_SET}`,
+        {
+          $top: 1,
+          $select: 'SupplierInvoice',
+          $format: 'json',
+          'sap-client': this.config.sapClient,
+        },
+      );
+      if (!Array.isArray(res.data?.d?.results)) {
+        return { ok: false, detail: `${SAP_ENTITY_SET} did not answer an OData v2 collection` };
+      }
+      return { ok: true, detail: `${SAP_ENTITY_SET} answered to the communication user` };
+    } catch (err) {
+      return { ok: false, detail: (err as Error).message };
+    }
+  }
+
+  async poll(cursor: SapS4Cursor | undefined): Promise<PollResult<SapS4Cursor>> {
+    const c: SapS4Cursor = cursor
+      ? structuredClone(cursor)
+      : { v: 1, phase: 'changes', blocked: {}, sweeping: {} };
+    return c.phase === 'changes' ? this.pollChanges(c) : this.pollBlocked(c);
+  }
+
+  async close(): Promise<void> {
+    this.client.shutdown();
+  }
+
+  private async pollChanges(c: SapS4Cursor): Promise<PollResult<SapS4Cursor>> {
+    const w = c.watermark;
+    const filter = w
+      ? `PostingDate gt ${datetime(w.postingDate)} or (PostingDate eq ${datetime(w.postingDate)} and ` +
+        `(FiscalYear gt ${quote(w.fiscalYear)} or (FiscalYear eq ${quote(w.fiscalYear)} and ` +
+        `SupplierInvoice gt ${quote(w.invoice)})))`
+      : `PostingDate ge ${datetime(this.startMs())}`;
+    const page = await this.query({
+      $filter: filter,
+      $orderby: 'PostingDate asc,FiscalYear asc,SupplierInvoice asc',
+      $top: this.pageSize,
+    });
+    const events = page.items.map((item) => {
+      const reason = item.keys.PaymentBlockingReason ?? '';
+      // Announced here: the sweep must not announce the same block again.
+      if (reason) c.blocked[keyOf(item.keys)] = reason;
+      return this.event(item, 'posted');
+    });
+    const last = page.items.at(-1);
+    if (last) {
+      c.watermark = {
+        postingDate: last.postingMs,
+        fiscalYear: last.keys.FiscalYear,
+        invoice: last.keys.SupplierInvoice,
+      };
+    }
+    if (page.full) return { events, nextCursor: c, hasMore: true };
+    c.phase = 'blocked';
+    c.sweepAfter = undefined;
+    c.sweeping = {};
+    return { events, nextCursor: c, hasMore: true };
+  }
+
+  private async pollBlocked(c: SapS4Cursor): Promise<PollResult<SapS4Cursor>> {
+    const a = c.sweepAfter;
+    const after = a
+      ? ` and (FiscalYear gt ${quote(a.fiscalYear)} or (FiscalYear eq ${quote(a.fiscalYear)} and ` +
+        `SupplierInvoice gt ${quote(a.invoice)}))`
+      : '';
+    const page = await this.query({
+      $filter: `PaymentBlockingReason ne ''${after}`,
+      $orderby: 'FiscalYear asc,SupplierInvoice asc',
+      $top: this.pageSize,
+    });
+    const events: PolledEvent[] = [];
+    for (const item of page.items) {
+      const key = keyOf(item.keys);
+      const reason = item.keys.PaymentBlockingReason ?? '';
+      if (!reason) continue;
+      c.sweeping[key] = reason;
+      if (c.blocked[key] !== reason) events.push(this.event(item, `block-${reason}`));
+    }
+    const last = page.items.at(-1);
+    if (last)
+      c.sweepAfter = { fiscalYear: last.keys.FiscalYear, invoice: last.keys.SupplierInvoice };
+    if (page.full) return { events, nextCursor: c, hasMore: true };
+    // Sweep complete: released blocks drop out, so a block set again later is announced again.
+    c.blocked = c.sweeping;
+    c.sweeping = {};
+    c.sweepAfter = undefined;
+    c.phase = 'changes';
+    return { events, nextCursor: c, hasMore: false };
+  }
+
+  private event(
+    item: { raw: unknown; keys: InvoiceKeys; postingMs: number },
+    state: string,
+  ): PolledEvent {
+    return {
+      objectType: SAP_OBJECT_TYPE,
+      payload: item.raw,
+      sourceEventId: `${SAP_ENTITY_SET}(SupplierInvoice='${item.keys.SupplierInvoice}',FiscalYear='${item.keys.FiscalYear}')#${state}`,
+      changedAt: new Date(item.postingMs).toISOString(),
+    };
+  }
+
+  private startMs(): number {
+    if (this.config.startFrom) return Date.parse(`${this.config.startFrom}T00:00:00Z`);
+    const now = (this.config.now ?? Date.now)();
+    return Math.floor(now / MS_PER_DAY) * MS_PER_DAY - SAP_DEFAULT_LOOKBACK_DAYS * MS_PER_DAY;
+  }
+
+  private async query(params: Record<string, string | number>): Promise<{
+    items: { raw: unknown; keys: InvoiceKeys; postingMs: number }[];
+    full: boolean;
+  }> {
+    const res = await this.client.getJson(SAP_ENTITY_SET, `/${SAP_ENTITY_SET}`, {
+      ...params,
+      $format: 'json',
+      'sap-client': this.config.sapClient,
+    });
+    const body = res.data as { d?: { results?: unknown; __next?: unknown } } | null;
+    const results = body?.d?.results;
+    if (!Array.isArray(results)) {
+      throw new InvalidPayloadError(
+        'parse',
+        `connector '${this.id}': ${SAP_ENTITY_SET} response is not an OData v2 collection {"d":{"results":[…]}}`,
+        [
+          {
+            pointer: '/d/results',
+            rule: 'required',
+            message: 'must be an array of A_SupplierInvoice entities',
+          },
+        ],
+      );
+    }
+    const issues: Issue[] = [];
+    const items = results.map((raw, n) => {
+      const e = (raw ?? {}) as Record<string, unknown>;
+      const at = `/d/results/${n}`;
+      for (const field of ['SupplierInvoice', 'FiscalYear'] as const) {
+        if (typeof e[field] !== 'string' || e[field] === '')
+          issues.push({
+            pointer: `${at}/${field}`,
+            rule: 'required',
+            message: 'must be a non-empty string',
+          });
+      }
+      const date = typeof e.PostingDate === 'string' ? SAP_DATE.exec(e.PostingDate) : null;
+      if (!date)
+        issues.push({
+          pointer: `${at}/PostingDate`,
+          rule: 'format',
+          message: 'must be an OData date like /Date(1492041600000)/',
+        });
+      if (
+        e.PaymentBlockingReason !== undefined &&
+        e.PaymentBlockingReason !== null &&
+        typeof e.PaymentBlockingReason !== 'string'
+      )
+        issues.push({
+          pointer: `${at}/PaymentBlockingReason`,
+          rule: 'type',
+          message: 'must be a string',
+        });
+      return { raw, keys: e as unknown as InvoiceKeys, postingMs: date ? Number(date[1]) : 0 };
+    });
+    if (issues.length) {
+      throw new InvalidPayloadError(
+        'parse',
+        `connector '${this.id}': ${SAP_ENTITY_SET} returned ${issues.length} invalid field(s): ${issues[0].pointer} ${issues[0].message}`,
+        issues,
+      );
+    }
+    const requested = typeof params.$top === 'number' ? params.$top : Infinity;
+    return { items, full: items.length >= requested || typeof body?.d?.__next === 'string' };
+  }
+}
+
+/** Builds the connector from an instance's resolved `settings` (see sap-s4.config.schema.json). */
+export function sapS4FromSettings(
+  id: string,
+  s: Record<string, unknown>,
+  metrics?: BreakerMetrics,
+): SapS4Connector {
+  const n = (k: string): number | undefined =>
+    typeof s[k] === 'number' ? (s[k] as number) : undefined;
+  const resetSeconds = n('breakerResetSeconds');
+  return new SapS4Connector({
+    id,
+    baseUrl: String(s.baseUrl),
+    username: s.username as string | RevealableSecret,
+    password: s.password as string | RevealableSecret,
+    sapClient: s.sapClient as string | undefined,
+    allowedHosts: s.allowedHosts as string[] | undefined,
+    pageSize: n('pageSize'),
+    startFrom: s.startFrom as string | undefined,
+    timeoutMs: n('timeoutMs'),
+    maxResponseBytes: n('maxResponseBytes'),
+    retry: {
+      ...(n('retries') !== undefined && { retries: n('retries') }),
+      ...(n('retryBaseDelayMs') !== undefined && { baseDelayMs: n('retryBaseDelayMs') }),
+    },
+    breaker: {
+      ...(resetSeconds !== undefined && { resetTimeoutMs: resetSeconds * 1000 }),
+      ...(n('breakerVolumeThreshold') !== undefined && {
+        volumeThreshold: n('breakerVolumeThreshold'),
+      }),
+    },
+    metrics,
+  });
+}

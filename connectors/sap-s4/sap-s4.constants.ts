@@ -1,0 +1,14 @@
+/** Every default and protocol constant of the SAP S/4HANA connector. */
+export const SAP_S4_SYSTEM = 'sap-s4';
+export const SAP_SERVICE_PATH = '/sap/opu/odata/sap/API_SUPPLIERINVOICE_PROCESS_SRV';
+export const SAP_ENTITY_SET = 'A_SupplierInvoice';
+/** The objectType of every SourceEvent this connector publishes (picks the mappings). */
+export const SAP_OBJECT_TYPE = 'A_SupplierInvoice';
+export const SAP_ENTITY_TYPE = 'API_SUPPLIERINVOICE_PROCESS_SRV.A_SupplierInvoiceType';
+
+export const SAP_DEFAULT_PAGE_SIZE = 100;
+export const SAP_MAX_PAGE_SIZE = 5000;
+export const SAP_DEFAULT_POLL_INTERVAL_SECONDS = 60;
+/** Without `startFrom`, the first poll reads invoices posted in the last 30 days. */
+export const SAP_DEFAULT_LOOKBACK_DAYS = 30;
+export const MS_PER_DAY = 86_400_000;

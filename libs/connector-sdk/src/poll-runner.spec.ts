@@ -1,0 +1,135 @@
+import type { PollingConnector, PollResult } from './connector';
+import { MemoryCursorStore } from './cursor-store';
+import { TransientError } from './errors';
+import { PollRunner, type ConfirmingPublisher } from './poll-runner';
+
+/** A publisher whose confirms the test releases by hand. */
+class ManualPublisher implements ConfirmingPublisher {
+  ready = true;
+  readonly sent: { body: string; resolve: () => void; reject: (e: Error) => void }[] = [];
+  publish(_exchange: string, _key: string, content: Buffer): Promise<void> {
+    return new Promise((resolve, reject) =>
+      this.sent.push({ body: content.toString('utf8'), resolve, reject }),
+    );
+  }
+}
+
+function fakeConnector(
+  pages: PollResult<number>[],
+): PollingConnector<number> & { calls: (number | undefined)[]; breaker: 'closed' | 'open' } {
+  const c = {
+    id: 'fake',
+    system: 'fake',
+    kind: 'poll' as const,
+    calls: [] as (number | undefined)[],
+    breaker: 'closed' as 'closed' | 'open',
+    checkConnection: async () => ({ ok: true, detail: 'ok' }),
+    breakerState: () => c.breaker,
+    poll: async (cursor: number | undefined) => {
+      c.calls.push(cursor);
+      const page = pages.shift();
+      if (!page) throw new TransientError('ingress', 'no more pages scripted');
+      return page;
+    },
+  };
+  return c;
+}
+
+const tick = () => new Promise((r) => setImmediate(r));
+const event = (n: number) => ({ objectType: 'thing', payload: { n } });
+
+function runnerFor(
+  connector: PollingConnector<number>,
+  publisher: ConfirmingPublisher,
+  store = new MemoryCursorStore(),
+) {
+  const runner = new PollRunner({
+    connector: connector as PollingConnector,
+    store,
+    publisher,
+    exchange: 'exhub.ingress',
+    publishOptions: (meta) => ({
+      messageId: meta.eventId,
+      headers: { connector: meta.connectorId },
+    }),
+    intervalMs: 60_000,
+  });
+  return { runner, store };
+}
+
+describe('PollRunner', () => {
+  it('saves the cursor only after every publish of the page is confirmed', async () => {
+    const connector = fakeConnector([{ events: [event(1), event(2)], nextCursor: 2 }]);
+    const publisher = new ManualPublisher();
+    const { runner, store } = runnerFor(connector, publisher);
+    const done = runner.pollNow();
+    await tick();
+    expect(publisher.sent.map((s) => JSON.parse(s.body))).toEqual([{ n: 1 }, { n: 2 }]);
+    publisher.sent[0].resolve();
+    await tick();
+    expect(await store.get('fake')).toBeUndefined(); // one confirm still missing
+    publisher.sent[1].resolve();
+    expect(await done).toEqual({ status: 'polled', published: 2, pages: 1 });
+    expect(await store.get('fake')).toBe(2);
+  });
+
+  it('keeps the old cursor when a publish is not confirmed, so the page is read again', async () => {
+    const connector = fakeConnector([
+      { events: [event(1)], nextCursor: 1 },
+      { events: [event(1)], nextCursor: 1 },
+    ]);
+    const publisher = new ManualPublisher();
+    const { runner, store } = runnerFor(connector, publisher);
+    const failed = runner.pollNow();
+    await tick();
+    publisher.sent[0].reject(new TransientError('publish', 'nacked'));
+    await expect(failed).rejects.toThrow('nacked');
+    expect(await store.get('fake')).toBeUndefined();
+    expect(runner.status.lastError).toMatchObject({ errorClass: 'TRANSIENT' });
+    const again = runner.pollNow();
+    await tick();
+    publisher.sent[1].resolve();
+    await again;
+    expect(connector.calls).toEqual([undefined, undefined]);
+    expect(await store.get('fake')).toBe(1);
+  });
+
+  it('reads pages back to back while the connector says hasMore, resuming from each cursor', async () => {
+    const connector = fakeConnector([
+      { events: [event(1)], nextCursor: 1, hasMore: true },
+      { events: [], nextCursor: 2, hasMore: false },
+    ]);
+    const publisher = new ManualPublisher();
+    const { runner } = runnerFor(connector, publisher);
+    const done = runner.pollNow();
+    await tick();
+    publisher.sent[0].resolve();
+    expect(await done).toMatchObject({ published: 1, pages: 2 });
+    expect(connector.calls).toEqual([undefined, 1]);
+  });
+
+  it('runs one poll at a time', async () => {
+    const connector = fakeConnector([{ events: [event(1)], nextCursor: 1 }]);
+    const publisher = new ManualPublisher();
+    const { runner } = runnerFor(connector, publisher);
+    const first = runner.pollNow();
+    expect(await runner.pollNow()).toEqual({ status: 'busy' });
+    await tick();
+    publisher.sent[0].resolve();
+    await first;
+    expect(connector.calls).toHaveLength(1);
+  });
+
+  it('pauses while the broker cannot confirm and while the breaker is open', async () => {
+    const connector = fakeConnector([]);
+    const publisher = new ManualPublisher();
+    const { runner } = runnerFor(connector, publisher);
+    publisher.ready = false;
+    expect(await runner.pollNow()).toEqual({ status: 'paused_broker' });
+    publisher.ready = true;
+    connector.breaker = 'open';
+    expect(await runner.pollNow()).toEqual({ status: 'paused_breaker' });
+    expect(runner.status.paused).toBe('breaker');
+    expect(connector.calls).toEqual([]);
+  });
+});

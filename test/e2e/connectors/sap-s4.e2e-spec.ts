@@ -1,0 +1,168 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import * as amqp from 'amqplib';
+import pino from 'pino';
+import { loadEnvSettings } from '../../../libs/config/src';
+import { validateCanonicalException } from '../../../libs/canonical/src';
+import { declareTopology, deleteTopology } from '../../../libs/messaging/src';
+import { createHubApp } from '../../../apps/hub/src/create-app';
+import { createRuntime, type HubRuntime } from '../../../apps/hub/src/hub-runtime';
+import { PollSchedulerService } from '../../../apps/hub/src/connectors/poll-scheduler.service';
+import { CONNECTORS, type ConnectorRegistry } from '../../../libs/connector-sdk/src/registry';
+import { SapS4Simulator, SIMULATOR_PASSWORD, SIMULATOR_USER } from '../../../connectors/sap-s4';
+import { AMQP_URL, subscribe, take } from '../hub/hub-harness';
+
+const CONNECTOR = 'sap-s4';
+const BREAKER_RESET_SECONDS = 0.5;
+
+describe('sap-s4: simulator → poll runner → RabbitMQ → pipeline → exhub.exceptions', () => {
+  let sim: SapS4Simulator;
+  let rt: HubRuntime;
+  let app: NestFastifyApplication;
+  let client: amqp.ChannelModel;
+  let channel: amqp.Channel;
+  let queue: string;
+  let cursorDir: string;
+
+  const get = async (url: string) => {
+    const r = await app.getHttpAdapter().getInstance().inject({ method: 'GET', url });
+    return { status: r.statusCode, body: r.body };
+  };
+  const runner = () => app.get(PollSchedulerService).runners.get(CONNECTOR)!;
+  const bodies = (msgs: amqp.GetMessage[]) =>
+    msgs.map((m) => JSON.parse(m.content.toString('utf8')) as Record<string, unknown>);
+
+  beforeAll(async () => {
+    sim = await SapS4Simulator.start();
+    cursorDir = mkdtempSync(join(tmpdir(), 'exhub-cursors-'));
+    process.env.EXHUB_CURSOR_FILE = join(cursorDir, 'cursors.json');
+    const env = loadEnvSettings({
+      ...process.env,
+      AMQP_URL,
+      EXHUB_TOPOLOGY_PREFIX: `t${randomBytes(4).toString('hex')}`,
+    });
+    rt = await createRuntime(env, 'e2e', {
+      logger: pino({ level: process.env.E2E_LOG_LEVEL ?? 'silent' }),
+      connectors: [
+        {
+          id: CONNECTOR,
+          type: 'sap-s4',
+          enabled: true,
+          settings: {
+            baseUrl: sim.baseUrl,
+            username: SIMULATOR_USER,
+            password: SIMULATOR_PASSWORD,
+            startFrom: '2026-01-01',
+            pollIntervalSeconds: 1,
+            pageSize: 2,
+            timeoutMs: 1000,
+            retries: 1,
+            retryBaseDelayMs: 20,
+            breakerResetSeconds: BREAKER_RESET_SECONDS,
+            breakerVolumeThreshold: 2,
+          },
+        },
+      ],
+    });
+    client = await amqp.connect(AMQP_URL);
+    channel = await client.createChannel();
+    // Declared before the hub starts polling, so no exception is published before we listen.
+    await declareTopology(channel, rt.topology);
+    queue = await subscribe(channel, rt.topology.names.exceptions, 'finance.#');
+    app = await createHubApp(rt);
+    await app.init();
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    const ch = await client.createChannel();
+    await deleteTopology(ch, rt.topology);
+    await ch.close().catch(() => undefined);
+    await client?.close().catch(() => undefined);
+    await sim?.close();
+    delete process.env.EXHUB_CURSOR_FILE;
+    rmSync(cursorDir, { recursive: true, force: true });
+  });
+
+  it('publishes one valid canonical exception per problem the invoices show', async () => {
+    const exceptions = bodies(await take(channel, queue, 4, 15_000));
+    expect(exceptions.map((e) => e.type).sort()).toEqual([
+      'duplicate_invoice_risk',
+      'invoice_mismatch',
+      'payment_hold',
+      'tax_validation_failure',
+    ]);
+    for (const e of exceptions) {
+      expect(validateCanonicalException(e).ok).toBe(true);
+      expect(e.source).toMatchObject({
+        system: 'sap-s4',
+        connector: CONNECTOR,
+        objectType: 'A_SupplierInvoice',
+      });
+    }
+    const hold = exceptions.find((e) => e.type === 'payment_hold')!;
+    expect(hold.parties).toEqual([{ role: 'supplier', id: '100045', tier: 'critical' }]);
+    expect((hold.source as { url: string }).url).toContain(
+      "A_SupplierInvoice(SupplierInvoice='5105600101',FiscalYear='2026')",
+    );
+    // The cursor is on disk, after the confirms.
+    const cursors = JSON.parse(readFileSync(process.env.EXHUB_CURSOR_FILE!, 'utf8'));
+    expect(cursors[CONNECTOR].watermark.invoice).toBe('5105600105');
+    expect(await take(channel, queue, 1, 1500)).toHaveLength(0); // nothing re-emitted
+    expect(app.get<ConnectorRegistry>(CONNECTORS).get(CONNECTOR)?.kind).toBe('poll');
+    const ready = JSON.parse((await get('/health/ready')).body);
+    expect(ready.checks['connector:sap-s4']).toMatchObject({
+      ok: true,
+      detail: expect.stringContaining('breaker closed'),
+    });
+  });
+
+  it('opens the breaker when the simulator dies (metric, readiness), closes it when it is back, and loses nothing', async () => {
+    await sim.stop();
+    const deadline = Date.now() + 15_000;
+    while (rt.connectors.get(CONNECTOR)!.check?.().ok !== false && Date.now() < deadline) {
+      await runner()
+        .pollNow()
+        .catch(() => undefined);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const metrics = (await get('/metrics')).body;
+    expect(metrics).toMatch(
+      /^exhub_breaker_state\{connector="sap-s4",endpoint="A_SupplierInvoice",state="open"\} 1$/m,
+    );
+    expect(metrics).toMatch(
+      /^exhub_breaker_transitions_total\{connector="sap-s4",endpoint="A_SupplierInvoice",from="closed",to="open"\} 1$/m,
+    );
+    // A source system being down degrades the hub; it stays in service for every other source.
+    const ready = await get('/health/ready');
+    expect(ready.status).toBe(200);
+    expect(JSON.parse(ready.body)).toMatchObject({
+      status: 'degraded',
+      checks: { 'connector:sap-s4': { ok: false, detail: expect.stringMatching(/open/) } },
+    });
+    expect(await runner().pollNow()).toEqual({ status: 'paused_breaker' });
+
+    // While SAP is down, an invoice is blocked there; it must arrive once SAP is back.
+    sim.update(
+      { SupplierInvoice: '5105600105', FiscalYear: '2026' },
+      { PaymentBlockingReason: 'B' },
+    );
+    await sim.start();
+    const [late] = bodies(await take(channel, queue, 1, 15_000));
+    expect(late).toMatchObject({ type: 'payment_hold', source: { objectId: '5105600105/2026' } });
+    expect(validateCanonicalException(late).ok).toBe(true);
+    const after = (await get('/metrics')).body;
+    expect(after).toMatch(
+      /^exhub_breaker_state\{connector="sap-s4",endpoint="A_SupplierInvoice",state="closed"\} 1$/m,
+    );
+    expect(after).toMatch(
+      /^exhub_breaker_transitions_total\{connector="sap-s4",endpoint="A_SupplierInvoice",from="half_open",to="closed"\} 1$/m,
+    );
+    const back = await get('/health/ready');
+    expect(back.status).toBe(200);
+    expect(JSON.parse(back.body).checks['connector:sap-s4']).toMatchObject({ ok: true });
+  }, 40_000);
+});

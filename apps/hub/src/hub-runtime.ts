@@ -11,6 +11,11 @@ import {
 } from '../../../libs/messaging/src';
 import { HubMetrics, createLogger, type Logger } from '../../../libs/observability/src';
 import { PolicyScorer, loadPolicyFile } from '../../../libs/prioritization/src';
+import {
+  WEBHOOK_EVENT_PURGE_INTERVAL_MS,
+  openStore,
+  type ExceptionStore,
+} from '../../../libs/store/src';
 import { buildConnectors, type ConnectorSlot } from './connectors/connector-types';
 
 export const HUB_RUNTIME = Symbol('HUB_RUNTIME');
@@ -34,6 +39,8 @@ export interface HubRuntime {
   mappings: MappingRegistry;
   scorer: PolicyScorer;
   connectors: Map<string, ConnectorSlot>;
+  /** Exceptions, versions, audit trail, webhook dedupe (EXHUB_STORE_URL). */
+  store: ExceptionStore;
   state: { topologyDeclared: boolean };
   prefetch: number;
   retryAfterSeconds: number;
@@ -91,6 +98,23 @@ export async function createRuntime(
     await connection.close().catch(() => undefined);
     throw err;
   }
+  let store: ExceptionStore;
+  try {
+    store = await openStore(env.storeUrl);
+  } catch (err) {
+    await publisher.close().catch(() => undefined);
+    await connection.close().catch(() => undefined);
+    throw err;
+  }
+  // Expired webhook event ids are deleted in the background; a failure only delays it.
+  const purge = setInterval(() => {
+    store
+      .purgeWebhookEvents()
+      .catch((err: Error) =>
+        logger.warn({ err: err.message }, 'purging expired webhook event ids failed'),
+      );
+  }, WEBHOOK_EVENT_PURGE_INTERVAL_MS);
+  purge.unref();
 
   return {
     version,
@@ -104,12 +128,15 @@ export async function createRuntime(
     mappings,
     scorer,
     connectors,
+    store,
     state,
     prefetch: DEFAULT_PREFETCH,
     retryAfterSeconds: DEFAULT_RETRY_AFTER_SECONDS,
     async close() {
       await publisher.close().catch(() => undefined);
       await connection.close().catch(() => undefined);
+      clearInterval(purge);
+      await store.close().catch(() => undefined);
     },
   };
 }

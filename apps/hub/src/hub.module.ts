@@ -15,6 +15,8 @@ import { DryRunController } from './mappings/dry-run.controller';
 import { MappingReloadService } from './mappings/mapping-reload.service';
 import { IngestService } from './ingest/ingest.service';
 import { PipelineService } from './pipeline/pipeline.service';
+import { PollSchedulerService } from './connectors/poll-scheduler.service';
+import { CONNECTORS } from '../../../libs/connector-sdk/src/registry';
 import { PriorityDryRunController } from './priority/priority-dry-run.controller';
 
 /** Closes the broker connection last, after the worker drained and HTTP stopped. */
@@ -51,6 +53,12 @@ export class HubModule {
         PipelineService,
         MappingReloadService,
         RuntimeCloser,
+        PollSchedulerService,
+        {
+          provide: CONNECTORS,
+          useFactory: (p: PollSchedulerService) => p.registry,
+          inject: [PollSchedulerService],
+        },
         ...(ingress ? [IngestService] : []),
       ],
     };

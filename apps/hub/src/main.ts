@@ -5,6 +5,7 @@ import { ConfigError, EnvError, loadEnvSettings } from '../../../libs/config/src
 import { AmqpUnavailableError } from '../../../libs/messaging/src';
 import { createLogger, redactUrl } from '../../../libs/observability/src';
 import { PolicyError } from '../../../libs/prioritization/src';
+import { StoreOpenError } from '../../../libs/store/src';
 import { createHubApp } from './create-app';
 import { createRuntime } from './hub-runtime';
 
@@ -26,7 +27,13 @@ const EXIT_DEADLINE_PASSED = 1;
 const EXIT_SHUTDOWN_FAILED = 1;
 
 /** Errors a user can fix, printed as their message alone (no stack trace). */
-const USER_ERRORS = [AmqpUnavailableError, ConfigError, EnvError, PolicyError] as const;
+const USER_ERRORS = [
+  AmqpUnavailableError,
+  ConfigError,
+  EnvError,
+  PolicyError,
+  StoreOpenError,
+] as const;
 
 async function main(): Promise<void> {
   const env = loadEnvSettings();

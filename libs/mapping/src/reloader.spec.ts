@@ -59,6 +59,7 @@ describe('MappingReloader (hot reload on a temp copy of mappings/)', () => {
 
   it('refuses a broken edit (the last good version keeps serving) and swaps in a fixed one', async () => {
     const before = registry.get('stripe.charge-dispute')!.version;
+    const shipped = registry.list().length; // every connector's mappings, not only Stripe's
     expect(await title()).toBe('Chargeback dispute: product not received, USD 22.00');
 
     let result = nextResult();
@@ -75,7 +76,7 @@ describe('MappingReloader (hot reload on a temp copy of mappings/)', () => {
     result = nextResult();
     edit("'Chargeback dispute: ' &", "'Chargeback: '");
     const swapped = await result;
-    expect(swapped).toMatchObject({ ok: true, mappings: 4 });
+    expect(swapped).toMatchObject({ ok: true, mappings: shipped });
     expect(registry.get('stripe.charge-dispute')!.version).not.toBe(before);
     expect(await title()).toBe('Chargeback: product not received, USD 22.00');
   });

@@ -128,6 +128,30 @@ export class HubMetrics {
     help: '1 while the broker blocks the connection (memory or disk alarm), else 0.',
     registers: [this.registry],
   });
+  readonly breakerState = new Gauge({
+    name: `${METRIC_PREFIX}breaker_state`,
+    help: "1 for a connector endpoint's current circuit breaker state (closed, open, half_open), 0 for the others.",
+    labelNames: ['connector', 'endpoint', 'state'] as const,
+    registers: [this.registry],
+  });
+  readonly breakerTransitions = new Counter({
+    name: `${METRIC_PREFIX}breaker_transitions_total`,
+    help: 'Circuit breaker state changes, by connector, endpoint, from and to state.',
+    labelNames: ['connector', 'endpoint', 'from', 'to'] as const,
+    registers: [this.registry],
+  });
+  readonly connectorPollLag = new Gauge({
+    name: `${METRIC_PREFIX}connector_poll_lag_seconds`,
+    help: 'Seconds since the last successful poll of a polling connector (updated at every poll attempt).',
+    labelNames: ['connector'] as const,
+    registers: [this.registry],
+  });
+  readonly connectorCursorAge = new Gauge({
+    name: `${METRIC_PREFIX}connector_cursor_age_seconds`,
+    help: "Age of the newest source change a polling connector's cursor has reached.",
+    labelNames: ['connector'] as const,
+    registers: [this.registry],
+  });
   readonly buildInfo = new Gauge({
     name: `${METRIC_PREFIX}build_info`,
     help: 'Always 1; labels carry the hub version and the Node.js version.',

@@ -37,6 +37,8 @@ export async function startHub(
     ...process.env,
     AMQP_URL,
     EXHUB_TOPOLOGY_PREFIX: prefix,
+    // One store per hub under test: webhook ids and versions from other runs must not leak in.
+    EXHUB_STORE_URL: 'sqlite::memory:',
     ...envOverrides,
   });
   const rt = await createRuntime(env, 'e2e', {

@@ -57,6 +57,8 @@ describe('logs: one flow is traceable by its ids, and no secret is ever printed'
       EXHUB_TOPOLOGY_PREFIX: `t${randomBytes(4).toString('hex')}`,
       STRIPE_WEBHOOK_SECRET: SECRET,
       LOG_LEVEL: 'trace',
+      // One store per hub under test: webhook ids from other runs must not leak in.
+      EXHUB_STORE_URL: 'sqlite::memory:',
     });
     const logger = createLogger('trace', {}, capture);
     rt = await createRuntime(env, 'e2e', {

@@ -39,6 +39,8 @@ export async function startHubOn(prefix: string, mappingsDir: string): Promise<R
     ...process.env,
     AMQP_URL,
     EXHUB_TOPOLOGY_PREFIX: prefix,
+    // One store per hub under test: webhook ids and versions from other runs must not leak in.
+    EXHUB_STORE_URL: 'sqlite::memory:',
     EXHUB_MAPPINGS_DIR: mappingsDir,
   });
   const rt = await createRuntime(env, 'e2e', {

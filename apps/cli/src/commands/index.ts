@@ -1,5 +1,8 @@
 import type { Command } from 'commander';
+import { registerAuditCommands } from './audit';
+import { registerConnectorsCommands } from './connectors';
 import { registerDlqCommands } from './dlq';
+import { registerKeysCommands } from './keys';
 import { registerMappingsCommands } from './mappings';
 import { registerModelCommands } from './model';
 import { registerPriorityCommands } from './priority';
@@ -12,4 +15,7 @@ export const COMMAND_GROUPS: ((program: Command) => void)[] = [
   registerDlqCommands,
   registerPriorityCommands,
   registerModelCommands,
+  registerAuditCommands,
+  registerKeysCommands,
+  registerConnectorsCommands,
 ];

@@ -1,6 +1,10 @@
 import { Controller, Get, Inject, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import { storeReadiness } from '../../../../libs/store/src';
 import { HUB_RUNTIME, type HubRuntime } from '../hub-runtime';
+
+/** Prefix of the per-connector checks, which degrade readiness without failing it. */
+const CONNECTOR_CHECK = 'connector:';
 
 interface Check {
   ok: boolean;
@@ -19,14 +23,17 @@ export class HealthController {
 
   /**
    * Ready to take traffic: the broker connection can confirm, the topology is declared, mappings
-   * and the policy are loaded, and each webhook connector is configured. The body names every
-   * failing part.
+   * and the policy are loaded and the store answers — otherwise 503. Each connector's own check
+   * (webhook configured; for polled sources the breaker and the last poll) is reported too, but a
+   * failing connector makes the hub `degraded`, not unready: a load balancer must not take the
+   * whole hub out of service, and refuse every other source's webhooks, because one source system
+   * is down or one secret is missing. The body names every failing part either way.
    */
   @Get('ready')
-  ready(@Res({ passthrough: true }) reply: FastifyReply): {
-    status: 'ready' | 'not_ready';
+  async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<{
+    status: 'ready' | 'degraded' | 'not_ready';
     checks: Record<string, Check>;
-  } {
+  }> {
     const checks: Record<string, Check> = {
       broker: this.rt.publisher.ready
         ? { ok: true, detail: 'connected; publishes are confirmed' }
@@ -45,14 +52,21 @@ export class HealthController {
         detail: `${this.rt.mappings.list().length} mappings loaded from ${this.rt.env.mappingsDir}`,
       },
       policy: { ok: true, detail: `priority policy ${this.rt.scorer.version}` },
+      store: await storeReadiness(this.rt.store),
     };
     for (const slot of this.rt.connectors.values()) {
-      checks[`connector:${slot.instance.id}`] = slot.webhook
-        ? { ok: true, detail: 'webhook configured' }
-        : { ok: false, detail: slot.unavailable ?? 'not available' };
+      checks[`${CONNECTOR_CHECK}${slot.instance.id}`] = slot.check
+        ? slot.check() // polled: breaker and last poll
+        : slot.webhook
+          ? { ok: true, detail: 'webhook configured' }
+          : { ok: false, detail: slot.unavailable ?? 'not available' };
     }
-    const ok = Object.values(checks).every((c) => c.ok);
-    reply.status(ok ? 200 : 503);
-    return { status: ok ? 'ready' : 'not_ready', checks };
+    const entries = Object.entries(checks);
+    const coreOk = entries
+      .filter(([name]) => !name.startsWith(CONNECTOR_CHECK))
+      .every(([, c]) => c.ok);
+    const allOk = entries.every(([, c]) => c.ok);
+    reply.status(coreOk ? 200 : 503);
+    return { status: !coreOk ? 'not_ready' : allOk ? 'ready' : 'degraded', checks };
   }
 }

@@ -5,7 +5,14 @@ import { apiError } from '../http/api-error';
 import { HUB_RUNTIME, type HubRuntime } from '../hub-runtime';
 import { IngestService } from './ingest.service';
 
-const JSON_CONTENT_TYPE = /^application\/json\s*(;|$)/i;
+/** What a connector that declares no `contentTypes` accepts. */
+const DEFAULT_CONTENT_TYPES: readonly string[] = ['application/json'];
+
+/** `Application/XML; charset=utf-8` → `application/xml`. */
+function mediaType(contentType: string): string {
+  return contentType.split(';')[0].trim().toLowerCase();
+}
+
 /** Label used for metrics when the connector id in the URL is not configured (keeps labels bounded). */
 const UNKNOWN_CONNECTOR_LABEL = '_unknown';
 
@@ -52,16 +59,17 @@ export class IngestController {
       );
     }
     const contentType = req.headers['content-type'] ?? '';
-    if (!JSON_CONTENT_TYPE.test(contentType)) {
+    const accepted = slot.webhook.contentTypes ?? DEFAULT_CONTENT_TYPES;
+    if (!accepted.includes(mediaType(contentType))) {
       throw reject(
         415,
         'unsupported_media_type',
-        `content type must be application/json, got "${contentType || 'none'}"`,
+        `content type must be ${accepted.join(' or ')}, got "${contentType || 'none'}"`,
       );
     }
     const rawBody = req.body;
     if (!Buffer.isBuffer(rawBody) || rawBody.length === 0) {
-      throw reject(400, 'empty_body', 'the request has no body; send the event JSON');
+      throw reject(400, 'empty_body', 'the request has no body; send the event');
     }
     try {
       return await this.ingest.accept(slot.webhook, {

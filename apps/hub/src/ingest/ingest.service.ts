@@ -1,20 +1,37 @@
-import { Inject, Injectable } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { SourceEventMeta } from '../../../../libs/connector-sdk/src/source-event';
-import type { WebhookConnector, WebhookRequest } from '../../../../libs/connector-sdk/src/webhook';
+import type {
+  DropFolderHandle,
+  WebhookConnector,
+  WebhookRequest,
+} from '../../../../libs/connector-sdk/src/webhook';
 import { sourceEventPublishOptions } from '../../../../libs/messaging/src';
 import { inSpan, observeStage } from '../../../../libs/observability/src';
 import { HUB_RUNTIME, type HubRuntime } from '../hub-runtime';
-import { DedupeCache } from './dedupe';
+import { DedupeCache, type Accepted } from './dedupe';
 
 const MS_PER_SECOND = 1000;
 /** Most source event ids remembered per process for dedupe. */
 const DEDUPE_MAX_ENTRIES = 200_000;
 const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
+const DEFAULT_CONTENT_TYPE = 'application/json';
+
+/** The body's media type for the SourceEvent, so the pipeline picks the same parser. */
+function contentTypeOf(header: string | string[] | undefined): string {
+  const value = (Array.isArray(header) ? header[0] : header)?.trim();
+  return value ? value : DEFAULT_CONTENT_TYPE;
+}
 
 @Injectable()
-export class IngestService {
+export class IngestService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly dedupe: DedupeCache;
+  private readonly dropFolders: DropFolderHandle[] = [];
 
   constructor(@Inject(HUB_RUNTIME) private readonly rt: HubRuntime) {
     this.dedupe = new DedupeCache(
@@ -23,13 +40,37 @@ export class IngestService {
     );
   }
 
+  /** Starts the drop-folder watchers of connectors that have one configured. */
+  async onApplicationBootstrap(): Promise<void> {
+    for (const slot of this.rt.connectors.values()) {
+      const connector = slot.webhook;
+      if (!connector?.watchDropFolder) continue;
+      const contentType = connector.contentTypes?.[0] ?? DEFAULT_CONTENT_TYPE;
+      const handle = await connector.watchDropFolder((rawBody) =>
+        // No signature on a file: the folder's permissions are its authentication.
+        this.accept(
+          connector,
+          { rawBody, headers: { 'content-type': contentType }, now: Date.now() },
+          { verified: true },
+        ),
+      );
+      if (handle) this.dropFolders.push(handle);
+    }
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await Promise.all(this.dropFolders.splice(0).map((h) => h.close()));
+  }
+
   /**
    * Verifies, parses and publishes one webhook request. Throws the connector's AuthError or
-   * InvalidPayloadError, or a TRANSIENT error when the broker does not confirm.
+   * InvalidPayloadError, or a TRANSIENT error when the broker does not confirm. `verified`: the
+   * body came through a trusted channel (a drop folder), so there is no signature to check.
    */
   async accept(
     connector: WebhookConnector,
     req: WebhookRequest,
+    options: { verified?: boolean } = {},
   ): Promise<{ eventId: string; correlationId: string; duplicate?: true }> {
     const incoming =
       typeof req.headers.traceparent === 'string' && TRACEPARENT.test(req.headers.traceparent)
@@ -43,24 +84,25 @@ export class IngestService {
       'ingress',
       async (span) => {
         span.setAttributes({ 'exhub.connector': connector.id });
-        connector.verify(req);
+        if (!options.verified) connector.verify(req);
         const parsed = connector.parse(req);
         const exchange = this.rt.topology.names.ingress;
 
-        const publish = () =>
+        const publish = (ids?: Accepted) =>
           inSpan(
             span.traceparent,
             'ingress publish',
             async (hop) => {
               const meta: SourceEventMeta = {
-                eventId: randomUUID(),
-                correlationId: parsed.correlationId ?? randomUUID(),
+                eventId: ids?.eventId ?? randomUUID(),
+                correlationId: ids?.correlationId ?? parsed.correlationId ?? randomUUID(),
                 connectorId: connector.id,
                 system: connector.system,
                 objectType: parsed.objectType,
                 sourceEventId: parsed.sourceEventId,
                 receivedAt: new Date(req.now).toISOString(),
-                contentType: 'application/json',
+                // As sent (the controller accepted it for this connector); JSON when absent.
+                contentType: contentTypeOf(req.headers['content-type']),
                 traceparent: hop.traceparent,
               };
               hop.setAttributes({ 'messaging.message.id': meta.eventId });
@@ -82,9 +124,21 @@ export class IngestService {
             },
           );
 
-        const result = parsed.sourceEventId
-          ? await this.dedupe.once(`${connector.id}:${parsed.sourceEventId}`, req.now, publish)
+        const sourceEventId = parsed.sourceEventId;
+        // The per-process cache answers repeats fast; behind it the store decides across
+        // processes and restarts.
+        const result = sourceEventId
+          ? await this.dedupe.once(`${connector.id}:${sourceEventId}`, req.now, () =>
+              this.claimThenPublish(
+                connector.id,
+                sourceEventId,
+                parsed.correlationId,
+                req.now,
+                publish,
+              ),
+            )
           : { value: await publish(), duplicate: false };
+        const duplicate = result.duplicate || 'duplicate' in result.value;
         const fields = {
           correlationId: result.value.correlationId,
           connector: connector.id,
@@ -92,16 +146,63 @@ export class IngestService {
           sourceEventId: parsed.sourceEventId,
           traceId: span.traceId,
         };
-        if (result.duplicate) {
+        const first = { eventId: result.value.eventId, correlationId: result.value.correlationId };
+        if (duplicate) {
           this.rt.metrics.eventsDuplicate.inc({ connector: connector.id });
           this.rt.logger.info(fields, 'webhook redelivery answered with the first acceptance');
-          return { ...result.value, duplicate: true as const };
+          return { ...first, duplicate: true as const };
         }
         this.rt.metrics.eventsReceived.inc({ connector: connector.id });
         this.rt.logger.info(fields, 'webhook accepted: source event confirmed by the broker');
-        return result.value;
+        return first;
       },
       'server',
     );
+  }
+
+  /**
+   * The store's webhook-event table decides whether a source event id is new (of concurrent
+   * callers, in any process, exactly one wins). The claim is taken before the publish and
+   * released if the publish fails, so the source's retry is not refused. If the store cannot
+   * answer, the event is published anyway: a duplicate yields the same exception id downstream,
+   * a refused event would be lost.
+   */
+  private async claimThenPublish(
+    connectorId: string,
+    sourceEventId: string,
+    correlationId: string | undefined,
+    nowMs: number,
+    publish: (ids: Accepted) => Promise<Accepted>,
+  ): Promise<Accepted | (Accepted & { duplicate: true })> {
+    const ids = { eventId: randomUUID(), correlationId: correlationId ?? randomUUID() };
+    const ttlMs = this.rt.config.ingress.dedupeWindowSeconds * MS_PER_SECOND;
+    if (ttlMs <= 0) return publish(ids);
+    let claimed = false;
+    try {
+      const claim = await this.rt.store.rememberWebhookEvent(
+        { connectorId, sourceEventId, ...ids },
+        ttlMs,
+        new Date(nowMs),
+      );
+      if (!claim.isNew) {
+        return { eventId: claim.eventId, correlationId: claim.correlationId, duplicate: true };
+      }
+      claimed = true;
+    } catch (err) {
+      this.rt.logger.warn(
+        { connector: connectorId, sourceEventId, err: (err as Error).message },
+        'the store cannot dedupe this webhook: publishing it (exception ids stay idempotent)',
+      );
+    }
+    try {
+      return await publish(ids);
+    } catch (err) {
+      if (claimed) {
+        await this.rt.store
+          .forgetWebhookEvent({ connectorId, sourceEventId, eventId: ids.eventId })
+          .catch(() => undefined);
+      }
+      throw err;
+    }
   }
 }

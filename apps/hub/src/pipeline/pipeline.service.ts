@@ -12,6 +12,7 @@ import {
   exceptionRoutingKey,
   startConsumer,
 } from '../../../../libs/messaging/src';
+import { PIPELINE_ACTOR } from '../../../../libs/store/src';
 import { HUB_RUNTIME, type HubRuntime } from '../hub-runtime';
 import { processSourceEvent, type PipelineDeps } from './process-event';
 
@@ -32,6 +33,14 @@ export class PipelineService implements OnApplicationBootstrap, BeforeApplicatio
       now: () => new Date(),
       connectorVersion: rt.version,
       publish: (exception, meta) => this.publish(exception, meta),
+      // Per-delivery fields (correlation, replayOf) stay this delivery's; version and status are
+      // the store's. The store writes the audit entry of a new version.
+      persist: async (exception) => {
+        const { exception: stored } = await rt.store.upsertException(exception, {
+          actor: PIPELINE_ACTOR,
+        });
+        return { ...exception, version: stored.version, status: stored.status };
+      },
     };
   }
 

@@ -7,6 +7,7 @@ import {
   formatIssues,
 } from '../../../../libs/connector-sdk/src/errors';
 import type { SourceEventMeta } from '../../../../libs/connector-sdk/src/source-event';
+import { isXmlContentType, parseXml } from '../../../../libs/connector-sdk/src/xml';
 import type { MappedException } from '../../../../libs/mapping/src';
 import type { HandlerOutcome } from '../../../../libs/messaging/src';
 import {
@@ -26,6 +27,11 @@ export interface PipelineDeps {
   scorer: Scorer;
   /** Publishes to exhub.exceptions (and review when required); resolves once confirmed. */
   publish(exception: CanonicalException, meta: SourceEventMeta): Promise<void>;
+  /**
+   * Records the exception before it is published and returns it with the version and status the
+   * store gave it (+1 for new content, unchanged for a redelivery). Absent: published as mapped.
+   */
+  persist?(exception: CanonicalException): Promise<CanonicalException>;
   metrics: HubMetrics;
   logger: Logger;
   now(): Date;
@@ -34,7 +40,14 @@ export interface PipelineDeps {
 
 const JSON_TYPES = /^application\/(.+\+)?json\b/i;
 
+/**
+ * The body as the connector parsed it at ingress: JSON, or XML through the one safe XML parser
+ * (libs/connector-sdk/src/xml.ts: no DOCTYPE or entities, repeating elements as arrays).
+ */
 export function parsePayload(meta: SourceEventMeta, body: Buffer): unknown {
+  if (isXmlContentType(meta.contentType)) {
+    return parseXml(body, { stage: 'parse', where: `connector '${meta.connectorId}'` });
+  }
   if (!JSON_TYPES.test(meta.contentType)) {
     throw new InvalidPayloadError('parse', `no parser for content type "${meta.contentType}"`, [
       {
@@ -186,12 +199,12 @@ export async function processSourceEvent(
       exceptions.push(valid);
     }
 
+    const persist = deps.persist;
+    const stored = persist ? await Promise.all(exceptions.map((e) => persist(e))) : exceptions;
     await inStage('publish', (span) =>
-      Promise.all(
-        exceptions.map((e) => deps.publish(e, { ...source, traceparent: span.traceparent })),
-      ),
+      Promise.all(stored.map((e) => deps.publish(e, { ...source, traceparent: span.traceparent }))),
     );
-    for (const e of exceptions) {
+    for (const e of stored) {
       deps.metrics.exceptionsPublished.inc({ domain: e.domain, tier: e.priority.tier });
       deps.metrics.exceptionScore.observe({ domain: e.domain }, e.priority.score);
       log.info(

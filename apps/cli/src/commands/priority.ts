@@ -41,7 +41,7 @@ export function readScoringInput(file: string): ScoringInput & { detectedAt?: st
     return scoringInputFrom(data);
   } catch (err) {
     if (err instanceof ScoringRequestError)
-      throw new Error(`${file} ${err.pointer || '/'}: ${err.message}`);
+      throw new Error(`${file} ${err.pointer || '/'}: ${err.message}`, { cause: err });
     throw err;
   }
 }

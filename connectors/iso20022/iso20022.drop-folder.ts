@@ -136,7 +136,10 @@ export class DropFolderWatcher implements DropFolderHandle {
 
   private async fail(path: string, reason: string): Promise<void> {
     const target = await this.moveAside(path, FAILED_DIR);
-    await writeFile(`${target}${REASON_SUFFIX}`, `${reason}\n`, 'utf8');
+    // Written aside then renamed: whoever watches failed/ never reads a half-written reason.
+    const reasonFile = `${target}${REASON_SUFFIX}`;
+    await writeFile(`${reasonFile}.partial`, `${reason}\n`, 'utf8');
+    await rename(`${reasonFile}.partial`, reasonFile);
     this.log.warn({ file: basename(path), reason }, 'drop file refused and moved to failed/');
   }
 

@@ -515,7 +515,7 @@ export function renderReport(resultsDir: string, root: string): string[] {
 /** Findings of the hand-run profile (not regenerated: re-profile with the commands below). */
 const PROFILE_NOTES = `## Where the time goes (profiles, by hand)
 
-**Pipeline worker** (\`HUB_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" ONLY=hub\`, summarized with
+**Pipeline worker** (\`HUB_NODE_ARGS="--cpu-prof --cpu-prof-dir=.prof" ONLY=hub\`, summarized with
 \`node dist/bench/profile-summary.js\`, 2026-11-22): the worker was **busy, not waiting** — 9–11 % idle while it drained
 at ~340–390 events/s — so here the pipeline is CPU-bound in its one process, not limited by prefetch 32, the
 one-at-a-time mapping queue or confirm round trips (the long per-stage wall times in the table above are queueing
@@ -573,8 +573,8 @@ npm run bench:pipeline                 # EVENTS=5000 RATE=1000 RATE_SECONDS=5 LO
 npm run bench:ingest                   # INGEST_SECONDS=10 INGEST_CONNECTIONS=50 OUTAGE_RATE=500 INGEST_ONLY=ingress,all,outage
 npm run bench:mapping                  # BENCH_SECONDS=1
 npm run bench:scoring                  # -- --n 20000 --mode off,shadow,active
-HUB_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" ONLY=hub npm run bench:pipeline
-node dist/bench/profile-summary.js /tmp/prof/*.cpuprofile
+HUB_NODE_ARGS="--cpu-prof --cpu-prof-dir=.prof" ONLY=hub npm run bench:pipeline
+node dist/bench/profile-summary.js .prof/*.cpuprofile
 node dist/bench/report.js              # re-render this file and the chart from bench/results/*.json
 \`\`\`
 

@@ -4,6 +4,8 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import type { LoggerService } from '@nestjs/common';
 import type { FastifyInstance } from 'fastify';
 import {
+  BacklogCollector,
+  DEFAULT_BACKLOG_POLL_MS,
   DEFAULT_QUEUE_POLL_MS,
   QueueDepthCollector,
   initTracing,
@@ -56,10 +58,18 @@ export async function createHubApp(runtime: HubRuntime): Promise<NestFastifyAppl
     queueWatchList(runtime.topology),
     runtime.metrics,
     runtime.logger,
-    queuePollMs(process.env),
+    pollMs(process.env, 'EXHUB_QUEUE_POLL_SECONDS', DEFAULT_QUEUE_POLL_MS),
   );
   await queues.start();
+  const backlog = new BacklogCollector(
+    runtime.store,
+    runtime.metrics,
+    runtime.logger,
+    pollMs(process.env, 'EXHUB_BACKLOG_POLL_SECONDS', DEFAULT_BACKLOG_POLL_MS),
+  );
+  await backlog.start();
   fastify.addHook('onClose', async () => {
+    await backlog.stop();
     await queues.stop();
     await tracer.shutdown();
   });
@@ -67,12 +77,15 @@ export async function createHubApp(runtime: HubRuntime): Promise<NestFastifyAppl
   return app;
 }
 
-/** `EXHUB_QUEUE_POLL_SECONDS` [15]: how often queue depths are read from the broker. */
-function queuePollMs(env: NodeJS.ProcessEnv): number {
-  const raw = env.EXHUB_QUEUE_POLL_SECONDS;
-  const seconds = raw === undefined || raw === '' ? DEFAULT_QUEUE_POLL_MS / 1000 : Number(raw);
+/**
+ * A poll interval from the environment: `EXHUB_QUEUE_POLL_SECONDS` [15] (queue depths from the
+ * broker), `EXHUB_BACKLOG_POLL_SECONDS` [30] (the backlog from the store).
+ */
+function pollMs(env: NodeJS.ProcessEnv, name: string, defaultMs: number): number {
+  const raw = env[name];
+  const seconds = raw === undefined || raw === '' ? defaultMs / 1000 : Number(raw);
   if (!Number.isFinite(seconds) || seconds <= 0) {
-    throw new Error(`EXHUB_QUEUE_POLL_SECONDS="${raw}" must be a positive number of seconds`);
+    throw new Error(`${name}="${raw}" must be a positive number of seconds`);
   }
   return seconds * 1000;
 }

@@ -8,6 +8,12 @@ export {
   type WatchedQueue,
 } from './queue-stats';
 export {
+  BacklogCollector,
+  DEFAULT_BACKLOG_POLL_MS,
+  MAX_TRACKED_PAST_DUE,
+  type BacklogSource,
+} from './backlog-stats';
+export {
   hubTracer,
   initTracing,
   inSpan,

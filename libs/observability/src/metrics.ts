@@ -113,6 +113,35 @@ export class HubMetrics {
     help: 'Failed polls of the queue depths (broker unreachable, queue missing).',
     registers: [this.registry],
   });
+  readonly openExceptions = new Gauge({
+    name: `${METRIC_PREFIX}open_exceptions`,
+    help: 'Exceptions with status open or in_review, by domain and tier, read from the store.',
+    labelNames: ['domain', 'tier'] as const,
+    registers: [this.registry],
+  });
+  readonly openExceptionOldestAge = new Gauge({
+    name: `${METRIC_PREFIX}open_exception_oldest_age_seconds`,
+    help: 'Age of the oldest open exception (since first stored), by domain and tier.',
+    labelNames: ['domain', 'tier'] as const,
+    registers: [this.registry],
+  });
+  readonly exceptionsPastDue = new Gauge({
+    name: `${METRIC_PREFIX}exceptions_past_due`,
+    help: 'Open exceptions whose dueAt has passed, by tier.',
+    labelNames: ['tier'] as const,
+    registers: [this.registry],
+  });
+  readonly slaBreaches = new Counter({
+    name: `${METRIC_PREFIX}sla_breaches_total`,
+    help: 'Open exceptions seen passing their dueAt (between two backlog polls), by tier.',
+    labelNames: ['tier'] as const,
+    registers: [this.registry],
+  });
+  readonly backlogPollErrors = new Counter({
+    name: `${METRIC_PREFIX}backlog_poll_errors_total`,
+    help: 'Failed reads of the backlog from the store; while it grows, the backlog gauges are stale.',
+    registers: [this.registry],
+  });
   readonly brokerReady = new Gauge({
     name: `${METRIC_PREFIX}broker_ready`,
     help: '1 while the broker connection can confirm publishes, else 0.',

@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { CanonicalException } from '../../canonical/src';
 import * as apiKeys from './api-keys.repo';
 import * as audit from './audit.repo';
+import { backlogStats } from './backlog.repo';
 import * as cursors from './connector-cursors.repo';
 import * as facts from './context-facts.repo';
 import * as exceptions from './exceptions.repo';
@@ -60,6 +61,10 @@ export class KyselyStore implements ExceptionStore {
   }
   listOutcomes(exceptionId?: string) {
     return exceptions.listOutcomes(this.db, exceptionId);
+  }
+
+  backlogStats(now: Date = new Date()) {
+    return backlogStats(this.ctx, now);
   }
 
   appendAudit(entry: AuditInput) {

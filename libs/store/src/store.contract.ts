@@ -149,6 +149,68 @@ export function runStoreContract(name: string, factory: StoreHarnessFactory): vo
       });
     });
 
+    describe('backlog stats', () => {
+      it('counts open exceptions per domain and tier, the oldest age, and those past dueAt', async () => {
+        const t0 = new Date('2026-05-01T10:00:00.000Z');
+        const at = (s: number) => new Date(t0.getTime() + s * 1000);
+        const due = (e: CanonicalException, dueAt?: string) => ({ ...e, dueAt });
+        const p1 = (id: string) => sampleException({ id, score: 90, tier: 'p1' });
+        await store.upsertException(due(p1('b-1'), '2026-05-01T10:30:00Z'), {
+          ...actor,
+          at: at(0),
+        });
+        await store.upsertException(due(p1('b-2'), '2026-05-01T12:00:00+01:00'), {
+          ...actor,
+          at: at(60),
+        });
+        await store.upsertException(due(p1('b-3'), '2026-05-01T09:00:00Z'), {
+          ...actor,
+          at: at(120),
+        });
+        await store.upsertException(
+          sampleException({ id: 'b-4', score: 20, tier: 'p4', domain: 'support' }),
+          {
+            ...actor,
+            at: at(300),
+          },
+        );
+        // Re-versioned later: still first seen at t0 + 0 (b-1 keeps the oldest age).
+        const changed = { ...due(p1('b-1'), '2026-05-01T10:30:00Z'), title: 'changed' };
+        await store.upsertException(changed, { ...actor, at: at(500) });
+        // Reviewed stays open; resolved leaves the backlog even when past due.
+        await store.applyDecision('b-2', {
+          action: 'approve',
+          actor: 'ana',
+          reason: 'ok',
+          at: at(600),
+        });
+        await store.applyDecision('b-3', {
+          action: 'resolve',
+          actor: 'ana',
+          reason: 'done',
+          at: at(601),
+        });
+
+        const stats = await store.backlogStats(at(3600));
+        const groups = [...stats.groups].sort((a, b) => a.tier.localeCompare(b.tier));
+        expect(groups).toEqual([
+          { domain: 'finance', tier: 'p1', open: 2, oldestAgeSeconds: 3600 },
+          { domain: 'support', tier: 'p4', open: 1, oldestAgeSeconds: 3300 },
+        ]);
+        // b-1 due 10:30Z (past at 11:00Z); b-2 due 11:00Z (+01:00), exactly now: past; b-3 resolved.
+        expect(stats.pastDueByTier).toEqual({ p1: 2 });
+        expect(stats.pastDue.map((p) => p.id).sort()).toEqual(['b-1', 'b-2']);
+
+        const earlier = await store.backlogStats(at(1799));
+        expect(earlier.pastDueByTier).toEqual({});
+        expect(earlier.pastDue).toEqual([]);
+      });
+
+      it('is empty on an empty store', async () => {
+        expect(await store.backlogStats()).toEqual({ groups: [], pastDueByTier: {}, pastDue: [] });
+      });
+    });
+
     describe('lifecycle', () => {
       beforeEach(async () => {
         await store.upsertException(sampleException({ id: 'l-1', score: 30, tier: 'p3' }), actor);

@@ -4,6 +4,7 @@ import type {
   AuditEntry,
   AuditInput,
   AuditVerification,
+  BacklogStats,
   ConnectorCursor,
   ContextFact,
   CreatedApiKey,
@@ -40,6 +41,8 @@ export interface ExceptionStore {
   applyDecision(id: string, decision: DecisionInput): Promise<CanonicalException>;
   applyOutcome(outcome: OutcomeInput): Promise<CanonicalException>;
   listOutcomes(exceptionId?: string): Promise<OutcomeRecord[]>;
+  /** Open exceptions per domain and tier, their oldest age, and those past `dueAt` (metrics). */
+  backlogStats(now?: Date): Promise<BacklogStats>;
 
   appendAudit(entry: AuditInput): Promise<AuditEntry>;
   auditTrail(filter?: {

@@ -161,3 +161,29 @@ export interface CreatedApiKey extends ApiKeyRecord {
 export type PollLockResult<T> = { ran: true; value: T } | { ran: false };
 
 export type { Status, Tier };
+
+/** Open (`open` or `in_review`) exceptions of one domain and tier. */
+export interface BacklogGroup {
+  domain: string;
+  tier: string;
+  /** How many are open. */
+  open: number;
+  /** Seconds since the oldest of them was first stored (its row's creation, not re-versions). */
+  oldestAgeSeconds: number;
+}
+
+/** An open exception whose `dueAt` has passed. */
+export interface PastDueException {
+  id: string;
+  tier: string;
+  dueAt: string;
+}
+
+/** The backlog as the metrics see it (`exhub_open_exceptions` and friends). */
+export interface BacklogStats {
+  groups: BacklogGroup[];
+  /** Open exceptions past due, per tier (tiers with none are absent). */
+  pastDueByTier: Record<string, number>;
+  /** The same exceptions one by one (id and tier), for detecting new SLA breaches. */
+  pastDue: PastDueException[];
+}

@@ -49,6 +49,8 @@ function exposed(text: string): Map<string, { type: string; labels: Set<string> 
 
 // Poll queue depths every second instead of every 15 s, so the DLQ test does not wait.
 process.env.EXHUB_QUEUE_POLL_SECONDS = '1';
+// Same for the backlog read from the store (default 30 s).
+process.env.EXHUB_BACKLOG_POLL_SECONDS = '1';
 
 describe('docs/metrics.md is what /metrics exposes (after traffic through a real hub)', () => {
   let hub: Harness;
@@ -69,7 +71,8 @@ describe('docs/metrics.md is what /metrics exposes (after traffic through a real
     expect((await hub.post('/v1/ingest/stripe', invalid, stripeHeaders(invalid))).status).toBe(202);
     expect(await take(hub.channel, finance, 1)).toHaveLength(1);
     expect(await take(hub.channel, hub.rt.topology.names.dlq, 1)).toHaveLength(1);
-    text = (await hub.get('/metrics')).body;
+    // The stored dispute shows in the backlog gauges at the next store poll.
+    text = await metricsUntil(/^exhub_open_exceptions\{[^}]*domain="finance"[^}]*\} [1-9]/m);
   });
   afterAll(async () => hub?.close());
 
@@ -109,6 +112,16 @@ describe('docs/metrics.md is what /metrics exposes (after traffic through a real
       .filter(([name, doc]) => doc.status === 'available' && !families.has(name))
       .map(([name]) => name);
     expect(missing).toEqual([]);
+  });
+
+  it('has samples for the backlog metrics after traffic', () => {
+    expect(text).toMatch(/^exhub_open_exceptions\{domain="finance",tier="p[1-4]"\} [1-9]/m);
+    expect(text).toMatch(
+      /^exhub_open_exception_oldest_age_seconds\{domain="finance",tier="p[1-4]"\} \d/m,
+    );
+    expect(text).toMatch(/^exhub_exceptions_past_due\{tier="p1"\} \d/m);
+    expect(text).toMatch(/^exhub_sla_breaches_total\{tier="p1"\} 0/m);
+    expect(text).toMatch(/^exhub_backlog_poll_errors_total 0/m);
   });
 
   it('has samples for the flow, queue and score metrics after traffic', () => {

@@ -18,6 +18,8 @@ import { PipelineService } from './pipeline/pipeline.service';
 import { PollSchedulerService } from './connectors/poll-scheduler.service';
 import { CONNECTORS } from '../../../libs/connector-sdk/src/registry';
 import { PriorityDryRunController } from './priority/priority-dry-run.controller';
+import { ExceptionsController } from './api/exceptions.controller';
+import { ApiKeyGuard } from './api/api-key.guard';
 
 /** Closes the broker connection last, after the worker drained and HTTP stopped. */
 @Injectable()
@@ -43,6 +45,7 @@ export class HubModule {
       OpsController,
       DryRunController,
       PriorityDryRunController,
+      ExceptionsController,
       ...(ingress ? [IngestController] : []),
     ];
     return {
@@ -53,6 +56,7 @@ export class HubModule {
         PipelineService,
         MappingReloadService,
         RuntimeCloser,
+        ApiKeyGuard,
         PollSchedulerService,
         {
           provide: CONNECTORS,

@@ -23,7 +23,7 @@ export interface Harness {
     body: Buffer | string,
     headers?: Record<string, string>,
   ): Promise<{ status: number; headers: Record<string, unknown>; json: Record<string, unknown> }>;
-  get(path: string): Promise<{ status: number; body: string }>;
+  get(path: string, headers?: Record<string, string>): Promise<{ status: number; body: string }>;
   close(): Promise<void>;
 }
 
@@ -68,8 +68,8 @@ export async function startHub(
       const r = await fastify.inject({ method: 'POST', url: path, payload: body, headers });
       return { status: r.statusCode, headers: r.headers, json: r.body ? JSON.parse(r.body) : {} };
     },
-    async get(path) {
-      const r = await fastify.inject({ method: 'GET', url: path });
+    async get(path, headers = {}) {
+      const r = await fastify.inject({ method: 'GET', url: path, headers });
       return { status: r.statusCode, body: r.body };
     },
     async close() {
@@ -80,6 +80,16 @@ export async function startHub(
       await client.close().catch(() => undefined);
     },
   };
+}
+
+/** Creates an API key with `role` in the hub's store; returns the header that sends it. */
+export async function apiKeyHeader(
+  rt: HubRuntime,
+  role: 'viewer' | 'steward' | 'operator' | 'admin',
+  name = `e2e-${role}`,
+): Promise<Record<string, string>> {
+  const created = await rt.store.createApiKey(role, name);
+  return { authorization: `Bearer ${created.key}` };
 }
 
 export function stripeHeaders(

@@ -1,4 +1,4 @@
-import { startHub, type Harness } from './hub-harness';
+import { apiKeyHeader, startHub, type Harness } from './hub-harness';
 
 /** The seeds' first scenario, through the live policy over HTTP. */
 const strategicSupplier = {
@@ -22,15 +22,32 @@ const officeSupplies = {
 
 describe('POST /v1/priority/dry-run', () => {
   let hub: Harness;
+  let steward: Record<string, string>;
   beforeAll(async () => {
     hub = await startHub();
+    steward = await apiKeyHeader(hub.rt, 'steward');
   });
   afterAll(async () => hub?.close());
 
   const post = (body: unknown, now = '2026-11-20T12:00:00Z') =>
     hub.post(`/v1/priority/dry-run?now=${now}`, JSON.stringify(body), {
+      ...steward,
       'content-type': 'application/json',
     });
+
+  it('needs a steward key: none is 401, a viewer key is 403', async () => {
+    const none = await hub.post('/v1/priority/dry-run', JSON.stringify(officeSupplies), {
+      'content-type': 'application/json',
+    });
+    expect(none.status).toBe(401);
+    expect(none.json).toMatchObject({ statusCode: 401, error: 'unauthorized' });
+    const viewer = await hub.post('/v1/priority/dry-run', JSON.stringify(officeSupplies), {
+      ...(await apiKeyHeader(hub.rt, 'viewer')),
+      'content-type': 'application/json',
+    });
+    expect(viewer.status).toBe(403);
+    expect(viewer.json.message).toMatch(/steward.*viewer/);
+  });
 
   it('explains a score whose factor points add up to it, and ranks the strategic supplier first', async () => {
     const high = await post(strategicSupplier);

@@ -5,7 +5,14 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import type { CanonicalException } from '../../../libs/canonical/src';
 import { MAPPINGS_DEBOUNCE_ENV } from '../../../apps/hub/src/mappings/mapping-reload.service';
-import { startHub, stripeHeaders, subscribe, take, type Harness } from '../hub/hub-harness';
+import {
+  apiKeyHeader,
+  startHub,
+  stripeHeaders,
+  subscribe,
+  take,
+  type Harness,
+} from '../hub/hub-harness';
 
 const ROOT = join(__dirname, '../../..');
 const DISPUTE_FIXTURE = JSON.parse(
@@ -58,6 +65,8 @@ async function waitFor<T>(what: string, probe: () => T | undefined): Promise<T> 
 describe('mappings hot reload and dry run (in-process hub, real RabbitMQ, temp copy of mappings/)', () => {
   let dir: string;
   let hub: Harness;
+  /** The dry-run needs a steward key. */
+  let steward: Record<string, string>;
   let finance: string;
   let lines: Record<string, unknown>[];
   let sent = 0;
@@ -72,6 +81,7 @@ describe('mappings hot reload and dry run (in-process hub, real RabbitMQ, temp c
     lines = memory.lines;
     hub = await startHub({ EXHUB_MAPPINGS_DIR: dir }, { logger: memory.logger });
     finance = await subscribe(hub.channel, hub.rt.topology.names.exceptions, 'finance.#');
+    steward = await apiKeyHeader(hub.rt, 'steward');
   });
   afterAll(async () => {
     await hub?.close();
@@ -145,6 +155,7 @@ describe('mappings hot reload and dry run (in-process hub, real RabbitMQ, temp c
   it('dry-runs a payload into the canonical exception the pipeline would publish', async () => {
     const body = JSON.stringify({ mapping: 'stripe.charge-dispute', payload: DISPUTE_FIXTURE });
     const res = await hub.post('/v1/mappings/dry-run', body, {
+      ...steward,
       'content-type': 'application/json',
     });
     expect(res.status).toBe(200);
@@ -159,14 +170,14 @@ describe('mappings hot reload and dry run (in-process hub, real RabbitMQ, temp c
     const bySource = await hub.post(
       '/v1/mappings/dry-run',
       JSON.stringify({ system: 'stripe', objectType: 'event', payload: DISPUTE_FIXTURE }),
-      { 'content-type': 'application/json' },
+      { ...steward, 'content-type': 'application/json' },
     );
     expect(bySource.status).toBe(200);
     expect((bySource.json.exceptions as unknown[]).length).toBe(1);
   });
 
   it('answers errors with JSON pointers: bad JSON, missing payload, unknown mapping, a payload the mapping refuses', async () => {
-    const json = { 'content-type': 'application/json' };
+    const json = { ...steward, 'content-type': 'application/json' };
     const bad = await hub.post('/v1/mappings/dry-run', '{"mapping": ', json);
     expect(bad.status).toBe(400);
     expect(bad.json).toMatchObject({ statusCode: 400, error: 'bad_request' });
@@ -206,7 +217,7 @@ describe('mappings hot reload and dry run (in-process hub, real RabbitMQ, temp c
   });
 
   it('stops a runaway expression with a clear error, and a __proto__ key in a payload reaches no object', async () => {
-    const json = { 'content-type': 'application/json' };
+    const json = { ...steward, 'content-type': 'application/json' };
     const started = Date.now();
     const runaway = await hub.post(
       '/v1/mappings/dry-run',

@@ -14,7 +14,7 @@ import {
   type CanonicalException,
 } from '../../../libs/canonical/src';
 import { buildTopology, deleteTopology, HEADER } from '../../../libs/messaging/src';
-import { AMQP_URL, stripeHeaders, subscribe, take } from '../hub/hub-harness';
+import { AMQP_URL, apiKeyHeader, stripeHeaders, subscribe, take } from '../hub/hub-harness';
 import { REPO, randomPrefix, runCli, startHubOn, type RunningHub } from './replay-harness';
 
 /**
@@ -122,7 +122,16 @@ describe('replay and dead letters (real broker, in-process hub)', () => {
       expect(await waitForDepth(channel, names.dlq, 2)).toBe(2);
       expect((await channel.checkQueue(finance)).messageCount).toBe(0);
 
-      const http = await hub!.request('GET', '/v1/dlq');
+      const anonymous = await hub!.request('GET', '/v1/dlq');
+      expect(anonymous.status).toBe(401);
+      const steward = await hub!.request(
+        'GET',
+        '/v1/dlq',
+        undefined,
+        await apiKeyHeader(hub!.rt, 'steward'),
+      );
+      expect(steward.status).toBe(403);
+      const http = await hub!.request('GET', '/v1/dlq', undefined, await operator(hub!));
       expect(http.status).toBe(200);
       expect(http.json).toMatchObject({ queue: names.dlq, depth: 2, scanned: 2 });
       const groups = http.json.groups as {
@@ -165,6 +174,7 @@ describe('replay and dead letters (real broker, in-process hub)', () => {
         'POST',
         '/v1/replay',
         JSON.stringify({ source: 'archive', from: 'yesterday' }),
+        await operator(hub),
       );
       expect(bad.status).toBe(400);
       expect(bad.json).toMatchObject({
@@ -177,6 +187,7 @@ describe('replay and dead letters (real broker, in-process hub)', () => {
         'POST',
         '/v1/replay',
         JSON.stringify({ source: 'archive', from: windowStart, to: windowEnd, dryRun: true }),
+        await operator(hub),
       );
       expect(dry.status).toBe(200);
       const dryReport = dry.json.report as {
@@ -255,6 +266,7 @@ describe('replay and dead letters (real broker, in-process hub)', () => {
         'POST',
         '/v1/replay',
         JSON.stringify({ source: 'dlq', errorClass: 'INVALID_PAYLOAD' }),
+        await operator(hub!),
       );
       expect(res.status).toBe(200);
       expect(res.json).toMatchObject({
@@ -289,3 +301,8 @@ describe('replay and dead letters (real broker, in-process hub)', () => {
     TEST_TIMEOUT_MS,
   );
 });
+
+/** An operator key in this hub's (in-memory, per-start) store. */
+function operator(hub: RunningHub): Promise<Record<string, string>> {
+  return apiKeyHeader(hub.rt, 'operator');
+}

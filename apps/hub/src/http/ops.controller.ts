@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Controller, Get, HttpCode, Inject, Post, Req } from '@nestjs/common';
+import { Controller, Get, HttpCode, Inject, Post, Req, UseGuards } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import {
   listDeadLetters,
@@ -14,6 +14,8 @@ import { compilePayloadFilter, FilterError } from '../ops/payload-filter';
 import { pipelineRecheck } from '../ops/recheck';
 import { parseReplayRequest, RequestError } from '../ops/replay-request';
 import { apiError } from './api-error';
+import { ApiKeyGuard } from '../api/api-key.guard';
+import { Roles } from '../api/roles';
 
 export interface DlqSummary {
   queue: string;
@@ -32,9 +34,11 @@ export type ReplayResponse =
  * Operations on dead letters and the archive. `POST /v1/replay` runs synchronously: an archive
  * replay is bounded by its window (it ends at the stream's last offset at start), a DLQ replay by
  * the queue depth at start; the answer carries a job id and the final counts. Long windows belong
- * to `exhub replay`, which is resumable. (API keys and roles arrive with the auth issue.)
+ * to `exhub replay`, which is resumable. Both need an operator API key.
  */
 @Controller('v1')
+@UseGuards(ApiKeyGuard)
+@Roles('operator')
 export class OpsController {
   constructor(@Inject(HUB_RUNTIME) private readonly rt: HubRuntime) {}
 

@@ -1,7 +1,9 @@
-import { Controller, HttpCode, Inject, Post, Req } from '@nestjs/common';
+import { Controller, HttpCode, Inject, Post, Req, UseGuards } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import type { CanonicalException } from '../../../../libs/canonical/src';
 import { formatIssues, type Issue } from '../../../../libs/connector-sdk/src/errors';
+import { ApiKeyGuard } from '../api/api-key.guard';
+import { Roles } from '../api/roles';
 import { apiError } from '../http/api-error';
 import { HUB_RUNTIME, type HubRuntime } from '../hub-runtime';
 import { dryRun, UnknownMappingError, type DryRunTarget } from './dry-run';
@@ -27,6 +29,8 @@ export interface DryRunResponse {
  * `/exceptions/<i>`), every issue listed.
  */
 @Controller('v1/mappings')
+@UseGuards(ApiKeyGuard)
+@Roles('steward')
 export class DryRunController {
   constructor(@Inject(HUB_RUNTIME) private readonly rt: HubRuntime) {}
 

@@ -1,10 +1,12 @@
-import { Controller, HttpCode, Inject, Post, Req } from '@nestjs/common';
+import { Controller, HttpCode, Inject, Post, Req, UseGuards } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import {
   ScoringRequestError,
   scoringInputFrom,
   type Explanation,
 } from '../../../../libs/prioritization/src';
+import { ApiKeyGuard } from '../api/api-key.guard';
+import { Roles } from '../api/roles';
 import { apiError } from '../http/api-error';
 import { HUB_RUNTIME, type HubRuntime } from '../hub-runtime';
 
@@ -19,6 +21,8 @@ const UNSUPPORTED_MEDIA_TYPE = 415;
  * would have done. `?now=<ISO time>` scores as of another moment. Nothing is stored or published.
  */
 @Controller('v1/priority')
+@UseGuards(ApiKeyGuard)
+@Roles('steward')
 export class PriorityDryRunController {
   constructor(@Inject(HUB_RUNTIME) private readonly rt: HubRuntime) {}
 

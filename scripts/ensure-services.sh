@@ -2,6 +2,7 @@
 # Makes sure what the hub and its tests need on this machine is there and running:
 #   rabbitmq  the broker on AMQP_URL's host (localhost only: it starts or installs a local one)
 #   promtool  Prometheus's checker, used by the metrics test and the alert-rule tests
+#   postgres  PostgreSQL for the store contract suite (EXHUB_TEST_PG_URL; localhost only: starts or installs one)
 #   compose   docker compose (or Debian's docker-compose) to check docker/compose.yml; no engine needed
 # Usage: scripts/ensure-services.sh [--no-install] rabbitmq [promtool]
 # Installs only from Debian's packages, and only when run as root; otherwise says what to do.
@@ -67,6 +68,44 @@ ensure_promtool() {
   command -v promtool >/dev/null || die "promtool is still missing after installing 'prometheus'"
 }
 
+# PostgreSQL for the store's contract suite (EXHUB_TEST_PG_URL, default postgres@127.0.0.1:5432/test).
+pg_url="${EXHUB_TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/test}"
+pg_hostport="$(echo "$pg_url" | sed -E 's#^[a-z]+://([^@/]*@)?([^/?]*).*#\2#')"
+pg_host="${pg_hostport%%:*}"
+pg_port="${pg_hostport##*:}"
+[ "$pg_port" = "$pg_hostport" ] && pg_port=5432
+pg_db="$(echo "$pg_url" | sed -E 's#^[a-z]+://[^/]*/([^?]*).*#\1#')"
+
+ensure_postgres() {
+  if ! port_open "$pg_host" "$pg_port"; then
+    case "$pg_host" in
+      localhost|127.0.0.1|::1) ;;
+      *) die "PostgreSQL at $pg_host:$pg_port does not answer; start it, or point EXHUB_TEST_PG_URL at one that runs" ;;
+    esac
+    if ! ls /etc/postgresql/*/main >/dev/null 2>&1; then
+      apt_install postgresql
+    fi
+    local version
+    version="$(ls /etc/postgresql | sort -V | tail -n 1)"
+    say "PostgreSQL is not running on $pg_host:$pg_port; starting cluster $version/main…"
+    pg_ctlcluster --skip-systemctl-redirect "$version" main start >/dev/null 2>&1 || true
+    for _ in $(seq 1 60); do
+      port_open "$pg_host" "$pg_port" && break
+      sleep 1
+    done
+    port_open "$pg_host" "$pg_port" || die "PostgreSQL did not start within 60 s; see /var/log/postgresql and fix it, then run this again"
+    say "PostgreSQL is up on $pg_host:$pg_port"
+  fi
+  # The tests connect as the URL's user to its database (trust auth on this machine's loopback).
+  if command -v psql >/dev/null && ! psql "$pg_url" -Atqc 'select 1' >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ] && command -v runuser >/dev/null; then
+      runuser -u postgres -- createdb "$pg_db" >/dev/null 2>&1 || true
+    fi
+    psql "$pg_url" -Atqc 'select 1' >/dev/null 2>&1 ||
+      die "cannot connect to $pg_url (authentication or database); create the database or set EXHUB_TEST_PG_URL"
+  fi
+}
+
 ensure_compose() {
   if command -v docker >/dev/null && docker compose version >/dev/null 2>&1; then return 0; fi
   command -v docker-compose >/dev/null || apt_install docker-compose
@@ -78,6 +117,7 @@ for want in "$@"; do
     rabbitmq) ensure_rabbitmq ;;
     promtool) ensure_promtool ;;
     compose) ensure_compose ;;
-    *) die "unknown service '$want' (known: rabbitmq, promtool, compose)" ;;
+    postgres) ensure_postgres ;;
+    *) die "unknown service '$want' (known: rabbitmq, postgres, promtool, compose)" ;;
   esac
 done

@@ -7,16 +7,6 @@ export const STRIPE_SIGNATURE_HEADER = 'stripe-signature';
 /** Stripe's own libraries default to five minutes; older (or newer) deliveries are refused. */
 export const STRIPE_DEFAULT_TOLERANCE_SECONDS = 300;
 
-/** Keys inside the Stripe-Signature header: `t=<unix seconds>,v1=<hex>,v1=<hex>,v0=<hex>`. */
-export const STRIPE_TIMESTAMP_KEY = 't';
-export const STRIPE_SIGNATURE_SCHEME = 'v1';
-/** Legacy scheme Stripe still adds to test-mode deliveries; never accepted. */
-export const STRIPE_LEGACY_SCHEME = 'v0';
-
-/** v1 is HMAC-SHA256 over `${t}.${rawBody}`, keyed with the endpoint secret as-is. */
-export const STRIPE_HMAC_ALGORITHM = 'sha256';
-export const STRIPE_SIGNED_PAYLOAD_SEPARATOR = '.';
-
 /** Every webhook body is a Stripe Event object. */
 export const STRIPE_EVENT_OBJECT = 'event';
 export const STRIPE_EVENT_ID_PREFIX = 'evt_';

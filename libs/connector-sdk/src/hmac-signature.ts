@@ -2,26 +2,22 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { AuthError } from './errors';
 
 /**
- * The hub's generic webhook signature, for sources that have no scheme of their own (or sit behind
- * a relay that signs for them): header `X-Exhub-Signature: t=<unix seconds>,v1=<hex>`, where v1 is
- * HMAC-SHA256 over `<t>.<raw body>` keyed with the shared secret — Stripe's construction, so any
- * tool that can sign Stripe test events can sign these. Several v1 entries may be sent (one per
- * secret during a rotation); any match is enough.
+ * Timestamped HMAC webhook signatures: a header `t=<unix seconds>,v1=<hex>[,v1=<hex>…]` where v1
+ * is HMAC-SHA256 over `<t>.<raw body>` keyed with the shared secret. It is Stripe's construction;
+ * Stripe's connector uses it with its own header name and messages, and the hub's generic scheme
+ * (`X-Exhub-Signature`, below) uses it for sources with no scheme of their own. Several v1 entries
+ * may be sent (one per secret during a rotation); any match under any configured secret is enough.
  */
 
-/** Header name as Node gives it (lower case). */
-export const HMAC_SIGNATURE_HEADER = 'x-exhub-signature';
-/** The header name as documentation and error messages spell it. */
-export const HMAC_SIGNATURE_HEADER_DISPLAY = 'X-Exhub-Signature';
-export const HMAC_DEFAULT_TOLERANCE_SECONDS = 300;
 const TIMESTAMP_KEY = 't';
 const SIGNATURE_SCHEME = 'v1';
+/** A legacy scheme (Stripe test mode still adds it); noticed for the message, never accepted. */
+const LEGACY_SCHEME = 'v0';
 const HMAC_ALGORITHM = 'sha256';
 const SIGNED_PAYLOAD_SEPARATOR = '.';
 const MS_PER_SECOND = 1000;
 const HEX = /^[0-9a-f]+$/i;
 const DIGITS = /^\d+$/;
-const EXPECTED_FORMAT = '"t=<unix seconds>,v1=<hex HMAC-SHA256 of t.body>"';
 
 /** Why a delivery was refused; stable, machine-readable (metrics label `reason`, logs, tests). */
 export const HMAC_SIGNATURE_REASONS = [
@@ -34,17 +30,6 @@ export const HMAC_SIGNATURE_REASONS = [
 ] as const;
 export type HmacSignatureReason = (typeof HMAC_SIGNATURE_REASONS)[number];
 
-/** An `AuthError` (→ 401) that also says which check failed. Never carries a secret. */
-export class HmacSignatureError extends AuthError {
-  constructor(
-    readonly reason: HmacSignatureReason,
-    message: string,
-  ) {
-    super('ingress', message);
-    this.name = 'HmacSignatureError';
-  }
-}
-
 export interface HmacSignatureOptions {
   /** Shared secrets; a delivery signed with any of them is accepted. */
   secrets: readonly string[];
@@ -54,45 +39,62 @@ export interface HmacSignatureOptions {
   toleranceSeconds?: number;
 }
 
+/** What a scheme says in its refusals: the header's name and a fix for each failed check. */
+export interface SignatureScheme {
+  header: string;
+  /** The header's expected shape, quoted in "malformed" messages. */
+  expectedFormat: string;
+  defaultToleranceSeconds: number;
+  /** Builds the scheme's AuthError (→ 401) carrying the reason. Never given a secret. */
+  error(reason: HmacSignatureReason, message: string): AuthError;
+  malformedAdvice: string;
+  missing: string;
+  noV1(sawLegacyScheme: boolean): string;
+  mismatch(signatures: number, secrets: number): string;
+  stale(ageSeconds: number, toleranceSeconds: number): string;
+  future(aheadSeconds: number, toleranceSeconds: number): string;
+}
+
 function hmacHex(rawBody: Buffer, secret: string, timestampText: string): string {
+  // Two updates hash the same bytes as one Buffer.concat, without copying the body.
   return createHmac(HMAC_ALGORITHM, secret)
     .update(`${timestampText}${SIGNED_PAYLOAD_SEPARATOR}`)
     .update(rawBody)
     .digest('hex');
 }
 
-/** The `X-Exhub-Signature` value for `rawBody` at unix time `t` (tests, senders, simulators). */
-export function signHmacPayload(rawBody: Buffer, secret: string, t: number): string {
+/** The header value for `rawBody` at unix time `t` (tests, senders, simulators, benchmarks). */
+export function signTimestampedHmac(rawBody: Buffer, secret: string, t: number): string {
   const timestampText = String(t);
   return `${TIMESTAMP_KEY}=${timestampText},${SIGNATURE_SCHEME}=${hmacHex(rawBody, secret, timestampText)}`;
 }
 
-function malformed(detail: string): HmacSignatureError {
-  return new HmacSignatureError(
-    'malformed_signature',
-    `the ${HMAC_SIGNATURE_HEADER_DISPLAY} header is malformed: ${detail}; expected ${EXPECTED_FORMAT}`,
-  );
+interface ParsedHeader {
+  /** `t` exactly as sent: it is part of the signed bytes. */
+  timestampText: string;
+  /** v1 signatures, lower-cased hex. */
+  signatures: string[];
+  sawLegacyScheme: boolean;
 }
 
-function singleHeader(header: string | string[] | undefined): string {
+function parseHeader(header: string | string[] | undefined, scheme: SignatureScheme): ParsedHeader {
+  const malformed = (detail: string) =>
+    scheme.error(
+      'malformed_signature',
+      `the ${scheme.header} header is malformed: ${detail}; expected ${scheme.expectedFormat}${scheme.malformedAdvice}`,
+    );
   if (Array.isArray(header)) {
     if (header.length > 1) throw malformed(`it was sent ${header.length} times instead of once`);
     header = header[0];
   }
   if (header === undefined || header.trim() === '') {
-    throw new HmacSignatureError(
-      'missing_signature',
-      `the request has no ${HMAC_SIGNATURE_HEADER_DISPLAY} header — sign the body as ` +
-        `${EXPECTED_FORMAT} with the connector's shared secret (see the connector README)`,
-    );
+    throw scheme.error('missing_signature', scheme.missing);
   }
-  return header;
-}
-
-function parseHeader(value: string): { timestampText: string; signatures: string[] } {
   let timestampText: string | undefined;
   const signatures: string[] = [];
-  for (const [index, raw] of value.split(',').entries()) {
+  let sawLegacyScheme = false;
+  // Values are echoed back only as positions and keys we know: the header is caller input.
+  for (const [index, raw] of header.split(',').entries()) {
     const element = raw.trim();
     if (element === '') continue;
     const eq = element.indexOf('=');
@@ -106,60 +108,108 @@ function parseHeader(value: string): { timestampText: string; signatures: string
       }
       timestampText = text;
     } else if (key === SIGNATURE_SCHEME) {
-      if (!HEX.test(text)) throw malformed(`its v1 signature (element ${index + 1}) is not hex`);
+      if (!HEX.test(text)) {
+        throw malformed(`its v1 signature (element ${index + 1}) is not hexadecimal`);
+      }
       signatures.push(text.toLowerCase());
+    } else if (key === LEGACY_SCHEME) {
+      sawLegacyScheme = true;
     }
-    // Other keys are ignored so a future scheme can be sent alongside v1.
+    // Other keys are ignored, so a new scheme sent alongside v1 does not break delivery.
   }
   if (timestampText === undefined) throw malformed('it has no t= timestamp');
-  return { timestampText, signatures };
+  return { timestampText, signatures, sawLegacyScheme };
 }
 
 /**
- * Verifies a delivery on its raw bytes; throws an `HmacSignatureError` naming the failed check.
- * The signature is checked before the timestamp, so stale/future is only reported for authentic
- * deliveries (when "fix the clock" or "send it again" is the right advice).
+ * Verifies a delivery on its raw bytes; throws the scheme's error naming the failed check. The
+ * signature is checked before the timestamp, so stale/future is only reported for authentic
+ * deliveries — that is when "fix the clock" or "send it again" is the right advice.
  */
+export function verifyTimestampedHmac(
+  rawBody: Buffer,
+  header: string | string[] | undefined,
+  options: HmacSignatureOptions,
+  scheme: SignatureScheme,
+): void {
+  const toleranceSeconds = options.toleranceSeconds ?? scheme.defaultToleranceSeconds;
+  const parsed = parseHeader(header, scheme);
+  if (parsed.signatures.length === 0) {
+    throw scheme.error('no_v1_signature', scheme.noV1(parsed.sawLegacyScheme));
+  }
+  const received = parsed.signatures.map((s) => Buffer.from(s, 'utf8'));
+  const matches = options.secrets.some((secret) => {
+    const expected = Buffer.from(hmacHex(rawBody, secret, parsed.timestampText), 'utf8');
+    // timingSafeEqual throws a RangeError on unequal lengths; a wrong length is simply no match.
+    return received.some((r) => r.length === expected.length && timingSafeEqual(r, expected));
+  });
+  if (!matches) {
+    throw scheme.error(
+      'signature_mismatch',
+      scheme.mismatch(parsed.signatures.length, options.secrets.length),
+    );
+  }
+  const age = Math.floor(options.now / MS_PER_SECOND) - Number(parsed.timestampText);
+  if (age > toleranceSeconds) {
+    throw scheme.error('stale_timestamp', scheme.stale(age, toleranceSeconds));
+  }
+  if (-age > toleranceSeconds) {
+    throw scheme.error('future_timestamp', scheme.future(-age, toleranceSeconds));
+  }
+}
+
+// ── The hub's generic scheme ────────────────────────────────────────────────────────────────
+
+/** Header name as Node gives it (lower case). */
+export const HMAC_SIGNATURE_HEADER = 'x-exhub-signature';
+/** The header name as documentation and error messages spell it. */
+export const HMAC_SIGNATURE_HEADER_DISPLAY = 'X-Exhub-Signature';
+export const HMAC_DEFAULT_TOLERANCE_SECONDS = 300;
+const EXPECTED_FORMAT = '"t=<unix seconds>,v1=<hex HMAC-SHA256 of t.body>"';
+
+/** An `AuthError` (→ 401) that also says which check failed. Never carries a secret. */
+export class HmacSignatureError extends AuthError {
+  constructor(
+    readonly reason: HmacSignatureReason,
+    message: string,
+  ) {
+    super('ingress', message);
+    this.name = 'HmacSignatureError';
+  }
+}
+
+const EXHUB_SCHEME: SignatureScheme = {
+  header: HMAC_SIGNATURE_HEADER_DISPLAY,
+  expectedFormat: EXPECTED_FORMAT,
+  defaultToleranceSeconds: HMAC_DEFAULT_TOLERANCE_SECONDS,
+  error: (reason, message) => new HmacSignatureError(reason, message),
+  malformedAdvice: '',
+  missing:
+    `the request has no ${HMAC_SIGNATURE_HEADER_DISPLAY} header — sign the body as ` +
+    `${EXPECTED_FORMAT} with the connector's shared secret (see the connector README)`,
+  noV1: () =>
+    `the ${HMAC_SIGNATURE_HEADER_DISPLAY} header carries no v1 signature — add ` +
+    'v1=<hex HMAC-SHA256 of "<t>.<raw body>"> keyed with the shared secret',
+  mismatch: (signatures, secrets) =>
+    `none of the ${signatures} v1 signature(s) matches the raw body under the ${secrets} ` +
+    "configured secret(s) — check that the sender signs with this connector's secret, over the " +
+    'exact bytes sent (no re-encoding or pretty-printing on the way)',
+  stale: (age, tolerance) =>
+    `the ${HMAC_SIGNATURE_HEADER_DISPLAY} timestamp is ${age} s old; tolerance is ${tolerance} s ` +
+    "— sign each delivery when sending it and check the sender's clock",
+  future: (ahead, tolerance) =>
+    `the ${HMAC_SIGNATURE_HEADER_DISPLAY} timestamp is ${ahead} s in the future; tolerance is ` +
+    `${tolerance} s — check the clocks of this host and of the sender (NTP)`,
+};
+
+/** The `X-Exhub-Signature` value for `rawBody` at unix time `t`. */
+export const signHmacPayload = signTimestampedHmac;
+
+/** Verifies an `X-Exhub-Signature` delivery; throws an `HmacSignatureError`. */
 export function verifyHmacSignature(
   rawBody: Buffer,
   header: string | string[] | undefined,
   options: HmacSignatureOptions,
 ): void {
-  const toleranceSeconds = options.toleranceSeconds ?? HMAC_DEFAULT_TOLERANCE_SECONDS;
-  const parsed = parseHeader(singleHeader(header));
-  if (parsed.signatures.length === 0) {
-    throw new HmacSignatureError(
-      'no_v1_signature',
-      `the ${HMAC_SIGNATURE_HEADER_DISPLAY} header carries no v1 signature — add ` +
-        'v1=<hex HMAC-SHA256 of "<t>.<raw body>"> keyed with the shared secret',
-    );
-  }
-  const received = parsed.signatures.map((s) => Buffer.from(s, 'utf8'));
-  const matches = options.secrets.some((secret) => {
-    const expected = Buffer.from(hmacHex(rawBody, secret, parsed.timestampText), 'utf8');
-    return received.some((r) => r.length === expected.length && timingSafeEqual(r, expected));
-  });
-  if (!matches) {
-    throw new HmacSignatureError(
-      'signature_mismatch',
-      `none of the ${parsed.signatures.length} v1 signature(s) matches the raw body under the ` +
-        `${options.secrets.length} configured secret(s) — check that the sender signs with this ` +
-        "connector's secret, over the exact bytes sent (no re-encoding or pretty-printing on the way)",
-    );
-  }
-  const age = Math.floor(options.now / MS_PER_SECOND) - Number(parsed.timestampText);
-  if (age > toleranceSeconds) {
-    throw new HmacSignatureError(
-      'stale_timestamp',
-      `the ${HMAC_SIGNATURE_HEADER_DISPLAY} timestamp is ${age} s old; tolerance is ` +
-        `${toleranceSeconds} s — sign each delivery when sending it and check the sender's clock`,
-    );
-  }
-  if (-age > toleranceSeconds) {
-    throw new HmacSignatureError(
-      'future_timestamp',
-      `the ${HMAC_SIGNATURE_HEADER_DISPLAY} timestamp is ${-age} s in the future; tolerance is ` +
-        `${toleranceSeconds} s — check the clocks of this host and of the sender (NTP)`,
-    );
-  }
+  verifyTimestampedHmac(rawBody, header, options, EXHUB_SCHEME);
 }

@@ -8,6 +8,7 @@
 import type { Logger } from 'pino';
 import { DOMAINS, TIERS } from '../../canonical/src/taxonomy';
 import type { HubMetrics } from './metrics';
+import { PeriodicCollector } from './periodic-collector';
 
 /** Between two polls of the backlog. */
 export const DEFAULT_BACKLOG_POLL_MS = 30_000;
@@ -16,8 +17,6 @@ export const DEFAULT_BACKLOG_POLL_MS = 30_000;
  * counted as breaches (rather than counted again at every poll) and a warning is logged.
  */
 export const MAX_TRACKED_PAST_DUE = 50_000;
-/** Longest `stop()` waits for a round in progress. */
-const STOP_WAIT_MS = 1_000;
 
 /** What the collector needs from the store (structural: this lib does not depend on it). */
 export interface BacklogSource {
@@ -31,10 +30,7 @@ export interface BacklogSource {
 const KNOWN_DOMAINS = new Set<string>(DOMAINS);
 const KNOWN_TIERS = new Set<string>(TIERS);
 
-export class BacklogCollector {
-  private timer?: NodeJS.Timeout;
-  private polling?: Promise<void>;
-  private stopped = false;
+export class BacklogCollector extends PeriodicCollector {
   private failing = false;
   /** Ids of open exceptions already past due at the last poll; undefined before the first one. */
   private pastDue?: Set<string>;
@@ -46,9 +42,10 @@ export class BacklogCollector {
     private readonly store: BacklogSource,
     private readonly metrics: HubMetrics,
     private readonly logger: Logger,
-    private readonly intervalMs = DEFAULT_BACKLOG_POLL_MS,
+    intervalMs = DEFAULT_BACKLOG_POLL_MS,
     private readonly clock: () => Date = () => new Date(),
   ) {
+    super(intervalMs);
     // Series from the start, so alert rules and rate() see them before anything is past due.
     for (const tier of TIERS) {
       this.metrics.exceptionsPastDue.set({ tier }, 0);
@@ -56,35 +53,7 @@ export class BacklogCollector {
     }
   }
 
-  /** Polls once now (so the first scrape has values), then every interval. */
-  async start(): Promise<void> {
-    await this.poll();
-    if (this.stopped) return;
-    this.timer = setInterval(() => void this.poll(), this.intervalMs);
-    this.timer.unref();
-  }
-
-  /** Stops polling; a round in progress is waited for at most STOP_WAIT_MS. */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
-    let timeout: NodeJS.Timeout | undefined;
-    await Promise.race([
-      this.polling,
-      new Promise((resolve) => (timeout = setTimeout(resolve, STOP_WAIT_MS))),
-    ]);
-    clearTimeout(timeout);
-  }
-
-  /** One round; never rejects: a failure is counted and logged, the gauges keep their values. */
-  poll(): Promise<void> {
-    this.polling ??= this.pollOnce().finally(() => {
-      this.polling = undefined;
-    });
-    return this.polling;
-  }
-
-  private async pollOnce(): Promise<void> {
+  protected async pollOnce(): Promise<void> {
     try {
       const stats = await this.store.backlogStats(this.clock());
       if (this.stopped) return;

@@ -6,11 +6,10 @@
  */
 import type { Logger } from 'pino';
 import type { HubMetrics } from './metrics';
+import { PeriodicCollector } from './periodic-collector';
 
 /** Between two polls; a scrape every 15 s sees values at most this old. */
 export const DEFAULT_QUEUE_POLL_MS = 15_000;
-/** Longest `stop()` waits for a round in progress. */
-const STOP_WAIT_MS = 1_000;
 
 export interface WatchedQueue {
   /** Label value, bounded by the topology: `work`, `dlq`, `review`, `outcomes`, `retry.<delay>`. */
@@ -40,11 +39,8 @@ export function queueWatchList(topology: {
   ];
 }
 
-export class QueueDepthCollector {
+export class QueueDepthCollector extends PeriodicCollector {
   private channel?: QueueChannel;
-  private timer?: NodeJS.Timeout;
-  private polling?: Promise<void>;
-  private stopped = false;
   private failing = false;
 
   constructor(
@@ -52,43 +48,18 @@ export class QueueDepthCollector {
     private readonly queues: readonly WatchedQueue[],
     private readonly metrics: HubMetrics,
     private readonly logger: Logger,
-    private readonly intervalMs = DEFAULT_QUEUE_POLL_MS,
-  ) {}
-
-  /** Polls once now (so the first scrape has values), then every interval. */
-  async start(): Promise<void> {
-    await this.poll();
-    if (this.stopped) return;
-    this.timer = setInterval(() => void this.poll(), this.intervalMs);
-    this.timer.unref();
+    intervalMs = DEFAULT_QUEUE_POLL_MS,
+  ) {
+    super(intervalMs);
   }
 
-  /**
-   * Stops polling. A round still waiting for a channel (the connection is down and waits to come
-   * back) is not waited for beyond STOP_WAIT_MS: shutdown must not hang on a broker outage.
-   */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
-    let timeout: NodeJS.Timeout | undefined;
-    await Promise.race([
-      this.polling,
-      new Promise((resolve) => (timeout = setTimeout(resolve, STOP_WAIT_MS))),
-    ]);
-    clearTimeout(timeout);
+  /** The channel is closed once polling stopped; a round waiting on a down broker is not awaited. */
+  protected override async afterStop(): Promise<void> {
     await this.channel?.close().catch(() => undefined);
     this.channel = undefined;
   }
 
-  /** One round; a failure is counted and logged, and the next round opens a fresh channel. */
-  poll(): Promise<void> {
-    this.polling ??= this.pollOnce().finally(() => {
-      this.polling = undefined;
-    });
-    return this.polling;
-  }
-
-  private async pollOnce(): Promise<void> {
+  protected async pollOnce(): Promise<void> {
     try {
       const channel = await this.ensureChannel();
       for (const queue of this.queues) {

@@ -10,7 +10,13 @@ import {
   type Topology,
 } from '../../../libs/messaging/src';
 import { HubMetrics, createLogger, type Logger } from '../../../libs/observability/src';
-import { PolicyScorer, loadPolicyFile } from '../../../libs/prioritization/src';
+import {
+  PolicyScorer,
+  TIER_ORDER,
+  loadPolicyFile,
+  type PriorityPolicy,
+} from '../../../libs/prioritization/src';
+import { durationMs } from '../../../libs/prioritization/src/duration';
 import {
   WEBHOOK_EVENT_PURGE_INTERVAL_MS,
   openStore,
@@ -73,6 +79,7 @@ export async function createRuntime(
   }
 
   const metrics = new HubMetrics(version);
+  reportSlaTargets(metrics, scorer.policy.policy);
   const topology = buildTopology({
     prefix: env.topologyPrefix,
     ...(env.retryDelaysMs ? { retryDelaysMs: env.retryDelaysMs } : {}),
@@ -139,6 +146,13 @@ export async function createRuntime(
       await store.close().catch(() => undefined);
     },
   };
+}
+
+/** The policy's SLA target per tier as `exhub_sla_target_seconds`: at start and at every policy reload. */
+export function reportSlaTargets(metrics: HubMetrics, policy: PriorityPolicy): void {
+  for (const tier of TIER_ORDER) {
+    metrics.slaTargetSeconds.set({ tier }, durationMs(policy.tiers[tier].slaTarget) / 1000);
+  }
 }
 
 /** One log line per connection transition, and the broker metrics. */

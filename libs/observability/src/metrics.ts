@@ -137,6 +137,12 @@ export class HubMetrics {
     labelNames: ['tier'] as const,
     registers: [this.registry],
   });
+  readonly slaTargetSeconds = new Gauge({
+    name: `${METRIC_PREFIX}sla_target_seconds`,
+    help: "The priority policy's SLA target per tier (policies/priority.yaml tiers.<tier>.slaTarget), updated when the policy is (re)loaded.",
+    labelNames: ['tier'] as const,
+    registers: [this.registry],
+  });
   readonly backlogPollErrors = new Counter({
     name: `${METRIC_PREFIX}backlog_poll_errors_total`,
     help: 'Failed reads of the backlog from the store; while it grows, the backlog gauges are stale.',

@@ -97,6 +97,7 @@ describe('docker/: compose, Prometheus, alerts and dashboard agree with the hub'
         'ExhubBreakerOpen',
         'ExhubPollLag',
         'ExhubP1BacklogPastSla',
+        'ExhubP1BacklogAgingPastSla',
         'ExhubSlaBreachRate',
         'ExhubNothingProcessed',
       ]),

@@ -1,6 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadPolicyFile } from '../../../libs/prioritization/src';
+import { durationMs } from '../../../libs/prioritization/src/duration';
 import { startHub, stripeHeaders, subscribe, take, type Harness } from '../hub/hub-harness';
 
 const ROOT = join(__dirname, '../../..');
@@ -122,6 +124,17 @@ describe('docs/metrics.md is what /metrics exposes (after traffic through a real
     expect(text).toMatch(/^exhub_exceptions_past_due\{tier="p1"\} \d/m);
     expect(text).toMatch(/^exhub_sla_breaches_total\{tier="p1"\} 0/m);
     expect(text).toMatch(/^exhub_backlog_poll_errors_total 0/m);
+  });
+
+  it("reports the policy's SLA target per tier, in seconds", () => {
+    const policy = loadPolicyFile(join(ROOT, 'policies/priority.yaml')).policy;
+    for (const tier of ['p1', 'p2', 'p3', 'p4'] as const) {
+      const seconds = durationMs(policy.tiers[tier].slaTarget) / 1000;
+      expect(seconds).toBeGreaterThan(0);
+      expect(text).toMatch(
+        new RegExp(`^exhub_sla_target_seconds\\{tier="${tier}"\\} ${seconds}$`, 'm'),
+      );
+    }
   });
 
   it('has samples for the flow, queue and score metrics after traffic', () => {

@@ -1,7 +1,7 @@
 import type { PollingConnector, PollResult } from './connector';
 import { MemoryCursorStore } from './cursor-store';
-import { TransientError } from './errors';
-import { PollRunner, type ConfirmingPublisher } from './poll-runner';
+import { InvalidPayloadError, TransientError } from './errors';
+import { PollRunner, REFUSED_PAGE_OBJECT_TYPE, type ConfirmingPublisher } from './poll-runner';
 
 /** A publisher whose confirms the test releases by hand. */
 class ManualPublisher implements ConfirmingPublisher {
@@ -131,5 +131,114 @@ describe('PollRunner', () => {
     expect(await runner.pollNow()).toEqual({ status: 'paused_breaker' });
     expect(runner.status.paused).toBe('breaker');
     expect(connector.calls).toEqual([]);
+  });
+
+  describe('a page the connector refuses as INVALID_PAYLOAD', () => {
+    class RecordingPublisher implements ConfirmingPublisher {
+      ready = true;
+      readonly sent: { exchange: string; body: unknown; headers: Record<string, unknown> }[] = [];
+      async publish(
+        exchange: string,
+        _key: string,
+        content: Buffer,
+        options?: { headers?: Record<string, unknown> },
+      ): Promise<void> {
+        this.sent.push({
+          exchange,
+          body: JSON.parse(content.toString('utf8')),
+          headers: options?.headers ?? {},
+        });
+      }
+    }
+    const malformed = () =>
+      new InvalidPayloadError('ingress', 'the answer is not an OData feed', [
+        { pointer: '/d/results', rule: 'type', message: 'must be an array' },
+      ]);
+
+    function refusingRunner(publisher: RecordingPublisher, store = new MemoryCursorStore()) {
+      let fail = true;
+      const calls: unknown[] = [];
+      const connector: PollingConnector<number> = {
+        id: 'erp',
+        system: 'erp',
+        kind: 'poll',
+        checkConnection: async () => ({ ok: true, detail: 'ok' }),
+        poll: async (cursor) => {
+          calls.push(cursor);
+          if (fail) throw malformed();
+          return { events: [event(9)], nextCursor: 9 };
+        },
+      };
+      const runner = new PollRunner({
+        connector: connector as PollingConnector,
+        store,
+        publisher,
+        exchange: 'p.ingress',
+        deadLetterExchange: 'p.dlx',
+        publishOptions: (meta) => ({
+          messageId: meta.eventId,
+          headers: {
+            'x-exhub-connector': meta.connectorId,
+            'x-exhub-object-type': meta.objectType,
+          },
+        }),
+        intervalMs: 60_000,
+      });
+      return { runner, calls, store, heal: () => (fail = false) };
+    }
+
+    it('is recorded in the DLQ once, with its reason and issues, and the cursor stays', async () => {
+      const publisher = new RecordingPublisher();
+      const store = new MemoryCursorStore();
+      await store.put('erp', 4);
+      const { runner } = refusingRunner(publisher, store);
+      await expect(runner.pollNow()).rejects.toThrow('the answer is not an OData feed');
+      await expect(runner.pollNow()).rejects.toThrow('the answer is not an OData feed');
+
+      expect(publisher.sent).toHaveLength(1); // the same refusal at the same cursor: once
+      const [dead] = publisher.sent;
+      expect(dead.exchange).toBe('p.dlx');
+      expect(dead.headers).toMatchObject({
+        'x-exhub-connector': 'erp',
+        'x-exhub-object-type': REFUSED_PAGE_OBJECT_TYPE,
+        'x-exhub-error-class': 'INVALID_PAYLOAD',
+        'x-exhub-error-stage': 'ingress',
+        'x-exhub-error-message':
+          'poll of connector erp refused a page: the answer is not an OData feed',
+      });
+      expect(dead.body).toEqual({
+        connector: 'erp',
+        system: 'erp',
+        cursor: 4,
+        stage: 'ingress',
+        errorClass: 'INVALID_PAYLOAD',
+        message: 'the answer is not an OData feed',
+        issues: [{ pointer: '/d/results', rule: 'type', message: 'must be an array' }],
+      });
+      expect(await store.get('erp')).toBe(4);
+      expect(runner.status.lastError?.errorClass).toBe('INVALID_PAYLOAD');
+    });
+
+    it('resumes from the same cursor once the source answers well', async () => {
+      const publisher = new RecordingPublisher();
+      const { runner, calls, heal } = refusingRunner(publisher);
+      await expect(runner.pollNow()).rejects.toThrow();
+      heal();
+      await expect(runner.pollNow()).resolves.toEqual({ status: 'polled', published: 1, pages: 1 });
+      expect(calls).toEqual([undefined, undefined]);
+      expect(publisher.sent.map((s) => s.exchange)).toEqual(['p.dlx', 'p.ingress']);
+      expect(runner.status.lastError).toBeUndefined();
+    });
+
+    it('is not recorded when no dead-letter exchange is configured (the error still surfaces)', async () => {
+      const connector = fakeConnector([]);
+      connector.poll = async () => {
+        throw malformed();
+      };
+      const publisher = new ManualPublisher();
+      const { runner } = runnerFor(connector, publisher);
+      await expect(runner.pollNow()).rejects.toThrow('the answer is not an OData feed');
+      expect(publisher.sent).toHaveLength(0);
+    });
   });
 });

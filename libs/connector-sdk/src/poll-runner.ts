@@ -34,6 +34,12 @@ export interface PollRunnerOptions {
   /** Pages read back to back in one tick before yielding to the next interval. */
   maxPagesPerTick?: number;
   metrics?: PollMetrics;
+  /**
+   * `exhub.dlx` (with the topology prefix). When set, a page the connector refuses as
+   * INVALID_PAYLOAD is recorded there, once per cursor and reason, so it shows in the DLQ with
+   * its reason instead of only in a log line (see `deadLetterPage`).
+   */
+  deadLetterExchange?: string;
   onError?: (err: HubError | Error) => void;
   now?: () => number;
 }
@@ -50,6 +56,10 @@ export interface PollStatus {
 }
 
 const DEFAULT_MAX_PAGES_PER_TICK = 20;
+/** `x-exhub-object-type` of a refused page's dead letter: no mapping matches it. */
+export const REFUSED_PAGE_OBJECT_TYPE = 'exhub.refused-page';
+/** Longest error message carried in a dead letter's header (the body has the full issues). */
+const MAX_HEADER_MESSAGE = 1000;
 const MS_PER_SECOND = 1000;
 
 /**
@@ -62,6 +72,8 @@ const MS_PER_SECOND = 1000;
 export class PollRunner {
   readonly status: PollStatus = { published: 0 };
   private inFlight?: Promise<PollOutcome>;
+  /** The cursor and reason of the last page recorded in the DLQ: recorded once, not every tick. */
+  private lastRefusal?: string;
   private timer?: NodeJS.Timeout;
   private stopped = true;
 
@@ -135,13 +147,75 @@ export class PollRunner {
         message: e.message,
         at: new Date(now()).toISOString(),
       };
+      if (e instanceof HubError && e.errorClass === 'INVALID_PAYLOAD') {
+        await this.deadLetterPage(cursor, e, now()).catch((dlqErr: Error) =>
+          this.o.onError?.(
+            new Error(`could not record the refused page in the DLQ: ${dlqErr.message}`),
+          ),
+        );
+      }
       this.o.onError?.(e);
       throw err;
     }
+    this.lastRefusal = undefined;
     this.status.lastSuccessAt = new Date(now()).toISOString();
     this.status.lastError = undefined;
     this.updateLag(now());
     return { status: 'polled', published, pages };
+  }
+
+  /**
+   * A page the source answered but the connector refused (malformed, wrong shape) cannot become
+   * events, and the cursor cannot move past it: the runner keeps polling at its interval (the
+   * source may correct it) and records the refusal in the DLQ with its reason, once per cursor
+   * and reason, so an operator sees it there beside the other dead letters. The body is JSON:
+   * connector, cursor, message and the issues with their JSON pointers. It is not a source event:
+   * replaying it maps to nothing.
+   */
+  private async deadLetterPage(cursor: unknown, err: HubError, at: number): Promise<void> {
+    if (!this.o.deadLetterExchange) return;
+    const fingerprint = JSON.stringify([cursor ?? null, err.message]);
+    if (fingerprint === this.lastRefusal) return;
+    const { connector } = this.o;
+    const meta: SourceEventMeta = {
+      eventId: randomUUID(),
+      correlationId: randomUUID(),
+      connectorId: connector.id,
+      system: connector.system,
+      objectType: REFUSED_PAGE_OBJECT_TYPE,
+      receivedAt: new Date(at).toISOString(),
+      contentType: 'application/json',
+    };
+    const options = this.o.publishOptions(meta);
+    const message =
+      err.message.length > MAX_HEADER_MESSAGE
+        ? `${err.message.slice(0, MAX_HEADER_MESSAGE - 1)}…`
+        : err.message;
+    // libs/messaging's HEADER names (the SDK does not depend on messaging).
+    options.headers = {
+      ...options.headers,
+      'x-exhub-error-stage': err.stage,
+      'x-exhub-error-class': err.errorClass,
+      'x-exhub-error-message': `poll of connector ${connector.id} refused a page: ${message}`,
+      'x-exhub-attempts': 1,
+      'x-exhub-first-failed-at': new Date(at).toISOString(),
+    };
+    const body = {
+      connector: connector.id,
+      system: connector.system,
+      cursor: cursor ?? null,
+      stage: err.stage,
+      errorClass: err.errorClass,
+      message: err.message,
+      issues: err.issues,
+    };
+    await this.o.publisher.publish(
+      this.o.deadLetterExchange,
+      '',
+      Buffer.from(JSON.stringify(body)),
+      options,
+    );
+    this.lastRefusal = fingerprint;
   }
 
   private publish(e: PolledEvent, at: number): Promise<void> {

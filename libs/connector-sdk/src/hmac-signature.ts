@@ -56,11 +56,17 @@ export interface SignatureScheme {
 }
 
 function hmacHex(rawBody: Buffer, secret: string, timestampText: string): string {
+  return hmacDigest(rawBody, secret, `${timestampText}${SIGNED_PAYLOAD_SEPARATOR}`, 'hex');
+}
+
+function hmacDigest(
+  rawBody: Buffer,
+  secret: string,
+  prefix: string,
+  encoding: 'hex' | 'base64',
+): string {
   // Two updates hash the same bytes as one Buffer.concat, without copying the body.
-  return createHmac(HMAC_ALGORITHM, secret)
-    .update(`${timestampText}${SIGNED_PAYLOAD_SEPARATOR}`)
-    .update(rawBody)
-    .digest('hex');
+  return createHmac(HMAC_ALGORITHM, secret).update(prefix).update(rawBody).digest(encoding);
 }
 
 /** The header value for `rawBody` at unix time `t` (tests, senders, simulators, benchmarks). */
@@ -137,25 +143,136 @@ export function verifyTimestampedHmac(
   if (parsed.signatures.length === 0) {
     throw scheme.error('no_v1_signature', scheme.noV1(parsed.sawLegacyScheme));
   }
-  const received = parsed.signatures.map((s) => Buffer.from(s, 'utf8'));
+  checkSignatures(
+    parsed.signatures,
+    (secret) => hmacHex(rawBody, secret, parsed.timestampText),
+    options,
+    scheme,
+  );
+  checkWindow(Number(parsed.timestampText), options.now, toleranceSeconds, scheme);
+}
+
+/** Any received signature equal to the expected one under any secret, in constant time. */
+function checkSignatures(
+  signatures: readonly string[],
+  expectedFor: (secret: string) => string,
+  options: HmacSignatureOptions,
+  scheme: SignatureScheme,
+): void {
+  const received = signatures.map((s) => Buffer.from(s, 'utf8'));
   const matches = options.secrets.some((secret) => {
-    const expected = Buffer.from(hmacHex(rawBody, secret, parsed.timestampText), 'utf8');
+    const expected = Buffer.from(expectedFor(secret), 'utf8');
     // timingSafeEqual throws a RangeError on unequal lengths; a wrong length is simply no match.
     return received.some((r) => r.length === expected.length && timingSafeEqual(r, expected));
   });
   if (!matches) {
     throw scheme.error(
       'signature_mismatch',
-      scheme.mismatch(parsed.signatures.length, options.secrets.length),
+      scheme.mismatch(signatures.length, options.secrets.length),
     );
   }
-  const age = Math.floor(options.now / MS_PER_SECOND) - Number(parsed.timestampText);
+}
+
+function checkWindow(
+  timestampSeconds: number,
+  now: number,
+  toleranceSeconds: number,
+  scheme: SignatureScheme,
+): void {
+  const age = Math.floor(now / MS_PER_SECOND) - timestampSeconds;
   if (age > toleranceSeconds) {
     throw scheme.error('stale_timestamp', scheme.stale(age, toleranceSeconds));
   }
   if (-age > toleranceSeconds) {
     throw scheme.error('future_timestamp', scheme.future(-age, toleranceSeconds));
   }
+}
+
+// ── Schemes that send the timestamp in a header of its own ──────────────────────────────────
+
+/**
+ * The same check for sources that send the signature and its timestamp in two headers and sign
+ * `<timestamp><separator><raw body>` (Zendesk: `X-Zendesk-Webhook-Signature` =
+ * base64(HMAC-SHA256(timestamp + body)), timestamp in `X-Zendesk-Webhook-Signature-Timestamp`).
+ * The timestamp is signed exactly as sent; it may be unix seconds or an ISO 8601 date-time.
+ */
+export interface SplitHeaderHmac {
+  /** The timestamp header's name as documentation spells it. */
+  timestampHeader: string;
+  /** How the signature is encoded. */
+  digest: 'hex' | 'base64';
+  /** What sits between the timestamp and the body in the signed bytes ('' for Zendesk). */
+  separator: string;
+}
+
+const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})$/;
+
+function single(
+  value: string | string[] | undefined,
+  name: string,
+  scheme: SignatureScheme,
+): string | undefined {
+  if (!Array.isArray(value)) return value;
+  if (value.length > 1) {
+    throw scheme.error(
+      'malformed_signature',
+      `the ${name} header is malformed: it was sent ${value.length} times instead of once; expected ${scheme.expectedFormat}${scheme.malformedAdvice}`,
+    );
+  }
+  return value[0];
+}
+
+/** The header value for `rawBody` signed at `timestampText` (tests, senders, simulators). */
+export function signSplitHeaderHmac(
+  rawBody: Buffer,
+  secret: string,
+  timestampText: string,
+  split: SplitHeaderHmac,
+): string {
+  return hmacDigest(rawBody, secret, `${timestampText}${split.separator}`, split.digest);
+}
+
+/** Verifies a two-header delivery on its raw bytes; throws the scheme's error naming the check. */
+export function verifySplitHeaderHmac(
+  rawBody: Buffer,
+  signatureHeader: string | string[] | undefined,
+  timestampHeader: string | string[] | undefined,
+  options: HmacSignatureOptions,
+  scheme: SignatureScheme,
+  split: SplitHeaderHmac,
+): void {
+  const toleranceSeconds = options.toleranceSeconds ?? scheme.defaultToleranceSeconds;
+  const signature = single(signatureHeader, scheme.header, scheme)?.trim();
+  const timestampText = single(timestampHeader, split.timestampHeader, scheme)?.trim();
+  if (!signature) throw scheme.error('missing_signature', scheme.missing);
+  const malformed = (detail: string) =>
+    scheme.error(
+      'malformed_signature',
+      `${detail}; expected ${scheme.expectedFormat}${scheme.malformedAdvice}`,
+    );
+  if (!timestampText) throw malformed(`the request has no ${split.timestampHeader} header`);
+  const seconds = DIGITS.test(timestampText)
+    ? Number(timestampText)
+    : ISO_DATE_TIME.test(timestampText)
+      ? Math.floor(Date.parse(timestampText) / MS_PER_SECOND)
+      : NaN;
+  if (!Number.isSafeInteger(seconds)) {
+    throw malformed(
+      `the ${split.timestampHeader} header is neither unix seconds nor an ISO 8601 date-time`,
+    );
+  }
+  const shape = split.digest === 'hex' ? HEX : BASE64;
+  if (!shape.test(signature)) {
+    throw malformed(`the ${scheme.header} header is not ${split.digest}`);
+  }
+  checkSignatures(
+    [split.digest === 'hex' ? signature.toLowerCase() : signature],
+    (secret) => signSplitHeaderHmac(rawBody, secret, timestampText, split),
+    options,
+    scheme,
+  );
+  checkWindow(seconds, options.now, toleranceSeconds, scheme);
 }
 
 // ── The hub's generic scheme ────────────────────────────────────────────────────────────────

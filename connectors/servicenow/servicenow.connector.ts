@@ -1,0 +1,381 @@
+import type {
+  ConfigSchema,
+  ConnectionCheck,
+  Connector,
+  ConnectorBreakerState,
+  PolledEvent,
+  PollResult,
+} from '../../libs/connector-sdk/src/connector';
+import {
+  InvalidPayloadError,
+  NotFoundError,
+  type Issue,
+} from '../../libs/connector-sdk/src/errors';
+import {
+  basicAuth,
+  OAuth2ClientCredentials,
+  type AuthProvider,
+} from '../../libs/resilience/src/auth';
+import type { BreakerMetrics, BreakerOptions } from '../../libs/resilience/src/breaker';
+import { ResilientHttpClient } from '../../libs/resilience/src/http.client';
+import type { RetryOptions } from '../../libs/resilience/src/retry.policy';
+import configSchema from './servicenow.config.schema.json';
+import {
+  COMPANY_TABLE,
+  DISPLAY_VALUE,
+  GLIDE_DATE_TIME,
+  INCIDENT_OBJECT_TYPE,
+  INCIDENT_TABLE,
+  MS_PER_DAY,
+  OAUTH_TOKEN_PATH,
+  SERVICENOW_DEFAULT_LOOKBACK_DAYS,
+  SERVICENOW_DEFAULT_PAGE_SIZE,
+  SERVICENOW_SYSTEM,
+  SYS_ID,
+  TABLE_API_PATH,
+  TASK_SLA_PAYLOAD_KEY,
+  TASK_SLA_TABLE,
+  USER_TABLE,
+} from './servicenow.constants';
+
+export const SERVICENOW_CONFIG_SCHEMA = configSchema as unknown as ConfigSchema;
+
+/** A resolved secret as libs/config hands it over. */
+export interface RevealableSecret {
+  reveal(): string;
+}
+type SecretValue = string | RevealableSecret;
+
+export type ServiceNowAuth =
+  | { kind: 'basic'; username: SecretValue; password: SecretValue }
+  | { kind: 'oauth'; clientId: SecretValue; clientSecret: SecretValue; tokenUrl?: string };
+
+export interface ServiceNowConnectorConfig {
+  id: string;
+  instanceUrl: string;
+  auth: ServiceNowAuth;
+  /** Extra encoded query ANDed to the incident poll. */
+  query?: string;
+  fetchTaskSla?: boolean;
+  allowedHosts?: string[];
+  pageSize?: number;
+  /** `YYYY-MM-DD` or `YYYY-MM-DD HH:mm:ss` (UTC); default 30 days before the first poll. */
+  startFrom?: string;
+  timeoutMs?: number;
+  maxResponseBytes?: number;
+  retry?: Partial<RetryOptions>;
+  breaker?: Partial<BreakerOptions>;
+  metrics?: BreakerMetrics;
+  now?: () => number;
+}
+
+/**
+ * The checkpoint: the greatest `sys_updated_on` read (UTC, as ServiceNow writes it) and the
+ * sys_ids read at exactly that second. The next query is `sys_updated_on>=watermark` and
+ * (`sys_updated_on>watermark` or not one of those ids): an incident updated later in the same
+ * second is still read, one of them updated again later is read again, and a page never repeats.
+ */
+export interface ServiceNowCursor {
+  v: 1;
+  watermark: string;
+  seenAtWatermark: string[];
+}
+
+interface IncidentKeys {
+  sys_id: string;
+  sys_updated_on: string;
+  number?: string;
+}
+
+const reveal = (s: SecretValue): string => (typeof s === 'string' ? s : s.reveal());
+/** `2015-11-01 22:37:27` (UTC) → ISO 8601. */
+export const glideToIso = (s: string): string => `${s.replace(' ', 'T')}.000Z`;
+const toGlide = (ms: number): string => new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
+
+/** The sys_id of a reference field: `{link, value}` with display values off, a string otherwise. */
+export function referenceValue(field: unknown): string | undefined {
+  if (typeof field === 'string') return field === '' ? undefined : field;
+  if (
+    field &&
+    typeof field === 'object' &&
+    typeof (field as { value?: unknown }).value === 'string'
+  ) {
+    const v = (field as { value: string }).value;
+    return v === '' ? undefined : v;
+  }
+  return undefined;
+}
+
+/** Polls ServiceNow incidents (Table API) on sys_updated_on, with their task_sla rows if asked. */
+export class ServiceNowConnector implements Connector<ServiceNowCursor> {
+  readonly system = SERVICENOW_SYSTEM;
+  readonly kind = 'poll' as const;
+  readonly configSchema = SERVICENOW_CONFIG_SCHEMA;
+  readonly client: ResilientHttpClient;
+  private readonly pageSize: number;
+
+  constructor(private readonly config: ServiceNowConnectorConfig) {
+    this.pageSize = config.pageSize ?? SERVICENOW_DEFAULT_PAGE_SIZE;
+    const root = config.instanceUrl.replace(/\/+$/, '');
+    this.client = new ResilientHttpClient({
+      connector: config.id,
+      baseUrl: `${root}${TABLE_API_PATH}`,
+      allowedHosts: config.allowedHosts,
+      timeoutMs: config.timeoutMs,
+      maxResponseBytes: config.maxResponseBytes,
+      auth: authProvider(config.auth, root, config.timeoutMs),
+      retry: config.retry,
+      breaker: config.breaker,
+      metrics: config.metrics,
+    });
+  }
+
+  get id(): string {
+    return this.config.id;
+  }
+
+  breakerState(): ConnectorBreakerState {
+    return this.client.breakerState;
+  }
+
+  async checkConnection(): Promise<ConnectionCheck> {
+    try {
+      const res = await this.client.getJson<{ result?: unknown }>(
+        INCIDENT_TABLE,
+        `/${INCIDENT_TABLE}`,
+        { sysparm_limit: 1, sysparm_fields: 'sys_id', sysparm_display_value: DISPLAY_VALUE },
+      );
+      if (!Array.isArray(res.data?.result)) {
+        return { ok: false, detail: `${INCIDENT_TABLE} did not answer a Table API {"result":[…]}` };
+      }
+      return {
+        ok: true,
+        detail: `Table API ${INCIDENT_TABLE} answered (${this.config.auth.kind} auth)`,
+      };
+    } catch (err) {
+      return { ok: false, detail: (err as Error).message };
+    }
+  }
+
+  async poll(cursor: ServiceNowCursor | undefined): Promise<PollResult<ServiceNowCursor>> {
+    const c: ServiceNowCursor = cursor
+      ? structuredClone(cursor)
+      : { v: 1, watermark: this.start(), seenAtWatermark: [] };
+    const clauses = [`sys_updated_on>=${c.watermark}`];
+    if (c.seenAtWatermark.length) {
+      // (updated later) OR (not read yet): `^OR` binds to the condition before it.
+      clauses.push(`sys_updated_on>${c.watermark}^ORsys_idNOT IN${c.seenAtWatermark.join(',')}`);
+    }
+    if (this.config.query) clauses.push(this.config.query);
+    const res = await this.client.getJson(INCIDENT_TABLE, `/${INCIDENT_TABLE}`, {
+      sysparm_query: `${clauses.join('^')}^ORDERBYsys_updated_on^ORDERBYsys_id`,
+      sysparm_limit: this.pageSize,
+      sysparm_display_value: DISPLAY_VALUE,
+      sysparm_exclude_reference_link: 'false',
+    });
+    const rows = this.validate(res.data, INCIDENT_TABLE);
+    const slas = this.config.fetchTaskSla && rows.length ? await this.taskSlas(rows) : undefined;
+    const events: PolledEvent[] = rows.map((row) => {
+      const k = row as unknown as IncidentKeys;
+      if (k.sys_updated_on > c.watermark) {
+        c.watermark = k.sys_updated_on;
+        c.seenAtWatermark = [];
+      }
+      c.seenAtWatermark.push(k.sys_id);
+      const payload = slas ? { ...row, [TASK_SLA_PAYLOAD_KEY]: slas.get(k.sys_id) ?? [] } : row;
+      return {
+        objectType: INCIDENT_OBJECT_TYPE,
+        payload,
+        sourceEventId: `${INCIDENT_TABLE}/${k.sys_id}@${k.sys_updated_on}`,
+        changedAt: glideToIso(k.sys_updated_on),
+      };
+    });
+    return { events, nextCursor: c, hasMore: rows.length >= this.pageSize };
+  }
+
+  /** `company` / `core_company` and `user` / `sys_user` records by sys_id, for enrichment. */
+  async lookup(ref: { type: string; id: string }): Promise<unknown> {
+    const table =
+      ref.type === 'company' || ref.type === COMPANY_TABLE
+        ? COMPANY_TABLE
+        : ref.type === 'user' || ref.type === USER_TABLE
+          ? USER_TABLE
+          : undefined;
+    if (!table) {
+      throw new NotFoundError(
+        'enrich',
+        `connector '${this.id}': lookup type "${ref.type}" is not one of company, core_company, user, sys_user`,
+      );
+    }
+    if (!SYS_ID.test(ref.id)) {
+      throw new NotFoundError('enrich', `connector '${this.id}': "${ref.id}" is not a sys_id`);
+    }
+    const res = await this.client.getJson<{ result?: unknown }>(table, `/${table}/${ref.id}`, {
+      sysparm_display_value: DISPLAY_VALUE,
+    });
+    const record = res.data?.result;
+    if (!record || typeof record !== 'object' || Array.isArray(record)) {
+      throw new InvalidPayloadError(
+        'parse',
+        `connector '${this.id}': ${table}/${ref.id} has no result object`,
+        [{ pointer: '/result', rule: 'type', message: 'must be a record object' }],
+      );
+    }
+    return record;
+  }
+
+  async close(): Promise<void> {
+    this.client.shutdown();
+  }
+
+  /** The task_sla rows of a page of incidents, by incident sys_id (one request). */
+  private async taskSlas(rows: Record<string, unknown>[]): Promise<Map<string, unknown[]>> {
+    const ids = rows.map((r) => r.sys_id as string);
+    const res = await this.client.getJson(TASK_SLA_TABLE, `/${TASK_SLA_TABLE}`, {
+      sysparm_query: `taskIN${ids.join(',')}^ORDERBYplanned_end_time`,
+      sysparm_display_value: DISPLAY_VALUE,
+    });
+    const body = res.data as { result?: unknown } | null;
+    if (!Array.isArray(body?.result)) {
+      throw new InvalidPayloadError(
+        'parse',
+        `connector '${this.id}': ${TASK_SLA_TABLE} response is not a Table API collection {"result":[…]}`,
+        [{ pointer: '/result', rule: 'required', message: 'must be an array of task_sla records' }],
+      );
+    }
+    const byTask = new Map<string, unknown[]>();
+    body.result.forEach((sla: unknown, n) => {
+      const task = referenceValue((sla as Record<string, unknown> | null)?.task);
+      if (!task) {
+        throw new InvalidPayloadError(
+          'parse',
+          `connector '${this.id}': ${TASK_SLA_TABLE} row ${n} has no task reference`,
+          [
+            {
+              pointer: `/result/${n}/task`,
+              rule: 'required',
+              message: 'must reference the incident',
+            },
+          ],
+        );
+      }
+      byTask.set(task, [...(byTask.get(task) ?? []), sla]);
+    });
+    return byTask;
+  }
+
+  private validate(data: unknown, table: string): Record<string, unknown>[] {
+    const result = (data as { result?: unknown } | null)?.result;
+    if (!Array.isArray(result)) {
+      throw new InvalidPayloadError(
+        'parse',
+        `connector '${this.id}': ${table} response is not a Table API collection {"result":[…]}`,
+        [{ pointer: '/result', rule: 'required', message: `must be an array of ${table} records` }],
+      );
+    }
+    const issues: Issue[] = [];
+    result.forEach((raw: unknown, n) => {
+      const r = (raw ?? {}) as Record<string, unknown>;
+      if (typeof r.sys_id !== 'string' || !SYS_ID.test(r.sys_id)) {
+        issues.push({
+          pointer: `/result/${n}/sys_id`,
+          rule: 'pattern',
+          message: 'must be a 32-hex sys_id',
+        });
+      }
+      if (typeof r.sys_updated_on !== 'string' || !GLIDE_DATE_TIME.test(r.sys_updated_on)) {
+        issues.push({
+          pointer: `/result/${n}/sys_updated_on`,
+          rule: 'format',
+          message:
+            'must be a UTC date-time like 2015-11-01 22:37:27 (is sysparm_display_value true?)',
+        });
+      }
+    });
+    if (issues.length) {
+      throw new InvalidPayloadError(
+        'parse',
+        `connector '${this.id}': ${table} returned ${issues.length} invalid field(s): ${issues[0].pointer} ${issues[0].message}`,
+        issues,
+      );
+    }
+    return result as Record<string, unknown>[];
+  }
+
+  private start(): string {
+    const s = this.config.startFrom;
+    if (s) return s.length === 10 ? `${s} 00:00:00` : s;
+    const now = (this.config.now ?? Date.now)();
+    return toGlide(
+      Math.floor(now / MS_PER_DAY) * MS_PER_DAY - SERVICENOW_DEFAULT_LOOKBACK_DAYS * MS_PER_DAY,
+    );
+  }
+}
+
+function authProvider(auth: ServiceNowAuth, root: string, timeoutMs?: number): AuthProvider {
+  if (auth.kind === 'basic') return basicAuth(reveal(auth.username), reveal(auth.password));
+  return new OAuth2ClientCredentials({
+    tokenUrl: auth.tokenUrl ?? `${root}${OAUTH_TOKEN_PATH}`,
+    clientId: reveal(auth.clientId),
+    clientSecret: reveal(auth.clientSecret),
+    timeoutMs,
+  });
+}
+
+/** Builds the connector from an instance's resolved `settings` (see servicenow.config.schema.json). */
+export function serviceNowFromSettings(
+  id: string,
+  s: Record<string, unknown>,
+  metrics?: BreakerMetrics,
+): ServiceNowConnector {
+  const n = (k: string): number | undefined =>
+    typeof s[k] === 'number' ? (s[k] as number) : undefined;
+  const need = (k: string): SecretValue => {
+    const v = s[k];
+    if (v === undefined || v === '') {
+      throw new Error(
+        `connector '${id}': settings.${k} is required when auth is "${String(s.auth)}"`,
+      );
+    }
+    return v as SecretValue;
+  };
+  let auth: ServiceNowAuth;
+  if (s.auth === 'basic')
+    auth = { kind: 'basic', username: need('username'), password: need('password') };
+  else if (s.auth === 'oauth') {
+    auth = {
+      kind: 'oauth',
+      clientId: need('clientId'),
+      clientSecret: need('clientSecret'),
+      tokenUrl: s.tokenUrl as string | undefined,
+    };
+  } else {
+    throw new Error(
+      `connector '${id}': settings.auth must be "basic" or "oauth", not ${JSON.stringify(s.auth)}`,
+    );
+  }
+  const resetSeconds = n('breakerResetSeconds');
+  return new ServiceNowConnector({
+    id,
+    instanceUrl: String(s.instanceUrl),
+    auth,
+    query: s.query as string | undefined,
+    fetchTaskSla: s.fetchTaskSla === true,
+    allowedHosts: s.allowedHosts as string[] | undefined,
+    pageSize: n('pageSize'),
+    startFrom: s.startFrom as string | undefined,
+    timeoutMs: n('timeoutMs'),
+    maxResponseBytes: n('maxResponseBytes'),
+    retry: {
+      ...(n('retries') !== undefined && { retries: n('retries') }),
+      ...(n('retryBaseDelayMs') !== undefined && { baseDelayMs: n('retryBaseDelayMs') }),
+    },
+    breaker: {
+      ...(resetSeconds !== undefined && { resetTimeoutMs: resetSeconds * 1000 }),
+      ...(n('breakerVolumeThreshold') !== undefined && {
+        volumeThreshold: n('breakerVolumeThreshold'),
+      }),
+    },
+    metrics,
+  });
+}

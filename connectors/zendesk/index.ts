@@ -1,0 +1,33 @@
+// The connectors' public surface; the registry and the e2e tests import from here.
+export {
+  ZendeskWebhookConnector,
+  type ZendeskWebhookConfig,
+  type RevealableSecret,
+} from './zendesk.connector';
+export {
+  ZendeskExportConnector,
+  ZENDESK_EXPORT_CONFIG_SCHEMA,
+  zendeskExportFromSettings,
+  type ZendeskAuth,
+  type ZendeskExportConfig,
+  type ZendeskExportCursor,
+} from './zendesk-export.connector';
+export {
+  signZendeskPayload,
+  verifyZendeskSignature,
+  ZendeskSignatureError,
+} from './zendesk.signature';
+export {
+  ZendeskSimulator,
+  fixtureTickets,
+  fixtureOrganizations,
+  fixtureWebhookBody,
+  signedWebhook,
+  SIMULATOR_EMAIL,
+  SIMULATOR_API_TOKEN,
+  SIMULATOR_OAUTH_TOKEN,
+  type ZendeskFailure,
+  type ZendeskSimulatorOptions,
+  type ZendeskTicket,
+} from './simulator';
+export * from './zendesk.constants';

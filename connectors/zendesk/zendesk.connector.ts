@@ -1,0 +1,131 @@
+import { InvalidPayloadError } from '../../libs/connector-sdk/src/errors';
+import type {
+  ParsedWebhook,
+  WebhookConnector,
+  WebhookRequest,
+} from '../../libs/connector-sdk/src/webhook';
+import {
+  ZENDESK_DEFAULT_TOLERANCE_SECONDS,
+  ZENDESK_INVOCATION_ID_HEADER,
+  ZENDESK_SYSTEM,
+  ZENDESK_WEBHOOK_OBJECT_TYPE,
+} from './zendesk.constants';
+import { verifyZendeskSignature } from './zendesk.signature';
+
+/** A resolved secret as libs/config hands it over: printing it shows nothing, `reveal()` the value. */
+export interface RevealableSecret {
+  reveal(): string;
+}
+
+/** One Zendesk webhook instance (see zendesk.config.schema.json for the settings). */
+export interface ZendeskWebhookConfig {
+  id: string;
+  /** Webhook signing secrets, resolved; two during a rotation. */
+  secrets: ReadonlyArray<string | RevealableSecret>;
+  toleranceSeconds?: number;
+}
+
+/** A setting that was never resolved: `${NAME}` or `${NAME:-default}`. */
+const UNRESOLVED_REFERENCE = /^\$\{[^}]*\}$/;
+
+function revealSecrets(config: ZendeskWebhookConfig): string[] {
+  const where = `connector '${config.id}'`;
+  const values = config.secrets
+    .map((s, i) => ({ i, value: typeof s === 'string' ? s : s.reveal() }))
+    // An optional rotation secret (${ZENDESK_WEBHOOK_SECRET_PREVIOUS:-}) resolves to ''.
+    .filter((s) => s.value !== '');
+  if (values.length === 0) {
+    throw new Error(
+      `${where}: no signing secret — set secrets to ["\${ZENDESK_WEBHOOK_SECRET}"] and export the ` +
+        "webhook's signing secret (Admin Center → Webhooks → the webhook → Reveal secret) in ZENDESK_WEBHOOK_SECRET",
+    );
+  }
+  return values.map(({ i, value }) => {
+    if (UNRESOLVED_REFERENCE.test(value)) {
+      // A reference names a variable, not a secret: safe to print.
+      throw new Error(
+        `${where}: secrets[${i}] is the unresolved reference ${value} — set that environment ` +
+          'variable (or its _FILE variant) to the signing secret',
+      );
+    }
+    return value;
+  });
+}
+
+const single = (v: string | string[] | undefined): string | undefined =>
+  Array.isArray(v) ? v[0] : v;
+
+/**
+ * Receives Zendesk webhook requests (a trigger or automation's JSON body about one ticket) on
+ * `POST /v1/ingest/<id>`, verified with X-Zendesk-Webhook-Signature before anything parses them.
+ */
+export class ZendeskWebhookConnector implements WebhookConnector {
+  readonly id: string;
+  readonly system = ZENDESK_SYSTEM;
+  readonly toleranceSeconds: number;
+  // A true private field: util.inspect, JSON.stringify and log serialisers cannot see it.
+  readonly #secrets: readonly string[];
+
+  constructor(config: ZendeskWebhookConfig) {
+    const tolerance = config.toleranceSeconds ?? ZENDESK_DEFAULT_TOLERANCE_SECONDS;
+    if (!Number.isSafeInteger(tolerance) || tolerance < 1) {
+      throw new Error(
+        `connector '${config.id}': toleranceSeconds must be a whole number of seconds ≥ 1 ` +
+          `(default ${ZENDESK_DEFAULT_TOLERANCE_SECONDS})`,
+      );
+    }
+    this.id = config.id;
+    this.toleranceSeconds = tolerance;
+    this.#secrets = revealSecrets(config);
+  }
+
+  verify(req: WebhookRequest): void {
+    verifyZendeskSignature(req.rawBody, req.headers, {
+      secrets: this.#secrets,
+      now: req.now,
+      toleranceSeconds: this.toleranceSeconds,
+    });
+  }
+
+  parse(req: WebhookRequest): ParsedWebhook {
+    const where = `connector '${this.id}'`;
+    let body: unknown;
+    try {
+      body = JSON.parse(req.rawBody.toString('utf8'));
+    } catch (err) {
+      throw new InvalidPayloadError(
+        'parse',
+        `${where}: the webhook body is not JSON (${(err as Error).message}) — set the webhook's request format to JSON`,
+        [{ pointer: '', rule: 'json', message: (err as Error).message }],
+      );
+    }
+    if (!body || typeof body !== 'object' || Array.isArray(body)) {
+      throw new InvalidPayloadError('parse', `${where}: the webhook body must be a JSON object`, [
+        { pointer: '', rule: 'type', message: 'must be an object' },
+      ]);
+    }
+    const ticketId = (body as { ticket_id?: unknown }).ticket_id;
+    if (
+      (typeof ticketId !== 'string' || !/^\d+$/.test(ticketId)) &&
+      !(typeof ticketId === 'number' && Number.isSafeInteger(ticketId))
+    ) {
+      throw new InvalidPayloadError(
+        'parse',
+        `${where}: the webhook body has no ticket_id — add "ticket_id": "{{ticket.id}}" to the ` +
+          "trigger's JSON body (connectors/zendesk/README.md shows the whole body)",
+        [
+          {
+            pointer: '/ticket_id',
+            rule: 'required',
+            message: 'must be the ticket id, {{ticket.id}}',
+          },
+        ],
+      );
+    }
+    return {
+      objectType: ZENDESK_WEBHOOK_OBJECT_TYPE,
+      sourceEventId: single(req.headers[ZENDESK_INVOCATION_ID_HEADER]),
+      payload: body,
+    };
+  }
+}

@@ -1,0 +1,31 @@
+/** Every default and protocol constant of the Zendesk connectors (webhook and export). */
+export const ZENDESK_SYSTEM = 'zendesk';
+
+// ── Webhooks ────────────────────────────────────────────────────────────────────────────────
+/** Header names as Node gives them (lower case). */
+export const ZENDESK_SIGNATURE_HEADER = 'x-zendesk-webhook-signature';
+export const ZENDESK_TIMESTAMP_HEADER = 'x-zendesk-webhook-signature-timestamp';
+/** Zendesk's id of one webhook invocation: the same on every retry of it (dedupe). */
+export const ZENDESK_INVOCATION_ID_HEADER = 'x-zendesk-webhook-invocation-id';
+export const ZENDESK_SIGNATURE_HEADER_DISPLAY = 'X-Zendesk-Webhook-Signature';
+export const ZENDESK_TIMESTAMP_HEADER_DISPLAY = 'X-Zendesk-Webhook-Signature-Timestamp';
+/** Older (or newer) deliveries are refused as replays (or clock skew). */
+export const ZENDESK_DEFAULT_TOLERANCE_SECONDS = 300;
+/** The objectType of a webhook body (a trigger's JSON, see the README for the one we suggest). */
+export const ZENDESK_WEBHOOK_OBJECT_TYPE = 'ticket_webhook';
+
+// ── Incremental export ──────────────────────────────────────────────────────────────────────
+export const ZENDESK_EXPORT_SYSTEM_TYPE = 'zendesk-export';
+export const ZENDESK_API_PATH = '/api/v2';
+export const EXPORT_ENDPOINT = 'incremental/tickets/cursor';
+export const EXPORT_PATH = '/incremental/tickets/cursor.json';
+export const ORGANIZATIONS_ENDPOINT = 'organizations';
+/** The objectType of an exported ticket (the API's Ticket object). */
+export const ZENDESK_TICKET_OBJECT_TYPE = 'ticket';
+/** Tickets per export page (`per_page`); Zendesk's maximum is 1000. */
+export const ZENDESK_DEFAULT_PAGE_SIZE = 1000;
+export const ZENDESK_MAX_PAGE_SIZE = 1000;
+/** Without `startFrom`, the first export starts 30 days back. */
+export const ZENDESK_DEFAULT_LOOKBACK_DAYS = 30;
+export const MS_PER_SECOND = 1000;
+export const SECONDS_PER_DAY = 86_400;

@@ -144,6 +144,8 @@ describe('lookup tables', () => {
       'sap-payment-block-reasons',
       'stripe-decline-codes',
       'stripe-dispute-reasons',
+      'stripe-refund-failures',
+      'stripe-refund-policy',
       'supplier-criticality',
     ]);
     expect(shipped.reportingCurrency).toBe('USD');

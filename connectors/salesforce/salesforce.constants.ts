@@ -1,0 +1,40 @@
+/** Every default and protocol constant of the Salesforce connector. */
+export const SALESFORCE_SYSTEM = 'salesforce';
+/** The objectType of every SourceEvent this connector publishes (picks the mappings). */
+export const SALESFORCE_CASE_OBJECT = 'Case';
+
+/** REST API version jsforce is told to call (`/services/data/v62.0/…`). */
+export const SALESFORCE_DEFAULT_API_VERSION = '62.0';
+export const SALESFORCE_DEFAULT_LOGIN_URL = 'https://login.salesforce.com';
+export const SALESFORCE_TOKEN_PATH = '/services/oauth2/token';
+export const GRANT_CLIENT_CREDENTIALS = 'client_credentials';
+export const GRANT_JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+/** Lifetime of a JWT bearer assertion; Salesforce accepts at most 3 minutes. */
+export const JWT_ASSERTION_LIFETIME_SECONDS = 180;
+
+/**
+ * Which cases are exceptions: escalated, high priority, or with a violated milestone (the semi-join
+ * on CaseMilestone needs Entitlement Management; drop that term where it is not enabled).
+ */
+export const SALESFORCE_DEFAULT_CASE_FILTER =
+  "(IsEscalated = true OR Status = 'Escalated' OR Priority = 'High' OR " +
+  'Id IN (SELECT CaseId FROM CaseMilestone WHERE IsViolated = true))';
+
+/** Default custom fields of Account that carry the commercial context. */
+export const SALESFORCE_DEFAULT_ACCOUNT_FIELDS = {
+  tier: 'Tier__c',
+  arr: 'ARR__c',
+  renewalDate: 'Renewal_Date__c',
+} as const;
+
+/** Records per query page Salesforce is asked for (`Sforce-Query-Options: batchSize`). */
+export const SALESFORCE_DEFAULT_PAGE_SIZE = 200;
+export const SALESFORCE_MIN_PAGE_SIZE = 200;
+export const SALESFORCE_MAX_PAGE_SIZE = 2000;
+/** Without `startFrom`, the first poll reads cases modified in the last 30 days. */
+export const SALESFORCE_DEFAULT_LOOKBACK_DAYS = 30;
+export const MS_PER_DAY = 86_400_000;
+
+/** Breaker endpoints: the Case query (pages included) and the Account lookup. */
+export const ENDPOINT_CASES = 'query Case';
+export const ENDPOINT_ACCOUNT = 'query Account';

@@ -1,0 +1,21 @@
+// The connector's public surface; the registry and the e2e tests import from here.
+export {
+  NetSuiteConnector,
+  NETSUITE_CONFIG_SCHEMA,
+  netSuiteFromSettings,
+  needsAttention,
+  parseSearchPage,
+  vendorBillEvent,
+  type NetSuiteConnectorConfig,
+  type NetSuiteCursor,
+  type VendorBillRecord,
+} from './netsuite.connector';
+export {
+  NetSuiteSimulator,
+  fixtureBills,
+  SIMULATOR_CREDENTIALS,
+  type NetSuiteFailure,
+  type NetSuiteSimulatorOptions,
+  type VendorBillFixture,
+} from './simulator';
+export * from './netsuite.constants';

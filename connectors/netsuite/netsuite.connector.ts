@@ -1,0 +1,386 @@
+import type {
+  ConfigSchema,
+  ConnectionCheck,
+  Connector,
+  ConnectorBreakerState,
+  PolledEvent,
+  PollResult,
+} from '../../libs/connector-sdk/src/connector';
+import { InvalidPayloadError, type Issue } from '../../libs/connector-sdk/src/errors';
+import type { BreakerMetrics, BreakerOptions } from '../../libs/resilience/src/breaker';
+import type { RetryOptions } from '../../libs/resilience/src/retry.policy';
+import configSchema from './netsuite.config.schema.json';
+import {
+  MS_PER_DAY,
+  NETSUITE_APPROVAL_PENDING,
+  NETSUITE_DEFAULT_LOOKBACK_DAYS,
+  NETSUITE_DEFAULT_PAGE_SIZE,
+  NETSUITE_OBJECT_TYPE,
+  NETSUITE_RECORD_XSI_TYPE,
+  NETSUITE_SEARCH_TYPE,
+  NETSUITE_SYSTEM,
+  NS_COMMON,
+  NS_CORE,
+} from './netsuite.constants';
+import { SuiteTalkClient, xmlText } from './suitetalk.client';
+
+export const NETSUITE_CONFIG_SCHEMA = configSchema as unknown as ConfigSchema;
+
+/** A resolved secret as libs/config hands it over. */
+export interface RevealableSecret {
+  reveal(): string;
+}
+type SecretLike = string | RevealableSecret;
+
+export interface NetSuiteConnectorConfig {
+  id: string;
+  /** The SOAP port URL (…/services/NetSuitePort_2015_1). */
+  endpoint: string;
+  account: SecretLike;
+  consumerKey: SecretLike;
+  consumerSecret: SecretLike;
+  tokenId: SecretLike;
+  tokenSecret: SecretLike;
+  allowedHosts?: string[];
+  pageSize?: number;
+  /** YYYY-MM-DD; default 30 days before the first poll. */
+  startFrom?: string;
+  timeoutMs?: number;
+  maxResponseBytes?: number;
+  retry?: Partial<RetryOptions>;
+  breaker?: Partial<BreakerOptions>;
+  metrics?: BreakerMetrics;
+  now?: () => number;
+}
+
+/**
+ * The checkpoint, JSON round-trippable. `watermark` is the newest lastModifiedDate (ISO UTC) of a
+ * completed search and `seen` the internal ids read at exactly that instant, so the next search
+ * (`lastModifiedDate onOrAfter watermark`) skips them but not a bill changed in the same second.
+ * While a search is being paged, `search` holds its id, the next page and the newest change so far.
+ */
+export interface NetSuiteCursor {
+  v: 1;
+  watermark?: string;
+  seen: string[];
+  search?: {
+    id: string;
+    nextPage: number;
+    totalPages: number;
+    high?: string;
+    highIds: string[];
+  };
+}
+
+/** One VendorBill record as `soap` parsed it (attributes under `attributes`). */
+export type VendorBillRecord = Record<string, unknown> & {
+  attributes?: { internalId?: string; 'xsi:type'?: string };
+};
+
+interface ParsedPage {
+  records: { raw: VendorBillRecord; id: string; modifiedMs: number }[];
+  searchId?: string;
+  pageIndex: number;
+  totalPages: number;
+}
+
+const reveal = (s: SecretLike): string => (typeof s === 'string' ? s : s.reveal());
+
+/** True for a bill the connector reports: pending approval, or on payment hold. */
+export function needsAttention(bill: VendorBillRecord): boolean {
+  const approval = bill.approvalStatus as { attributes?: { internalId?: string } } | undefined;
+  return (
+    approval?.attributes?.internalId === NETSUITE_APPROVAL_PENDING || bill.paymentHold === true
+  );
+}
+
+/** The PolledEvent for one bill: the record untouched, keyed by id and change instant. */
+export function vendorBillEvent(
+  raw: VendorBillRecord,
+  id: string,
+  modifiedMs: number,
+): PolledEvent {
+  const at = new Date(modifiedMs).toISOString();
+  return {
+    objectType: NETSUITE_OBJECT_TYPE,
+    payload: raw,
+    sourceEventId: `${NETSUITE_OBJECT_TYPE}/${id}@${at}`,
+    changedAt: at,
+  };
+}
+
+/**
+ * Checks a search page as `soap` parsed it and returns its records; every problem is an issue
+ * with a JSON pointer into the parsed response (`/searchResult/recordList/record/2/lastModifiedDate`).
+ */
+export function parseSearchPage(result: Record<string, unknown>, where: string): ParsedPage {
+  const sr = result.searchResult as Record<string, unknown> | undefined;
+  const issues: Issue[] = [];
+  if (!sr || typeof sr !== 'object') {
+    throw new InvalidPayloadError('parse', `${where}: the response has no searchResult`, [
+      { pointer: '/searchResult', rule: 'required', message: 'must be a SearchResult' },
+    ]);
+  }
+  const status = sr.status as { attributes?: { isSuccess?: unknown } } | undefined;
+  if (String(status?.attributes?.isSuccess) !== 'true') {
+    const detail = (status as { statusDetail?: unknown } | undefined)?.statusDetail;
+    const first = (Array.isArray(detail) ? detail[0] : detail) as
+      { code?: string; message?: string } | undefined;
+    throw new InvalidPayloadError(
+      'parse',
+      `${where}: the search failed (${first?.code ?? 'no code'}: ${first?.message ?? 'no message'})`,
+      [
+        {
+          pointer: '/searchResult/status',
+          rule: 'isSuccess',
+          message: first?.message ?? 'isSuccess is not true',
+        },
+      ],
+    );
+  }
+  const int = (k: string, dflt: number): number => {
+    const v = sr[k];
+    if (v === undefined) return dflt;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0) {
+      issues.push({
+        pointer: `/searchResult/${k}`,
+        rule: 'type',
+        message: 'must be a non-negative integer',
+      });
+      return dflt;
+    }
+    return n;
+  };
+  const totalPages = int('totalPages', 1);
+  const pageIndex = int('pageIndex', 1);
+  const list = (sr.recordList as { record?: unknown } | undefined)?.record;
+  const raws = list === undefined ? [] : Array.isArray(list) ? list : [list];
+  const records = raws.map((r, n) => {
+    const at = `/searchResult/recordList/record/${n}`;
+    const raw = (r ?? {}) as VendorBillRecord;
+    const id = raw.attributes?.internalId;
+    if (typeof id !== 'string' || id === '') {
+      issues.push({
+        pointer: `${at}/attributes/internalId`,
+        rule: 'required',
+        message: 'must be a non-empty string',
+      });
+    }
+    const xsiType = raw.attributes?.['xsi:type'];
+    if (typeof xsiType !== 'string' || xsiType.split(':').pop() !== NETSUITE_RECORD_XSI_TYPE) {
+      issues.push({
+        pointer: `${at}/attributes/xsi:type`,
+        rule: 'type',
+        message: `must be ${NETSUITE_RECORD_XSI_TYPE}`,
+      });
+    }
+    const modified =
+      typeof raw.lastModifiedDate === 'string' ? Date.parse(raw.lastModifiedDate) : NaN;
+    if (Number.isNaN(modified)) {
+      issues.push({
+        pointer: `${at}/lastModifiedDate`,
+        rule: 'format',
+        message: 'must be an xsd:dateTime',
+      });
+    }
+    if (raw.paymentHold !== undefined && typeof raw.paymentHold !== 'boolean') {
+      issues.push({ pointer: `${at}/paymentHold`, rule: 'type', message: 'must be a boolean' });
+    }
+    return { raw, id: String(id), modifiedMs: modified };
+  });
+  if (totalPages > pageIndex && (typeof sr.searchId !== 'string' || sr.searchId === '')) {
+    issues.push({
+      pointer: '/searchResult/searchId',
+      rule: 'required',
+      message: 'needed to read the next page',
+    });
+  }
+  if (issues.length) {
+    throw new InvalidPayloadError(
+      'parse',
+      `${where}: ${issues.length} invalid field(s): ${issues[0].pointer} ${issues[0].message}`,
+      issues,
+    );
+  }
+  return { records, searchId: sr.searchId as string | undefined, pageIndex, totalPages };
+}
+
+/** Polls NetSuite vendor bills pending approval or on payment hold (SuiteTalk SOAP, TBA). */
+export class NetSuiteConnector implements Connector<NetSuiteCursor> {
+  readonly system = NETSUITE_SYSTEM;
+  readonly kind = 'poll' as const;
+  readonly configSchema = NETSUITE_CONFIG_SCHEMA;
+  readonly client: SuiteTalkClient;
+
+  constructor(private readonly config: NetSuiteConnectorConfig) {
+    this.client = new SuiteTalkClient({
+      connector: config.id,
+      endpoint: config.endpoint,
+      allowedHosts: config.allowedHosts,
+      credentials: {
+        account: reveal(config.account),
+        consumerKey: reveal(config.consumerKey),
+        consumerSecret: reveal(config.consumerSecret),
+        tokenId: reveal(config.tokenId),
+        tokenSecret: reveal(config.tokenSecret),
+      },
+      pageSize: config.pageSize ?? NETSUITE_DEFAULT_PAGE_SIZE,
+      timeoutMs: config.timeoutMs,
+      maxResponseBytes: config.maxResponseBytes,
+      retry: config.retry,
+      breaker: config.breaker,
+      metrics: config.metrics,
+    });
+  }
+
+  get id(): string {
+    return this.config.id;
+  }
+
+  breakerState(): ConnectorBreakerState {
+    return this.client.breakerState;
+  }
+
+  async checkConnection(): Promise<ConnectionCheck> {
+    try {
+      const res = await this.client.call('getServerTime', {});
+      const r = res.getServerTimeResult as
+        { status?: { attributes?: { isSuccess?: unknown } }; serverTime?: unknown } | undefined;
+      if (String(r?.status?.attributes?.isSuccess) !== 'true') {
+        return { ok: false, detail: 'getServerTime did not answer isSuccess="true"' };
+      }
+      return {
+        ok: true,
+        detail: `getServerTime answered ${String(r?.serverTime ?? '')} to the token passport`,
+      };
+    } catch (err) {
+      return { ok: false, detail: (err as Error).message };
+    }
+  }
+
+  async poll(cursor: NetSuiteCursor | undefined): Promise<PollResult<NetSuiteCursor>> {
+    const c: NetSuiteCursor = cursor ? structuredClone(cursor) : { v: 1, seen: [] };
+    const where = `connector '${this.id}' NetSuitePort`;
+    let page: ParsedPage;
+    if (c.search) {
+      const res = await this.client.call('searchMoreWithId', {
+        searchId: c.search.id,
+        pageIndex: c.search.nextPage,
+      });
+      try {
+        page = parseSearchPage(res, `${where} searchMoreWithId`);
+      } catch (err) {
+        // An expired or unknown search id: start the search again from the watermark.
+        if (
+          err instanceof InvalidPayloadError &&
+          err.issues[0]?.pointer === '/searchResult/status'
+        ) {
+          c.search = undefined;
+          return { events: [], nextCursor: c, hasMore: true };
+        }
+        throw err;
+      }
+    } else {
+      const res = await this.client.call('search', { searchRecord: this.searchRecord(c) });
+      page = parseSearchPage(res, `${where} search`);
+      c.search = { id: page.searchId ?? '', nextPage: 1, totalPages: page.totalPages, highIds: [] };
+    }
+    const s = c.search!;
+    const watermarkMs = c.watermark ? Date.parse(c.watermark) : -Infinity;
+    const seen = new Set(c.seen);
+    let highMs = s.high ? Date.parse(s.high) : -Infinity;
+    const events: PolledEvent[] = [];
+    for (const r of page.records) {
+      if (r.modifiedMs < watermarkMs || (r.modifiedMs === watermarkMs && seen.has(r.id))) continue;
+      if (r.modifiedMs > highMs) {
+        highMs = r.modifiedMs;
+        s.highIds = [r.id];
+      } else if (r.modifiedMs === highMs && !s.highIds.includes(r.id)) {
+        s.highIds.push(r.id);
+      }
+      if (needsAttention(r.raw)) events.push(vendorBillEvent(r.raw, r.id, r.modifiedMs));
+    }
+    if (highMs > -Infinity) s.high = new Date(highMs).toISOString();
+    if (page.pageIndex < page.totalPages) {
+      s.nextPage = page.pageIndex + 1;
+      s.totalPages = page.totalPages;
+      return { events, nextCursor: c, hasMore: true };
+    }
+    // Search complete: the newest change read becomes the watermark.
+    if (s.high) {
+      if (s.high === c.watermark) c.seen = [...new Set([...c.seen, ...s.highIds])];
+      else {
+        c.watermark = s.high;
+        c.seen = s.highIds;
+      }
+    }
+    c.search = undefined;
+    return { events, nextCursor: c, hasMore: false };
+  }
+
+  async close(): Promise<void> {
+    this.client.shutdown();
+  }
+
+  /** TransactionSearchBasic: vendor bills changed on or after the watermark. */
+  private searchRecord(c: NetSuiteCursor): Record<string, unknown> {
+    const from = c.watermark ?? new Date(this.startMs()).toISOString();
+    return {
+      attributes: {
+        'xsi:type': 'platformCommon:TransactionSearchBasic',
+        'xmlns:platformCommon': NS_COMMON,
+        'xmlns:platformCore': NS_CORE,
+      },
+      $xml:
+        `<platformCommon:lastModifiedDate operator="onOrAfter">` +
+        `<platformCore:searchValue>${xmlText(from)}</platformCore:searchValue>` +
+        `</platformCommon:lastModifiedDate>` +
+        `<platformCommon:type operator="anyOf">` +
+        `<platformCore:searchValue>${NETSUITE_SEARCH_TYPE}</platformCore:searchValue>` +
+        `</platformCommon:type>`,
+    };
+  }
+
+  private startMs(): number {
+    if (this.config.startFrom) return Date.parse(`${this.config.startFrom}T00:00:00Z`);
+    const now = (this.config.now ?? Date.now)();
+    return Math.floor(now / MS_PER_DAY) * MS_PER_DAY - NETSUITE_DEFAULT_LOOKBACK_DAYS * MS_PER_DAY;
+  }
+}
+
+/** Builds the connector from an instance's resolved `settings` (see netsuite.config.schema.json). */
+export function netSuiteFromSettings(
+  id: string,
+  s: Record<string, unknown>,
+  metrics?: BreakerMetrics,
+): NetSuiteConnector {
+  const n = (k: string): number | undefined =>
+    typeof s[k] === 'number' ? (s[k] as number) : undefined;
+  const resetSeconds = n('breakerResetSeconds');
+  return new NetSuiteConnector({
+    id,
+    endpoint: String(s.endpoint),
+    account: s.account as SecretLike,
+    consumerKey: s.consumerKey as SecretLike,
+    consumerSecret: s.consumerSecret as SecretLike,
+    tokenId: s.tokenId as SecretLike,
+    tokenSecret: s.tokenSecret as SecretLike,
+    allowedHosts: s.allowedHosts as string[] | undefined,
+    pageSize: n('pageSize'),
+    startFrom: s.startFrom as string | undefined,
+    timeoutMs: n('timeoutMs'),
+    maxResponseBytes: n('maxResponseBytes'),
+    retry: {
+      ...(n('retries') !== undefined && { retries: n('retries') }),
+      ...(n('retryBaseDelayMs') !== undefined && { baseDelayMs: n('retryBaseDelayMs') }),
+    },
+    breaker: {
+      ...(resetSeconds !== undefined && { resetTimeoutMs: resetSeconds * 1000 }),
+      ...(n('breakerVolumeThreshold') !== undefined && {
+        volumeThreshold: n('breakerVolumeThreshold'),
+      }),
+    },
+    metrics,
+  });
+}

@@ -187,6 +187,34 @@ export interface CanonicalException {
    * Items: An exception id: a lower-case RFC 9562 UUID version 5 (name-based, SHA-1), as produced by exceptionId() in libs/canonical.
    */
   links: string[];
+  /**
+   * Optional grouping by root cause, so subscribers can fold many exceptions with one cause under one parent. Omitted when the exception has no root-cause key.
+   */
+  group?: Group;
+}
+/**
+ * Root-cause grouping. A child carries the key and, once its group has a parent (the policy's `grouping.threshold` of open exceptions share the key), the parent's id; the parent carries the key, `role: parent` and the number of open children.
+ *
+ * This interface was referenced by `CanonicalException`'s JSON-Schema
+ * via the `definition` "group".
+ */
+export interface Group {
+  /**
+   * The root-cause key, e.g. `supplier-master:SUP-100|TAX_MISMATCH` (set by the mapping, or derived by a policy `grouping.keys` entry).
+   */
+  key: string;
+  /**
+   * `parent`: the exception standing for the whole group; `child` (or absent, as a mapping may leave it): one occurrence of the root cause.
+   */
+  role?: 'child' | 'parent';
+  /**
+   * On a child whose group has a parent: the parent's id (a UUID v5 over the key). Absent while the group is below the threshold.
+   */
+  parentId?: string;
+  /**
+   * On a parent: how many open children the group had when it was last published.
+   */
+  size?: number;
 }
 /**
  * An amount of money: a decimal string and its ISO 4217 currency.

@@ -29,3 +29,7 @@ export const POLL_LOCK_NAMESPACE = 'exhub:poll:';
 export const STORE_PING_TIMEOUT_MS = 2000;
 /** How often a hub process deletes expired webhook event ids. */
 export const WEBHOOK_EVENT_PURGE_INTERVAL_MS = 10 * 60 * 1000;
+/** Exceptions read per round trip while the key index is filled for rows stored before it. */
+export const KEY_BACKFILL_BATCH = 500;
+/** Most exceptions one findOpenExceptions call returns (also the schema's `links` maximum). */
+export const MAX_FIND_OPEN = 100;

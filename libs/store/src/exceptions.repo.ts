@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { CanonicalException, Status } from '../../canonical/src';
 import { appendAuditIn } from './audit.repo';
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './constants';
+import { DEFAULT_PAGE_SIZE, MAX_FIND_OPEN, MAX_PAGE_SIZE } from './constants';
+import { DEGRADED_KEY, DUE_KEY, exceptionKeysOf } from './exception-keys';
 import { exceptionContentHash } from './content-hash';
 import { StoreInputError, StoreNotFoundError } from './errors';
 import { isClosed, outcomeOfDecision, statusAfterDecision, statusAfterOutcome } from './lifecycle';
@@ -14,6 +15,7 @@ import type {
   OutcomeInput,
   OutcomeKind,
   OutcomeRecord,
+  OpenExceptionQuery,
   UpsertContext,
   UpsertResult,
   WorklistPage,
@@ -62,6 +64,17 @@ async function writeParties(trx: Db, e: CanonicalException): Promise<void> {
   }
 }
 
+async function writeKeys(trx: Db, e: CanonicalException): Promise<void> {
+  await trx.deleteFrom('exception_keys').where('exception_id', '=', e.id).execute();
+  const keys = exceptionKeysOf(e);
+  if (keys.length > 0) {
+    await trx
+      .insertInto('exception_keys')
+      .values(keys.map((k) => ({ exception_id: e.id, kind: k.kind, value: k.value })))
+      .execute();
+  }
+}
+
 async function writeVersion(trx: Db, e: CanonicalException, contentHash: string, at: string) {
   await trx
     .insertInto('exception_versions')
@@ -99,6 +112,7 @@ export async function upsertException(
         .executeTakeFirst();
       if (inserted) {
         await writeParties(trx, stored);
+        await writeKeys(trx, stored);
         await writeVersion(trx, stored, contentHash, at);
         await appendAuditIn(trx, {
           actor: context.actor,
@@ -137,6 +151,7 @@ export async function upsertException(
       .where('id', '=', stored.id)
       .execute();
     await writeParties(trx, stored);
+    await writeKeys(trx, stored);
     await writeVersion(trx, stored, contentHash, at);
     await appendAuditIn(trx, {
       actor: context.actor,
@@ -383,4 +398,70 @@ export async function listOutcomes(db: Db, exceptionId?: string): Promise<Outcom
     tierBefore: r.tier_before,
     tierAfter: r.tier_after,
   }));
+}
+
+const OPEN_STATUSES = ['open', 'in_review'];
+
+/**
+ * Open exceptions by what they share (keys), by due date or by degraded score: the one query behind
+ * links and re-scoring. Every value is a bound parameter; the key index (exception_keys) answers it.
+ */
+export async function findOpenExceptions(
+  db: Db,
+  query: OpenExceptionQuery,
+): Promise<CanonicalException[]> {
+  const limit = query.limit ?? MAX_FIND_OPEN;
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_FIND_OPEN) {
+    throw new StoreInputError(
+      `limit must be a whole number from 1 to ${MAX_FIND_OPEN} (got ${query.limit})`,
+      'limit',
+    );
+  }
+  const keys = query.keys;
+  if (keys !== undefined && keys.length === 0) return [];
+  let q = db
+    .selectFrom('exceptions')
+    .select(['id', 'document'])
+    .where('status', 'in', OPEN_STATUSES);
+  if (keys !== undefined) {
+    q = q.where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('exception_keys')
+          .select('exception_keys.exception_id')
+          .whereRef('exception_keys.exception_id', '=', 'exceptions.id')
+          .where((k) =>
+            k.or(keys.map((key) => k.and([k('kind', '=', key.kind), k('value', '=', key.value)]))),
+          ),
+      ),
+    );
+  }
+  const dueBefore = query.dueBefore;
+  if (dueBefore !== undefined) {
+    q = q.where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('exception_keys')
+          .select('exception_keys.exception_id')
+          .whereRef('exception_keys.exception_id', '=', 'exceptions.id')
+          .where('kind', '=', DUE_KEY)
+          .where('value', '<=', dueBefore),
+      ),
+    );
+  }
+  if (query.degraded) {
+    q = q.where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('exception_keys')
+          .select('exception_keys.exception_id')
+          .whereRef('exception_keys.exception_id', '=', 'exceptions.id')
+          .where('kind', '=', DEGRADED_KEY),
+      ),
+    );
+  }
+  if (query.excludeId !== undefined) q = q.where('id', '!=', query.excludeId);
+  if (query.afterId !== undefined) q = q.where('id', '>', query.afterId);
+  const rows = await q.orderBy('id', 'asc').limit(limit).execute();
+  return rows.map((r) => parse(r.document));
 }

@@ -29,6 +29,7 @@ export {
   type DecisionAction,
   type DecisionInput,
   type ExceptionVersion,
+  type OpenExceptionQuery,
   type OutcomeInput,
   type OutcomeKind,
   type OutcomeRecord,
@@ -42,3 +43,21 @@ export {
   type WorklistPage,
   type WorklistQuery,
 } from './types';
+export {
+  DEGRADED_KEY,
+  DUE_KEY,
+  PARTY_KEY,
+  exceptionKeysOf,
+  linkKeysOf,
+  type ExceptionKey,
+} from './exception-keys';
+export {
+  MAX_GROUP_MEMBERS,
+  MAX_TRANSITIONS_PAGE,
+  type GroupMembers,
+  type RootCauseCount,
+  type StatusTransition,
+  type TransitionPage,
+  type TransitionQuery,
+} from './insights.repo';
+export type { DeadLetterRecord } from './dead-letters.repo';

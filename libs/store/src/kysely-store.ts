@@ -5,6 +5,8 @@ import * as audit from './audit.repo';
 import { backlogStats } from './backlog.repo';
 import * as cursors from './connector-cursors.repo';
 import * as facts from './context-facts.repo';
+import * as deadLetters from './dead-letters.repo';
+import * as insights from './insights.repo';
 import * as exceptions from './exceptions.repo';
 import { withPollLock } from './poll-lock';
 import type { StoreDatabase } from './schema';
@@ -14,6 +16,7 @@ import type {
   AuditInput,
   ContextFact,
   DecisionInput,
+  OpenExceptionQuery,
   OutcomeInput,
   StoreKind,
   UpsertContext,
@@ -31,6 +34,13 @@ export class KyselyStore implements ExceptionStore {
     readonly location: string,
   ) {
     this.ctx = { db, kind };
+  }
+
+  recordDeadLetter(entry: deadLetters.DeadLetterRecord) {
+    return deadLetters.recordDeadLetter(this.db, entry);
+  }
+  oldestDeadLetter(depth: number) {
+    return deadLetters.oldestDeadLetter(this.db, depth);
   }
 
   async ping(): Promise<void> {
@@ -62,9 +72,21 @@ export class KyselyStore implements ExceptionStore {
   listOutcomes(exceptionId?: string) {
     return exceptions.listOutcomes(this.db, exceptionId);
   }
+  findOpenExceptions(query: OpenExceptionQuery) {
+    return exceptions.findOpenExceptions(this.db, query);
+  }
 
   backlogStats(now: Date = new Date()) {
     return backlogStats(this.ctx, now);
+  }
+  statusTransitions(query: insights.TransitionQuery = {}) {
+    return insights.statusTransitions(this.ctx, query);
+  }
+  rootCauseStats() {
+    return insights.rootCauseStats(this.ctx);
+  }
+  openGroupMembers(key: string, excludeId?: string) {
+    return insights.openGroupMembers(this.ctx, key, excludeId);
   }
 
   appendAudit(entry: AuditInput) {

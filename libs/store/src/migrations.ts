@@ -1,6 +1,8 @@
 import type { Kysely } from 'kysely';
 import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
-import { AUDIT_GENESIS_HASH } from './constants';
+import type { CanonicalException } from '../../canonical/src';
+import { AUDIT_GENESIS_HASH, KEY_BACKFILL_BATCH } from './constants';
+import { exceptionKeysOf } from './exception-keys';
 import { StoreOpenError } from './errors';
 
 /*
@@ -147,9 +149,72 @@ const initial: Migration = {
   },
 };
 
+/**
+ * The index by which related exceptions are found (links, re-scoring): one row per party id,
+ * reference, due date and degraded flag of an exception. Filled for the rows already stored.
+ */
+const exceptionKeys: Migration = {
+  async up(db: AnyDb) {
+    await db.schema
+      .createTable('exception_keys')
+      .addColumn('exception_id', 'text', (c) => c.notNull())
+      .addColumn('kind', 'text', (c) => c.notNull())
+      .addColumn('value', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('exception_keys_pk', ['exception_id', 'kind', 'value'])
+      .execute();
+    await db.schema
+      .createIndex('exception_keys_lookup')
+      .on('exception_keys')
+      .columns(['kind', 'value', 'exception_id'])
+      .execute();
+    let after = '';
+    for (;;) {
+      const rows = (await db
+        .selectFrom('exceptions')
+        .select(['id', 'document'])
+        .where('id', '>', after)
+        .orderBy('id')
+        .limit(KEY_BACKFILL_BATCH)
+        .execute()) as { id: string; document: string }[];
+      if (rows.length === 0) break;
+      const values = rows.flatMap((r) =>
+        exceptionKeysOf(JSON.parse(r.document) as CanonicalException).map((k) => ({
+          exception_id: r.id,
+          ...k,
+        })),
+      );
+      if (values.length > 0) await db.insertInto('exception_keys').values(values).execute();
+      after = rows[rows.length - 1].id;
+    }
+  },
+};
+
+/**
+ * The dead-letter ledger: when each message still in the DLQ entered it, so the age of the
+ * oldest dead letter is one indexed read (exhub_dlq_oldest_message_age_seconds).
+ */
+const deadLetters: Migration = {
+  async up(db: AnyDb) {
+    await db.schema
+      .createTable('dead_letters')
+      .addColumn('message_key', 'text', (c) => c.primaryKey())
+      .addColumn('dead_at', 'text', (c) => c.notNull())
+      .addColumn('connector', 'text')
+      .addColumn('error_class', 'text')
+      .execute();
+    await db.schema
+      .createIndex('dead_letters_age')
+      .on('dead_letters')
+      .columns(['dead_at', 'message_key'])
+      .execute();
+  },
+};
+
 /** In order; the key is the migration's permanent name. */
 export const MIGRATIONS: Record<string, Migration> = {
   '0001_initial': initial,
+  '0002_exception_keys': exceptionKeys,
+  '0003_dead_letters': deadLetters,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -25,6 +25,16 @@ export interface ExceptionPartiesTable {
   party_id: string;
 }
 
+/**
+ * What an exception can be found by (written with every upsert): `party` ids, its references by
+ * kind (`invoice`, `payment`, …), `due` (its dueAt) and `degraded` (scored without some context).
+ */
+export interface ExceptionKeysTable {
+  exception_id: string;
+  kind: string;
+  value: string;
+}
+
 export interface ExceptionVersionsTable {
   exception_id: string;
   version: number;
@@ -85,6 +95,14 @@ export interface OutcomesTable {
   tier_after: string | null;
 }
 
+export interface DeadLettersTable {
+  message_key: string;
+  /** ISO 8601 UTC: when the message entered the DLQ. */
+  dead_at: string;
+  connector: string | null;
+  error_class: string | null;
+}
+
 export interface ApiKeysTable {
   id: string;
   name: string;
@@ -97,6 +115,7 @@ export interface ApiKeysTable {
 export interface StoreDatabase {
   exceptions: ExceptionsTable;
   exception_parties: ExceptionPartiesTable;
+  exception_keys: ExceptionKeysTable;
   exception_versions: ExceptionVersionsTable;
   audit_log: AuditLogTable;
   audit_head: AuditHeadTable;
@@ -105,4 +124,5 @@ export interface StoreDatabase {
   context_facts: ContextFactsTable;
   outcomes: OutcomesTable;
   api_keys: ApiKeysTable;
+  dead_letters: DeadLettersTable;
 }

@@ -1,4 +1,5 @@
 import type { CanonicalException } from '../../canonical/src';
+import type { DeadLetterRecord } from './dead-letters.repo';
 import type {
   ApiKeyRecord,
   AuditEntry,
@@ -10,6 +11,7 @@ import type {
   CreatedApiKey,
   DecisionInput,
   ExceptionVersion,
+  OpenExceptionQuery,
   OutcomeInput,
   OutcomeRecord,
   PollLockResult,
@@ -21,6 +23,12 @@ import type {
   WorklistPage,
   WorklistQuery,
 } from './types';
+import type {
+  GroupMembers,
+  RootCauseCount,
+  TransitionPage,
+  TransitionQuery,
+} from './insights.repo';
 
 /**
  * The hub's memory: what it has seen and decided. One interface, two adapters (SQLite embedded by
@@ -41,8 +49,16 @@ export interface ExceptionStore {
   applyDecision(id: string, decision: DecisionInput): Promise<CanonicalException>;
   applyOutcome(outcome: OutcomeInput): Promise<CanonicalException>;
   listOutcomes(exceptionId?: string): Promise<OutcomeRecord[]>;
+  /** Open exceptions sharing a party or reference, due soon, or degraded (links, re-scoring). */
+  findOpenExceptions(query: OpenExceptionQuery): Promise<CanonicalException[]>;
   /** Open exceptions per domain and tier, their oldest age, and those past `dueAt` (metrics). */
   backlogStats(now?: Date): Promise<BacklogStats>;
+  /** Status changes read from the audit trail (time to triage and to resolve). */
+  statusTransitions(query?: TransitionQuery): Promise<TransitionPage>;
+  /** Open exceptions sharing a root-cause key (`group.key`), parents excepted, by key and type. */
+  rootCauseStats(): Promise<RootCauseCount[]>;
+  /** How many open exceptions (parents and `excludeId` excepted) carry this root-cause key. */
+  openGroupMembers(key: string, excludeId?: string): Promise<GroupMembers>;
 
   appendAudit(entry: AuditInput): Promise<AuditEntry>;
   auditTrail(filter?: {
@@ -72,6 +88,11 @@ export interface ExceptionStore {
   findApiKey(plaintext: string): Promise<ApiKeyRecord | undefined>;
   listApiKeys(): Promise<ApiKeyRecord[]>;
   revokeApiKey(id: string): Promise<boolean>;
+
+  /** The dead-letter ledger (exhub.dlq.ledger): one record per message that entered the DLQ. */
+  recordDeadLetter(entry: DeadLetterRecord): Promise<void>;
+  /** When the oldest message still in a DLQ of `depth` messages entered it; prunes the rest. */
+  oldestDeadLetter(depth: number): Promise<Date | undefined>;
 
   /** Runs fn unless another process holds this connector's poll lock (PostgreSQL); SQLite: always. */
   withPollLock<T>(connectorId: string, fn: () => Promise<T>): Promise<PollLockResult<T>>;

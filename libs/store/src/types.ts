@@ -187,3 +187,20 @@ export interface BacklogStats {
   /** The same exceptions one by one (id and tier), for detecting new SLA breaches. */
   pastDue: PastDueException[];
 }
+
+/**
+ * Open exceptions (status `open` or `in_review`) to link or re-score; every given filter must hold.
+ * Ordered by id; at most `limit` (default and maximum MAX_FIND_OPEN).
+ */
+export interface OpenExceptionQuery {
+  /** Shares at least one of these keys (e.g. `{ kind: 'party', value: 'cus_1' }`). */
+  keys?: { kind: string; value: string }[];
+  /** dueAt at or before this instant (ISO 8601 UTC). */
+  dueBefore?: string;
+  /** Scored without some context it needed (`priority.degraded`). */
+  degraded?: true;
+  excludeId?: string;
+  /** Only ids greater than this (paging). */
+  afterId?: string;
+  limit?: number;
+}

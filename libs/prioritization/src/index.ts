@@ -7,6 +7,7 @@ export type {
   LoadedPolicy,
   PolicyRule,
   ModelMode,
+  GroupingKeyRule,
 } from './policy';
 export type { ScoringInput, ScoringContext, LinkedException } from './input';
 export { computeFeatures } from './features';
@@ -19,8 +20,23 @@ export type {
   Explanation,
   ShadowNote,
   ScorerOptions,
+  ScoreListener,
 } from './scorer';
 export { loadModelFile, parseModel, predict } from './model';
-export type { PriorityModel } from './model';
-export { psi, STABLE_PSI, DRIFT_PSI } from './psi';
+export type { PriorityModel, TrainingScores } from './model';
+export { psi, psiOfCounts, histogram, STABLE_PSI, DRIFT_PSI, SCORE_BINS } from './psi';
+export { DriftMonitor, RollingWindow, DEFAULT_DRIFT_WINDOW, MIN_DRIFT_SAMPLES } from './drift';
+export {
+  PolicyReloader,
+  DEFAULT_POLICY_RELOAD_DEBOUNCE_MS,
+  type PolicyReloadResult,
+  type ReloadableScorer,
+} from './policy-reloader';
+export {
+  rootCauseOf,
+  ruleOfKey,
+  MAPPING_RULE,
+  type RootCause,
+  type GroupableInput,
+} from './grouping';
 export { scoringInputFrom, ScoringRequestError } from './scoring-request';

@@ -20,6 +20,17 @@ export interface ModelMetrics {
 }
 
 /**
+ * The training window's score distribution, the baseline live scores are compared with (PSI):
+ * counts over `bins` equal-width bins of 0-100 of the rules score (`policy`) and of the model's
+ * probability times 100 (`model`).
+ */
+export interface TrainingScores {
+  bins: number;
+  policy: number[];
+  model: number[];
+}
+
+/**
  * A trained model file (models/*.json): a logistic regression over named features, with the
  * standardisation it was trained with, its training window and its held-out metrics.
  */
@@ -36,6 +47,8 @@ export interface PriorityModel {
   intercept: number;
   coefficients: number[];
   trainingWindow: { from: string; to: string; records: number; positives: number };
+  /** Absent in model files written before it existed: no drift metric for those. */
+  trainingScores?: TrainingScores;
   policyHash: string;
   training: {
     library: string;
@@ -160,6 +173,21 @@ export function parseModel(text: string, file: string): PriorityModel {
   if (!ok)
     throw new Error(
       `${file} is not a priority model file (kind logistic-regression, version, features, coefficients and standardization of one length)`,
+    );
+  const ts = m.trainingScores;
+  if (
+    ts !== undefined &&
+    !(
+      Number.isInteger(ts.bins) &&
+      ts.bins > 0 &&
+      [ts.policy, ts.model].every(
+        (c) =>
+          Array.isArray(c) && c.length === ts.bins && c.every((n) => Number.isInteger(n) && n >= 0),
+      )
+    )
+  )
+    throw new Error(
+      `${file} /trainingScores: expected {bins, policy, model} with \`bins\` non-negative counts each; train the model again with \`exhub model train\``,
     );
   try {
     checkFeatures(m.features);

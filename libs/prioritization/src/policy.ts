@@ -44,6 +44,16 @@ export interface PolicyRule {
 
 export type ModelMode = 'off' | 'shadow' | 'active';
 
+/** One way to derive a root-cause key; see `grouping.ts`. */
+export interface GroupingKeyRule {
+  id: string;
+  description: string;
+  when: Condition[];
+  /** Dotted paths into the exception, or `party:<role>`. */
+  key: string[];
+  parentType?: string;
+}
+
 export interface PriorityPolicy {
   version: number;
   weights: Record<Dimension, number>;
@@ -89,6 +99,7 @@ export interface PriorityPolicy {
   };
   model?: { mode: ModelMode; file: string; blend?: number };
   rules?: PolicyRule[];
+  grouping?: { threshold: number; keys?: GroupingKeyRule[] };
   routes: { domain?: string; type?: string; tier?: Tier; route: string; team?: string }[];
 }
 
@@ -145,6 +156,12 @@ export function parsePolicy(
     if (ids.has(rule.id))
       throw new PolicyError(`${file} /rules/${i}/id: "${rule.id}" is used twice`);
     ids.add(rule.id);
+  }
+  const keyIds = new Set<string>();
+  for (const [i, k] of (data.grouping?.keys ?? []).entries()) {
+    if (keyIds.has(k.id))
+      throw new PolicyError(`${file} /grouping/keys/${i}/id: "${k.id}" is used twice`);
+    keyIds.add(k.id);
   }
   const hash = createHash('sha256').update(text).digest('hex').slice(0, 12);
   const loaded: LoadedPolicy = { policy: data, hash, file };

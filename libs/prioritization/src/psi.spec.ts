@@ -1,4 +1,4 @@
-import { DRIFT_PSI, STABLE_PSI, psi } from './psi';
+import { DRIFT_PSI, STABLE_PSI, histogram, psi, psiOfCounts } from './psi';
 
 describe('psi', () => {
   const spread = (n: number, f: (i: number) => number) => Array.from({ length: n }, (_, i) => f(i));
@@ -35,5 +35,17 @@ describe('psi', () => {
       (a[0] - 0.5) * Math.log(a[0] / 0.5) + (a[1] - 0.5) * Math.log(a[1] / 0.5),
       9,
     );
+  });
+
+  it('gives the same value from stored bin counts as from the samples', () => {
+    const expected = spread(500, (i) => (i * 7) % 100);
+    const actual = spread(300, (i) => 40 + ((i * 3) % 60));
+    expect(psiOfCounts(histogram(expected), histogram(actual))).toBeCloseTo(
+      psi(expected, actual),
+      12,
+    );
+    expect(histogram([0, 9.99, 10, 100, 150, -5])).toEqual([3, 1, 0, 0, 0, 0, 0, 0, 0, 2]);
+    expect(() => psiOfCounts([1, 2], [1, 2, 3])).toThrow(RangeError);
+    expect(() => psiOfCounts([0, 0], [1, 2])).toThrow(RangeError);
   });
 });

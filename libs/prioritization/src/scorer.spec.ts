@@ -295,6 +295,10 @@ describe('acceptance scenarios', () => {
     expect(strategic.factors.find((f) => f.code === 'customer_impact')?.detail).toContain(
       'renewing in 30 days',
     );
+    // The link to the finance exception is part of the explanation, not only of the score.
+    expect(strategic.factors.find((f) => f.code === 'dependency_risk')?.detail).toContain(
+      '1 linked open exception (billing dispute)',
+    );
   });
 
   it('(3) a duplicate-payment risk above the threshold requires review; one below it does not', () => {
@@ -374,8 +378,40 @@ describe('learned model in the scorer', () => {
         probability: 0.881,
         wouldAddPoints: expect.any(Number),
         wouldBeTier: expect.stringMatching(/^p[1-4]$/),
+        policyTier: off.tier,
       },
     ]);
+  });
+
+  it('in shadow mode gives the tier the model would give under the same floors as the real tier', () => {
+    const notes: { policyTier: string; wouldBeTier: string }[] = [];
+    // A fraudulent dispute is floored at p2 by a rule; the model's extra points may lift it to p1
+    // but can never leave it below the floor.
+    const s = scorerWith(
+      (p) => (p.model = { mode: 'shadow', file: 'm.json', blend: 0.3 }),
+      { onShadow: (n) => notes.push(n) },
+      model,
+    );
+    const small = { ...dispute, amountBase: usd('50.00') };
+    scored({ ...small, signals: { cardBrand: 'visa', reasonCode: 'fraudulent' } }, s);
+    expect(notes[0].policyTier).toBe('p2');
+    expect(notes[0].wouldBeTier).toBe('p2');
+  });
+
+  it('tells every observer about every score, with the model version, until it unsubscribes', () => {
+    const s = scorerWith(
+      (p) => (p.model = { mode: 'shadow', file: 'm.json', blend: 0.3 }),
+      {},
+      model,
+    );
+    const seen: { policyScore: number; model?: { version: string; mode: string } }[] = [];
+    const stop = s.observe((e) => seen.push(e));
+    const r = scored(dispute, s);
+    stop();
+    scored(dispute, s);
+    expect(seen).toHaveLength(1);
+    expect(seen[0].policyScore).toBe(r.score);
+    expect(seen[0].model).toEqual({ name: 'test-lr', version: '2026.11.0', mode: 'shadow' });
   });
 
   it('when active adds its contribution as a factor, the points still adding up exactly', () => {

@@ -8,6 +8,7 @@ import {
   loadPolicyFile,
   type Dimension,
   type LoadedPolicy,
+  type PolicyRule,
   type Tier,
 } from './policy';
 
@@ -46,6 +47,8 @@ export interface ShadowNote {
   /** What the model would add to the score (and the tier it would give) if it were active. */
   wouldAddPoints: number;
   wouldBeTier: Tier;
+  /** The tier the exception got (the rules' tier): compare with `wouldBeTier` for agreement. */
+  policyTier: Tier;
 }
 
 /** Everything `exhub priority explain` shows: the result plus how it came about. */
@@ -54,11 +57,16 @@ export interface Explanation {
   features: FeatureSet;
   policyScore: number;
   modelProbability?: number;
+  /** The learned model the policy runs, when its mode is not `off`. */
+  model?: { name: string; version: string; mode: 'shadow' | 'active' };
   shadow?: ShadowNote;
   degradedReasons: string[];
   slaTarget: string;
   team?: string;
 }
+
+/** Sees every score the scorer returns (drift and shadow records); must not throw. */
+export type ScoreListener = (explanation: Explanation, input: ScoringInput) => void;
 
 export interface ScorerOptions {
   /** Receives every shadow-mode prediction (log it, count it); nothing else sees it. */
@@ -100,6 +108,7 @@ interface Draft {
 export class PolicyScorer implements Scorer {
   private loaded: LoadedPolicy;
   private totalWeight = 0;
+  private readonly listeners = new Set<ScoreListener>();
 
   constructor(
     loaded: LoadedPolicy,
@@ -119,8 +128,8 @@ export class PolicyScorer implements Scorer {
 
   /**
    * Reads the policy file again (or another one) and swaps it in only when it is valid: an
-   * invalid file throws a PolicyError and the scorer keeps the policy it had. No file watcher is
-   * wired to this yet.
+   * invalid file throws a PolicyError and the scorer keeps the policy it had. The swap is one
+   * assignment: a score in progress finishes with the policy it started with.
    */
   reload(file: string = this.loaded.file): LoadedPolicy {
     const next = loadPolicyFile(file);
@@ -131,7 +140,14 @@ export class PolicyScorer implements Scorer {
   score(input: ScoringInput, now: Date): PriorityResult {
     const e = this.explain(input, now);
     if (e.shadow) this.options.onShadow?.(e.shadow, input);
+    for (const listener of this.listeners) listener(e, input);
     return e.priority;
+  }
+
+  /** Adds a listener for every score from now on; returns the function that removes it. */
+  observe(listener: ScoreListener): () => void {
+    this.listeners.add(listener);
+    return () => void this.listeners.delete(listener);
   }
 
   explain(input: ScoringInput, now: Date): Explanation {
@@ -196,7 +212,12 @@ export class PolicyScorer implements Scorer {
           version: model.version,
           probability: round3(modelProbability),
           wouldAddPoints: modelHundredths / HUNDREDTHS,
-          wouldBeTier: this.tierFor((total + modelHundredths) / HUNDREDTHS),
+          // The same floors and ceilings as the real tier apply, so the two compare like for like.
+          wouldBeTier: this.tierAfterRules(
+            this.tierFor((total + modelHundredths) / HUNDREDTHS),
+            rules,
+          ),
+          policyTier: 'p4',
         };
       } else {
         if (modelHundredths !== 0) {
@@ -244,6 +265,7 @@ export class PolicyScorer implements Scorer {
         fired.add(rule.id);
       }
     }
+    if (shadow) shadow.policyTier = tier;
     this.reviewThresholds(input, features, reviewReasons, reviewFired);
     const route = ruleRoute ?? this.routeFor(input, tier)?.route ?? 'unrouted';
 
@@ -272,6 +294,9 @@ export class PolicyScorer implements Scorer {
       features,
       policyScore,
       modelProbability,
+      ...(model && mode !== 'off'
+        ? { model: { name: model.name, version: model.version, mode } }
+        : {}),
       shadow,
       degradedReasons,
       slaTarget: policy.tiers[tier].slaTarget,
@@ -340,6 +365,17 @@ export class PolicyScorer implements Scorer {
     return clip(
       `The learned model ${model.name} ${model.version} puts the risk of escalation, SLA breach or override at ${Math.round(p * 100)}% against a rules score of ${policyScore}; at its ${Math.round(blend * 100)}% share that ${hundredths >= 0 ? 'adds' : 'takes'} ${fmt(Math.abs(hundredths))} points.${top.length ? ` Strongest signals: ${top.join(', ')}.` : ''}`,
     );
+  }
+
+  private tierAfterRules(tier: Tier, rules: readonly PolicyRule[]): Tier {
+    let t = tier;
+    for (const { then } of rules) {
+      if (then.floorTier && TIER_ORDER.indexOf(t) > TIER_ORDER.indexOf(then.floorTier))
+        t = then.floorTier;
+      if (then.ceilingTier && TIER_ORDER.indexOf(t) < TIER_ORDER.indexOf(then.ceilingTier))
+        t = then.ceilingTier;
+    }
+    return t;
   }
 
   private tierFor(score: number): Tier {

@@ -3,6 +3,7 @@ import { generateHistory, inHiddenSegment } from './history';
 import { auc, brier, reliability, seededRandom } from './metrics';
 import { parseModel, predict } from './model';
 import { loadPolicyFile } from './policy';
+import { DRIFT_PSI, STABLE_PSI, histogram, psiOfCounts } from './psi';
 import { PolicyScorer, pointTotals } from './scorer';
 import { evaluateModel, labelOf, parseOutcomes, scoreRecords, split, train } from './train';
 
@@ -95,6 +96,26 @@ describe('learned model on a synthetic history with a hidden risk process', () =
     expect(predict(reloaded, row)).toBe(predict(m, row));
     expect(m.trainingWindow.records).toBe(1400);
     expect(m.trainingWindow.from <= m.trainingWindow.to).toBe(true);
+  });
+
+  it('stores the training window score distribution, which live scores like it match (PSI ~ 0)', () => {
+    const ts = result.model.trainingScores;
+    expect(ts?.bins).toBe(10);
+    expect(ts?.policy.reduce((a, b) => a + b, 0)).toBe(1400);
+    expect(ts?.model.reduce((a, b) => a + b, 0)).toBe(1400);
+    // The same history scored again is the same population; a high-value slice is not.
+    const rows = scoreRecords(records, policy);
+    expect(psiOfCounts(ts!.policy, histogram(rows.map((r) => r.policyScore)))).toBeLessThan(
+      STABLE_PSI,
+    );
+    const top = rows.filter((r) => r.policyScore >= 50).map((r) => r.policyScore);
+    expect(psiOfCounts(ts!.policy, histogram(top))).toBeGreaterThan(DRIFT_PSI);
+    expect(() =>
+      parseModel(
+        JSON.stringify({ ...result.model, trainingScores: { bins: 10, policy: [1], model: [] } }),
+        'm.json',
+      ),
+    ).toThrow(/m\.json \/trainingScores: expected/);
   });
 
   it('evaluates a saved model on the same held-out split', () => {

@@ -11,6 +11,7 @@ import {
   type ModelMetrics,
   type PriorityModel,
 } from './model';
+import { SCORE_BINS, histogram } from './psi';
 import { DIMENSIONS, type LoadedPolicy, type Tier } from './policy';
 import { PolicyScorer } from './scorer';
 
@@ -253,6 +254,7 @@ export function train(
     intercept: round4(w.intercept),
     coefficients: w.coefficients.map(round4),
     trainingWindow: { from: times[0], to: times[times.length - 1], records: tr.length, positives },
+    trainingScores: { bins: SCORE_BINS, policy: [], model: [] },
     policyHash: policy.hash,
     training: {
       library: 'ml-logistic-regression 2.x (batch gradient ascent on standardised features)',
@@ -269,6 +271,12 @@ export function train(
         policy: { auc: 0, brier: 0 },
       },
     },
+  };
+  // The baseline for drift: what the rules and the model gave the training window.
+  model.trainingScores = {
+    bins: SCORE_BINS,
+    policy: histogram(tr.map((r) => r.row.policyScore)),
+    model: histogram(x.map((row) => 100 * predictVector(model, row))),
   };
   const evaluation = evaluateModel(model, records, policy, opts, { rows, labels });
   model.metrics.heldOut = {

@@ -160,7 +160,9 @@ export function registerModelCommands(program: Command): void {
         out(
           `trained ${m.name} ${version} on ${m.trainingWindow.records} records (${m.trainingWindow.from} .. ${m.trainingWindow.to}), ${m.features.length} features, ${((Date.now() - started) / 1000).toFixed(1)} s`,
         );
-        out(`wrote ${file}`);
+        out(
+          `wrote ${file} (with the training window's score distribution, the baseline of exhub_score_psi)`,
+        );
         out('');
         for (const line of formatEvaluation(evaluation, m.name)) out(line);
       },

@@ -102,7 +102,7 @@ export function formatExplanation(e: Explanation, input: ScoringInput): string[]
   for (const x of p.factors) lines.push(`  ${sign(x.points)}  ${x.code.padEnd(34)} ${x.detail}`);
   if (e.shadow)
     lines.push(
-      `shadow model ${e.shadow.model} ${e.shadow.version}: risk ${(e.shadow.probability * 100).toFixed(1)}%; if active it would add ${e.shadow.wouldAddPoints} points (tier ${e.shadow.wouldBeTier}) — not applied`,
+      `shadow model ${e.shadow.model} ${e.shadow.version}: risk ${(e.shadow.probability * 100).toFixed(1)}%; if active it would add ${e.shadow.wouldAddPoints} points (tier ${e.shadow.wouldBeTier}, ${e.shadow.wouldBeTier === e.shadow.policyTier ? 'the same as' : 'not'} the policy's ${e.shadow.policyTier}) — not applied`,
     );
   return lines;
 }

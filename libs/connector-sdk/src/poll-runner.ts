@@ -199,6 +199,7 @@ export class PollRunner {
       'x-exhub-error-message': `poll of connector ${connector.id} refused a page: ${message}`,
       'x-exhub-attempts': 1,
       'x-exhub-first-failed-at': new Date(at).toISOString(),
+      'x-exhub-dead-lettered-at': new Date(at).toISOString(),
     };
     const body = {
       connector: connector.id,

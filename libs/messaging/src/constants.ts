@@ -109,3 +109,9 @@ export const EXCEPTION_MESSAGE_TYPE = 'exception.v1';
  * (≥ 4 to tell all tiers apart) act on it; quorum queues ignore it. p1 is the most urgent.
  */
 export const TIER_PRIORITY: Readonly<Record<string, number>> = { p1: 4, p2: 3, p3: 2, p4: 1 };
+
+/**
+ * `x-max-length` of the dead-letter ledger queue: copies wait there only until a worker records
+ * them; if no worker runs, the oldest copies are dropped (the DLQ itself keeps everything).
+ */
+export const DLQ_LEDGER_MAX_LENGTH = 100_000;

@@ -85,7 +85,7 @@ describe('planFor', () => {
     expect(planFor(message(), { kind: 'ack' }, context)).toEqual({ kind: 'ack' });
   });
 
-  it('dead-letters with the original properties plus the five error headers', () => {
+  it('dead-letters with the original properties plus the error headers and the dead-letter time', () => {
     const plan = planFor(
       message({ 'x-death': [{ count: 1 }], 'x-delivery-count': 2, 'x-first-death-queue': 'q' }),
       { kind: 'dead-letter', errorClass: 'MAPPING', stage: 'map', message: 'no rule for type' },
@@ -111,6 +111,7 @@ describe('planFor', () => {
           'x-exhub-error-message': 'no rule for type',
           'x-exhub-attempts': 1,
           'x-exhub-first-failed-at': '2025-06-01T10:00:00.000Z',
+          'x-exhub-dead-lettered-at': '2025-06-01T10:00:00.000Z',
         },
       },
     });

@@ -178,6 +178,7 @@ export function planFor(
   const options = republishOptions(msg, errorHeaders);
 
   if (outcome.kind === 'dead-letter' || giveUp) {
+    options.headers = { ...options.headers, [HEADER.deadLetteredAt]: now.toISOString() };
     // The DLX is a fanout; the original routing key is kept, as broker dead-lettering does.
     return {
       kind: 'publish',

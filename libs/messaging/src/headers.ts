@@ -19,6 +19,8 @@ export const HEADER = {
   attempts: 'x-exhub-attempts',
   /** ISO 8601 time of the first failed attempt; kept across retries. */
   firstFailedAt: 'x-exhub-first-failed-at',
+  /** ISO 8601 time the hub dead-lettered the message (the dead-letter ledger's entry time). */
+  deadLetteredAt: 'x-exhub-dead-lettered-at',
   /** Exception messages: canonical `domain`, `type`, priority `tier` and `score`. */
   domain: 'x-exhub-domain',
   type: 'x-exhub-type',

@@ -75,16 +75,23 @@ describe('buildTopology', () => {
       'x-overflow': 'reject-publish',
     });
     expect(args('p.dlq')).toEqual({ 'x-queue-type': 'quorum' });
+    // The ledger's copies are bounded: the DLQ itself is not.
+    expect(args('p.dlq.ledger')).toEqual({
+      'x-queue-type': 'quorum',
+      'x-max-length': 100_000,
+      'x-overflow': 'drop-head',
+    });
     expect(args('p.review')).toEqual({ 'x-queue-type': 'quorum' });
     expect(args('p.outcomes')).toEqual({ 'x-queue-type': 'quorum' });
   });
 
-  it('binds ingress to archive and work, dlx to dlq, review by key, outcomes by #', () => {
+  it('binds ingress to archive and work, dlx to dlq and the ledger, review by key, outcomes by #', () => {
     const t = buildTopology({ prefix: 'p' });
     expect(t.bindings).toEqual([
       { exchange: 'p.ingress', queue: 'p.archive', pattern: '' },
       { exchange: 'p.ingress', queue: 'p.work', pattern: '' },
       { exchange: 'p.dlx', queue: 'p.dlq', pattern: '' },
+      { exchange: 'p.dlx', queue: 'p.dlq.ledger', pattern: '' },
       { exchange: 'p.exceptions', queue: 'p.review', pattern: 'review' },
       { exchange: 'p.outcomes', queue: 'p.outcomes', pattern: '#' },
     ]);

@@ -11,6 +11,8 @@
  *                       routing key <p>.work, i.e. back to work (at-least-once)
  * <p>.dlx (fanout) ────► <p>.dlq         quorum: permanent failures with x-exhub-error-* headers
  * <p>.dlq.quarantine    quorum, unbound: dead letters a DLQ replay re-validated and that still fail
+ * <p>.dlx (fanout) ────► <p>.dlq.ledger  quorum, bounded: a copy of each dead letter for the hub's
+ *                                      ledger (age of the oldest dead letter), consumed at once
  * <p>.exceptions (topic, keys <domain>.<type>.<tier>) ─► subscriber queues (bound by them)
  *                  └─ key `review` ─► <p>.review   quorum: exceptions that need a human
  * <p>.outcomes (topic) ─ # ─► <p>.outcomes   quorum: outcomes reported by workflow tools
@@ -37,6 +39,7 @@ import type { Channel } from 'amqplib';
 import {
   DEFAULT_ARCHIVE_MAX_AGE,
   DEFAULT_ARCHIVE_MAX_BYTES,
+  DLQ_LEDGER_MAX_LENGTH,
   DEFAULT_PREFIX,
   DEFAULT_RETRY_DELAYS_MS,
   DEFAULT_WORK_DELIVERY_LIMIT,
@@ -65,6 +68,8 @@ export interface TopologyNames {
   dlq: string;
   /** Dead letters a DLQ replay re-validated and that still fail (published via the default exchange). */
   quarantine: string;
+  /** A copy of every dead letter, recorded by the hub for the oldest-dead-letter age. */
+  dlqLedger: string;
   exceptions: string;
   review: string;
   /** Binding key of the review queue on the exceptions exchange; publish with `BCC: reviewKey`. */
@@ -137,6 +142,7 @@ export function names(prefix: string = DEFAULT_PREFIX): TopologyNames {
     dlx: `${prefix}.dlx`,
     dlq: `${prefix}.dlq`,
     quarantine: `${prefix}.dlq.quarantine`,
+    dlqLedger: `${prefix}.dlq.ledger`,
     exceptions: `${prefix}.exceptions`,
     review: `${prefix}.review`,
     reviewKey: REVIEW_BINDING_KEY,
@@ -248,6 +254,16 @@ export function buildTopology(overrides: Partial<TopologyOptions> = {}): Topolog
       arguments: { 'x-queue-type': 'quorum' },
     },
     {
+      name: n.dlqLedger,
+      purpose:
+        'a copy of each dead letter, recorded by the hub (age of the oldest dead letter); bounded',
+      arguments: {
+        'x-queue-type': 'quorum',
+        'x-max-length': DLQ_LEDGER_MAX_LENGTH,
+        'x-overflow': 'drop-head',
+      },
+    },
+    {
       name: n.review,
       purpose: 'exceptions that require human review',
       arguments: { 'x-queue-type': 'quorum' },
@@ -263,6 +279,7 @@ export function buildTopology(overrides: Partial<TopologyOptions> = {}): Topolog
     { exchange: n.ingress, queue: n.archive, pattern: '' },
     { exchange: n.ingress, queue: n.work, pattern: '' },
     { exchange: n.dlx, queue: n.dlq, pattern: '' },
+    { exchange: n.dlx, queue: n.dlqLedger, pattern: '' },
     { exchange: n.exceptions, queue: n.review, pattern: n.reviewKey },
     { exchange: n.outcomes, queue: n.outcomes, pattern: '#' },
   ];

@@ -13,6 +13,12 @@ export {
   MAX_TRACKED_PAST_DUE,
   type BacklogSource,
 } from './backlog-stats';
+export { PriorityMetrics, PROCESS_DURATION_BUCKETS } from './priority-metrics';
+export {
+  DEFAULT_INSIGHTS_POLL_MS,
+  ProcessInsightsCollector,
+  type ProcessInsightsSource,
+} from './process-insights';
 export {
   hubTracer,
   initTracing,

@@ -113,6 +113,16 @@ export class HubMetrics {
     help: 'Failed polls of the queue depths (broker unreachable, queue missing).',
     registers: [this.registry],
   });
+  readonly dlqOldestMessageAge = new Gauge({
+    name: `${METRIC_PREFIX}dlq_oldest_message_age_seconds`,
+    help: 'Age of the oldest message in the DLQ (since it entered it), from the dead-letter ledger; 0 when the DLQ is empty.',
+    registers: [this.registry],
+  });
+  readonly dlqLedgerErrors = new Counter({
+    name: `${METRIC_PREFIX}dlq_ledger_errors_total`,
+    help: 'Dead letters the ledger could not record, and failed reads of it; while it grows, exhub_dlq_oldest_message_age_seconds may be understated or stale.',
+    registers: [this.registry],
+  });
   readonly openExceptions = new Gauge({
     name: `${METRIC_PREFIX}open_exceptions`,
     help: 'Exceptions with status open or in_review, by domain and tier, read from the store.',

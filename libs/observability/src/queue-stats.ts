@@ -49,6 +49,11 @@ export class QueueDepthCollector extends PeriodicCollector {
     private readonly metrics: HubMetrics,
     private readonly logger: Logger,
     intervalMs = DEFAULT_QUEUE_POLL_MS,
+    /**
+     * Told the depths (by label) after every successful round, e.g. to turn the DLQ depth into
+     * the age of the oldest dead letter. Its failures are its own to report: they never stop a round.
+     */
+    private readonly onRound?: (depths: ReadonlyMap<string, number>) => Promise<void>,
   ) {
     super(intervalMs);
   }
@@ -62,12 +67,15 @@ export class QueueDepthCollector extends PeriodicCollector {
   protected async pollOnce(): Promise<void> {
     try {
       const channel = await this.ensureChannel();
+      const depths = new Map<string, number>();
       for (const queue of this.queues) {
         const { messageCount, consumerCount } = await channel.checkQueue(queue.name);
         this.metrics.queueMessages.set({ queue: queue.label }, messageCount);
         this.metrics.queueConsumers.set({ queue: queue.label }, consumerCount);
+        depths.set(queue.label, messageCount);
       }
       this.failing = false;
+      await this.onRound?.(depths).catch(() => undefined);
     } catch (error) {
       if (this.stopped) return;
       this.metrics.queuePollErrors.inc();

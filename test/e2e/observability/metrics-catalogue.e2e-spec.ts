@@ -171,6 +171,21 @@ describe('docs/metrics.md is what /metrics exposes (after traffic through a real
     expect(await metricsUntil(/^exhub_queue_messages\{queue="dlq"\} 1$/m)).toMatch(
       /^exhub_queue_messages\{queue="dlq"\} 1$/m,
     );
+    // The ledger recorded when it entered the DLQ: its age grows from there, round by round.
+    const aged = await metricsUntil(/^exhub_dlq_oldest_message_age_seconds [1-9]/m);
+    const age = Number(/^exhub_dlq_oldest_message_age_seconds (\S+)$/m.exec(aged)?.[1]);
+    expect(age).toBeGreaterThanOrEqual(1);
+    expect(age).toBeLessThan(30);
+    expect(aged).toMatch(/^exhub_dlq_ledger_errors_total 0$/m);
+
+    // Taken off the DLQ (as a replay or purge does, from the head): the age goes back to 0.
+    for (;;) {
+      const m = await hub.channel.get(hub.rt.topology.names.dlq, { noAck: true });
+      if (!m) break;
+    }
+    expect(await metricsUntil(/^exhub_dlq_oldest_message_age_seconds 0$/m)).toMatch(
+      /^exhub_queue_messages\{queue="dlq"\} 0$/m,
+    );
   }, 30_000);
 
   it('passes promtool check metrics', () => {

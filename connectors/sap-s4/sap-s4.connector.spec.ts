@@ -153,3 +153,59 @@ describe('SAP S/4HANA connector', () => {
     expect(extractConfigReference(readme)).toBe(generateConfigReference(SAP_S4_CONFIG_SCHEMA));
   });
 });
+
+describe('SAP S/4HANA supplier lookup (enrichment)', () => {
+  let sim: SapS4Simulator;
+  let connector: SapS4Connector;
+  beforeEach(async () => {
+    sim = await SapS4Simulator.start();
+    connector = connectorFor(sim);
+  });
+  afterEach(async () => {
+    await connector.close();
+    await sim.close();
+  });
+
+  it('reads A_Supplier from API_BUSINESS_PARTNER and turns its ABC class into a criticality', async () => {
+    await expect(connector.lookup({ type: 'supplier', id: '100045' })).resolves.toEqual({
+      type: 'supplier',
+      id: '100045',
+      name: 'Folienwerk Nord GmbH',
+      criticality: 'critical',
+      abcClassification: 'A',
+      paymentBlocked: false,
+      postingBlocked: false,
+    });
+    expect((await connector.lookup({ type: 'supplier', id: '200311' })).criticality).toBe(
+      'standard',
+    );
+    expect(sim.supplierRequests).toBe(2);
+  });
+
+  it('answers NOT_FOUND for an unknown supplier and for other lookup types', async () => {
+    await expect(connector.lookup({ type: 'supplier', id: '999999' })).rejects.toMatchObject({
+      errorClass: 'NOT_FOUND',
+    });
+    await expect(connector.lookup({ type: 'account', id: '100045' })).rejects.toMatchObject({
+      errorClass: 'NOT_FOUND',
+    });
+  });
+
+  it('retries a 5xx, and opens the breaker when the server is down', async () => {
+    sim.fail('5xx', 1);
+    expect((await connector.lookup({ type: 'supplier', id: '100078' })).criticality).toBe(
+      'preferred',
+    );
+    await sim.stop();
+    for (let i = 0; i < 3; i++) {
+      await expect(connector.lookup({ type: 'supplier', id: '100078' })).rejects.toMatchObject({
+        errorClass: 'TRANSIENT',
+      });
+    }
+    expect(connector.breakerState()).toBe('open');
+    await sim.start();
+    await new Promise((r) => setTimeout(r, BREAKER_RESET_MS + 50));
+    expect((await connector.lookup({ type: 'supplier', id: '100078' })).id).toBe('100078');
+    expect(connector.breakerState()).toBe('closed');
+  });
+});

@@ -6,7 +6,11 @@ import type {
   PolledEvent,
   PollResult,
 } from '../../libs/connector-sdk/src/connector';
-import { InvalidPayloadError, type Issue } from '../../libs/connector-sdk/src/errors';
+import {
+  InvalidPayloadError,
+  NotFoundError,
+  type Issue,
+} from '../../libs/connector-sdk/src/errors';
 import { basicAuth } from '../../libs/resilience/src/auth';
 import type { BreakerMetrics, BreakerOptions } from '../../libs/resilience/src/breaker';
 import { ResilientHttpClient } from '../../libs/resilience/src/http.client';
@@ -14,11 +18,14 @@ import type { RetryOptions } from '../../libs/resilience/src/retry.policy';
 import configSchema from './sap-s4.config.schema.json';
 import {
   MS_PER_DAY,
+  SAP_ABC_CRITICALITY,
   SAP_DEFAULT_LOOKBACK_DAYS,
   SAP_DEFAULT_PAGE_SIZE,
   SAP_ENTITY_SET,
   SAP_OBJECT_TYPE,
   SAP_S4_SYSTEM,
+  SAP_SUPPLIER_ENTITY_SET,
+  SAP_SUPPLIER_SERVICE,
 } from './sap-s4.constants';
 
 export const SAP_S4_CONFIG_SCHEMA = configSchema as unknown as ConfigSchema;
@@ -31,6 +38,8 @@ export interface RevealableSecret {
 export interface SapS4ConnectorConfig {
   id: string;
   baseUrl: string;
+  /** OData service of A_Supplier; default: baseUrl with the service name API_BUSINESS_PARTNER. */
+  supplierServiceUrl?: string;
   username: string | RevealableSecret;
   password: string | RevealableSecret;
   sapClient?: string;
@@ -83,6 +92,26 @@ const quote = (s: string): string => `'${s.replace(/'/g, "''")}'`;
 const datetime = (ms: number): string => `datetime'${new Date(ms).toISOString().slice(0, 19)}'`;
 const keyOf = (i: InvoiceKeys): string => `${i.FiscalYear}/${i.SupplierInvoice}`;
 
+/** What `lookup({ type: 'supplier', id })` answers: the supplier's master data for enrichment. */
+export interface SapSupplierContext {
+  type: 'supplier';
+  id: string;
+  name?: string;
+  /** From the ABC classification of its purchasing organisations (the best one wins). */
+  criticality?: string;
+  abcClassification?: string;
+  paymentBlocked: boolean;
+  postingBlocked: boolean;
+}
+
+interface SupplierEntity {
+  Supplier?: unknown;
+  SupplierName?: unknown;
+  PaymentIsBlockedForSupplier?: unknown;
+  PostingIsBlocked?: unknown;
+  to_SupplierPurchasingOrg?: { results?: { SupplierABCClassificationCode?: unknown }[] };
+}
+
 /** Polls SAP S/4HANA supplier invoices (OData v2 API_SUPPLIERINVOICE_PROCESS_SRV). */
 export class SapS4Connector implements Connector<SapS4Cursor> {
   readonly system = SAP_S4_SYSTEM;
@@ -91,8 +120,23 @@ export class SapS4Connector implements Connector<SapS4Cursor> {
   readonly client: ResilientHttpClient;
   private readonly pageSize: number;
 
+  /** The business partner service (supplier lookups): same credentials, retries and breaker settings. */
+  readonly supplierClient: ResilientHttpClient;
+
   constructor(private readonly config: SapS4ConnectorConfig) {
     this.pageSize = config.pageSize ?? SAP_DEFAULT_PAGE_SIZE;
+    this.supplierClient = new ResilientHttpClient({
+      connector: config.id,
+      baseUrl:
+        config.supplierServiceUrl ?? config.baseUrl.replace(/[^/]+\/?$/, SAP_SUPPLIER_SERVICE),
+      allowedHosts: config.allowedHosts,
+      timeoutMs: config.timeoutMs,
+      maxResponseBytes: config.maxResponseBytes,
+      auth: basicAuth(reveal(config.username), reveal(config.password)),
+      retry: config.retry,
+      breaker: config.breaker,
+      metrics: config.metrics,
+    });
     this.client = new ResilientHttpClient({
       connector: config.id,
       baseUrl: config.baseUrl,
@@ -111,7 +155,51 @@ export class SapS4Connector implements Connector<SapS4Cursor> {
   }
 
   breakerState(): ConnectorBreakerState {
-    return this.client.breakerState;
+    const states = [this.client.breakerState, this.supplierClient.breakerState];
+    if (states.includes('open')) return 'open';
+    return states.includes('half_open') ? 'half_open' : 'closed';
+  }
+
+  /**
+   * Enrichment: `{ type: 'supplier', id }` reads A_Supplier with its purchasing organisations
+   * through the connector's breaker and retries; the best ABC class gives the criticality.
+   */
+  async lookup(ref: { type: string; id: string }): Promise<SapSupplierContext> {
+    if (ref.type !== 'supplier') {
+      throw new NotFoundError(
+        'enrich',
+        `connector '${this.id}' looks up suppliers only (type 'supplier'), not '${ref.type}'`,
+      );
+    }
+    const res = await this.supplierClient.getJson<{ d?: SupplierEntity }>(
+      SAP_SUPPLIER_ENTITY_SET,
+      `/${SAP_SUPPLIER_ENTITY_SET}(${quote(ref.id)})`,
+      { $expand: 'to_SupplierPurchasingOrg', $format: 'json', 'sap-client': this.config.sapClient },
+    );
+    const d = res.data?.d;
+    if (!d || typeof d.Supplier !== 'string') {
+      throw new InvalidPayloadError(
+        'enrich',
+        `connector '${this.id}': ${SAP_SUPPLIER_ENTITY_SET}(${quote(ref.id)}) is not an OData v2 entity {"d":{"Supplier":…}}`,
+        [{ pointer: '/d/Supplier', rule: 'required', message: 'must be the supplier number' }],
+      );
+    }
+    const classes = (d.to_SupplierPurchasingOrg?.results ?? [])
+      .map((o) => o.SupplierABCClassificationCode)
+      .filter((c): c is string => typeof c === 'string' && c in SAP_ABC_CRITICALITY)
+      .sort();
+    const best = classes[0];
+    return {
+      type: 'supplier',
+      id: d.Supplier,
+      ...(typeof d.SupplierName === 'string' && d.SupplierName !== '' && { name: d.SupplierName }),
+      ...(best !== undefined && {
+        criticality: SAP_ABC_CRITICALITY[best],
+        abcClassification: best,
+      }),
+      paymentBlocked: d.PaymentIsBlockedForSupplier === true,
+      postingBlocked: d.PostingIsBlocked === true,
+    };
   }
 
   async checkConnection(): Promise<ConnectionCheck> {
@@ -144,6 +232,7 @@ export class SapS4Connector implements Connector<SapS4Cursor> {
 
   async close(): Promise<void> {
     this.client.shutdown();
+    this.supplierClient.shutdown();
   }
 
   private async pollChanges(c: SapS4Cursor): Promise<PollResult<SapS4Cursor>> {
@@ -307,6 +396,7 @@ export function sapS4FromSettings(
   return new SapS4Connector({
     id,
     baseUrl: String(s.baseUrl),
+    supplierServiceUrl: s.supplierServiceUrl as string | undefined,
     username: s.username as string | RevealableSecret,
     password: s.password as string | RevealableSecret,
     sapClient: s.sapClient as string | undefined,

@@ -12,3 +12,15 @@ export const SAP_DEFAULT_POLL_INTERVAL_SECONDS = 60;
 /** Without `startFrom`, the first poll reads invoices posted in the last 30 days. */
 export const SAP_DEFAULT_LOOKBACK_DAYS = 30;
 export const MS_PER_DAY = 86_400_000;
+
+/** Suppliers (enrichment lookups) live in the business partner service, beside the invoices. */
+export const SAP_SUPPLIER_SERVICE = 'API_BUSINESS_PARTNER';
+export const SAP_SUPPLIER_SERVICE_PATH = '/sap/opu/odata/sap/API_BUSINESS_PARTNER';
+export const SAP_SUPPLIER_ENTITY_SET = 'A_Supplier';
+export const SAP_SUPPLIER_ENTITY_TYPE = 'API_BUSINESS_PARTNER.A_SupplierType';
+/** Purchasing-organisation ABC classification → the criticality the priority policy knows. */
+export const SAP_ABC_CRITICALITY: Readonly<Record<string, string>> = {
+  A: 'critical',
+  B: 'preferred',
+  C: 'standard',
+};

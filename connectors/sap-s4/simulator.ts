@@ -8,13 +8,21 @@
  * Tests start it in process (`SapS4Simulator.start()`); for the demo instance in exhub.config.yaml,
  * build and run `node dist/connectors/sap-s4/simulator.js` (port SAP_S4_SIM_PORT, default 4010).
  * `POST /__sim/fail?kind=5xx&count=3` switches failures on from outside.
+ * `POST /__sim/invoices` (one entity or an array) adds invoices from outside (`exhub simulate`).
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { ODataFilterError, matches, parseFilter } from './odata-filter';
-import { SAP_ENTITY_SET, SAP_ENTITY_TYPE, SAP_SERVICE_PATH } from './sap-s4.constants';
+import {
+  SAP_ENTITY_SET,
+  SAP_ENTITY_TYPE,
+  SAP_SERVICE_PATH,
+  SAP_SUPPLIER_ENTITY_SET,
+  SAP_SUPPLIER_ENTITY_TYPE,
+  SAP_SUPPLIER_SERVICE_PATH,
+} from './sap-s4.constants';
 
 export type SapFailure = '5xx' | '429' | '401' | 'malformed' | 'slow';
 export type SupplierInvoiceEntity = Record<string, unknown> & {
@@ -22,11 +30,38 @@ export type SupplierInvoiceEntity = Record<string, unknown> & {
   FiscalYear: string;
 };
 
+/** An A_Supplier entity of API_BUSINESS_PARTNER with its purchasing organisations. */
+export interface SupplierEntity {
+  Supplier: string;
+  SupplierName: string;
+  PaymentIsBlockedForSupplier: boolean;
+  PostingIsBlocked: boolean;
+  purchasingOrgs: { PurchasingOrganization: string; SupplierABCClassificationCode: string }[];
+}
+
+/** The suppliers of the invoice fixtures (supplier-criticality.csv lists the same numbers). */
+export function fixtureSuppliers(): SupplierEntity[] {
+  const supplier = (id: string, name: string, abc: string): SupplierEntity => ({
+    Supplier: id,
+    SupplierName: name,
+    PaymentIsBlockedForSupplier: false,
+    PostingIsBlocked: false,
+    purchasingOrgs: [{ PurchasingOrganization: '1010', SupplierABCClassificationCode: abc }],
+  });
+  return [
+    supplier('100045', 'Folienwerk Nord GmbH', 'A'),
+    supplier('100078', 'Kontraktfertigung Süd AG', 'B'),
+    supplier('200311', 'Bürobedarf Schmidt KG', 'C'),
+  ];
+}
+
 export interface SapS4SimulatorOptions {
   username?: string;
   password?: string;
   /** Defaults to the entities in fixtures/*.invoice.json. */
   invoices?: SupplierInvoiceEntity[];
+  /** A_Supplier entities (API_BUSINESS_PARTNER); default fixtureSuppliers(). */
+  suppliers?: SupplierEntity[];
   /** Server-side page size: longer results get a `__next` link (SAP's default is 1000s). */
   maxPageSize?: number;
   port?: number;
@@ -70,8 +105,11 @@ function compare(a: unknown, b: unknown): number {
 
 export class SapS4Simulator {
   invoices: SupplierInvoiceEntity[];
+  suppliers: SupplierEntity[];
   /** Requests to the entity set (failed ones included). */
   requests = 0;
+  /** Requests to A_Supplier (enrichment lookups), answered or not. */
+  supplierRequests = 0;
   /** Every request URL, for assertions. */
   readonly log: string[] = [];
   private failures: { kind: SapFailure; remaining: number }[] = [];
@@ -80,6 +118,7 @@ export class SapS4Simulator {
 
   private constructor(private readonly o: SapS4SimulatorOptions) {
     this.invoices = structuredClone(o.invoices ?? fixtureInvoices());
+    this.suppliers = structuredClone(o.suppliers ?? fixtureSuppliers());
     this.port = o.port ?? 0;
   }
 
@@ -142,11 +181,67 @@ export class SapS4Simulator {
     Object.assign(inv, patch);
   }
 
+  /**
+   * `POST /__sim/invoices` with one A_SupplierInvoice entity or an array of them (`exhub simulate`
+   * uses it): `201 {added, total}`; `400` when an entity lacks its key (SupplierInvoice, FiscalYear).
+   */
+  private async addFromRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    let body: unknown;
+    try {
+      body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    } catch (err) {
+      odataError(res, 400, 'SY/530', `Invalid JSON: ${(err as Error).message}`);
+      return;
+    }
+    const list = (Array.isArray(body) ? body : [body]) as Record<string, unknown>[];
+    const bad = list.findIndex(
+      (i) => typeof i?.SupplierInvoice !== 'string' || typeof i?.FiscalYear !== 'string',
+    );
+    if (bad >= 0) {
+      odataError(res, 400, 'SY/530', `entity ${bad} needs SupplierInvoice and FiscalYear strings`);
+      return;
+    }
+    this.add(...(list as SupplierInvoiceEntity[]));
+    res.writeHead(201, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ added: list.length, total: this.invoices.length }));
+  }
+
   private nextFailure(): SapFailure | undefined {
     const f = this.failures[0];
     if (!f) return undefined;
     if (--f.remaining <= 0) this.failures.shift();
     return f.kind;
+  }
+
+  /** GET A_Supplier('<id>'), with `$expand=to_SupplierPurchasingOrg` as SAP answers it. */
+  private supplier(res: ServerResponse, id: string, url: URL): void {
+    this.supplierRequests++;
+    const found = this.suppliers.find((s) => s.Supplier === id);
+    if (!found) {
+      odataError(res, 404, 'SY/530', `Resource not found for segment 'A_SupplierType'`);
+      return;
+    }
+    const uri = `http://127.0.0.1:${this.port}${SAP_SUPPLIER_SERVICE_PATH}/${SAP_SUPPLIER_ENTITY_SET}('${id}')`;
+    const { purchasingOrgs, ...fields } = found;
+    const expand = url.searchParams.get('$expand')?.split(',') ?? [];
+    const orgs = expand.includes('to_SupplierPurchasingOrg')
+      ? { results: purchasingOrgs.map((o) => ({ Supplier: id, ...o })) }
+      : { __deferred: { uri: `${uri}/to_SupplierPurchasingOrg` } };
+    res.writeHead(200, {
+      'content-type': 'application/json; charset=utf-8',
+      dataserviceversion: '2.0',
+    });
+    res.end(
+      JSON.stringify({
+        d: {
+          __metadata: { id: uri, uri, type: SAP_SUPPLIER_ENTITY_TYPE },
+          ...fields,
+          to_SupplierPurchasingOrg: orgs,
+        },
+      }),
+    );
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -159,7 +254,15 @@ export class SapS4Simulator {
       res.writeHead(204).end();
       return;
     }
-    if (req.method !== 'GET' || url.pathname !== `${SAP_SERVICE_PATH}/${SAP_ENTITY_SET}`) {
+    if (url.pathname === '/__sim/invoices' && req.method === 'POST') {
+      await this.addFromRequest(req, res);
+      return;
+    }
+    const supplierKey = new RegExp(
+      `^${SAP_SUPPLIER_SERVICE_PATH}/${SAP_SUPPLIER_ENTITY_SET}\\('((?:[^']|'')*)'\\)$`,
+    ).exec(decodeURIComponent(url.pathname));
+    const isInvoices = url.pathname === `${SAP_SERVICE_PATH}/${SAP_ENTITY_SET}`;
+    if (req.method !== 'GET' || (!isInvoices && !supplierKey)) {
       odataError(res, 404, '/IWFND/CM_MGW/004', `Resource not found for segment '${url.pathname}'`);
       return;
     }
@@ -188,6 +291,10 @@ export class SapS4Simulator {
     if (failure === 'malformed') {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end('{"d":{"results":[{"SupplierInvoice":"51056');
+      return;
+    }
+    if (supplierKey) {
+      this.supplier(res, supplierKey[1].replace(/''/g, "'"), url);
       return;
     }
     let rows: SupplierInvoiceEntity[];

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -37,11 +37,12 @@ describe('sap-s4: simulator → poll runner → RabbitMQ → pipeline → exhub.
 
   beforeAll(async () => {
     sim = await SapS4Simulator.start();
-    cursorDir = mkdtempSync(join(tmpdir(), 'exhub-cursors-'));
-    process.env.EXHUB_CURSOR_FILE = join(cursorDir, 'cursors.json');
+    cursorDir = mkdtempSync(join(tmpdir(), 'exhub-sap-e2e-'));
     const env = loadEnvSettings({
       ...process.env,
       AMQP_URL,
+      // A store of its own: cursors live in the store, and one left by another run must not leak in.
+      EXHUB_STORE_URL: `sqlite:${join(cursorDir, 'exhub.db')}`,
       EXHUB_TOPOLOGY_PREFIX: `t${randomBytes(4).toString('hex')}`,
     });
     rt = await createRuntime(env, 'e2e', {
@@ -83,7 +84,6 @@ describe('sap-s4: simulator → poll runner → RabbitMQ → pipeline → exhub.
     await ch.close().catch(() => undefined);
     await client?.close().catch(() => undefined);
     await sim?.close();
-    delete process.env.EXHUB_CURSOR_FILE;
     rmSync(cursorDir, { recursive: true, force: true });
   });
 
@@ -108,9 +108,9 @@ describe('sap-s4: simulator → poll runner → RabbitMQ → pipeline → exhub.
     expect((hold.source as { url: string }).url).toContain(
       "A_SupplierInvoice(SupplierInvoice='5105600101',FiscalYear='2026')",
     );
-    // The cursor is on disk, after the confirms.
-    const cursors = JSON.parse(readFileSync(process.env.EXHUB_CURSOR_FILE!, 'utf8'));
-    expect(cursors[CONNECTOR].watermark.invoice).toBe('5105600105');
+    // The cursor is in the store, saved after the confirms.
+    const saved = await rt.store.getCursor(CONNECTOR);
+    expect(JSON.parse(saved!.cursor).watermark.invoice).toBe('5105600105');
     expect(await take(channel, queue, 1, 1500)).toHaveLength(0); // nothing re-emitted
     expect(app.get<ConnectorRegistry>(CONNECTORS).get(CONNECTOR)?.kind).toBe('poll');
     const ready = JSON.parse((await get('/health/ready')).body);
@@ -165,4 +165,35 @@ describe('sap-s4: simulator → poll runner → RabbitMQ → pipeline → exhub.
     expect(back.status).toBe(200);
     expect(JSON.parse(back.body).checks['connector:sap-s4']).toMatchObject({ ok: true });
   }, 40_000);
+
+  it('records a page SAP answers malformed in the DLQ with its reason, once, and keeps the cursor', async () => {
+    const before = await rt.store.getCursor(CONNECTOR);
+    const dlq = rt.topology.names.dlq;
+    sim.fail('malformed', 2);
+    for (let i = 0; i < 2; i++) {
+      await expect(runner().pollNow()).rejects.toMatchObject({ errorClass: 'INVALID_PAYLOAD' });
+    }
+    // Two refusals at the same cursor: recorded once, not at every tick.
+    const deadLetters = await take(channel, dlq, 2, 3_000);
+    expect(deadLetters).toHaveLength(1);
+    const [dead] = deadLetters;
+    const headers = dead.properties.headers as Record<string, unknown>;
+    expect(headers).toMatchObject({
+      'x-exhub-connector': CONNECTOR,
+      'x-exhub-object-type': 'exhub.refused-page',
+      'x-exhub-error-class': 'INVALID_PAYLOAD',
+    });
+    expect(String(headers['x-exhub-error-message'])).toMatch(
+      /^poll of connector sap-s4 refused a page: /,
+    );
+    const body = JSON.parse(dead.content.toString('utf8')) as {
+      issues: unknown[];
+      cursor: unknown;
+    };
+    expect(body.issues.length).toBeGreaterThan(0);
+    expect(JSON.stringify(body.cursor)).toBe(before!.cursor);
+    expect((await rt.store.getCursor(CONNECTOR))!.cursor).toBe(before!.cursor);
+    // SAP answers well again: polling resumes from the same cursor.
+    await expect(runner().pollNow()).resolves.toMatchObject({ status: 'polled' });
+  }, 30_000);
 });

@@ -14,7 +14,10 @@ import {
 } from '../../../libs/observability/src';
 import type { HubRuntime } from './hub-runtime';
 import { HubExceptionFilter } from './http/exception-filter';
+import { applySecurity } from './http/security';
+import { setupOpenApi } from './openapi/openapi';
 import { HubModule } from './hub.module';
+import { dlqAgeUpdater } from './ops/dlq-ledger';
 
 /** NestJS's own log lines go through pino, as JSON like every other line. */
 function nestLogger(logger: Logger): LoggerService {
@@ -51,6 +54,9 @@ export async function createHubApp(runtime: HubRuntime): Promise<NestFastifyAppl
     done(null, body),
   );
   app.useGlobalFilters(new HubExceptionFilter(runtime));
+  // Before the routes are registered (app.init / listen): every route gets the headers and limits.
+  await applySecurity(app, runtime);
+  setupOpenApi(app, runtime.version);
   logRequests(fastify, runtime.logger);
   const tracer = await initTracing(process.env, runtime.version);
   const queues = new QueueDepthCollector(
@@ -59,6 +65,7 @@ export async function createHubApp(runtime: HubRuntime): Promise<NestFastifyAppl
     runtime.metrics,
     runtime.logger,
     pollMs(process.env, 'EXHUB_QUEUE_POLL_SECONDS', DEFAULT_QUEUE_POLL_MS),
+    dlqAgeUpdater(runtime.store, runtime.metrics, runtime.logger),
   );
   await queues.start();
   const backlog = new BacklogCollector(

@@ -15,11 +15,18 @@ import { DryRunController } from './mappings/dry-run.controller';
 import { MappingReloadService } from './mappings/mapping-reload.service';
 import { IngestService } from './ingest/ingest.service';
 import { PipelineService } from './pipeline/pipeline.service';
+import { ContextService } from './context/context.service';
 import { PollSchedulerService } from './connectors/poll-scheduler.service';
 import { CONNECTORS } from '../../../libs/connector-sdk/src/registry';
 import { PriorityDryRunController } from './priority/priority-dry-run.controller';
+import { PriorityMonitorService } from './priority/priority-monitor.service';
+import { InsightsController } from './insights/insights.controller';
+import { InsightsService } from './insights/insights.service';
 import { ExceptionsController } from './api/exceptions.controller';
 import { ApiKeyGuard } from './api/api-key.guard';
+import { ConnectorsController } from './api/connectors.controller';
+import { DlqLedgerService } from './ops/dlq-ledger';
+import { OutcomesService } from './outcomes/outcomes.service';
 
 /** Closes the broker connection last, after the worker drained and HTTP stopped. */
 @Injectable()
@@ -45,7 +52,9 @@ export class HubModule {
       OpsController,
       DryRunController,
       PriorityDryRunController,
+      InsightsController,
       ExceptionsController,
+      ConnectorsController,
       ...(ingress ? [IngestController] : []),
     ];
     return {
@@ -53,8 +62,13 @@ export class HubModule {
       controllers,
       providers: [
         { provide: HUB_RUNTIME, useValue: runtime },
+        ContextService,
         PipelineService,
+        OutcomesService,
+        DlqLedgerService,
         MappingReloadService,
+        PriorityMonitorService,
+        InsightsService,
         RuntimeCloser,
         ApiKeyGuard,
         PollSchedulerService,

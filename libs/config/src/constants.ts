@@ -17,3 +17,15 @@ export const DEFAULT_SHUTDOWN_DEADLINE_MS = 20_000;
 
 export const ROLES = ['ingress', 'pipeline'] as const;
 export type Role = (typeof ROLES)[number];
+/** Enrichment (exhub.config.yaml `enrichment`): lookup cache, recovery re-check, due-date sweep. */
+export const DEFAULT_ENRICHMENT_CACHE_TTL_SECONDS = 300;
+export const DEFAULT_ENRICHMENT_RECHECK_SECONDS = 30;
+export const DEFAULT_DUE_SWEEP_SECONDS = 300;
+export const DEFAULT_DUE_WITHIN_HOURS = 72;
+/**
+ * Webhook ingress rate limit per connector and client IP (EXHUB_INGRESS_RATE_LIMIT requests per
+ * EXHUB_INGRESS_RATE_WINDOW), per process. Above the hub's ingest target, so it stops floods and
+ * signature-guessing loops without ever limiting a real source; 0 turns it off.
+ */
+export const DEFAULT_INGRESS_RATE_LIMIT = 10_000;
+export const DEFAULT_INGRESS_RATE_WINDOW = '1s';

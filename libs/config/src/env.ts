@@ -2,6 +2,8 @@ import {
   DEFAULT_AMQP_URL,
   DEFAULT_CONFIG_FILE,
   DEFAULT_HOST,
+  DEFAULT_INGRESS_RATE_LIMIT,
+  DEFAULT_INGRESS_RATE_WINDOW,
   DEFAULT_LOG_LEVEL,
   DEFAULT_MAPPINGS_DIR,
   DEFAULT_POLICIES_DIR,
@@ -32,6 +34,13 @@ export interface EnvSettings {
   maxAttempts?: number;
   /** How long a message may keep failing before it is dead-lettered (EXHUB_MAX_RETRY_AGE, e.g. `1h`). */
   maxRetryAgeMs?: number;
+  /**
+   * Webhook requests allowed per connector and client IP per window (EXHUB_INGRESS_RATE_LIMIT,
+   * EXHUB_INGRESS_RATE_WINDOW); `max` 0 = no limit. Over it: 429 with Retry-After.
+   */
+  ingressRateLimit: { max: number; windowMs: number };
+  /** Origins allowed to call the API from a browser (EXHUB_CORS_ORIGINS); empty = CORS off. */
+  corsOrigins: string[];
 }
 
 export class EnvError extends Error {
@@ -83,6 +92,23 @@ function parseRetryDelays(raw: string | undefined): number[] | undefined {
   return delays;
 }
 
+/** `https://a.example, https://b.example` → origins; each must be an http(s) origin, no path. */
+function parseOrigins(raw: string | undefined): string[] {
+  if (raw === undefined || raw.trim() === '') return [];
+  const origins = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const origin of origins) {
+    if (!/^https?:\/\/[^/\s]+$/.test(origin)) {
+      throw new EnvError(
+        `EXHUB_CORS_ORIGINS: "${origin}" is not an origin; use scheme://host[:port] without a path, e.g. https://ops.example.com`,
+      );
+    }
+  }
+  return origins;
+}
+
 /** Reads the hub's settings from the environment, with the documented defaults. */
 export function loadEnvSettings(env: NodeJS.ProcessEnv = process.env): EnvSettings {
   return {
@@ -108,5 +134,17 @@ export function loadEnvSettings(env: NodeJS.ProcessEnv = process.env): EnvSettin
     maxRetryAgeMs: env.EXHUB_MAX_RETRY_AGE
       ? parseDuration('EXHUB_MAX_RETRY_AGE', env.EXHUB_MAX_RETRY_AGE)
       : undefined,
+    ingressRateLimit: {
+      max: parseInteger(
+        'EXHUB_INGRESS_RATE_LIMIT',
+        env.EXHUB_INGRESS_RATE_LIMIT,
+        DEFAULT_INGRESS_RATE_LIMIT,
+      ),
+      windowMs: parseDuration(
+        'EXHUB_INGRESS_RATE_WINDOW',
+        env.EXHUB_INGRESS_RATE_WINDOW || DEFAULT_INGRESS_RATE_WINDOW,
+      ),
+    },
+    corsOrigins: parseOrigins(env.EXHUB_CORS_ORIGINS),
   };
 }

@@ -2,7 +2,14 @@ import { readFileSync } from 'node:fs';
 import Ajv2020, { type ErrorObject } from 'ajv/dist/2020';
 import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
 import configSchema from '../../../schemas/exhub.config.schema.json';
-import { DEFAULT_DEDUPE_WINDOW_SECONDS, DEFAULT_MAX_BODY_BYTES } from './constants';
+import {
+  DEFAULT_DEDUPE_WINDOW_SECONDS,
+  DEFAULT_DUE_SWEEP_SECONDS,
+  DEFAULT_DUE_WITHIN_HOURS,
+  DEFAULT_ENRICHMENT_CACHE_TTL_SECONDS,
+  DEFAULT_ENRICHMENT_RECHECK_SECONDS,
+  DEFAULT_MAX_BODY_BYTES,
+} from './constants';
 import { resolveReference, Secret } from './secrets';
 
 export interface ConnectorInstanceConfig {
@@ -15,10 +22,22 @@ export interface ConnectorInstanceConfig {
   unavailable?: string;
 }
 
+/** Context lookups (schemas/exhub.config.schema.json `enrichment`): connector ids per kind. */
+export interface EnrichmentConfig {
+  account?: string;
+  credit?: string;
+  supplier?: string;
+  cacheTtlSeconds: number;
+  recheckSeconds: number;
+  dueSweepSeconds: number;
+  dueWithinHours: number;
+}
+
 export interface HubConfig {
   file: string;
   connectors: ConnectorInstanceConfig[];
   ingress: { maxBodyBytes: number; dedupeWindowSeconds: number };
+  enrichment: EnrichmentConfig;
 }
 
 /** One problem in the config file, located by line and column. */
@@ -166,6 +185,7 @@ export function loadHubConfig(file: string, env: NodeJS.ProcessEnv = process.env
       settings?: Record<string, unknown>;
     }[];
     ingress?: { maxBodyBytes?: number; dedupeWindowSeconds?: number };
+    enrichment?: Partial<EnrichmentConfig>;
   };
   const seen = new Map<string, number>();
   const problems: ConfigProblem[] = [];
@@ -201,6 +221,16 @@ export function loadHubConfig(file: string, env: NodeJS.ProcessEnv = process.env
     ingress: {
       maxBodyBytes: raw.ingress?.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
       dedupeWindowSeconds: raw.ingress?.dedupeWindowSeconds ?? DEFAULT_DEDUPE_WINDOW_SECONDS,
+    },
+    enrichment: {
+      ...raw.enrichment,
+      cacheTtlSeconds: raw.enrichment?.cacheTtlSeconds ?? DEFAULT_ENRICHMENT_CACHE_TTL_SECONDS,
+      recheckSeconds: raw.enrichment?.recheckSeconds ?? DEFAULT_ENRICHMENT_RECHECK_SECONDS,
+      dueSweepSeconds:
+        Number(env.EXHUB_DUE_SWEEP_SECONDS) > 0
+          ? Number(env.EXHUB_DUE_SWEEP_SECONDS)
+          : (raw.enrichment?.dueSweepSeconds ?? DEFAULT_DUE_SWEEP_SECONDS),
+      dueWithinHours: raw.enrichment?.dueWithinHours ?? DEFAULT_DUE_WITHIN_HOURS,
     },
   };
 }

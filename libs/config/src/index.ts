@@ -3,6 +3,7 @@ export { loadEnvSettings, EnvError, type EnvSettings } from './env';
 export {
   loadHubConfig,
   ConfigError,
+  type EnrichmentConfig,
   type HubConfig,
   type ConnectorInstanceConfig,
   type ConfigProblem,

@@ -7,6 +7,7 @@ import { registerMappingsCommands } from './mappings';
 import { registerModelCommands } from './model';
 import { registerPriorityCommands } from './priority';
 import { registerReplayCommand } from './replay';
+import { registerSimulateCommands } from './simulate';
 
 /** One line per command group: `(program) => void` that adds its commands. */
 export const COMMAND_GROUPS: ((program: Command) => void)[] = [
@@ -18,4 +19,5 @@ export const COMMAND_GROUPS: ((program: Command) => void)[] = [
   registerAuditCommands,
   registerKeysCommands,
   registerConnectorsCommands,
+  registerSimulateCommands,
 ];

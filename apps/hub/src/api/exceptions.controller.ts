@@ -1,4 +1,5 @@
 import { Controller, Get, HttpCode, Inject, Param, Post, Req, UseGuards } from '@nestjs/common';
+import { ApiParam, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import {
   isDomain,
@@ -24,6 +25,8 @@ import {
 } from '../../../../libs/store/src';
 import { apiError } from '../http/api-error';
 import { HUB_RUNTIME, type HubRuntime } from '../hub-runtime';
+import { ApiErrors, ApiJsonBody, ApiQueries, ApiRoute } from '../openapi/decorators';
+import { ref, WORKLIST_QUERY } from '../openapi/schemas';
 import { ApiKeyGuard, Caller } from './api-key.guard';
 import { Roles, type ApiCaller } from './roles';
 
@@ -56,11 +59,19 @@ export interface ExceptionDetail {
  */
 @Controller('v1/exceptions')
 @UseGuards(ApiKeyGuard)
+@ApiTags('exceptions')
 export class ExceptionsController {
   constructor(@Inject(HUB_RUNTIME) private readonly rt: HubRuntime) {}
 
   @Get()
   @Roles('viewer')
+  @ApiRoute(
+    'The worklist: exceptions by score, highest first, filtered and paged',
+    { schema: ref('WorklistPage') },
+    'Unknown parameters, repeated parameters and values outside their enum or pattern are refused with 400.',
+  )
+  @ApiQueries(WORKLIST_QUERY)
+  @ApiErrors(400)
   async worklist(@Req() req: FastifyRequest): Promise<WorklistPage> {
     const query = parseWorklistQuery(req.query);
     try {
@@ -72,6 +83,11 @@ export class ExceptionsController {
 
   @Get(':id')
   @Roles('viewer')
+  @ApiRoute('One exception with its explanation, lineage, history and audit trail', {
+    schema: ref('ExceptionDetail'),
+  })
+  @ApiParam({ name: 'id', description: 'exception id' })
+  @ApiErrors(404)
   async detail(@Param('id') id: string): Promise<ExceptionDetail> {
     const exception = IDENTIFIER.test(id) ? await this.rt.store.getException(id) : undefined;
     if (!exception) throw notFound(id);
@@ -96,6 +112,16 @@ export class ExceptionsController {
   @Post(':id/decisions')
   @HttpCode(200)
   @Roles('operator')
+  @ApiRoute('Record a human decision: approve, override the tier, resolve or dismiss (audited)', {
+    schema: {
+      type: 'object',
+      required: ['exception'],
+      properties: { exception: ref('CanonicalException') },
+    },
+  })
+  @ApiParam({ name: 'id', description: 'exception id' })
+  @ApiJsonBody('Decision')
+  @ApiErrors(400, 404, 409, 415)
   async decide(
     @Param('id') id: string,
     @Req() req: FastifyRequest,

@@ -1,5 +1,6 @@
-import { SetMetadata } from '@nestjs/common';
+import { applyDecorators, SetMetadata } from '@nestjs/common';
 import type { ApiKeyRecord, ApiKeyRole } from '../../../../libs/store/src';
+import { ApiKeyAuth } from '../openapi/decorators';
 
 /**
  * Roles are ordered, each one includes the ones before it:
@@ -12,8 +13,13 @@ export const ROLE_ORDER: readonly ApiKeyRole[] = ['viewer', 'steward', 'operator
 
 export const ROLES_METADATA = 'exhub:roles';
 
-/** The least role an endpoint needs (any role at or above it passes). */
-export const Roles = (role: ApiKeyRole) => SetMetadata(ROLES_METADATA, role);
+/**
+ * The least role an endpoint needs (any role at or above it passes). The same decorator documents
+ * it in OpenAPI (key schemes, 401/403, `x-exhub-role`), so the document cannot disagree with the
+ * guard.
+ */
+export const Roles = (role: ApiKeyRole) =>
+  applyDecorators(SetMetadata(ROLES_METADATA, role), ApiKeyAuth(role));
 
 export function roleAtLeast(held: ApiKeyRole, needed: ApiKeyRole): boolean {
   return ROLE_ORDER.indexOf(held) >= ROLE_ORDER.indexOf(needed);

@@ -32,6 +32,14 @@ export const WEBHOOK_CONNECTOR_TYPES: Record<string, WebhookFactory> = {
       toleranceSeconds: i.settings.toleranceSeconds as number | undefined,
       dropFolder: i.settings.dropFolder as string | undefined,
     }),
+  zendesk: async (i) =>
+    new (
+      await import('../../../../connectors/zendesk/zendesk.connector.js')
+    ).ZendeskWebhookConnector({
+      id: i.id,
+      secrets: secretsOf(i.settings.secrets),
+      toleranceSeconds: i.settings.toleranceSeconds as number | undefined,
+    }),
 };
 
 /** Builds a polling connector; its breakers report to `metrics`. */
@@ -48,6 +56,25 @@ export const POLL_CONNECTOR_TYPES: Record<string, PollFactory> = {
       i.settings,
       m,
     ),
+  netsuite: async (i, m) =>
+    (await import('../../../../connectors/netsuite/netsuite.connector.js')).netSuiteFromSettings(
+      i.id,
+      i.settings,
+      m,
+    ),
+  servicenow: async (i, m) =>
+    (
+      await import('../../../../connectors/servicenow/servicenow.connector.js')
+    ).serviceNowFromSettings(i.id, i.settings, m),
+  salesforce: async (i, m) =>
+    (
+      await import('../../../../connectors/salesforce/salesforce.connector.js')
+    ).salesforceFromSettings(i.id, i.settings, m),
+  // The catch-up side of `zendesk` (same folder): one type cannot be both webhook and poll.
+  'zendesk-export': async (i, m) =>
+    (
+      await import('../../../../connectors/zendesk/zendesk-export.connector.js')
+    ).zendeskExportFromSettings(i.id, i.settings, m),
 };
 
 export interface ConnectorSlot {

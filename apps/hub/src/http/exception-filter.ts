@@ -75,7 +75,7 @@ export class HubExceptionFilter implements ExceptionFilter {
       return {
         statusCode: status,
         error: 'not_found',
-        message: `no endpoint ${request.method} ${request.url.split('?')[0]}; the endpoints are listed in README.md (HTTP)`,
+        message: `no endpoint ${request.method} ${request.url.split('?')[0]}; the endpoints are listed at /docs (OpenAPI: /docs/json)`,
       };
     }
     return { statusCode: status, error: 'http_error', message };

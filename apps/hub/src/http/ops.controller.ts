@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Controller, Get, HttpCode, Inject, Post, Req, UseGuards } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import {
   listDeadLetters,
@@ -16,6 +17,7 @@ import { parseReplayRequest, RequestError } from '../ops/replay-request';
 import { apiError } from './api-error';
 import { ApiKeyGuard } from '../api/api-key.guard';
 import { Roles } from '../api/roles';
+import { ApiErrors, ApiJsonBody, ApiRoute } from '../openapi/decorators';
 
 export interface DlqSummary {
   queue: string;
@@ -39,11 +41,23 @@ export type ReplayResponse =
 @Controller('v1')
 @UseGuards(ApiKeyGuard)
 @Roles('operator')
+@ApiTags('operations')
 export class OpsController {
   constructor(@Inject(HUB_RUNTIME) private readonly rt: HubRuntime) {}
 
   /** Dead letters grouped by error class and stage: counts, oldest age, sample ids. Non-destructive. */
   @Get('dlq')
+  @ApiRoute('Dead letters grouped by error class and stage (non-destructive)', {
+    schema: {
+      type: 'object',
+      properties: {
+        queue: { type: 'string' },
+        depth: { type: 'integer' },
+        scanned: { type: 'integer' },
+        groups: { type: 'array', items: { type: 'object' } },
+      },
+    },
+  })
   async dlq(): Promise<DlqSummary> {
     const names = this.rt.topology.names;
     const listing = await listDeadLetters(this.rt.connection, { names });
@@ -57,6 +71,11 @@ export class OpsController {
 
   @Post('replay')
   @HttpCode(200)
+  @ApiRoute('Replay from the archive (time window, connector, filter) or the DLQ, with dry-run', {
+    schema: { type: 'object', description: 'job id (unless dry-run), source and report' },
+  })
+  @ApiJsonBody('ReplayRequest')
+  @ApiErrors(400, 415)
   async replay(@Req() req: FastifyRequest): Promise<ReplayResponse> {
     let request;
     try {

@@ -3,16 +3,15 @@ import {
   Inject,
   Injectable,
   OnApplicationBootstrap,
+  Optional,
 } from '@nestjs/common';
 import type { CanonicalException } from '../../../../libs/canonical/src';
 import type { SourceEventMeta } from '../../../../libs/connector-sdk/src/source-event';
-import {
-  childTraceparent,
-  exceptionPublishOptions,
-  exceptionRoutingKey,
-  startConsumer,
-} from '../../../../libs/messaging/src';
+import { startConsumer } from '../../../../libs/messaging/src';
 import { PIPELINE_ACTOR } from '../../../../libs/store/src';
+import { ContextService } from '../context/context.service';
+import { publishException } from './publish-exception';
+import { RootCauseGrouper } from './grouping';
 import { HUB_RUNTIME, type HubRuntime } from '../hub-runtime';
 import { processSourceEvent, type PipelineDeps } from './process-event';
 
@@ -23,8 +22,20 @@ export class PipelineService implements OnApplicationBootstrap, BeforeApplicatio
 
   private readonly deps: PipelineDeps;
 
-  constructor(@Inject(HUB_RUNTIME) private readonly rt: HubRuntime) {
+  constructor(
+    @Inject(HUB_RUNTIME) private readonly rt: HubRuntime,
+    @Optional() context?: ContextService,
+  ) {
+    const grouper = new RootCauseGrouper({ store: rt.store, scorer: rt.scorer, logger: rt.logger });
+    // What the store took as a new version (a redelivery is not: its related stay as they are).
+    const changed = new WeakSet<CanonicalException>();
+    const engine = context?.engine;
     this.deps = {
+      // Enrichment, links and the back-links of related exceptions (apps/hub/src/context).
+      context: engine && {
+        prepare: (e, now) => engine.prepare(e, now),
+        afterPublish: (e) => engine.afterPublish(e, changed.has(e)),
+      },
       // The registry runs one evaluation at a time itself (see libs/mapping/src/serialized.ts).
       mappings: rt.mappings,
       scorer: rt.scorer,
@@ -33,13 +44,17 @@ export class PipelineService implements OnApplicationBootstrap, BeforeApplicatio
       now: () => new Date(),
       connectorVersion: rt.version,
       publish: (exception, meta) => this.publish(exception, meta),
+      // Root-cause parents (grouping.ts); reads the live policy, so hot reloads apply.
+      group: (exceptions, now) => grouper.group(exceptions, now),
       // Per-delivery fields (correlation, replayOf) stay this delivery's; version and status are
       // the store's. The store writes the audit entry of a new version.
       persist: async (exception) => {
-        const { exception: stored } = await rt.store.upsertException(exception, {
+        const { exception: stored, changed: isNew } = await rt.store.upsertException(exception, {
           actor: PIPELINE_ACTOR,
         });
-        return { ...exception, version: stored.version, status: stored.status };
+        const result = { ...exception, version: stored.version, status: stored.status };
+        if (isNew) changed.add(result);
+        return result;
       },
     };
   }
@@ -49,15 +64,7 @@ export class PipelineService implements OnApplicationBootstrap, BeforeApplicatio
    * required the same publish reaches exhub.review too (BCC), so the two can never disagree.
    */
   private async publish(exception: CanonicalException, meta: SourceEventMeta): Promise<void> {
-    const options = exceptionPublishOptions(exception, childTraceparent(meta.traceparent), {
-      routeToReview: exception.priority.review.required,
-    });
-    await this.rt.publisher.publish(
-      this.rt.topology.names.exceptions,
-      exceptionRoutingKey(exception),
-      Buffer.from(JSON.stringify(exception)),
-      options,
-    );
+    await publishException(this.rt, exception, meta.traceparent);
   }
 
   async onApplicationBootstrap(): Promise<void> {

@@ -32,6 +32,19 @@ export interface PipelineDeps {
    * store gave it (+1 for new content, unchanged for a redelivery). Absent: published as mapped.
    */
   persist?(exception: CanonicalException): Promise<CanonicalException>;
+  /**
+   * Context (apps/hub/src/context): `prepare` enriches, links and scores the assembled exception
+   * again with its context; `afterPublish` re-scores its related open exceptions. Absent: as mapped.
+   */
+  context?: {
+    prepare(exception: CanonicalException, now: Date): Promise<CanonicalException>;
+    afterPublish(exception: CanonicalException): Promise<unknown>;
+  };
+  /**
+   * Root-cause grouping (grouping.ts): returns the exceptions with their `group`, followed by the
+   * parents of groups at the policy's threshold, to be stored and published with them.
+   */
+  group?(exceptions: CanonicalException[], now: Date): Promise<CanonicalException[]>;
   metrics: HubMetrics;
   logger: Logger;
   now(): Date;
@@ -180,7 +193,10 @@ export async function processSourceEvent(
     const now = deps.now();
     const exceptions: CanonicalException[] = [];
     for (const m of mapped) {
-      const exception = await inStage('score', () => assemble(source, m, deps, now));
+      const exception = await inStage('score', () => {
+        const assembled = assemble(source, m, deps, now);
+        return deps.context ? deps.context.prepare(assembled, now) : assembled;
+      });
       exceptionIdKnown = exception.id;
       // A replay (exhub replay, dlq replay) names the original raw event: lineage carries it.
       const replayOf = headerString(msg.properties.headers, HEADER.replayOf);
@@ -199,11 +215,14 @@ export async function processSourceEvent(
       exceptions.push(valid);
     }
 
+    const grouped = deps.group ? await deps.group(exceptions, now) : exceptions;
     const persist = deps.persist;
-    const stored = persist ? await Promise.all(exceptions.map((e) => persist(e))) : exceptions;
+    const stored = persist ? await Promise.all(grouped.map((e) => persist(e))) : grouped;
     await inStage('publish', (span) =>
       Promise.all(stored.map((e) => deps.publish(e, { ...source, traceparent: span.traceparent }))),
     );
+    // Related open exceptions get the back-link and a new score before this event is acked.
+    for (const e of stored) await deps.context?.afterPublish(e);
     for (const e of stored) {
       deps.metrics.exceptionsPublished.inc({ domain: e.domain, tier: e.priority.tier });
       deps.metrics.exceptionScore.observe({ domain: e.domain }, e.priority.score);

@@ -1,0 +1,19 @@
+/** Every default of the context module (enrichment, links, re-scoring), named once. */
+
+/** Lookup answers kept in memory at most (the oldest go first). */
+export const LOOKUP_CACHE_MAX_ENTRIES = 10_000;
+/** Actor of the store writes and audit entries of a re-score. */
+export const RESCORE_ACTOR = 'rescore';
+/** Audit action of a re-score (beside the store's own exception.updated entry). */
+export const RESCORED_ACTION = 'exception.rescored';
+/** The canonical schema's limits: at most this many factors and links. */
+export const MAX_FACTORS = 20;
+export const MAX_LINKS = 100;
+/** Factor codes the context module adds (0 points: they explain, the dimensions count). */
+export const FACTOR_CONTEXT = 'context';
+export const FACTOR_CONTEXT_MISSING = 'context_missing';
+export const MS_PER_SECOND = 1000;
+export const MS_PER_HOUR = 3_600_000;
+/** Static lookup tables (mappings/lookups) that count as context where no connector answers. */
+export const CUSTOMER_TIERS_TABLE = 'customer-tiers';
+export const SUPPLIER_CRITICALITY_TABLE = 'supplier-criticality';

@@ -1,0 +1,107 @@
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  OnApplicationBootstrap,
+} from '@nestjs/common';
+import type { CanonicalException } from '../../../../libs/canonical/src';
+import type { Connector } from '../../../../libs/connector-sdk/src/connector';
+import { CONNECTORS, type ConnectorRegistry } from '../../../../libs/connector-sdk/src/registry';
+import { POLL_CONNECTOR_TYPES } from '../connectors/connector-types';
+import { HUB_RUNTIME, type HubRuntime } from '../hub-runtime';
+import { publishException } from '../pipeline/publish-exception';
+import { MS_PER_SECOND } from './context.constants';
+import { EnrichmentService } from './enrichment.service';
+import { ContextEngine } from './rescore';
+
+/**
+ * Context for the pipeline (enrichment, links) and the two background loops of a `pipeline`
+ * process: re-scoring degraded exceptions once their connector is back, and the due-date sweep.
+ */
+@Injectable()
+export class ContextService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  readonly enrichment: EnrichmentService;
+  readonly engine: ContextEngine;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly running = new Map<string, Promise<void>>();
+
+  /** Lookup-only instances of a process that does not poll (no `ingress` role). */
+  private readonly lookupOnly = new Map<string, Connector>();
+
+  constructor(
+    @Inject(HUB_RUNTIME) private readonly rt: HubRuntime,
+    @Inject(CONNECTORS) registry: ConnectorRegistry,
+  ) {
+    const config = rt.config.enrichment;
+    this.enrichment = new EnrichmentService({
+      config,
+      // The polled instances register at bootstrap, so the registry is asked at lookup time.
+      connector: (id) => registry.get(id) ?? this.lookupOnly.get(id),
+      facts: rt.store,
+      tables: rt.mappings.lookups,
+      logger: rt.logger.child({ component: 'enrichment' }),
+    });
+    this.engine = new ContextEngine({
+      scorer: rt.scorer,
+      store: rt.store,
+      enrichment: this.enrichment,
+      publish: (e: CanonicalException) => publishException(rt, e, undefined),
+      logger: rt.logger.child({ component: 'rescore' }),
+      now: () => new Date(),
+    });
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (!this.rt.env.roles.has('pipeline')) return;
+    if (!this.rt.env.roles.has('ingress')) await this.buildLookupConnectors();
+    const { recheckSeconds, dueSweepSeconds, dueWithinHours } = this.rt.config.enrichment;
+    this.every('recheck-degraded', recheckSeconds, () => this.engine.recheckDegraded());
+    this.every('due-date-sweep', dueSweepSeconds, () => this.engine.sweepDue(dueWithinHours));
+  }
+
+  /** Stops the loops and lets a run in progress finish (its publishes are confirmed). */
+  async beforeApplicationShutdown(): Promise<void> {
+    for (const t of this.timers) clearInterval(t);
+    this.timers.length = 0;
+    await Promise.all(this.running.values());
+    await Promise.all([...this.lookupOnly.values()].map((c) => c.close?.().catch(() => undefined)));
+  }
+
+  /**
+   * A pipeline-only process runs no pollers, so it builds the connectors enrichment names itself,
+   * for their `lookup` only (each with its own breaker).
+   */
+  private async buildLookupConnectors(): Promise<void> {
+    const { account, credit, supplier } = this.rt.config.enrichment;
+    for (const id of new Set([account, credit, supplier].filter((x): x is string => !!x))) {
+      const slot = this.rt.connectors.get(id);
+      const factory = slot && !slot.unavailable && POLL_CONNECTOR_TYPES[slot.instance.type];
+      if (!slot || !factory) continue;
+      try {
+        this.lookupOnly.set(id, await factory(slot.instance, this.rt.metrics));
+      } catch (err) {
+        this.rt.logger.warn(
+          { connector: id, err: (err as Error).message },
+          `connector ${id} cannot be built for enrichment lookups; its context will be missing`,
+        );
+      }
+    }
+  }
+
+  /** One run at a time per loop; a failed run is logged and the next tick tries again. */
+  private every(name: string, seconds: number, run: () => Promise<number>): void {
+    const log = this.rt.logger.child({ component: 'rescore', loop: name });
+    const timer = setInterval(() => {
+      if (this.running.has(name)) return;
+      const done = run()
+        .then((n) => {
+          if (n > 0) log.info({ republished: n }, `${name}: exceptions re-scored and published`);
+        })
+        .catch((err: Error) => log.warn({ err: err.message }, `${name} failed; next run retries`))
+        .finally(() => this.running.delete(name));
+      this.running.set(name, done);
+    }, seconds * MS_PER_SECOND);
+    timer.unref();
+    this.timers.push(timer);
+  }
+}

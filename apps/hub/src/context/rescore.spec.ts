@@ -1,0 +1,149 @@
+import { join } from 'node:path';
+import pino from 'pino';
+import type { CanonicalException } from '../../../../libs/canonical/src';
+import { exceptionId, validateCanonicalException } from '../../../../libs/canonical/src';
+import type { Connector } from '../../../../libs/connector-sdk/src/connector';
+import { TransientError } from '../../../../libs/connector-sdk/src/errors';
+import { PolicyScorer, loadPolicyFile, pointTotals } from '../../../../libs/prioritization/src';
+import { openStore, type ExceptionStore } from '../../../../libs/store/src';
+import { sampleException } from '../../../../libs/store/src/sample-exception';
+import { EnrichmentService } from './enrichment.service';
+import { ContextEngine, missingKindsOf } from './rescore';
+
+const scorer = new PolicyScorer(
+  loadPolicyFile(join(__dirname, '../../../../policies/priority.yaml')),
+);
+const NOW = new Date('2026-05-04T10:00:00Z');
+
+const ID = Object.fromEntries(
+  ['t-1', 't-2', 't-3'].map((t) => [
+    t,
+    exceptionId({ system: 'zendesk', objectType: 'ticket', objectId: t, type: 'sla_breach_risk' }),
+  ]),
+);
+
+/** A support ticket of account acc_1 (support exceptions need the account's tier). */
+function ticket(t: string, extra: Partial<CanonicalException> = {}): CanonicalException {
+  const base = sampleException({ id: ID[t], score: 0, domain: 'support', type: 'sla_breach_risk' });
+  return {
+    ...base,
+    parties: [{ role: 'account', id: 'acc_1' }],
+    references: { ticket: `T-${t}` },
+    ...extra,
+  };
+}
+
+describe('ContextEngine', () => {
+  let store: ExceptionStore;
+  let crmUp: boolean;
+  let published: CanonicalException[];
+  let engine: ContextEngine;
+
+  beforeEach(async () => {
+    store = await openStore('sqlite::memory:');
+    crmUp = true;
+    published = [];
+    const crm: Pick<Connector, 'lookup' | 'breakerState'> = {
+      breakerState: () => 'closed',
+      lookup: async () => {
+        if (!crmUp) throw new TransientError('enrich', 'connect ECONNREFUSED 127.0.0.1:4020');
+        return { tier: 'strategic', renewalDate: '2026-05-30' };
+      },
+    };
+    const enrichment = new EnrichmentService({
+      config: { account: 'crm', cacheTtlSeconds: 0 },
+      connector: (id) => (id === 'crm' ? crm : undefined),
+      facts: store,
+    });
+    engine = new ContextEngine({
+      scorer,
+      store,
+      enrichment,
+      publish: async (e) => {
+        published.push(e);
+      },
+      logger: pino({ level: 'silent' }),
+      now: () => NOW,
+    });
+  });
+  afterEach(() => store.close());
+
+  it('scores with the looked-up account context and keeps the factors adding up', async () => {
+    const e = await engine.prepare(ticket('t-1'), NOW);
+    expect(validateCanonicalException(e).ok).toBe(true);
+    expect(e.priority.degraded).toBe(false);
+    expect(e.priority.factors).toContainEqual({
+      code: 'context:account',
+      points: 0,
+      detail: 'Account acc_1 from crm: tier strategic, renewal 2026-05-30.',
+    });
+    const plain = scorer.score({ domain: 'support', type: 'sla_breach_risk' }, NOW);
+    expect(e.priority.score).toBeGreaterThan(plain.score);
+    const totals = pointTotals(e.priority);
+    expect(totals.factors).toBe(totals.score);
+  });
+
+  it('marks the score degraded, saying what is missing and why, when the lookup fails', async () => {
+    crmUp = false;
+    const e = await engine.prepare(ticket('t-1'), NOW);
+    expect(validateCanonicalException(e).ok).toBe(true);
+    expect(e.priority.degraded).toBe(true);
+    expect(missingKindsOf(e)).toEqual(['account']);
+    expect(e.priority.factors.find((f) => f.code === 'context_missing:account')?.detail).toBe(
+      "No account context for acc_1: connector 'crm' failed (TRANSIENT: connect ECONNREFUSED 127.0.0.1:4020). Scored without it; re-scored when 'crm' answers again.",
+    );
+  });
+
+  it('re-scores degraded exceptions once the connector answers, and only then', async () => {
+    crmUp = false;
+    await store.upsertException(await engine.prepare(ticket('t-1'), NOW), { actor: 'pipeline' });
+    expect(await engine.recheckDegraded()).toBe(0);
+    expect(published).toEqual([]);
+
+    crmUp = true;
+    expect(await engine.recheckDegraded()).toBe(1);
+    expect(published).toHaveLength(1);
+    expect(published[0]).toMatchObject({ id: ID['t-1'], version: 2 });
+    expect(published[0].priority.degraded).toBe(false);
+    const audit = await store.auditTrail({ exceptionId: ID['t-1'] });
+    expect(audit.map((a) => [a.actor, a.action])).toEqual([
+      ['pipeline', 'exception.created'],
+      ['rescore', 'exception.updated'],
+      ['rescore', 'exception.rescored'],
+    ]);
+    expect(await engine.recheckDegraded()).toBe(0);
+  });
+
+  it('back-links related exceptions on a new version, and only missing back-links on a redelivery', async () => {
+    const first = await engine.prepare(ticket('t-1'), NOW);
+    await store.upsertException(first, { actor: 'pipeline' });
+    const second = await engine.prepare(ticket('t-2'), NOW);
+    expect(second.links).toEqual([ID['t-1']]);
+    await store.upsertException(second, { actor: 'pipeline' });
+
+    // A redelivery of t-2 after a crash before its back-links: t-1 gets the link.
+    expect((await engine.afterPublish(second, false)).map((e) => [e.id, e.version])).toEqual([
+      [ID['t-1'], 2],
+    ]);
+    expect(published[0].links).toEqual([ID['t-2']]);
+    // Another redelivery: nothing left to do.
+    expect(await engine.afterPublish(second, false)).toEqual([]);
+    // Resolved exceptions are neither linked nor re-scored.
+    await store.applyDecision(ID['t-1'], { action: 'resolve', reason: 'done', actor: 'ana' });
+    expect(await engine.afterPublish(second, true)).toEqual([]);
+    expect((await engine.prepare(ticket('t-3'), NOW)).links).toEqual([ID['t-2']]);
+  });
+
+  it('sweeps due dates: publishes only a score that rose', async () => {
+    const due = ticket('t-1', { dueAt: '2026-05-04T13:00:00Z' });
+    const early = new Date('2026-05-01T10:00:00Z');
+    await store.upsertException(await engine.prepare(due, early), { actor: 'pipeline' });
+    const before = (await store.getException(ID['t-1']))!.priority.score;
+
+    expect(await engine.sweepDue(24)).toBe(1);
+    expect(published[0].version).toBe(2);
+    expect(published[0].priority.score).toBeGreaterThan(before);
+    // Nothing new since: the same score is not published again.
+    expect(await engine.sweepDue(24)).toBe(0);
+  });
+});

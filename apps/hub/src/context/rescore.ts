@@ -1,0 +1,253 @@
+import type { CanonicalException } from '../../../../libs/canonical/src';
+import { validateCanonicalException } from '../../../../libs/canonical/src';
+import { formatIssues } from '../../../../libs/connector-sdk/src/errors';
+import type { Logger } from '../../../../libs/observability/src';
+import type { ScoringContext, Scorer } from '../../../../libs/prioritization/src';
+import { linkKeysOf, type ExceptionStore } from '../../../../libs/store/src';
+import {
+  FACTOR_CONTEXT,
+  FACTOR_CONTEXT_MISSING,
+  MAX_FACTORS,
+  MAX_LINKS,
+  MS_PER_HOUR,
+  RESCORE_ACTOR,
+  RESCORED_ACTION,
+} from './context.constants';
+import type { Enrichment, EnrichmentService, LookupKind } from './enrichment.service';
+
+/** Why an open exception is scored again. */
+export type RescoreTrigger =
+  /** A new exception shares a party or reference with it: it gets the back-link. */
+  | 'link'
+  /** A linked exception changed (a new signal for the same party or reference). */
+  | 'signal'
+  /** A connector whose context was missing answers again. */
+  | 'dependency_recovered'
+  /** Its due date came near. */
+  | 'due_date_sweep';
+
+export interface ContextEngineDeps {
+  scorer: Scorer;
+  store: ExceptionStore;
+  enrichment: EnrichmentService;
+  /** The pipeline's publish: exhub.exceptions (and review), resolves once the broker confirmed. */
+  publish(exception: CanonicalException): Promise<void>;
+  logger: Logger;
+  now(): Date;
+}
+
+const OPEN = new Set(['open', 'in_review']);
+const missingCode = (kind: LookupKind) => `${FACTOR_CONTEXT_MISSING}:${kind}`;
+
+/** The lookup kinds an exception was scored without (from its `context_missing:<kind>` factors). */
+export function missingKindsOf(e: CanonicalException): LookupKind[] {
+  return e.priority.factors
+    .filter((f) => f.code.startsWith(`${FACTOR_CONTEXT_MISSING}:`))
+    .map((f) => f.code.slice(FACTOR_CONTEXT_MISSING.length + 1) as LookupKind)
+    .sort();
+}
+
+/**
+ * Context, links and scores in one place: the pipeline calls `prepare` before it validates,
+ * persists and publishes a new exception and `afterPublish` once it is confirmed; the background
+ * loops call `recheckDegraded` and `sweepDue`. Every re-score goes the pipeline's way — validate,
+ * persist (version + 1, history, audit) and the confirmed publish — and is audited with its trigger.
+ */
+export class ContextEngine {
+  constructor(private readonly deps: ContextEngineDeps) {}
+
+  /**
+   * Scores an exception with its context and its related open exceptions: `links` lists them,
+   * `linkedOpenExceptions` feeds the dependency and customer features. Context a connector could
+   * not give makes it `degraded`, with a 0-point factor per missing lookup saying what and why.
+   */
+  async prepare(e: CanonicalException, now: Date = this.deps.now()): Promise<CanonicalException> {
+    const enrichment = await this.deps.enrichment.enrich(e);
+    const related = await this.deps.store.findOpenExceptions({
+      keys: linkKeysOf(e),
+      excludeId: e.id,
+      limit: MAX_LINKS,
+    });
+    const context: ScoringContext = {
+      ...enrichment.context,
+      linkedOpenExceptions: related.map((r) => ({
+        id: r.id,
+        domain: r.domain,
+        type: r.type,
+        tier: r.priority.tier,
+      })),
+    };
+    const scored = this.deps.scorer.score(
+      {
+        domain: e.domain,
+        type: e.type,
+        amount: e.amount,
+        amountBase: e.amountBase,
+        dueAt: e.dueAt,
+        signals: e.signals as Record<string, unknown> | undefined,
+        parties: e.parties,
+        references: e.references as Record<string, string> | undefined,
+        context,
+      },
+      now,
+    );
+    const priority = {
+      ...scored,
+      factors: [...scored.factors, ...contextFactors(enrichment)].slice(0, MAX_FACTORS),
+      degraded: scored.degraded || enrichment.missing.length > 0,
+    };
+    return {
+      ...e,
+      priority: priority as CanonicalException['priority'],
+      links: related.map((r) => r.id).sort(),
+    };
+  }
+
+  /**
+   * An exception was published: its related open exceptions are scored again — all of them for a
+   * new version (a new signal), only those still without the back-link for a redelivery (`changed`
+   * false: a crash may have come between the first publish and the back-links).
+   */
+  async afterPublish(
+    e: CanonicalException,
+    changed: boolean = true,
+  ): Promise<CanonicalException[]> {
+    const related = await this.deps.store.findOpenExceptions({
+      keys: linkKeysOf(e),
+      excludeId: e.id,
+      limit: MAX_LINKS,
+    });
+    const republished: CanonicalException[] = [];
+    for (const r of related) {
+      const linked = r.links.includes(e.id);
+      if (linked && !changed) continue;
+      const trigger: RescoreTrigger = linked ? 'signal' : 'link';
+      const done = await this.rescore(r.id, trigger, { cause: e.id });
+      if (done) republished.push(done);
+    }
+    return republished;
+  }
+
+  /**
+   * Scores a stored open exception again and, when that changes it, stores version + 1 and
+   * publishes it. A sweep publishes only a higher score or another tier; a recovery only when some
+   * missing context was found. Returns what was published, or undefined.
+   */
+  async rescore(
+    id: string,
+    trigger: RescoreTrigger,
+    audit: Record<string, unknown> = {},
+  ): Promise<CanonicalException | undefined> {
+    const current = await this.deps.store.getException(id);
+    if (!current || !OPEN.has(current.status)) return undefined;
+    const next = await this.prepare(current);
+    if (trigger === 'due_date_sweep') {
+      const before = current.priority;
+      if (next.priority.score <= before.score && next.priority.tier === before.tier)
+        return undefined;
+    }
+    if (trigger === 'dependency_recovered') {
+      const still = missingKindsOf(next);
+      const was = missingKindsOf(current);
+      if (still.length >= was.length && still.every((k) => was.includes(k))) return undefined;
+    }
+    const valid = validateCanonicalException(next);
+    if (!valid.ok) {
+      this.deps.logger.error(
+        { exceptionId: id, trigger, issues: formatIssues(valid.issues) },
+        're-scored exception is not valid; the stored version stands',
+      );
+      return undefined;
+    }
+    const { exception: stored, changed } = await this.deps.store.upsertException(valid.value, {
+      actor: RESCORE_ACTOR,
+    });
+    if (!changed) return undefined;
+    await this.deps.store.appendAudit({
+      actor: RESCORE_ACTOR,
+      action: RESCORED_ACTION,
+      exceptionId: id,
+      details: {
+        trigger,
+        ...audit,
+        version: stored.version,
+        previousVersion: current.version,
+        scoreBefore: current.priority.score,
+        score: stored.priority.score,
+        tierBefore: current.priority.tier,
+        tier: stored.priority.tier,
+        degradedBefore: current.priority.degraded,
+        degraded: stored.priority.degraded,
+        links: stored.links,
+      },
+    });
+    await this.deps.publish(stored);
+    this.deps.logger.info(
+      {
+        exceptionId: id,
+        trigger,
+        version: stored.version,
+        score: stored.priority.score,
+        tier: stored.priority.tier,
+        degraded: stored.priority.degraded,
+      },
+      'exception re-scored and published',
+    );
+    return stored;
+  }
+
+  /**
+   * Degraded open exceptions whose missing context comes from a connector that is available again
+   * (breaker not open) are re-scored; one whose lookups still fail stays as it is.
+   */
+  async recheckDegraded(): Promise<number> {
+    let published = 0;
+    for await (const e of this.pages({ degraded: true })) {
+      const waiting = missingKindsOf(e);
+      if (!waiting.some((k) => this.deps.enrichment.available(k))) continue;
+      if (await this.rescore(e.id, 'dependency_recovered')) published++;
+    }
+    return published;
+  }
+
+  /** Open exceptions due within `withinHours` (or past due) are re-scored; higher scores published. */
+  async sweepDue(withinHours: number): Promise<number> {
+    const dueBefore = new Date(this.deps.now().getTime() + withinHours * MS_PER_HOUR).toISOString();
+    let published = 0;
+    for await (const e of this.pages({ dueBefore })) {
+      if (await this.rescore(e.id, 'due_date_sweep')) published++;
+    }
+    return published;
+  }
+
+  private async *pages(query: { degraded?: true; dueBefore?: string }) {
+    let afterId: string | undefined;
+    for (;;) {
+      const page = await this.deps.store.findOpenExceptions({ ...query, afterId });
+      if (page.length === 0) return;
+      yield* page;
+      afterId = page[page.length - 1].id;
+    }
+  }
+}
+
+/** 0-point factors: which context was used (and from where) and which is missing and why. */
+export function contextFactors(enrichment: Enrichment): CanonicalException['priority']['factors'] {
+  return [
+    ...enrichment.missing.map((m) => ({
+      code: missingCode(m.kind),
+      points: 0,
+      detail: clip(
+        `No ${m.kind} context for ${m.partyId}: ${m.reason}. Scored without it; re-scored when '${m.connector}' answers again.`,
+      ),
+    })),
+    ...enrichment.found.map((f) => ({
+      code: `${FACTOR_CONTEXT}:${f.kind}`,
+      points: 0,
+      detail: clip(f.detail),
+    })),
+  ];
+}
+
+const MAX_DETAIL = 500;
+const clip = (s: string): string => (s.length <= MAX_DETAIL ? s : `${s.slice(0, MAX_DETAIL - 1)}…`);

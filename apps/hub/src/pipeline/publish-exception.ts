@@ -1,0 +1,27 @@
+import type { CanonicalException } from '../../../../libs/canonical/src';
+import {
+  childTraceparent,
+  exceptionPublishOptions,
+  exceptionRoutingKey,
+} from '../../../../libs/messaging/src';
+import type { HubRuntime } from '../hub-runtime';
+
+/**
+ * The one publish of an exception (first publication and every re-score): exhub.exceptions by
+ * routing key, BCC to exhub.review when review is required; resolves once the broker confirmed.
+ */
+export async function publishException(
+  rt: Pick<HubRuntime, 'publisher' | 'topology'>,
+  exception: CanonicalException,
+  traceparent: string | undefined,
+): Promise<void> {
+  const options = exceptionPublishOptions(exception, childTraceparent(traceparent), {
+    routeToReview: exception.priority.review.required,
+  });
+  await rt.publisher.publish(
+    rt.topology.names.exceptions,
+    exceptionRoutingKey(exception),
+    Buffer.from(JSON.stringify(exception)),
+    options,
+  );
+}

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# `npm run demo`: the month-end close in one command. Node 24 (scripts/node-env.sh), the npm
+# dependencies and a build, RabbitMQ (scripts/ensure-services.sh), then scripts/demo.js: a hub
+# with a demo config (Stripe, ISO 20022 and the SAP simulator, secrets generated for the run, a
+# temporary SQLite store), a viewer key, the month-end-close scenario, and the live worklist.
+# Ctrl-C (or the scenario's end) stops everything it started and says where the logs are.
+#
+#   EXHUB_DEMO_RATE [4] events/s · EXHUB_DEMO_DURATION [45s] · EXHUB_DEMO_SEED [random]
+#   EXHUB_DEMO_SCENARIO [month-end-close] · EXHUB_DEMO_LINGER [10s] worklist kept after the end
+#   EXHUB_DEMO_CLOSE_DATE [tomorrow] the period end due dates cluster around
+#   EXHUB_DEMO_DIST: use a build that already exists there instead of building into dist/
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source scripts/node-env.sh
+if [ -n "${EXHUB_DEMO_DIST:-}" ]; then
+  dist="$EXHUB_DEMO_DIST"
+  echo "exhub demo: using the build in $dist" >&2
+else
+  bash scripts/ensure-deps.sh
+  echo "exhub demo: building…" >&2
+  npm run --silent build
+  dist=dist
+fi
+[ -f "$dist/apps/hub/src/main.js" ] || { echo "exhub demo: no hub build in $dist (apps/hub/src/main.js)" >&2; exit 1; }
+bash scripts/ensure-services.sh rabbitmq
+exec node scripts/demo.js "$dist"

@@ -3,6 +3,7 @@ import { Secret } from '../../../../libs/config/src';
 import type { WebhookConnector } from '../../../../libs/connector-sdk/src/webhook';
 import type { PollingConnector } from '../../../../libs/connector-sdk/src/connector';
 import type { BreakerMetrics } from '../../../../libs/resilience/src/breaker';
+import { checkConnectorSettings } from './settings-check';
 
 /** Builds a webhook connector from an instance's resolved settings. */
 type WebhookFactory = (instance: ConnectorInstanceConfig) => Promise<WebhookConnector>;
@@ -97,6 +98,14 @@ export async function buildConnectors(
     if (instance.unavailable) {
       slots.set(instance.id, { instance, unavailable: instance.unavailable });
       continue;
+    }
+    // Every registered type's settings are checked against its schema before anything is built.
+    if (POLL_CONNECTOR_TYPES[instance.type] || WEBHOOK_CONNECTOR_TYPES[instance.type]) {
+      const invalid = await checkConnectorSettings(instance.type, instance.settings);
+      if (invalid) {
+        slots.set(instance.id, { instance, unavailable: invalid });
+        continue;
+      }
     }
     if (POLL_CONNECTOR_TYPES[instance.type]) {
       slots.set(instance.id, { instance, polled: true });

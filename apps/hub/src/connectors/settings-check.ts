@@ -1,22 +1,29 @@
 import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { Secret } from '../../../../libs/config/src';
+import iso20022Schema from '../../../../connectors/iso20022/iso20022.config.schema.json';
+import netsuiteSchema from '../../../../connectors/netsuite/netsuite.config.schema.json';
+import salesforceSchema from '../../../../connectors/salesforce/salesforce.config.schema.json';
+import sapS4Schema from '../../../../connectors/sap-s4/sap-s4.config.schema.json';
+import servicenowSchema from '../../../../connectors/servicenow/servicenow.config.schema.json';
+import stripeSchema from '../../../../connectors/stripe/stripe.config.schema.json';
+import zendeskExportSchema from '../../../../connectors/zendesk/zendesk-export.config.schema.json';
+import zendeskSchema from '../../../../connectors/zendesk/zendesk.config.schema.json';
 
 /**
  * Each connector type's settings schema (`connectors/<folder>/<type>.config.schema.json`), one
  * line per type beside its registry line. JSON only: checking an instance's settings loads no
  * connector SDK.
  */
-export const CONNECTOR_CONFIG_SCHEMAS: Record<string, () => Promise<unknown>> = {
-  stripe: () => import('../../../../connectors/stripe/stripe.config.schema.json'),
-  iso20022: () => import('../../../../connectors/iso20022/iso20022.config.schema.json'),
-  zendesk: () => import('../../../../connectors/zendesk/zendesk.config.schema.json'),
-  'zendesk-export': () =>
-    import('../../../../connectors/zendesk/zendesk-export.config.schema.json'),
-  'sap-s4': () => import('../../../../connectors/sap-s4/sap-s4.config.schema.json'),
-  netsuite: () => import('../../../../connectors/netsuite/netsuite.config.schema.json'),
-  salesforce: () => import('../../../../connectors/salesforce/salesforce.config.schema.json'),
-  servicenow: () => import('../../../../connectors/servicenow/servicenow.config.schema.json'),
+export const CONNECTOR_CONFIG_SCHEMAS: Record<string, object> = {
+  stripe: stripeSchema,
+  iso20022: iso20022Schema,
+  zendesk: zendeskSchema,
+  'zendesk-export': zendeskExportSchema,
+  'sap-s4': sapS4Schema,
+  netsuite: netsuiteSchema,
+  salesforce: salesforceSchema,
+  servicenow: servicenowSchema,
 };
 
 /**
@@ -67,10 +74,8 @@ export async function checkConnectorSettings(
 ): Promise<string | undefined> {
   let validate = compiled.get(type);
   if (!validate) {
-    const load = CONNECTOR_CONFIG_SCHEMAS[type];
-    if (!load) return `connector type "${type}" has no settings schema registered`;
-    const module = (await load()) as { default?: unknown };
-    const schema = (module.default ?? module) as Record<string, unknown>;
+    const schema = CONNECTOR_CONFIG_SCHEMAS[type];
+    if (!schema) return `connector type "${type}" has no settings schema registered`;
     validate = ajv.compile(schema);
     compiled.set(type, validate);
   }

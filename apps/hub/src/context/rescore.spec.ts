@@ -134,6 +134,28 @@ describe('ContextEngine', () => {
     expect((await engine.prepare(ticket('t-3'), NOW)).links).toEqual([ID['t-2']]);
   });
 
+  it('links both ways when two related exceptions were prepared at the same time', async () => {
+    // Two pipeline workers: each prepared its exception before the other one was stored.
+    const first = await engine.prepare(ticket('t-1'), NOW);
+    const second = await engine.prepare(ticket('t-2'), NOW);
+    expect([first.links, second.links]).toEqual([[], []]);
+    const { exception: storedFirst } = await store.upsertException(first, { actor: 'pipeline' });
+    expect(await engine.afterPublish(storedFirst)).toEqual([]);
+    const { exception: storedSecond } = await store.upsertException(second, { actor: 'pipeline' });
+
+    // The later one's afterPublish back-links the earlier one and links itself.
+    const republished = await engine.afterPublish(storedSecond);
+    expect(republished.map((e) => [e.id, e.version, e.links])).toEqual([
+      [ID['t-1'], 2, [ID['t-2']]],
+      [ID['t-2'], 2, [ID['t-1']]],
+    ]);
+    expect((await store.getException(ID['t-1']))?.links).toEqual([ID['t-2']]);
+    expect((await store.getException(ID['t-2']))?.links).toEqual([ID['t-1']]);
+    expect(published.map((e) => e.id)).toEqual([ID['t-1'], ID['t-2']]);
+    // Linked both ways now: a redelivery has nothing left to do.
+    expect(await engine.afterPublish((await store.getException(ID['t-2']))!, false)).toEqual([]);
+  });
+
   it('sweeps due dates: publishes only a score that rose', async () => {
     const due = ticket('t-1', { dueAt: '2026-05-04T13:00:00Z' });
     const early = new Date('2026-05-01T10:00:00Z');

@@ -106,7 +106,8 @@ export class ContextEngine {
   /**
    * An exception was published: its related open exceptions are scored again — all of them for a
    * new version (a new signal), only those still without the back-link for a redelivery (`changed`
-   * false: a crash may have come between the first publish and the back-links).
+   * false: a crash may have come between the first publish and the back-links). The exception
+   * itself is scored again when it misses one of them (it was prepared before that one was stored).
    */
   async afterPublish(
     e: CanonicalException,
@@ -124,6 +125,13 @@ export class ContextEngine {
       const trigger: RescoreTrigger = linked ? 'signal' : 'link';
       const done = await this.rescore(r.id, trigger, { cause: e.id });
       if (done) republished.push(done);
+    }
+    // Prepared while a related exception was not stored yet (two workers at once, each before
+    // the other's upsert): its own links miss it, and no other afterPublish would add them.
+    const unlinked = related.filter((r) => !e.links.includes(r.id)).map((r) => r.id);
+    if (unlinked.length > 0) {
+      const self = await this.rescore(e.id, 'link', { cause: unlinked });
+      if (self) republished.push(self);
     }
     return republished;
   }

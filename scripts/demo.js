@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 /* eslint-disable */
 // The demo behind `npm run demo` (scripts/demo.sh prepares Node, the build and RabbitMQ first).
-// Usage: node scripts/demo.js <build dir>. Everything it starts — the SAP simulator (in this
-// process), the hub (a child process), the topology on the broker (its own prefix) — it stops
-// again on Ctrl-C or a few seconds after the scenario ends; logs and the store stay in a temp dir.
+// Usage: node scripts/demo.js <build dir> [--scenario month-end-close|support-surge]. Everything
+// it starts — the simulators of the polled sources the scenario drives (SAP, NetSuite, Salesforce,
+// ServiceNow; in this process), the hub (a child process), the topology on the broker (its own
+// prefix) — it stops again on Ctrl-C or a few seconds after the scenario ends; logs and the store
+// stay in a temp dir.
 'use strict';
 const { spawn, spawnSync } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
@@ -15,6 +17,19 @@ const path = require('node:path');
 const root = path.resolve(__dirname, '..');
 const dist = path.resolve(root, process.argv[2] || 'dist');
 const load = (file) => require(path.join(dist, file));
+
+/** `--scenario <name>` (or `--scenario=<name>`) after the build dir; EXHUB_DEMO_SCENARIO else. */
+function scenarioArg(args) {
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '--scenario') return args[i + 1];
+    if (args[i].startsWith('--scenario=')) return args[i].slice('--scenario='.length);
+  }
+  if (args.length)
+    throw new Error(
+      `unknown option ${args[0]}; usage: npm run demo -- [--scenario month-end-close|support-surge]`,
+    );
+  return undefined;
+}
 
 const settings = {
   scenario: process.env.EXHUB_DEMO_SCENARIO || 'month-end-close',
@@ -45,8 +60,56 @@ function freePort() {
   });
 }
 
-function demoConfig(sapBaseUrl) {
+/**
+ * The demo's connector instances: the webhooks always, each polled source whose simulator runs
+ * (`sims`: driver id → the URL its connector is pointed at), polled every few seconds, and
+ * Salesforce as the account lookup of support exceptions when it runs.
+ */
+function demoConfig(sims) {
   // Secret values stay ${VARIABLE} references, resolved by the hub from its environment.
+  const poll = `      pollIntervalSeconds: ${settings.pollSeconds}
+      startFrom: '${new Date().getUTCFullYear()}-01-01'`;
+  const polled = {
+    'sap-s4': (url) => `  - id: sap-s4
+    type: sap-s4
+    description: the SAP S/4HANA simulator the demo runs
+    settings:
+      baseUrl: ${url}
+      username: \${SAP_S4_USER}
+      password: \${SAP_S4_PASSWORD}
+${poll}`,
+    netsuite: (url) => `  - id: netsuite
+    type: netsuite
+    description: the NetSuite simulator the demo runs
+    settings:
+      endpoint: ${url}
+      account: \${NETSUITE_ACCOUNT}
+      consumerKey: \${NETSUITE_CONSUMER_KEY}
+      consumerSecret: \${NETSUITE_CONSUMER_SECRET}
+      tokenId: \${NETSUITE_TOKEN_ID}
+      tokenSecret: \${NETSUITE_TOKEN_SECRET}
+${poll}`,
+    salesforce: (url) => `  - id: salesforce
+    type: salesforce
+    description: the Salesforce simulator the demo runs (cases, and account lookups)
+    settings:
+      loginUrl: ${url}
+      clientId: \${SALESFORCE_CLIENT_ID}
+      clientSecret: \${SALESFORCE_CLIENT_SECRET}
+      accountExternalIdField: Zendesk_Organization_Id__c
+${poll}`,
+    servicenow: (url) => `  - id: servicenow
+    type: servicenow
+    description: the ServiceNow simulator the demo runs
+    settings:
+      instanceUrl: ${url}
+      auth: basic
+      username: \${SERVICENOW_USER}
+      password: \${SERVICENOW_PASSWORD}
+      fetchTaskSla: true
+${poll}`,
+  };
+  const instances = Object.entries(sims).map(([id, url]) => polled[id](url));
   return `# Written by scripts/demo.js for one demo run.
 connectors:
   - id: stripe
@@ -57,16 +120,12 @@ connectors:
     type: iso20022
     settings:
       secrets: ['\${ISO20022_WEBHOOK_SECRET}']
-  - id: sap-s4
-    type: sap-s4
-    description: the SAP S/4HANA simulator the demo runs
+  - id: zendesk
+    type: zendesk
     settings:
-      baseUrl: ${sapBaseUrl}
-      username: \${SAP_S4_USER}
-      password: \${SAP_S4_PASSWORD}
-      pollIntervalSeconds: ${settings.pollSeconds}
-      startFrom: '${new Date().getUTCFullYear()}-01-01'
-`;
+      secrets: ['\${ZENDESK_WEBHOOK_SECRET}']
+${instances.join('\n')}
+${sims.salesforce ? 'enrichment:\n  account: salesforce\n' : ''}`;
 }
 
 async function waitReady(url, hub, logFile, signal) {
@@ -105,10 +164,10 @@ async function main() {
   if (!fs.existsSync(path.join(dist, 'apps/cli/src/simulate/engine.js'))) {
     throw new Error(`no build of the CLI in ${dist}: run npm run build (or set EXHUB_DEMO_DIST)`);
   }
-  const { SapS4Simulator, SIMULATOR_USER, SIMULATOR_PASSWORD } = load(
-    'connectors/sap-s4/simulator.js',
-  );
+  settings.scenario = scenarioArg(process.argv.slice(3)) ?? settings.scenario;
   const { runSimulation, parseDuration } = load('apps/cli/src/simulate/engine.js');
+  const { SIM_DRIVERS } = load('apps/cli/src/simulate/drivers/index.js');
+  const { planScenario } = load('apps/cli/src/simulate/plan.js');
   const { SCENARIOS } = load('apps/cli/src/simulate/scenarios.js');
   const { loadReferenceData } = load('apps/cli/src/simulate/reference-data.js');
   const { fetchWorklist } = load('apps/cli/src/simulate/hub-client.js');
@@ -142,11 +201,82 @@ async function main() {
   const secrets = {
     STRIPE_WEBHOOK_SECRET: `whsec_${randomBytes(24).toString('hex')}`,
     ISO20022_WEBHOOK_SECRET: randomBytes(32).toString('hex'),
-    SAP_S4_USER: SIMULATOR_USER,
-    SAP_S4_PASSWORD: SIMULATOR_PASSWORD,
+    ZENDESK_WEBHOOK_SECRET: randomBytes(32).toString('hex'),
   };
+  // The polled sources the scenario drives: each simulator runs in this process, on a free port.
+  // start() → { sim, connectorUrl (what the hub's instance points at), driverUrl (the driver's
+  // *_SIM_URL), env (what the connector instance reads) }.
+  const POLLED = {
+    'sap-s4': {
+      label: 'SAP S/4HANA',
+      urlEnv: 'SAP_S4_SIM_URL',
+      async start() {
+        const m = load('connectors/sap-s4/simulator.js');
+        const sim = await m.SapS4Simulator.start({ invoices: [] });
+        return {
+          sim,
+          connectorUrl: sim.baseUrl,
+          driverUrl: `http://127.0.0.1:${new URL(sim.baseUrl).port}`,
+          env: { SAP_S4_USER: m.SIMULATOR_USER, SAP_S4_PASSWORD: m.SIMULATOR_PASSWORD },
+        };
+      },
+    },
+    netsuite: {
+      label: 'NetSuite',
+      urlEnv: 'NETSUITE_SIM_URL',
+      async start() {
+        const m = load('connectors/netsuite/simulator.js');
+        const sim = await m.NetSuiteSimulator.start({ bills: [] });
+        const c = m.SIMULATOR_CREDENTIALS;
+        return {
+          sim,
+          connectorUrl: sim.endpoint,
+          driverUrl: new URL(sim.endpoint).origin,
+          env: {
+            NETSUITE_ACCOUNT: c.account,
+            NETSUITE_CONSUMER_KEY: c.consumerKey,
+            NETSUITE_CONSUMER_SECRET: c.consumerSecret,
+            NETSUITE_TOKEN_ID: c.tokenId,
+            NETSUITE_TOKEN_SECRET: c.tokenSecret,
+          },
+        };
+      },
+    },
+    salesforce: {
+      label: 'Salesforce',
+      urlEnv: 'SALESFORCE_SIM_URL',
+      async start() {
+        const m = load('connectors/salesforce/simulator.js');
+        const sim = await m.SalesforceSimulator.start();
+        return {
+          sim,
+          connectorUrl: sim.url,
+          driverUrl: sim.url,
+          env: {
+            SALESFORCE_CLIENT_ID: m.SIMULATOR_CLIENT_ID,
+            SALESFORCE_CLIENT_SECRET: m.SIMULATOR_CLIENT_SECRET,
+          },
+        };
+      },
+    },
+    servicenow: {
+      label: 'ServiceNow',
+      urlEnv: 'SERVICENOW_SIM_URL',
+      async start() {
+        const m = load('connectors/servicenow/simulator.js');
+        const sim = await m.ServiceNowSimulator.start({ incidents: [], taskSlas: [] });
+        return {
+          sim,
+          connectorUrl: sim.instanceUrl,
+          driverUrl: sim.instanceUrl,
+          env: { SERVICENOW_USER: m.SIMULATOR_USER, SERVICENOW_PASSWORD: m.SIMULATOR_PASSWORD },
+        };
+      },
+    },
+  };
+  const polledIds = planScenario(scenario, SIM_DRIVERS).drivers.filter((d) => POLLED[d]);
 
-  const started = { sim: undefined, hub: undefined };
+  const started = { sims: [], hub: undefined };
   const controller = new AbortController();
   let cleaning;
   const cleanup = () => (cleaning ??= stopAll());
@@ -160,7 +290,7 @@ async function main() {
       await exited;
       clearTimeout(timer);
     }
-    if (started.sim) await started.sim.close();
+    for (const sim of started.sims) await sim.close().catch(() => undefined);
     try {
       const amqp = require(require.resolve('amqplib', { paths: [dist, root] }));
       const conn = await amqp.connect(amqpUrl);
@@ -182,10 +312,19 @@ async function main() {
   });
 
   try {
-    started.sim = await SapS4Simulator.start({ invoices: [] });
-    const sapUrl = `http://127.0.0.1:${new URL(started.sim.baseUrl).port}`;
+    const connectorUrls = {};
+    const driverEnv = {};
+    const simNames = [];
+    for (const id of polledIds) {
+      const s = await POLLED[id].start();
+      started.sims.push(s.sim);
+      connectorUrls[id] = s.connectorUrl;
+      driverEnv[POLLED[id].urlEnv] = s.driverUrl;
+      Object.assign(secrets, s.env);
+      simNames.push(`${POLLED[id].label} on ${s.driverUrl}`);
+    }
     const configFile = path.join(tmp, 'exhub.demo.yaml');
-    fs.writeFileSync(configFile, demoConfig(started.sim.baseUrl));
+    fs.writeFileSync(configFile, demoConfig(connectorUrls));
     const port = await freePort();
     const hubUrl = `http://127.0.0.1:${port}`;
     const storeUrl = `sqlite:${path.join(tmp, 'exhub.db')}`;
@@ -201,7 +340,9 @@ async function main() {
       EXHUB_RETRY_DELAYS: '2s,10s,30s',
       LOG_LEVEL: process.env.LOG_LEVEL || 'info',
     };
-    say(`SAP simulator on ${sapUrl}; starting the hub on ${hubUrl} (log ${hubLog})…`);
+    say(
+      `${simNames.length ? `simulators: ${simNames.join(', ')}; ` : ''}starting the hub on ${hubUrl} (log ${hubLog})…`,
+    );
     const logFd = fs.openSync(hubLog, 'a');
     started.hub = spawn(process.execPath, [path.join(dist, 'apps/hub/src/main.js')], {
       cwd: root,
@@ -245,7 +386,7 @@ async function main() {
       const s = stats;
       const rate = (s.done / Math.max(s.elapsedMs / 1000, 0.001)).toFixed(1);
       return [
-        `${scenario.name} (seed ${seed}) ${phase}: ${s.sent}/${s.planned} sent · ${s.accepted + s.duplicate} accepted · ${s.rejected + s.failed} rejected · ${rate}/s · SAP polled every ${settings.pollSeconds}s`,
+        `${scenario.name} (seed ${seed}) ${phase}: ${s.sent}/${s.planned} sent · ${s.accepted + s.duplicate} accepted · ${s.rejected + s.failed} rejected · ${rate}/s${polledIds.length ? ` · ${polledIds.join(', ')} polled every ${settings.pollSeconds}s` : ''}`,
         phase === 'running'
           ? 'Ctrl-C stops the demo'
           : `stopping in a few seconds (Ctrl-C to stop now)`,
@@ -269,7 +410,7 @@ async function main() {
       durationMs,
       closeDate,
       hubUrl,
-      env: { ...secrets, SAP_S4_SIM_URL: sapUrl },
+      env: { ...secrets, ...driverEnv },
       signal: controller.signal,
       onStart: (_plan, _sessions, s) => (stats = s),
       onProgress: (s) => (stats = s),
@@ -286,7 +427,7 @@ async function main() {
     );
     if (!controller.signal.aborted) {
       phase = 'done';
-      // The last SAP invoices arrive with the next poll, and the pipeline needs a moment.
+      // The last polled records arrive with the next poll, and the pipeline needs a moment.
       await Promise.race([
         sleep(lingerMs),
         new Promise((r) => controller.signal.addEventListener('abort', r)),

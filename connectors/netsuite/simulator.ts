@@ -10,6 +10,7 @@
  * Tests start it in process (`NetSuiteSimulator.start()`); for the demo instance in
  * exhub.config.yaml, build and run `node dist/connectors/netsuite/simulator.js` (port
  * NETSUITE_SIM_PORT, default 4040). `POST /__sim/fail?kind=5xx&count=3` switches failures on.
+ * `POST /__sim/bills` (one bill in the fixture form or an array) adds bills (`exhub simulate`).
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -276,6 +277,10 @@ export class NetSuiteSimulator {
       res.writeHead(204).end();
       return true;
     }
+    if (url.pathname === '/__sim/bills' && req.method === 'POST') {
+      await this.addFromRequest(req, res);
+      return true;
+    }
     if (req.method !== 'POST' || url.pathname !== NETSUITE_SERVICE_PATH) return false;
     this.requests++;
     this.log.push(String(req.headers.soapaction ?? '').replace(/"/g, ''));
@@ -313,6 +318,45 @@ export class NetSuiteSimulator {
       default:
         return false;
     }
+  }
+
+  /**
+   * `POST /__sim/bills` with one VendorBill in the fixture form (field → text, boolean or
+   * `{internalId, name}`) or an array of them (`exhub simulate` uses it): `201 {added, total}`; a
+   * bill with a known internalId replaces it (a later change of that bill). `400` when one lacks
+   * `internalId` or a parseable `lastModifiedDate`.
+   */
+  private async addFromRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const refuse = (message: string) => {
+      res.writeHead(400, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: message }));
+    };
+    let body: unknown;
+    try {
+      body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    } catch (err) {
+      refuse(`invalid JSON: ${(err as Error).message}`);
+      return;
+    }
+    const list = (Array.isArray(body) ? body : [body]) as Partial<VendorBillFixture>[];
+    const bad = list.findIndex(
+      (b) =>
+        typeof b?.internalId !== 'string' ||
+        b.internalId === '' ||
+        typeof b.lastModifiedDate !== 'string' ||
+        Number.isNaN(Date.parse(b.lastModifiedDate)),
+    );
+    if (bad >= 0) {
+      refuse(`bill ${bad} needs an internalId and an xsd:dateTime lastModifiedDate`);
+      return;
+    }
+    const ids = new Set(list.map((b) => b.internalId));
+    this.bills = this.bills.filter((b) => !ids.has(b.internalId));
+    this.add(...(list as VendorBillFixture[]));
+    res.writeHead(201, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ added: list.length, total: this.bills.length }));
   }
 
   private authenticate(headers: Args | undefined): void {

@@ -12,6 +12,7 @@
  * SystemModstamps assigned in order). Tests start it in process (`SalesforceSimulator.start()`);
  * for the demo, build and run `node dist/connectors/salesforce/simulator.js` (port
  * SALESFORCE_SIM_PORT, default 4050). `POST /__sim/fail?kind=5xx&count=3` switches failures on.
+ * `POST /__sim/accounts` and `POST /__sim/cases` add records (`exhub simulate`).
  */
 import { createVerify, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -99,6 +100,17 @@ const sfError = (
   message: string,
   headers = {},
 ) => sendJson(res, status, [{ message, errorCode }], headers);
+
+/** A record as the API answers it, without the `attributes` metadata (at any depth). */
+function plain(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(plain);
+  if (!v || typeof v !== 'object') return v;
+  return Object.fromEntries(
+    Object.entries(v as Row)
+      .filter(([k]) => k !== 'attributes')
+      .map(([k, x]) => [k, plain(x)]),
+  );
+}
 
 async function readBody(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
@@ -285,6 +297,13 @@ export class SalesforceSimulator {
       res.writeHead(204).end();
       return;
     }
+    if (
+      (url.pathname === '/__sim/cases' || url.pathname === '/__sim/accounts') &&
+      req.method === 'POST'
+    ) {
+      await this.addFromRequest(url.pathname === '/__sim/cases', req, res);
+      return;
+    }
     if (url.pathname === SALESFORCE_TOKEN_PATH && req.method === 'POST') {
       await this.token(req, res);
       return;
@@ -389,6 +408,83 @@ export class SalesforceSimulator {
       return;
     }
     sfError(res, 404, 'NOT_FOUND', 'The requested resource does not exist');
+  }
+
+  /**
+   * `POST /__sim/accounts` with one Account or an array (`Id` optional: a known Id is updated, a
+   * new one kept), and `POST /__sim/cases` with one Case or an array as the Case query answers it
+   * (`attributes`, the `Account` relationship, `CaseMilestones` as a query result): the case keeps
+   * its Id, CaseNumber and SystemModstamp (a known Id is replaced: a later change of that case),
+   * and its Account is added when the org does not have it. `exhub simulate` uses both:
+   * `201 {added, total}`; `400` for a case without an Id (500…) or a SystemModstamp.
+   */
+  private async addFromRequest(
+    cases: boolean,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<void> {
+    let body: unknown;
+    try {
+      body = JSON.parse(await readBody(req));
+    } catch (err) {
+      sfError(res, 400, 'JSON_PARSER_ERROR', (err as Error).message);
+      return;
+    }
+    const list = (Array.isArray(body) ? body : [body]).map((r) => plain(r) as Row);
+    const bad = cases
+      ? list.findIndex(
+          (c) =>
+            typeof c?.Id !== 'string' ||
+            !c.Id.startsWith(KEY_PREFIX.Case) ||
+            typeof c.SystemModstamp !== 'string',
+        )
+      : list.findIndex((a) => !a || typeof a !== 'object' || typeof a.Name !== 'string');
+    if (bad >= 0) {
+      sfError(
+        res,
+        400,
+        'INVALID_FIELD',
+        cases
+          ? `case ${bad} needs an Id (500…) and a SystemModstamp`
+          : `account ${bad} needs a Name`,
+      );
+      return;
+    }
+    for (const r of list) {
+      if (!cases) {
+        this.putAccount(r);
+        continue;
+      }
+      const { Account, CaseMilestones, ...fields } = r;
+      const accountId = fields.AccountId;
+      if (typeof accountId === 'string' && Account && !this.accounts.has(accountId))
+        this.putAccount({ ...(Account as Row), Id: accountId });
+      const milestones = (CaseMilestones as { records?: Row[] } | null)?.records ?? [];
+      const c: Row = {
+        CaseNumber: String(1029 + this.cases.size).padStart(8, '0'),
+        IsEscalated: false,
+        IsClosed: false,
+        Status: 'New',
+        CreatedDate: fields.SystemModstamp,
+        ClosedDate: null,
+        AccountId: null,
+        Owner: { Name: 'Support Queue' },
+        ...fields,
+        CaseMilestones: milestones,
+      };
+      this.cases.delete(c.Id as string);
+      this.cases.set(c.Id as string, c);
+    }
+    sendJson(res, 201, {
+      added: list.length,
+      total: cases ? this.cases.size : this.accounts.size,
+    });
+  }
+
+  /** Adds an Account (a new Id when it has none) or updates the one with its Id. */
+  private putAccount(a: Row): void {
+    const id = typeof a.Id === 'string' && a.Id !== '' ? a.Id : this.newId('Account');
+    this.accounts.set(id, { ...this.accounts.get(id), ...a, Id: id });
   }
 
   private async token(req: IncomingMessage, res: ServerResponse): Promise<void> {

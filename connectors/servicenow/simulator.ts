@@ -11,6 +11,7 @@
  * Tests start it in process (`ServiceNowSimulator.start()`); for the demo instance in
  * exhub.config.yaml, build and run `node dist/connectors/servicenow/simulator.js` (port
  * SERVICENOW_SIM_PORT, default 4020). `POST /__sim/fail?kind=5xx&count=3` switches failures on.
+ * `POST /__sim/incidents` and `POST /__sim/companies` add records (`exhub simulate`).
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -237,6 +238,13 @@ export class ServiceNowSimulator {
       await this.token(req, res);
       return;
     }
+    if (
+      (url.pathname === '/__sim/incidents' || url.pathname === '/__sim/companies') &&
+      req.method === 'POST'
+    ) {
+      await this.addFromRequest(url.pathname === '/__sim/incidents', req, res);
+      return;
+    }
     const m = new RegExp(`^${TABLE_API_PATH}/([a-z_]+)(?:/([0-9a-f]{32}))?$`).exec(url.pathname);
     if (req.method !== 'GET' || !m) {
       error(res, 400, 'Invalid URL', `${req.method} ${url.pathname}`);
@@ -337,6 +345,61 @@ export class ServiceNowSimulator {
       link: links.join(','),
     });
     res.end(JSON.stringify({ result: page.map(project) }));
+  }
+
+  /**
+   * `POST /__sim/incidents` with one incident or an array, each as the connector publishes it (the
+   * Table API record, its task_sla rows under `task_sla`): the rows go to the task_sla table, the
+   * record to incident. `POST /__sim/companies` adds core_company records. A known sys_id is
+   * replaced (an incident with its task_sla rows). `exhub simulate` uses both: `201 {added,
+   * total}`; `400` without a 32-hex `sys_id` (and, for an incident, `number` and `sys_updated_on`).
+   */
+  private async addFromRequest(
+    incidents: boolean,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    let body: unknown;
+    try {
+      body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    } catch (err) {
+      error(res, 400, 'Invalid JSON', (err as Error).message);
+      return;
+    }
+    const list = (Array.isArray(body) ? body : [body]) as Record<string, unknown>[];
+    const table = this.tables[incidents ? INCIDENT_TABLE : COMPANY_TABLE];
+    const bad = list.findIndex(
+      (r) =>
+        typeof r?.sys_id !== 'string' ||
+        !/^[0-9a-f]{32}$/.test(r.sys_id) ||
+        (incidents && (typeof r.number !== 'string' || typeof r.sys_updated_on !== 'string')),
+    );
+    if (bad >= 0) {
+      error(
+        res,
+        400,
+        'Invalid record',
+        `record ${bad} needs a 32-hex sys_id${incidents ? ', a number and sys_updated_on' : ''}`,
+      );
+      return;
+    }
+    for (const r of structuredClone(list) as GlideRecord[]) {
+      const at = table.findIndex((x) => x.sys_id === r.sys_id);
+      if (at >= 0) table.splice(at, 1);
+      if (!incidents) {
+        table.push(r);
+        continue;
+      }
+      const slaTable = this.tables[TASK_SLA_TABLE];
+      this.tables[TASK_SLA_TABLE] = slaTable.filter((x) => fieldValue(x, 'task') !== r.sys_id);
+      const { task_sla: slas, ...incident } = r;
+      if (Array.isArray(slas)) this.tables[TASK_SLA_TABLE].push(...(slas as GlideRecord[]));
+      table.push(incident as GlideRecord);
+    }
+    res.writeHead(201, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ added: list.length, total: table.length }));
   }
 
   /** `POST /oauth_token.do`, grant_type=client_credentials, client in Basic auth or the form. */

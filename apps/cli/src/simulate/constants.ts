@@ -11,6 +11,10 @@ export const DEFAULT_CONCURRENCY = 16;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 /** Where the SAP S/4HANA simulator listens when SAP_S4_SIM_URL does not say (its demo port). */
 export const DEFAULT_SAP_SIM_URL = 'http://127.0.0.1:4010';
+/** The other simulators' demo ports (their simulator.ts and exhub.config.yaml say the same). */
+export const DEFAULT_SERVICENOW_SIM_URL = 'http://127.0.0.1:4020';
+export const DEFAULT_NETSUITE_SIM_URL = 'http://127.0.0.1:4040';
+export const DEFAULT_SALESFORCE_SIM_URL = 'http://127.0.0.1:4050';
 /** How often a non-TTY run prints a progress line. */
 export const PLAIN_PROGRESS_INTERVAL_MS = 5_000;
 

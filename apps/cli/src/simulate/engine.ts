@@ -100,7 +100,12 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulationRes
   await checkHub(o.hubUrl, timeoutMs);
   const sessions: Record<string, DriverSession> = {};
   for (const id of plan.drivers) {
-    sessions[id] = await drivers[id].connect({ hubUrl: o.hubUrl, env: o.env, timeoutMs });
+    sessions[id] = await drivers[id].connect({
+      hubUrl: o.hubUrl,
+      env: o.env,
+      timeoutMs,
+      refs: o.refs,
+    });
   }
   const generator = new EventGenerator(plan, drivers, o.refs, o.seed, o.closeDate);
   const planned = Math.max(1, Math.round((o.rate * o.durationMs) / MS_PER_SECOND));

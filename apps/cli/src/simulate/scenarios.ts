@@ -42,11 +42,30 @@ const ap = (kind: string, weight: number): MixEntry => ({
   party: supplier(0.35),
 });
 
+const ns = (kind: string, weight: number, due: MixEntry['due']): MixEntry => ({
+  driver: 'netsuite',
+  kind,
+  weight,
+  amount: AP_INVOICE,
+  due,
+  party: supplier(0.35),
+});
+
+/** Support work for customers: half of them strategic or enterprise accounts. */
+const support = (driver: string, kind: string, weight: number, due: MixEntry['due']): MixEntry => ({
+  driver,
+  kind,
+  weight,
+  amount: SUPPORT_CASE,
+  due,
+  party: customer(0.5),
+});
+
 export const SCENARIOS: Readonly<Record<string, Scenario>> = {
   'month-end-close': {
     name: 'month-end-close',
     description:
-      'AP exceptions piling up around the close: PO price mismatches, missing receipts, tax code conflicts, duplicate warnings, vendor master blocks; rejected supplier payments and unmatched receipts from the bank; a few card disputes',
+      'AP exceptions piling up around the close: PO price mismatches, missing receipts, tax code conflicts, duplicate warnings, vendor master blocks in SAP; NetSuite vendor bills on hold or pending approval past due; rejected supplier payments and unmatched receipts from the bank; a few card disputes',
     mix: [
       ap('po_price_mismatch', 20),
       ap('missing_receipt', 15),
@@ -54,6 +73,9 @@ export const SCENARIOS: Readonly<Record<string, Scenario>> = {
       ap('duplicate_warning', 12),
       ap('vendor_master_block', 8),
       ap('payment_block', 8),
+      // The US and UK entities run NetSuite: bills on hold, and approvals late for the close.
+      ns('bill_on_hold', 8, AROUND_CLOSE),
+      ns('approval_past_due', 6, { relativeTo: 'now', from: -8, to: -1 }),
       {
         driver: 'iso20022',
         kind: 'payment_rejected',
@@ -99,7 +121,7 @@ export const SCENARIOS: Readonly<Record<string, Scenario>> = {
   'support-surge': {
     name: 'support-surge',
     description:
-      'a support surge: strategic and enterprise accounts with billing disputes and failed renewals, chargebacks, tickets close to their SLA',
+      'a support surge: strategic and enterprise accounts with billing disputes and failed renewals, chargebacks; Zendesk tickets close to their SLA, Salesforce cases about renewals and disputed invoices, escalated ServiceNow incidents',
     mix: [
       {
         driver: 'stripe',
@@ -125,31 +147,17 @@ export const SCENARIOS: Readonly<Record<string, Scenario>> = {
         due: { relativeTo: 'now', from: 0, to: 3 },
         party: customer(0.4),
       },
-      // Support systems: driven once their drivers are added (drivers/README in ../README.md).
-      {
-        driver: 'zendesk',
-        kind: 'sla_breach_risk',
-        weight: 25,
-        amount: SUPPORT_CASE,
-        due: { relativeTo: 'now', from: 0, to: 1 },
-        party: customer(0.5),
-      },
-      {
-        driver: 'salesforce',
-        kind: 'billing_dispute',
-        weight: 12,
-        amount: SUPPORT_CASE,
-        due: { relativeTo: 'now', from: 1, to: 10 },
-        party: customer(0.6),
-      },
-      {
-        driver: 'servicenow',
-        kind: 'escalation',
-        weight: 8,
-        amount: SUPPORT_CASE,
-        due: { relativeTo: 'now', from: 0, to: 2 },
-        party: customer(0.5),
-      },
+      // Zendesk tickets (webhook): SLAs running out, billing disputes, renewals escalated.
+      support('zendesk', 'sla_breach_risk', 18, { relativeTo: 'now', from: 0, to: 1 }),
+      support('zendesk', 'billing_dispute', 10, { relativeTo: 'now', from: 1, to: 10 }),
+      support('zendesk', 'renewal_escalation', 6, { relativeTo: 'now', from: 0, to: 3 }),
+      // Salesforce cases (polled): renewals at risk, escalated billing disputes, missed milestones.
+      support('salesforce', 'renewal_at_risk', 8, { relativeTo: 'now', from: 1, to: 5 }),
+      support('salesforce', 'billing_escalation', 7, { relativeTo: 'now', from: 1, to: 10 }),
+      support('salesforce', 'milestone_violated', 5, { relativeTo: 'now', from: -1, to: 0 }),
+      // ServiceNow incidents (polled): escalations and resolution SLAs running out.
+      support('servicenow', 'escalation', 6, { relativeTo: 'now', from: 0, to: 2 }),
+      support('servicenow', 'sla_breach_risk', 6, { relativeTo: 'now', from: 0, to: 1 }),
     ],
   },
 };

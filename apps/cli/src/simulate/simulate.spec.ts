@@ -10,6 +10,7 @@ import { EventGenerator, closeDateFor, planScenario, type PlannedEvent } from '.
 import { Rng } from './prng';
 import { loadReferenceData } from './reference-data';
 import { SCENARIOS } from './scenarios';
+import { supportAccount } from './support-accounts';
 import type { ReferenceData } from './types';
 
 const ROOT = join(__dirname, '../../../..');
@@ -82,8 +83,9 @@ describe('seeded generation', () => {
 
   it('month-end-close is mostly AP exceptions due in the days around the close date', () => {
     const events = generate('month-end-close', 5, 2_000);
+    const erp = events.filter((e) => e.driver === 'sap-s4' || e.driver === 'netsuite');
+    expect(erp.length / events.length).toBeGreaterThan(0.7);
     const ap = events.filter((e) => e.driver === 'sap-s4');
-    expect(ap.length / events.length).toBeGreaterThan(0.6);
     const close = closeDateFor(NOW).getTime();
     expect(closeDateFor(NOW).toISOString()).toBe('2026-11-30T00:00:00.000Z');
     for (const e of ap) {
@@ -131,16 +133,35 @@ describe('every generated payload maps through the shipped mappings', () => {
         const kind = SIM_DRIVERS[e.driver].kinds[e.kind];
         for (const x of result.exceptions as CanonicalException[]) {
           expect(kind.produces).toContain(x.type);
-          expect(x.amount).toEqual({ value: e.amount.value, currency: e.amount.currency });
+          if (kind.withoutAmount) expect(x.amount).toBeUndefined();
+          else expect(x.amount).toEqual({ value: e.amount.value, currency: e.amount.currency });
           expect(x.priority.score).toBeGreaterThanOrEqual(0);
           // Parties the lookup tables list arrive with their real tier / criticality.
           if (e.party.tier && x.parties?.[0]?.id === e.party.id) {
             expect(x.parties[0].tier).toBe(e.party.tier);
           }
         }
-        if (e.driver === 'sap-s4') {
-          expect(result.exceptions[0].parties?.[0]).toMatchObject({ id: e.party.id });
-          expect(result.exceptions[0].dueAt?.slice(0, 10)).toBe(e.dueAt.toISOString().slice(0, 10));
+        const [first] = result.exceptions as CanonicalException[];
+        if (e.driver === 'sap-s4' || e.driver === 'netsuite') {
+          expect(first.parties?.[0]).toMatchObject({ id: e.party.id });
+          expect(first.dueAt?.slice(0, 10)).toBe(e.dueAt.toISOString().slice(0, 10));
+        }
+        // The support systems know the drawn customer under their own keys, with the same tier.
+        const account = supportAccount(e.party);
+        if (['zendesk', 'salesforce', 'servicenow'].includes(e.driver) && e.party.tier) {
+          expect(account.tier).toBe(e.party.tier);
+        }
+        const accountParty = first.parties?.find(
+          (p) => p.role === 'account' || p.role === 'customer',
+        );
+        if (e.driver === 'zendesk') {
+          expect(accountParty).toMatchObject({ id: account.zendeskOrgId, name: account.name });
+        } else if (e.driver === 'salesforce') {
+          expect(accountParty).toMatchObject({ id: account.salesforceId, tier: account.tier });
+          expect(first.signals?.renewalDate).toBeDefined();
+        } else if (e.driver === 'servicenow') {
+          expect(accountParty).toMatchObject({ id: account.servicenowCompany });
+          expect(Date.parse(first.dueAt ?? '')).not.toBeNaN();
         }
       }
     },
@@ -156,10 +177,17 @@ describe('every generated payload maps through the shipped mappings', () => {
 });
 
 describe('planScenario', () => {
-  it('leaves out entries whose driver is not registered yet, and says which', () => {
+  it('support-surge drives the webhook and the polled support systems', () => {
     const plan = planScenario(SCENARIOS['support-surge'], SIM_DRIVERS);
+    expect(plan.drivers.sort()).toEqual(['salesforce', 'servicenow', 'stripe', 'zendesk']);
+    expect(plan.skipped).toEqual([]);
+  });
+
+  it('leaves out entries whose driver is not registered, and says which', () => {
+    const { stripe } = SIM_DRIVERS;
+    const plan = planScenario(SCENARIOS['support-surge'], { stripe });
     expect(plan.drivers).toEqual(['stripe']);
-    expect(plan.skipped.map((e) => e.driver).sort()).toEqual([
+    expect([...new Set(plan.skipped.map((e) => e.driver))].sort()).toEqual([
       'salesforce',
       'servicenow',
       'zendesk',
@@ -170,7 +198,7 @@ describe('planScenario', () => {
     const plan = planScenario(SCENARIOS['month-end-close'], SIM_DRIVERS, ['stripe']);
     expect(plan.drivers).toEqual(['stripe']);
     expect(() => planScenario(SCENARIOS['month-end-close'], SIM_DRIVERS, ['nope'])).toThrow(
-      /no simulation driver "nope"; known: stripe, iso20022, sap-s4/,
+      /no simulation driver "nope"; known: stripe, iso20022, sap-s4, netsuite, zendesk, salesforce, servicenow/,
     );
     expect(() => planScenario(SCENARIOS['support-surge'], SIM_DRIVERS, ['sap-s4'])).toThrow(
       /nothing to send/,

@@ -112,6 +112,11 @@ export interface EventKind {
   description: string;
   /** Canonical exception types the shipped mappings make of this kind (checked by the tests). */
   produces: readonly ExceptionType[];
+  /**
+   * The source payload carries no amount (a ticket, a case, an incident): the drawn amount only
+   * appears in its text, and the canonical exception has none.
+   */
+  withoutAmount?: boolean;
   generate(ctx: GenContext): { objectType: string; body: string };
 }
 
@@ -131,6 +136,8 @@ export interface DriverOptions {
   /** Secrets and targets (STRIPE_WEBHOOK_SECRET, SAP_S4_SIM_URL, …): process.env by default. */
   env: Record<string, string | undefined>;
   timeoutMs: number;
+  /** The scenario's suppliers and customers (a driver may register them with its simulator). */
+  refs?: ReferenceData;
 }
 
 /** A connected driver: deliver() sends one event the way the real source does. */

@@ -1,0 +1,208 @@
+/**
+ * ServiceNow: incidents as the connector publishes them (the Table API record with
+ * sysparm_display_value=false — choice values, UTC `YYYY-MM-DD HH:mm:ss`, references as
+ * `{link, value}` — and its task_sla rows under `task_sla`), added to a running ServiceNow
+ * simulator (connectors/servicenow/simulator.ts, `POST /__sim/incidents`); the hub's servicenow
+ * connector finds them on its next poll. On connect the driver adds the scenario's customers as
+ * core_company records (`POST /__sim/companies`). Where the simulator listens:
+ * SERVICENOW_SIM_URL [http://127.0.0.1:4020].
+ */
+import { DEFAULT_SERVICENOW_SIM_URL } from '../constants';
+import {
+  amountText,
+  contactName,
+  runDigits,
+  supportAccount,
+  supportAccounts,
+} from '../support-accounts';
+import { SimulateError, type EventKind, type GenContext, type SimDriver } from '../types';
+import { simulatorAdmin } from './sim-admin';
+
+export const SERVICENOW_SIM_URL_ENV = 'SERVICENOW_SIM_URL';
+/** The host reference links name (the real instance's; the simulator does not rewrite them). */
+const INSTANCE = 'https://exhubdemo.service-now.com';
+const MS_PER_MINUTE = 60_000;
+const MS_PER_HOUR = 60 * MS_PER_MINUTE;
+const MIN_TIME_LEFT_MS = 10 * MS_PER_MINUTE;
+const PERCENT = 100;
+const SLA_DEFINITIONS = {
+  'Priority 1 resolution (4 hour)': '431f5ed0c0a8016400b98a06818d57c7',
+  'Priority 2 resolution (8 hour)': '43263cc1c0a8016400f3dd2f4d3e1836',
+} as const;
+const GROUPS = {
+  'Service Desk': 'd625dccec0a8016700a222a0f7900d06',
+  Network: '287ebd7da9fe198100f92cc8d1d2154e',
+  Software: '8a4dde73c6112278017a6a4baf547aa7',
+} as const;
+const CATEGORIES: readonly [string, string][] = [
+  ['network', 'Site-to-site VPN to the customer data centre is down'],
+  ['software', 'Integration jobs failing after the last release'],
+  ['software', 'Customer portal returns 500 for all users'],
+  ['hardware', 'On-site appliance not responding'],
+  ['inquiry', 'Customer cannot access invoices in the portal'],
+];
+
+/** Glide date-time in UTC: `2026-11-22 14:05:09`. */
+const glide = (ms: number) => new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
+const ref = (table: string, sysId: string) => ({
+  link: `${INSTANCE}/api/now/table/${table}/${sysId}`,
+  value: sysId,
+});
+
+interface IncidentShape {
+  impact: number;
+  urgency: number;
+  escalation: number;
+  sla: { percentage: number; plannedEnd: number; start: number };
+}
+
+function incident(ctx: GenContext, s: IncidentShape): string {
+  const { rng } = ctx;
+  const account = supportAccount(ctx.party);
+  const sysId = rng.hex(32);
+  const number = `INC${runDigits(ctx.runId).slice(1)}${String(ctx.seq).padStart(4, '0')}`;
+  const [category, short] = rng.pick(CATEGORIES);
+  const [groupName, group] = rng.pick(Object.entries(GROUPS));
+  const [slaName, sla] = rng.pick(Object.entries(SLA_DEFINITIONS));
+  const caller = rng.hex(32);
+  const now = ctx.now.getTime();
+  const breached = s.sla.percentage >= PERCENT;
+  const updated = glide(now);
+  const record = {
+    sys_id: sysId,
+    number,
+    short_description: `${short} (${account.name})`,
+    description: `Reported by ${contactName(rng)} of ${account.name}; contract value ${amountText(ctx.amount.value, ctx.amount.currency)}. Assigned to ${groupName}.`,
+    active: 'true',
+    state: '2',
+    incident_state: '2',
+    impact: String(s.impact),
+    urgency: String(s.urgency),
+    priority: String(Math.min(5, s.impact + s.urgency - 1)),
+    severity: String(s.impact),
+    escalation: String(s.escalation),
+    made_sla: breached ? 'false' : 'true',
+    category,
+    contact_type: rng.pick(['phone', 'email', 'self-service']),
+    opened_at: glide(s.sla.start),
+    sys_created_on: glide(s.sla.start),
+    sys_updated_on: updated,
+    sys_updated_by: 'itil.agent',
+    sys_created_by: 'itil.agent',
+    sys_mod_count: String(rng.int(1, 9)),
+    reassignment_count: String(rng.int(0, 4)),
+    sla_due: glide(s.sla.plannedEnd),
+    company: ref('core_company', account.servicenowCompany),
+    caller_id: ref('sys_user', caller),
+    opened_by: ref('sys_user', caller),
+    assignment_group: ref('sys_user_group', group),
+    assigned_to: '',
+    sys_domain: { link: `${INSTANCE}/api/now/table/sys_user_group/global`, value: 'global' },
+    sys_class_name: 'incident',
+    task_sla: [
+      {
+        sys_id: rng.hex(32),
+        task: ref('task', sysId),
+        sla: { ...ref('contract_sla', sla), display_name: slaName },
+        stage: breached ? 'breached' : 'in_progress',
+        has_breached: breached ? 'true' : 'false',
+        active: 'true',
+        percentage: s.sla.percentage.toFixed(2),
+        business_percentage: s.sla.percentage.toFixed(2),
+        planned_end_time: glide(s.sla.plannedEnd),
+        start_time: glide(s.sla.start),
+        end_time: '',
+        original_breach_time: glide(s.sla.plannedEnd),
+        sys_created_on: glide(s.sla.start),
+        sys_updated_on: updated,
+      },
+    ],
+  };
+  return JSON.stringify(record);
+}
+
+/** An SLA running from `start` to `plannedEnd` that has used `percentage` of its time by now. */
+function slaAt(ctx: GenContext, percentage: number): IncidentShape['sla'] {
+  const now = ctx.now.getTime();
+  let plannedEnd = ctx.dueAt.getTime();
+  if (plannedEnd - now < MIN_TIME_LEFT_MS) {
+    // Due now or already: the SLA has breached.
+    plannedEnd = now - ctx.rng.int(5, 180) * MS_PER_MINUTE;
+    const start = plannedEnd - ctx.rng.int(4, 8) * MS_PER_HOUR;
+    return { plannedEnd, start, percentage: ((now - start) / (plannedEnd - start)) * PERCENT };
+  }
+  const start = now - ((plannedEnd - now) * percentage) / (PERCENT - percentage);
+  return { plannedEnd, start, percentage };
+}
+
+const kind = (
+  description: string,
+  produces: EventKind['produces'],
+  shape: (ctx: GenContext) => IncidentShape,
+): EventKind => ({
+  description,
+  produces,
+  withoutAmount: true,
+  generate: (ctx) => ({ objectType: 'incident', body: incident(ctx, shape(ctx)) }),
+});
+
+export const servicenowDriver: SimDriver = {
+  id: 'servicenow',
+  system: 'servicenow',
+  contentType: 'application/json',
+  describe: `incidents with their task_sla rows added to the ServiceNow simulator at ${SERVICENOW_SIM_URL_ENV} [${DEFAULT_SERVICENOW_SIM_URL}], polled by the hub`,
+  kinds: {
+    escalation: kind(
+      'an incident at a customer escalated to High or Overdue (when it is already due, its SLA has breached too)',
+      ['escalation', 'sla_breach_risk'],
+      (ctx) => ({
+        impact: ctx.rng.int(1, 2),
+        urgency: ctx.rng.int(1, 2),
+        escalation: ctx.rng.chance(0.7) ? 2 : 3,
+        sla: slaAt(ctx, ctx.rng.int(10, 70)),
+      }),
+    ),
+    sla_breach_risk: kind(
+      'an incident whose resolution SLA is at 75 % or more of its time, or breached',
+      ['sla_breach_risk'],
+      (ctx) => ({
+        impact: ctx.rng.int(1, 3),
+        urgency: ctx.rng.int(1, 2),
+        escalation: ctx.rng.int(0, 1),
+        sla: slaAt(ctx, ctx.rng.int(75, 98)),
+      }),
+    ),
+  },
+  async connect({ env, timeoutMs, refs }) {
+    const admin = simulatorAdmin({
+      label: 'ServiceNow',
+      driver: this.id,
+      urlEnv: SERVICENOW_SIM_URL_ENV,
+      defaultUrl: DEFAULT_SERVICENOW_SIM_URL,
+      start: 'node dist/connectors/servicenow/simulator.js',
+      env,
+      timeoutMs,
+    });
+    await admin.probe('/__sim/incidents');
+    if (refs) {
+      const companies = supportAccounts(refs).map((a) => ({
+        sys_id: a.servicenowCompany,
+        name: a.name,
+        customer: 'true',
+        vendor: 'false',
+        u_account_number: a.customerId,
+        sys_updated_on: glide(Date.now()),
+      }));
+      const added = await admin.add('/__sim/companies', JSON.stringify(companies));
+      if (added.outcome !== 'accepted') {
+        throw new SimulateError(
+          `the ServiceNow simulator at ${admin.base} refused the scenario's companies (POST /__sim/companies: ${added.status ?? ''} ${added.detail ?? ''})`,
+        );
+      }
+    }
+    return {
+      target: `${admin.base}/__sim/incidents`,
+      deliver: (p) => admin.add('/__sim/incidents', p.body),
+    };
+  },
+};

@@ -137,9 +137,10 @@ export function formatSummary(
       `  left out (no driver registered or not selected): ${r.plan.skipped.map((e) => `${e.driver}/${e.kind}`).join(', ')}`,
     );
   }
-  if (s.byDriver['sap-s4']) {
+  const polled = ['sap-s4', 'netsuite', 'salesforce', 'servicenow'].filter((d) => s.byDriver[d]);
+  if (polled.length > 0) {
     lines.push(
-      '  SAP invoices reach the hub on its next poll of the simulator (pollIntervalSeconds)',
+      `  ${polled.join(', ')} records reach the hub on its next poll of each simulator (pollIntervalSeconds)`,
     );
   }
   if (r.stopped) lines.push(`  stopped early: ${r.stopped}`);
@@ -268,7 +269,7 @@ export function registerSimulateCommands(program: Command): void {
     .option('--json', 'print the summary as JSON')
     .addHelpText(
       'after',
-      '\nSecrets and targets come from the environment: STRIPE_WEBHOOK_SECRET, ISO20022_WEBHOOK_SECRET (the values the hub has), SAP_S4_SIM_URL [http://127.0.0.1:4010].\nExit codes: 0 every event accepted, 1 failed (hub unreachable, nothing accepted), 2 bad flags, 3 some refused, 130 interrupted.',
+      '\nSecrets and targets come from the environment: STRIPE_WEBHOOK_SECRET, ISO20022_WEBHOOK_SECRET, ZENDESK_WEBHOOK_SECRET (the values the hub has), SAP_S4_SIM_URL [http://127.0.0.1:4010], SERVICENOW_SIM_URL [http://127.0.0.1:4020], NETSUITE_SIM_URL [http://127.0.0.1:4040], SALESFORCE_SIM_URL [http://127.0.0.1:4050].\nExit codes: 0 every event accepted, 1 failed (hub unreachable, nothing accepted), 2 bad flags, 3 some refused, 130 interrupted.',
     )
     .action(simulate);
 }

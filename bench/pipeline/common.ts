@@ -7,7 +7,11 @@ const DISPUTE = JSON.parse(
     join(__dirname, '../../../connectors/stripe/fixtures/charge.dispute.created.json'),
     'utf8',
   ),
-) as { id: string; request: { id: string }; data: { object: { id: string } } };
+) as {
+  id: string;
+  request: { id: string };
+  data: { object: { id: string; charge: string; payment_intent: string } };
+};
 
 /** The correlation id that identifies message `seq` end to end (Stripe's request id → AMQP correlation-id). */
 export const correlationFor = (run: string, seq: number): string => `req_${run}_${seq}`;
@@ -17,6 +21,10 @@ export function disputeEvent(run: string, seq: number): Buffer {
   event.id = `evt_${run}_${seq}`;
   event.request = { ...event.request, id: correlationFor(run, seq) };
   event.data.object.id = `du_${run}_${seq}`;
+  // Each dispute is of its own charge, as in life: one shared charge would link every exception
+  // of the run to every other (cross-domain links) and measure that instead of the pipeline.
+  event.data.object.charge = `ch_${run}_${seq}`;
+  event.data.object.payment_intent = `pi_${run}_${seq}`;
   return Buffer.from(JSON.stringify(event));
 }
 

@@ -4,6 +4,8 @@
  * tool never shares its event loop.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
@@ -55,6 +57,9 @@ export async function startHub(options: StartHubOptions): Promise<HubProcess> {
       EXHUB_ROLES: options.roles,
       PORT: String(port),
       HOST: '127.0.0.1',
+      // A fresh store per hub: exceptions left by earlier runs would make every store query (and
+      // the links found) depend on what ran before.
+      EXHUB_STORE_URL: `sqlite:${join(mkdtempSync(join(tmpdir(), 'exhub-bench-')), 'exhub.db')}`,
       // Readiness requires every configured connector to be usable, the shipped stripe one included.
       STRIPE_WEBHOOK_SECRET: 'whsec_bench',
       // The hub's own default (one line per accepted webhook / published exception): measured as shipped.

@@ -73,7 +73,7 @@ export class KyselyStore implements ExceptionStore {
     return exceptions.listOutcomes(this.db, exceptionId);
   }
   findOpenExceptions(query: OpenExceptionQuery) {
-    return exceptions.findOpenExceptions(this.db, query);
+    return exceptions.findOpenExceptions(this.ctx, query);
   }
 
   backlogStats(now: Date = new Date()) {

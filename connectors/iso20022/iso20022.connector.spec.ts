@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { inspect } from 'node:util';
 import Ajv2020 from 'ajv/dist/2020';
 import { parse as parseYaml } from 'yaml';
+import { runWebhookContract } from '../../libs/connector-sdk/src/contract-kit';
 import { InvalidPayloadError } from '../../libs/connector-sdk/src/errors';
 import {
   HMAC_DEFAULT_TOLERANCE_SECONDS,
@@ -30,6 +31,24 @@ function request(rawBody: Buffer, secret = SECRET): WebhookRequest {
 }
 
 const connector = new Iso20022WebhookConnector({ id: 'bank-emea', secrets: [SECRET] });
+
+const NEXT_SECRET = 'iso20022-connector-spec-next-secret-4567';
+const MS_PER_SECOND = 1000;
+
+runWebhookContract('iso20022', () => ({
+  connector: new Iso20022WebhookConnector({ id: 'bank-emea', secrets: [SECRET, NEXT_SECRET] }),
+  secrets: [SECRET, NEXT_SECRET],
+  toleranceSeconds: HMAC_DEFAULT_TOLERANCE_SECONDS,
+  validBody: fixture('pain.002-rejected-file.xml'),
+  sign: (rawBody, secret, now) => ({
+    'content-type': 'application/xml',
+    'x-exhub-signature': signHmacPayload(rawBody, secret, Math.floor(now / MS_PER_SECOND)),
+  }),
+  signatureHeader: 'x-exhub-signature',
+  expected: { objectType: 'pain.002', sourceEventId: 'STS-20260519-000955' },
+  malformedBody: Buffer.from('<Document><CstmrPmtStsRpt>'),
+  invalidBody: { body: Buffer.from('<Envelope><Body/></Envelope>'), pointer: '/Document' },
+}));
 
 function parseFailure(body: string): InvalidPayloadError {
   try {

@@ -1,18 +1,17 @@
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
-import type { Client, IHttpClient } from 'soap';
-import { HubError, InvalidPayloadError } from '../../libs/connector-sdk/src/errors';
 import type { NetSuiteTbaCredentials } from '../../libs/resilience/src/auth';
-import {
+import type {
+  BreakerMetrics,
+  BreakerOptions,
+  BreakerState,
   EndpointBreaker,
-  type BreakerMetrics,
-  type BreakerOptions,
-  type BreakerState,
 } from '../../libs/resilience/src/breaker';
 import { signTokenPassport } from '../../libs/resilience/src/netsuite-tba';
-import { withRetry, type RetryOptions } from '../../libs/resilience/src/retry.policy';
+import type { RetryOptions } from '../../libs/resilience/src/retry.policy';
+import { ResilientSoapClient } from '../../libs/resilience/src/soap.client';
 import { NETSUITE_ENDPOINT, NETSUITE_WSDL_FILE, NS_CORE, NS_MESSAGES } from './netsuite.constants';
-import { SuiteTalkHttpTransport } from './suitetalk.transport';
+import { classifySuiteTalkFailure } from './suitetalk.transport';
 
 /** Beside the source, or (built into dist/) back in the source tree. */
 export const NETSUITE_WSDL_PATH = [
@@ -43,99 +42,49 @@ const xmlText = (s: string | number): string =>
     .replace(/>/g, '&gt;')
     .replace(/"/g, '&quot;');
 
-/** Dates and decimals stay the text NetSuite sent (no float, no time zone lost). */
-const KEEP_TEXT = (text: string): string => text;
-
 /**
  * SuiteTalk SOAP through the `soap` package, built from the local WSDL subset (never fetched),
  * loaded lazily so a hub without a NetSuite instance never loads `soap`. Every operation runs
  * inside one circuit breaker for the SOAP port and the hub's retry policy (backoff with jitter for
- * TRANSIENT, Retry-After for RATE_LIMITED); each attempt signs a fresh token passport.
+ * TRANSIENT, Retry-After for RATE_LIMITED); each attempt signs a fresh token passport. The SOAP
+ * plumbing is libs/resilience's `ResilientSoapClient`; NetSuite's own parts are the WSDL, the
+ * faults (suitetalk.transport.ts) and the headers below.
  */
 export class SuiteTalkClient {
-  readonly breaker: EndpointBreaker;
-  readonly transport: SuiteTalkHttpTransport;
-  private client?: Promise<Client>;
+  private readonly soap: ResilientSoapClient;
 
   constructor(private readonly o: SuiteTalkClientOptions) {
-    const url = new URL(o.endpoint);
-    const allowed = new Set(
-      (o.allowedHosts?.length ? o.allowedHosts : [url.host]).map((h) => h.toLowerCase()),
-    );
-    if (!allowed.has(url.host.toLowerCase()) && !allowed.has(url.hostname.toLowerCase())) {
-      throw new Error(
-        `connector '${o.connector}': endpoint host ${url.host} is not in allowedHosts (${[...allowed].join(', ')})`,
-      );
-    }
-    this.transport = new SuiteTalkHttpTransport({
+    this.soap = new ResilientSoapClient({
       connector: o.connector,
-      allowedHosts: allowed,
+      port: NETSUITE_ENDPOINT,
+      wsdlPath: NETSUITE_WSDL_PATH,
+      endpoint: o.endpoint,
+      allowedHosts: o.allowedHosts,
       timeoutMs: o.timeoutMs,
       maxResponseBytes: o.maxResponseBytes,
+      retry: o.retry,
+      breaker: o.breaker,
+      metrics: o.metrics,
+      classify: classifySuiteTalkFailure,
+      headers: (soapAction) => this.headers(soapAction),
     });
-    this.breaker = new EndpointBreaker(o.connector, NETSUITE_ENDPOINT, o.breaker, o.metrics);
+  }
+
+  get breaker(): EndpointBreaker {
+    return this.soap.breaker;
   }
 
   get breakerState(): BreakerState {
-    return this.breaker.state;
+    return this.soap.breakerState;
   }
 
   /** Calls one operation; resolves to what `soap` parsed from the response body. */
   call(op: SuiteTalkOperation, args: Record<string, unknown>): Promise<Record<string, unknown>> {
-    return this.breaker.fire(() =>
-      withRetry(async () => {
-        const client = await this.soapClient();
-        const method = client[`${op}Async`] as (a: unknown) => Promise<[unknown]>;
-        try {
-          const [result] = await method.call(client, args);
-          if (!result || typeof result !== 'object') {
-            throw new Error(`no ${op}Response element in the SOAP body`);
-          }
-          return result as Record<string, unknown>;
-        } catch (err) {
-          if (err instanceof HubError) throw err;
-          // Well-formed XML that soap could not read as this operation's response.
-          throw new InvalidPayloadError(
-            'parse',
-            `connector '${this.o.connector}' ${NETSUITE_ENDPOINT} ${op}: the response is not a ${op}Response envelope (${(err as Error).message})`,
-            [{ pointer: '', rule: 'soap', message: (err as Error).message }],
-            { cause: err },
-          );
-        }
-      }, this.o.retry),
-    );
+    return this.soap.call(op, args);
   }
 
   shutdown(): void {
-    this.breaker.shutdown();
-  }
-
-  private soapClient(): Promise<Client> {
-    this.client ??= this.create().catch((err: unknown) => {
-      this.client = undefined;
-      throw err;
-    });
-    return this.client;
-  }
-
-  private async create(): Promise<Client> {
-    const soap = await import('soap');
-    const client = await soap.createClientAsync(NETSUITE_WSDL_PATH, {
-      endpoint: this.o.endpoint,
-      httpClient: this.transport as unknown as IHttpClient,
-      customDeserializer: {
-        dateTime: KEEP_TEXT,
-        date: KEEP_TEXT,
-        double: KEEP_TEXT,
-        decimal: KEEP_TEXT,
-        float: KEEP_TEXT,
-      },
-      disableCache: true,
-    });
-    client.addSoapHeader((_method: unknown, _location: unknown, soapAction: string) =>
-      this.headers(soapAction),
-    );
-    return client;
+    this.soap.shutdown();
   }
 
   /** The request headers: a freshly signed tokenPassport, and searchPreferences for searches. */

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { inspect } from 'node:util';
 import Ajv2020 from 'ajv/dist/2020';
 import { parse as parseYaml } from 'yaml';
+import { runWebhookContract } from '../../libs/connector-sdk/src/contract-kit';
 import { InvalidPayloadError } from '../../libs/connector-sdk/src/errors';
 import type { WebhookRequest } from '../../libs/connector-sdk/src/webhook';
 import schema from './stripe.config.schema.json';
@@ -34,6 +35,19 @@ function parseFailure(connector: StripeWebhookConnector, body: string): InvalidP
 }
 
 const connector = new StripeWebhookConnector({ id: 'stripe', secrets: [SECRET] });
+
+runWebhookContract('stripe', () => ({
+  connector: new StripeWebhookConnector({ id: 'stripe', secrets: [SECRET, NEXT_SECRET] }),
+  secrets: [SECRET, NEXT_SECRET],
+  toleranceSeconds: STRIPE_DEFAULT_TOLERANCE_SECONDS,
+  validBody: fixture('charge.failed.json'),
+  sign: (rawBody, secret, now) => ({
+    'stripe-signature': signStripePayload(rawBody, secret, Math.floor(now / MS_PER_SECOND)),
+  }),
+  signatureHeader: 'stripe-signature',
+  expected: { objectType: 'event', sourceEventId: 'evt_3TbGfyJEe0yY0QKr08P0MBRO' },
+  invalidBody: { body: Buffer.from('{"object":"event"}'), pointer: '/id' },
+}));
 
 describe('StripeWebhookConnector', () => {
   it('identifies itself', () => {

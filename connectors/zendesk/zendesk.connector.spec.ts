@@ -6,10 +6,12 @@ import {
   generateConfigReference,
 } from '../../libs/connector-sdk/src/config-reference';
 import type { ConfigSchema } from '../../libs/connector-sdk/src/connector';
+import { runWebhookContract } from '../../libs/connector-sdk/src/contract-kit';
 import { AuthError } from '../../libs/connector-sdk/src/errors';
 import { fixtureWebhookBody, signedWebhook } from './simulator';
 import webhookSchema from './zendesk.config.schema.json';
 import { ZendeskWebhookConnector } from './zendesk.connector';
+import { ZENDESK_DEFAULT_TOLERANCE_SECONDS } from './zendesk.constants';
 import { ZendeskSignatureError } from './zendesk.signature';
 
 const SECRET = 'dGhpc19zZWNyZXRfaXNfZm9yX3Rlc3Rpbmdfb25seQ==';
@@ -19,6 +21,20 @@ const NOW = AT.getTime();
 const body = fixtureWebhookBody();
 
 const connector = new ZendeskWebhookConnector({ id: 'zendesk', secrets: [SECRET, PREVIOUS] });
+
+runWebhookContract('zendesk', () => ({
+  connector: new ZendeskWebhookConnector({ id: 'zendesk', secrets: [SECRET, PREVIOUS] }),
+  secrets: [SECRET, PREVIOUS],
+  toleranceSeconds: ZENDESK_DEFAULT_TOLERANCE_SECONDS,
+  validBody: body,
+  sign: (rawBody, secret, now) => ({
+    ...signedWebhook(rawBody, secret, new Date(now)),
+    'x-zendesk-webhook-invocation-id': '8350205582',
+  }),
+  signatureHeader: 'x-zendesk-webhook-signature',
+  expected: { objectType: 'ticket_webhook', sourceEventId: '8350205582' },
+  invalidBody: { body: Buffer.from('{"ticket_title":"x"}'), pointer: '/ticket_id' },
+}));
 
 function reason(headers: Record<string, string | string[]>, raw = body, now = NOW): string {
   try {

@@ -1,11 +1,14 @@
 /**
  * The contract every connector passes against its simulator. A connector's spec calls
  * `runConnectorContract('sap-s4', factory)`; the factory builds a fresh connector pointed at a
- * fresh simulator, with short retry and breaker timings, for every test.
+ * fresh simulator, with short retry and breaker timings, for every test. A webhook connector's spec
+ * calls `runWebhookContract` (below) instead: a pushed source has no poll.
  */
+import { inspect } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import type { PolledEvent, PollingConnector } from './connector';
 import { HubError } from './errors';
+import type { WebhookConnector, WebhookRequest } from './webhook';
 
 export type SimulatedFailure = '5xx' | '429' | '401' | 'malformed' | 'slow';
 
@@ -149,6 +152,167 @@ export function runConnectorContract(name: string, factory: () => Promise<Contra
       const { events } = await drain(s.connector, undefined);
       expect(events.length).toBeGreaterThan(0);
       expect(s.connector.breakerState?.()).toBe('closed');
+    });
+  });
+}
+
+// ── Webhook connectors ──────────────────────────────────────────────────────────────────────
+
+/**
+ * What the webhook contract needs: a connector holding two secrets (a rotation) and a tolerance,
+ * a delivery the source really sends, and how the source signs one. Nothing is mocked: the kit
+ * signs real bytes and hands them to `verify` and `parse` as the ingress does.
+ */
+export interface WebhookContractSubject {
+  connector: WebhookConnector;
+  /** The secrets the connector was built with: the current one and the next (or previous). */
+  secrets: readonly [string, string];
+  /** The tolerance the connector was built with, in seconds. */
+  toleranceSeconds: number;
+  /** A delivery body as the source sends it (usually a fixture), unsigned. */
+  validBody: Buffer;
+  /** The headers the source sends with `rawBody` signed with `secret` at `now` (ms since epoch). */
+  sign(rawBody: Buffer, secret: string, now: number): Record<string, string>;
+  /** The signature header's name, lower case; the "missing header" case removes it. */
+  signatureHeader: string;
+  /** What `parse(validBody)` must say; without it, any non-empty objectType and sourceEventId. */
+  expected?: { objectType: string; sourceEventId: string };
+  /** A body that is not well-formed in the source's format; default: broken JSON. */
+  malformedBody?: Buffer;
+  /** A well-formed body that is not a valid delivery, and the JSON pointer the refusal names. */
+  invalidBody: { body: Buffer; pointer: string };
+}
+
+/** A fixed clock for the webhook contract (any instant works; a fixed one keeps failures readable). */
+const WEBHOOK_NOW = Date.UTC(2026, 2, 2, 15, 40, 12);
+const MS_PER_SECOND = 1000;
+const DEFAULT_MALFORMED_JSON = Buffer.from('{"id": "evt_1", oops}');
+
+function thrown(fn: () => unknown): HubError {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(HubError);
+    return err as HubError;
+  }
+  throw new Error('expected a refusal, and the request was accepted');
+}
+
+/**
+ * The contract every webhook connector passes: a delivery signed with either configured secret
+ * is verified and parsed into an event with an objectType and the source's event id; a wrong
+ * secret, a changed body, a stale or future timestamp and a missing signature header are AUTH
+ * errors (→ 401) that say what is wrong without printing a secret; a malformed body is
+ * INVALID_PAYLOAD (→ 400) with a JSON pointer. A connector's spec calls
+ * `runWebhookContract('stripe', factory)`.
+ */
+export function runWebhookContract(
+  name: string,
+  factory: () => WebhookContractSubject | Promise<WebhookContractSubject>,
+): void {
+  describe(`webhook contract: ${name}`, () => {
+    let s: WebhookContractSubject;
+    beforeEach(async () => {
+      s = await factory();
+    });
+
+    const request = (rawBody: Buffer, headers: Record<string, string>): WebhookRequest => ({
+      rawBody,
+      headers,
+      now: WEBHOOK_NOW,
+    });
+    const signed = (rawBody: Buffer, secret = s.secrets[0], at = WEBHOOK_NOW): WebhookRequest =>
+      request(rawBody, s.sign(rawBody, secret, at));
+    const refusal = (req: WebhookRequest): HubError => {
+      const err = thrown(() => s.connector.verify(req));
+      expect(err.errorClass).toBe('AUTH');
+      expect(err.message).not.toBe('');
+      for (const secret of s.secrets) expect(err.message).not.toContain(secret);
+      return err;
+    };
+
+    it('verifies a signed delivery and parses it into an event with objectType and sourceEventId', () => {
+      const req = signed(s.validBody);
+      expect(() => s.connector.verify(req)).not.toThrow();
+      const parsed = s.connector.parse(req);
+      expect(typeof parsed.objectType).toBe('string');
+      expect(parsed.objectType).not.toBe('');
+      expect(typeof parsed.sourceEventId).toBe('string');
+      expect(parsed.sourceEventId).not.toBe('');
+      if (s.expected) {
+        expect({ objectType: parsed.objectType, sourceEventId: parsed.sourceEventId }).toEqual(
+          s.expected,
+        );
+      }
+      expect(parsed.payload).toBeDefined();
+    });
+
+    it('accepts either configured secret (rotation)', () => {
+      for (const secret of s.secrets) {
+        expect(() => s.connector.verify(signed(s.validBody, secret))).not.toThrow();
+      }
+    });
+
+    it('refuses a delivery signed with a secret it does not hold, as AUTH', () => {
+      const err = refusal(signed(s.validBody, `${s.secrets[0]}-not-ours`));
+      expect(err.message).toMatch(/signature|secret/i);
+    });
+
+    it('refuses a body changed after signing (verified on the raw bytes)', () => {
+      const req = signed(s.validBody);
+      refusal({ ...req, rawBody: Buffer.concat([s.validBody, Buffer.from(' ')]) });
+    });
+
+    it('refuses a stale timestamp, naming the tolerance; accepts one just inside it', () => {
+      const inside = WEBHOOK_NOW - (s.toleranceSeconds - 1) * MS_PER_SECOND;
+      expect(() => s.connector.verify(signed(s.validBody, s.secrets[0], inside))).not.toThrow();
+      const stale = WEBHOOK_NOW - (s.toleranceSeconds + 60) * MS_PER_SECOND;
+      const err = refusal(signed(s.validBody, s.secrets[0], stale));
+      expect(err.message).toMatch(/timestamp/i);
+      expect(err.message).toContain(String(s.toleranceSeconds));
+    });
+
+    it('refuses a timestamp too far in the future', () => {
+      const ahead = WEBHOOK_NOW + (s.toleranceSeconds + 60) * MS_PER_SECOND;
+      expect(refusal(signed(s.validBody, s.secrets[0], ahead)).message).toMatch(/timestamp/i);
+    });
+
+    it('refuses a delivery without the signature header, naming the header', () => {
+      const { headers } = signed(s.validBody);
+      const without = Object.fromEntries(
+        Object.entries(headers as Record<string, string>).filter(
+          ([k]) => k.toLowerCase() !== s.signatureHeader,
+        ),
+      );
+      expect(Object.keys(without).length).toBeLessThan(Object.keys(headers).length);
+      expect(refusal(request(s.validBody, without)).message.toLowerCase()).toContain(
+        s.signatureHeader,
+      );
+    });
+
+    it('refuses a malformed body as INVALID_PAYLOAD with a pointer', () => {
+      const body = s.malformedBody ?? DEFAULT_MALFORMED_JSON;
+      const req = signed(body);
+      expect(() => s.connector.verify(req)).not.toThrow(); // authentic, just broken
+      const err = thrown(() => s.connector.parse(req));
+      expect(err.errorClass).toBe('INVALID_PAYLOAD');
+      expect(err.issues.length).toBeGreaterThan(0);
+      expect(typeof err.issues[0].pointer).toBe('string');
+      expect(err.issues[0].message).not.toBe('');
+    });
+
+    it('refuses a well-formed body that is not a delivery, naming the field', () => {
+      const err = thrown(() => s.connector.parse(signed(s.invalidBody.body)));
+      expect(err.errorClass).toBe('INVALID_PAYLOAD');
+      expect(err.issues.map((i) => i.pointer)).toContain(s.invalidBody.pointer);
+    });
+
+    it('does not show its secrets when printed or serialised', () => {
+      const shown = [
+        inspect(s.connector, { showHidden: true, depth: null }),
+        JSON.stringify(s.connector) ?? '',
+      ];
+      for (const text of shown) for (const secret of s.secrets) expect(text).not.toContain(secret);
     });
   });
 }

@@ -15,6 +15,9 @@ export interface Names {
   upper: string;
 }
 
+/** camelCase of the name, for functions (`acmeErpFromSettings`). */
+export const camelOf = (n: Names): string => n.pascal[0].toLowerCase() + n.pascal.slice(1);
+
 export function restSchema(n: Names): ConfigSchema {
   return {
     $schema: 'https://json-schema.org/draft/2020-12/schema',
@@ -70,6 +73,7 @@ export function restSchema(n: Names): ConfigSchema {
 
 export function restFiles(n: Names): Record<string, string> {
   const schema = restSchema(n);
+  const camel = camelOf(n);
   return {
     [`${n.name}.config.schema.json`]: `${JSON.stringify(schema, null, 2)}\n`,
     [`${n.name}.constants.ts`]: `/** Every default and protocol constant of the ${n.name} connector. */
@@ -202,6 +206,23 @@ export class ${n.pascal}Connector implements Connector<${n.pascal}Cursor> {
   async close(): Promise<void> {
     this.client.shutdown();
   }
+}
+
+/** Builds the connector from an instance's resolved \`settings\` (see ${n.name}.config.schema.json). */
+export function ${camel}FromSettings(
+  id: string,
+  s: Record<string, unknown>,
+  metrics?: BreakerMetrics,
+): ${n.pascal}Connector {
+  return new ${n.pascal}Connector({
+    id,
+    baseUrl: String(s.baseUrl),
+    username: s.username as ${n.pascal}ConnectorConfig['username'],
+    password: s.password as ${n.pascal}ConnectorConfig['password'],
+    allowedHosts: s.allowedHosts as string[] | undefined,
+    pageSize: typeof s.pageSize === 'number' ? s.pageSize : undefined,
+    metrics,
+  });
 }
 `,
     'simulator.ts': `/**

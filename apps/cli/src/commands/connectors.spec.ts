@@ -1,68 +1,227 @@
-import { spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { existsSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { namesOf, prettify, scaffoldConnector } from './connectors';
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { Command } from 'commander';
+import { namesOf, prettify, registerConnectorsCommands, scaffoldConnector } from './connectors';
 
 const ROOT = join(__dirname, '../../../..');
+/** What a scaffold imports or is checked with, linked into the temporary checkout. */
+const LINKED = ['libs', 'node_modules', 'schemas', '.prettierrc.json', '.prettierignore'];
+
+/**
+ * A throwaway checkout in the OS temp dir: the repository's libs and node_modules linked in, an
+ * empty connectors/ and mappings/, and a Jest config whose unit project only sees that checkout.
+ * Scaffolds are generated there, so nothing is ever written into this repository's connectors/.
+ */
+function tempCheckout(): string {
+  const root = mkdtempSync(join(tmpdir(), 'exhub-scaffold-'));
+  for (const entry of LINKED) symlinkSync(join(ROOT, entry), join(root, entry));
+  mkdirSync(join(root, 'connectors'));
+  mkdirSync(join(root, 'mappings'));
+  writeFileSync(
+    join(root, 'jest.config.js'),
+    `const unit = require(${JSON.stringify(join(ROOT, 'jest.config.js'))}).projects.find((p) => p.displayName === 'unit');\n` +
+      `module.exports = { ...unit, rootDir: __dirname, testMatch: ['<rootDir>/connectors/**/*.spec.ts'], testTimeout: 60000 };\n`,
+  );
+  return root;
+}
+
+/** Scaffolds `kind` into a temp checkout, checks Prettier is happy, runs its specs; returns Jest's report. */
+async function scaffoldAndTest(
+  kind: 'rest' | 'soap' | 'webhook',
+): Promise<{ files: string[]; jest: SpawnSyncReturns<string> }> {
+  const root = tempCheckout();
+  try {
+    const files = scaffoldConnector('acme-erp', kind, join(root, 'connectors'));
+    await prettify(files);
+    const check = spawnSync(
+      process.execPath,
+      [
+        join(ROOT, 'node_modules/prettier/bin/prettier.cjs'),
+        '--check',
+        ...new Set(files.map((f) => relative(root, f).split('/')[0])),
+      ],
+      { cwd: root, encoding: 'utf8' },
+    );
+    expect(check.stdout + check.stderr).toMatch(/All matched files use Prettier code style/);
+    expect(check.status).toBe(0);
+    const jest = spawnSync(
+      process.execPath,
+      [join(ROOT, 'node_modules/jest/bin/jest.js'), '--config', join(root, 'jest.config.js')],
+      {
+        cwd: root,
+        encoding: 'utf8',
+        env: { ...process.env, NODE_OPTIONS: '--experimental-vm-modules' },
+        timeout: 100_000,
+      },
+    );
+    return { files: files.map((f) => relative(root, f)).sort(), jest };
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
 
 describe('exhub connectors new', () => {
   it('derives the names from kebab-case', () => {
     expect(namesOf('acme-erp')).toEqual({ name: 'acme-erp', pascal: 'AcmeErp', upper: 'ACME_ERP' });
   });
 
-  it('refuses a bad name, an existing folder, and kinds it cannot scaffold yet', () => {
+  it('refuses a bad name and an existing connector or mappings folder', () => {
     expect(() => scaffoldConnector('Acme_ERP', 'rest')).toThrow(/must be kebab-case/);
     expect(() => scaffoldConnector('stripe', 'rest', join(ROOT, 'connectors'))).toThrow(
       /already exists/,
     );
-    expect(() => scaffoldConnector('acme', 'soap')).toThrow(/--kind soap is not scaffolded yet/);
+    const root = tempCheckout();
+    try {
+      mkdirSync(join(root, 'mappings', 'acme'));
+      expect(() => scaffoldConnector('acme', 'webhook', join(root, 'connectors'))).toThrow(
+        /mappings\/acme already exists/,
+      );
+      expect(() => scaffoldConnector('acme', 'rest', join(root, 'connectors'))).not.toThrow();
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 
-  it('scaffolds a REST connector that passes the contract kit as generated', async () => {
-    const name = `scaffold-check-${randomBytes(3).toString('hex')}`;
-    const dir = join(ROOT, 'connectors', name);
+  it('runs as `exhub connectors new`, into --dir and --mappings-dir, and refuses an unknown kind', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'exhub-cli-'));
+    const printed = { out: '', err: '' };
+    const out = jest.spyOn(process.stdout, 'write').mockImplementation((c) => {
+      printed.out += String(c);
+      return true;
+    });
+    const err = jest.spyOn(process.stderr, 'write').mockImplementation((c) => {
+      printed.err += String(c);
+      return true;
+    });
+    const exhub = async (...args: string[]): Promise<void> => {
+      const program = new Command('exhub').exitOverride();
+      registerConnectorsCommands(program);
+      await program.parseAsync(['node', 'exhub', 'connectors', 'new', ...args]);
+    };
     try {
-      const files = scaffoldConnector(name, 'rest', join(ROOT, 'connectors'));
-      expect(files.map((f) => f.slice(dir.length + 1)).sort()).toEqual([
-        'README.md',
-        'fixtures/README.md',
-        'fixtures/items.json',
-        'index.ts',
-        `${name}.config.schema.json`,
-        `${name}.connector.spec.ts`,
-        `${name}.connector.ts`,
-        `${name}.constants.ts`,
-        'simulator.ts',
-      ]);
-      await prettify(files);
-      const check = spawnSync(
-        process.execPath,
-        [join(ROOT, 'node_modules/prettier/bin/prettier.cjs'), '--check', dir],
-        { cwd: ROOT, encoding: 'utf8' },
+      await exhub(
+        'acme',
+        '--kind',
+        'webhook',
+        '--dir',
+        join(root, 'c'),
+        '--mappings-dir',
+        join(root, 'm'),
       );
-      expect(check.status).toBe(0);
-      const jest = spawnSync(
+      expect(process.exitCode).toBeUndefined();
+      expect(existsSync(join(root, 'c/acme/acme.connector.ts'))).toBe(true);
+      expect(existsSync(join(root, 'm/acme/event.mapping.yaml'))).toBe(true);
+      expect(printed.out).toContain(`created ${join(root, 'm/acme/event.cases.yaml')}`);
+      expect(printed.out).toMatch(/next: .*--testPathPatterns .*c\/acme/);
+      await exhub('acme2', '--kind', 'graphql', '--dir', join(root, 'c'));
+      expect(process.exitCode).toBe(1);
+      expect(printed.err).toContain('--kind must be one of rest, soap, webhook, not "graphql"');
+      expect(existsSync(join(root, 'c/acme2'))).toBe(false);
+    } finally {
+      out.mockRestore();
+      err.mockRestore();
+      process.exitCode = undefined;
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('scaffolds connectors of every kind that typecheck (strict) and lint as generated', async () => {
+    const root = tempCheckout();
+    try {
+      for (const [name, kind] of [
+        ['acme-rest', 'rest'],
+        ['acme-soap', 'soap'],
+        ['acme-hooks', 'webhook'],
+      ] as const) {
+        await prettify(scaffoldConnector(name, kind, join(root, 'connectors')));
+      }
+      writeFileSync(
+        join(root, 'tsconfig.json'),
+        JSON.stringify({
+          extends: join(ROOT, 'tsconfig.json'),
+          compilerOptions: { rootDir: '/', noEmit: true },
+          include: ['connectors'],
+        }),
+      );
+      const tsc = spawnSync(
+        process.execPath,
+        [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'],
+        { cwd: root, encoding: 'utf8', timeout: 100_000 },
+      );
+      expect(tsc.stdout + tsc.stderr).toBe('');
+      expect(tsc.status).toBe(0);
+      const eslint = spawnSync(
         process.execPath,
         [
-          join(ROOT, 'node_modules/jest/bin/jest.js'),
-          '--selectProjects',
-          'unit',
-          '--testPathPatterns',
-          `connectors/${name}/`,
+          join(ROOT, 'node_modules/eslint/bin/eslint.js'),
+          '--config',
+          join(ROOT, 'eslint.config.mjs'),
+          'connectors',
         ],
-        {
-          cwd: ROOT,
-          encoding: 'utf8',
-          env: { ...process.env, NODE_OPTIONS: '--experimental-vm-modules' },
-          timeout: 50_000,
-        },
+        { cwd: root, encoding: 'utf8', timeout: 100_000 },
       );
-      expect(jest.stderr).toMatch(/Tests:\s+8 passed, 8 total/);
-      expect(jest.status).toBe(0);
+      expect(eslint.stdout + eslint.stderr).toBe('');
+      expect(eslint.status).toBe(0);
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      rmSync(root, { recursive: true, force: true });
     }
-    expect(existsSync(dir)).toBe(false);
-  }, 60_000);
+  }, 120_000);
+
+  it('scaffolds a REST connector that passes the contract kit as generated', async () => {
+    const { files, jest } = await scaffoldAndTest('rest');
+    expect(files).toEqual([
+      'connectors/acme-erp/README.md',
+      'connectors/acme-erp/acme-erp.config.schema.json',
+      'connectors/acme-erp/acme-erp.connector.spec.ts',
+      'connectors/acme-erp/acme-erp.connector.ts',
+      'connectors/acme-erp/acme-erp.constants.ts',
+      'connectors/acme-erp/fixtures/README.md',
+      'connectors/acme-erp/fixtures/items.json',
+      'connectors/acme-erp/index.ts',
+      'connectors/acme-erp/simulator.ts',
+    ]);
+    expect(jest.stderr).toMatch(/connector contract: acme-erp/);
+    expect(jest.stderr).toMatch(/Tests:\s+8 passed, 8 total/);
+    expect(jest.status).toBe(0);
+  }, 120_000);
+
+  it('scaffolds a SOAP connector that passes the contract kit as generated', async () => {
+    const { files, jest } = await scaffoldAndTest('soap');
+    expect(files).toEqual([
+      'connectors/acme-erp/README.md',
+      'connectors/acme-erp/acme-erp.config.schema.json',
+      'connectors/acme-erp/acme-erp.connector.spec.ts',
+      'connectors/acme-erp/acme-erp.connector.ts',
+      'connectors/acme-erp/acme-erp.constants.ts',
+      'connectors/acme-erp/fixtures/README.md',
+      'connectors/acme-erp/fixtures/items.json',
+      'connectors/acme-erp/index.ts',
+      'connectors/acme-erp/simulator.ts',
+      'connectors/acme-erp/wsdl/acme-erp.wsdl',
+    ]);
+    expect(jest.stderr).toMatch(/connector contract: acme-erp/);
+    expect(jest.stderr).toMatch(/Tests:\s+12 passed, 12 total/);
+    expect(jest.status).toBe(0);
+  }, 120_000);
+
+  it('scaffolds a webhook connector that passes the webhook contract and its golden cases', async () => {
+    const { files, jest } = await scaffoldAndTest('webhook');
+    expect(files).toEqual([
+      'connectors/acme-erp/README.md',
+      'connectors/acme-erp/acme-erp.config.schema.json',
+      'connectors/acme-erp/acme-erp.connector.spec.ts',
+      'connectors/acme-erp/acme-erp.connector.ts',
+      'connectors/acme-erp/acme-erp.constants.ts',
+      'connectors/acme-erp/fixtures/README.md',
+      'connectors/acme-erp/fixtures/event.json',
+      'connectors/acme-erp/index.ts',
+      'mappings/acme-erp/event.cases.yaml',
+      'mappings/acme-erp/event.mapping.yaml',
+    ]);
+    expect(jest.stderr).toMatch(/webhook contract: acme-erp/);
+    expect(jest.stderr).toMatch(/Tests:\s+14 passed, 14 total/);
+    expect(jest.status).toBe(0);
+  }, 120_000);
 });

@@ -2,11 +2,14 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { restFiles, type Names } from './connectors-rest.template';
+import { soapFiles } from './connectors-soap.template';
+import { webhookFiles, type ScaffoldFiles } from './connectors-webhook.template';
 
 const KINDS = ['rest', 'soap', 'webhook'] as const;
 type Kind = (typeof KINDS)[number];
 const NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
 const DEFAULT_CONNECTORS_DIR = 'connectors';
+const MAPPINGS_FOLDER = 'mappings';
 const EXIT_FAILED = 1;
 
 export function namesOf(name: string): Names {
@@ -18,33 +21,47 @@ export function namesOf(name: string): Names {
   };
 }
 
+/** The files of each kind. */
+const TEMPLATES: Record<Kind, (n: Names) => ScaffoldFiles> = {
+  rest: (n) => ({ connector: restFiles(n) }),
+  soap: soapFiles,
+  webhook: webhookFiles,
+};
+
 /**
- * Writes `<dir>/<name>/` for a connector of `kind`; returns the files written. Refuses an
- * existing folder (never overwrites) and kinds it cannot scaffold yet, with what to do instead.
+ * Writes `<dir>/<name>/` for a connector of `kind` (and, for kinds with a mapping stub,
+ * `<mappingsDir>/<name>/`, by default the `mappings` folder beside `dir`); returns the files
+ * written. Refuses an existing folder (never overwrites).
  */
 export function scaffoldConnector(
   name: string,
   kind: Kind,
   dir = DEFAULT_CONNECTORS_DIR,
+  mappingsDir = join(dirname(dir), MAPPINGS_FOLDER),
 ): string[] {
   if (!NAME.test(name)) {
     throw new Error(
       `connector name "${name}" must be kebab-case, e.g. acme-erp (it becomes the folder, the type and the file prefix)`,
     );
   }
-  if (kind !== 'rest') {
-    throw new Error(
-      `--kind ${kind} is not scaffolded yet: start from --kind rest, or copy connectors/${kind === 'webhook' ? 'stripe' : 'sap-s4'}/ (see connectors/README.md, "Adding a connector")`,
-    );
+  const files = TEMPLATES[kind](namesOf(name));
+  const roots: [string, Record<string, string> | undefined][] = [
+    [join(dir, name), files.connector],
+    [join(mappingsDir, name), files.mappings],
+  ];
+  for (const [root, content] of roots) {
+    if (content && existsSync(root)) {
+      throw new Error(`${root} already exists — pick another name or delete it`);
+    }
   }
-  const root = join(dir, name);
-  if (existsSync(root)) throw new Error(`${root} already exists — pick another name or delete it`);
   const written: string[] = [];
-  for (const [file, text] of Object.entries(restFiles(namesOf(name)))) {
-    const path = join(root, file);
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, text, { flag: 'wx' });
-    written.push(path);
+  for (const [root, content] of roots) {
+    for (const [file, text] of Object.entries(content ?? {})) {
+      const path = join(root, file);
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(path, text, { flag: 'wx' });
+      written.push(path);
+    }
   }
   return written;
 }
@@ -53,6 +70,8 @@ export function scaffoldConnector(
 export async function prettify(files: string[]): Promise<void> {
   const prettier = await import('prettier');
   for (const file of files) {
+    // A WSDL (or anything else Prettier has no parser for) is written as the template has it.
+    if (!(await prettier.getFileInfo(file)).inferredParser) continue;
     const options = (await prettier.resolveConfig(file)) ?? {};
     const text = readFileSync(file, 'utf8');
     writeFileSync(file, await prettier.format(text, { ...options, filepath: file }));
@@ -69,14 +88,20 @@ export function registerConnectorsCommands(program: Command): void {
     )
     .option('--kind <kind>', `one of ${KINDS.join(', ')}`, 'rest')
     .option('--dir <dir>', 'connectors folder', DEFAULT_CONNECTORS_DIR)
-    .action(async (name: string, opts: { kind: string; dir: string }) => {
+    .option('--mappings-dir <dir>', 'mappings folder (default: the one beside --dir)')
+    .action(async (name: string, opts: { kind: string; dir: string; mappingsDir?: string }) => {
       if (!(KINDS as readonly string[]).includes(opts.kind)) {
         process.stderr.write(`--kind must be one of ${KINDS.join(', ')}, not "${opts.kind}"\n`);
         process.exitCode = EXIT_FAILED;
         return;
       }
       try {
-        const files = scaffoldConnector(name, opts.kind as Kind, opts.dir);
+        const files = scaffoldConnector(
+          name,
+          opts.kind as Kind,
+          opts.dir,
+          opts.mappingsDir ?? join(dirname(opts.dir), MAPPINGS_FOLDER),
+        );
         await prettify(files);
         process.stdout.write(`${files.map((f) => `created ${f}`).join('\n')}\n`);
         process.stdout.write(

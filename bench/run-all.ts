@@ -72,7 +72,7 @@ function machine(): Machine {
     erlang: /Erlang\/OTP (\d+)/.exec(status)?.[1] ?? 'unknown',
     loadavgStart: loadavg().map((l) => Math.round(l * 100) / 100),
     commit: tryRun('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD']),
-    dirty: tryRun('git', ['-C', ROOT, 'status', '--porcelain']) !== '',
+    dirty: tryRun('git', ['-C', ROOT, 'status', '--porcelain', '--untracked-files=no']) !== '',
   };
 }
 

@@ -16,9 +16,9 @@
  */
 import { createVerify, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
+import { SimulatorServer } from '../../libs/connector-sdk/src/simulator-server';
 import {
   GRANT_CLIENT_CREDENTIALS,
   GRANT_JWT_BEARER,
@@ -118,25 +118,24 @@ async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-export class SalesforceSimulator {
+/**
+ * `requests` counts data API requests answered (failed ones included); token requests are counted
+ * apart, in `tokenRequests`.
+ */
+export class SalesforceSimulator extends SimulatorServer<SalesforceFailure> {
   /** Account and Case records, keyed by Id (Cases carry `CaseMilestones` as an array). */
   readonly accounts = new Map<string, Row>();
   readonly cases = new Map<string, Row>();
-  /** Data API requests answered (failed ones included); token requests are counted apart. */
-  requests = 0;
   tokenRequests = 0;
   /** Every data API request (path and query), for assertions. */
   readonly log: string[] = [];
-  private failures: { kind: SalesforceFailure; remaining: number }[] = [];
   private refuseGrants = 0;
   private readonly sessions = new Set<string>();
   private readonly locators = new Map<string, Row[]>();
   private serial = 0;
-  private server?: Server;
-  private port: number;
 
   private constructor(private readonly o: SalesforceSimulatorOptions) {
-    this.port = o.port ?? 0;
+    super(o.port);
     this.seed();
   }
 
@@ -151,40 +150,9 @@ export class SalesforceSimulator {
     return `http://127.0.0.1:${this.port}`;
   }
 
-  async start(): Promise<void> {
-    const server = createServer((req, res) => {
-      this.handle(req, res).catch((err: unknown) => {
-        if (!res.headersSent) sfError(res, 500, 'UNKNOWN_EXCEPTION', String(err));
-      });
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.port, '127.0.0.1', () => resolve());
-    });
-    this.port = (server.address() as AddressInfo).port;
-    this.server = server;
-  }
-
-  /** Stops answering: connections are refused until `start()`. */
-  async stop(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
-
-  close(): Promise<void> {
-    return this.stop();
-  }
-
-  /** The next `count` data API requests fail as `kind`. */
-  fail(kind: SalesforceFailure, count = 1): void {
-    this.failures.push({ kind, remaining: count });
-  }
-
-  heal(): void {
-    this.failures = [];
+  /** Clears queued failures, and token grants refused after a `401` failure. */
+  override heal(): void {
+    super.heal();
     this.refuseGrants = 0;
   }
 
@@ -280,14 +248,16 @@ export class SalesforceSimulator {
     });
   }
 
-  private nextFailure(): SalesforceFailure | undefined {
-    const f = this.failures[0];
-    if (!f) return undefined;
-    if (--f.remaining <= 0) this.failures.shift();
-    return f.kind;
+  /** A request that throws is answered 500 UNKNOWN_EXCEPTION (unless an answer was started). */
+  protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      await this.route(req, res);
+    } catch (err) {
+      if (!res.headersSent) sfError(res, 500, 'UNKNOWN_EXCEPTION', String(err));
+    }
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', this.url);
     if (url.pathname === '/__sim/fail' && req.method === 'POST') {
       this.fail(

@@ -11,9 +11,9 @@
  * `POST /__sim/invoices` (one entity or an array) adds invoices from outside (`exhub simulate`).
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
+import { SimulatorServer } from '../../libs/connector-sdk/src/simulator-server';
 import { ODataFilterError, matches, parseFilter } from './odata-filter';
 import {
   SAP_ENTITY_SET,
@@ -103,23 +103,19 @@ function compare(a: unknown, b: unknown): number {
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
-export class SapS4Simulator {
+/** `requests` counts requests to the entity set (failed ones included). */
+export class SapS4Simulator extends SimulatorServer<SapFailure> {
   invoices: SupplierInvoiceEntity[];
   suppliers: SupplierEntity[];
-  /** Requests to the entity set (failed ones included). */
-  requests = 0;
   /** Requests to A_Supplier (enrichment lookups), answered or not. */
   supplierRequests = 0;
   /** Every request URL, for assertions. */
   readonly log: string[] = [];
-  private failures: { kind: SapFailure; remaining: number }[] = [];
-  private server?: Server;
-  private port: number;
 
   private constructor(private readonly o: SapS4SimulatorOptions) {
+    super(o.port);
     this.invoices = structuredClone(o.invoices ?? fixtureInvoices());
     this.suppliers = structuredClone(o.suppliers ?? fixtureSuppliers());
-    this.port = o.port ?? 0;
   }
 
   static async start(o: SapS4SimulatorOptions = {}): Promise<SapS4Simulator> {
@@ -130,40 +126,6 @@ export class SapS4Simulator {
 
   get baseUrl(): string {
     return `http://127.0.0.1:${this.port}${SAP_SERVICE_PATH}`;
-  }
-
-  /** Listens (again, on the same port after `stop()`). */
-  async start(): Promise<void> {
-    const server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.port, '127.0.0.1', () => resolve());
-    });
-    this.port = (server.address() as AddressInfo).port;
-    this.server = server;
-  }
-
-  /** Stops answering: connections are refused until `start()`. */
-  async stop(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
-
-  close(): Promise<void> {
-    return this.stop();
-  }
-
-  /** The next `count` requests fail as `kind`. */
-  fail(kind: SapFailure, count = 1): void {
-    this.failures.push({ kind, remaining: count });
-  }
-
-  /** Clears queued failures. */
-  heal(): void {
-    this.failures = [];
   }
 
   add(...invoices: SupplierInvoiceEntity[]): void {
@@ -208,13 +170,6 @@ export class SapS4Simulator {
     res.end(JSON.stringify({ added: list.length, total: this.invoices.length }));
   }
 
-  private nextFailure(): SapFailure | undefined {
-    const f = this.failures[0];
-    if (!f) return undefined;
-    if (--f.remaining <= 0) this.failures.shift();
-    return f.kind;
-  }
-
   /** GET A_Supplier('<id>'), with `$expand=to_SupplierPurchasingOrg` as SAP answers it. */
   private supplier(res: ServerResponse, id: string, url: URL): void {
     this.supplierRequests++;
@@ -244,7 +199,7 @@ export class SapS4Simulator {
     );
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', `http://127.0.0.1:${this.port}`);
     if (url.pathname === '/__sim/fail' && req.method === 'POST') {
       this.fail(

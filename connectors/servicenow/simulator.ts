@@ -15,9 +15,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
+import { SimulatorServer } from '../../libs/connector-sdk/src/simulator-server';
 import {
   COMPANY_TABLE,
   INCIDENT_TABLE,
@@ -133,26 +133,22 @@ function error(res: ServerResponse, status: number, message: string, detail = ''
   res.end(JSON.stringify({ error: { message, detail }, status: 'failure' }));
 }
 
-export class ServiceNowSimulator {
+/** `requests` counts Table API requests (failed ones included; token requests not counted). */
+export class ServiceNowSimulator extends SimulatorServer<ServiceNowFailure> {
   readonly tables: Record<string, GlideRecord[]>;
-  /** Table API requests (failed ones included; token requests not counted). */
-  requests = 0;
   /** Every Table API request as `<path>?<query>`, for assertions. */
   readonly log: string[] = [];
   /** Access tokens issued by the OAuth endpoint. */
   readonly tokens = new Set<string>();
-  private failures: { kind: ServiceNowFailure; remaining: number }[] = [];
-  private server?: Server;
-  private port: number;
 
   private constructor(private readonly o: ServiceNowSimulatorOptions) {
+    super(o.port);
     this.tables = {
       [INCIDENT_TABLE]: structuredClone(o.incidents ?? fixtureIncidents()),
       [TASK_SLA_TABLE]: structuredClone(o.taskSlas ?? fixtureTaskSlas()),
       [COMPANY_TABLE]: structuredClone(o.companies ?? fixtureCompanies()),
       [USER_TABLE]: [],
     };
-    this.port = o.port ?? 0;
   }
 
   static async start(o: ServiceNowSimulatorOptions = {}): Promise<ServiceNowSimulator> {
@@ -164,37 +160,6 @@ export class ServiceNowSimulator {
   /** The instance URL (what `instanceUrl` is set to). */
   get instanceUrl(): string {
     return `http://127.0.0.1:${this.port}`;
-  }
-
-  async start(): Promise<void> {
-    const server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.port, '127.0.0.1', () => resolve());
-    });
-    this.port = (server.address() as AddressInfo).port;
-    this.server = server;
-  }
-
-  /** Stops answering: connections are refused until `start()`. */
-  async stop(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
-
-  close(): Promise<void> {
-    return this.stop();
-  }
-
-  fail(kind: ServiceNowFailure, count = 1): void {
-    this.failures.push({ kind, remaining: count });
-  }
-
-  heal(): void {
-    this.failures = [];
   }
 
   addIncidents(...incidents: GlideRecord[]): void {
@@ -211,20 +176,13 @@ export class ServiceNowSimulator {
     });
   }
 
-  private nextFailure(): ServiceNowFailure | undefined {
-    const f = this.failures[0];
-    if (!f) return undefined;
-    if (--f.remaining <= 0) this.failures.shift();
-    return f.kind;
-  }
-
   private authorized(req: IncomingMessage): boolean {
     const a = req.headers.authorization ?? '';
     const basic = `Basic ${Buffer.from(`${this.o.username ?? SIMULATOR_USER}:${this.o.password ?? SIMULATOR_PASSWORD}`).toString('base64')}`;
     return a === basic || (a.startsWith('Bearer ') && this.tokens.has(a.slice(7)));
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', `http://127.0.0.1:${this.port}`);
     if (url.pathname === '/__sim/fail' && req.method === 'POST') {
       this.fail(

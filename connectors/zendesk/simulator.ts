@@ -12,9 +12,9 @@
  * `node dist/connectors/zendesk/simulator.js` (port ZENDESK_SIM_PORT, default 4030).
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
+import { SimulatorServer } from '../../libs/connector-sdk/src/simulator-server';
 import {
   EXPORT_PATH,
   ZENDESK_API_PATH,
@@ -106,21 +106,17 @@ function json(res: ServerResponse, status: number, body: unknown, headers = {}):
   res.end(JSON.stringify(body));
 }
 
-export class ZendeskSimulator {
+/** `requests` counts API requests (failed ones included). */
+export class ZendeskSimulator extends SimulatorServer<ZendeskFailure> {
   tickets: ZendeskTicket[];
   organizations: Record<string, unknown>[];
-  /** API requests (failed ones included). */
-  requests = 0;
   /** Every API request as `<path>?<query>`, for assertions. */
   readonly log: string[] = [];
-  private failures: { kind: ZendeskFailure; remaining: number }[] = [];
-  private server?: Server;
-  private port: number;
 
   private constructor(private readonly o: ZendeskSimulatorOptions) {
+    super(o.port);
     this.tickets = structuredClone(o.tickets ?? fixtureTickets());
     this.organizations = structuredClone(o.organizations ?? fixtureOrganizations());
-    this.port = o.port ?? 0;
   }
 
   static async start(o: ZendeskSimulatorOptions = {}): Promise<ZendeskSimulator> {
@@ -134,36 +130,6 @@ export class ZendeskSimulator {
     return `http://127.0.0.1:${this.port}`;
   }
 
-  async start(): Promise<void> {
-    const server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.port, '127.0.0.1', () => resolve());
-    });
-    this.port = (server.address() as AddressInfo).port;
-    this.server = server;
-  }
-
-  async stop(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
-
-  close(): Promise<void> {
-    return this.stop();
-  }
-
-  fail(kind: ZendeskFailure, count = 1): void {
-    this.failures.push({ kind, remaining: count });
-  }
-
-  heal(): void {
-    this.failures = [];
-  }
-
   add(...tickets: ZendeskTicket[]): void {
     this.tickets.push(...structuredClone(tickets));
   }
@@ -175,20 +141,13 @@ export class ZendeskSimulator {
     Object.assign(t, patch, { updated_at: updatedAt });
   }
 
-  private nextFailure(): ZendeskFailure | undefined {
-    const f = this.failures[0];
-    if (!f) return undefined;
-    if (--f.remaining <= 0) this.failures.shift();
-    return f.kind;
-  }
-
   private authorized(req: IncomingMessage): boolean {
     const a = req.headers.authorization ?? '';
     const basic = `Basic ${Buffer.from(`${this.o.email ?? SIMULATOR_EMAIL}/token:${this.o.apiToken ?? SIMULATOR_API_TOKEN}`).toString('base64')}`;
     return a === basic || a === `Bearer ${this.o.oauthToken ?? SIMULATOR_OAUTH_TOKEN}`;
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', `http://127.0.0.1:${this.port}`);
     if (url.pathname === '/__sim/fail' && req.method === 'POST') {
       this.fail(

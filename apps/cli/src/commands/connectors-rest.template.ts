@@ -227,72 +227,57 @@ export function ${camel}FromSettings(
 `,
     'simulator.ts': `/**
  * A fake of the ${n.name} API over real HTTP: GET /items?after=&limit= with basic auth, and
- * switches that inject 5xx, 429 + Retry-After, 401, a malformed body or a slow answer.
+ * switches that inject 5xx, 429 + Retry-After, 401, a malformed body or a slow answer. Listening,
+ * \`stop()\` / \`start()\` on the same port, \`fail()\` / \`heal()\` and \`requests\` come from
+ * SimulatorServer.
  */
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
+import { SimulatorServer } from '../../libs/connector-sdk/src/simulator-server';
 
 export type Failure = '5xx' | '429' | '401' | 'malformed' | 'slow';
 export type SimItem = { id: string; updatedAt: string } & Record<string, unknown>;
 export const SIM_USER = 'exhub';
 export const SIM_PASSWORD = 'sim-password';
 
-export class ${n.pascal}Simulator {
-  requests = 0;
+export class ${n.pascal}Simulator extends SimulatorServer<Failure> {
   items: SimItem[] = JSON.parse(readFileSync(join(__dirname, 'fixtures/items.json'), 'utf8')) as SimItem[];
-  private failures: { kind: Failure; remaining: number }[] = [];
-  private server?: Server;
 
-  constructor(private readonly o: { retryAfterSeconds?: number; slowMs?: number } = {}) {}
+  constructor(private readonly o: { retryAfterSeconds?: number; slowMs?: number } = {}) {
+    super();
+  }
 
   static async start(o: { retryAfterSeconds?: number; slowMs?: number } = {}): Promise<${n.pascal}Simulator> {
     const sim = new ${n.pascal}Simulator(o);
-    sim.server = createServer((req, res) => {
-      void (async () => {
-        const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-        if (url.pathname !== '/items') return void res.writeHead(404).end();
-        sim.requests++;
-        const f = sim.failures[0];
-        const kind = f?.kind;
-        if (f && --f.remaining <= 0) sim.failures.shift();
-        if (kind === 'slow') await new Promise((r) => setTimeout(r, sim.o.slowMs ?? 2000));
-        const auth = \`Basic \${Buffer.from(\`\${SIM_USER}:\${SIM_PASSWORD}\`).toString('base64')}\`;
-        if (kind === '401' || req.headers.authorization !== auth) return void res.writeHead(401).end();
-        if (kind === '5xx') return void res.writeHead(503).end();
-        if (kind === '429')
-          return void res.writeHead(429, { 'retry-after': String(sim.o.retryAfterSeconds ?? 1) }).end();
-        res.setHeader('content-type', 'application/json');
-        if (kind === 'malformed') return void res.end('{"items":[{"id":');
-        const after = url.searchParams.get('after') ?? '';
-        const limit = Number(url.searchParams.get('limit') ?? 50);
-        const sorted = [...sim.items]
-          .map((i) => ({ key: \`\${i.updatedAt}|\${i.id}\`, i }))
-          .filter((x) => x.key > after)
-          .sort((a, b) => (a.key < b.key ? -1 : 1));
-        res.end(JSON.stringify({ items: sorted.slice(0, limit).map((x) => x.i), hasMore: sorted.length > limit }));
-      })();
-    });
-    await new Promise<void>((r) => sim.server!.listen(0, '127.0.0.1', () => r()));
+    await sim.start();
     return sim;
   }
 
   get baseUrl(): string {
-    return \`http://127.0.0.1:\${(this.server!.address() as AddressInfo).port}\`;
+    return \`http://127.0.0.1:\${this.port}\`;
   }
 
-  fail(kind: Failure, count = 1): void {
-    this.failures.push({ kind, remaining: count });
-  }
-
-  heal(): void {
-    this.failures = [];
-  }
-
-  async close(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise((r) => this.server?.close(r));
+  protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (url.pathname !== '/items') return void res.writeHead(404).end();
+    this.requests++;
+    const kind = this.nextFailure();
+    if (kind === 'slow') await new Promise((r) => setTimeout(r, this.o.slowMs ?? 2000));
+    const auth = \`Basic \${Buffer.from(\`\${SIM_USER}:\${SIM_PASSWORD}\`).toString('base64')}\`;
+    if (kind === '401' || req.headers.authorization !== auth) return void res.writeHead(401).end();
+    if (kind === '5xx') return void res.writeHead(503).end();
+    if (kind === '429')
+      return void res.writeHead(429, { 'retry-after': String(this.o.retryAfterSeconds ?? 1) }).end();
+    res.setHeader('content-type', 'application/json');
+    if (kind === 'malformed') return void res.end('{"items":[{"id":');
+    const after = url.searchParams.get('after') ?? '';
+    const limit = Number(url.searchParams.get('limit') ?? 50);
+    const sorted = [...this.items]
+      .map((i) => ({ key: \`\${i.updatedAt}|\${i.id}\`, i }))
+      .filter((x) => x.key > after)
+      .sort((a, b) => (a.key < b.key ? -1 : 1));
+    res.end(JSON.stringify({ items: sorted.slice(0, limit).map((x) => x.i), hasMore: sorted.length > limit }));
   }
 }
 `,

@@ -23,7 +23,7 @@ const HTTP_ACCEPTED = 202;
 
 let template: Record<string, unknown> | undefined;
 
-/** A Stripe `charge.dispute.created` event with sequence number `n` (its own dispute). */
+/** A Stripe `charge.dispute.created` event with sequence number `n` (its own dispute and charge). */
 export function sequenceEvent(n: number): Buffer {
   template ??= JSON.parse(readFileSync(FIXTURE, 'utf8')) as Record<string, unknown>;
   const data = template.data as { object: Record<string, unknown> };
@@ -31,7 +31,17 @@ export function sequenceEvent(n: number): Buffer {
     JSON.stringify({
       ...template,
       id: `evt_seq_${n}`,
-      data: { ...data, object: { ...data.object, id: `du_seq_${n}` } },
+      // Each dispute of its own charge, as in life: one shared charge links every event to every
+      // other (cross-domain links) and the run would measure re-scoring, not delivery.
+      data: {
+        ...data,
+        object: {
+          ...data.object,
+          id: `du_seq_${n}`,
+          charge: `ch_seq_${n}`,
+          payment_intent: `pi_seq_${n}`,
+        },
+      },
     }),
   );
 }

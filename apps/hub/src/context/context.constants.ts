@@ -9,6 +9,14 @@ export const RESCORED_ACTION = 'exception.rescored';
 /** The canonical schema's limits: at most this many factors and links. */
 export const MAX_FACTORS = 20;
 export const MAX_LINKS = 100;
+/**
+ * Most related open exceptions one new exception re-scores (back-link or new signal). A key that
+ * more open exceptions share is a root cause, not a link between a few (forty invoices of one
+ * supplier, every dispute of one charge): re-scoring all of them for each newcomer is quadratic
+ * work and a flood of versions for subscribers. Beyond it, the newcomer lists its links (up to
+ * MAX_LINKS) and the others are left as they are; grouping (a parent per root cause) folds them.
+ */
+export const MAX_BACKLINK_FANOUT = 20;
 /** Factor codes the context module adds (0 points: they explain, the dimensions count). */
 export const FACTOR_CONTEXT = 'context';
 export const FACTOR_CONTEXT_MISSING = 'context_missing';

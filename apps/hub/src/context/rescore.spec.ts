@@ -8,6 +8,7 @@ import { PolicyScorer, loadPolicyFile, pointTotals } from '../../../../libs/prio
 import { openStore, type ExceptionStore } from '../../../../libs/store/src';
 import { sampleException } from '../../../../libs/store/src/sample-exception';
 import { EnrichmentService } from './enrichment.service';
+import { MAX_BACKLINK_FANOUT } from './context.constants';
 import { ContextEngine, missingKindsOf } from './rescore';
 
 const scorer = new PolicyScorer(
@@ -167,5 +168,40 @@ describe('ContextEngine', () => {
     expect(published[0].priority.score).toBeGreaterThan(before);
     // Nothing new since: the same score is not published again.
     expect(await engine.sweepDue(24)).toBe(0);
+  });
+
+  it('re-scores a few related open exceptions for a newcomer, but not a crowd sharing one key', async () => {
+    const invoice = (n: number): CanonicalException => {
+      const base = sampleException({
+        id: exceptionId({
+          system: 'sap-s4',
+          objectType: 'A_SupplierInvoice',
+          objectId: `inv-${n}`,
+          type: 'invoice_mismatch',
+        }),
+        score: 0,
+        domain: 'finance',
+        type: 'invoice_mismatch',
+      });
+      return { ...base, parties: [{ role: 'supplier', id: 'sup-crowd' }] };
+    };
+    const publishAll = async (n: number): Promise<CanonicalException[]> => {
+      const prepared = await engine.prepare(invoice(n), NOW);
+      const { exception } = await store.upsertException(prepared, { actor: 'pipeline' });
+      published.length = 0;
+      await engine.afterPublish(exception);
+      return [...published];
+    };
+    // Three invoices of one supplier: the third back-links the two before it.
+    for (let n = 1; n <= 2; n++) await publishAll(n);
+    const few = await publishAll(3);
+    expect(few.map((x) => x.version).sort()).toEqual([2, 3]);
+    // Beyond the fan-out limit the newcomer lists its links, and the crowd is left as it is.
+    for (let n = 4; n <= MAX_BACKLINK_FANOUT + 1; n++) await publishAll(n);
+    const newcomer = MAX_BACKLINK_FANOUT + 2;
+    const crowd = await publishAll(newcomer);
+    expect(crowd).toEqual([]);
+    const stored = await store.getException(invoice(newcomer).id);
+    expect(stored?.links).toHaveLength(MAX_BACKLINK_FANOUT + 1);
   });
 });

@@ -8,6 +8,7 @@ import {
   FACTOR_CONTEXT,
   FACTOR_CONTEXT_MISSING,
   MAX_FACTORS,
+  MAX_BACKLINK_FANOUT,
   MAX_LINKS,
   MS_PER_HOUR,
   RESCORE_ACTOR,
@@ -119,7 +120,14 @@ export class ContextEngine {
       limit: MAX_LINKS,
     });
     const republished: CanonicalException[] = [];
-    for (const r of related) {
+    const fanOut = related.length <= MAX_BACKLINK_FANOUT ? related : [];
+    if (fanOut.length < related.length) {
+      this.deps.logger.debug(
+        { exceptionId: e.id, related: related.length, limit: MAX_BACKLINK_FANOUT },
+        'a key shared by many open exceptions: they are not re-scored for this one',
+      );
+    }
+    for (const r of fanOut) {
       const linked = r.links.includes(e.id);
       if (linked && !changed) continue;
       const trigger: RescoreTrigger = linked ? 'signal' : 'link';

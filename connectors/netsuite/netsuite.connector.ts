@@ -23,6 +23,7 @@ import {
   NS_CORE,
 } from './netsuite.constants';
 import { SuiteTalkClient, xmlText } from './suitetalk.client';
+import { numberSetting, resilienceSettings } from '../../libs/connector-sdk/src/settings';
 
 export const NETSUITE_CONFIG_SCHEMA = configSchema as unknown as ConfigSchema;
 
@@ -355,9 +356,7 @@ export function netSuiteFromSettings(
   s: Record<string, unknown>,
   metrics?: BreakerMetrics,
 ): NetSuiteConnector {
-  const n = (k: string): number | undefined =>
-    typeof s[k] === 'number' ? (s[k] as number) : undefined;
-  const resetSeconds = n('breakerResetSeconds');
+  const n = (k: string) => numberSetting(s, k);
   return new NetSuiteConnector({
     id,
     endpoint: String(s.endpoint),
@@ -369,18 +368,7 @@ export function netSuiteFromSettings(
     allowedHosts: s.allowedHosts as string[] | undefined,
     pageSize: n('pageSize'),
     startFrom: s.startFrom as string | undefined,
-    timeoutMs: n('timeoutMs'),
-    maxResponseBytes: n('maxResponseBytes'),
-    retry: {
-      ...(n('retries') !== undefined && { retries: n('retries') }),
-      ...(n('retryBaseDelayMs') !== undefined && { baseDelayMs: n('retryBaseDelayMs') }),
-    },
-    breaker: {
-      ...(resetSeconds !== undefined && { resetTimeoutMs: resetSeconds * 1000 }),
-      ...(n('breakerVolumeThreshold') !== undefined && {
-        volumeThreshold: n('breakerVolumeThreshold'),
-      }),
-    },
+    ...resilienceSettings(s),
     metrics,
   });
 }

@@ -36,6 +36,7 @@ import {
   SALESFORCE_SYSTEM,
 } from './salesforce.constants';
 import { assertAllowed, rawHttp, SalesforceTransport } from './salesforce.transport';
+import { numberSetting, resilienceSettings } from '../../libs/connector-sdk/src/settings';
 
 export const SALESFORCE_CONFIG_SCHEMA = configSchema as unknown as ConfigSchema;
 
@@ -510,11 +511,9 @@ export function salesforceFromSettings(
   s: Record<string, unknown>,
   metrics?: BreakerMetrics,
 ): SalesforceConnector {
-  const n = (k: string): number | undefined =>
-    typeof s[k] === 'number' ? (s[k] as number) : undefined;
+  const n = (k: string) => numberSetting(s, k);
   const str = (k: string): string | undefined =>
     typeof s[k] === 'string' ? (s[k] as string) : undefined;
-  const resetSeconds = n('breakerResetSeconds');
   return new SalesforceConnector({
     id,
     loginUrl: str('loginUrl'),
@@ -531,18 +530,7 @@ export function salesforceFromSettings(
     accountExternalIdField: str('accountExternalIdField'),
     pageSize: n('pageSize'),
     startFrom: str('startFrom'),
-    timeoutMs: n('timeoutMs'),
-    maxResponseBytes: n('maxResponseBytes'),
-    retry: {
-      ...(n('retries') !== undefined && { retries: n('retries') }),
-      ...(n('retryBaseDelayMs') !== undefined && { baseDelayMs: n('retryBaseDelayMs') }),
-    },
-    breaker: {
-      ...(resetSeconds !== undefined && { resetTimeoutMs: resetSeconds * 1000 }),
-      ...(n('breakerVolumeThreshold') !== undefined && {
-        volumeThreshold: n('breakerVolumeThreshold'),
-      }),
-    },
+    ...resilienceSettings(s),
     metrics,
   });
 }

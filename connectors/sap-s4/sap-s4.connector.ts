@@ -27,6 +27,7 @@ import {
   SAP_SUPPLIER_ENTITY_SET,
   SAP_SUPPLIER_SERVICE,
 } from './sap-s4.constants';
+import { numberSetting, resilienceSettings } from '../../libs/connector-sdk/src/settings';
 
 export const SAP_S4_CONFIG_SCHEMA = configSchema as unknown as ConfigSchema;
 
@@ -390,9 +391,7 @@ export function sapS4FromSettings(
   s: Record<string, unknown>,
   metrics?: BreakerMetrics,
 ): SapS4Connector {
-  const n = (k: string): number | undefined =>
-    typeof s[k] === 'number' ? (s[k] as number) : undefined;
-  const resetSeconds = n('breakerResetSeconds');
+  const n = (k: string) => numberSetting(s, k);
   return new SapS4Connector({
     id,
     baseUrl: String(s.baseUrl),
@@ -403,18 +402,7 @@ export function sapS4FromSettings(
     allowedHosts: s.allowedHosts as string[] | undefined,
     pageSize: n('pageSize'),
     startFrom: s.startFrom as string | undefined,
-    timeoutMs: n('timeoutMs'),
-    maxResponseBytes: n('maxResponseBytes'),
-    retry: {
-      ...(n('retries') !== undefined && { retries: n('retries') }),
-      ...(n('retryBaseDelayMs') !== undefined && { baseDelayMs: n('retryBaseDelayMs') }),
-    },
-    breaker: {
-      ...(resetSeconds !== undefined && { resetTimeoutMs: resetSeconds * 1000 }),
-      ...(n('breakerVolumeThreshold') !== undefined && {
-        volumeThreshold: n('breakerVolumeThreshold'),
-      }),
-    },
+    ...resilienceSettings(s),
     metrics,
   });
 }

@@ -37,6 +37,7 @@ import {
   TASK_SLA_TABLE,
   USER_TABLE,
 } from './servicenow.constants';
+import { numberSetting, resilienceSettings } from '../../libs/connector-sdk/src/settings';
 
 export const SERVICENOW_CONFIG_SCHEMA = configSchema as unknown as ConfigSchema;
 
@@ -328,8 +329,7 @@ export function serviceNowFromSettings(
   s: Record<string, unknown>,
   metrics?: BreakerMetrics,
 ): ServiceNowConnector {
-  const n = (k: string): number | undefined =>
-    typeof s[k] === 'number' ? (s[k] as number) : undefined;
+  const n = (k: string) => numberSetting(s, k);
   const need = (k: string): SecretValue => {
     const v = s[k];
     if (v === undefined || v === '') {
@@ -354,7 +354,6 @@ export function serviceNowFromSettings(
       `connector '${id}': settings.auth must be "basic" or "oauth", not ${JSON.stringify(s.auth)}`,
     );
   }
-  const resetSeconds = n('breakerResetSeconds');
   return new ServiceNowConnector({
     id,
     instanceUrl: String(s.instanceUrl),
@@ -364,18 +363,7 @@ export function serviceNowFromSettings(
     allowedHosts: s.allowedHosts as string[] | undefined,
     pageSize: n('pageSize'),
     startFrom: s.startFrom as string | undefined,
-    timeoutMs: n('timeoutMs'),
-    maxResponseBytes: n('maxResponseBytes'),
-    retry: {
-      ...(n('retries') !== undefined && { retries: n('retries') }),
-      ...(n('retryBaseDelayMs') !== undefined && { baseDelayMs: n('retryBaseDelayMs') }),
-    },
-    breaker: {
-      ...(resetSeconds !== undefined && { resetTimeoutMs: resetSeconds * 1000 }),
-      ...(n('breakerVolumeThreshold') !== undefined && {
-        volumeThreshold: n('breakerVolumeThreshold'),
-      }),
-    },
+    ...resilienceSettings(s),
     metrics,
   });
 }

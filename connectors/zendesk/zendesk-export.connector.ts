@@ -28,6 +28,7 @@ import {
   ZENDESK_SYSTEM,
   ZENDESK_TICKET_OBJECT_TYPE,
 } from './zendesk.constants';
+import { numberSetting, resilienceSettings } from '../../libs/connector-sdk/src/settings';
 
 export const ZENDESK_EXPORT_CONFIG_SCHEMA = configSchema as unknown as ConfigSchema;
 
@@ -249,8 +250,7 @@ export function zendeskExportFromSettings(
   s: Record<string, unknown>,
   metrics?: BreakerMetrics,
 ): ZendeskExportConnector {
-  const n = (k: string): number | undefined =>
-    typeof s[k] === 'number' ? (s[k] as number) : undefined;
+  const n = (k: string) => numberSetting(s, k);
   const need = (k: string): SecretValue => {
     const v = s[k];
     if (v === undefined || v === '') {
@@ -269,7 +269,6 @@ export function zendeskExportFromSettings(
       `connector '${id}': settings.auth must be "token" or "oauth", not ${JSON.stringify(s.auth)}`,
     );
   }
-  const resetSeconds = n('breakerResetSeconds');
   return new ZendeskExportConnector({
     id,
     instanceUrl: String(s.instanceUrl),
@@ -277,18 +276,7 @@ export function zendeskExportFromSettings(
     allowedHosts: s.allowedHosts as string[] | undefined,
     pageSize: n('pageSize'),
     startFrom: s.startFrom as string | undefined,
-    timeoutMs: n('timeoutMs'),
-    maxResponseBytes: n('maxResponseBytes'),
-    retry: {
-      ...(n('retries') !== undefined && { retries: n('retries') }),
-      ...(n('retryBaseDelayMs') !== undefined && { baseDelayMs: n('retryBaseDelayMs') }),
-    },
-    breaker: {
-      ...(resetSeconds !== undefined && { resetTimeoutMs: resetSeconds * 1000 }),
-      ...(n('breakerVolumeThreshold') !== undefined && {
-        volumeThreshold: n('breakerVolumeThreshold'),
-      }),
-    },
+    ...resilienceSettings(s),
     metrics,
   });
 }

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { ConnectorInstanceConfig, EnvSettings, HubConfig } from '../../../libs/config/src';
 import { DEFAULT_RETRY_AFTER_SECONDS, loadHubConfig } from '../../../libs/config/src';
-import { MappingRegistry } from '../../../libs/mapping/src';
+import { evaluationCounts, MappingRegistry } from '../../../libs/mapping/src';
 import {
   ConfirmPublisher,
   ManagedConnection,
@@ -79,6 +79,7 @@ export async function createRuntime(
   }
 
   const metrics = new HubMetrics(version);
+  metrics.mappingEvaluationSource = () => evaluationCounts;
   reportSlaTargets(metrics, scorer.policy.policy);
   const topology = buildTopology({
     prefix: env.topologyPrefix,

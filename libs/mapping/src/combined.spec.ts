@@ -22,6 +22,8 @@ function compile(each = ''): CompiledMapping {
   return compileMapping(
     `id: test.combined\ndescription: x\nsource: { system: test, objectType: t }\n${each}fields:\n${FIELDS}\n`,
     'test/combined.mapping.yaml',
+    // Without the compiled fast path, so every field goes through the combined JSONata evaluation.
+    { fastPath: false },
   );
 }
 
@@ -58,6 +60,7 @@ describe('combined evaluation of all fields', () => {
     const mapping = compileMapping(
       `id: test.fails\ndescription: x\nsource: { system: test, objectType: t }\nfields:\n  title: { expr: name, description: x }\n  summary: { expr: "name + 1", description: x }\n`,
       'test/fails.mapping.yaml',
+      { fastPath: false },
     );
     expect(mapping.combined).toBeDefined();
     await expect(evaluateMapping(mapping, { name: 'n' })).rejects.toMatchObject({

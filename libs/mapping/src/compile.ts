@@ -9,6 +9,7 @@ import {
 } from './constants';
 import { MappingLoadError } from './errors';
 import { compileExpression } from './expression';
+import { compileFast } from './fast-path';
 import { splitPath } from './field-path';
 import { displayFile } from './files';
 import { HELPERS } from './helpers';
@@ -94,6 +95,9 @@ export function compileMappingSource(
     ...(options.lookups ?? EMPTY_LOOKUPS).helpers(),
     ...(options.functions ?? []),
   ];
+  // Later registrations win in JSONata, so the map keeps the last helper of each name.
+  const implementations = new Map(helpers.map((h) => [h.name, h.implementation]));
+  const fastPath = options.fastPath ?? true;
 
   // Expressions are compiled even when the schema failed elsewhere, so one pass shows all problems.
   const compile = (
@@ -108,7 +112,14 @@ export function compileMappingSource(
       problems.push({ ...position, path: location, ...result.problem });
       return undefined;
     }
-    return { location, text: expr, position, jsonata: result.expression };
+    const fast = fastPath ? compileFast(result.expression.ast(), implementations) : undefined;
+    return {
+      location,
+      text: expr,
+      position,
+      jsonata: result.expression,
+      ...(fast ? { fast } : {}),
+    };
   };
 
   const match = compile(['match'], 'match', doc.match);
@@ -163,7 +174,7 @@ function combineFields(
   limits: MappingLimits,
   helpers: readonly HelperFunction[],
 ): CompiledMapping['combined'] {
-  const withExpression = fields.filter((f) => f.expression);
+  const withExpression = fields.filter((f) => f.expression && !f.expression.fast);
   if (withExpression.length < 2) return undefined;
   const text = `$${COLLECT_FUNCTION}(${withExpression.map((f) => `(${f.expression?.text}\n)`).join(', ')})`;
   let expression: jsonata.Expression;

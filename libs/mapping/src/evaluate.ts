@@ -6,6 +6,13 @@ import { plainPath, pointerForFailure, toPointer } from './payload-pointer';
 import type { CompiledExpression, CompiledField, CompiledMapping, MappedException } from './types';
 
 /**
+ * Expression evaluations since start, by the path that answered them: `compiled` by the fast path
+ * (fast-path.ts), `jsonata` by JSONata (expressions the fast path does not cover, and those it
+ * fell back on); `fellBack` counts the fast path's fall-backs (each also counted in `jsonata`).
+ */
+export const evaluationCounts = { compiled: 0, jsonata: 0, fellBack: 0 };
+
+/**
  * Applies one compiled mapping to one payload: `match` → `each` → `fields`.
  *
  * Limits: every expression runs under JSONata's own guardrails, set at compile time (a
@@ -20,15 +27,14 @@ export async function evaluateMapping(
 ): Promise<MappedException[]> {
   let deadline = Date.now() + mapping.limits.mappingTimeoutMs;
   checkPayloadDepth(mapping, payload);
-  const run = (expr: CompiledExpression, input: unknown, index: number, itemPointer?: string) =>
-    runExpression(
-      mapping,
-      expr,
-      input,
-      { [ROOT_VARIABLE]: payload, [INDEX_VARIABLE]: index },
-      itemPointer,
-      deadline,
-    );
+  const run = (expr: CompiledExpression, input: unknown, index: number, itemPointer?: string) => {
+    const bindings = { [ROOT_VARIABLE]: payload, [INDEX_VARIABLE]: index };
+    // The compiled path answers synchronously: no promise for the common case.
+    const quick = runCompiled(mapping, expr, input, bindings, deadline);
+    return quick !== NOT_ANSWERED
+      ? quick
+      : runExpression(mapping, expr, input, bindings, itemPointer, deadline);
+  };
 
   if (mapping.match && !effectiveBoolean(await run(mapping.match, payload, 0, ''))) return [];
   const items = mapping.each ? toItems(await run(mapping.each, payload, 0, '')) : [payload];
@@ -36,16 +42,19 @@ export async function evaluateMapping(
   const results: MappedException[] = [];
   for (const [index, item] of items.entries()) {
     const itemPointer = mapping.each ? eachItemPointer(mapping.each, payload, item, index) : '';
-    const fast = await evaluateCombined(mapping, item, payload, index, deadline);
+    const combined = await evaluateCombined(mapping, item, payload, index, deadline);
     // The slow path re-runs what failed to name the field at fault: it gets its own budget,
     // so a runaway expression costs at most two budgets.
-    if (fast === 'failed') deadline = Date.now() + mapping.limits.mappingTimeoutMs;
+    if (combined === 'failed') deadline = Date.now() + mapping.limits.mappingTimeoutMs;
     const fields: Record<string, unknown> = {};
     for (const field of mapping.fields) {
       let raw: unknown;
       if (!field.expression) raw = field.constant;
-      else if (fast instanceof Map) raw = fast.get(field);
-      else raw = await run(field.expression, item, index, itemPointer);
+      else if (combined instanceof Map && combined.has(field)) raw = combined.get(field);
+      else {
+        const value = run(field.expression, item, index, itemPointer);
+        raw = value instanceof Promise ? await value : value;
+      }
       const value = prune(raw);
       if (value !== undefined) setPath(fields, field.segments, value);
     }
@@ -68,6 +77,7 @@ async function evaluateCombined(
   const combined = mapping.combined;
   if (!combined || Date.now() > deadline) return undefined;
   let result: { values?: unknown[] } | undefined;
+  evaluationCounts.jsonata += combined.fields.length;
   try {
     result = (await combined.jsonata.evaluate(item, {
       [ROOT_VARIABLE]: payload,
@@ -81,6 +91,41 @@ async function evaluateCombined(
   return new Map(combined.fields.map((field, i) => [field, values[i]]));
 }
 
+/** runCompiled's answer when the expression has no fast path, or the fast path handed over. */
+const NOT_ANSWERED = Symbol('not answered');
+
+/** The expression's value through its compiled fast path, or NOT_ANSWERED. */
+function runCompiled(
+  mapping: CompiledMapping,
+  expr: CompiledExpression,
+  input: unknown,
+  bindings: Record<string, unknown>,
+  deadline: number,
+): unknown {
+  if (!expr.fast) return NOT_ANSWERED;
+  checkBudget(mapping, expr, deadline);
+  try {
+    const value = expr.fast.run(input, bindings);
+    evaluationCounts.compiled++;
+    return value;
+  } catch {
+    // A case the compiled form does not answer to the letter (or an error): JSONata answers
+    // instead, with its own result or its own error, so the output never differs.
+    evaluationCounts.fellBack++;
+    return NOT_ANSWERED;
+  }
+}
+
+function checkBudget(mapping: CompiledMapping, expr: CompiledExpression, deadline: number): void {
+  if (Date.now() > deadline) {
+    throw mappingError(mapping, expr, {
+      rule: 'timeout',
+      pointer: '',
+      detail: `the mapping's budget of ${mapping.limits.mappingTimeoutMs} ms per payload ran out before this expression`,
+    });
+  }
+}
+
 async function runExpression(
   mapping: CompiledMapping,
   expr: CompiledExpression,
@@ -89,13 +134,8 @@ async function runExpression(
   itemPointer: string | undefined,
   deadline: number,
 ): Promise<unknown> {
-  if (Date.now() > deadline) {
-    throw mappingError(mapping, expr, {
-      rule: 'timeout',
-      pointer: '',
-      detail: `the mapping's budget of ${mapping.limits.mappingTimeoutMs} ms per payload ran out before this expression`,
-    });
-  }
+  checkBudget(mapping, expr, deadline);
+  evaluationCounts.jsonata++;
   try {
     return await expr.jsonata.evaluate(input, bindings);
   } catch (err) {

@@ -8,7 +8,7 @@ export {
   resolveLimits,
   type CompileResult,
 } from './compile';
-export { evaluateMapping } from './evaluate';
+export { evaluateMapping, evaluationCounts } from './evaluate';
 export {
   LookupTables,
   loadLookupTables,

@@ -1,4 +1,5 @@
 import type jsonata from 'jsonata';
+import type { FastExpression } from './fast-path';
 import type { LookupTables } from './lookups';
 
 /** A place in a mapping or cases file, 1-based, as editors show it. */
@@ -50,6 +51,11 @@ export interface CompileOptions {
    * `<dir>/lookups` when this is not given; without tables every `$lookup` call is refused.
    */
   lookups?: LookupTables;
+  /**
+   * Compile the shapes the fast path covers to plain JavaScript (default true). Off, every
+   * expression runs in JSONata: the differential test compares both.
+   */
+  fastPath?: boolean;
 }
 
 /** One JSONata expression, compiled once at load. */
@@ -61,6 +67,11 @@ export interface CompiledExpression {
   /** Where the expression starts in the mapping file. */
   position: SourcePosition;
   readonly jsonata: jsonata.Expression;
+  /**
+   * The same expression as plain JavaScript (fast-path.ts), when it only uses shapes the fast
+   * path covers; evaluation falls back to `jsonata` whenever it cannot answer to the letter.
+   */
+  readonly fast?: FastExpression;
 }
 
 /** One `fields` entry: a canonical field path and how to compute it. */
@@ -91,9 +102,9 @@ export interface CompiledMapping {
   fields: readonly CompiledField[];
   limits: MappingLimits;
   /**
-   * Every field expression in one JSONata evaluation (the fast path; JSONata's per-call cost
-   * dominates small expressions). On any failure evaluation falls back to one expression per
-   * field, which names the field at fault. Absent when it cannot be built.
+   * The field expressions without a compiled fast path, in one JSONata evaluation (JSONata's
+   * per-call cost dominates small expressions). On any failure evaluation falls back to one
+   * expression per field, which names the field at fault. Absent when it cannot be built.
    */
   combined?: { jsonata: jsonata.Expression; fields: readonly CompiledField[] };
 }

@@ -58,6 +58,23 @@ export class HubMetrics {
     labelNames: ['mapping', 'reason'] as const,
     registers: [this.registry],
   });
+  /** Where `exhub_mapping_evaluations_total` reads its figures; set by the process that maps. */
+  mappingEvaluationSource?: () => Readonly<{ compiled: number; jsonata: number; fellBack: number }>;
+  readonly mappingEvaluations = new Counter({
+    name: `${METRIC_PREFIX}mapping_evaluations_total`,
+    help: 'Mapping expression evaluations by the path that answered: "compiled" (the fast path) or "jsonata" (expressions it does not cover, and its hand-overs); "fell_back" counts the hand-overs alone.',
+    labelNames: ['path'] as const,
+    registers: [this.registry],
+    collect: () => {
+      const counts = this.mappingEvaluationSource?.();
+      if (!counts) return;
+      // The mapping library counts in plain numbers on its hot path; copied here at scrape time.
+      this.mappingEvaluations.reset();
+      this.mappingEvaluations.inc({ path: 'compiled' }, counts.compiled);
+      this.mappingEvaluations.inc({ path: 'jsonata' }, counts.jsonata);
+      this.mappingEvaluations.inc({ path: 'fell_back' }, counts.fellBack);
+    },
+  });
   readonly exceptionsPublished = new Counter({
     name: `${METRIC_PREFIX}exceptions_published_total`,
     help: 'Canonical exceptions published to exhub.exceptions and confirmed, by domain and tier.',

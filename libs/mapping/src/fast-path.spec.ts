@@ -1,0 +1,318 @@
+import jsonata from 'jsonata';
+import { HubMetrics } from '../../observability/src';
+import { runCases } from './cases';
+import { compileMapping } from './compile';
+import { evaluateMapping, evaluationCounts } from './evaluate';
+import { compileFast, FallBack } from './fast-path';
+import { HELPERS } from './helpers';
+import { MappingRegistry } from './registry';
+
+const MAPPINGS_DIR = 'mappings';
+const helpers = new Map(HELPERS.map((h) => [h.name, h.implementation]));
+
+/** What JSONata itself gives, or its error code. */
+async function viaJsonata(expr: string, input: unknown, bindings: Record<string, unknown>) {
+  try {
+    const compiled = jsonata(expr);
+    for (const h of HELPERS) compiled.registerFunction(h.name, h.implementation);
+    return { value: await compiled.evaluate(input, bindings) };
+  } catch (err) {
+    return { error: (err as { code?: string }).code ?? String(err) };
+  }
+}
+
+/** What the fast path gives, 'fallback' when it hands the case to JSONata, or 'not compiled'. */
+function viaFastPath(expr: string, input: unknown, bindings: Record<string, unknown>) {
+  const fast = compileFast(jsonata(expr).ast(), helpers);
+  if (!fast) return 'not compiled' as const;
+  try {
+    return { value: fast.run(input, bindings) };
+  } catch (err) {
+    if (err instanceof FallBack) return 'fallback' as const;
+    throw err;
+  }
+}
+
+const PAYLOAD = {
+  id: 'evt_1',
+  n: 3,
+  f: 0.1,
+  zero: 0,
+  empty: '',
+  t: true,
+  nil: null,
+  s: 'Hello World',
+  ws: '  a \n b  ',
+  d: { amount: 2500, currency: 'usd', reason: 'product_not_received', nested: { x: [1, 2] } },
+  items: [
+    { v: 1, k: 'a', tags: ['x', 'y'] },
+    { v: 2, k: 'b', tags: ['z'] },
+    { v: 3, k: 'c' },
+  ],
+  one: [{ v: 7 }],
+  matrix: [
+    [1, 2],
+    [3, 4],
+  ],
+  strs: ['p', 'q'],
+  obj: {},
+};
+
+/**
+ * Each expression is run by JSONata and by the fast path on the same input. Where the fast path
+ * answers, the value must be the same; where JSONata fails, the fast path must hand over.
+ */
+const EXPRESSIONS = [
+  // paths, sequences and singletons
+  'id',
+  'd.amount',
+  'd.nested.x',
+  'items.v',
+  'items.tags',
+  'one.v',
+  'one',
+  'matrix',
+  'matrix.x',
+  'missing.path',
+  'items[0]',
+  'items[-1].k',
+  'items[1].tags',
+  'items[v > 1].k',
+  "items[k = 'b'].v",
+  'items[tags].k',
+  'items[[0, 2]].k',
+  'strs[0]',
+  's.length',
+  '$',
+  '$$.id',
+  '$root.id',
+  '$index',
+  '$.d.currency',
+  'items.(v * 2)',
+  'items.($x := v; $x + 1)',
+  // literals and operators
+  "'a' & 'b'",
+  "id & '-' & n & '-' & f & '-' & t & '-' & nil & '-' & missing",
+  "d & ''",
+  "items.v & ''",
+  'n + 1',
+  'n - f',
+  'n * 2',
+  'n / 4',
+  'n % 2',
+  '-n',
+  '-missing',
+  'n + missing',
+  "n + 'x'",
+  's + 1',
+  '1 / 0',
+  'n > 2',
+  'n <= 2',
+  "s < 'a'",
+  "n < 'a'",
+  'missing < 1',
+  'n = 3',
+  "n = '3'",
+  "d = {'amount': 2500}",
+  'items.v = 2',
+  'missing = missing',
+  "id != 'x'",
+  'n > 2 and s',
+  'zero or empty',
+  'missing and t',
+  'nil or items',
+  'obj or t',
+  't ? 1 : 2',
+  'zero ? 1 : 2',
+  'missing ? 1',
+  'items ? 1 : 2',
+  'empty ?: s',
+  'missing ?? n',
+  'zero ?? n',
+  '[1, 2, [3, 4], missing, items.v]',
+  '[]',
+  "{'a': n, 'b': missing, 'c': items.v}",
+  "{'a': 1, 'a': 2}",
+  '{id: 1}',
+  '{n: 1}',
+  // blocks and variables
+  "($d := d; $d.amount & ' ' & $d.currency)",
+  '($a := 1; ($a := 2; $a) + $a)',
+  '($x := items[v > 5]; $exists($x))',
+  // built-ins
+  '$exists(d.amount)',
+  '$exists(missing)',
+  '$not(zero)',
+  '$not(missing)',
+  '$not(items)',
+  '$boolean(obj)',
+  '$string(n)',
+  '$string(f * 3)',
+  '$string(d)',
+  '$string(missing)',
+  '$string(t)',
+  '$lowercase(s)',
+  '$uppercase(s)',
+  '$lowercase(missing)',
+  '$lowercase(n)',
+  '$lowercase(strs)',
+  '$trim(ws)',
+  '$length(s)',
+  '$substring(s, 6)',
+  '$substring(s, -5, 3)',
+  '$substring(s, 2, 0)',
+  '$substring(missing, 1)',
+  "$substringBefore(s, ' ')",
+  "$substringBefore(s, 'q')",
+  "$contains(s, 'World')",
+  "$contains(missing, 'x')",
+  "$replace(d.reason, '_', ' ')",
+  "$replace(s, 'o', '0', 1)",
+  "$replace(s, '', 'x')",
+  "$replace(missing, 'a', 'b')",
+  "$split(s, ' ')",
+  "$split(s, 'o', 1)",
+  "$join(strs, ', ')",
+  '$join(strs)',
+  "$join(s, '-')",
+  "$join(items.k, '/')",
+  "$join(items.v, '/')",
+  "$join([missing], '/')",
+  '$count(items)',
+  '$count(missing)',
+  '$count(s)',
+  '$count(items.tags)',
+  "$number('12.50')",
+  '$number(t)',
+  "$number('abc')",
+  '$type(items)',
+  '$type(nil)',
+  '$type(d)',
+  '$type(s)',
+  '$append(strs, s)',
+  '$append(missing, strs)',
+  // the hub's helpers
+  '$money(d.amount, d.currency)',
+  '$money(d.amount, d.currency).value',
+  '$epochToIso(1700000000)',
+  "$money('x', 'usd')",
+];
+
+describe('compiled fast path: the same answers as JSONata', () => {
+  const bindings = { root: PAYLOAD, index: 2 };
+
+  it.each(EXPRESSIONS)('%s', async (expr) => {
+    const expected = await viaJsonata(expr, PAYLOAD, bindings);
+    const actual = viaFastPath(expr, PAYLOAD, bindings);
+    if (actual === 'not compiled' || actual === 'fallback') {
+      // Handing over is always allowed; the shapes mappings use most must not hand over (below).
+      return;
+    }
+    expect('error' in expected ? expected : { value: expected.value }).toEqual({
+      value: actual.value,
+    });
+    expect(JSON.stringify(actual.value)).toBe(JSON.stringify(expected.value));
+  });
+
+  it('answers the common shapes itself rather than handing them over', () => {
+    const common = [
+      'd.amount',
+      'items.v',
+      "items[k = 'b'].v",
+      "($d := d; $d.amount & ' ' & $d.currency)",
+      't ? 1 : 2',
+      'empty ?: s',
+      "{'a': n, 'c': items.v}",
+      '[1, 2, [3, 4], items.v]',
+      "$join(items.k, '/')",
+      "$replace(d.reason, '_', ' ')",
+      '$money(d.amount, d.currency)',
+      'n > 2 and $exists(s)',
+    ];
+    const handedOver = common.filter((expr) => {
+      const r = viaFastPath(expr, PAYLOAD, bindings);
+      return r === 'not compiled' || r === 'fallback';
+    });
+    expect(handedOver).toEqual([]);
+  });
+
+  it('hands JSONata what it does not cover: lambdas, regexes, ~>, an array as input', () => {
+    expect(viaFastPath('function($x){$x}(1)', PAYLOAD, bindings)).toBe('not compiled');
+    expect(viaFastPath("$replace(s, /o/, '0')", PAYLOAD, bindings)).toBe('not compiled');
+    expect(viaFastPath('s ~> $lowercase', PAYLOAD, bindings)).toBe('not compiled');
+    expect(viaFastPath('$pad(s, 5)', PAYLOAD, bindings)).toBe('not compiled');
+    expect(viaFastPath('id', [PAYLOAD], bindings)).toBe('fallback');
+  });
+});
+
+describe('every golden case of every shipped mapping, compiled and through JSONata', () => {
+  it('gives identical outcomes both ways', async () => {
+    const before = { ...evaluationCounts };
+    // Wall-clock limits well above any real run: on a loaded machine JSONata's 50 ms default can
+    // time out on one side only, which would compare the machine's load, not the two paths.
+    const limits = { expressionTimeoutMs: 30_000, mappingTimeoutMs: 60_000 };
+    const compiled = await runCases(MAPPINGS_DIR, { fastPath: true, limits });
+    const countsAfterCompiled = { ...evaluationCounts };
+    const interpreted = await runCases(MAPPINGS_DIR, { fastPath: false, limits });
+    expect(compiled.length).toBeGreaterThan(0);
+    expect(
+      compiled.map(({ name, passed, error, actual }) => ({ name, passed, error, actual })),
+    ).toEqual(
+      interpreted.map(({ name, passed, error, actual }) => ({ name, passed, error, actual })),
+    );
+    // The compiled path really answered (not everything handed over to JSONata).
+    expect(countsAfterCompiled.compiled - before.compiled).toBeGreaterThan(0);
+  });
+
+  it('compiles most shipped field expressions (coverage printed for the benchmark)', async () => {
+    const registry = await MappingRegistry.loadDir(MAPPINGS_DIR);
+    let total = 0;
+    let compiled = 0;
+    for (const summary of registry.list()) {
+      const mapping = registry.get(summary.id);
+      for (const field of mapping?.fields ?? []) {
+        if (!field.expression) continue;
+        total++;
+        if (field.expression.fast) compiled++;
+      }
+    }
+    expect(total).toBeGreaterThan(0);
+    expect(compiled / total).toBeGreaterThan(0.5);
+  });
+});
+
+describe('evaluateMapping with the fast path', () => {
+  it('still names the field at fault when an expression fails', async () => {
+    const mapping = compileMapping(
+      `id: test.fails\ndescription: x\nsource: { system: test, objectType: t }\nfields:\n  title: { expr: name, description: x }\n  summary: { expr: "name + 1", description: x }\n`,
+      'test/fails.mapping.yaml',
+    );
+    expect(mapping.fields[1].expression?.fast).toBeDefined();
+    await expect(evaluateMapping(mapping, { name: 'n' })).rejects.toMatchObject({
+      location: 'fields.summary',
+      rule: 'jsonata:T2001',
+    });
+  });
+});
+
+describe('exhub_mapping_evaluations_total', () => {
+  it('reports how many evaluations each path answered, read at scrape time', async () => {
+    const metrics = new HubMetrics('test');
+    metrics.mappingEvaluationSource = () => evaluationCounts;
+    const mapping = compileMapping(
+      `id: test.count\ndescription: x\nsource: { system: test, objectType: t }\nfields:\n  title: { expr: name, description: x }\n  summary: { expr: "$replace(name, /n/, 'm')", description: x }\n`,
+      'test/count.mapping.yaml',
+    );
+    const before = { ...evaluationCounts };
+    await evaluateMapping(mapping, { name: 'n' });
+    expect(evaluationCounts.compiled - before.compiled).toBe(1);
+    expect(evaluationCounts.jsonata - before.jsonata).toBe(1);
+    const text = await metrics.registry.metrics();
+    expect(text).toContain(
+      `exhub_mapping_evaluations_total{path="compiled"} ${evaluationCounts.compiled}`,
+    );
+    expect(text).toContain(
+      `exhub_mapping_evaluations_total{path="jsonata"} ${evaluationCounts.jsonata}`,
+    );
+  });
+});

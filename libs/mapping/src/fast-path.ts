@@ -1,0 +1,854 @@
+/**
+ * A compiled fast path for the JSONata shapes mappings use most: paths (with filters), literals,
+ * blocks with `:=` variables, conditions (`? :`, `?:`, `??`), `&`, comparisons, `and`/`or`,
+ * arithmetic, array and object constructors, and calls of the hub's helpers and of a few
+ * JSONata built-ins. Each shape is turned once, at load, into a plain JavaScript closure that
+ * follows JSONata 2.x's own evaluation rules (sequences, singleton unwrapping, effective booleans,
+ * `$string` casting), so a mapping runs without JSONata's per-node async machinery.
+ *
+ * Two ways back to JSONata itself, so the output never differs:
+ * - at load, an expression that uses anything else (lambdas, regexes, `~>`, sorting, `..`, `in`,
+ *   functions not listed here, …) gets no fast path;
+ * - at run time, any case the closures do not cover to the letter (a type error JSONata would
+ *   report, an array as the whole input, a helper that throws or returns a promise) throws
+ *   `FallBack`, and the caller evaluates the same expression with JSONata, which then gives its
+ *   own result or error.
+ * A differential test runs every golden case of every shipped mapping both ways and requires
+ * identical output (fast-path.spec.ts and the registry's cases).
+ *
+ * Why it is safe without JSONata's guardrails: the closures recurse only as deep as the
+ * expression (no lambdas, so no recursion driven by data), loop only over the payload's own
+ * arrays, and call no built-in whose cost an argument can blow up ($pad, regexes are not here).
+ */
+
+/** Thrown when the fast path does not cover a case: evaluate with JSONata instead. */
+export class FallBack extends Error {
+  constructor(reason: string) {
+    super(reason);
+    this.name = 'FallBack';
+  }
+}
+
+/** A JSONata AST node, as `jsonata(text).ast()` returns it (only the members read here). */
+interface Node {
+  type: string;
+  value?: unknown;
+  steps?: Node[];
+  stages?: { type: string; expr: Node }[];
+  predicate?: { type: string; expr: Node }[];
+  lhs?: Node | [Node, Node][];
+  rhs?: Node;
+  expression?: Node;
+  expressions?: Node[];
+  condition?: Node;
+  then?: Node;
+  else?: Node;
+  arguments?: Node[];
+  procedure?: Node;
+  [other: string]: unknown;
+}
+
+/** Members a node may have for the fast path to take it; anything else (focus, tuple, group, keepArray, consarray…) means JSONata. */
+const KNOWN_MEMBERS = new Set([
+  'type',
+  'value',
+  'position',
+  'steps',
+  'stages',
+  'predicate',
+  'lhs',
+  'rhs',
+  'expression',
+  'expressions',
+  'condition',
+  'then',
+  'else',
+  'arguments',
+  'procedure',
+]);
+
+type Sequence = unknown[] & { sequence: true };
+type Evaluate = (input: unknown, scope: Scope) => unknown;
+type Helper = (...args: unknown[]) => unknown;
+
+/**
+ * Variables in force: a block's frame over its parent's, as in JSONata; the outermost frame
+ * reads the caller's bindings ($root, $index) and `$$`, the input.
+ */
+class Scope {
+  private vars: Map<string, unknown> | undefined;
+  constructor(
+    private readonly parent: Scope | undefined,
+    private readonly bindings?: Readonly<Record<string, unknown>>,
+    private readonly root?: unknown,
+  ) {}
+
+  bind(name: string, value: unknown): void {
+    (this.vars ??= new Map()).set(name, value);
+  }
+
+  lookup(name: string): unknown {
+    if (this.vars?.has(name)) return this.vars.get(name);
+    if (this.parent) return this.parent.lookup(name);
+    if (name === '$') return this.root;
+    return this.bindings && Object.prototype.hasOwnProperty.call(this.bindings, name)
+      ? this.bindings[name]
+      : undefined;
+  }
+}
+
+/** A compiled expression: run it against one input with the mapping's bindings ($root, $index). */
+export interface FastExpression {
+  run(input: unknown, bindings: Readonly<Record<string, unknown>>): unknown;
+}
+
+/**
+ * The fast path of one expression, or undefined when it uses a shape not covered here.
+ * `helpers`: the functions registered on the expression (the hub's helpers and lookups), which
+ * take precedence over JSONata's built-ins of the same name, as registration does in JSONata.
+ */
+export function compileFast(
+  ast: unknown,
+  helpers: ReadonlyMap<string, Helper>,
+): FastExpression | undefined {
+  const compiler = new Compiler(helpers, boundNames(ast as Node));
+  let evaluate: Evaluate;
+  try {
+    evaluate = compiler.node(ast as Node);
+  } catch (err) {
+    if (err instanceof Unsupported) return undefined;
+    throw err;
+  }
+  return {
+    run(input, bindings) {
+      // JSONata wraps an array input in an outer sequence with rules of its own: leave it to JSONata.
+      if (Array.isArray(input)) throw new FallBack('array input');
+      return evaluate(input, new Scope(undefined, bindings, input));
+    },
+  };
+}
+
+/** Thrown at compile time for a shape the fast path does not take. */
+class Unsupported extends Error {}
+
+/** Every variable name an expression binds with `:=` (such a name must not be a function we call). */
+function boundNames(node: Node, into = new Set<string>()): Set<string> {
+  if (node === null || typeof node !== 'object') return into;
+  if (node.type === 'bind' && node.lhs && !Array.isArray(node.lhs)) {
+    into.add(String(node.lhs.value));
+  }
+  for (const value of Object.values(node)) {
+    if (Array.isArray(value)) {
+      for (const item of value) {
+        if (Array.isArray(item)) item.forEach((n) => boundNames(n as Node, into));
+        else boundNames(item as Node, into);
+      }
+    } else if (value && typeof value === 'object') {
+      boundNames(value as Node, into);
+    }
+  }
+  return into;
+}
+
+class Compiler {
+  constructor(
+    private readonly helpers: ReadonlyMap<string, Helper>,
+    private readonly bound: ReadonlySet<string>,
+  ) {}
+
+  /** A node as JSONata's `evaluate` runs it: the node, its predicates, then sequence unwrapping. */
+  node(node: Node): Evaluate {
+    for (const key of Object.keys(node)) {
+      if (!KNOWN_MEMBERS.has(key) && node[key] !== undefined) throw new Unsupported(key);
+    }
+    const inner = this.kind(node);
+    const predicates = (node.predicate ?? []).map((p) => this.filter(p));
+    if (predicates.length === 0) return (input, scope) => unwrap(inner(input, scope));
+    return (input, scope) => {
+      let result = inner(input, scope);
+      for (const p of predicates) result = p(result, scope);
+      return unwrap(result);
+    };
+  }
+
+  private kind(node: Node): Evaluate {
+    switch (node.type) {
+      case 'string':
+      case 'number':
+      case 'value': {
+        const value = node.value;
+        return () => value;
+      }
+      case 'variable':
+        return this.variable(node);
+      case 'name': {
+        const key = String(node.value);
+        return (input) => lookup(input, key);
+      }
+      case 'path':
+        return this.path(node);
+      case 'binary':
+        return this.binary(node);
+      case 'unary':
+        return this.unary(node);
+      case 'condition':
+        return this.condition(node);
+      case 'block':
+        return this.block(node);
+      case 'bind':
+        return this.bind(node);
+      case 'function':
+        return this.call(node);
+      default:
+        throw new Unsupported(node.type);
+    }
+  }
+
+  private variable(node: Node): Evaluate {
+    const name = String(node.value);
+    if (name === '') return (input) => input;
+    // A bare `$lowercase` is a function value in JSONata: not taken here.
+    if (!this.bound.has(name) && (this.helpers.has(name) || BUILTINS.has(name))) {
+      throw new Unsupported(`function value $${name}`);
+    }
+    return (_input, scope) => scope.lookup(name);
+  }
+
+  private path(node: Node): Evaluate {
+    const steps = (node.steps ?? []).map((step) => {
+      if (step.type === 'sort') throw new Unsupported('sort');
+      const evaluate = this.node(step);
+      const stages = (step.stages ?? []).map((stage) => {
+        if (stage.type !== 'filter') throw new Unsupported(`stage ${stage.type}`);
+        return this.filter(stage);
+      });
+      return { evaluate, stages };
+    });
+    const absolute = node.steps?.[0]?.type === 'variable';
+    return (input, scope) => {
+      let current: unknown[] = Array.isArray(input) && !absolute ? input : sequenceOf(input);
+      let result: unknown[] | undefined;
+      for (let i = 0; i < steps.length; i++) {
+        result = step(steps[i], current, scope, i === steps.length - 1);
+        if (result.length === 0) break;
+        current = result;
+      }
+      return result;
+    };
+  }
+
+  /** JSONata's evaluateFilter: a numeric index (or indexes), else items whose predicate holds. */
+  private filter(stage: { type: string; expr: Node }): (input: unknown, scope: Scope) => unknown {
+    if (stage.type !== 'filter') throw new Unsupported(`stage ${stage.type}`);
+    const predicate = stage.expr;
+    if (predicate.type === 'number') {
+      const wanted = Math.floor(Number(predicate.value));
+      return (value) => {
+        const input = Array.isArray(value) ? value : sequenceOf(value);
+        const index = wanted < 0 ? input.length + wanted : wanted;
+        const item = input[index];
+        if (item === undefined) return newSequence();
+        return Array.isArray(item) ? item : sequenceOf(item);
+      };
+    }
+    const evaluate = this.node(predicate);
+    return (value, scope) => {
+      const input = Array.isArray(value) ? value : sequenceOf(value);
+      const results = newSequence();
+      for (let index = 0; index < input.length; index++) {
+        const item = input[index];
+        let res = evaluate(item, scope);
+        if (isNumeric(res)) res = [res];
+        if (isArrayOfNumbers(res)) {
+          for (const n of res as number[]) {
+            let ii = Math.floor(n);
+            if (ii < 0) ii = input.length + ii;
+            if (ii === index) results.push(item);
+          }
+        } else if (toBoolean(res)) {
+          results.push(item);
+        }
+      }
+      return results;
+    };
+  }
+
+  private binary(node: Node): Evaluate {
+    const op = String(node.value);
+    const lhs = this.node(node.lhs as Node);
+    const rhs = this.node(node.rhs as Node);
+    switch (op) {
+      case 'and':
+        return (input, scope) => boolize(lhs(input, scope)) && boolize(rhs(input, scope));
+      case 'or':
+        return (input, scope) => boolize(lhs(input, scope)) || boolize(rhs(input, scope));
+      case '&':
+        return (input, scope) => {
+          const l = lhs(input, scope);
+          const r = rhs(input, scope);
+          return (l === undefined ? '' : castString(l)) + (r === undefined ? '' : castString(r));
+        };
+      case '=':
+      case '!=': {
+        const negate = op === '!=';
+        return (input, scope) => {
+          const l = lhs(input, scope);
+          const r = rhs(input, scope);
+          if (l === undefined || r === undefined) return false;
+          return deepEqual(l, r) !== negate;
+        };
+      }
+      case '<':
+      case '<=':
+      case '>':
+      case '>=':
+        return (input, scope) => compare(lhs(input, scope), rhs(input, scope), op);
+      case '+':
+      case '-':
+      case '*':
+      case '/':
+      case '%':
+        return (input, scope) => arithmetic(lhs(input, scope), rhs(input, scope), op);
+      default:
+        throw new Unsupported(`operator ${op}`);
+    }
+  }
+
+  private unary(node: Node): Evaluate {
+    switch (node.value) {
+      case '-': {
+        const operand = this.node(node.expression as Node);
+        return (input, scope) => {
+          const v = operand(input, scope);
+          if (v === undefined) return undefined;
+          if (isNumeric(v)) return -(v as number);
+          throw new FallBack('negating a non-number');
+        };
+      }
+      case '[': {
+        const items = (node.expressions ?? []).map((e) => ({
+          nested: e.type === 'unary' && e.value === '[',
+          evaluate: this.node(e),
+        }));
+        return (input, scope) => {
+          let result: unknown[] = [];
+          for (const item of items) {
+            const value = item.evaluate(input, scope);
+            if (value === undefined) continue;
+            if (item.nested) result.push(value);
+            else result = result.concat(Array.isArray(value) ? value : [value]);
+          }
+          return result;
+        };
+      }
+      case '{': {
+        const pairs = (node.lhs as [Node, Node][]).map(([k, v]) => [this.node(k), this.node(v)]);
+        return (input, scope) => {
+          if (Array.isArray(input)) throw new FallBack('object constructor over a sequence');
+          const result: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+          const seen = new Set<string>();
+          const entries: [string, Evaluate][] = [];
+          for (const [key, value] of pairs) {
+            const k = key(input, scope);
+            if (k === undefined) continue;
+            if (typeof k !== 'string' || k === '_jsonata_lambda' || k === '_jsonata_function') {
+              throw new FallBack('object key is not a plain string');
+            }
+            if (seen.has(k)) throw new FallBack('duplicate object key');
+            seen.add(k);
+            entries.push([k, value]);
+          }
+          for (const [k, value] of entries) {
+            const v = value(input, scope);
+            if (v !== undefined) result[k] = v;
+          }
+          return result;
+        };
+      }
+      default:
+        throw new Unsupported(`unary ${String(node.value)}`);
+    }
+  }
+
+  private condition(node: Node): Evaluate {
+    const test = this.node(node.condition as Node);
+    const then = this.node(node.then as Node);
+    const otherwise = node.else ? this.node(node.else) : undefined;
+    return (input, scope) => {
+      if (toBoolean(test(input, scope))) return then(input, scope);
+      return otherwise ? otherwise(input, scope) : undefined;
+    };
+  }
+
+  private block(node: Node): Evaluate {
+    const expressions = (node.expressions ?? []).map((e) => this.node(e));
+    return (input, scope) => {
+      const frame = new Scope(scope);
+      let result: unknown;
+      for (const e of expressions) result = e(input, frame);
+      return result;
+    };
+  }
+
+  private bind(node: Node): Evaluate {
+    const target = node.lhs as Node;
+    if (target.type !== 'variable') throw new Unsupported('bind target');
+    const name = String(target.value);
+    const value = this.node(node.rhs as Node);
+    return (input, scope) => {
+      const v = value(input, scope);
+      scope.bind(name, v);
+      return v;
+    };
+  }
+
+  private call(node: Node): Evaluate {
+    const procedure = node.procedure as Node;
+    if (procedure.type !== 'variable') throw new Unsupported('procedure');
+    const name = String(procedure.value);
+    if (this.bound.has(name)) throw new Unsupported(`$${name} is also a variable`);
+    const args = (node.arguments ?? []).map((a) => this.node(a));
+    const helper = this.helpers.get(name);
+    if (helper) {
+      return (input, scope) => {
+        const values = args.map((a) => a(input, scope));
+        let result: unknown;
+        try {
+          result = helper(...values);
+        } catch {
+          // JSONata reports the helper's error with the call's position and argument.
+          throw new FallBack(`$${name} failed`);
+        }
+        if (result !== null && typeof result === 'object' && 'then' in result) {
+          throw new FallBack(`$${name} returned a promise`);
+        }
+        return result;
+      };
+    }
+    const builtin = BUILTINS.get(name);
+    if (!builtin || args.length < builtin.min || args.length > builtin.max) {
+      throw new Unsupported(`$${name}`);
+    }
+    return (input, scope) => builtin.run(args.map((a) => a(input, scope)));
+  }
+}
+
+/** One path step over the input sequence: JSONata's evaluateStep (flattening one level). */
+function step(
+  s: { evaluate: Evaluate; stages: ((input: unknown, scope: Scope) => unknown)[] },
+  input: unknown[],
+  scope: Scope,
+  last: boolean,
+): unknown[] {
+  const results: unknown[] = [];
+  for (let i = 0; i < input.length; i++) {
+    let res = s.evaluate(input[i], scope);
+    for (const stage of s.stages) res = stage(res, scope);
+    if (res !== undefined) results.push(res);
+  }
+  if (last && results.length === 1 && Array.isArray(results[0]) && !isSequence(results[0])) {
+    return results[0] as unknown[];
+  }
+  const out = newSequence();
+  for (const res of results) {
+    if (!Array.isArray(res) || (res as { cons?: boolean }).cons) out.push(res);
+    else for (const v of res) out.push(v);
+  }
+  return out;
+}
+
+function newSequence(): Sequence {
+  const s = [] as unknown as Sequence;
+  s.sequence = true;
+  return s;
+}
+
+/** JSONata's createSequence(value): a sequence of that one value (undefined included). */
+function sequenceOf(value: unknown): Sequence {
+  const s = newSequence();
+  s.push(value);
+  return s;
+}
+
+function isSequence(value: unknown): boolean {
+  return Array.isArray(value) && (value as { sequence?: boolean }).sequence === true;
+}
+
+/** The end of JSONata's evaluate: an empty sequence is nothing, a singleton its one item. */
+function unwrap(result: unknown): unknown {
+  if (isSequence(result)) {
+    const s = result as unknown[];
+    if (s.length === 0) return undefined;
+    if (s.length === 1) return s[0];
+  }
+  return result;
+}
+
+/** JSONata's lookup: a member of an object, or of every object in an array (flattened). */
+function lookup(input: unknown, key: string): unknown {
+  if (Array.isArray(input)) {
+    const result = newSequence();
+    for (const item of input) {
+      const res = lookup(item, key);
+      if (res === undefined) continue;
+      if (Array.isArray(res)) for (const v of res) result.push(v);
+      else result.push(res);
+    }
+    return result;
+  }
+  if (input !== null && typeof input === 'object') {
+    return Object.prototype.hasOwnProperty.call(input, key)
+      ? (input as Record<string, unknown>)[key]
+      : inheritedMember(input, key);
+  }
+  return undefined;
+}
+
+/** JSONata reads `input[key]`, which for a payload object (plain JSON) only ever finds own members or Object.prototype's. */
+function inheritedMember(input: object, key: string): unknown {
+  if (key in input) throw new FallBack(`member "${key}" is inherited`);
+  return undefined;
+}
+
+function isNumeric(n: unknown): boolean {
+  if (typeof n !== 'number') return false;
+  if (Number.isNaN(n)) return false;
+  if (!Number.isFinite(n)) throw new FallBack('non-finite number');
+  return true;
+}
+
+function isArrayOfNumbers(v: unknown): boolean {
+  return Array.isArray(v) && v.every((x) => typeof x === 'number');
+}
+
+/** JSONata's $boolean: undefined stays undefined. */
+function toBooleanOrUndefined(arg: unknown): boolean | undefined {
+  if (arg === undefined) return undefined;
+  if (Array.isArray(arg)) {
+    if (arg.length === 1) return toBooleanOrUndefined(arg[0]);
+    if (arg.length > 1) return arg.some((v) => toBooleanOrUndefined(v) === true);
+    return false;
+  }
+  if (typeof arg === 'string') return arg.length > 0;
+  if (isNumeric(arg)) return arg !== 0;
+  if (typeof arg === 'boolean') return arg;
+  if (typeof arg === 'function') return false;
+  if (arg !== null && typeof arg === 'object') return Object.keys(arg).length > 0;
+  return false;
+}
+
+function toBoolean(arg: unknown): boolean {
+  return toBooleanOrUndefined(arg) === true;
+}
+
+function boolize(arg: unknown): boolean {
+  return toBooleanOrUndefined(arg) ?? false;
+}
+
+/** JSONata's $string for what a mapping meets: strings, numbers, booleans, null, JSON data. */
+function castString(arg: unknown): string {
+  if (typeof arg === 'string') return arg;
+  if (typeof arg === 'number' && !Number.isFinite(arg)) throw new FallBack('non-finite number');
+  if (typeof arg === 'function') throw new FallBack('function value');
+  return JSON.stringify(arg, (_key, val: unknown) => {
+    if (typeof val === 'number' && !Number.isNaN(val)) {
+      if (!Number.isFinite(val)) throw new FallBack('non-finite number');
+      return Number.isInteger(val) ? val : Number(val.toPrecision(15));
+    }
+    if (typeof val === 'function') throw new FallBack('function value');
+    return val;
+  });
+}
+
+function deepEqual(l: unknown, r: unknown): boolean {
+  if (l === r) return true;
+  if (typeof l === 'object' && typeof r === 'object' && l !== null && r !== null) {
+    if (Array.isArray(l) && Array.isArray(r)) {
+      return l.length === r.length && l.every((v, i) => deepEqual(v, r[i]));
+    }
+    if (Array.isArray(l) !== Array.isArray(r)) throw new FallBack('array compared to object');
+    const lk = Object.getOwnPropertyNames(l).sort();
+    const rk = Object.getOwnPropertyNames(r).sort();
+    if (lk.length !== rk.length || lk.some((k, i) => k !== rk[i])) return false;
+    return lk.every((k) =>
+      deepEqual((l as Record<string, unknown>)[k], (r as Record<string, unknown>)[k]),
+    );
+  }
+  return false;
+}
+
+function compare(l: unknown, r: unknown, op: string): boolean | undefined {
+  const lt = typeof l;
+  const rt = typeof r;
+  const comparable = (t: string) => t === 'undefined' || t === 'string' || t === 'number';
+  if (!comparable(lt) || !comparable(rt)) throw new FallBack('comparing a non-comparable value');
+  if (l === undefined || r === undefined) return undefined;
+  if (lt !== rt) throw new FallBack('comparing a string with a number');
+  if (lt === 'number') {
+    isNumeric(l);
+    isNumeric(r);
+  }
+  const a = l as string | number;
+  const b = r as string | number;
+  switch (op) {
+    case '<':
+      return a < b;
+    case '<=':
+      return a <= b;
+    case '>':
+      return a > b;
+    default:
+      return a >= b;
+  }
+}
+
+function arithmetic(l: unknown, r: unknown, op: string): number | undefined {
+  if (l !== undefined && !isNumeric(l)) throw new FallBack('arithmetic on a non-number');
+  if (r !== undefined && !isNumeric(r)) throw new FallBack('arithmetic on a non-number');
+  if (l === undefined || r === undefined) return undefined;
+  const a = l as number;
+  const b = r as number;
+  let result: number;
+  switch (op) {
+    case '+':
+      result = a + b;
+      break;
+    case '-':
+      result = a - b;
+      break;
+    case '*':
+      result = a * b;
+      break;
+    case '/':
+      result = a / b;
+      break;
+    default:
+      result = a % b;
+  }
+  // JSONata reports a non-finite result (D1001) where it is used: leave that to it.
+  if (!Number.isFinite(result)) throw new FallBack('non-finite result');
+  return result;
+}
+
+/** A string argument as JSONata's signature checks accept it: a string, or nothing. */
+function stringArg(v: unknown): string | undefined {
+  if (v === undefined || typeof v === 'string') return v;
+  throw new FallBack('argument is not a string');
+}
+
+function numberArg(v: unknown): number | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v === 'number' && Number.isFinite(v)) return v;
+  throw new FallBack('argument is not a number');
+}
+
+interface Builtin {
+  min: number;
+  max: number;
+  run(args: unknown[]): unknown;
+}
+
+/**
+ * The JSONata built-ins taken here, with their documented semantics for well-typed arguments;
+ * any other argument type falls back to JSONata, whose signature check reports it.
+ * Functions that take the context when an argument is left out are taken only with it given.
+ */
+const BUILTINS: ReadonlyMap<string, Builtin> = new Map<string, Builtin>([
+  ['exists', { min: 1, max: 1, run: ([a]) => a !== undefined }],
+  ['boolean', { min: 1, max: 1, run: ([a]) => toBooleanOrUndefined(a) }],
+  [
+    'not',
+    { min: 1, max: 1, run: ([a]) => (a === undefined ? undefined : !toBooleanOrUndefined(a)) },
+  ],
+  ['string', { min: 1, max: 1, run: ([a]) => (a === undefined ? undefined : castString(a)) }],
+  ['lowercase', { min: 1, max: 1, run: ([a]) => stringArg(a)?.toLowerCase() }],
+  ['uppercase', { min: 1, max: 1, run: ([a]) => stringArg(a)?.toUpperCase() }],
+  [
+    'trim',
+    {
+      min: 1,
+      max: 1,
+      run: ([a]) => {
+        const s = stringArg(a);
+        if (s === undefined) return undefined;
+        let result = s.replace(/[ \t\n\r]+/gm, ' ');
+        if (result.charAt(0) === ' ') result = result.substring(1);
+        if (result.charAt(result.length - 1) === ' ')
+          result = result.substring(0, result.length - 1);
+        return result;
+      },
+    },
+  ],
+  ['length', { min: 1, max: 1, run: ([a]) => codePoints(stringArg(a))?.length }],
+  [
+    'substring',
+    {
+      min: 2,
+      max: 3,
+      run: ([str, startArg, lengthArg]) => {
+        const chars = codePoints(stringArg(str));
+        let start = numberArg(startArg);
+        const length = numberArg(lengthArg);
+        if (chars === undefined) return undefined;
+        if (start === undefined) throw new FallBack('$substring without a start');
+        if (chars.length + start < 0) start = 0;
+        if (length !== undefined) {
+          if (length <= 0) return '';
+          const end = start >= 0 ? start + length : chars.length + start + length;
+          return chars.slice(start, end).join('');
+        }
+        return chars.slice(start).join('');
+      },
+    },
+  ],
+  [
+    'substringBefore',
+    {
+      min: 2,
+      max: 2,
+      run: ([str, chars]) => {
+        const s = stringArg(str);
+        const c = stringArg(chars);
+        if (s === undefined) return undefined;
+        if (c === undefined) throw new FallBack('$substringBefore without chars');
+        const pos = s.indexOf(c);
+        return pos > -1 ? s.substring(0, pos) : s;
+      },
+    },
+  ],
+  [
+    'contains',
+    {
+      min: 2,
+      max: 2,
+      run: ([str, token]) => {
+        const s = stringArg(str);
+        const t = stringArg(token);
+        if (s === undefined || t === undefined) return undefined;
+        return s.indexOf(t) !== -1;
+      },
+    },
+  ],
+  [
+    'replace',
+    {
+      min: 3,
+      max: 4,
+      run: ([str, pattern, replacement, limitArg]) => {
+        const s = stringArg(str);
+        const p = stringArg(pattern);
+        const r = stringArg(replacement);
+        const limit = numberArg(limitArg);
+        if (s === undefined) return undefined;
+        if (p === undefined || p === '' || r === undefined || (limit !== undefined && limit < 0)) {
+          throw new FallBack('$replace arguments');
+        }
+        if (limit !== undefined && limit <= 0) return s;
+        let result = '';
+        let position = 0;
+        let count = 0;
+        let index = s.indexOf(p, position);
+        while (index !== -1 && (limit === undefined || count < limit)) {
+          result += s.substring(position, index) + r;
+          position = index + p.length;
+          count++;
+          index = s.indexOf(p, position);
+        }
+        return result + s.substring(position);
+      },
+    },
+  ],
+  [
+    'split',
+    {
+      min: 2,
+      max: 3,
+      run: ([str, separator, limitArg]) => {
+        const s = stringArg(str);
+        const sep = stringArg(separator);
+        const limit = numberArg(limitArg);
+        if (s === undefined) return undefined;
+        if (sep === undefined || (limit !== undefined && limit < 0)) {
+          throw new FallBack('$split arguments');
+        }
+        if (limit !== undefined && limit <= 0) return [];
+        return s.split(sep, limit);
+      },
+    },
+  ],
+  [
+    'join',
+    {
+      min: 1,
+      max: 2,
+      run: ([strs, separator]) => {
+        const sep = stringArg(separator) ?? '';
+        if (strs === undefined) return undefined;
+        const list = Array.isArray(strs) ? strs : [strs];
+        if (!list.every((s) => typeof s === 'string')) throw new FallBack('$join of non-strings');
+        return list.join(sep);
+      },
+    },
+  ],
+  [
+    'count',
+    {
+      min: 1,
+      max: 1,
+      run: ([a]) => (a === undefined ? 0 : Array.isArray(a) ? a.length : 1),
+    },
+  ],
+  [
+    'number',
+    {
+      min: 1,
+      max: 1,
+      run: ([a]) => {
+        if (a === undefined) return undefined;
+        if (typeof a === 'number') return a;
+        if (
+          typeof a === 'string' &&
+          /^-?[0-9]+(\.[0-9]+)?([Ee][-+]?[0-9]+)?$/.test(a) &&
+          Number.isFinite(parseFloat(a))
+        ) {
+          return parseFloat(a);
+        }
+        if (a === true) return 1;
+        if (a === false) return 0;
+        throw new FallBack('$number of a value it cannot cast');
+      },
+    },
+  ],
+  [
+    'type',
+    {
+      min: 1,
+      max: 1,
+      run: ([a]) => {
+        if (a === undefined) return undefined;
+        if (a === null) return 'null';
+        if (Array.isArray(a)) return 'array';
+        if (typeof a === 'function') throw new FallBack('$type of a function');
+        return typeof a === 'object' ? 'object' : typeof a;
+      },
+    },
+  ],
+  [
+    'append',
+    {
+      min: 2,
+      max: 2,
+      run: ([a, b]) => {
+        if (a === undefined) return b;
+        if (b === undefined) return a;
+        const first = Array.isArray(a) ? a : sequenceOf(a);
+        return first.concat(Array.isArray(b) ? b : [b]);
+      },
+    },
+  ],
+]);
+
+/** A string as JSONata counts characters: by code point. */
+function codePoints(s: string | undefined): string[] | undefined {
+  return s === undefined ? undefined : Array.from(s);
+}

@@ -155,6 +155,11 @@ export class ConfirmPublisher implements Publisher {
     return this.downReason ?? this.blockedReason;
   }
 
+  /** Longest one `publish()` takes before it settles (confirmed, or rejected as timed out). */
+  get confirmTimeoutMs(): number {
+    return this.options.confirmTimeoutMs;
+  }
+
   /** Publishes sent and awaiting a broker confirm (never above maxInFlight). */
   get inFlight(): number {
     return this.unconfirmed.size;

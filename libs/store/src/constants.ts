@@ -33,3 +33,8 @@ export const WEBHOOK_EVENT_PURGE_INTERVAL_MS = 10 * 60 * 1000;
 export const KEY_BACKFILL_BATCH = 500;
 /** Most exceptions one findOpenExceptions call returns (also the schema's `links` maximum). */
 export const MAX_FIND_OPEN = 100;
+/**
+ * A pending webhook claim older than this may be taken over by a retry (its owner died or stalled
+ * before recording the outcome) when the caller names no timeout of its own.
+ */
+export const DEFAULT_WEBHOOK_PENDING_TIMEOUT_MS = 10_000;

@@ -39,6 +39,7 @@ export {
   type UpsertContext,
   type UpsertResult,
   type WebhookEventClaim,
+  type WebhookEventState,
   type WebhookEventInput,
   type WorklistPage,
   type WorklistQuery,

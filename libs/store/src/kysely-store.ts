@@ -106,8 +106,16 @@ export class KyselyStore implements ExceptionStore {
     return cursors.putCursor(this.db, connectorId, cursor, at);
   }
 
-  rememberWebhookEvent(event: WebhookEventInput, ttlMs: number, now: Date = new Date()) {
-    return webhookEvents.rememberWebhookEvent(this.db, event, ttlMs, now);
+  rememberWebhookEvent(
+    event: WebhookEventInput,
+    ttlMs: number,
+    now: Date = new Date(),
+    pendingTimeoutMs?: number,
+  ) {
+    return webhookEvents.rememberWebhookEvent(this.db, event, ttlMs, now, pendingTimeoutMs);
+  }
+  confirmWebhookEvent(event: Pick<WebhookEventInput, 'connectorId' | 'sourceEventId' | 'eventId'>) {
+    return webhookEvents.confirmWebhookEvent(this.db, event);
   }
   forgetWebhookEvent(event: Pick<WebhookEventInput, 'connectorId' | 'sourceEventId' | 'eventId'>) {
     return webhookEvents.forgetWebhookEvent(this.db, event);

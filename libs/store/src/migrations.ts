@@ -210,11 +210,27 @@ const deadLetters: Migration = {
   },
 };
 
+/**
+ * A webhook claim is `pending` until the broker confirmed its publish: a retry finding a pending
+ * claim is told to come back (or takes it over once stale) instead of being answered "duplicate"
+ * for an event that may never have been published. Rows from before were written by the old
+ * claim-then-publish code and count as confirmed (their outcome is unknowable now).
+ */
+const webhookClaimState: Migration = {
+  async up(db: AnyDb) {
+    await db.schema
+      .alterTable('webhook_events')
+      .addColumn('state', 'text', (c) => c.notNull().defaultTo('confirmed'))
+      .execute();
+  },
+};
+
 /** In order; the key is the migration's permanent name. */
 export const MIGRATIONS: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_exception_keys': exceptionKeys,
   '0003_dead_letters': deadLetters,
+  '0004_webhook_claim_state': webhookClaimState,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

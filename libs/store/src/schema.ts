@@ -72,8 +72,11 @@ export interface WebhookEventsTable {
   source_event_id: string;
   event_id: string;
   correlation_id: string;
+  /** When the claim was taken (or taken over). */
   created_at: string;
   expires_at: string;
+  /** `pending` until its publish is confirmed, then `confirmed` (WebhookEventState). */
+  state: string;
 }
 
 export interface ContextFactsTable {

@@ -541,19 +541,26 @@ export function runStoreContract(name: string, factory: StoreHarnessFactory): vo
         correlationId: `corr-${n}`,
       });
 
-      it('answers the first acceptance to every later one within the TTL', async () => {
+      it('answers the first acceptance to every later one within the TTL, once confirmed', async () => {
         expect(await store.rememberWebhookEvent(event(1), ttl, t0)).toEqual({
           isNew: true,
           eventId: 'hub-1',
           correlationId: 'corr-1',
+          state: 'pending',
         });
+        expect(await store.confirmWebhookEvent(event(1))).toBe(true);
         expect(
           await store.rememberWebhookEvent(event(2), ttl, new Date(t0.getTime() + 1000)),
         ).toEqual({
           isNew: false,
           eventId: 'hub-1',
           correlationId: 'corr-1',
+          state: 'confirmed',
         });
+        // Confirmed is final: no takeover however old, within the TTL.
+        expect(
+          await store.rememberWebhookEvent(event(5), ttl, new Date(t0.getTime() + ttl - 1), 1),
+        ).toMatchObject({ isNew: false, state: 'confirmed', eventId: 'hub-1' });
         // Another connector's event with the same source id is a different event.
         expect(
           (await store.rememberWebhookEvent({ ...event(3), connectorId: 'zendesk' }, ttl, t0))
@@ -565,6 +572,59 @@ export function runStoreContract(name: string, factory: StoreHarnessFactory): vo
           isNew: true,
           eventId: 'hub-4',
         });
+      });
+
+      it('never answers a pending claim as done: in progress while young, taken over when stale', async () => {
+        const pendingTimeout = 5000;
+        await store.rememberWebhookEvent(event(1), ttl, t0, pendingTimeout);
+        // The owner has not confirmed (its broker stalled, or it died): not a duplicate.
+        expect(
+          await store.rememberWebhookEvent(
+            event(2),
+            ttl,
+            new Date(t0.getTime() + 1000),
+            pendingTimeout,
+          ),
+        ).toEqual({
+          isNew: false,
+          eventId: 'hub-1',
+          correlationId: 'corr-1',
+          state: 'pending',
+          retryAfterMs: 4000,
+        });
+        // Stale: of many concurrent retries exactly one takes it over, with the first ids.
+        const stale = new Date(t0.getTime() + pendingTimeout);
+        const claims = await Promise.all(
+          Array.from({ length: 8 }, (_, n) =>
+            store.rememberWebhookEvent(event(10 + n), ttl, stale, pendingTimeout),
+          ),
+        );
+        const owners = claims.filter((c) => c.isNew);
+        expect(owners).toEqual([
+          {
+            isNew: true,
+            eventId: 'hub-1',
+            correlationId: 'corr-1',
+            state: 'pending',
+            takenOver: true,
+          },
+        ]);
+        expect(claims.filter((c) => !c.isNew).every((c) => c.state === 'pending')).toBe(true);
+        // The takeover restarted the clock: the next retry is told to wait again.
+        expect(
+          await store.rememberWebhookEvent(
+            event(20),
+            ttl,
+            new Date(stale.getTime() + 1),
+            pendingTimeout,
+          ),
+        ).toMatchObject({ isNew: false, state: 'pending', retryAfterMs: pendingTimeout - 1 });
+        // Only the claim's ids confirm it.
+        expect(await store.confirmWebhookEvent({ ...event(1), eventId: 'hub-9' })).toBe(false);
+        expect(await store.confirmWebhookEvent(event(1))).toBe(true);
+        expect(
+          await store.rememberWebhookEvent(event(21), ttl, new Date(stale.getTime() + 2)),
+        ).toMatchObject({ isNew: false, state: 'confirmed', eventId: 'hub-1' });
       });
 
       it('lets exactly one of many concurrent inserts of the same id win', async () => {

@@ -71,11 +71,20 @@ export interface ExceptionStore {
   getCursor(connectorId: string): Promise<ConnectorCursor | undefined>;
   putCursor(connectorId: string, cursor: string, at?: Date): Promise<void>;
 
+  /**
+   * Claims a source event id (pending until confirmed). A pending claim older than
+   * `pendingTimeoutMs` is taken over; a younger one answers isNew false with `retryAfterMs`.
+   */
   rememberWebhookEvent(
     event: WebhookEventInput,
     ttlMs: number,
     now?: Date,
+    pendingTimeoutMs?: number,
   ): Promise<WebhookEventClaim>;
+  /** The claim's event is done (publish confirmed): later claims of the id are duplicates. */
+  confirmWebhookEvent(
+    event: Pick<WebhookEventInput, 'connectorId' | 'sourceEventId' | 'eventId'>,
+  ): Promise<boolean>;
   forgetWebhookEvent(
     event: Pick<WebhookEventInput, 'connectorId' | 'sourceEventId' | 'eventId'>,
   ): Promise<void>;

@@ -99,12 +99,28 @@ export interface WebhookEventInput {
   correlationId: string;
 }
 
+/**
+ * `pending`: claimed, its effect (the broker's publish confirm) not yet recorded; `confirmed`: done.
+ * Only a confirmed claim makes a retry a duplicate.
+ */
+export type WebhookEventState = 'pending' | 'confirmed';
+
 export interface WebhookEventClaim {
-  /** This call recorded the event; false = seen before within the TTL. */
+  /**
+   * This call holds the claim and must carry out the event, then confirm it: a new id, or a pending
+   * claim older than the pending timeout taken over (its owner died or stalled). False = another
+   * acceptance holds it (see `state`).
+   */
   isNew: boolean;
-  /** The first acceptance's ids. */
+  /** The first acceptance's ids (a takeover reuses them, so downstream ids stay the same). */
   eventId: string;
   correlationId: string;
+  /** The claim's state as found (`pending` for a claim this call just took). */
+  state: WebhookEventState;
+  /** isNew false and pending: ms until the claim may be taken over (the caller answers "retry"). */
+  retryAfterMs?: number;
+  /** isNew true: the claim was a stale pending one, taken over from its owner. */
+  takenOver?: true;
 }
 
 export interface ContextFact {

@@ -1,24 +1,38 @@
 import type { Kysely } from 'kysely';
+import { DEFAULT_WEBHOOK_PENDING_TIMEOUT_MS } from './constants';
 import type { StoreDatabase } from './schema';
 import type { WebhookEventClaim, WebhookEventInput } from './types';
 
 /**
- * Records a source event id if it is not already known (within its TTL). One INSERT … ON CONFLICT
+ * Claims a source event id unless it is already known (within its TTL). One INSERT … ON CONFLICT
  * DO NOTHING decides: of concurrent calls for the same id, in one process or several, exactly one
- * gets `isNew: true`, and every other one gets the first call's ids.
+ * gets `isNew: true`. The claim is `pending` until its owner confirms it (`confirmWebhookEvent`,
+ * after the broker confirmed the publish): only a confirmed claim answers a retry as a duplicate.
+ * A pending claim younger than `pendingTimeoutMs` answers "in progress, retry in `retryAfterMs`";
+ * an older one is taken over by exactly one caller (a compare-and-set on its claim time), which
+ * then publishes with the first acceptance's ids.
  */
 export async function rememberWebhookEvent(
   db: Kysely<StoreDatabase>,
   input: WebhookEventInput,
   ttlMs: number,
   now: Date,
+  pendingTimeoutMs: number = DEFAULT_WEBHOOK_PENDING_TIMEOUT_MS,
 ): Promise<WebhookEventClaim> {
-  // Twice at most: the second round only runs if a purge removed the row between the statements.
+  // Twice at most: the second round only runs if the row changed between the statements (purged,
+  // released or taken over by another caller).
   for (let attempt = 0; ; attempt++) {
-    const claim = await tryClaim(db, input, ttlMs, now);
-    if (claim || attempt > 0)
-      return claim ?? { isNew: false, eventId: input.eventId, correlationId: input.correlationId };
+    const claim = await tryClaim(db, input, ttlMs, now, pendingTimeoutMs);
+    if (claim) return claim;
+    if (attempt > 0) {
+      // Still racing with another caller: it holds the claim now; ask for a retry, never "done".
+      return { ...idsOf(input), isNew: false, state: 'pending', retryAfterMs: pendingTimeoutMs };
+    }
   }
+}
+
+function idsOf(input: WebhookEventInput): Pick<WebhookEventClaim, 'eventId' | 'correlationId'> {
+  return { eventId: input.eventId, correlationId: input.correlationId };
 }
 
 async function tryClaim(
@@ -26,8 +40,10 @@ async function tryClaim(
   input: WebhookEventInput,
   ttlMs: number,
   now: Date,
+  pendingTimeoutMs: number,
 ): Promise<WebhookEventClaim | undefined> {
   const nowIso = now.toISOString();
+  const expiresAt = new Date(now.getTime() + ttlMs).toISOString();
   // An expired record no longer counts: clear it so the insert below can take its place.
   await db
     .deleteFrom('webhook_events')
@@ -43,21 +59,56 @@ async function tryClaim(
       event_id: input.eventId,
       correlation_id: input.correlationId,
       created_at: nowIso,
-      expires_at: new Date(now.getTime() + ttlMs).toISOString(),
+      expires_at: expiresAt,
+      state: 'pending',
     })
     .onConflict((oc) => oc.columns(['connector_id', 'source_event_id']).doNothing())
     .returning('event_id')
     .executeTakeFirst();
-  if (inserted) return { isNew: true, eventId: input.eventId, correlationId: input.correlationId };
+  if (inserted) return { ...idsOf(input), isNew: true, state: 'pending' };
   const first = await db
     .selectFrom('webhook_events')
-    .select(['event_id', 'correlation_id'])
+    .select(['event_id', 'correlation_id', 'state', 'created_at'])
     .where('connector_id', '=', input.connectorId)
     .where('source_event_id', '=', input.sourceEventId)
     .executeTakeFirst();
-  // Purged between the two statements: the id is free again; the caller tries once more.
+  // Purged or released between the two statements: the id is free again; the caller tries again.
   if (!first) return undefined;
-  return { isNew: false, eventId: first.event_id, correlationId: first.correlation_id };
+  const ids = { eventId: first.event_id, correlationId: first.correlation_id };
+  if (first.state === 'confirmed') return { ...ids, isNew: false, state: 'confirmed' };
+  const ageMs = now.getTime() - Date.parse(first.created_at);
+  if (ageMs < pendingTimeoutMs) {
+    return { ...ids, isNew: false, state: 'pending', retryAfterMs: pendingTimeoutMs - ageMs };
+  }
+  // Stale: its owner died or stalled before the broker confirmed. Exactly one caller takes it over.
+  const taken = await db
+    .updateTable('webhook_events')
+    .set({ created_at: nowIso, expires_at: expiresAt })
+    .where('connector_id', '=', input.connectorId)
+    .where('source_event_id', '=', input.sourceEventId)
+    .where('state', '=', 'pending')
+    .where('created_at', '=', first.created_at)
+    .returning('event_id')
+    .executeTakeFirst();
+  return taken ? { ...ids, isNew: true, state: 'pending', takenOver: true } : undefined;
+}
+
+/**
+ * Records that the claim's event is done (the broker confirmed its publish): from now on a retry is
+ * a duplicate. False if the claim is no longer this acceptance's (purged, or released).
+ */
+export async function confirmWebhookEvent(
+  db: Kysely<StoreDatabase>,
+  input: Pick<WebhookEventInput, 'connectorId' | 'sourceEventId' | 'eventId'>,
+): Promise<boolean> {
+  const result = await db
+    .updateTable('webhook_events')
+    .set({ state: 'confirmed' })
+    .where('connector_id', '=', input.connectorId)
+    .where('source_event_id', '=', input.sourceEventId)
+    .where('event_id', '=', input.eventId)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
 }
 
 /** Releases this acceptance's claim (its publish failed), so the source's retry is not refused. */

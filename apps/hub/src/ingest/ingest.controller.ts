@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuthError, HubError } from '../../../../libs/connector-sdk/src/errors';
 import { apiError } from '../http/api-error';
 import { HUB_RUNTIME, type HubRuntime } from '../hub-runtime';
-import { IngestService } from './ingest.service';
+import { AcceptanceInProgressError, IngestService } from './ingest.service';
 
 /** What a connector that declares no `contentTypes` accepts. */
 const DEFAULT_CONTENT_TYPES: readonly string[] = ['application/json'];
@@ -12,6 +12,8 @@ const DEFAULT_CONTENT_TYPES: readonly string[] = ['application/json'];
 function mediaType(contentType: string): string {
   return contentType.split(';')[0].trim().toLowerCase();
 }
+
+const MS_PER_SECOND = 1000;
 
 /** Label used for metrics when the connector id in the URL is not configured (keeps labels bounded). */
 const UNKNOWN_CONNECTOR_LABEL = '_unknown';
@@ -86,6 +88,12 @@ export class IngestController {
       if (err instanceof HubError && err.errorClass === 'INVALID_PAYLOAD') {
         this.rt.metrics.webhookRejections.inc({ connector: connectorId, reason: 'malformed' });
         throw apiError(400, 'malformed', err.message, err.issues);
+      }
+      if (err instanceof AcceptanceInProgressError) {
+        const seconds = Math.max(1, Math.ceil(err.retryAfterMs / MS_PER_SECOND));
+        reply.header('Retry-After', String(seconds));
+        this.rt.metrics.webhookRejections.inc({ connector: connectorId, reason: 'in_progress' });
+        throw apiError(503, 'in_progress', `${err.message}; retry in ${seconds} s`);
       }
       if (err instanceof HubError && err.errorClass === 'TRANSIENT') {
         reply.header('Retry-After', String(this.rt.retryAfterSeconds));

@@ -5,6 +5,7 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { TransientError } from '../../../../libs/connector-sdk/src/errors';
 import type { SourceEventMeta } from '../../../../libs/connector-sdk/src/source-event';
 import type {
   DropFolderHandle,
@@ -21,6 +22,11 @@ const MS_PER_SECOND = 1000;
 const DEDUPE_MAX_ENTRIES = 200_000;
 const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
 const DEFAULT_CONTENT_TYPE = 'application/json';
+/**
+ * A pending dedupe claim is taken over once older than the publisher's confirm timeout plus this
+ * (time to record the confirm): by then its publish has settled, or its hub is gone.
+ */
+const CLAIM_CONFIRM_MARGIN_MS = 2000;
 
 /** The body's media type for the SourceEvent, so the pipeline picks the same parser. */
 function contentTypeOf(header: string | string[] | undefined): string {
@@ -162,10 +168,13 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
 
   /**
    * The store's webhook-event table decides whether a source event id is new (of concurrent
-   * callers, in any process, exactly one wins). The claim is taken before the publish and
-   * released if the publish fails, so the source's retry is not refused. If the store cannot
-   * answer, the event is published anyway: a duplicate yields the same exception id downstream,
-   * a refused event would be lost.
+   * callers, in any process, exactly one wins). The claim is `pending` until the broker confirmed
+   * the publish, then `confirmed`: only a confirmed claim answers a retry as a duplicate, so a hub
+   * that dies between claim and confirm loses nothing. A retry finding a younger pending claim is
+   * told to come back (503 + Retry-After); one finding a claim older than the confirm timeout takes
+   * it over and publishes with the first ids. A failed publish releases the claim. If the store
+   * cannot answer, the event is published anyway: a duplicate yields the same exception id
+   * downstream, a refused event would be lost.
    */
   private async claimThenPublish(
     connectorId: string,
@@ -174,35 +183,74 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
     nowMs: number,
     publish: (ids: Accepted) => Promise<Accepted>,
   ): Promise<Accepted | (Accepted & { duplicate: true })> {
-    const ids = { eventId: randomUUID(), correlationId: correlationId ?? randomUUID() };
+    let ids: Accepted = { eventId: randomUUID(), correlationId: correlationId ?? randomUUID() };
     const ttlMs = this.rt.config.ingress.dedupeWindowSeconds * MS_PER_SECOND;
     if (ttlMs <= 0) return publish(ids);
-    let claimed = false;
-    try {
-      const claim = await this.rt.store.rememberWebhookEvent(
-        { connectorId, sourceEventId, ...ids },
+    const key = { connectorId, sourceEventId };
+    const claim = await this.rt.store
+      .rememberWebhookEvent(
+        { ...key, ...ids },
         ttlMs,
         new Date(nowMs),
-      );
-      if (!claim.isNew) {
-        return { eventId: claim.eventId, correlationId: claim.correlationId, duplicate: true };
-      }
-      claimed = true;
-    } catch (err) {
+        this.rt.publisher.confirmTimeoutMs + CLAIM_CONFIRM_MARGIN_MS,
+      )
+      .catch((err: Error) => {
+        this.rt.logger.warn(
+          { connector: connectorId, sourceEventId, err: err.message },
+          'the store cannot dedupe this webhook: publishing it (exception ids stay idempotent)',
+        );
+        return undefined;
+      });
+    if (claim && !claim.isNew) {
+      const first = { eventId: claim.eventId, correlationId: claim.correlationId };
+      if (claim.state === 'confirmed') return { ...first, duplicate: true };
+      throw new AcceptanceInProgressError(connectorId, sourceEventId, claim.retryAfterMs ?? 0);
+    }
+    if (claim?.takenOver) {
       this.rt.logger.warn(
-        { connector: connectorId, sourceEventId, err: (err as Error).message },
-        'the store cannot dedupe this webhook: publishing it (exception ids stay idempotent)',
+        { connector: connectorId, sourceEventId, eventId: claim.eventId },
+        'webhook retry took over an unconfirmed acceptance (its hub died or stalled): publishing it',
       );
     }
+    if (claim) ids = { eventId: claim.eventId, correlationId: claim.correlationId };
+    let accepted: Accepted;
     try {
-      return await publish(ids);
+      accepted = await publish(ids);
     } catch (err) {
-      if (claimed) {
-        await this.rt.store
-          .forgetWebhookEvent({ connectorId, sourceEventId, eventId: ids.eventId })
-          .catch(() => undefined);
-      }
+      if (claim) await this.rt.store.forgetWebhookEvent({ ...key, ...ids }).catch(() => undefined);
       throw err;
     }
+    // Durably in the broker: from now on a retry is a duplicate. If this write fails, a retry
+    // takes the stale claim over and publishes again (a duplicate, never a loss).
+    if (claim) {
+      await this.rt.store
+        .confirmWebhookEvent({ ...key, ...ids })
+        .catch((err: Error) =>
+          this.rt.logger.warn(
+            { connector: connectorId, sourceEventId, err: err.message },
+            'recording the broker confirm of a webhook failed: a retry will publish it again',
+          ),
+        );
+    }
+    return accepted;
+  }
+}
+
+/**
+ * Another acceptance of this source event is waiting for the broker's confirm: not done yet, not
+ * stale yet. The sender is told to retry after `retryAfterMs` (503), never "duplicate".
+ */
+export class AcceptanceInProgressError extends TransientError {
+  constructor(
+    readonly connectorId: string,
+    readonly sourceEventId: string,
+    readonly retryAfterMs: number,
+  ) {
+    super(
+      'ingress',
+      `source event "${sourceEventId}" of connector "${connectorId}" is being accepted by another ` +
+        `request whose broker confirm is still outstanding`,
+    );
+    this.name = 'AcceptanceInProgressError';
   }
 }

@@ -11,6 +11,11 @@ export const OUTCOME_DEDUPE_SCOPE = 'exhub.outcomes';
 /** Attempts at the store before a transiently failing outcome is dead-lettered. */
 export const OUTCOME_STORE_ATTEMPTS = 3;
 export const OUTCOME_STORE_BACKOFF_MS = 250;
+/**
+ * An outcome's dedupe claim not confirmed within this is stale (its consumer died mid-apply) and is
+ * taken over by the redelivery; a younger one is waited for.
+ */
+export const OUTCOME_PENDING_TIMEOUT_MS = 5000;
 
 export interface OutcomeDeps {
   store: ExceptionStore;
@@ -62,10 +67,21 @@ export async function handleOutcome(
     let claimed = false;
     try {
       if (claim) {
-        const seen = await deps.store.rememberWebhookEvent(claim, deps.dedupeTtlMs);
-        if (!seen.isNew) {
+        const seen = await deps.store.rememberWebhookEvent(
+          claim,
+          deps.dedupeTtlMs,
+          new Date(),
+          OUTCOME_PENDING_TIMEOUT_MS,
+        );
+        if (!seen.isNew && seen.state === 'confirmed') {
           log.info('outcome already applied (same message-id): acknowledged, not applied again');
           return { kind: 'ack' };
+        }
+        if (!seen.isNew) {
+          // Another delivery claimed it and has not confirmed: wait until it is done or stale.
+          lastError = new Error(`another delivery of message ${messageId} is still applying it`);
+          await sleep(seen.retryAfterMs ?? OUTCOME_PENDING_TIMEOUT_MS);
+          continue;
         }
         claimed = true;
       }
@@ -78,6 +94,14 @@ export async function handleOutcome(
         at: new Date(o.at),
         ...(o.tier ? { tierAfter: o.tier } : {}),
       });
+      if (claim) {
+        // A failure here only lets a redelivery apply it again after the pending timeout.
+        await deps.store
+          .confirmWebhookEvent(claim)
+          .catch((err: Error) =>
+            log.warn({ err: err.message }, 'confirming the outcome claim failed'),
+          );
+      }
       log.info({ status: exception.status, actor: o.actor }, 'outcome applied');
       return { kind: 'ack' };
     } catch (err) {

@@ -1,16 +1,17 @@
 /**
- * `npm run bench`: every benchmark of issue 10 in one run — mapping and scoring (in-process, one
- * core), the end-to-end pipeline (bare amqplib ÷ hub ÷ stock NestJS) and webhook ingest (incl. a
- * short broker memory alarm) — results written to bench/results/*.json, then BENCHMARKS.md and
+ * `npm run bench`: every benchmark in one run — mapping and scoring (in-process, one core), the
+ * end-to-end pipeline (bare amqplib ÷ hub ÷ stock NestJS), webhook ingest (incl. a short broker
+ * memory alarm) and the hub as shipped end to end against a hand-written pipe (issue 17) — results written to bench/results/*.json, then BENCHMARKS.md and
  * the chart regenerated from them (bench/report.ts). Ratios come from this one run; nothing is
  * asserted. BENCH_REPEATS=N repeats pipeline and ingest N times and reports median and range.
- * BENCH_SKIP=mapping,scoring,pipeline,ingest skips parts (their previous results are reused).
+ * BENCH_SKIP=mapping,scoring,pipeline,ingest,e2e skips parts (their previous results are reused).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, freemem, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from './hub-process';
+import { benchEndToEnd, type EndToEndResults } from './e2e/run';
 import { benchIngest, type IngestResults } from './ingest/run';
 import { benchPipeline, type VariantResult } from './pipeline/run';
 import { renderReport } from './report';
@@ -21,6 +22,10 @@ const SKIP = new Set(process.env.BENCH_SKIP?.split(',') ?? []);
 
 export interface MappingRow {
   mapping: string;
+  /** Expressions the compiled fast path took, e.g. "22/22". */
+  compiled?: string;
+  /** The same mapping with every expression interpreted by JSONata. */
+  jsonataOnlyPerSecond?: number;
   perSecond: number;
   handWrittenPerSecond?: number;
   sameOutput: string;
@@ -88,9 +93,11 @@ function runMapping(): MappingRow[] {
   return out.stdout
     .split('\n')
     .map((line) => line.trim().split(/\s{2,}/))
-    .filter((cells) => cells.length >= 4 && /^[\d,]+$/.test(cells[1]))
-    .map(([mapping, declarative, handWritten, , same]) => ({
+    .filter((cells) => cells.length >= 6 && /^[\d,]+$/.test(cells[3]))
+    .map(([mapping, compiled, jsonataOnly, declarative, handWritten, , same]) => ({
       mapping,
+      compiled,
+      jsonataOnlyPerSecond: num(jsonataOnly),
       perSecond: num(declarative),
       handWrittenPerSecond: /^[\d,]+$/.test(handWritten) ? num(handWritten) : undefined,
       sameOutput: same ?? '',
@@ -163,6 +170,17 @@ async function main(): Promise<void> {
       );
     }
     save('ingest', { at: new Date().toISOString(), runs });
+  }
+  if (!SKIP.has('e2e')) {
+    const runs: EndToEndResults[] = [];
+    for (let i = 0; i < REPEATS; i++) {
+      log(`end to end as shipped, run ${i + 1}/${REPEATS}`);
+      await benchEndToEnd((s) => log(s)).then(
+        (r) => runs.push(r),
+        (err: Error) => log(`end-to-end run ${i + 1} FAILED: ${err.message}`),
+      );
+    }
+    save('e2e', { at: new Date().toISOString(), runs });
   }
   m.loadavgEnd = loadavg().map((l) => Math.round(l * 100) / 100);
   save('machine', m);

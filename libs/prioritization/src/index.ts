@@ -9,7 +9,8 @@ export type {
   ModelMode,
   GroupingKeyRule,
 } from './policy';
-export type { ScoringInput, ScoringContext, LinkedException } from './input';
+export type { ScoringInput, ScoringContext, LinkedException, Money } from './input';
+export { scoringInputOf, type ScorableException } from './scoring-input';
 export { computeFeatures } from './features';
 export type { FeatureSet } from './features';
 export { PolicyScorer, pointTotals } from './scorer';

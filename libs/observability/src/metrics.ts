@@ -11,7 +11,15 @@ const SCORE_BUCKETS = [10, 20, 30, 40, 50, 60, 70, 80, 90, 100];
  * Every stage label value (bounded). `ingress` is the webhook hop, `total` one whole pipeline
  * delivery; the others are the pipeline's steps in order.
  */
-export const STAGES = ['ingress', 'map', 'score', 'validate', 'publish', 'total'] as const;
+export const STAGES = [
+  'ingress',
+  'map',
+  'enrich',
+  'score',
+  'validate',
+  'publish',
+  'total',
+] as const;
 export type StageLabel = (typeof STAGES)[number];
 
 /**

@@ -2,12 +2,13 @@ import type { CanonicalException } from '../../../../libs/canonical/src';
 import { validateCanonicalException } from '../../../../libs/canonical/src';
 import { formatIssues } from '../../../../libs/connector-sdk/src/errors';
 import type { Logger } from '../../../../libs/observability/src';
-import type { ScoringContext, Scorer } from '../../../../libs/prioritization/src';
+import type { Scorer } from '../../../../libs/prioritization/src';
+import type { ExceptionContext } from '../pipeline/stages/enrich';
+import { score } from '../pipeline/stages/score';
 import { linkKeysOf, type ExceptionStore } from '../../../../libs/store/src';
 import {
   FACTOR_CONTEXT,
   FACTOR_CONTEXT_MISSING,
-  MAX_FACTORS,
   MAX_BACKLINK_FANOUT,
   MAX_LINKS,
   MS_PER_HOUR,
@@ -49,8 +50,8 @@ export function missingKindsOf(e: CanonicalException): LookupKind[] {
 }
 
 /**
- * Context, links and scores in one place: the pipeline calls `prepare` before it validates,
- * persists and publishes a new exception and `afterPublish` once it is confirmed; the background
+ * Context, links and scores in one place: the pipeline's `enrich` stage calls `contextOf` before
+ * it scores, validates, persists and publishes a new exception and `afterPublish` once it is confirmed; the background
  * loops call `recheckDegraded` and `sweepDue`. Every re-score goes the pipeline's way — validate,
  * persist (version + 1, history, audit) and the confirmed publish — and is audited with its trigger.
  */
@@ -58,50 +59,37 @@ export class ContextEngine {
   constructor(private readonly deps: ContextEngineDeps) {}
 
   /**
-   * Scores an exception with its context and its related open exceptions: `links` lists them,
+   * The context of an exception (the pipeline's `enrich` stage): what the connectors and lookup
+   * tables know of its parties, and its related open exceptions — `links` lists them,
    * `linkedOpenExceptions` feeds the dependency and customer features. Context a connector could
    * not give makes it `degraded`, with a 0-point factor per missing lookup saying what and why.
    */
-  async prepare(e: CanonicalException, now: Date = this.deps.now()): Promise<CanonicalException> {
+  async contextOf(e: Omit<CanonicalException, 'priority'>): Promise<ExceptionContext> {
     const enrichment = await this.deps.enrichment.enrich(e);
     const related = await this.deps.store.findOpenExceptions({
-      keys: linkKeysOf(e),
+      keys: linkKeysOf(e as CanonicalException),
       excludeId: e.id,
       limit: MAX_LINKS,
     });
-    const context: ScoringContext = {
-      ...enrichment.context,
-      linkedOpenExceptions: related.map((r) => ({
-        id: r.id,
-        domain: r.domain,
-        type: r.type,
-        tier: r.priority.tier,
-      })),
-    };
-    const scored = this.deps.scorer.score(
-      {
-        domain: e.domain,
-        type: e.type,
-        amount: e.amount,
-        amountBase: e.amountBase,
-        dueAt: e.dueAt,
-        signals: e.signals as Record<string, unknown> | undefined,
-        parties: e.parties,
-        references: e.references as Record<string, string> | undefined,
-        context,
-      },
-      now,
-    );
-    const priority = {
-      ...scored,
-      factors: [...scored.factors, ...contextFactors(enrichment)].slice(0, MAX_FACTORS),
-      degraded: scored.degraded || enrichment.missing.length > 0,
-    };
     return {
-      ...e,
-      priority: priority as CanonicalException['priority'],
+      scoring: {
+        ...enrichment.context,
+        linkedOpenExceptions: related.map((r) => ({
+          id: r.id,
+          domain: r.domain,
+          type: r.type,
+          tier: r.priority.tier,
+        })),
+      },
       links: related.map((r) => r.id).sort(),
+      factors: contextFactors(enrichment),
+      degraded: enrichment.missing.length > 0,
     };
+  }
+
+  /** Scores an exception again with its context (the pipeline's `enrich` and `score` stages). */
+  async prepare(e: CanonicalException, now: Date = this.deps.now()): Promise<CanonicalException> {
+    return score(this.deps.scorer, e, await this.contextOf(e), now);
   }
 
   /**

@@ -10,6 +10,7 @@ import {
   type DlqReplayReport,
   type ReplayReport,
 } from '../../../../libs/messaging/src';
+import { ContextService } from '../context/context.service';
 import { HUB_RUNTIME, type HubRuntime } from '../hub-runtime';
 import { compilePayloadFilter, FilterError } from '../ops/payload-filter';
 import { pipelineRecheck } from '../ops/recheck';
@@ -43,7 +44,10 @@ export type ReplayResponse =
 @Roles('operator')
 @ApiTags('operations')
 export class OpsController {
-  constructor(@Inject(HUB_RUNTIME) private readonly rt: HubRuntime) {}
+  constructor(
+    @Inject(HUB_RUNTIME) private readonly rt: HubRuntime,
+    private readonly context: ContextService,
+  ) {}
 
   /** Dead letters grouped by error class and stage: counts, oldest age, sample ids. Non-destructive. */
   @Get('dlq')
@@ -91,6 +95,7 @@ export class OpsController {
       mappings: this.rt.mappings,
       scorer: this.rt.scorer,
       connectorVersion: this.rt.version,
+      context: this.context.engine,
     });
     const jobId = randomUUID();
     if (request.source === 'dlq') {

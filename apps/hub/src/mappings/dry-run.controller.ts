@@ -5,6 +5,7 @@ import { formatIssues, type Issue } from '../../../../libs/connector-sdk/src/err
 import { ApiKeyGuard } from '../api/api-key.guard';
 import { Roles } from '../api/roles';
 import { apiError } from '../http/api-error';
+import { ContextService } from '../context/context.service';
 import { HUB_RUNTIME, type HubRuntime } from '../hub-runtime';
 import { dryRun, UnknownMappingError, type DryRunTarget } from './dry-run';
 
@@ -23,7 +24,8 @@ export interface DryRunResponse {
 /**
  * `POST /v1/mappings/dry-run`: `{mapping: "<id>", payload: {...}}` or
  * `{system, objectType, payload}` → the canonical exceptions the payload would produce, mapped
- * with the live mappings and assembled and scored like the pipeline does; nothing is published.
+ * with the live mappings and assembled, enriched and scored like the pipeline does (runner.ts);
+ * nothing is stored or published.
  * 400 for a malformed request, 404 for an unknown mapping or source, 422 when the mapping fails
  * on the payload (pointers under `/payload`) or produces an invalid exception (pointers under
  * `/exceptions/<i>`), every issue listed.
@@ -32,7 +34,10 @@ export interface DryRunResponse {
 @UseGuards(ApiKeyGuard)
 @Roles('steward')
 export class DryRunController {
-  constructor(@Inject(HUB_RUNTIME) private readonly rt: HubRuntime) {}
+  constructor(
+    @Inject(HUB_RUNTIME) private readonly rt: HubRuntime,
+    private readonly context: ContextService,
+  ) {}
 
   @Post('dry-run')
   @HttpCode(200)
@@ -45,6 +50,7 @@ export class DryRunController {
           registry: this.rt.mappings,
           scorer: this.rt.scorer,
           connectorVersion: this.rt.version,
+          context: this.context.engine,
         },
         target,
         payload,

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { CanonicalException } from '../../../../libs/canonical/src';
-import { validateCanonicalExceptionAll } from '../../../../libs/canonical/src';
 import type { Issue } from '../../../../libs/connector-sdk/src/errors';
 import type { SourceEventMeta } from '../../../../libs/connector-sdk/src/source-event';
 import {
@@ -10,7 +9,7 @@ import {
   type MappedException,
   type MappingRegistry,
 } from '../../../../libs/mapping/src';
-import { assemble, type PipelineDeps } from '../pipeline/process-event';
+import { runPipeline, type PipelineDeps } from '../pipeline/runner';
 
 /** Connector id recorded in a dry run's `source.connector` when the request names none. */
 export const DRY_RUN_CONNECTOR = 'dry-run';
@@ -33,6 +32,8 @@ export interface DryRunResult {
 
 export type DryRunDeps = Pick<PipelineDeps, 'scorer' | 'connectorVersion'> & {
   registry: MappingRegistry;
+  /** The hub's context (enrichment, links): the dry run scores as the worker would. */
+  context?: PipelineDeps['context'];
   now?: () => Date;
 };
 
@@ -48,8 +49,8 @@ export class UnknownMappingError extends Error {
 }
 
 /**
- * Maps a payload exactly as the pipeline would (same mappings, same `assemble`, same scorer),
- * validates every resulting exception reporting all issues, and publishes nothing. Mapping
+ * Maps a payload exactly as the pipeline would (the runner's stages, the same mappings, scorer and,
+ * in the hub, context), validates every resulting exception reporting all issues, and publishes nothing. Mapping
  * failures are not counted in the hub's metrics: a dry run is a steward's experiment.
  */
 export async function dryRun(
@@ -66,44 +67,46 @@ export async function dryRun(
     exceptions: [],
     issues: [],
   };
-  for (const mapping of mappings) {
-    try {
-      result.mapped.push(...(await evaluateMapping(mapping, payload)));
-    } catch (err) {
-      if (!(err instanceof MappingError)) throw err;
-      result.mappingError = {
-        message: err.message,
-        mapping: err.mappingId,
-        location: err.location,
-        issues: err.issues.map((i) => ({ ...i, pointer: `/payload${i.pointer}` })),
-      };
-      return result;
-    }
-  }
-  for (const [index, mapped] of result.mapped.entries()) {
-    const mapping = deps.registry.get(mapped.mapping.id);
-    const meta: SourceEventMeta = {
-      eventId: randomUUID(),
-      correlationId: `dry-run-${randomUUID()}`,
-      connectorId: options.connector ?? DRY_RUN_CONNECTOR,
-      system: mapping?.source.system ?? '',
-      objectType: mapping?.source.objectType ?? '',
-      receivedAt: now.toISOString(),
-      contentType: 'application/json',
+  // Every selected mapping applies to one source (by id: one mapping; by source: that source's).
+  const meta: SourceEventMeta = {
+    eventId: randomUUID(),
+    correlationId: `dry-run-${randomUUID()}`,
+    connectorId: options.connector ?? DRY_RUN_CONNECTOR,
+    system: mappings[0]?.source.system ?? '',
+    objectType: mappings[0]?.source.objectType ?? '',
+    receivedAt: now.toISOString(),
+    contentType: 'application/json',
+  };
+  // The runner's map stage, with the selected mappings; each one's output is kept as it comes.
+  const selected = {
+    map: async (_system: string, _objectType: string, data: unknown) => {
+      for (const mapping of mappings) result.mapped.push(...(await evaluateMapping(mapping, data)));
+      return result.mapped;
+    },
+  };
+  let run;
+  try {
+    run = await runPipeline(
+      { ...deps, mappings: selected },
+      { meta, payload },
+      { now, stopAfter: 'validate', allIssues: true },
+    );
+  } catch (err) {
+    if (!(err instanceof MappingError)) throw err;
+    result.mappingError = {
+      message: err.message,
+      mapping: err.mappingId,
+      location: err.location,
+      issues: err.issues.map((i) => ({ ...i, pointer: `/payload${i.pointer}` })),
     };
-    const exception = assemble(meta, mapped, deps, now);
-    result.exceptions.push(exception);
-    const validation = validateCanonicalExceptionAll(exception);
-    if (!validation.ok) {
-      result.issues.push(
-        ...validation.issues.map((i) => ({
-          ...i,
-          pointer: `/exceptions/${index}${i.pointer}`,
-          message: `mapping ${mapped.mapping.id} (${mapping?.file ?? '?'}): ${i.message}`,
-        })),
-      );
-    }
+    return result;
   }
+  result.exceptions = run.exceptions;
+  result.issues = run.issues.map(({ exception, mappingId, issue }) => ({
+    ...issue,
+    pointer: `/exceptions/${exception}${issue.pointer}`,
+    message: `mapping ${mappingId} (${deps.registry.get(mappingId)?.file ?? '?'}): ${issue.message}`,
+  }));
   return result;
 }
 

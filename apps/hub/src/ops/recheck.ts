@@ -1,68 +1,56 @@
 /**
- * The pipeline, dry: parse → map → assemble and score → validate one raw event with the CURRENT
- * mappings, publishing nothing. The replay and DLQ tools (HTTP and CLI) use it to say what a
- * replay would produce and to re-validate dead letters before re-publishing them.
+ * The pipeline, dry: the runner's stages parse → map → assemble → enrich → score → validate for one
+ * raw event with the CURRENT mappings (and, in the hub, the same context as the worker), storing
+ * and publishing nothing. The replay and DLQ tools (HTTP and CLI) use it to say what a replay
+ * would produce and to re-validate dead letters before re-publishing them.
  */
-import { validateCanonicalException } from '../../../../libs/canonical/src';
-import { formatIssues, HubError } from '../../../../libs/connector-sdk/src/errors';
-import type { MappedException } from '../../../../libs/mapping/src';
+import { HubError } from '../../../../libs/connector-sdk/src/errors';
 import {
   HEADER,
   headerString,
   sourceEventMetaFrom,
-  type ExceptionPreview,
   type Recheck,
   type RecheckResult,
 } from '../../../../libs/messaging/src';
-import type { Scorer } from '../../../../libs/prioritization/src';
-import { assemble, parsePayload } from '../pipeline/process-event';
+import { runPipeline, type PipelineDeps, type PipelineStage } from '../pipeline/runner';
 
-export interface RecheckDeps {
-  mappings: {
-    map(system: string, objectType: string, payload: unknown): Promise<MappedException[]>;
-  };
-  scorer: Scorer;
-  connectorVersion: string;
+export type RecheckDeps = Pick<PipelineDeps, 'mappings' | 'scorer' | 'connectorVersion'> & {
+  /** The hub's context (enrichment, links); the CLI has none and scores without context. */
+  context?: PipelineDeps['context'];
   now?: () => Date;
-}
+};
 
 export function pipelineRecheck(deps: RecheckDeps): Recheck {
   return async (msg): Promise<RecheckResult> => {
-    let stage = 'parse';
+    let stage: PipelineStage = 'parse';
     try {
       const meta = sourceEventMetaFrom(msg);
-      const payload = parsePayload(meta, msg.content);
-      stage = 'map';
-      const mapped = await deps.mappings.map(meta.system, meta.objectType, payload);
-      if (mapped.length === 0) return { status: 'unmapped' };
-      const now = (deps.now ?? (() => new Date()))();
-      const replayOf =
-        headerString(msg.properties.headers as Record<string, unknown>, HEADER.replayOf) ??
-        meta.eventId;
-      const exceptions: ExceptionPreview[] = [];
-      for (const m of mapped) {
-        stage = 'score';
-        const exception = assemble(meta, m, deps, now);
-        exception.lineage.replayOf = replayOf;
-        stage = 'validate';
-        const result = validateCanonicalException(exception);
-        if (!result.ok) {
-          return {
-            status: 'invalid',
-            stage: 'validate',
-            errorClass: 'INVALID_PAYLOAD',
-            message: `mapping ${m.mapping.id} produced an invalid exception: ${formatIssues(result.issues)}`,
-          };
-        }
-        exceptions.push({
-          id: exception.id,
-          domain: exception.domain,
-          type: exception.type,
-          tier: exception.priority?.tier,
-          mappingId: m.mapping.id,
-        });
-      }
-      return { status: 'valid', exceptions };
+      const run = await runPipeline(
+        deps,
+        { meta, body: msg.content },
+        {
+          now: (deps.now ?? (() => new Date()))(),
+          stopAfter: 'validate',
+          replayOf:
+            headerString(msg.properties.headers as Record<string, unknown>, HEADER.replayOf) ??
+            meta.eventId,
+          stage: (name, fn) => {
+            stage = name;
+            return Promise.resolve(fn());
+          },
+        },
+      );
+      if (run.mapped.length === 0) return { status: 'unmapped' };
+      return {
+        status: 'valid',
+        exceptions: run.exceptions.map((e) => ({
+          id: e.id,
+          domain: e.domain,
+          type: e.type,
+          tier: e.priority?.tier,
+          mappingId: e.lineage.mapping.id,
+        })),
+      };
     } catch (error) {
       if (error instanceof HubError) {
         return {

@@ -10,6 +10,7 @@ import type { Logger } from '../../../../libs/observability/src';
 import {
   rootCauseOf,
   ruleOfKey,
+  scoringInputOf,
   type PolicyScorer,
   type RootCause,
 } from '../../../../libs/prioritization/src';
@@ -99,20 +100,8 @@ export class RootCauseGrouper {
       return undefined;
     }
     const reasonCode = child.signals?.reasonCode;
-    const priority = this.deps.scorer.score(
-      {
-        domain: child.domain,
-        type,
-        parties: child.parties,
-        signals: reasonCode === undefined ? undefined : { reasonCode },
-        dueAt: child.dueAt,
-        // The other open occurrences are what makes the root cause matter.
-        context: { recurrenceCount: open - 1 },
-      },
-      now,
-    );
     const title = `${open} open exceptions share one root cause: ${cause.key}`;
-    const parent: CanonicalException = {
+    const parent = {
       schemaVersion: '1',
       id,
       version: 1,
@@ -136,7 +125,6 @@ export class RootCauseGrouper {
       ...(child.dueAt ? { dueAt: child.dueAt } : {}),
       ...(child.parties?.length ? { parties: child.parties } : {}),
       ...(reasonCode === undefined ? {} : { signals: { reasonCode } }),
-      priority,
       lineage: {
         mapping: child.lineage.mapping,
         ...(child.lineage.connectorVersion
@@ -145,8 +133,11 @@ export class RootCauseGrouper {
       },
       links: [...new Set(members)].slice(0, 100),
       group: { key: cause.key, role: 'parent', size: open },
-    } as CanonicalException;
-    const result = validateCanonicalException(parent);
+    } as Omit<CanonicalException, 'priority'>;
+    // The other open occurrences are what makes the root cause matter.
+    const context = { recurrenceCount: open - 1 };
+    const priority = this.deps.scorer.score(scoringInputOf(parent, context), now);
+    const result = validateCanonicalException({ ...parent, priority });
     if (!result.ok) {
       this.deps.logger.warn(
         { rule, parentId: id },

@@ -13,14 +13,14 @@ import { ContextService } from '../context/context.service';
 import { publishException } from './publish-exception';
 import { RootCauseGrouper } from './grouping';
 import { HUB_RUNTIME, type HubRuntime } from '../hub-runtime';
-import { processSourceEvent, type PipelineDeps } from './process-event';
+import { processSourceEvent, type WorkerDeps } from './process-event';
 
 /** Runs the pipeline worker on exhub.work when this process has the `pipeline` role. */
 @Injectable()
 export class PipelineService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private consumer?: { cancel(): Promise<void> };
 
-  private readonly deps: PipelineDeps;
+  private readonly deps: WorkerDeps;
 
   constructor(
     @Inject(HUB_RUNTIME) private readonly rt: HubRuntime,
@@ -33,7 +33,7 @@ export class PipelineService implements OnApplicationBootstrap, BeforeApplicatio
     this.deps = {
       // Enrichment, links and the back-links of related exceptions (apps/hub/src/context).
       context: engine && {
-        prepare: (e, now) => engine.prepare(e, now),
+        contextOf: (e) => engine.contextOf(e),
         afterPublish: (e) => engine.afterPublish(e, changed.has(e)),
       },
       // The registry runs one evaluation at a time itself (see libs/mapping/src/serialized.ts).

@@ -4,7 +4,12 @@ import {
   ScoringRequestError,
   scoringInputFrom,
   type Explanation,
+  type Scorer,
+  type ScoringInput,
 } from '../../../../libs/prioritization/src';
+import { ContextService } from '../context/context.service';
+import { runPipeline } from '../pipeline/runner';
+import type { AssembledException } from '../pipeline/stages/assemble';
 import { ApiKeyGuard } from '../api/api-key.guard';
 import { Roles } from '../api/roles';
 import { apiError } from '../http/api-error';
@@ -18,17 +23,46 @@ const UNSUPPORTED_MEDIA_TYPE = 415;
  * `POST /v1/priority/dry-run`: scores a canonical exception (or `{exception, context}`) with the
  * live policy and answers what `exhub priority explain --json` prints — features, rules fired,
  * factors (adding up to the score), tier, route, SLA target and, in shadow mode, what the model
- * would have done. `?now=<ISO time>` scores as of another moment. Nothing is stored or published.
+ * would have done. The exception gets the context the pipeline would give it (enrich stage), with
+ * the request's `context` over it. `?now=<ISO time>` scores as of another moment. Nothing is stored
+ * or published.
  */
 @Controller('v1/priority')
 @UseGuards(ApiKeyGuard)
 @Roles('steward')
 export class PriorityDryRunController {
-  constructor(@Inject(HUB_RUNTIME) private readonly rt: HubRuntime) {}
+  constructor(
+    @Inject(HUB_RUNTIME) private readonly rt: HubRuntime,
+    private readonly context: ContextService,
+  ) {}
+
+  /**
+   * The pipeline's enrich and score stages (runner.ts) on the exception: the context the worker
+   * would find (connector lookups, related open exceptions), with the request's `context` over it.
+   * Explained, not scored: a dry run fires no score listeners (drift, shadow).
+   */
+  private async explain({ context, ...exception }: ScoringInput, now: Date): Promise<Explanation> {
+    let explanation: Explanation | undefined;
+    const explaining: Scorer = {
+      score: (input, at) => (explanation = this.rt.scorer.explain(input, at)).priority,
+    };
+    const run = await runPipeline(
+      {
+        mappings: this.rt.mappings,
+        scorer: explaining,
+        connectorVersion: this.rt.version,
+        context: this.context.engine,
+      },
+      { exception: exception as unknown as AssembledException, context },
+      { now, stopAfter: 'score' },
+    );
+    // The scored priority: the scorer's, plus the context's 0-point factors and `degraded`.
+    return { ...(explanation as Explanation), priority: run.exceptions[0].priority };
+  }
 
   @Post('dry-run')
   @HttpCode(200)
-  dryRun(@Req() req: FastifyRequest): Explanation {
+  async dryRun(@Req() req: FastifyRequest): Promise<Explanation> {
     const contentType = req.headers['content-type'] ?? '';
     if (!JSON_CONTENT_TYPE.test(contentType)) {
       throw apiError(
@@ -58,7 +92,7 @@ export class PriorityDryRunController {
       );
     }
     try {
-      return this.rt.scorer.explain(scoringInputFrom(data), now);
+      return await this.explain(scoringInputFrom(data), now);
     } catch (err) {
       if (err instanceof ScoringRequestError) {
         throw apiError(BAD_REQUEST, 'malformed', `${err.pointer}: ${err.message}`, [

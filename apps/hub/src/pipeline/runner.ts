@@ -1,0 +1,166 @@
+/**
+ * The pipeline's one runner: parse → map → assemble → enrich → score → validate → group →
+ * persist → publish → after-publish, each stage a small file under ./stages. The worker
+ * (process-event.ts) runs every stage; the mapping dry run, the priority dry run and the replay /
+ * DLQ recheck run the same stages dry (`stopAfter`) and stop before `group` (nothing is stored
+ * or published), so a preview gives the exception and tier the worker would give.
+ */
+import type { CanonicalException } from '../../../../libs/canonical/src';
+import type { Issue } from '../../../../libs/connector-sdk/src/errors';
+import type { SourceEventMeta } from '../../../../libs/connector-sdk/src/source-event';
+import type { MappedException } from '../../../../libs/mapping/src';
+import type { Scorer, ScoringContext } from '../../../../libs/prioritization/src';
+import { afterPublish, type AfterPublish } from './stages/after-publish';
+import { assemble, type AssembledException } from './stages/assemble';
+import { enrich, type ContextSource } from './stages/enrich';
+import { group, type Grouper } from './stages/group';
+import { parsePayload } from './stages/parse';
+import { persist, type Persister } from './stages/persist';
+import { publish, type Publisher } from './stages/publish';
+import { score } from './stages/score';
+import { allIssues, validate } from './stages/validate';
+
+export type PipelineStage =
+  | 'parse'
+  | 'map'
+  | 'enrich'
+  | 'score'
+  | 'validate'
+  | 'group'
+  | 'persist'
+  | 'publish'
+  | 'after-publish';
+
+export interface PipelineDeps {
+  mappings: {
+    map(system: string, objectType: string, payload: unknown): Promise<MappedException[]>;
+  };
+  scorer: Scorer;
+  connectorVersion: string;
+  /** Context (apps/hub/src/context): absent in the CLI, whose dry runs score without context. */
+  context?: ContextSource & AfterPublish;
+  /** Root-cause grouping (grouping.ts). Absent: exceptions pass ungrouped. */
+  group?: Grouper;
+  /** Records the exception before it is published. Absent: published as assembled. */
+  persist?: Persister;
+  /** The confirmed publish. Required unless the run is dry. */
+  publish?: Publisher;
+}
+
+/**
+ * Runs one stage. The worker times, counts and traces some (observeStage); `span` is the
+ * stage's trace context, where there is one.
+ */
+export type StageRunner = <T>(
+  stage: PipelineStage,
+  fn: (span?: { traceparent?: string }) => T | Promise<T>,
+) => Promise<T>;
+
+const direct: StageRunner = async (_stage, fn) => fn();
+
+/** What enters the pipeline: a raw source event, a payload already parsed, or an exception. */
+export type PipelineInput =
+  | { meta: SourceEventMeta; body: Buffer }
+  | { meta: SourceEventMeta; payload: unknown }
+  /**
+   * The priority dry run: an exception (or its scoring fields) enters at `enrich`; `context`
+   * (given in the request) stands over what the enrich stage found.
+   */
+  | { exception: AssembledException; context?: ScoringContext };
+
+export interface RunOptions {
+  now: Date;
+  /**
+   * A dry run: stop after `validate` (mapping dry run, recheck) or after `score` (priority dry
+   * run, whose input is not a whole exception); nothing is grouped, stored or published.
+   */
+  stopAfter?: 'score' | 'validate';
+  /** Collect every schema issue instead of failing at the first invalid exception (dry only). */
+  allIssues?: boolean;
+  /** The raw event a replay re-publishes: carried in each exception's lineage. */
+  replayOf?: string;
+  stage?: StageRunner;
+  /** Each exception once assembled (the worker logs its id from then on). */
+  onAssembled?(exception: AssembledException): void;
+}
+
+export interface PipelineRun {
+  /** What the mappings produced (`[]`: no mapping matched, the event is a counted no-op). */
+  mapped: MappedException[];
+  /** Scored and validated (with `allIssues`, also the invalid ones). */
+  exceptions: CanonicalException[];
+  /** With `allIssues`: every problem, by exception index (pointers into that exception). */
+  issues: { exception: number; mappingId: string; issue: Issue }[];
+  /** What was stored and published (with the group parents); `[]` for a dry run. */
+  published: CanonicalException[];
+}
+
+export async function runPipeline(
+  deps: PipelineDeps,
+  input: PipelineInput,
+  options: RunOptions,
+): Promise<PipelineRun> {
+  const inStage = options.stage ?? direct;
+  const { now } = options;
+  const run: PipelineRun = { mapped: [], exceptions: [], issues: [], published: [] };
+
+  let assembled: { exception: AssembledException; mappingId: string }[];
+  let meta: SourceEventMeta | undefined;
+  if ('exception' in input) {
+    const mappingId = input.exception.lineage?.mapping?.id ?? 'none';
+    assembled = [{ exception: input.exception, mappingId }];
+  } else {
+    const source = input.meta;
+    meta = source;
+    const payload = 'body' in input ? parsePayload(source, input.body) : input.payload;
+    run.mapped = await inStage('map', () =>
+      deps.mappings.map(source.system, source.objectType, payload),
+    );
+    assembled = run.mapped.map((m) => {
+      const exception = assemble(source, m, deps.connectorVersion, now);
+      if (options.replayOf !== undefined) exception.lineage.replayOf = options.replayOf;
+      options.onAssembled?.(exception);
+      return { exception, mappingId: m.mapping.id };
+    });
+  }
+
+  for (const [index, { exception, mappingId }] of assembled.entries()) {
+    const found = await inStage('enrich', () => enrich(deps.context, exception));
+    const given = 'exception' in input ? input.context : undefined;
+    const context = given
+      ? {
+          links: [],
+          factors: [],
+          degraded: false,
+          ...found,
+          scoring: { ...found?.scoring, ...given },
+        }
+      : found;
+    const scored = await inStage('score', () => score(deps.scorer, exception, context, now));
+    if (options.stopAfter === 'score') {
+      run.exceptions.push(scored);
+      continue;
+    }
+    if (options.allIssues) {
+      run.exceptions.push(scored);
+      run.issues.push(
+        ...allIssues(scored).map((issue) => ({ exception: index, mappingId, issue })),
+      );
+      continue;
+    }
+    run.exceptions.push(await inStage('validate', () => validate(scored, mappingId)));
+  }
+  if (options.stopAfter || !meta || run.exceptions.length === 0) return run;
+
+  const source = meta;
+  const grouped = await inStage('group', () => group(deps.group, run.exceptions, now));
+  const stored = await inStage('persist', () => persist(deps.persist, grouped));
+  const publisher = deps.publish;
+  if (!publisher) throw new Error('runPipeline: a run that is not dry needs deps.publish');
+  await inStage('publish', (span) =>
+    publish(publisher, stored, source, span?.traceparent ?? source.traceparent),
+  );
+  await inStage('after-publish', () => afterPublish(deps.context, stored));
+  run.published = stored;
+  return run;
+}

@@ -1,0 +1,31 @@
+import { InvalidPayloadError } from '../../../../../libs/connector-sdk/src/errors';
+import type { SourceEventMeta } from '../../../../../libs/connector-sdk/src/source-event';
+import { isXmlContentType, parseXml } from '../../../../../libs/connector-sdk/src/xml';
+
+const JSON_TYPES = /^application\/(.+\+)?json\b/i;
+
+/**
+ * Stage `parse`: the body as the connector parsed it at ingress: JSON, or XML through the one safe
+ * XML parser (libs/connector-sdk/src/xml.ts: no DOCTYPE or entities, repeating elements as arrays).
+ */
+export function parsePayload(meta: SourceEventMeta, body: Buffer): unknown {
+  if (isXmlContentType(meta.contentType)) {
+    return parseXml(body, { stage: 'parse', where: `connector '${meta.connectorId}'` });
+  }
+  if (!JSON_TYPES.test(meta.contentType)) {
+    throw new InvalidPayloadError('parse', `no parser for content type "${meta.contentType}"`, [
+      {
+        pointer: '',
+        rule: 'contentType',
+        message: `content type ${meta.contentType} is not supported by the pipeline`,
+      },
+    ]);
+  }
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch (err) {
+    throw new InvalidPayloadError('parse', `body is not valid JSON: ${(err as Error).message}`, [
+      { pointer: '', rule: 'json', message: (err as Error).message },
+    ]);
+  }
+}

@@ -14,6 +14,7 @@ import { IngestController } from './ingest/ingest.controller';
 import { DryRunController } from './mappings/dry-run.controller';
 import { MappingReloadService } from './mappings/mapping-reload.service';
 import { IngestService } from './ingest/ingest.service';
+import { SourceEventIngress } from './ingest/source-event-ingress';
 import { PipelineService } from './pipeline/pipeline.service';
 import { ContextService } from './context/context.service';
 import { PollSchedulerService } from './connectors/poll-scheduler.service';
@@ -72,6 +73,7 @@ export class HubModule {
         RuntimeCloser,
         ApiKeyGuard,
         PollSchedulerService,
+        SourceEventIngress,
         {
           provide: CONNECTORS,
           useFactory: (p: PollSchedulerService) => p.registry,

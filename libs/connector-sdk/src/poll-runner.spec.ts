@@ -47,12 +47,12 @@ function runnerFor(
     connector: connector as PollingConnector,
     store,
     publisher,
-    exchange: 'exhub.ingress',
+    publishEvent: (e) =>
+      publisher.publish('exhub.ingress', '', Buffer.from(JSON.stringify(e.payload))),
     publishOptions: (meta) => ({
       messageId: meta.eventId,
       headers: { connector: meta.connectorId },
     }),
-    intervalMs: 60_000,
   });
   return { runner, store };
 }
@@ -173,7 +173,10 @@ describe('PollRunner', () => {
         connector: connector as PollingConnector,
         store,
         publisher,
-        exchange: 'p.ingress',
+        publishEvent: (e) =>
+          publisher.publish('p.ingress', '', Buffer.from(JSON.stringify(e.payload)), {
+            headers: { 'x-exhub-connector': connector.id, 'x-exhub-object-type': e.objectType },
+          }),
         deadLetterExchange: 'p.dlx',
         publishOptions: (meta) => ({
           messageId: meta.eventId,
@@ -182,7 +185,6 @@ describe('PollRunner', () => {
             'x-exhub-object-type': meta.objectType,
           },
         }),
-        intervalMs: 60_000,
       });
       return { runner, calls, store, heal: () => (fail = false) };
     }

@@ -25,12 +25,15 @@ export interface PollMetrics {
 export interface PollRunnerOptions {
   connector: PollingConnector;
   store: CursorStore;
+  /** The broker's confirm publisher: its `ready` pauses polling; refused pages go through it. */
   publisher: ConfirmingPublisher;
-  /** `exhub.ingress` (with the topology prefix). */
-  exchange: string;
+  /**
+   * Publishes one polled event to exhub.ingress and resolves once the broker confirmed: the hub's
+   * one ingress (apps/hub/src/ingest/source-event-ingress.ts), the same as for webhooks.
+   */
+  publishEvent(event: PolledEvent, receivedAtMs: number): Promise<unknown>;
   /** libs/messaging `sourceEventPublishOptions` (passed in: the SDK does not import messaging). */
   publishOptions: (meta: SourceEventMeta) => Options.Publish;
-  intervalMs: number;
   /** Pages read back to back in one tick before yielding to the next interval. */
   maxPagesPerTick?: number;
   metrics?: PollMetrics;
@@ -63,8 +66,8 @@ const MAX_HEADER_MESSAGE = 1000;
 const MS_PER_SECOND = 1000;
 
 /**
- * Runs one polling connector: one poll in flight at a time; each page's events published to
- * `exhub.ingress` with confirms, and the cursor saved only after EVERY publish of that page was
+ * Runs one polling connector when asked (the hub's PollSchedulerService is the one scheduler):
+ * one poll in flight at a time; each page's events published through `publishEvent` with confirms, and the cursor saved only after EVERY publish of that page was
  * confirmed (at-least-once: a crash in between re-reads the page; downstream ids are
  * deterministic, so a re-read yields the same exceptions). Pauses while the broker cannot confirm
  * (`publisher.ready` false) or the connector's breaker is open.
@@ -74,8 +77,6 @@ export class PollRunner {
   private inFlight?: Promise<PollOutcome>;
   /** The cursor and reason of the last page recorded in the DLQ: recorded once, not every tick. */
   private lastRefusal?: string;
-  private timer?: NodeJS.Timeout;
-  private stopped = true;
 
   constructor(private readonly o: PollRunnerOptions) {}
 
@@ -83,24 +84,8 @@ export class PollRunner {
     return this.o.connector.id;
   }
 
-  start(): void {
-    if (!this.stopped) return;
-    this.stopped = false;
-    const tick = (): void => {
-      if (this.stopped) return;
-      void this.pollNow()
-        .catch(() => undefined)
-        .finally(() => {
-          if (!this.stopped) this.timer = setTimeout(tick, this.o.intervalMs);
-        });
-    };
-    tick();
-  }
-
-  /** Stops scheduling and waits for the poll in flight, if any. */
+  /** Waits for the poll in flight, if any (at shutdown, after the scheduler stopped). */
   async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
     await this.inFlight?.catch(() => undefined);
   }
 
@@ -219,23 +204,8 @@ export class PollRunner {
     this.lastRefusal = fingerprint;
   }
 
-  private publish(e: PolledEvent, at: number): Promise<void> {
-    const meta: SourceEventMeta = {
-      eventId: randomUUID(),
-      correlationId: e.correlationId ?? randomUUID(),
-      connectorId: this.o.connector.id,
-      system: this.o.connector.system,
-      objectType: e.objectType,
-      sourceEventId: e.sourceEventId,
-      receivedAt: new Date(at).toISOString(),
-      contentType: 'application/json',
-    };
-    return this.o.publisher.publish(
-      this.o.exchange,
-      '',
-      Buffer.from(JSON.stringify(e.payload)),
-      this.o.publishOptions(meta),
-    );
+  private async publish(e: PolledEvent, at: number): Promise<void> {
+    await this.o.publishEvent(e, at);
   }
 
   private updateLag(at: number): void {

@@ -10,11 +10,14 @@ import { ConnectorRegistry } from '../../../../libs/connector-sdk/src/registry';
 import { sourceEventPublishOptions } from '../../../../libs/messaging/src';
 import { storeCursors } from '../../../../libs/store/src';
 import { HUB_RUNTIME, type HubRuntime } from '../hub-runtime';
+import { SourceEventIngress } from '../ingest/source-event-ingress';
 import { POLL_CONNECTOR_TYPES } from './connector-types';
 
 /** Seconds between polls when an instance does not say (`settings.pollIntervalSeconds`). */
 const DEFAULT_POLL_INTERVAL_SECONDS = 60;
 const MS_PER_SECOND = 1000;
+/** A polled event's payload is the connector's JSON value. */
+const POLLED_CONTENT_TYPE = 'application/json';
 /**
  * A scheduled tick skips the poll when the source's cursor was checkpointed (by any process) less
  * than this share of the interval ago: timers of several processes drift, and without it each
@@ -43,6 +46,7 @@ export interface PollSlot {
 
 /**
  * Runs the polling connector instances of exhub.config.yaml (ingress role): one PollRunner each,
+ * scheduled here (the hub's one poll scheduler), publishing through the one ingress,
  * cursors in the store (EXHUB_STORE_URL). Every poll runs under the store's per-connector poll
  * lock: with PostgreSQL a session advisory lock, so when several hub processes share one database
  * a source is polled by one process at a time, and a scheduled tick also skips when any process
@@ -63,7 +67,10 @@ export class PollSchedulerService implements OnApplicationBootstrap, OnModuleDes
   private readonly polling = new Set<string>();
   private stopped = false;
 
-  constructor(@Inject(HUB_RUNTIME) private readonly rt: HubRuntime) {}
+  constructor(
+    @Inject(HUB_RUNTIME) private readonly rt: HubRuntime,
+    private readonly ingress: SourceEventIngress,
+  ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     if (!this.rt.env.roles.has('ingress')) {
@@ -94,9 +101,21 @@ export class PollSchedulerService implements OnApplicationBootstrap, OnModuleDes
         connector,
         store,
         publisher: this.rt.publisher,
-        exchange: this.rt.topology.names.ingress,
+        // The one ingress: the same span, traceparent, dedupe, headers and metrics as a webhook.
+        publishEvent: (event, receivedAtMs) =>
+          this.ingress.publishSourceEvent({
+            connector,
+            origin: 'poll',
+            read: () => ({
+              objectType: event.objectType,
+              sourceEventId: event.sourceEventId,
+              correlationId: event.correlationId,
+              body: Buffer.from(JSON.stringify(event.payload)),
+              contentType: POLLED_CONTENT_TYPE,
+              receivedAtMs,
+            }),
+          }),
         publishOptions: sourceEventPublishOptions,
-        intervalMs: seconds * MS_PER_SECOND,
         metrics: this.rt.metrics,
         // A page the connector refuses as malformed is recorded in the DLQ with its reason.
         deadLetterExchange: this.rt.topology.names.dlx,

@@ -1,0 +1,257 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { TransientError } from '../../../../libs/connector-sdk/src/errors';
+import type { SourceEventMeta } from '../../../../libs/connector-sdk/src/source-event';
+import { sourceEventPublishOptions } from '../../../../libs/messaging/src';
+import { inSpan, observeStage, type SpanKindName } from '../../../../libs/observability/src';
+import { HUB_RUNTIME, type HubRuntime } from '../hub-runtime';
+import { DedupeCache, type Accepted } from './dedupe';
+
+const MS_PER_SECOND = 1000;
+/** Most source event ids remembered per process for dedupe. */
+const DEDUPE_MAX_ENTRIES = 200_000;
+const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
+/**
+ * A pending dedupe claim is taken over once older than the publisher's confirm timeout plus this
+ * (time to record the confirm): by then its publish has settled, or its hub is gone.
+ */
+const CLAIM_CONFIRM_MARGIN_MS = 2000;
+
+/** One event a source delivered, as its connector read it. */
+export interface IncomingSourceEvent {
+  objectType: string;
+  /** The source's own id of the event: the dedupe key (with the connector id). */
+  sourceEventId?: string;
+  correlationId?: string;
+  body: Buffer;
+  contentType: string;
+  receivedAtMs: number;
+}
+
+/** How an event reached the hub; named in its log line. */
+export type SourceOrigin = 'webhook' | 'drop folder' | 'poll';
+
+export interface SourceEventInput {
+  connector: { id: string; system: string };
+  origin: SourceOrigin;
+  /** The sender's W3C traceparent, when it sent one (a webhook header). */
+  traceparent?: string;
+  /**
+   * Verifies and reads the event inside the ingress span, so that its failures (a bad signature,
+   * a malformed body) are the span's and are counted as the `ingress` stage's.
+   */
+  read(): IncomingSourceEvent | Promise<IncomingSourceEvent>;
+}
+
+export interface Acceptance {
+  eventId: string;
+  correlationId: string;
+  /** A redelivery, answered with the first acceptance's ids. */
+  duplicate?: true;
+}
+
+const SPAN_KIND: Record<SourceOrigin, SpanKindName> = {
+  webhook: 'server',
+  'drop folder': 'consumer',
+  poll: 'consumer',
+};
+
+/**
+ * The hub's one ingress: every source event — webhook, drop-folder file, polled page — is
+ * published to exhub.ingress here, with the same `ingress` span (child of the sender's
+ * traceparent) and `ingress publish` producer span whose traceparent rides in the SourceEvent
+ * headers to the pipeline, the same dedupe (per-process cache, then the store's claim), the same
+ * headers (`sourceEventPublishOptions`) and the same metrics (`exhub_events_received_total`,
+ * `exhub_events_duplicate_total`, the `ingress` stage). Resolves once the broker confirmed.
+ */
+@Injectable()
+export class SourceEventIngress {
+  private readonly dedupe: DedupeCache;
+
+  constructor(@Inject(HUB_RUNTIME) private readonly rt: HubRuntime) {
+    this.dedupe = new DedupeCache(
+      rt.config.ingress.dedupeWindowSeconds * MS_PER_SECOND,
+      DEDUPE_MAX_ENTRIES,
+    );
+  }
+
+  publishSourceEvent(input: SourceEventInput): Promise<Acceptance> {
+    const { connector } = input;
+    const incoming =
+      input.traceparent !== undefined && TRACEPARENT.test(input.traceparent)
+        ? input.traceparent
+        : undefined;
+    return observeStage(
+      this.rt.metrics,
+      incoming,
+      'ingress',
+      async (span) => {
+        span.setAttributes({ 'exhub.connector': connector.id });
+        const event = await input.read();
+        const exchange = this.rt.topology.names.ingress;
+
+        const publish = (ids?: Accepted) =>
+          inSpan(
+            span.traceparent,
+            'ingress publish',
+            async (hop) => {
+              const meta: SourceEventMeta = {
+                eventId: ids?.eventId ?? randomUUID(),
+                correlationId: ids?.correlationId ?? event.correlationId ?? randomUUID(),
+                connectorId: connector.id,
+                system: connector.system,
+                objectType: event.objectType,
+                sourceEventId: event.sourceEventId,
+                receivedAt: new Date(event.receivedAtMs).toISOString(),
+                contentType: event.contentType,
+                traceparent: hop.traceparent,
+              };
+              hop.setAttributes({ 'messaging.message.id': meta.eventId });
+              await this.rt.publisher.publish(
+                exchange,
+                '',
+                event.body,
+                sourceEventPublishOptions(meta),
+              );
+              return { eventId: meta.eventId, correlationId: meta.correlationId };
+            },
+            {
+              kind: 'producer',
+              attributes: {
+                'messaging.system': 'rabbitmq',
+                'messaging.operation.type': 'publish',
+                'messaging.destination.name': exchange,
+              },
+            },
+          );
+
+        const sourceEventId = event.sourceEventId;
+        // The per-process cache answers repeats fast; behind it the store decides across
+        // processes and restarts.
+        const result = sourceEventId
+          ? await this.dedupe.once(`${connector.id}:${sourceEventId}`, event.receivedAtMs, () =>
+              this.claimThenPublish(
+                connector.id,
+                sourceEventId,
+                event.correlationId,
+                event.receivedAtMs,
+                publish,
+              ),
+            )
+          : { value: await publish(), duplicate: false };
+        const duplicate = result.duplicate || 'duplicate' in result.value;
+        const fields = {
+          correlationId: result.value.correlationId,
+          connector: connector.id,
+          eventId: result.value.eventId,
+          sourceEventId,
+          traceId: span.traceId,
+        };
+        const first = { eventId: result.value.eventId, correlationId: result.value.correlationId };
+        if (duplicate) {
+          this.rt.metrics.eventsDuplicate.inc({ connector: connector.id });
+          this.rt.logger.info(
+            fields,
+            `${input.origin} redelivery answered with the first acceptance`,
+          );
+          return { ...first, duplicate: true as const };
+        }
+        this.rt.metrics.eventsReceived.inc({ connector: connector.id });
+        this.rt.logger.info(
+          fields,
+          `${input.origin} accepted: source event confirmed by the broker`,
+        );
+        return first;
+      },
+      SPAN_KIND[input.origin],
+    );
+  }
+
+  /**
+   * The store's webhook-event table decides whether a source event id is new (of concurrent
+   * callers, in any process, exactly one wins). The claim is `pending` until the broker confirmed
+   * the publish, then `confirmed`: only a confirmed claim answers a retry as a duplicate, so a hub
+   * that dies between claim and confirm loses nothing. A retry finding a younger pending claim is
+   * told to come back (503 + Retry-After); one finding a claim older than the confirm timeout takes
+   * it over and publishes with the first ids. A failed publish releases the claim. If the store
+   * cannot answer, the event is published anyway: a duplicate yields the same exception id
+   * downstream, a refused event would be lost.
+   */
+  private async claimThenPublish(
+    connectorId: string,
+    sourceEventId: string,
+    correlationId: string | undefined,
+    nowMs: number,
+    publish: (ids: Accepted) => Promise<Accepted>,
+  ): Promise<Accepted | (Accepted & { duplicate: true })> {
+    let ids: Accepted = { eventId: randomUUID(), correlationId: correlationId ?? randomUUID() };
+    const ttlMs = this.rt.config.ingress.dedupeWindowSeconds * MS_PER_SECOND;
+    if (ttlMs <= 0) return publish(ids);
+    const key = { connectorId, sourceEventId };
+    const claim = await this.rt.store
+      .rememberWebhookEvent(
+        { ...key, ...ids },
+        ttlMs,
+        new Date(nowMs),
+        this.rt.publisher.confirmTimeoutMs + CLAIM_CONFIRM_MARGIN_MS,
+      )
+      .catch((err: Error) => {
+        this.rt.logger.warn(
+          { connector: connectorId, sourceEventId, err: err.message },
+          'the store cannot dedupe this webhook: publishing it (exception ids stay idempotent)',
+        );
+        return undefined;
+      });
+    if (claim && !claim.isNew) {
+      const first = { eventId: claim.eventId, correlationId: claim.correlationId };
+      if (claim.state === 'confirmed') return { ...first, duplicate: true };
+      throw new AcceptanceInProgressError(connectorId, sourceEventId, claim.retryAfterMs ?? 0);
+    }
+    if (claim?.takenOver) {
+      this.rt.logger.warn(
+        { connector: connectorId, sourceEventId, eventId: claim.eventId },
+        'webhook retry took over an unconfirmed acceptance (its hub died or stalled): publishing it',
+      );
+    }
+    if (claim) ids = { eventId: claim.eventId, correlationId: claim.correlationId };
+    let accepted: Accepted;
+    try {
+      accepted = await publish(ids);
+    } catch (err) {
+      if (claim) await this.rt.store.forgetWebhookEvent({ ...key, ...ids }).catch(() => undefined);
+      throw err;
+    }
+    // Durably in the broker: from now on a retry is a duplicate. If this write fails, a retry
+    // takes the stale claim over and publishes again (a duplicate, never a loss).
+    if (claim) {
+      await this.rt.store
+        .confirmWebhookEvent({ ...key, ...ids })
+        .catch((err: Error) =>
+          this.rt.logger.warn(
+            { connector: connectorId, sourceEventId, err: err.message },
+            'recording the broker confirm of a webhook failed: a retry will publish it again',
+          ),
+        );
+    }
+    return accepted;
+  }
+}
+
+/**
+ * Another acceptance of this source event is waiting for the broker's confirm: not done yet, not
+ * stale yet. The sender is told to retry after `retryAfterMs` (503), never "duplicate".
+ */
+export class AcceptanceInProgressError extends TransientError {
+  constructor(
+    readonly connectorId: string,
+    readonly sourceEventId: string,
+    readonly retryAfterMs: number,
+  ) {
+    super(
+      'ingress',
+      `source event "${sourceEventId}" of connector "${connectorId}" is being accepted by another ` +
+        `request whose broker confirm is still outstanding`,
+    );
+    this.name = 'AcceptanceInProgressError';
+  }
+}

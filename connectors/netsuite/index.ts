@@ -19,3 +19,5 @@ export {
   type VendorBillFixture,
 } from './simulator';
 export * from './netsuite.constants';
+// The connector type(s) as data, listed in connectors/definitions.ts.
+export { netSuiteDefinition } from './definition';

@@ -24,13 +24,12 @@ import {
 } from './netsuite.constants';
 import { SuiteTalkClient, xmlText } from './suitetalk.client';
 import { numberSetting, resilienceSettings } from '../../libs/connector-sdk/src/settings';
+import type { RevealableSecret } from '../../libs/connector-sdk/src/definition';
 
 export const NETSUITE_CONFIG_SCHEMA = configSchema as unknown as ConfigSchema;
 
-/** A resolved secret as libs/config hands it over. */
-export interface RevealableSecret {
-  reveal(): string;
-}
+/** A resolved secret as libs/config hands it over: the SDK's one secret type. */
+export type { RevealableSecret };
 type SecretLike = string | RevealableSecret;
 
 export interface NetSuiteConnectorConfig {

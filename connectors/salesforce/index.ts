@@ -19,3 +19,5 @@ export {
   type SalesforceSimulatorOptions,
 } from './simulator';
 export * from './salesforce.constants';
+// The connector type(s) as data, listed in connectors/definitions.ts.
+export { salesforceDefinition } from './definition';

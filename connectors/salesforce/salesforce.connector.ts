@@ -37,13 +37,12 @@ import {
 } from './salesforce.constants';
 import { assertAllowed, rawHttp, SalesforceTransport } from './salesforce.transport';
 import { numberSetting, resilienceSettings } from '../../libs/connector-sdk/src/settings';
+import type { RevealableSecret } from '../../libs/connector-sdk/src/definition';
 
 export const SALESFORCE_CONFIG_SCHEMA = configSchema as unknown as ConfigSchema;
 
-/** A resolved secret as libs/config hands it over. */
-export interface RevealableSecret {
-  reveal(): string;
-}
+/** A resolved secret as libs/config hands it over: the SDK's one secret type. */
+export type { RevealableSecret };
 type SecretLike = string | RevealableSecret;
 const reveal = (s: SecretLike | undefined): string | undefined =>
   s === undefined ? undefined : typeof s === 'string' ? s : s.reveal();

@@ -16,3 +16,5 @@ export {
   type SupplierInvoiceEntity,
 } from './simulator';
 export * from './sap-s4.constants';
+// The connector type(s) as data, listed in connectors/definitions.ts.
+export { sapS4Definition } from './definition';

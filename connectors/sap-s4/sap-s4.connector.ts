@@ -28,13 +28,12 @@ import {
   SAP_SUPPLIER_SERVICE,
 } from './sap-s4.constants';
 import { numberSetting, resilienceSettings } from '../../libs/connector-sdk/src/settings';
+import type { RevealableSecret } from '../../libs/connector-sdk/src/definition';
 
 export const SAP_S4_CONFIG_SCHEMA = configSchema as unknown as ConfigSchema;
 
-/** A resolved secret as libs/config hands it over. */
-export interface RevealableSecret {
-  reveal(): string;
-}
+/** A resolved secret as libs/config hands it over: the SDK's one secret type. */
+export type { RevealableSecret };
 
 export interface SapS4ConnectorConfig {
   id: string;

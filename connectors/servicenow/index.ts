@@ -23,3 +23,5 @@ export {
   type ServiceNowSimulatorOptions,
 } from './simulator';
 export * from './servicenow.constants';
+// The connector type(s) as data, listed in connectors/definitions.ts.
+export { serviceNowDefinition } from './definition';

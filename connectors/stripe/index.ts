@@ -18,3 +18,5 @@ export {
   STRIPE_SIGNATURE_HEADER,
   STRIPE_DEFAULT_TOLERANCE_SECONDS,
 } from './stripe.constants';
+// The connector type(s) as data, listed in connectors/definitions.ts.
+export { stripeDefinition } from './definition';

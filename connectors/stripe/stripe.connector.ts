@@ -10,11 +10,10 @@ import {
 } from './stripe.constants';
 import { parseStripeEvent } from './stripe.event';
 import { verifyStripeSignature } from './stripe.signature';
+import type { RevealableSecret } from '../../libs/connector-sdk/src/definition';
 
-/** A resolved secret as libs/config hands it over: printing it shows nothing, `reveal()` the value. */
-export interface RevealableSecret {
-  reveal(): string;
-}
+/** A resolved secret as libs/config hands it over: the SDK's one secret type. */
+export type { RevealableSecret };
 
 /** One Stripe connector instance (see stripe.config.schema.json for the settings). */
 export interface StripeConnectorConfig {

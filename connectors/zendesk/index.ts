@@ -31,3 +31,5 @@ export {
   type ZendeskTicket,
 } from './simulator';
 export * from './zendesk.constants';
+// The connector type(s) as data, listed in connectors/definitions.ts.
+export { zendeskDefinition, zendeskExportDefinition } from './definition';

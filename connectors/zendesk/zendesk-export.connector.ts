@@ -29,13 +29,12 @@ import {
   ZENDESK_TICKET_OBJECT_TYPE,
 } from './zendesk.constants';
 import { numberSetting, resilienceSettings } from '../../libs/connector-sdk/src/settings';
+import type { RevealableSecret } from '../../libs/connector-sdk/src/definition';
 
 export const ZENDESK_EXPORT_CONFIG_SCHEMA = configSchema as unknown as ConfigSchema;
 
-/** A resolved secret as libs/config hands it over. */
-export interface RevealableSecret {
-  reveal(): string;
-}
+/** A resolved secret as libs/config hands it over: the SDK's one secret type. */
+export type { RevealableSecret };
 type SecretValue = string | RevealableSecret;
 
 export type ZendeskAuth =

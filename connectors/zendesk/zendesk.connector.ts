@@ -11,11 +11,10 @@ import {
   ZENDESK_WEBHOOK_OBJECT_TYPE,
 } from './zendesk.constants';
 import { verifyZendeskSignature } from './zendesk.signature';
+import type { RevealableSecret } from '../../libs/connector-sdk/src/definition';
 
-/** A resolved secret as libs/config hands it over: printing it shows nothing, `reveal()` the value. */
-export interface RevealableSecret {
-  reveal(): string;
-}
+/** A resolved secret as libs/config hands it over: the SDK's one secret type. */
+export type { RevealableSecret };
 
 /** One Zendesk webhook instance (see zendesk.config.schema.json for the settings). */
 export interface ZendeskWebhookConfig {

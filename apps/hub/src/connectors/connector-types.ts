@@ -1,47 +1,13 @@
 import type { ConnectorInstanceConfig } from '../../../../libs/config/src';
-import { Secret } from '../../../../libs/config/src';
+import { CONNECTOR_DEFINITIONS } from '../../../../connectors/definitions';
+import { withSchemaDefaults } from '../../../../libs/connector-sdk/src/definition';
 import type { WebhookConnector } from '../../../../libs/connector-sdk/src/webhook';
 import type { PollingConnector } from '../../../../libs/connector-sdk/src/connector';
 import type { BreakerMetrics } from '../../../../libs/resilience/src/breaker';
-import { checkConnectorSettings } from './settings-check';
+import { CONNECTOR_CONFIG_SCHEMAS, checkConnectorSettings } from './settings-check';
 
 /** Builds a webhook connector from an instance's resolved settings. */
 type WebhookFactory = (instance: ConnectorInstanceConfig) => Promise<WebhookConnector>;
-
-const secretsOf = (v: unknown): string[] =>
-  (Array.isArray(v) ? v : [v])
-    .map((s) => (s instanceof Secret ? s.reveal() : String(s)))
-    .filter(Boolean);
-
-/**
- * The connector registry: one line per connector type. Each loads its module lazily, so a hub
- * that runs only Stripe never loads the SOAP or Salesforce SDKs.
- */
-export const WEBHOOK_CONNECTOR_TYPES: Record<string, WebhookFactory> = {
-  stripe: async (i) =>
-    new (await import('../../../../connectors/stripe/stripe.connector.js')).StripeWebhookConnector({
-      id: i.id,
-      secrets: secretsOf(i.settings.secrets),
-      toleranceSeconds: i.settings.toleranceSeconds as number | undefined,
-    }),
-  iso20022: async (i) =>
-    new (
-      await import('../../../../connectors/iso20022/iso20022.connector.js')
-    ).Iso20022WebhookConnector({
-      id: i.id,
-      secrets: secretsOf(i.settings.secrets),
-      toleranceSeconds: i.settings.toleranceSeconds as number | undefined,
-      dropFolder: i.settings.dropFolder as string | undefined,
-    }),
-  zendesk: async (i) =>
-    new (
-      await import('../../../../connectors/zendesk/zendesk.connector.js')
-    ).ZendeskWebhookConnector({
-      id: i.id,
-      secrets: secretsOf(i.settings.secrets),
-      toleranceSeconds: i.settings.toleranceSeconds as number | undefined,
-    }),
-};
 
 /** Builds a polling connector; its breakers report to `metrics`. */
 type PollFactory = (
@@ -49,34 +15,18 @@ type PollFactory = (
   metrics?: BreakerMetrics,
 ) => Promise<PollingConnector>;
 
-/** Polling connector types, one line each; run by PollSchedulerService. */
-export const POLL_CONNECTOR_TYPES: Record<string, PollFactory> = {
-  'sap-s4': async (i, m) =>
-    (await import('../../../../connectors/sap-s4/sap-s4.connector.js')).sapS4FromSettings(
-      i.id,
-      i.settings,
-      m,
-    ),
-  netsuite: async (i, m) =>
-    (await import('../../../../connectors/netsuite/netsuite.connector.js')).netSuiteFromSettings(
-      i.id,
-      i.settings,
-      m,
-    ),
-  servicenow: async (i, m) =>
-    (
-      await import('../../../../connectors/servicenow/servicenow.connector.js')
-    ).serviceNowFromSettings(i.id, i.settings, m),
-  salesforce: async (i, m) =>
-    (
-      await import('../../../../connectors/salesforce/salesforce.connector.js')
-    ).salesforceFromSettings(i.id, i.settings, m),
-  // The catch-up side of `zendesk` (same folder): one type cannot be both webhook and poll.
-  'zendesk-export': async (i, m) =>
-    (
-      await import('../../../../connectors/zendesk/zendesk-export.connector.js')
-    ).zendeskExportFromSettings(i.id, i.settings, m),
-};
+/**
+ * Webhook connector types, from the one list of definitions (connectors/definitions.ts). Each
+ * loads its module lazily, so a hub that runs only Stripe never loads the SOAP or Salesforce SDKs.
+ */
+export const WEBHOOK_CONNECTOR_TYPES: Record<string, WebhookFactory> = Object.fromEntries(
+  CONNECTOR_DEFINITIONS.flatMap((d) => (d.kind === 'webhook' ? [[d.type, d.create]] : [])),
+);
+
+/** Polling connector types, from the same list; run by PollSchedulerService. */
+export const POLL_CONNECTOR_TYPES: Record<string, PollFactory> = Object.fromEntries(
+  CONNECTOR_DEFINITIONS.flatMap((d) => (d.kind === 'poll' ? [[d.type, d.create]] : [])),
+);
 
 export interface ConnectorSlot {
   instance: ConnectorInstanceConfig;
@@ -106,6 +56,11 @@ export async function buildConnectors(
         slots.set(instance.id, { instance, unavailable: invalid });
         continue;
       }
+      // Defaults come from the settings schema only (the connectors and the scheduler read them).
+      instance.settings = withSchemaDefaults(
+        CONNECTOR_CONFIG_SCHEMAS[instance.type],
+        instance.settings,
+      );
     }
     if (POLL_CONNECTOR_TYPES[instance.type]) {
       slots.set(instance.id, { instance, polled: true });

@@ -13,8 +13,6 @@ import { HUB_RUNTIME, type HubRuntime } from '../hub-runtime';
 import { SourceEventIngress } from '../ingest/source-event-ingress';
 import { POLL_CONNECTOR_TYPES } from './connector-types';
 
-/** Seconds between polls when an instance does not say (`settings.pollIntervalSeconds`). */
-const DEFAULT_POLL_INTERVAL_SECONDS = 60;
 const MS_PER_SECOND = 1000;
 /** A polled event's payload is the connector's JSON value. */
 const POLLED_CONTENT_TYPE = 'application/json';
@@ -85,6 +83,14 @@ export class PollSchedulerService implements OnApplicationBootstrap, OnModuleDes
       if (!slot.polled) continue;
       const { instance } = slot;
       const log = this.rt.logger.child({ connector: instance.id });
+      // The setting, or its type's schema default (buildConnectors applied it): never a constant.
+      const seconds = Number(instance.settings.pollIntervalSeconds);
+      if (!(seconds > 0)) {
+        const detail = `settings.pollIntervalSeconds is not set and connectors/${instance.type}'s settings schema declares no default: set it in exhub.config.yaml`;
+        slot.check = () => ({ ok: false, detail });
+        log.warn(detail);
+        continue;
+      }
       let connector: PollingConnector;
       try {
         connector = await POLL_CONNECTOR_TYPES[instance.type](instance, this.rt.metrics);
@@ -94,9 +100,6 @@ export class PollSchedulerService implements OnApplicationBootstrap, OnModuleDes
         continue;
       }
       this.registry.register(connector);
-      const seconds = Number(
-        instance.settings.pollIntervalSeconds ?? DEFAULT_POLL_INTERVAL_SECONDS,
-      );
       const runner = new PollRunner({
         connector,
         store,

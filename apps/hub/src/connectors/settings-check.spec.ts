@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { CONNECTOR_DEFINITIONS } from '../../../../connectors/definitions';
 import { Secret, loadHubConfig } from '../../../../libs/config/src';
 import { POLL_CONNECTOR_TYPES, WEBHOOK_CONNECTOR_TYPES, buildConnectors } from './connector-types';
 import { CONNECTOR_CONFIG_SCHEMAS, checkConnectorSettings } from './settings-check';
@@ -12,6 +14,51 @@ describe('connector settings are checked against their schema at start', () => {
       ...Object.keys(WEBHOOK_CONNECTOR_TYPES),
     ];
     expect(Object.keys(CONNECTOR_CONFIG_SCHEMAS).sort()).toEqual(registered.sort());
+  });
+
+  it("lists every connector type once, and the config schema's type enum is that list", () => {
+    const types = CONNECTOR_DEFINITIONS.map((d) => d.type);
+    expect(new Set(types).size).toBe(types.length);
+    const schema = JSON.parse(
+      readFileSync(join(ROOT, 'schemas/exhub.config.schema.json'), 'utf8'),
+    ) as { properties: { connectors: { items: { properties: { type: { enum: string[] } } } } } };
+    const enumTypes = schema.properties.connectors.items.properties.type.enum;
+    // Fix: add the type to schemas/exhub.config.schema.json (connectors/items/type/enum).
+    expect([...enumTypes].sort()).toEqual([...types].sort());
+  });
+
+  it('gives every polled type a pollIntervalSeconds default in its settings schema', () => {
+    for (const d of CONNECTOR_DEFINITIONS.filter((x) => x.kind === 'poll')) {
+      const props = (d.settingsSchema as { properties: Record<string, { default?: unknown }> })
+        .properties;
+      expect([d.type, typeof props.pollIntervalSeconds?.default]).toEqual([d.type, 'number']);
+    }
+  });
+
+  it('fills in the schema defaults only (NetSuite polls every 300 s unless told otherwise)', async () => {
+    const settings = {
+      endpoint: 'https://1234567.suitetalk.api.netsuite.com/services/NetSuitePort_2015_1',
+      ...Object.fromEntries(
+        ['account', 'consumerKey', 'consumerSecret', 'tokenId', 'tokenSecret'].map((k) => [
+          k,
+          new Secret(k, 'test'),
+        ]),
+      ),
+    };
+    const slots = await buildConnectors([
+      { id: 'ns', type: 'netsuite', enabled: true, settings },
+      {
+        id: 'ns-fast',
+        type: 'netsuite',
+        enabled: true,
+        settings: { ...settings, pollIntervalSeconds: 30 },
+      },
+    ]);
+    expect(slots.get('ns')?.instance.settings).toMatchObject({
+      pollIntervalSeconds: 300,
+      pageSize: 100,
+    });
+    expect(slots.get('ns-fast')?.instance.settings.pollIntervalSeconds).toBe(30);
   });
 
   it('accepts every instance shipped in exhub.config.yaml', async () => {

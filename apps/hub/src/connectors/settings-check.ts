@@ -1,30 +1,15 @@
 import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { Secret } from '../../../../libs/config/src';
-import iso20022Schema from '../../../../connectors/iso20022/iso20022.config.schema.json';
-import netsuiteSchema from '../../../../connectors/netsuite/netsuite.config.schema.json';
-import salesforceSchema from '../../../../connectors/salesforce/salesforce.config.schema.json';
-import sapS4Schema from '../../../../connectors/sap-s4/sap-s4.config.schema.json';
-import servicenowSchema from '../../../../connectors/servicenow/servicenow.config.schema.json';
-import stripeSchema from '../../../../connectors/stripe/stripe.config.schema.json';
-import zendeskExportSchema from '../../../../connectors/zendesk/zendesk-export.config.schema.json';
-import zendeskSchema from '../../../../connectors/zendesk/zendesk.config.schema.json';
+import { CONNECTOR_DEFINITIONS } from '../../../../connectors/definitions';
 
 /**
- * Each connector type's settings schema (`connectors/<folder>/<type>.config.schema.json`), one
- * line per type beside its registry line. JSON only: checking an instance's settings loads no
- * connector SDK.
+ * Each connector type's settings schema (`connectors/<folder>/<type>.config.schema.json`), from the
+ * one list of definitions. JSON only: checking an instance's settings loads no connector SDK.
  */
-export const CONNECTOR_CONFIG_SCHEMAS: Record<string, object> = {
-  stripe: stripeSchema,
-  iso20022: iso20022Schema,
-  zendesk: zendeskSchema,
-  'zendesk-export': zendeskExportSchema,
-  'sap-s4': sapS4Schema,
-  netsuite: netsuiteSchema,
-  salesforce: salesforceSchema,
-  servicenow: servicenowSchema,
-};
+export const CONNECTOR_CONFIG_SCHEMAS: Record<string, object> = Object.fromEntries(
+  CONNECTOR_DEFINITIONS.map((d) => [d.type, d.settingsSchema]),
+);
 
 /**
  * Stands for a resolved secret while the settings are checked: the schemas describe a secret as

@@ -1,0 +1,17 @@
+import type { WebhookConnectorDefinition } from '../../libs/connector-sdk/src/definition';
+import { secretValues } from '../../libs/connector-sdk/src/definition';
+import settingsSchema from './iso20022.config.schema.json';
+
+/** ISO 20022 messages pushed by a bank gateway (signed webhook, or a drop folder). */
+export const iso20022Definition: WebhookConnectorDefinition = {
+  type: 'iso20022',
+  kind: 'webhook',
+  settingsSchema,
+  create: async ({ id, settings }) =>
+    new (await import('./iso20022.connector.js')).Iso20022WebhookConnector({
+      id,
+      secrets: secretValues(settings.secrets),
+      toleranceSeconds: settings.toleranceSeconds as number | undefined,
+      dropFolder: settings.dropFolder as string | undefined,
+    }),
+};

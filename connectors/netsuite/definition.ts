@@ -1,0 +1,16 @@
+import type { BreakerMetrics } from '../../libs/resilience/src/breaker';
+import type { PollConnectorDefinition } from '../../libs/connector-sdk/src/definition';
+import settingsSchema from './netsuite.config.schema.json';
+
+/** NetSuite vendor bills (SuiteTalk SOAP, polled). */
+export const netSuiteDefinition: PollConnectorDefinition = {
+  type: 'netsuite',
+  kind: 'poll',
+  settingsSchema,
+  create: async ({ id, settings }, metrics) =>
+    (await import('./netsuite.connector.js')).netSuiteFromSettings(
+      id,
+      settings,
+      metrics as BreakerMetrics | undefined,
+    ),
+};

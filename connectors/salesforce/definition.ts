@@ -1,0 +1,16 @@
+import type { BreakerMetrics } from '../../libs/resilience/src/breaker';
+import type { PollConnectorDefinition } from '../../libs/connector-sdk/src/definition';
+import settingsSchema from './salesforce.config.schema.json';
+
+/** Salesforce cases (REST/SOQL, polled) and account lookups. */
+export const salesforceDefinition: PollConnectorDefinition = {
+  type: 'salesforce',
+  kind: 'poll',
+  settingsSchema,
+  create: async ({ id, settings }, metrics) =>
+    (await import('./salesforce.connector.js')).salesforceFromSettings(
+      id,
+      settings,
+      metrics as BreakerMetrics | undefined,
+    ),
+};

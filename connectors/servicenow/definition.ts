@@ -1,0 +1,16 @@
+import type { BreakerMetrics } from '../../libs/resilience/src/breaker';
+import type { PollConnectorDefinition } from '../../libs/connector-sdk/src/definition';
+import settingsSchema from './servicenow.config.schema.json';
+
+/** ServiceNow incidents (Table API, polled). */
+export const serviceNowDefinition: PollConnectorDefinition = {
+  type: 'servicenow',
+  kind: 'poll',
+  settingsSchema,
+  create: async ({ id, settings }, metrics) =>
+    (await import('./servicenow.connector.js')).serviceNowFromSettings(
+      id,
+      settings,
+      metrics as BreakerMetrics | undefined,
+    ),
+};

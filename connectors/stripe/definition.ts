@@ -1,0 +1,16 @@
+import type { WebhookConnectorDefinition } from '../../libs/connector-sdk/src/definition';
+import { secretValues } from '../../libs/connector-sdk/src/definition';
+import settingsSchema from './stripe.config.schema.json';
+
+/** Stripe webhooks (events signed with the endpoint's signing secrets). */
+export const stripeDefinition: WebhookConnectorDefinition = {
+  type: 'stripe',
+  kind: 'webhook',
+  settingsSchema,
+  create: async ({ id, settings }) =>
+    new (await import('./stripe.connector.js')).StripeWebhookConnector({
+      id,
+      secrets: secretValues(settings.secrets),
+      toleranceSeconds: settings.toleranceSeconds as number | undefined,
+    }),
+};

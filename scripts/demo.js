@@ -43,11 +43,26 @@ const settings = {
   pollSeconds: 2,
   top: 12,
 };
+/** Retry tiers of the demo's hub: short, so a failed event is seen again within the demo. */
+const RETRY_DELAYS = '2s,10s,30s';
 const READY_TIMEOUT_MS = 90_000;
 const STOP_TIMEOUT_MS = 25_000;
 
 const say = (line) => process.stderr.write(`exhub demo: ${line}\n`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * A port chosen by the user in `name` (1–65535), or 0 = any free port. A bad value stops the demo
+ * before anything is started.
+ */
+function portFromEnv(name) {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return 0;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    throw new Error(`${name}="${raw}" must be a port number 1–65535 (unset: any free port)`);
+  return port;
+}
 
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -175,6 +190,7 @@ async function main() {
   const { formatSummary } = load('apps/cli/src/commands/simulate.js');
   const { randomSeed } = load('apps/cli/src/simulate/prng.js');
   const { buildTopology, deleteTopology } = load('libs/messaging/src/index.js');
+  const { loadEnvSettings } = load('libs/config/src/index.js');
 
   const scenario = SCENARIOS[settings.scenario];
   if (!scenario)
@@ -212,7 +228,10 @@ async function main() {
       urlEnv: 'SAP_S4_SIM_URL',
       async start() {
         const m = load('connectors/sap-s4/simulator.js');
-        const sim = await m.SapS4Simulator.start({ invoices: [] });
+        const sim = await m.SapS4Simulator.start({
+          invoices: [],
+          port: portFromEnv('SAP_S4_SIM_PORT'),
+        });
         return {
           sim,
           connectorUrl: sim.baseUrl,
@@ -226,7 +245,10 @@ async function main() {
       urlEnv: 'NETSUITE_SIM_URL',
       async start() {
         const m = load('connectors/netsuite/simulator.js');
-        const sim = await m.NetSuiteSimulator.start({ bills: [] });
+        const sim = await m.NetSuiteSimulator.start({
+          bills: [],
+          port: portFromEnv('NETSUITE_SIM_PORT'),
+        });
         const c = m.SIMULATOR_CREDENTIALS;
         return {
           sim,
@@ -247,7 +269,7 @@ async function main() {
       urlEnv: 'SALESFORCE_SIM_URL',
       async start() {
         const m = load('connectors/salesforce/simulator.js');
-        const sim = await m.SalesforceSimulator.start();
+        const sim = await m.SalesforceSimulator.start({ port: portFromEnv('SALESFORCE_SIM_PORT') });
         return {
           sim,
           connectorUrl: sim.url,
@@ -264,7 +286,11 @@ async function main() {
       urlEnv: 'SERVICENOW_SIM_URL',
       async start() {
         const m = load('connectors/servicenow/simulator.js');
-        const sim = await m.ServiceNowSimulator.start({ incidents: [], taskSlas: [] });
+        const sim = await m.ServiceNowSimulator.start({
+          incidents: [],
+          taskSlas: [],
+          port: portFromEnv('SERVICENOW_SIM_PORT'),
+        });
         return {
           sim,
           connectorUrl: sim.instanceUrl,
@@ -276,7 +302,9 @@ async function main() {
   };
   const polledIds = planScenario(scenario, SIM_DRIVERS).drivers.filter((d) => POLLED[d]);
 
-  const started = { sims: [], hub: undefined };
+  // The topology the hub declares, as the hub builds it from its environment (the retry tiers
+  // included): exactly what the cleanup deletes, so no `<prefix>.retry.*` queue is left behind.
+  const started = { sims: [], hub: undefined, topology: undefined };
   const controller = new AbortController();
   let cleaning;
   const cleanup = () => (cleaning ??= stopAll());
@@ -294,7 +322,10 @@ async function main() {
     try {
       const amqp = require(require.resolve('amqplib', { paths: [dist, root] }));
       const conn = await amqp.connect(amqpUrl);
-      await deleteTopology(await conn.createChannel(), buildTopology({ prefix }));
+      await deleteTopology(
+        await conn.createChannel(),
+        started.topology ?? buildTopology({ prefix }),
+      );
       await conn.close();
     } catch (err) {
       say(`could not delete the demo's queues (prefix ${prefix}): ${err.message}`);
@@ -325,7 +356,7 @@ async function main() {
     }
     const configFile = path.join(tmp, 'exhub.demo.yaml');
     fs.writeFileSync(configFile, demoConfig(connectorUrls));
-    const port = await freePort();
+    const port = portFromEnv('EXHUB_DEMO_PORT') || (await freePort());
     const hubUrl = `http://127.0.0.1:${port}`;
     const storeUrl = `sqlite:${path.join(tmp, 'exhub.db')}`;
     const hubEnv = {
@@ -337,11 +368,13 @@ async function main() {
       EXHUB_STORE_URL: storeUrl,
       EXHUB_CURSOR_FILE: path.join(tmp, 'cursors.json'),
       EXHUB_TOPOLOGY_PREFIX: prefix,
-      EXHUB_RETRY_DELAYS: '2s,10s,30s',
+      EXHUB_RETRY_DELAYS: RETRY_DELAYS,
       LOG_LEVEL: process.env.LOG_LEVEL || 'info',
     };
+    const hubSettings = loadEnvSettings(hubEnv);
+    started.topology = buildTopology({ prefix, retryDelaysMs: hubSettings.retryDelaysMs });
     say(
-      `${simNames.length ? `simulators: ${simNames.join(', ')}; ` : ''}starting the hub on ${hubUrl} (log ${hubLog})…`,
+      `${simNames.length ? `simulators: ${simNames.join(', ')}; ` : ''}starting the hub on ${hubUrl} with queue prefix ${prefix} (log ${hubLog})…`,
     );
     const logFd = fs.openSync(hubLog, 'a');
     started.hub = spawn(process.execPath, [path.join(dist, 'apps/hub/src/main.js')], {

@@ -13,6 +13,8 @@
 #   EXHUB_DEMO_SCENARIO [month-end-close|support-surge] · EXHUB_DEMO_LINGER [10s] worklist kept after the end
 #   EXHUB_DEMO_CLOSE_DATE [tomorrow] the period end due dates cluster around
 #   EXHUB_DEMO_DIST: use a build that already exists there instead of building into dist/
+#   EXHUB_DEMO_PORT [any free port] the hub's port · SAP_S4_SIM_PORT, NETSUITE_SIM_PORT,
+#   SALESFORCE_SIM_PORT, SERVICENOW_SIM_PORT [any free port] the simulators' ports
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/node-env.sh

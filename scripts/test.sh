@@ -11,6 +11,10 @@ echo "exhub: type check" >&2
 npm run --silent typecheck
 echo "exhub: lint" >&2
 npm run --silent lint
+# The AsyncAPI document here; the OpenAPI document the hub serves is linted by
+# test/e2e/api/openapi.e2e-spec.ts (it needs the running app). Offline: @redocly/cli, redocly.yaml.
+echo "exhub: contracts (redocly lint)" >&2
+npm run --silent lint:contracts
 echo "exhub: deployment files (promtool, compose)" >&2
 promtool check config docker/prometheus.yml >/dev/null
 promtool check rules docker/alerts.yml >/dev/null

@@ -23,10 +23,3 @@ export const DEFAULT_PREFETCH = 16;
 export const DEFAULT_DELIVERY_LIMIT = 10;
 
 export const DEFAULT_AMQP_URL = 'amqp://guest:guest@localhost:5672';
-
-/**
- * Pattern given to a message whose routing key cannot be read (no `x-exhub-*` headers and a body
- * that is not a canonical exception). No handler matches it, so Nest rejects the message without
- * requeue and logs "An unsupported event was received".
- */
-export const UNROUTABLE_PATTERN = 'unroutable';

@@ -1,7 +1,6 @@
 import { Controller, Inject, Logger } from '@nestjs/common';
 import { Ctx, EventPattern, Payload, RmqContext } from '@nestjs/microservices';
-import type { Channel, ConsumeMessage } from 'amqplib';
-import { validateCanonicalException } from '../../../libs/canonical/src';
+import { exhubDelivery, validateCanonicalException } from '../../../libs/nest-subscriber/src';
 import { CHARGEBACK_EXCEPTIONS, FINANCE_EXCEPTIONS } from './constants';
 import { EXCEPTION_SINK, type ExceptionSink } from './exception-sink';
 
@@ -34,36 +33,32 @@ export class ExceptionsController {
    * handler throws, so this never throws: it acks, or rejects with an explicit requeue decision.
    */
   private async handle(handler: string, data: unknown, context: RmqContext): Promise<void> {
-    const channel = context.getChannelRef() as Channel;
-    const message = context.getMessage() as ConsumeMessage;
-    const routingKey = message.fields.routingKey;
-    const messageId: unknown = message.properties.messageId;
-    const id = typeof messageId === 'string' ? messageId : undefined;
-
+    const delivery = exhubDelivery(context);
+    const { routingKey, messageId } = delivery;
     const result = validateCanonicalException(data);
     if (!result.ok) {
       // It will never become valid: requeueing would only loop. The hub's schema is the contract.
       const issues = result.issues.map((i) => `${i.pointer || '/'} ${i.message}`).join('; ');
       this.logger.error(
-        `rejected ${id ?? 'a message'} on ${routingKey}: not a canonical exception v1 (${issues})`,
+        `rejected ${messageId ?? 'a message'} on ${routingKey}: not a canonical exception v1 (${issues})`,
       );
-      channel.nack(message, false, false);
+      delivery.reject(false);
       return;
     }
     try {
       await this.sink.handle({
         handler,
         routingKey,
-        messageId: id,
-        redelivered: message.fields.redelivered,
+        messageId,
+        redelivered: delivery.redelivered,
         exception: result.value,
       });
-      channel.ack(message);
+      delivery.ack();
     } catch (error) {
       // Worth another try (the tool's backend was down…); the queue's x-delivery-limit bounds it.
       const reason = error instanceof Error ? error.message : String(error);
-      this.logger.warn(`requeued ${id ?? 'a message'} on ${routingKey}: ${reason}`);
-      channel.nack(message, false, true);
+      this.logger.warn(`requeued ${messageId ?? 'a message'} on ${routingKey}: ${reason}`);
+      delivery.reject(true);
     }
   }
 }

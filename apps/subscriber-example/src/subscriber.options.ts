@@ -1,5 +1,6 @@
-import { type RmqOptions, Transport } from '@nestjs/microservices';
+import type { RmqOptions } from '@nestjs/microservices';
 import { names } from '../../../libs/messaging/src';
+import { exhubTransport } from '../../../libs/nest-subscriber/src';
 import {
   DEFAULT_AMQP_URL,
   DEFAULT_DELIVERY_LIMIT,
@@ -7,7 +8,6 @@ import {
   DEFAULT_QUEUE_SUFFIX,
   FINANCE_EXCEPTIONS,
 } from './constants';
-import { ExceptionDeserializer } from './exception.deserializer';
 
 export interface SubscriberSettings {
   url: string;
@@ -45,29 +45,22 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Subscribe
 }
 
 /**
- * Stock `Transport.RMQ` options. Nest declares the subscriber's durable quorum queue, asserts the
- * hub's topic exchange with the same settings the hub declares it with (durable, no arguments),
- * binds the queue with `finance.#` and — because of `wildcards` — with every `@EventPattern`, then
- * consumes with manual acks. Nest's RMQ server needs the `amqp-connection-manager` package.
+ * Stock `Transport.RMQ` options through `exhubTransport` (libs/nest-subscriber): the hub's topic
+ * exchange asserted as the hub declares it, `wildcards` (every `@EventPattern` is also a binding),
+ * manual acks and the routing key as the pattern. Nest declares the subscriber's durable quorum
+ * queue and binds it with `finance.#` too.
  */
 export function subscriberTransport(settings: SubscriberSettings): RmqOptions {
-  return {
-    transport: Transport.RMQ,
-    options: {
-      urls: [settings.url],
-      queue: settings.queue,
-      queueOptions: {
-        durable: true,
-        arguments: { 'x-queue-type': 'quorum', 'x-delivery-limit': settings.deliveryLimit },
-      },
-      exchange: names(settings.prefix).exceptions,
-      exchangeType: 'topic',
-      routingKey: FINANCE_EXCEPTIONS,
-      wildcards: true,
-      noAck: false,
-      prefetchCount: settings.prefetch,
-      deserializer: new ExceptionDeserializer(),
-      maxConnectionAttempts: settings.maxConnectionAttempts,
+  return exhubTransport({
+    urls: [settings.url],
+    prefix: settings.prefix,
+    queue: settings.queue,
+    queueOptions: {
+      durable: true,
+      arguments: { 'x-queue-type': 'quorum', 'x-delivery-limit': settings.deliveryLimit },
     },
-  };
+    routingKey: FINANCE_EXCEPTIONS,
+    prefetchCount: settings.prefetch,
+    maxConnectionAttempts: settings.maxConnectionAttempts,
+  });
 }

@@ -8,6 +8,8 @@ export const DEFAULT_MAPPINGS_DIR = 'mappings';
 export const DEFAULT_POLICIES_DIR = 'policies';
 export const DEFAULT_CONFIG_FILE = 'exhub.config.yaml';
 export const DEFAULT_LOG_LEVEL = 'info';
+/** The levels LOG_LEVEL may name: pino's, most to least severe, and `silent`. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 export const DEFAULT_DEDUPE_WINDOW_SECONDS = 24 * 60 * 60;
 /** Seconds a client is asked to wait (Retry-After) when the broker cannot confirm. */

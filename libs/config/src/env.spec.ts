@@ -31,6 +31,13 @@ describe('loadEnvSettings', () => {
     );
     expect(() => loadEnvSettings({ EXHUB_RETRY_DELAYS: '30s,5s' })).toThrow(/tiers must grow/);
     expect(() => loadEnvSettings({ EXHUB_ROLES: 'ingress,cook' })).toThrow(/unknown role "cook"/);
+    expect(() => loadEnvSettings({ LOG_LEVEL: 'verbose' })).toThrow(
+      new EnvError(
+        'LOG_LEVEL="verbose" is not a log level; use one of fatal, error, warn, info, debug, trace, silent (default info)',
+      ),
+    );
+    expect(loadEnvSettings({ LOG_LEVEL: 'DEBUG' }).logLevel).toBe('debug');
+    expect(loadEnvSettings({}).logLevel).toBe('info');
     expect(() => loadEnvSettings({ PORT: 'eighty' })).toThrow(
       'PORT="eighty" must be a whole number',
     );

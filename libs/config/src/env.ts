@@ -11,6 +11,7 @@ import {
   DEFAULT_ROLES,
   DEFAULT_SHUTDOWN_DEADLINE_MS,
   DEFAULT_STORE_URL,
+  LOG_LEVELS,
   ROLES,
   type Role,
 } from './constants';
@@ -109,6 +110,16 @@ function parseOrigins(raw: string | undefined): string[] {
   return origins;
 }
 
+/** LOG_LEVEL, checked here so that a typo is one line at start, not a logger's stack trace. */
+function parseLogLevel(raw: string | undefined): string {
+  if (raw === undefined || raw === '') return DEFAULT_LOG_LEVEL;
+  const level = raw.trim().toLowerCase();
+  if ((LOG_LEVELS as readonly string[]).includes(level)) return level;
+  throw new EnvError(
+    `LOG_LEVEL="${raw}" is not a log level; use one of ${LOG_LEVELS.join(', ')} (default ${DEFAULT_LOG_LEVEL})`,
+  );
+}
+
 /** Reads the hub's settings from the environment, with the documented defaults. */
 export function loadEnvSettings(env: NodeJS.ProcessEnv = process.env): EnvSettings {
   return {
@@ -120,7 +131,7 @@ export function loadEnvSettings(env: NodeJS.ProcessEnv = process.env): EnvSettin
     mappingsDir: env.EXHUB_MAPPINGS_DIR || DEFAULT_MAPPINGS_DIR,
     policiesDir: env.EXHUB_POLICIES_DIR || DEFAULT_POLICIES_DIR,
     configFile: env.EXHUB_CONFIG || DEFAULT_CONFIG_FILE,
-    logLevel: env.LOG_LEVEL || DEFAULT_LOG_LEVEL,
+    logLevel: parseLogLevel(env.LOG_LEVEL),
     topologyPrefix: env.EXHUB_TOPOLOGY_PREFIX || 'exhub',
     shutdownDeadlineMs: parseInteger(
       'EXHUB_SHUTDOWN_DEADLINE_MS',

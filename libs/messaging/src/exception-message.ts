@@ -2,7 +2,7 @@
  * The message contract of `exhub.exceptions` (ARCHITECTURE.md, "RabbitMQ contract"): body is the
  * canonical exception JSON; `message-id` = `<id>:<version>`; `correlation-id`; `type` =
  * `exception.v1`; AMQP `priority` from the tier; headers `x-exhub-domain`, `x-exhub-type`,
- * `x-exhub-tier`, `x-exhub-score`, `traceparent`. Plain AMQP clients and a stock NestJS
+ * `x-exhub-tier`, `x-exhub-score` (decimal text), `traceparent`. Plain AMQP clients and a stock NestJS
  * `Transport.RMQ` subscriber read it without hub code.
  */
 import type { Options } from 'amqplib';
@@ -17,6 +17,11 @@ export interface ExceptionMessageFields {
   domain: string;
   type: string;
   priority: { tier: string; score: number };
+}
+
+/** `x-exhub-score`: the score as decimal text, e.g. `40.03`, `87` (what JSON has in the body). */
+export function scoreHeader(score: number): string {
+  return String(score);
 }
 
 /** `<domain>.<type>.<tier>`, e.g. `finance.invoice_mismatch.p1`. */
@@ -44,11 +49,14 @@ export function exceptionPublishOptions(
   traceparent?: string,
   extras: ExceptionPublishExtras = {},
 ): Options.Publish {
-  const headers: Record<string, string | number> = {
+  const headers: Record<string, string> = {
     [HEADER.domain]: exception.domain,
     [HEADER.type]: exception.type,
     [HEADER.tier]: exception.priority.tier,
-    [HEADER.score]: exception.priority.score,
+    // As text, the same digits as `priority.score` in the body: a JS number would go out as an
+    // AMQP double (or an integer when whole), which clients decode differently (pika 1.2 read
+    // 40.03 as 40). A long string reads the same in every client.
+    [HEADER.score]: scoreHeader(exception.priority.score),
   };
   if (traceparent !== undefined) headers[HEADER.traceparent] = traceparent;
   const options: Options.Publish = {

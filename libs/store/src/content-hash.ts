@@ -2,12 +2,19 @@ import { createHash } from 'node:crypto';
 import type { CanonicalException } from '../../canonical/src';
 import { canonicalJson } from './canonical-json';
 
-/** Fields that differ between deliveries of the same fact, or that the store itself owns. */
+/**
+ * Fields that differ between deliveries of the same fact, or that the store itself owns.
+ * `lineage.replayOf` is not one of them: a replayed exception is a new version that records the
+ * replay, so the message (`message-id` `<id>:<version>`, body with `lineage.replayOf`) and the
+ * stored version agree, and a subscriber deduplicating by message-id does not drop the replay.
+ * A second replay of the same raw event names the same original, so it is a redelivery of that
+ * version, not another one.
+ */
 const VOLATILE = {
   top: ['version', 'status', 'correlationId', 'causationId', 'detectedAt'],
   source: ['receivedAt', 'eventId'],
   priority: ['scoredAt'],
-  lineage: ['replayOf', 'archiveOffset'],
+  lineage: ['archiveOffset'],
 } as const;
 
 function omit(value: object, keys: readonly string[]): Record<string, unknown> {

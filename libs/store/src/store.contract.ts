@@ -110,6 +110,24 @@ export function runStoreContract(name: string, factory: StoreHarnessFactory): vo
         expect(await store.getException('nope')).toBeUndefined();
       });
 
+      it('stores a replayed exception as a new version that records the replay; the same replay again is a redelivery', async () => {
+        const first = sampleException({ id: 'r-1', score: 40, tier: 'p3', parties: ['cus_1'] });
+        await store.upsertException(first, actor);
+        const replay = (causationId: string): CanonicalException => ({
+          ...redelivered(first),
+          causationId,
+          lineage: { ...first.lineage, replayOf: 'evt-original' },
+        });
+        const replayed = await store.upsertException(replay('evt-replay-1'), actor);
+        expect(replayed).toMatchObject({ changed: true, exception: { version: 2 } });
+        expect((await store.getException('r-1'))?.lineage.replayOf).toBe('evt-original');
+        const again = await store.upsertException(replay('evt-replay-2'), actor);
+        expect(again).toMatchObject({ changed: false, exception: { version: 2 } });
+        expect(
+          (await store.exceptionHistory('r-1')).map((h) => h.exception.lineage.replayOf),
+        ).toEqual([undefined, 'evt-original']);
+      });
+
       it('gives concurrent deliveries of one new exception one version', async () => {
         const e = sampleException({ id: 'race-1', score: 12 });
         const results = await Promise.all(

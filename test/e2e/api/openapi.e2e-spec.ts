@@ -1,4 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import * as amqp from 'amqplib';
 import pino from 'pino';
@@ -9,6 +13,15 @@ import { createRuntime, type HubRuntime } from '../../../apps/hub/src/hub-runtim
 import { AMQP_URL } from '../hub/hub-harness';
 
 type Json = Record<string, unknown>;
+const ROOT = join(__dirname, '../../..');
+const REDOCLY = join(ROOT, 'node_modules/@redocly/cli/bin/cli.js');
+/** Operations anyone may call: health, metrics, webhook ingress (signed, not keyed). */
+const PUBLIC_OPERATIONS = [
+  ['/health/live', 'get'],
+  ['/health/ready', 'get'],
+  ['/metrics', 'get'],
+  ['/v1/ingest/{connectorId}', 'post'],
+] as const;
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 
 /** Fastify `/v1/exceptions/:id` → OpenAPI `/v1/exceptions/{id}`. */
@@ -18,6 +31,7 @@ describe('OpenAPI at /docs, generated from the controllers', () => {
   let rt: HubRuntime;
   let app: NestFastifyApplication;
   const routes: { method: string; url: string }[] = [];
+  let documentBody: string;
 
   const inject = async (url: string) => {
     const r = await app.getHttpAdapter().getInstance().inject({ method: 'GET', url });
@@ -46,6 +60,7 @@ describe('OpenAPI at /docs, generated from the controllers', () => {
       });
     await app.init();
     await app.getHttpAdapter().getInstance().ready();
+    documentBody = (await inject('/docs/json')).body;
   });
 
   afterAll(async () => {
@@ -105,7 +120,9 @@ describe('OpenAPI at /docs, generated from the controllers', () => {
     }
     // The canonical exception's schema comes from schemas/, not a copy.
     expect((schemas.CanonicalException as Json).required).toContain('priority');
-    expect(schemas.Outcome).toBeDefined();
+    // Servers, and keys that are not JWTs are not declared as such.
+    expect(doc.servers).toEqual([expect.objectContaining({ url: '/' })]);
+    expect(schemes.bearer).not.toHaveProperty('bearerFormat');
   });
 
   it('documents every route the hub registered, with the error shape and the key on guarded ones', async () => {
@@ -128,7 +145,34 @@ describe('OpenAPI at /docs, generated from the controllers', () => {
     expect(worklist.parameters.map((p) => p.name)).toEqual(
       expect.arrayContaining(['domain', 'type', 'tier', 'status', 'party', 'cursor', 'limit']),
     );
-    expect(doc.paths['/health/live'].get.security ?? []).toEqual([]);
+    // Public operations say so: `security: []`, not an absent security.
+    for (const [path, method] of PUBLIC_OPERATIONS) {
+      expect({ op: `${method} ${path}`, security: doc.paths[path][method].security }).toEqual({
+        op: `${method} ${path}`,
+        security: [],
+      });
+    }
+  });
+
+  it('passes `redocly lint` (redocly.yaml; offline, the devDependency)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'exhub-openapi-'));
+    try {
+      const file = join(dir, 'openapi.json');
+      writeFileSync(file, documentBody);
+      const run = spawnSync(process.execPath, [REDOCLY, 'lint', file, '--format=stylish'], {
+        cwd: ROOT,
+        env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' },
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      expect({ status: run.status, out: run.stdout + run.stderr }).toEqual({
+        status: 0,
+        out: expect.stringContaining('Your API description is valid'),
+      });
+      expect(run.stdout + run.stderr).not.toMatch(/warning/i);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('serves the UI at /docs under a CSP that lets it load its own assets', async () => {

@@ -59,7 +59,7 @@ describe('Stripe webhook → RabbitMQ → canonical exception (real broker)', ()
       'x-exhub-domain': 'finance',
       'x-exhub-type': 'chargeback_dispute',
       'x-exhub-tier': exception.priority.tier,
-      'x-exhub-score': exception.priority.score,
+      'x-exhub-score': String(exception.priority.score),
     });
     expect(msg.properties.headers?.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
 

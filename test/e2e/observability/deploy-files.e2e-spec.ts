@@ -5,7 +5,7 @@
  * metric that does not exist, a mounted file that is missing).
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { parse } from 'yaml';
 
 const ROOT = join(__dirname, '../../..');
@@ -73,6 +73,18 @@ describe('docker/: compose, Prometheus, alerts and dashboard agree with the hub'
     expect(dockerfile).toMatch(/npm run build/);
   });
 
+  it('copies into the image every data file the hub reads at its defaults, the model included', () => {
+    const dockerfile = read('docker/Dockerfile');
+    const copied = [...dockerfile.matchAll(/^COPY (?!--from)(\S+) \.\/(\S+)$/gm)].map((m) => m[1]);
+    const policy = parse(read('policies/priority.yaml')) as { model?: { file?: string } };
+    expect(policy.model?.file).toBeDefined();
+    // The model file of the shipped policy, as a path under the repository root.
+    const model = relative(ROOT, resolve(ROOT, 'policies', policy.model!.file!));
+    const needed = ['schemas', 'mappings', 'policies', 'exhub.config.yaml', model.split('/')[0]];
+    expect(needed).toContain('models');
+    expect(copied).toEqual(expect.arrayContaining(needed));
+  });
+
   it('scrapes the hub and RabbitMQ', () => {
     const prometheus = parse(read('docker/prometheus.yml')) as {
       scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[];
@@ -133,16 +145,34 @@ describe('docker/: compose, Prometheus, alerts and dashboard agree with the hub'
 
   it('provisions a dashboard whose queries use catalogued metrics', () => {
     const dashboard = JSON.parse(read('docker/grafana/dashboards/exhub.json')) as {
-      panels: { title: string; targets?: { expr: string; datasource: { uid: string } }[] }[];
+      __inputs: { name: string; type: string; pluginId: string }[];
+      templating: { list: { name: string; type: string; query: string }[] };
+      panels: {
+        title: string;
+        datasource?: { uid: string };
+        targets?: { expr: string; datasource: { uid: string } }[];
+      }[];
     };
-    const datasource = parse(read('docker/grafana/provisioning/datasources/prometheus.yml')) as {
-      datasources: { uid: string }[];
-    };
+    // Imports into any Prometheus: the import asks for one (__inputs), and every query uses the
+    // dashboard's datasource variable, never a fixed uid.
+    expect(dashboard.__inputs).toEqual([
+      expect.objectContaining({
+        name: 'DS_PROMETHEUS',
+        type: 'datasource',
+        pluginId: 'prometheus',
+      }),
+    ]);
+    expect(dashboard.templating.list).toContainEqual(
+      expect.objectContaining({ name: 'datasource', type: 'datasource', query: 'prometheus' }),
+    );
     const known = catalogued();
     const queried = new Set<string>();
     for (const panel of dashboard.panels) {
+      // A panel on a metric that exists is not titled as planned.
+      expect(panel.title).not.toMatch(/planned/i);
+      if (panel.datasource) expect(panel.datasource.uid).toBe('${datasource}');
       for (const target of panel.targets ?? []) {
-        expect(target.datasource.uid).toBe(datasource.datasources[0].uid);
+        expect(target.datasource.uid).toBe('${datasource}');
         for (const name of metricsIn(target.expr)) {
           expect({ panel: panel.title, name, known: known.has(name) }).toMatchObject({
             known: true,

@@ -2,7 +2,8 @@ import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
+import { commanderExitCode, EXIT_USAGE } from '../conventions';
 import { namesOf, prettify, registerConnectorsCommands, scaffoldConnector } from './connectors';
 
 const ROOT = join(__dirname, '../../../..');
@@ -115,9 +116,15 @@ describe('exhub connectors new', () => {
       expect(existsSync(join(root, 'm/acme/event.mapping.yaml'))).toBe(true);
       expect(printed.out).toContain(`created ${join(root, 'm/acme/event.cases.yaml')}`);
       expect(printed.out).toMatch(/next: .*--testPathPatterns .*c\/acme/);
-      await exhub('acme2', '--kind', 'graphql', '--dir', join(root, 'c'));
-      expect(process.exitCode).toBe(1);
-      expect(printed.err).toContain('--kind must be one of rest, soap, webhook, not "graphql"');
+      const refused = await exhub('acme2', '--kind', 'graphql', '--dir', join(root, 'c')).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(refused).toBeInstanceOf(CommanderError);
+      expect(commanderExitCode(refused as CommanderError)).toBe(EXIT_USAGE);
+      expect(printed.err).toContain(
+        "option '--kind <kind>' argument 'graphql' is invalid. Allowed choices are rest, soap, webhook.",
+      );
       expect(existsSync(join(root, 'c/acme2'))).toBe(false);
     } finally {
       out.mockRestore();

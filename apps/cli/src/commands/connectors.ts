@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { restFiles, type Names } from './connectors-rest.template';
 import { soapFiles } from './connectors-soap.template';
 import { webhookFiles, type ScaffoldFiles } from './connectors-webhook.template';
@@ -80,25 +80,22 @@ export async function prettify(files: string[]): Promise<void> {
 
 /** `exhub connectors new <name> --kind rest|soap|webhook`. */
 export function registerConnectorsCommands(program: Command): void {
-  const connectors = program.command('connectors').description('scaffold and inspect connectors');
+  const connectors = program
+    .command('connectors')
+    .description('scaffold a new connector (the running ones: GET /v1/connectors on the hub)');
   connectors
     .command('new <name>')
     .description(
       'scaffold connectors/<name>/: connector, config schema, simulator, fixtures, contract-kit spec, README',
     )
-    .option('--kind <kind>', `one of ${KINDS.join(', ')}`, 'rest')
+    .addOption(new Option('--kind <kind>', 'what the source speaks').choices(KINDS).default('rest'))
     .option('--dir <dir>', 'connectors folder', DEFAULT_CONNECTORS_DIR)
     .option('--mappings-dir <dir>', 'mappings folder (default: the one beside --dir)')
-    .action(async (name: string, opts: { kind: string; dir: string; mappingsDir?: string }) => {
-      if (!(KINDS as readonly string[]).includes(opts.kind)) {
-        process.stderr.write(`--kind must be one of ${KINDS.join(', ')}, not "${opts.kind}"\n`);
-        process.exitCode = EXIT_FAILED;
-        return;
-      }
+    .action(async (name: string, opts: { kind: Kind; dir: string; mappingsDir?: string }) => {
       try {
         const files = scaffoldConnector(
           name,
-          opts.kind as Kind,
+          opts.kind,
           opts.dir,
           opts.mappingsDir ?? join(dirname(opts.dir), MAPPINGS_FOLDER),
         );

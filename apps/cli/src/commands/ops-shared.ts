@@ -16,14 +16,15 @@ import {
   type TopologyNames,
 } from '../../../../libs/messaging/src';
 import { ISO_TIME_EXAMPLE, parseIsoTime } from '../../../hub/src/ops/replay-request';
+import { EXIT_USAGE } from '../conventions';
 
-/** Exit codes of the operations commands (commander's own usage errors exit 1 as well). */
+/** Exit codes of the operations commands (commander's own parse errors exit `usage` too). */
 export const EXIT = {
   ok: 0,
   /** The broker, a file or the mappings failed. */
   failed: 1,
   /** A flag is wrong or missing. */
-  usage: 2,
+  usage: EXIT_USAGE,
   /** Done, but not everything went through (dead letters quarantined, id not found). */
   partial: 3,
   /** Interrupted (Ctrl-C); a replay's checkpoint was written. */

@@ -4,7 +4,7 @@
  * summary. Webhook sources are signed as the real ones sign; SAP invoices go to the SAP
  * simulator the hub polls.
  */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { loadEnvSettings } from '../../../../libs/config/src';
 import {
   DEFAULT_CONCURRENCY,
@@ -231,10 +231,12 @@ export function registerSimulateCommands(program: Command): void {
     )
     .option('--scenario <name>', 'the scenario (see --list)', scenarioOption)
     .option('--rate <n>', `events per second (at most ${MAX_RATE})`, simRateOption, DEFAULT_RATE)
-    .option('--duration <d>', 'how long to send: 90 (seconds), 30s, 5m, 1h', durationOption, {
-      text: DEFAULT_DURATION,
-      ms: parseDuration(DEFAULT_DURATION),
-    })
+    .addOption(
+      new Option('--duration <d>', 'how long to send: 90 (seconds), 30s, 5m, 1h')
+        .argParser(durationOption)
+        // The parsed default is an object; help shows it as the text a user would type.
+        .default({ text: DEFAULT_DURATION, ms: parseDuration(DEFAULT_DURATION) }, DEFAULT_DURATION),
+    )
     .option(
       '--hub-url <url>',
       'the hub (EXHUB_HUB_URL)',

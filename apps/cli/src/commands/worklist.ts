@@ -3,7 +3,7 @@
  * first) in the terminal — tier, score, type, amount, party and the top reasons. `--watch`
  * refreshes it in place every second; off a terminal it prints one plain snapshot.
  */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import {
   DEFAULT_HUB_URL,
   DEFAULT_REQUEST_TIMEOUT_MS,
@@ -104,11 +104,10 @@ export function registerWorklistCommand(program: Command): void {
     .option('--api-key <key>', `a viewer key (prefer ${API_KEY_ENV}: a flag shows in ps)`)
     .option('--top <n>', 'how many', positiveIntOption('--top'), DEFAULT_WORKLIST_TOP)
     .option('--watch', 'refresh in place until Ctrl-C (on a terminal)')
-    .option(
-      '--interval <d>',
-      'refresh interval with --watch',
-      intervalOption,
-      DEFAULT_WORKLIST_REFRESH_MS,
+    .addOption(
+      new Option('--interval <d>', 'refresh interval with --watch')
+        .argParser(intervalOption)
+        .default(DEFAULT_WORKLIST_REFRESH_MS, `${DEFAULT_WORKLIST_REFRESH_MS}ms`),
     )
     .option('--domain <domain>', 'only finance or support')
     .option('--tier <tier>', 'only p1, p2, p3 or p4')

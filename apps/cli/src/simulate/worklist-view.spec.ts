@@ -57,6 +57,31 @@ describe('renderWorklist', () => {
     expect(lines[0].endsWith('…')).toBe(true);
   });
 
+  it('columns never run into each other, whatever the due text: two spaces before PARTY', () => {
+    const overdue = { ...items[0], dueAt: '2026-07-30T00:00:00Z' } as CanonicalException;
+    expect(formatDue(overdue.dueAt, NOW)).toBe('overdue 120d');
+    const lines = renderWorklist({ items: [overdue, items[1]], width: 200, now: NOW, title: 't' });
+    const header = lines.find((l) => l.includes('PARTY')) ?? '';
+    const row = lines.find((l) => l.includes('overdue 120d')) ?? '';
+    expect(row).toMatch(/overdue 120d {2}supplier 100045/);
+    // PARTY starts where the party of every row starts.
+    expect(row.indexOf('supplier')).toBe(header.indexOf('PARTY'));
+    const other = lines.find((l) => l.includes('tax_validation_failure')) ?? '';
+    expect(other.indexOf('supplier')).toBe(header.indexOf('PARTY'));
+  });
+
+  it('an unlimited width (output piped) keeps every column and cuts no row', () => {
+    const lines = renderWorklist({
+      items,
+      width: Number.POSITIVE_INFINITY,
+      now: NOW,
+      title: 'x'.repeat(300),
+    });
+    expect(lines[0]).toBe('x'.repeat(300));
+    expect(lines.find((l) => l.includes('PARTY'))).toContain('DUE');
+    expect(lines.join('\n')).not.toContain('…');
+  });
+
   it('colours only the tier and says when the list is empty', () => {
     const coloured = renderWorklist({ items, width: 120, now: NOW, title: 't', color: true });
     expect(coloured.find((l) => l.includes('invoice_mismatch'))).toContain('\x1b[1;31mP1');

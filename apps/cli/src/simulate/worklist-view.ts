@@ -90,10 +90,14 @@ export function renderWorklist(f: WorklistFrame): string[] {
   const wide = width >= WIDE_COLUMNS;
   const typeWidth = Math.max(...f.items.map((e) => e.type.length));
   const amountWidth = Math.max(...f.items.map((e) => formatMoney(e.amount).length));
+  // Every column is as wide as its longest cell, and columns are two spaces apart: a long due
+  // text ("overdue 120d") never runs into the party.
+  const dueWidth = Math.max(...f.items.map((e) => formatDue(e.dueAt, f.now).length), 'DUE'.length);
+  const due = (text: string) => (wide ? `${text.padEnd(dueWidth)}  ` : '');
   const rank = String(f.items.length).length;
   const header = narrow
     ? `${'#'.padStart(rank)}  TIER  SCORE  TYPE`
-    : `${'#'.padStart(rank)}  TIER  SCORE  ${'TYPE'.padEnd(typeWidth)}  ${'AMOUNT'.padStart(amountWidth)}  ${wide ? 'DUE'.padEnd(12) : ''}PARTY`;
+    : `${'#'.padStart(rank)}  TIER  SCORE  ${'TYPE'.padEnd(typeWidth)}  ${'AMOUNT'.padStart(amountWidth)}  ${due('DUE')}PARTY`;
   lines.push(paint(ANSI.dim, truncate(header, width)));
   const indent = ' '.repeat(rank + 2);
   f.items.forEach((e, i) => {
@@ -102,7 +106,7 @@ export function renderWorklist(f: WorklistFrame): string[] {
     const head = `${String(i + 1).padStart(rank)}  ${tier.padEnd(4)}  ${score}  `;
     const rest = narrow
       ? e.type
-      : `${e.type.padEnd(typeWidth)}  ${formatMoney(e.amount).padStart(amountWidth)}  ${wide ? formatDue(e.dueAt, f.now).padEnd(12) : ''}${party(e)}`;
+      : `${e.type.padEnd(typeWidth)}  ${formatMoney(e.amount).padStart(amountWidth)}  ${due(formatDue(e.dueAt, f.now))}${party(e)}`;
     const row = truncate(`${head}${rest}`, width);
     // The tier is always inside the first columns, so colouring it cannot break the truncation.
     const tierCode = ANSI[(e.priority?.tier ?? 'p4') as 'p1' | 'p2' | 'p3' | 'p4'] ?? ANSI.p4;

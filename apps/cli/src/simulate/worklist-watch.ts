@@ -3,13 +3,26 @@
  * terminal it redraws in place (cursor home + clear); elsewhere it writes plain snapshots.
  */
 import type { CanonicalException } from '../../../../libs/canonical/src';
+import { colorEnabled } from '../conventions';
 import { SimulateError } from './types';
 import { renderWorklist } from './worklist-view';
 
 const CLEAR = '\x1b[H\x1b[2J';
 const HIDE_CURSOR = '\x1b[?25l';
 const SHOW_CURSOR = '\x1b[?25h';
-const FALLBACK_COLUMNS = 100;
+
+/**
+ * The width to render for: the terminal's columns, else `COLUMNS`, else unlimited — piped into a
+ * file, `grep` or `less`, every column is kept and no row is cut.
+ */
+export function columnsOf(
+  out: { isTTY?: boolean; columns?: number },
+  env: NodeJS.ProcessEnv = process.env,
+): number {
+  if (out.isTTY && out.columns) return out.columns;
+  const columns = Number(env.COLUMNS);
+  return Number.isInteger(columns) && columns > 0 ? columns : Number.POSITIVE_INFINITY;
+}
 
 export interface WatchOptions {
   fetch(): Promise<CanonicalException[]>;
@@ -27,11 +40,11 @@ export async function snapshot(o: Omit<WatchOptions, 'intervalMs' | 'signal'>): 
   const out = o.out ?? process.stdout;
   return `${renderWorklist({
     items,
-    width: out.columns || FALLBACK_COLUMNS,
+    width: columnsOf(out),
     now: new Date(),
     title: o.title,
     status: o.status?.(),
-    color: Boolean(out.isTTY),
+    color: colorEnabled(out),
   }).join('\n')}\n`;
 }
 
@@ -55,11 +68,11 @@ export async function watchWorklist(o: WatchOptions): Promise<void> {
       }
       const lines = renderWorklist({
         items,
-        width: out.columns || FALLBACK_COLUMNS,
+        width: columnsOf(out),
         now: new Date(),
         title: `${o.title} · ${new Date().toISOString().slice(11, 19)}Z`,
         status: [...(o.status?.() ?? []), ...(error ? [error] : [])],
-        color: Boolean(out.isTTY),
+        color: colorEnabled(out),
       });
       const rows = out.rows || lines.length;
       out.write(

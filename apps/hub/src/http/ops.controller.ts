@@ -79,7 +79,8 @@ export class OpsController {
     schema: { type: 'object', description: 'job id (unless dry-run), source and report' },
   })
   @ApiJsonBody('ReplayRequest')
-  @ApiErrors(400, 415)
+  // Any content type is read as JSON: a body that is not JSON is a 400, never a 415.
+  @ApiErrors(400)
   async replay(@Req() req: FastifyRequest): Promise<ReplayResponse> {
     let request;
     try {

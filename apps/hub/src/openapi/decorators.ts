@@ -29,13 +29,44 @@ const ERROR_TEXT: Record<number, string> = {
   503: 'Not available now: see Retry-After',
 };
 
-/** Error answers, all with the ApiError body. */
-export function ApiErrors(...statuses: number[]) {
+/** Answers that come with a Retry-After header (seconds), as the hub and the rate limiter send. */
+const RETRY_AFTER_STATUSES: ReadonlySet<number> = new Set([429, 503]);
+const RETRY_AFTER_HEADER = {
+  'Retry-After': {
+    description: 'Seconds to wait before trying again',
+    schema: { type: 'integer', minimum: 0 },
+  },
+};
+
+/**
+ * Error answers, all with the ApiError body; 429 and 503 with Retry-After. `descriptions` replaces
+ * the generic text where a route's answer means something specific (ingress: 401 = bad signature).
+ */
+export function ApiErrors(...statuses: (number | Record<number, string>)[]) {
+  const specific = Object.assign(
+    {},
+    ...statuses.filter((s): s is Record<number, string> => typeof s === 'object'),
+  ) as Record<number, string>;
+  const codes = [
+    ...statuses.filter((s): s is number => typeof s === 'number'),
+    ...Object.keys(specific).map(Number),
+  ];
   return applyDecorators(
-    ...statuses.map((status) =>
-      ApiResponse({ status, description: ERROR_TEXT[status] ?? 'Error', schema: ref('ApiError') }),
+    ...codes.map((status) =>
+      ApiResponse({
+        status,
+        description: specific[status] ?? ERROR_TEXT[status] ?? 'Error',
+        schema: ref('ApiError'),
+        ...(RETRY_AFTER_STATUSES.has(status) ? { headers: RETRY_AFTER_HEADER } : {}),
+      }),
     ),
   );
+}
+
+/** Marks a route anyone may call (no API key): the document says `security: []` for it. */
+export const PUBLIC_EXTENSION = 'x-exhub-public';
+export function ApiPublic() {
+  return ApiExtension(PUBLIC_EXTENSION, true);
 }
 
 /** A route behind ApiKeyGuard: both key schemes, the least role, 401 and 403. */

@@ -3,6 +3,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import {
   ApiConsumes,
   ApiParam,
+  ApiResponse,
   ApiTags,
   DocumentBuilder,
   SwaggerModule,
@@ -18,10 +19,29 @@ import {
   API_KEY_SCHEME,
   ApiErrors,
   ApiJsonBody,
+  ApiPublic,
   ApiQueries,
   ApiRoute,
   BEARER_SCHEME,
+  PUBLIC_EXTENSION,
 } from './decorators';
+
+/** Body of /health/ready, with 200 and with 503. */
+const READINESS_SCHEMA = {
+  type: 'object',
+  required: ['status', 'checks'],
+  properties: {
+    status: { type: 'string', enum: ['ready', 'degraded', 'not_ready'] },
+    checks: {
+      type: 'object',
+      additionalProperties: {
+        type: 'object',
+        required: ['ok', 'detail'],
+        properties: { ok: { type: 'boolean' }, detail: { type: 'string' } },
+      },
+    },
+  },
+};
 
 /** The interactive UI; the document itself at /docs/json and /docs/yaml. */
 export const DOCS_PATH = 'docs';
@@ -52,35 +72,37 @@ function decorateOtherControllers(): void {
   on(
     HealthController,
     'live',
+    ApiPublic(),
     ApiRoute('Liveness: the process answers', {
-      schema: { type: 'object', properties: { status: { type: 'string', enum: ['ok'] } } },
+      schema: {
+        type: 'object',
+        required: ['status'],
+        properties: { status: { type: 'string', enum: ['ok'] } },
+      },
     }),
   );
   on(
     HealthController,
     'ready',
+    ApiPublic(),
     ApiRoute(
       'Readiness: broker, topology, mappings, policy, store (503 when one fails); connectors degrade only',
       {
-        schema: {
-          type: 'object',
-          properties: {
-            status: { enum: ['ready', 'degraded', 'not_ready'] },
-            checks: {
-              type: 'object',
-              additionalProperties: {
-                type: 'object',
-                properties: { ok: { type: 'boolean' }, detail: { type: 'string' } },
-              },
-            },
-          },
-        },
+        description: 'Ready (`ready`), or ready with a failing connector (`degraded`)',
+        schema: READINESS_SCHEMA,
       },
     ),
+    ApiResponse({
+      status: 503,
+      description:
+        'Not ready (`not_ready`): the broker, topology, mappings, policy or store check failed; the same body names it',
+      schema: READINESS_SCHEMA,
+    }),
   );
   on(
     MetricsController,
     'metrics',
+    ApiPublic(),
     ApiRoute('Prometheus metrics (text format, names prefixed exhub_)', {
       description: 'text/plain; version=0.0.4',
     }),
@@ -110,8 +132,11 @@ function decorateOtherControllers(): void {
       description: 'connector instance id in exhub.config.yaml',
       example: 'stripe',
     }),
+    ApiPublic(),
     ApiConsumes('application/json', 'application/xml'),
-    ApiErrors(400, 401, 404, 413, 415, 429, 503),
+    ApiErrors(400, 404, 413, 415, 429, 503, {
+      401: "The signature is missing, stale or does not match the connector's secret (no API key is involved)",
+    }),
   );
   on(
     DryRunController,
@@ -148,17 +173,31 @@ export function buildOpenApiDocument(app: NestFastifyApplication, version: strin
       'Workflow exceptions from finance and support systems: webhook ingress, the reviewer worklist and decisions, connectors, dead letters and replay, mapping and priority dry-runs. Admin endpoints need an API key (`X-Api-Key: <key>` or `Authorization: Bearer <key>`) whose role is at least the one in `x-exhub-role`. Every error answers `ApiError`.',
     )
     .setVersion(version)
+    .setLicense('Apache-2.0', 'https://www.apache.org/licenses/LICENSE-2.0')
+    // Relative: the hub serves this document, so the API is wherever it was fetched from.
+    .addServer('/', 'the hub serving this document')
     .addApiKey({ type: 'apiKey', in: 'header', name: 'X-Api-Key' }, API_KEY_SCHEME)
-    .addBearerAuth(
-      { type: 'http', scheme: 'bearer', description: 'the same API key' },
-      BEARER_SCHEME,
-    )
+    // Not addBearerAuth: it declares `bearerFormat: JWT`, and the keys are opaque, not JWTs.
+    .addSecurity(BEARER_SCHEME, {
+      type: 'http',
+      scheme: 'bearer',
+      description: 'the same API key as X-Api-Key (an opaque key, not a JWT)',
+    })
     .build();
   const document = SwaggerModule.createDocument(app, config);
   // `@Roles` documents the key schemes; a route that also says `@ApiKeyAuth` would list them twice.
+  // A route marked `@ApiPublic` says so explicitly: `security: []`.
   for (const item of Object.values(document.paths)) {
-    for (const op of Object.values(item as Record<string, { security?: object[] }>)) {
-      if (!op || typeof op !== 'object' || !Array.isArray(op.security)) continue;
+    for (const op of Object.values(
+      item as Record<string, { security?: object[]; [PUBLIC_EXTENSION]?: boolean }>,
+    )) {
+      if (!op || typeof op !== 'object') continue;
+      if (op[PUBLIC_EXTENSION]) {
+        delete op[PUBLIC_EXTENSION];
+        op.security = [];
+        continue;
+      }
+      if (!Array.isArray(op.security)) continue;
       const seen = new Set<string>();
       op.security = op.security.filter((s) => {
         const key = JSON.stringify(s);

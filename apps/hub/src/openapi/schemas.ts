@@ -1,6 +1,5 @@
 import type { SchemaObject } from '@nestjs/swagger';
 import canonicalSchemaJson from '../../../../schemas/canonical-exception.v1.schema.json';
-import outcomeSchemaJson from '../../../../schemas/outcome.v1.schema.json';
 import { DOMAINS, EXCEPTION_TYPES, STATUSES, TIERS } from '../../../../libs/canonical/src';
 import { DECISION_ACTIONS, MAX_PAGE_SIZE } from '../../../../libs/store/src';
 
@@ -240,7 +239,6 @@ const apiSchemas: Record<string, SchemaObject> = {
 export function openApiSchemas(): Record<string, SchemaObject> {
   return {
     ...componentsFromJsonSchema('CanonicalException', canonicalSchemaJson as Json),
-    ...componentsFromJsonSchema('Outcome', outcomeSchemaJson as Json),
     ...apiSchemas,
   };
 }

@@ -1,5 +1,4 @@
-import { UNROUTABLE_PATTERN } from './constants';
-import { ExceptionDeserializer } from './exception.deserializer';
+import { ExhubDeserializer, UNROUTABLE_PATTERN } from './exhub.deserializer';
 
 const exception = {
   domain: 'finance',
@@ -7,8 +6,8 @@ const exception = {
   priority: { tier: 'p2', score: 71.5 },
 };
 
-describe('ExceptionDeserializer', () => {
-  const deserializer = new ExceptionDeserializer();
+describe('ExhubDeserializer', () => {
+  const deserializer = new ExhubDeserializer();
 
   it('turns the plain canonical exception into a Nest event keyed by the routing key from the headers', () => {
     const headers = {

@@ -2,9 +2,17 @@ import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { CONNECTOR_DEFINITIONS } from '../../../../connectors/definitions';
 import { commanderExitCode, EXIT_USAGE } from '../conventions';
-import { namesOf, prettify, registerConnectorsCommands, scaffoldConnector } from './connectors';
+import {
+  namesOf,
+  prettify,
+  registerConnectorsCommands,
+  registerDefinition,
+  scaffoldConnector,
+} from './connectors';
 
 const ROOT = join(__dirname, '../../../..');
 /** What a scaffold imports or is checked with, linked into the temporary checkout. */
@@ -66,6 +74,34 @@ async function scaffoldAndTest(
 describe('exhub connectors new', () => {
   it('derives the names from kebab-case', () => {
     expect(namesOf('acme-erp')).toEqual({ name: 'acme-erp', pascal: 'AcmeErp', upper: 'ACME_ERP' });
+  });
+
+  it('writes the definition and adds exactly one line (and its import) to the list of types', () => {
+    const root = tempCheckout();
+    try {
+      const list = readFileSync(join(ROOT, 'connectors/definitions.ts'), 'utf8');
+      writeFileSync(join(root, 'connectors/definitions.ts'), list);
+      const files = scaffoldConnector('acme-erp', 'rest', join(root, 'connectors'));
+      expect(files.map((f) => relative(root, f))).toContain('connectors/acme-erp/definition.ts');
+      const definition = readFileSync(join(root, 'connectors/acme-erp/definition.ts'), 'utf8');
+      expect(definition).toContain("type: 'acme-erp',");
+      expect(definition).toContain("kind: 'poll',");
+      expect(definition).toContain(
+        "(await import('./acme-erp.connector.js')).acmeErpFromSettings(",
+      );
+      registerDefinition('acme-erp', join(root, 'connectors'));
+      const after = readFileSync(join(root, 'connectors/definitions.ts'), 'utf8').split('\n');
+      const before = list.split('\n');
+      const added = after.filter((l) => !before.includes(l));
+      expect(added).toEqual([
+        "import { acmeErpDefinition } from './acme-erp/definition';",
+        '  acmeErpDefinition,',
+      ]);
+      expect(after.length).toBe(before.length + 2);
+      expect(CONNECTOR_DEFINITIONS.map((d) => d.type)).not.toContain('acme-erp');
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 
   it('refuses a bad name and an existing connector or mappings folder', () => {
@@ -184,6 +220,7 @@ describe('exhub connectors new', () => {
       'connectors/acme-erp/acme-erp.connector.spec.ts',
       'connectors/acme-erp/acme-erp.connector.ts',
       'connectors/acme-erp/acme-erp.constants.ts',
+      'connectors/acme-erp/definition.ts',
       'connectors/acme-erp/fixtures/README.md',
       'connectors/acme-erp/fixtures/items.json',
       'connectors/acme-erp/index.ts',
@@ -202,6 +239,7 @@ describe('exhub connectors new', () => {
       'connectors/acme-erp/acme-erp.connector.spec.ts',
       'connectors/acme-erp/acme-erp.connector.ts',
       'connectors/acme-erp/acme-erp.constants.ts',
+      'connectors/acme-erp/definition.ts',
       'connectors/acme-erp/fixtures/README.md',
       'connectors/acme-erp/fixtures/items.json',
       'connectors/acme-erp/index.ts',
@@ -221,6 +259,7 @@ describe('exhub connectors new', () => {
       'connectors/acme-erp/acme-erp.connector.spec.ts',
       'connectors/acme-erp/acme-erp.connector.ts',
       'connectors/acme-erp/acme-erp.constants.ts',
+      'connectors/acme-erp/definition.ts',
       'connectors/acme-erp/fixtures/README.md',
       'connectors/acme-erp/fixtures/event.json',
       'connectors/acme-erp/index.ts',

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Option, type Command } from 'commander';
-import { restFiles, type Names } from './connectors-rest.template';
+import { camelOf, restFiles, type Names } from './connectors-rest.template';
 import { soapFiles } from './connectors-soap.template';
 import { webhookFiles, type ScaffoldFiles } from './connectors-webhook.template';
 
@@ -21,12 +21,70 @@ export function namesOf(name: string): Names {
   };
 }
 
-/** The files of each kind. */
+/** The files of each kind, with the connector's definition (its type as data). */
 const TEMPLATES: Record<Kind, (n: Names) => ScaffoldFiles> = {
-  rest: (n) => ({ connector: restFiles(n) }),
-  soap: soapFiles,
-  webhook: webhookFiles,
+  rest: (n) => withDefinition(n, 'poll', { connector: restFiles(n) }),
+  soap: (n) => withDefinition(n, 'poll', soapFiles(n)),
+  webhook: (n) => withDefinition(n, 'webhook', webhookFiles(n)),
 };
+
+/** The one list of connector types, in the connectors folder. */
+export const DEFINITIONS_FILE = 'definitions.ts';
+/** Where the scaffolder adds a type's line to that list. */
+const LIST_END = /^\];[ \t]*$/m;
+
+/** `definitionOf(name)`: the exported name of a connector's definition. */
+const definitionName = (n: Names) => `${camelOf(n)}Definition`;
+
+/** Adds `definition.ts` (type, kind, settings schema, lazy create) and its export from `index.ts`. */
+function withDefinition(n: Names, kind: 'poll' | 'webhook', files: ScaffoldFiles): ScaffoldFiles {
+  const camel = camelOf(n);
+  const poll = kind === 'poll';
+  const definition = `import type { ${poll ? 'PollConnectorDefinition' : 'WebhookConnectorDefinition'} } from '../../libs/connector-sdk/src/definition';
+${poll ? "import type { BreakerMetrics } from '../../libs/resilience/src/breaker';\n" : ''}import settingsSchema from './${n.name}.config.schema.json';
+
+/** The ${n.name} connector type as data, listed in connectors/${DEFINITIONS_FILE}. */
+export const ${definitionName(n)}: ${poll ? 'PollConnectorDefinition' : 'WebhookConnectorDefinition'} = {
+  type: '${n.name}',
+  kind: '${kind}',
+  settingsSchema,
+  // Loads the connector module only when an instance of this type runs.
+  create: async ({ id, settings }${poll ? ', metrics' : ''}) =>
+    (await import('./${n.name}.connector.js')).${camel}FromSettings(id, settings${poll ? ', metrics as BreakerMetrics | undefined' : ''}),
+};
+`;
+  const index = files.connector['index.ts'] ?? '';
+  return {
+    ...files,
+    connector: {
+      ...files.connector,
+      'definition.ts': definition,
+      'index.ts': `${index}export { ${definitionName(n)} } from './definition';\n`,
+    },
+  };
+}
+
+/**
+ * Adds the type's one line (and its import) to `<dir>/definitions.ts`, the list the hub builds its
+ * factory tables and settings check from. Returns the file, or undefined when there is no list
+ * (a folder outside the repository).
+ */
+export function registerDefinition(name: string, dir: string): string | undefined {
+  const file = join(dir, DEFINITIONS_FILE);
+  if (!existsSync(file)) return undefined;
+  const n = namesOf(name);
+  const text = readFileSync(file, 'utf8');
+  if (!LIST_END.test(text)) {
+    throw new Error(
+      `${file}: no closing "];" of CONNECTOR_DEFINITIONS found; add ${definitionName(n)} to it by hand`,
+    );
+  }
+  const imports = text.lastIndexOf('\nimport ');
+  const afterImports = text.indexOf('\n', text.indexOf(';', imports)) + 1;
+  const withImport = `${text.slice(0, afterImports)}import { ${definitionName(n)} } from './${n.name}/definition';\n${text.slice(afterImports)}`;
+  writeFileSync(file, withImport.replace(LIST_END, `  ${definitionName(n)},\n];`));
+  return file;
+}
 
 /**
  * Writes `<dir>/<name>/` for a connector of `kind` (and, for kinds with a mapping stub,
@@ -99,10 +157,12 @@ export function registerConnectorsCommands(program: Command): void {
           opts.dir,
           opts.mappingsDir ?? join(dirname(opts.dir), MAPPINGS_FOLDER),
         );
-        await prettify(files);
+        const list = registerDefinition(name, opts.dir);
+        await prettify(list ? [...files, list] : files);
+        if (list) process.stdout.write(`registered ${name} in ${list}\n`);
         process.stdout.write(`${files.map((f) => `created ${f}`).join('\n')}\n`);
         process.stdout.write(
-          `next: NODE_OPTIONS=--experimental-vm-modules npx jest --selectProjects unit --testPathPatterns ${join(opts.dir, name)}\n`,
+          `next: add "${name}" to the connector type enum of schemas/exhub.config.schema.json, then NODE_OPTIONS=--experimental-vm-modules npx jest --selectProjects unit --testPathPatterns ${join(opts.dir, name)}\n`,
         );
       } catch (err) {
         process.stderr.write(`${(err as Error).message}\n`);

@@ -13,7 +13,10 @@ import {
 } from '../../libs/connector-sdk/src/errors';
 import { basicAuth } from '../../libs/resilience/src/auth';
 import type { BreakerMetrics, BreakerOptions } from '../../libs/resilience/src/breaker';
-import { ResilientHttpClient } from '../../libs/resilience/src/http.client';
+import {
+  httpClientFromSettings,
+  type ResilientHttpClient,
+} from '../../libs/resilience/src/http.client';
 import type { RetryOptions } from '../../libs/resilience/src/retry.policy';
 import configSchema from './sap-s4.config.schema.json';
 import {
@@ -125,29 +128,16 @@ export class SapS4Connector implements Connector<SapS4Cursor> {
 
   constructor(private readonly config: SapS4ConnectorConfig) {
     this.pageSize = config.pageSize ?? SAP_DEFAULT_PAGE_SIZE;
-    this.supplierClient = new ResilientHttpClient({
-      connector: config.id,
-      baseUrl:
-        config.supplierServiceUrl ?? config.baseUrl.replace(/[^/]+\/?$/, SAP_SUPPLIER_SERVICE),
-      allowedHosts: config.allowedHosts,
-      timeoutMs: config.timeoutMs,
-      maxResponseBytes: config.maxResponseBytes,
-      auth: basicAuth(reveal(config.username), reveal(config.password)),
-      retry: config.retry,
-      breaker: config.breaker,
-      metrics: config.metrics,
-    });
-    this.client = new ResilientHttpClient({
-      connector: config.id,
-      baseUrl: config.baseUrl,
-      allowedHosts: config.allowedHosts,
-      timeoutMs: config.timeoutMs,
-      maxResponseBytes: config.maxResponseBytes,
-      auth: basicAuth(reveal(config.username), reveal(config.password)),
-      retry: config.retry,
-      breaker: config.breaker,
-      metrics: config.metrics,
-    });
+    this.supplierClient = httpClientFromSettings(
+      config,
+      config.supplierServiceUrl ?? config.baseUrl.replace(/[^/]+\/?$/, SAP_SUPPLIER_SERVICE),
+      basicAuth(reveal(config.username), reveal(config.password)),
+    );
+    this.client = httpClientFromSettings(
+      config,
+      config.baseUrl,
+      basicAuth(reveal(config.username), reveal(config.password)),
+    );
   }
 
   get id(): string {

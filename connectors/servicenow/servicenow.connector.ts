@@ -17,7 +17,10 @@ import {
   type AuthProvider,
 } from '../../libs/resilience/src/auth';
 import type { BreakerMetrics, BreakerOptions } from '../../libs/resilience/src/breaker';
-import { ResilientHttpClient } from '../../libs/resilience/src/http.client';
+import {
+  httpClientFromSettings,
+  type ResilientHttpClient,
+} from '../../libs/resilience/src/http.client';
 import type { RetryOptions } from '../../libs/resilience/src/retry.policy';
 import configSchema from './servicenow.config.schema.json';
 import {
@@ -117,17 +120,11 @@ export class ServiceNowConnector implements Connector<ServiceNowCursor> {
   constructor(private readonly config: ServiceNowConnectorConfig) {
     this.pageSize = config.pageSize ?? SERVICENOW_DEFAULT_PAGE_SIZE;
     const root = config.instanceUrl.replace(/\/+$/, '');
-    this.client = new ResilientHttpClient({
-      connector: config.id,
-      baseUrl: `${root}${TABLE_API_PATH}`,
-      allowedHosts: config.allowedHosts,
-      timeoutMs: config.timeoutMs,
-      maxResponseBytes: config.maxResponseBytes,
-      auth: authProvider(config.auth, root, config.timeoutMs),
-      retry: config.retry,
-      breaker: config.breaker,
-      metrics: config.metrics,
-    });
+    this.client = httpClientFromSettings(
+      config,
+      `${root}${TABLE_API_PATH}`,
+      authProvider(config.auth, root, config.timeoutMs),
+    );
   }
 
   get id(): string {

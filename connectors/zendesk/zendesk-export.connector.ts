@@ -13,7 +13,10 @@ import {
 } from '../../libs/connector-sdk/src/errors';
 import { basicAuth, type AuthProvider } from '../../libs/resilience/src/auth';
 import type { BreakerMetrics, BreakerOptions } from '../../libs/resilience/src/breaker';
-import { ResilientHttpClient } from '../../libs/resilience/src/http.client';
+import {
+  httpClientFromSettings,
+  type ResilientHttpClient,
+} from '../../libs/resilience/src/http.client';
 import type { RetryOptions } from '../../libs/resilience/src/retry.policy';
 import configSchema from './zendesk-export.config.schema.json';
 import {
@@ -93,17 +96,11 @@ export class ZendeskExportConnector implements Connector<ZendeskExportCursor> {
 
   constructor(private readonly config: ZendeskExportConfig) {
     this.pageSize = config.pageSize ?? ZENDESK_DEFAULT_PAGE_SIZE;
-    this.client = new ResilientHttpClient({
-      connector: config.id,
-      baseUrl: `${config.instanceUrl.replace(/\/+$/, '')}${ZENDESK_API_PATH}`,
-      allowedHosts: config.allowedHosts,
-      timeoutMs: config.timeoutMs,
-      maxResponseBytes: config.maxResponseBytes,
-      auth: authProvider(config.auth),
-      retry: config.retry,
-      breaker: config.breaker,
-      metrics: config.metrics,
-    });
+    this.client = httpClientFromSettings(
+      config,
+      `${config.instanceUrl.replace(/\/+$/, '')}${ZENDESK_API_PATH}`,
+      authProvider(config.auth),
+    );
   }
 
   get id(): string {

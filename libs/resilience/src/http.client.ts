@@ -199,3 +199,36 @@ function parseJson<T>(body: unknown, endpoint: string, connector: string): T {
     );
   }
 }
+
+/** What every HTTP connector's config carries for its client (its instance id and resilience). */
+export interface ConnectorHttpSettings {
+  id: string;
+  allowedHosts?: readonly string[];
+  timeoutMs?: number;
+  maxResponseBytes?: number;
+  retry?: Partial<RetryOptions>;
+  breaker?: Partial<BreakerOptions>;
+  metrics?: BreakerMetrics;
+}
+
+/**
+ * The one way a connector builds its resilient client: its instance id, allowed hosts, time and
+ * size bounds, retries, breaker and metrics as its settings say, for `baseUrl` with `auth`.
+ */
+export function httpClientFromSettings(
+  settings: ConnectorHttpSettings,
+  baseUrl: string,
+  auth?: AuthProvider,
+): ResilientHttpClient {
+  return new ResilientHttpClient({
+    connector: settings.id,
+    baseUrl,
+    allowedHosts: settings.allowedHosts,
+    timeoutMs: settings.timeoutMs,
+    maxResponseBytes: settings.maxResponseBytes,
+    auth,
+    retry: settings.retry,
+    breaker: settings.breaker,
+    metrics: settings.metrics,
+  });
+}

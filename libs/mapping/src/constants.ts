@@ -64,3 +64,23 @@ export const DEFAULT_RELOAD_DEBOUNCE_MS = 300;
 export const COLLECT_FUNCTION = '__exhubFields';
 /** Extra evaluation depth the combined expression's wrapper call needs. */
 export const COMBINED_DEPTH_MARGIN = 4;
+
+/**
+ * What a `emits: lifecycle` mapping must set: the natural key of the exception the source opened
+ * (the hub derives its id from it) and what became of it. The statuses a source may report.
+ */
+export const LIFECYCLE_REQUIRED_FIELDS = [
+  'type',
+  'source.objectType',
+  'source.objectId',
+  'lifecycle.status',
+  'lifecycle.reason',
+] as const;
+/** Every field a lifecycle mapping may set (the required ones, plus where and when it happened). */
+export const LIFECYCLE_FIELDS: ReadonlySet<string> = new Set([
+  ...LIFECYCLE_REQUIRED_FIELDS,
+  'source.url',
+  'source.eventId',
+  'occurredAt',
+]);
+export const LIFECYCLE_STATUSES = ['resolved', 'open'] as const;

@@ -6,6 +6,7 @@ import {
   COMBINED_DEPTH_MARGIN,
   DEFAULT_LIMITS,
   LIFECYCLE_FIELDS,
+  LIFECYCLE_KEY_FIELDS,
   LIFECYCLE_REQUIRED_FIELDS,
   LIFECYCLE_STATUSES,
   VERSION_HASH_LENGTH,
@@ -264,19 +265,25 @@ function emitsProblems(
   }
   if (doc.emits !== 'lifecycle') return problems;
   const paths = new Set(fields.map((f) => f.path));
-  for (const required of LIFECYCLE_REQUIRED_FIELDS.filter((r) => !paths.has(r))) {
+  const isReference = (p: string) => p === 'references' || p.startsWith('references.');
+  const byReference = [...paths].some(isReference);
+  const required = [
+    ...LIFECYCLE_REQUIRED_FIELDS,
+    ...(byReference && !LIFECYCLE_KEY_FIELDS.some((k) => paths.has(k)) ? [] : LIFECYCLE_KEY_FIELDS),
+  ];
+  for (const missing of required.filter((r) => !paths.has(r))) {
     problems.push(
-      problemAt(source, ['fields'], `a lifecycle mapping must set \`${required}\``, {
+      problemAt(source, ['fields'], `a lifecycle mapping must set \`${missing}\``, {
         onKey: true,
-        hint: 'type, source.objectType and source.objectId must be those of the exception mapping that opened it, so the hub finds the same exception id',
+        hint: 'name the exception by the natural key the opening mapping used (type, source.objectType, source.objectId), or by `references.<kind>` it carries',
       }),
     );
   }
-  for (const f of fields.filter((f) => !LIFECYCLE_FIELDS.has(f.path))) {
+  for (const f of fields.filter((f) => !LIFECYCLE_FIELDS.has(f.path) && !isReference(f.path))) {
     problems.push(
       problemAt(source, ['fields', f.path], `\`${f.path}\` is not set by a lifecycle mapping`, {
         onKey: true,
-        hint: `a lifecycle mapping sets only ${[...LIFECYCLE_FIELDS].join(', ')}; the exception keeps its other fields`,
+        hint: `a lifecycle mapping sets only ${[...LIFECYCLE_FIELDS].join(', ')} and references.<kind>; the exception keeps its other fields`,
       }),
     );
   }

@@ -70,6 +70,22 @@ describe('mappings with emits: lifecycle', () => {
     ]);
   });
 
+  it('may name the exception by references instead of its natural key', () => {
+    const text = lifecycleText({
+      drop: 'source.objectId',
+      extra: ['  references.bankTransaction:', '    expr: e2e', '    description: x'],
+    }).replace(/ {2}source\.objectType:\n.*\n.*\n/, '');
+    expect(compileMappingSource(text, FILE).problems).toEqual([]);
+    // Half a natural key is refused even with references.
+    const half = lifecycleText({
+      drop: 'source.objectId',
+      extra: ['  references.bankTransaction:', '    expr: e2e', '    description: x'],
+    });
+    expect(compileMappingSource(half, FILE).problems.map((p) => p.message)).toEqual([
+      'a lifecycle mapping must set `source.objectId`',
+    ]);
+  });
+
   it('refuses fields an end does not change, and lifecycle fields in an exception mapping', () => {
     const extra = ['  title:', '    expr: "\'x\'"', '    description: x'];
     const { problems } = compileMappingSource(lifecycleText({ extra }), FILE);

@@ -16,14 +16,20 @@ import type { ExceptionStore } from '../../../../libs/store/src';
 
 /** One end or re-opening, checked and ready to apply. */
 export interface LifecycleSignal {
-  exceptionId: string;
-  /** The natural key, for the log line of a signal about an exception the hub never opened. */
-  key: { objectType: string; objectId: string; type: string };
+  /** By natural key: the one exception it is about. */
+  exceptionId?: string;
+  /** By natural key; by references the type (and system) every open exception found must have. */
+  key: { type: string; objectType?: string; objectId?: string };
+  /** By references: every open exception of this system and type carrying one of them. */
+  references?: { kind: string; value: string }[];
   resolution: NonNullable<CanonicalException['resolution']>;
 }
 
+/** Most open exceptions one signal by references ends (the store's findOpenExceptions maximum). */
+export const MAX_ENDED_BY_REFERENCE = 100;
+
 export interface LifecycleDeps {
-  store: Pick<ExceptionStore, 'applySourceTransition'>;
+  store: Pick<ExceptionStore, 'applySourceTransition' | 'findOpenExceptions'>;
   publish(exception: CanonicalException, meta: SourceEventMeta): Promise<void>;
   metrics: Pick<HubMetrics, 'lifecycleSignals'>;
   logger: Logger;
@@ -47,8 +53,13 @@ export function lifecycleSignalOf(
     type?: unknown;
     occurredAt?: unknown;
     source?: { objectType?: unknown; objectId?: unknown; eventId?: unknown };
+    references?: Record<string, unknown>;
     lifecycle?: { status?: unknown; reason?: unknown };
   };
+  const references = Object.entries(f.references ?? {})
+    .filter((e): e is [string, string] => nonEmpty(e[1]))
+    .map(([kind, value]) => ({ kind, value }));
+  const byKey = f.source?.objectId !== undefined || references.length === 0;
   const issues: Issue[] = [];
   const need = (ok: boolean, pointer: string, message: string) => {
     if (!ok) issues.push({ pointer, rule: 'lifecycle', message });
@@ -65,8 +76,20 @@ export function lifecycleSignalOf(
     '/type',
     `must be the exception type the opening mapping sets (got ${JSON.stringify(f.type)})`,
   );
-  need(nonEmpty(f.source?.objectType), '/source/objectType', 'must be a non-empty text');
-  need(nonEmpty(f.source?.objectId), '/source/objectId', 'must be a non-empty text');
+  if (byKey) {
+    need(nonEmpty(f.source?.objectType), '/source/objectType', 'must be a non-empty text');
+    need(
+      nonEmpty(f.source?.objectId),
+      '/source/objectId',
+      'must be a non-empty text (or leave it out and name references.<kind>)',
+    );
+  } else {
+    need(
+      status === 'resolved',
+      '/lifecycle/status',
+      're-opening needs the natural key (source.objectType and source.objectId): references find open exceptions only',
+    );
+  }
   const occurredAt = f.occurredAt;
   need(
     occurredAt === undefined ||
@@ -83,15 +106,18 @@ export function lifecycleSignalOf(
       issues,
     );
   }
+  const type = String(f.type) as ExceptionType;
+  const eventId = f.source?.eventId ?? meta.sourceEventId;
   const key = {
+    type,
     objectType: String(f.source?.objectType),
     objectId: String(f.source?.objectId),
-    type: String(f.type),
   };
-  const eventId = f.source?.eventId ?? meta.sourceEventId;
+  const target = byKey
+    ? { key, exceptionId: exceptionId({ system: meta.system, ...key }) }
+    : { key: { type }, references };
   return {
-    exceptionId: exceptionId({ system: meta.system, ...key, type: key.type as ExceptionType }),
-    key,
+    ...target,
     resolution: {
       by: 'source',
       status: status as 'resolved' | 'open',
@@ -115,51 +141,92 @@ export async function applyLifecycleSignals(
 ): Promise<CanonicalException[]> {
   const published: CanonicalException[] = [];
   for (const s of signals) {
-    const result = await deps.store.applySourceTransition({
-      exceptionId: s.exceptionId,
-      resolution: s.resolution,
-      actor: sourceActor(meta),
-    });
-    const fields = {
-      exceptionId: s.exceptionId,
-      reported: s.resolution.status,
-      reason: s.resolution.reason,
-      mapping: s.resolution.mapping,
-    };
-    if (result.kind === 'unknown') {
-      deps.metrics.lifecycleSignals.inc({
-        connector: meta.connectorId,
-        result: 'unknown_exception',
-      });
-      log.info(
-        { ...fields, ...s.key },
-        'lifecycle signal for an exception the hub never opened: nothing to change (acknowledged)',
-      );
+    const ids = s.exceptionId !== undefined ? [s.exceptionId] : await idsByReference(deps, meta, s);
+    if (ids.length === 0) {
+      unknown(deps, meta, s, log);
       continue;
     }
-    if (result.kind === 'unchanged') {
-      deps.metrics.lifecycleSignals.inc({ connector: meta.connectorId, result: 'unchanged' });
-      log.info(
-        { ...fields, status: result.exception.status },
-        'lifecycle signal: exception already in that state (acknowledged)',
-      );
-      continue;
+    for (const id of ids) {
+      const changed = await applyOne(deps, meta, s, id, log);
+      if (changed) published.push(changed);
     }
-    await deps.publish(result.exception, meta);
-    const outcome = result.exception.status === 'resolved' ? 'resolved' : 'reopened';
-    deps.metrics.lifecycleSignals.inc({ connector: meta.connectorId, result: outcome });
-    log.info(
-      {
-        ...fields,
-        statusBefore: result.statusBefore,
-        status: result.exception.status,
-        version: result.exception.version,
-      },
-      outcome === 'resolved'
-        ? 'exception resolved by its source'
-        : 'exception re-opened by its source',
-    );
-    published.push(result.exception);
   }
   return published;
+}
+
+/** The open exceptions of this system and type carrying one of the signal's references. */
+async function idsByReference(
+  deps: LifecycleDeps,
+  meta: SourceEventMeta,
+  s: LifecycleSignal,
+): Promise<string[]> {
+  const found = await deps.store.findOpenExceptions({
+    keys: s.references ?? [],
+    limit: MAX_ENDED_BY_REFERENCE,
+  });
+  return found
+    .filter((e) => e.source.system === meta.system && e.type === s.key.type)
+    .map((e) => e.id);
+}
+
+function unknown(deps: LifecycleDeps, meta: SourceEventMeta, s: LifecycleSignal, log: Logger) {
+  deps.metrics.lifecycleSignals.inc({ connector: meta.connectorId, result: 'unknown_exception' });
+  log.info(
+    {
+      exceptionId: s.exceptionId,
+      ...s.key,
+      references: s.references,
+      reported: s.resolution.status,
+      mapping: s.resolution.mapping,
+    },
+    'lifecycle signal for an exception the hub never opened (or no open one carries its references): nothing to change (acknowledged)',
+  );
+}
+
+/** Applies one signal to one exception; returns the new version when it changed (published). */
+async function applyOne(
+  deps: LifecycleDeps,
+  meta: SourceEventMeta,
+  s: LifecycleSignal,
+  exceptionId: string,
+  log: Logger,
+): Promise<CanonicalException | undefined> {
+  const result = await deps.store.applySourceTransition({
+    exceptionId,
+    resolution: s.resolution,
+    actor: sourceActor(meta),
+  });
+  const fields = {
+    exceptionId,
+    reported: s.resolution.status,
+    reason: s.resolution.reason,
+    mapping: s.resolution.mapping,
+  };
+  if (result.kind === 'unknown') {
+    unknown(deps, meta, s, log);
+    return undefined;
+  }
+  if (result.kind === 'unchanged') {
+    deps.metrics.lifecycleSignals.inc({ connector: meta.connectorId, result: 'unchanged' });
+    log.info(
+      { ...fields, status: result.exception.status },
+      'lifecycle signal: exception already in that state (acknowledged)',
+    );
+    return undefined;
+  }
+  await deps.publish(result.exception, meta);
+  const outcome = result.exception.status === 'resolved' ? 'resolved' : 'reopened';
+  deps.metrics.lifecycleSignals.inc({ connector: meta.connectorId, result: outcome });
+  log.info(
+    {
+      ...fields,
+      statusBefore: result.statusBefore,
+      status: result.exception.status,
+      version: result.exception.version,
+    },
+    outcome === 'resolved'
+      ? 'exception resolved by its source'
+      : 'exception re-opened by its source',
+  );
+  return result.exception;
 }

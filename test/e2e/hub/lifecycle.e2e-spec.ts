@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { CanonicalException, ExceptionType } from '../../../libs/canonical/src';
 import { exceptionId } from '../../../libs/canonical/src';
 import { sourceEventPublishOptions } from '../../../libs/messaging/src';
-import { startHub, stripeHeaders, subscribe, take, type Harness } from './hub-harness';
+import { startHub, stripeHeaders, subscribe, take, until, type Harness } from './hub-harness';
 
 const ROOT = join(__dirname, '../../..');
 const fixture = <T = Record<string, unknown>>(path: string): T =>
@@ -20,17 +20,6 @@ const fixture = <T = Record<string, unknown>>(path: string): T =>
 const xml = (path: string) => readFileSync(join(ROOT, path), 'utf8');
 
 type Json = Record<string, unknown>;
-
-/** Waits until `probe` returns a value that passes `ok`, or returns the last value seen. */
-async function until<T>(probe: () => Promise<T>, ok: (v: T) => boolean, ms = 15_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last = await probe();
-  while (!ok(last) && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 50));
-    last = await probe();
-  }
-  return last;
-}
 
 describe('lifecycle: the source ends (and re-opens) the exceptions it raised', () => {
   let hub: Harness;
@@ -74,7 +63,7 @@ describe('lifecycle: the source ends (and re-opens) the exceptions it raised', (
   };
   const stored = (id: string) => hub.rt.store.getException(id);
   const waitFor = (id: string, ok: (e: CanonicalException | undefined) => boolean) =>
-    until(() => stored(id), ok);
+    until(() => stored(id), ok, 15_000);
   /** The published versions of one exception, taken from the subscriber queue until `version`. */
   const published = new Map<string, CanonicalException[]>();
   const publishedVersion = async (id: string, version: number) => {

@@ -4,7 +4,8 @@
  * version, `resolution`), audited, recorded as an outcome with `resolvedBy: source` and published
  * on exhub.exceptions; then the source re-opens it. Stripe goes through the real signed ingest; the
  * polled systems' records are published on exhub.ingress exactly as their PollRunner publishes
- * them (the connectors' own queries and simulators are covered in test/e2e/connectors).
+ * them (the connectors' own queries and simulators are covered in test/e2e/connectors; the SAP
+ * one runs a release and a re-block end to end through its simulator).
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';

@@ -8,7 +8,7 @@ import { apiError } from '../http/api-error';
 import { ContextService } from '../context/context.service';
 import { HUB_RUNTIME, type HubRuntime } from '../hub-runtime';
 import { dryRun, UnknownMappingError, type DryRunTarget } from './dry-run';
-import type { LifecycleSignal } from '../pipeline/lifecycle';
+import type { LifecycleSignal } from '../pipeline/stages/lifecycle';
 
 const JSON_CONTENT_TYPE = /^application\/(.+\+)?json\s*(;|$)/i;
 const BAD_REQUEST = 400;

@@ -1,6 +1,6 @@
-import { exceptionId } from '../../../../libs/canonical/src';
-import { InvalidPayloadError } from '../../../../libs/connector-sdk/src/errors';
-import type { SourceEventMeta } from '../../../../libs/connector-sdk/src/source-event';
+import { exceptionId } from '../../../../../libs/canonical/src';
+import { InvalidPayloadError } from '../../../../../libs/connector-sdk/src/errors';
+import type { SourceEventMeta } from '../../../../../libs/connector-sdk/src/source-event';
 import { lifecycleSignalOf } from './lifecycle';
 
 const meta: SourceEventMeta = {

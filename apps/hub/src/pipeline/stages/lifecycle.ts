@@ -1,17 +1,17 @@
-import type { CanonicalException, ExceptionType } from '../../../../libs/canonical/src';
-import { exceptionId, isExceptionType } from '../../../../libs/canonical/src';
-import { InvalidPayloadError, type Issue } from '../../../../libs/connector-sdk/src/errors';
-import type { SourceEventMeta } from '../../../../libs/connector-sdk/src/source-event';
-import { LIFECYCLE_STATUSES, type MappedException } from '../../../../libs/mapping/src';
-import type { HubMetrics, Logger } from '../../../../libs/observability/src';
-import type { ExceptionStore } from '../../../../libs/store/src';
+import type { CanonicalException, ExceptionType } from '../../../../../libs/canonical/src';
+import { exceptionId, isExceptionType } from '../../../../../libs/canonical/src';
+import { InvalidPayloadError, type Issue } from '../../../../../libs/connector-sdk/src/errors';
+import type { SourceEventMeta } from '../../../../../libs/connector-sdk/src/source-event';
+import { LIFECYCLE_STATUSES, type MappedException } from '../../../../../libs/mapping/src';
+import type { HubMetrics, Logger } from '../../../../../libs/observability/src';
+import type { ExceptionStore } from '../../../../../libs/store/src';
 
 /*
- * The lifecycle stage: a source's own end (or re-opening) of an exception it raised, as a mapping
- * with `emits: lifecycle` reads it (mappings/README.md). One unit the pipeline calls after the
- * exceptions of the same event are stored: it finds the exception by its deterministic id (the
- * same natural key the opening mapping used), lets the store apply the transition (new version,
- * audit, outcome `resolvedBy: source`) and publishes the new version on exhub.exceptions.
+ * Stage `lifecycle`: a source's own end (or re-opening) of an exception it raised, as a mapping
+ * with `emits: lifecycle` reads it (mappings/README.md). Runs after the exceptions of the same
+ * event are published: it finds the exception by its deterministic id (the natural key the opening
+ * mapping used) or its references, lets the store apply the transition (new version, audit,
+ * outcome `resolvedBy: source`) and publishes the new version on exhub.exceptions.
  */
 
 /** One end or re-opening, checked and ready to apply. */
@@ -30,10 +30,12 @@ export const MAX_ENDED_BY_REFERENCE = 100;
 
 export interface LifecycleDeps {
   store: Pick<ExceptionStore, 'applySourceTransition' | 'findOpenExceptions'>;
-  publish(exception: CanonicalException, meta: SourceEventMeta): Promise<void>;
   metrics: Pick<HubMetrics, 'lifecycleSignals'>;
   logger: Logger;
 }
+
+/** Publishes a changed exception (the pipeline's confirmed publish). */
+type Publish = (exception: CanonicalException, meta: SourceEventMeta) => Promise<void>;
 
 /** The actor of the audit entry and outcome: the connector instance that delivered the signal. */
 export const sourceActor = (meta: SourceEventMeta): string => `source:${meta.connectorId}`;
@@ -135,10 +137,15 @@ export function lifecycleSignalOf(
  */
 export async function applyLifecycleSignals(
   deps: LifecycleDeps,
+  publish: Publish,
   meta: SourceEventMeta,
   signals: readonly LifecycleSignal[],
-  log: Logger,
 ): Promise<CanonicalException[]> {
+  const log = deps.logger.child({
+    correlationId: meta.correlationId,
+    connector: meta.connectorId,
+    eventId: meta.eventId,
+  });
   const published: CanonicalException[] = [];
   for (const s of signals) {
     const ids = s.exceptionId !== undefined ? [s.exceptionId] : await idsByReference(deps, meta, s);
@@ -147,7 +154,7 @@ export async function applyLifecycleSignals(
       continue;
     }
     for (const id of ids) {
-      const changed = await applyOne(deps, meta, s, id, log);
+      const changed = await applyOne(deps, publish, meta, s, id, log);
       if (changed) published.push(changed);
     }
   }
@@ -186,6 +193,7 @@ function unknown(deps: LifecycleDeps, meta: SourceEventMeta, s: LifecycleSignal,
 /** Applies one signal to one exception; returns the new version when it changed (published). */
 async function applyOne(
   deps: LifecycleDeps,
+  publish: Publish,
   meta: SourceEventMeta,
   s: LifecycleSignal,
   exceptionId: string,
@@ -214,7 +222,7 @@ async function applyOne(
     );
     return undefined;
   }
-  await deps.publish(result.exception, meta);
+  await publish(result.exception, meta);
   const outcome = result.exception.status === 'resolved' ? 'resolved' : 'reopened';
   deps.metrics.lifecycleSignals.inc({ connector: meta.connectorId, result: outcome });
   log.info(

@@ -3,7 +3,6 @@ export {
   NetSuiteConnector,
   NETSUITE_CONFIG_SCHEMA,
   netSuiteFromSettings,
-  needsAttention,
   parseSearchPage,
   vendorBillEvent,
   type NetSuiteConnectorConfig,

@@ -11,7 +11,6 @@ import { NS_CORE, NS_MESSAGES } from './netsuite.constants';
 import {
   NETSUITE_CONFIG_SCHEMA,
   NetSuiteConnector,
-  needsAttention,
   parseSearchPage,
   vendorBillEvent,
   type NetSuiteConnectorConfig,
@@ -94,9 +93,10 @@ describe('NetSuite connector', () => {
     await sim.close();
   });
 
-  it('reads bills pending approval or on hold, paging with searchMoreWithId', async () => {
+  it('reads every changed bill (the mappings decide), paging with searchMoreWithId', async () => {
     const { events, cursor } = await drain(connector, undefined);
-    expect(billIds(events)).toEqual(['8101', '8102', '8103', '8105']);
+    // 8104 (approved) and 8106 (paid) too: they end what their earlier versions raised.
+    expect(billIds(events)).toEqual(['8101', '8102', '8103', '8104', '8105', '8106']);
     expect(sim.log).toEqual(['search', 'searchMoreWithId']);
     expect(events[1]).toMatchObject({
       objectType: 'VendorBill',
@@ -109,7 +109,7 @@ describe('NetSuite connector', () => {
       type: { attributes: { operator: 'anyOf' }, searchValue: ['_vendorBill'] },
       lastModifiedDate: { attributes: { operator: 'onOrAfter' } },
     });
-    // Both bills changed at the newest instant are remembered; 8106 is not announced.
+    // Both bills changed at the newest instant are remembered.
     expect(cursor).toEqual({ v: 1, watermark: '2026-03-18T15:00:00.000Z', seen: ['8105', '8106'] });
   });
 
@@ -146,7 +146,7 @@ describe('NetSuite connector', () => {
       search: { id: 'WEBSERVICES_gone', nextPage: 2, totalPages: 2, highIds: [] },
     };
     const { events } = await drain(connector, stale);
-    expect(billIds(events)).toEqual(['8101', '8102', '8103', '8105']);
+    expect(billIds(events)).toEqual(['8101', '8102', '8103', '8104', '8105', '8106']);
   });
 
   it('times out a slow answer (TRANSIENT) and retries it', async () => {
@@ -156,7 +156,7 @@ describe('NetSuite connector', () => {
     connector = connectorFor(sim, { timeoutMs: 200 });
     sim.fail('slow', 1);
     const { events } = await drain(connector, undefined);
-    expect(events).toHaveLength(4);
+    expect(events).toHaveLength(6);
     expect(sim.requests).toBe(3);
   });
 
@@ -203,7 +203,7 @@ describe('NetSuite connector', () => {
     expect(await again.text()).toMatch(/INVALID_LOGIN_ATTEMPT.*nonce was used before/);
     // The connector signs a fresh passport per attempt, so its retries are not replays.
     sim.fail('5xx', 2);
-    expect((await drain(connector, undefined)).events).toHaveLength(4);
+    expect((await drain(connector, undefined)).events).toHaveLength(6);
   });
 
   it('refuses an endpoint whose host is not allowed', () => {
@@ -278,18 +278,7 @@ describe('NetSuite search page parsing', () => {
     expect(() => parseSearchPage({}, 'here')).toThrow(/no searchResult/);
   });
 
-  it('reports pending approval and payment hold only', () => {
-    expect(needsAttention(bill)).toBe(true);
-    expect(needsAttention({ ...bill, approvalStatus: { attributes: { internalId: '2' } } })).toBe(
-      false,
-    );
-    expect(
-      needsAttention({
-        ...bill,
-        approvalStatus: { attributes: { internalId: '2' } },
-        paymentHold: true,
-      }),
-    ).toBe(true);
+  it('keys a bill event by id and change instant', () => {
     expect(vendorBillEvent(bill, '1', Date.parse(bill.lastModifiedDate))).toEqual({
       objectType: 'VendorBill',
       payload: bill,

@@ -12,7 +12,6 @@ import type { RetryOptions } from '../../libs/resilience/src/retry.policy';
 import configSchema from './netsuite.config.schema.json';
 import {
   MS_PER_DAY,
-  NETSUITE_APPROVAL_PENDING,
   NETSUITE_DEFAULT_LOOKBACK_DAYS,
   NETSUITE_DEFAULT_PAGE_SIZE,
   NETSUITE_OBJECT_TYPE,
@@ -85,14 +84,6 @@ interface ParsedPage {
 }
 
 const reveal = (s: SecretLike): string => (typeof s === 'string' ? s : s.reveal());
-
-/** True for a bill the connector reports: pending approval, or on payment hold. */
-export function needsAttention(bill: VendorBillRecord): boolean {
-  const approval = bill.approvalStatus as { attributes?: { internalId?: string } } | undefined;
-  return (
-    approval?.attributes?.internalId === NETSUITE_APPROVAL_PENDING || bill.paymentHold === true
-  );
-}
 
 /** The PolledEvent for one bill: the record untouched, keyed by id and change instant. */
 export function vendorBillEvent(
@@ -299,7 +290,9 @@ export class NetSuiteConnector implements Connector<NetSuiteCursor> {
       } else if (r.modifiedMs === highMs && !s.highIds.includes(r.id)) {
         s.highIds.push(r.id);
       }
-      if (needsAttention(r.raw)) events.push(vendorBillEvent(r.raw, r.id, r.modifiedMs));
+      // Every changed bill: the mappings decide what is an exception (netsuite.vendor-bill) and
+      // what ends one (netsuite.vendor-bill-ended: approved, released, paid).
+      events.push(vendorBillEvent(r.raw, r.id, r.modifiedMs));
     }
     if (highMs > -Infinity) s.high = new Date(highMs).toISOString();
     if (page.pageIndex < page.totalPages) {

@@ -19,9 +19,6 @@ export const NS_COMMON = 'urn:common_2015_1.platform.webservices.netsuite.com';
 export const NS_PURCHASES = 'urn:purchases_2015_1.transactions.webservices.netsuite.com';
 export const NS_FAULTS = 'urn:faults_2015_1.platform.webservices.netsuite.com';
 
-/** approvalStatus internal ids of NetSuite's approval routing: 1 Pending Approval, 2 Approved, 3 Rejected. */
-export const NETSUITE_APPROVAL_PENDING = '1';
-
 /** NetSuite's smallest and largest search page size (searchPreferences.pageSize). */
 export const NETSUITE_MIN_PAGE_SIZE = 5;
 export const NETSUITE_MAX_PAGE_SIZE = 1000;

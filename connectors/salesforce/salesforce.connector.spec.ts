@@ -127,8 +127,9 @@ describe('Salesforce connector', () => {
     // The query jsforce sent: a keyset on SystemModstamp, the exception filter, the sort order.
     const soql = new URLSearchParams(sim.log[0].split('?')[1]).get('q')!;
     expect(soql).toContain(
-      'FROM Case WHERE SystemModstamp >= 2026-01-01T00:00:00Z AND (IsEscalated = true',
+      'FROM Case WHERE SystemModstamp >= 2026-01-01T00:00:00Z AND ((IsEscalated = true',
     );
+    expect(soql).toContain('IsViolated = true)) OR IsClosed = true)');
     expect(soql).toContain('Id IN (SELECT CaseId FROM CaseMilestone WHERE IsViolated = true)');
     expect(soql).toMatch(/ORDER BY SystemModstamp, Id$/);
     expect(sim.log[1]).toMatch(/^\/services\/data\/v62\.0\/query\/01g\w+-2$/);
@@ -170,6 +171,18 @@ describe('Salesforce connector', () => {
     const again = await drain(connector, first.cursor);
     expect(caseNumbers(again.events)).toEqual(['00001031']);
     expect(again.events[0].sourceEventId).toMatch(/@2026-11-21T08:00:00\.000\+0000$/);
+  });
+
+  it('reads a case that is closed even when it no longer matches the filter (its end)', async () => {
+    const first = await drain(connector, undefined);
+    sim.updateCase(
+      '00001029',
+      { Status: 'Closed', IsClosed: true, IsEscalated: false, Priority: 'Low' },
+      '2026-11-22T08:00:00.000+0000',
+    );
+    const closed = await drain(connector, first.cursor);
+    expect(caseNumbers(closed.events)).toEqual(['00001029']);
+    expect(closed.events[0].payload).toMatchObject({ Status: 'Closed', IsClosed: true });
   });
 
   it('loses and repeats nothing when several cases share one SystemModstamp across pages and the locator expires', async () => {

@@ -381,7 +381,8 @@ export class SalesforceConnector implements Connector<SalesforceCursor> {
       'Account.Owner.Name, Owner.Name, ' +
       '(SELECT Id, MilestoneType.Name, TargetDate, IsViolated, IsCompleted FROM CaseMilestones ' +
       'WHERE IsCompleted = false ORDER BY TargetDate) ' +
-      `FROM Case WHERE ${after} AND ${this.caseFilter} ` +
+      // Closed cases too, whatever the filter: salesforce.case-ended resolves what they raised.
+      `FROM Case WHERE ${after} AND (${this.caseFilter} OR IsClosed = true) ` +
       'ORDER BY SystemModstamp, Id'
     );
   }

@@ -24,6 +24,7 @@ import {
   SAP_ABC_CRITICALITY,
   SAP_DEFAULT_LOOKBACK_DAYS,
   SAP_DEFAULT_PAGE_SIZE,
+  SAP_RELEASE_BATCH,
   SAP_ENTITY_SET,
   SAP_OBJECT_TYPE,
   SAP_S4_SYSTEM,
@@ -69,11 +70,15 @@ interface Position {
  * The checkpoint. A poll cycle has two phases: `changes` reads invoices posted after the
  * watermark (keyset paging on PostingDate, FiscalYear, SupplierInvoice — the API has no change
  * timestamp); `blocked` then sweeps every invoice with a PaymentBlockingReason and emits only
- * those whose block is new or changed since the last sweep (`blocked`: key → reason).
+ * those whose block is new or changed since the last sweep (`blocked`: key → reason);
+ * `released` then re-reads the invoices whose block the sweep no longer found (`releasing`, at
+ * most SAP_RELEASE_BATCH per request) and emits those now unblocked, so their exceptions end.
  */
 export interface SapS4Cursor {
   v: 1;
-  phase: 'changes' | 'blocked';
+  phase: 'changes' | 'blocked' | 'released';
+  /** Keys (`<FiscalYear>/<SupplierInvoice>`) of released blocks still to re-read. */
+  releasing?: string[];
   watermark?: Position;
   sweepAfter?: { fiscalYear: string; invoice: string };
   blocked: Record<string, string>;
@@ -217,6 +222,7 @@ export class SapS4Connector implements Connector<SapS4Cursor> {
     const c: SapS4Cursor = cursor
       ? structuredClone(cursor)
       : { v: 1, phase: 'changes', blocked: {}, sweeping: {} };
+    if (c.phase === 'released') return this.pollReleased(c);
     return c.phase === 'changes' ? this.pollChanges(c) : this.pollBlocked(c);
   }
 
@@ -281,10 +287,38 @@ export class SapS4Connector implements Connector<SapS4Cursor> {
     if (last)
       c.sweepAfter = { fiscalYear: last.keys.FiscalYear, invoice: last.keys.SupplierInvoice };
     if (page.full) return { events, nextCursor: c, hasMore: true };
-    // Sweep complete: released blocks drop out, so a block set again later is announced again.
+    // Sweep complete: released blocks drop out, so a block set again later is announced again,
+    // and are re-read (phase `released`) so the exceptions they raised can end.
+    const released = Object.keys(c.blocked).filter((k) => !(k in c.sweeping));
     c.blocked = c.sweeping;
     c.sweeping = {};
     c.sweepAfter = undefined;
+    c.releasing = [...new Set([...(c.releasing ?? []), ...released])];
+    c.phase = c.releasing.length > 0 ? 'released' : 'changes';
+    return { events, nextCursor: c, hasMore: c.phase === 'released' };
+  }
+
+  /**
+   * Re-reads up to SAP_RELEASE_BATCH invoices whose block was released and emits those still
+   * unblocked (state `released@<time>`). One blocked again meanwhile is left to the next sweep;
+   * one the API no longer returns (deleted, archived) is dropped: the hub cannot know why.
+   */
+  private async pollReleased(c: SapS4Cursor): Promise<PollResult<SapS4Cursor>> {
+    const batch = (c.releasing ?? []).slice(0, SAP_RELEASE_BATCH);
+    const filter = batch
+      .map((k) => {
+        const [fiscalYear, invoice] = [k.slice(0, k.indexOf('/')), k.slice(k.indexOf('/') + 1)];
+        return `(FiscalYear eq ${quote(fiscalYear)} and SupplierInvoice eq ${quote(invoice)})`;
+      })
+      .join(' or ');
+    const page = await this.query({ $filter: filter, $top: batch.length });
+    const at = new Date((this.config.now ?? Date.now)()).toISOString();
+    const events = page.items
+      .filter((item) => !item.keys.PaymentBlockingReason)
+      .map((item) => this.event(item, `released@${at}`));
+    c.releasing = (c.releasing ?? []).slice(batch.length);
+    if (c.releasing.length > 0) return { events, nextCursor: c, hasMore: true };
+    c.releasing = undefined;
     c.phase = 'changes';
     return { events, nextCursor: c, hasMore: false };
   }

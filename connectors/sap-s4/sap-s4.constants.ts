@@ -7,6 +7,11 @@ export const SAP_OBJECT_TYPE = 'A_SupplierInvoice';
 export const SAP_ENTITY_TYPE = 'API_SUPPLIERINVOICE_PROCESS_SRV.A_SupplierInvoiceType';
 
 export const SAP_DEFAULT_PAGE_SIZE = 100;
+/**
+ * Invoices whose payment block was released, re-read per request after a sweep (one OData `or` of
+ * their keys); one request per poll step, so a large release is read over several steps.
+ */
+export const SAP_RELEASE_BATCH = 20;
 export const SAP_MAX_PAGE_SIZE = 5000;
 export const SAP_DEFAULT_POLL_INTERVAL_SECONDS = 60;
 /** Without `startFrom`, the first poll reads invoices posted in the last 30 days. */

@@ -126,6 +126,10 @@ export interface CanonicalException {
    */
   status: Status;
   /**
+   * The latest status change the exception's source reported (it ended or re-opened what it reported), with the source's reason. Absent while the source has reported none; cleared when new content from the source re-opens the exception.
+   */
+  resolution?: Resolution;
+  /**
    * One-line human headline, e.g. `Invoice 5100000123 does not match PO 4500001234 (EUR 12,500.00)`.
    */
   title: string;
@@ -191,6 +195,38 @@ export interface CanonicalException {
    * Optional grouping by root cause, so subscribers can fold many exceptions with one cause under one parent. Omitted when the exception has no root-cause key.
    */
   group?: Group;
+}
+/**
+ * A status change reported by the source itself (mappings with `emits: lifecycle`): e.g. Stripe closed the dispute, the ticket was solved, the payment block was released.
+ *
+ * This interface was referenced by `CanonicalException`'s JSON-Schema
+ * via the `definition` "resolution".
+ */
+export interface Resolution {
+  /**
+   * Who reported it: `source`, the system that raised the exception.
+   */
+  by: 'source';
+  /**
+   * What the source said: `resolved` (it ended) or `open` (it re-opened).
+   */
+  status: 'resolved' | 'open';
+  /**
+   * The source's reason in plain words, e.g. "Dispute closed by Stripe: won".
+   */
+  reason: string;
+  /**
+   * When it happened in the source (its event time), else when the hub received it.
+   */
+  at: string;
+  /**
+   * The source's id of the event that reported it, when it has one.
+   */
+  eventId?: string;
+  /**
+   * The lifecycle mapping that read it, as `<id>@<version>`.
+   */
+  mapping?: string;
 }
 /**
  * Root-cause grouping. A child carries the key and, once its group has a parent (the policy's `grouping.threshold` of open exceptions share the key), the parent's id; the parent carries the key, `role: parent` and the number of open children.

@@ -183,7 +183,7 @@ describe('compileMappingSource', () => {
     expect(problems[0].path).toBe('match');
     expect(problems[1]).toMatchObject({ path: 'extra', column: 1 });
     expect(problems[1].message).toBe(
-      'is not an allowed property; allowed: id, description, source, match, each, fields',
+      'is not an allowed property; allowed: id, description, source, emits, match, each, fields',
     );
   });
 

@@ -5,6 +5,10 @@ import {
   COLLECT_FUNCTION,
   COMBINED_DEPTH_MARGIN,
   DEFAULT_LIMITS,
+  LIFECYCLE_FIELDS,
+  LIFECYCLE_KEY_FIELDS,
+  LIFECYCLE_REQUIRED_FIELDS,
+  LIFECYCLE_STATUSES,
   VERSION_HASH_LENGTH,
 } from './constants';
 import { MappingLoadError } from './errors';
@@ -21,6 +25,7 @@ import type {
   CompiledMapping,
   CompileOptions,
   HelperFunction,
+  MappingEmits,
   MappingLimits,
   MappingProblem,
 } from './types';
@@ -31,6 +36,7 @@ interface MappingDocument {
   id: string;
   description: string;
   source: { system: string; objectType: string };
+  emits?: MappingEmits;
   match?: string | null;
   each?: string | null;
   fields: Record<string, { expr?: string; value?: unknown; description: string }>;
@@ -136,7 +142,11 @@ export function compileMappingSource(
       position: positionOf(source, ['fields', path], true),
     };
   });
-  problems.push(...fieldConflicts(fields, source), ...idProblems(doc, source));
+  problems.push(
+    ...fieldConflicts(fields, source),
+    ...idProblems(doc, source),
+    ...emitsProblems(doc, fields, source),
+  );
 
   if (problems.length > 0) return { problems: sortByPosition(problems) };
   const valid = doc as MappingDocument;
@@ -150,6 +160,7 @@ export function compileMappingSource(
       version: contentHash(bytes),
       position: positionOf(source, ['id']),
       source: { system: valid.source.system, objectType: valid.source.objectType },
+      emits: valid.emits ?? 'exception',
       match,
       each,
       fields,
@@ -227,6 +238,68 @@ function idProblems(doc: Partial<MappingDocument>, source: YamlSource): MappingP
       hint: `name it ${system}.<name>, e.g. ${system}.${doc.id.split('.').pop() ?? 'name'}`,
     }),
   ];
+}
+
+/**
+ * A lifecycle mapping names the exception it ends (its natural key) and what became of it, and
+ * nothing else; an exception mapping cannot set `lifecycle.*`. A constant status must be one the
+ * hub applies (an expression's result is checked per payload, in the pipeline).
+ */
+function emitsProblems(
+  doc: Partial<MappingDocument>,
+  fields: readonly CompiledField[],
+  source: YamlSource,
+): MappingProblem[] {
+  const problems: MappingProblem[] = [];
+  // Any other `emits` is the schema's problem to report.
+  if (doc.emits === undefined || doc.emits === 'exception') {
+    for (const f of fields.filter((f) => f.segments[0] === 'lifecycle')) {
+      problems.push(
+        problemAt(source, ['fields', f.path], `\`${f.path}\` is only for lifecycle mappings`, {
+          onKey: true,
+          hint: 'add `emits: lifecycle` to report that the source ended or re-opened an exception, or remove the field',
+        }),
+      );
+    }
+    return problems;
+  }
+  if (doc.emits !== 'lifecycle') return problems;
+  const paths = new Set(fields.map((f) => f.path));
+  const isReference = (p: string) => p === 'references' || p.startsWith('references.');
+  const byReference = [...paths].some(isReference);
+  const required = [
+    ...LIFECYCLE_REQUIRED_FIELDS,
+    ...(byReference && !LIFECYCLE_KEY_FIELDS.some((k) => paths.has(k)) ? [] : LIFECYCLE_KEY_FIELDS),
+  ];
+  for (const missing of required.filter((r) => !paths.has(r))) {
+    problems.push(
+      problemAt(source, ['fields'], `a lifecycle mapping must set \`${missing}\``, {
+        onKey: true,
+        hint: 'name the exception by the natural key the opening mapping used (type, source.objectType, source.objectId), or by `references.<kind>` it carries',
+      }),
+    );
+  }
+  for (const f of fields.filter((f) => !LIFECYCLE_FIELDS.has(f.path) && !isReference(f.path))) {
+    problems.push(
+      problemAt(source, ['fields', f.path], `\`${f.path}\` is not set by a lifecycle mapping`, {
+        onKey: true,
+        hint: `a lifecycle mapping sets only ${[...LIFECYCLE_FIELDS].join(', ')} and references.<kind>; the exception keeps its other fields`,
+      }),
+    );
+  }
+  const status = fields.find((f) => f.path === 'lifecycle.status');
+  if (
+    status &&
+    !status.expression &&
+    !(LIFECYCLE_STATUSES as readonly unknown[]).includes(status.constant)
+  ) {
+    problems.push(
+      problemAt(source, ['fields', 'lifecycle.status', 'value'], 'is not a lifecycle status', {
+        hint: `use one of: ${LIFECYCLE_STATUSES.join(', ')}`,
+      }),
+    );
+  }
+  return problems;
 }
 
 function sortByPosition(problems: MappingProblem[]): MappingProblem[] {

@@ -64,3 +64,22 @@ export const DEFAULT_RELOAD_DEBOUNCE_MS = 300;
 export const COLLECT_FUNCTION = '__exhubFields';
 /** Extra evaluation depth the combined expression's wrapper call needs. */
 export const COMBINED_DEPTH_MARGIN = 4;
+
+/**
+ * What a `emits: lifecycle` mapping must set: the exception type and what became of it, and which
+ * exception(s) it is about: the natural key the opening mapping used (`source.objectType` and
+ * `source.objectId`: the hub derives the id), or business references (`references.<kind>`: every
+ * open exception of that type and system carrying one of them, e.g. a re-sent payment's end-to-end
+ * id). The statuses a source may report.
+ */
+export const LIFECYCLE_REQUIRED_FIELDS = ['type', 'lifecycle.status', 'lifecycle.reason'] as const;
+export const LIFECYCLE_KEY_FIELDS = ['source.objectType', 'source.objectId'] as const;
+/** Every field a lifecycle mapping may set (besides `references.<kind>`). */
+export const LIFECYCLE_FIELDS: ReadonlySet<string> = new Set([
+  ...LIFECYCLE_REQUIRED_FIELDS,
+  ...LIFECYCLE_KEY_FIELDS,
+  'source.url',
+  'source.eventId',
+  'occurredAt',
+]);
+export const LIFECYCLE_STATUSES = ['resolved', 'open'] as const;

@@ -58,7 +58,12 @@ export async function evaluateMapping(
       const value = prune(raw);
       if (value !== undefined) setPath(fields, field.segments, value);
     }
-    results.push({ mapping: { id: mapping.id, version: mapping.version }, fields });
+    const mapped: MappedException = {
+      mapping: { id: mapping.id, version: mapping.version },
+      fields,
+    };
+    if (mapping.emits === 'lifecycle') mapped.emits = 'lifecycle';
+    results.push(mapped);
   }
   return results;
 }

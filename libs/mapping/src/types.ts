@@ -97,6 +97,11 @@ export interface CompiledMapping {
   /** Where the mapping's `id` is written. */
   position: SourcePosition;
   source: { system: string; objectType: string };
+  /**
+   * `exception` (the default): the fields of an exception to open or update. `lifecycle`: the
+   * source ended or re-opened the exception it opened for the same natural key (see LIFECYCLE_FIELDS).
+   */
+  emits: MappingEmits;
   match?: CompiledExpression;
   each?: CompiledExpression;
   fields: readonly CompiledField[];
@@ -109,9 +114,17 @@ export interface CompiledMapping {
   combined?: { jsonata: jsonata.Expression; fields: readonly CompiledField[] };
 }
 
+/** What a mapping produces (`emits` in the mapping file). */
+export type MappingEmits = 'exception' | 'lifecycle';
+
 /** The result of applying one mapping to one payload (or one `each` item). */
 export interface MappedException {
   mapping: { id: string; version: string };
+  /**
+   * Set only by `emits: lifecycle` mappings: `fields` then hold the natural key (`type`,
+   * `source.objectType`, `source.objectId`) and `lifecycle: { status, reason }`, not an exception.
+   */
+  emits?: 'lifecycle';
   /** A nested partial canonical exception, e.g. `{ type, amount: { value, currency }, signals }`. */
   fields: Record<string, unknown>;
 }

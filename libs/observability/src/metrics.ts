@@ -54,6 +54,12 @@ export class HubMetrics {
     labelNames: ['connector'] as const,
     registers: [this.registry],
   });
+  readonly lifecycleSignals = new Counter({
+    name: `${METRIC_PREFIX}lifecycle_signals_total`,
+    help: 'End and re-open signals from sources (lifecycle mappings), by connector and result: resolved, reopened, unchanged (already in that state), unknown_exception (the hub never opened it: a no-op).',
+    labelNames: ['connector', 'result'] as const,
+    registers: [this.registry],
+  });
   readonly mappingReloads = new Counter({
     name: `${METRIC_PREFIX}mapping_reloads_total`,
     help: 'Hot reloads of the mappings folder: result "success" (swapped in) or "refused" (invalid; the last good version keeps serving).',

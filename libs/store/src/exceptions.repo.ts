@@ -6,7 +6,13 @@ import { DEFAULT_PAGE_SIZE, MAX_FIND_OPEN, MAX_PAGE_SIZE } from './constants';
 import { DEGRADED_KEY, DUE_KEY, exceptionKeysOf } from './exception-keys';
 import { exceptionContentHash } from './content-hash';
 import { StoreInputError, StoreNotFoundError } from './errors';
-import { isClosed, outcomeOfDecision, statusAfterDecision, statusAfterOutcome } from './lifecycle';
+import {
+  isClosed,
+  outcomeOfDecision,
+  statusAfterDecision,
+  statusAfterOutcome,
+  statusAfterSource,
+} from './lifecycle';
 import type { StoreDatabase } from './schema';
 import { iso, type StoreContext } from './store-context';
 import type {
@@ -16,6 +22,8 @@ import type {
   OutcomeKind,
   OutcomeRecord,
   OpenExceptionQuery,
+  SourceTransitionInput,
+  SourceTransitionResult,
   UpsertContext,
   UpsertResult,
   WorklistPage,
@@ -293,6 +301,7 @@ async function insertOutcome(trx: Db, o: Omit<OutcomeRecord, 'id'>): Promise<Out
       at: record.at,
       tier_before: record.tierBefore,
       tier_after: record.tierAfter,
+      resolved_by: record.resolvedBy,
     })
     .execute();
   return record;
@@ -331,6 +340,7 @@ export async function applyDecision(
         at,
         tierBefore: row.tier,
         tierAfter: tier,
+        resolvedBy: 'person',
       });
     }
     await appendAuditIn(trx, {
@@ -372,6 +382,7 @@ export async function applyOutcome(
       at,
       tierBefore: outcome.tierBefore ?? row.tier,
       tierAfter: outcome.tierAfter ?? tier,
+      resolvedBy: outcome.resolvedBy ?? 'workflow',
     });
     await appendAuditIn(trx, {
       actor: outcome.actor,
@@ -381,6 +392,74 @@ export async function applyOutcome(
       at: outcome.at,
     });
     return updated;
+  });
+}
+
+/**
+ * The source ended or re-opened an exception it raised (a lifecycle mapping): a new version with
+ * the new status and the source's `resolution`, a history row, an audit entry (`outcome.resolved`
+ * or `exception.reopened`, with the status before and after, so time-to-resolve counts it) and,
+ * for an end, an outcome with `resolvedBy: source` (model training reads outcomes). The content
+ * hash stays the source fact's: a redelivery of the event that opened it does not re-open it.
+ */
+export async function applySourceTransition(
+  ctx: StoreContext,
+  input: SourceTransitionInput,
+): Promise<SourceTransitionResult> {
+  const at = iso(input.at);
+  const { resolution } = input;
+  return ctx.db.transaction().execute(async (trx) => {
+    const row = await currentRow(ctx, trx, input.exceptionId);
+    if (!row) return { kind: 'unknown' };
+    const before = row.status as Status;
+    const status = statusAfterSource(before, resolution.status);
+    if (status === undefined) return { kind: 'unchanged', exception: parse(row.document) };
+    const version = Number(row.version) + 1;
+    const updated: CanonicalException = { ...parse(row.document), version, status, resolution };
+    await trx
+      .updateTable('exceptions')
+      .set({ version, status, document: JSON.stringify(updated), updated_at: at })
+      .where('id', '=', row.id)
+      .execute();
+    await writeVersion(trx, updated, row.content_hash, at);
+    const outcome =
+      status === 'resolved'
+        ? await insertOutcome(trx, {
+            exceptionId: row.id,
+            version,
+            kind: 'resolved',
+            actor: input.actor,
+            reason: resolution.reason,
+            at: resolution.at,
+            tierBefore: row.tier,
+            tierAfter: row.tier,
+            resolvedBy: 'source',
+          })
+        : undefined;
+    await appendAuditIn(trx, {
+      actor: input.actor,
+      action: status === 'resolved' ? 'outcome.resolved' : 'exception.reopened',
+      exceptionId: row.id,
+      details: {
+        resolvedBy: 'source',
+        reason: resolution.reason,
+        statusBefore: before,
+        status,
+        version,
+        previousVersion: Number(row.version),
+        tier: row.tier,
+        ...(outcome ? { outcomeId: outcome.id } : {}),
+        ...(resolution.eventId ? { sourceEventId: resolution.eventId } : {}),
+        ...(resolution.mapping ? { mapping: resolution.mapping } : {}),
+      },
+      at: input.at,
+    });
+    return {
+      kind: 'changed',
+      exception: updated,
+      statusBefore: before,
+      ...(outcome ? { outcomeId: outcome.id } : {}),
+    };
   });
 }
 
@@ -397,6 +476,7 @@ export async function listOutcomes(db: Db, exceptionId?: string): Promise<Outcom
     at: r.at,
     tierBefore: r.tier_before,
     tierAfter: r.tier_after,
+    resolvedBy: (r.resolved_by ?? null) as OutcomeRecord['resolvedBy'],
   }));
 }
 

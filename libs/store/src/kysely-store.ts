@@ -18,6 +18,7 @@ import type {
   DecisionInput,
   OpenExceptionQuery,
   OutcomeInput,
+  SourceTransitionInput,
   StoreKind,
   UpsertContext,
   WebhookEventInput,
@@ -68,6 +69,9 @@ export class KyselyStore implements ExceptionStore {
   }
   applyOutcome(outcome: OutcomeInput) {
     return exceptions.applyOutcome(this.ctx, outcome);
+  }
+  applySourceTransition(input: SourceTransitionInput) {
+    return exceptions.applySourceTransition(this.ctx, input);
   }
   listOutcomes(exceptionId?: string) {
     return exceptions.listOutcomes(this.db, exceptionId);

@@ -42,6 +42,19 @@ export function statusAfterOutcome(current: Status, kind: OutcomeKind): Status {
   }
 }
 
+/**
+ * The status after the source itself reports an end (`resolved`) or a re-opening (`open`);
+ * undefined when nothing changes: it is already closed (resolved, or dismissed by a person, which
+ * the source's end does not overrule), or already open or in review.
+ */
+export function statusAfterSource(
+  current: Status,
+  reported: 'resolved' | 'open',
+): Status | undefined {
+  if (reported === 'resolved') return isClosed(current) ? undefined : 'resolved';
+  return isClosed(current) ? 'open' : undefined;
+}
+
 /** The outcome a decision is recorded as (for training); `approve` is audited only. */
 export function outcomeOfDecision(action: DecisionAction): OutcomeKind | undefined {
   switch (action) {

@@ -225,12 +225,24 @@ const webhookClaimState: Migration = {
   },
 };
 
+/**
+ * Who ended an exception, beside each outcome: `person` (a review decision), `workflow` (a tool on
+ * exhub.outcomes) or `source` (the system that raised it, e.g. Stripe closed the dispute). Outcomes
+ * recorded before this migration have none.
+ */
+const outcomeResolvedBy: Migration = {
+  async up(db: AnyDb) {
+    await db.schema.alterTable('outcomes').addColumn('resolved_by', 'text').execute();
+  },
+};
+
 /** In order; the key is the migration's permanent name. */
 export const MIGRATIONS: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_exception_keys': exceptionKeys,
   '0003_dead_letters': deadLetters,
   '0004_webhook_claim_state': webhookClaimState,
+  '0005_outcome_resolved_by': outcomeResolvedBy,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -96,6 +96,8 @@ export interface OutcomesTable {
   at: string;
   tier_before: string | null;
   tier_after: string | null;
+  /** `person`, `workflow` or `source` (migration 0005); null on older rows. */
+  resolved_by?: string | null;
 }
 
 export interface DeadLettersTable {

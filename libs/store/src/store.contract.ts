@@ -11,6 +11,7 @@ import { MIGRATIONS } from './migrations';
 import { describeOpenExceptions } from './open-exceptions.contract';
 import { describeDeadLetterLedger } from './dead-letters.contract';
 import { describeProcessInsights } from './insights.contract';
+import { describeSourceTransitions } from './source-transitions.contract';
 import { sampleException, type SampleSpec as Spec } from './sample-exception';
 import { storeCursors } from './cursor-store.adapter';
 import { storeReadiness } from './readiness';
@@ -72,6 +73,7 @@ export function runStoreContract(name: string, factory: StoreHarnessFactory): vo
 
     describeOpenExceptions(() => ({ store }));
     describeProcessInsights(() => ({ store }));
+    describeSourceTransitions(() => ({ store }));
     describeDeadLetterLedger(() => ({ store }));
 
     describe('exceptions', () => {

@@ -14,6 +14,8 @@ import type {
   OpenExceptionQuery,
   OutcomeInput,
   OutcomeRecord,
+  SourceTransitionInput,
+  SourceTransitionResult,
   PollLockResult,
   StoreKind,
   UpsertContext,
@@ -49,6 +51,8 @@ export interface ExceptionStore {
   applyDecision(id: string, decision: DecisionInput): Promise<CanonicalException>;
   applyOutcome(outcome: OutcomeInput): Promise<CanonicalException>;
   listOutcomes(exceptionId?: string): Promise<OutcomeRecord[]>;
+  /** The source ended or re-opened an exception it raised (see exceptions.repo.ts). */
+  applySourceTransition(input: SourceTransitionInput): Promise<SourceTransitionResult>;
   /** Open exceptions sharing a party or reference, due soon, or degraded (links, re-scoring). */
   findOpenExceptions(query: OpenExceptionQuery): Promise<CanonicalException[]>;
   /** Open exceptions per domain and tier, their oldest age, and those past `dueAt` (metrics). */

@@ -6,6 +6,10 @@ export type ApiKeyRole = (typeof API_KEY_ROLES)[number];
 export const OUTCOME_KINDS = ['resolved', 'escalated', 'overridden', 'dismissed'] as const;
 export type OutcomeKind = (typeof OUTCOME_KINDS)[number];
 
+/** Who reported an outcome: a person's decision, a workflow tool, or the source system itself. */
+export const RESOLVED_BY = ['person', 'workflow', 'source'] as const;
+export type ResolvedBy = (typeof RESOLVED_BY)[number];
+
 export const DECISION_ACTIONS = ['approve', 'override', 'resolve', 'dismiss'] as const;
 export type DecisionAction = (typeof DECISION_ACTIONS)[number];
 
@@ -139,6 +143,8 @@ export interface OutcomeInput {
   at?: Date;
   tierBefore?: Tier;
   tierAfter?: Tier;
+  /** Default `workflow` (exhub.outcomes). */
+  resolvedBy?: ResolvedBy;
 }
 
 export interface OutcomeRecord {
@@ -151,7 +157,35 @@ export interface OutcomeRecord {
   at: string;
   tierBefore: string | null;
   tierAfter: string | null;
+  /** Who reported it; null for outcomes recorded before the store kept it. */
+  resolvedBy: ResolvedBy | null;
 }
+
+/**
+ * What the source itself reported about an exception it raised (a lifecycle mapping's result):
+ * it ended (`resolved`) or re-opened (`open`) it, with its reason.
+ */
+export interface SourceTransitionInput {
+  exceptionId: string;
+  resolution: NonNullable<CanonicalException['resolution']>;
+  /** Who is audited, e.g. `source:stripe-main` (the connector). */
+  actor: string;
+  /** When the hub applied it (default now). */
+  at?: Date;
+}
+
+export type SourceTransitionResult =
+  /** The hub never opened this exception: nothing to end (the caller counts it). */
+  | { kind: 'unknown' }
+  /** Already in that state (a redelivery, or a dismissed exception the source ends): no change. */
+  | { kind: 'unchanged'; exception: CanonicalException }
+  /** A new version with the new status; `outcomeId` when it was recorded as an outcome. */
+  | {
+      kind: 'changed';
+      exception: CanonicalException;
+      statusBefore: Status;
+      outcomeId?: string;
+    };
 
 export interface DecisionInput {
   action: DecisionAction;

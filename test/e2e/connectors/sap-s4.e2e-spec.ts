@@ -6,7 +6,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import * as amqp from 'amqplib';
 import pino from 'pino';
 import { loadEnvSettings } from '../../../libs/config/src';
-import { validateCanonicalException } from '../../../libs/canonical/src';
+import { exceptionId, validateCanonicalException } from '../../../libs/canonical/src';
 import { declareTopology, deleteTopology } from '../../../libs/messaging/src';
 import { createHubApp } from '../../../apps/hub/src/create-app';
 import { createRuntime, type HubRuntime } from '../../../apps/hub/src/hub-runtime';
@@ -119,6 +119,49 @@ describe('sap-s4: simulator → poll runner → RabbitMQ → pipeline → exhub.
       detail: expect.stringContaining('breaker closed'),
     });
   });
+
+  it('ends the payment hold when SAP releases the block (re-read after the sweep); a new block re-opens it', async () => {
+    const key = { SupplierInvoice: '5105600101', FiscalYear: '2026' };
+    const id = exceptionId({
+      system: 'sap-s4',
+      objectType: 'A_SupplierInvoice',
+      objectId: '5105600101/2026',
+      type: 'payment_hold',
+    });
+    expect((await rt.store.getException(id))?.status).toBe('open');
+    sim.update(key, { PaymentBlockingReason: '' });
+    const [resolved] = bodies(await take(channel, queue, 1, 15_000));
+    expect(resolved).toMatchObject({
+      id,
+      status: 'resolved',
+      version: 2,
+      resolution: {
+        by: 'source',
+        status: 'resolved',
+        reason: 'SAP supplier invoice 5105600101/2026: payment block released.',
+      },
+    });
+    expect(await rt.store.listOutcomes(id)).toEqual([
+      expect.objectContaining({ kind: 'resolved', resolvedBy: 'source', actor: 'source:sap-s4' }),
+    ]);
+    expect((await rt.store.auditTrail({ exceptionId: id })).map((a) => a.action)).toEqual([
+      'exception.created',
+      'outcome.resolved',
+    ]);
+    // Blocked again: the sweep announces it; the exception mapping's content is the same as when it
+    // opened, so the stored (resolved) version is published again (same message id `<id>:2`, which
+    // subscribers drop), then the lifecycle mapping's `open` re-opens it.
+    sim.update(key, { PaymentBlockingReason: 'A' });
+    const again = bodies(await take(channel, queue, 2, 15_000));
+    expect(again.map((e) => [e.id, e.version, e.status])).toEqual([
+      [id, 2, 'resolved'],
+      [id, 3, 'open'],
+    ]);
+    expect((await rt.store.auditTrail({ exceptionId: id })).map((a) => a.action).at(-1)).toBe(
+      'exception.reopened',
+    );
+    expect(await take(channel, queue, 1, 1500)).toHaveLength(0);
+  }, 40_000);
 
   it('opens the breaker when the simulator dies (metric, readiness), closes it when it is back, and loses nothing', async () => {
     await sim.stop();

@@ -134,3 +134,18 @@ export async function take(
   }
   return got;
 }
+
+/** Waits until `probe` returns a value that passes `ok`, or returns the last value seen. */
+export async function until<T>(
+  probe: () => Promise<T>,
+  ok: (v: T) => boolean,
+  ms = 10_000,
+): Promise<T> {
+  const deadline = Date.now() + ms;
+  let last = await probe();
+  while (!ok(last) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 50));
+    last = await probe();
+  }
+  return last;
+}

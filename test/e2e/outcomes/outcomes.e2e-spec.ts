@@ -8,6 +8,7 @@ import {
   stripeHeaders,
   subscribe,
   take,
+  until,
   type Harness,
 } from '../hub/hub-harness';
 
@@ -18,17 +19,6 @@ const fixture = JSON.parse(
   ),
 ) as { id: string; data: { object: { amount: number } } };
 const JSON_TYPE = { 'content-type': 'application/json' };
-
-/** Waits until `probe` returns a value that passes `ok`, or fails with the last value seen. */
-async function until<T>(probe: () => Promise<T>, ok: (v: T) => boolean, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last = await probe();
-  while (!ok(last) && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 50));
-    last = await probe();
-  }
-  return last;
-}
 
 describe('lifecycle: outcomes on exhub.outcomes, decisions, re-open by the source', () => {
   let hub: Harness;

@@ -256,8 +256,9 @@ async function tryCommand(
       err(`  ${i.pointer || '/'} (${i.rule}): ${i.message}`);
     return EXIT_FAILED;
   }
-  out(JSON.stringify({ mapped: result.mapped, exceptions: result.exceptions }, null, 2));
-  if (result.exceptions.length === 0) {
+  const { mapped, exceptions, lifecycle } = result;
+  out(JSON.stringify({ mapped, exceptions, ...(lifecycle.length ? { lifecycle } : {}) }, null, 2));
+  if (exceptions.length === 0 && lifecycle.length === 0) {
     err(
       `note: mapping ${mappingId} does not match this payload (its \`match\` is false): nothing would be published`,
     );

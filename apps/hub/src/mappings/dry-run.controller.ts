@@ -8,6 +8,7 @@ import { apiError } from '../http/api-error';
 import { ContextService } from '../context/context.service';
 import { HUB_RUNTIME, type HubRuntime } from '../hub-runtime';
 import { dryRun, UnknownMappingError, type DryRunTarget } from './dry-run';
+import type { LifecycleSignal } from '../pipeline/stages/lifecycle';
 
 const JSON_CONTENT_TYPE = /^application\/(.+\+)?json\s*(;|$)/i;
 const BAD_REQUEST = 400;
@@ -19,6 +20,8 @@ export interface DryRunResponse {
   mappings: { id: string; version: string; file: string }[];
   /** `[]` when no mapping matched (the pipeline would acknowledge the event and publish nothing). */
   exceptions: CanonicalException[];
+  /** Ends and re-openings of exceptions the source reports (mappings with `emits: lifecycle`). */
+  lifecycle: LifecycleSignal[];
 }
 
 /**
@@ -84,7 +87,11 @@ export class DryRunController {
         result.issues,
       );
     }
-    return { mappings: result.mappings, exceptions: result.exceptions };
+    return {
+      mappings: result.mappings,
+      exceptions: result.exceptions,
+      lifecycle: result.lifecycle,
+    };
   }
 }
 

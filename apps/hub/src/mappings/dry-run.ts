@@ -10,6 +10,7 @@ import {
   type MappingRegistry,
 } from '../../../../libs/mapping/src';
 import { runPipeline, type PipelineDeps } from '../pipeline/runner';
+import type { LifecycleSignal } from '../pipeline/stages/lifecycle';
 
 /** Connector id recorded in a dry run's `source.connector` when the request names none. */
 export const DRY_RUN_CONNECTOR = 'dry-run';
@@ -24,7 +25,12 @@ export interface DryRunResult {
   mapped: MappedException[];
   /** The canonical exceptions the pipeline would publish (also when invalid, to show why). */
   exceptions: CanonicalException[];
-  /** Every schema problem of every exception; pointers are into `exceptions[i]`, prefixed `/exceptions/<i>`. */
+  /** Ends and re-openings (mappings with `emits: lifecycle`): which exception, what the source said. */
+  lifecycle: LifecycleSignal[];
+  /**
+   * Every schema problem of every exception; pointers are into `exceptions[i]`, prefixed
+   * `/exceptions/<i>`; those of the i-th lifecycle result under `/lifecycle/<i>`.
+   */
   issues: Issue[];
   /** A mapping failed on the payload: pointers are into the payload, prefixed `/payload`. */
   mappingError?: { message: string; mapping: string; location: string; issues: Issue[] };
@@ -65,6 +71,7 @@ export async function dryRun(
     mappings: mappings.map((m) => ({ id: m.id, version: m.version, file: m.file })),
     mapped: [],
     exceptions: [],
+    lifecycle: [],
     issues: [],
   };
   // Every selected mapping applies to one source (by id: one mapping; by source: that source's).
@@ -102,11 +109,21 @@ export async function dryRun(
     return result;
   }
   result.exceptions = run.exceptions;
-  result.issues = run.issues.map(({ exception, mappingId, issue }) => ({
-    ...issue,
-    pointer: `/exceptions/${exception}${issue.pointer}`,
-    message: `mapping ${mappingId} (${deps.registry.get(mappingId)?.file ?? '?'}): ${issue.message}`,
-  }));
+  result.lifecycle = run.signals;
+  const where = (mappingId: string) =>
+    `mapping ${mappingId} (${deps.registry.get(mappingId)?.file ?? '?'})`;
+  result.issues = [
+    ...run.issues.map(({ exception, mappingId, issue }) => ({
+      ...issue,
+      pointer: `/exceptions/${exception}${issue.pointer}`,
+      message: `${where(mappingId)}: ${issue.message}`,
+    })),
+    ...run.signalIssues.map(({ signal, mappingId, issue }) => ({
+      ...issue,
+      pointer: `/lifecycle/${signal}${issue.pointer}`,
+      message: `${where(mappingId)}: ${issue.message}`,
+    })),
+  ];
   return result;
 }
 

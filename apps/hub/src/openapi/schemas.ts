@@ -212,6 +212,19 @@ const apiSchemas: Record<string, SchemaObject> = {
         },
       },
       exceptions: { type: 'array', items: ref('CanonicalException') },
+      lifecycle: {
+        type: 'array',
+        description:
+          'Ends and re-openings the source reports (mappings with `emits: lifecycle`): the exception id they apply to and the `resolution` it would get.',
+        items: {
+          type: 'object',
+          properties: {
+            exceptionId: { type: 'string', format: 'uuid' },
+            key: { type: 'object' },
+            resolution: { type: 'object' },
+          },
+        },
+      },
     },
   },
   ReplayRequest: {

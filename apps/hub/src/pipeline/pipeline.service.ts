@@ -44,6 +44,8 @@ export class PipelineService implements OnApplicationBootstrap, BeforeApplicatio
       now: () => new Date(),
       connectorVersion: rt.version,
       publish: (exception, meta) => this.publish(exception, meta),
+      // Ends and re-openings reported by the source (stages/lifecycle.ts), published as above.
+      lifecycle: { store: rt.store, metrics: rt.metrics, logger: rt.logger },
       // Root-cause parents (grouping.ts); reads the live policy, so hot reloads apply.
       group: (exceptions, now) => grouper.group(exceptions, now),
       // Per-delivery fields (correlation, replayOf) stay this delivery's; version and status are

@@ -1,12 +1,12 @@
 /**
  * The pipeline's one runner: parse → map → assemble → enrich → score → validate → group →
- * persist → publish → after-publish, each stage a small file under ./stages. The worker
+ * persist → publish → after-publish → lifecycle, each stage a small file under ./stages. The worker
  * (process-event.ts) runs every stage; the mapping dry run, the priority dry run and the replay /
  * DLQ recheck run the same stages dry (`stopAfter`) and stop before `group` (nothing is stored
  * or published), so a preview gives the exception and tier the worker would give.
  */
 import type { CanonicalException } from '../../../../libs/canonical/src';
-import type { Issue } from '../../../../libs/connector-sdk/src/errors';
+import { InvalidPayloadError, type Issue } from '../../../../libs/connector-sdk/src/errors';
 import type { SourceEventMeta } from '../../../../libs/connector-sdk/src/source-event';
 import type { MappedException } from '../../../../libs/mapping/src';
 import type { Scorer, ScoringContext } from '../../../../libs/prioritization/src';
@@ -14,6 +14,12 @@ import { afterPublish, type AfterPublish } from './stages/after-publish';
 import { assemble, type AssembledException } from './stages/assemble';
 import { enrich, type ContextSource } from './stages/enrich';
 import { group, type Grouper } from './stages/group';
+import {
+  applyLifecycleSignals,
+  lifecycleSignalOf,
+  type LifecycleDeps,
+  type LifecycleSignal,
+} from './stages/lifecycle';
 import { parsePayload } from './stages/parse';
 import { persist, type Persister } from './stages/persist';
 import { publish, type Publisher } from './stages/publish';
@@ -29,7 +35,8 @@ export type PipelineStage =
   | 'group'
   | 'persist'
   | 'publish'
-  | 'after-publish';
+  | 'after-publish'
+  | 'lifecycle';
 
 export interface PipelineDeps {
   mappings: {
@@ -45,6 +52,11 @@ export interface PipelineDeps {
   persist?: Persister;
   /** The confirmed publish. Required unless the run is dry. */
   publish?: Publisher;
+  /**
+   * Ends and re-openings the source reports (stages/lifecycle.ts), applied to the store. The
+   * worker always has it; without it (no store) the checked results stay in `run.signals` only.
+   */
+  lifecycle?: LifecycleDeps;
 }
 
 /**
@@ -93,6 +105,12 @@ export interface PipelineRun {
   issues: { exception: number; mappingId: string; issue: Issue }[];
   /** What was stored and published (with the group parents); `[]` for a dry run. */
   published: CanonicalException[];
+  /** The lifecycle results (mappings with `emits: lifecycle`), checked. */
+  signals: LifecycleSignal[];
+  /** With `allIssues`: every problem of a lifecycle result, by its position among them. */
+  signalIssues: { signal: number; mappingId: string; issue: Issue }[];
+  /** The exceptions a lifecycle result changed (new version, published); `[]` for a dry run. */
+  ended: CanonicalException[];
 }
 
 export async function runPipeline(
@@ -102,7 +120,15 @@ export async function runPipeline(
 ): Promise<PipelineRun> {
   const inStage = options.stage ?? direct;
   const { now } = options;
-  const run: PipelineRun = { mapped: [], exceptions: [], issues: [], published: [] };
+  const run: PipelineRun = {
+    mapped: [],
+    exceptions: [],
+    issues: [],
+    published: [],
+    signals: [],
+    signalIssues: [],
+    ended: [],
+  };
 
   let assembled: { exception: AssembledException; mappingId: string }[];
   let meta: SourceEventMeta | undefined;
@@ -116,12 +142,25 @@ export async function runPipeline(
     run.mapped = await inStage('map', () =>
       deps.mappings.map(source.system, source.objectType, payload),
     );
-    assembled = run.mapped.map((m) => {
-      const exception = assemble(source, m, deps.connectorVersion, now);
-      if (options.replayOf !== undefined) exception.lineage.replayOf = options.replayOf;
-      options.onAssembled?.(exception);
-      return { exception, mappingId: m.mapping.id };
-    });
+    // Lifecycle results are checked here with the exceptions, applied after they are published.
+    for (const [signal, m] of run.mapped.filter((r) => r.emits === 'lifecycle').entries()) {
+      try {
+        run.signals.push(lifecycleSignalOf(source, m, now));
+      } catch (err) {
+        if (!options.allIssues || !(err instanceof InvalidPayloadError)) throw err;
+        for (const issue of err.issues) {
+          run.signalIssues.push({ signal, mappingId: m.mapping.id, issue });
+        }
+      }
+    }
+    assembled = run.mapped
+      .filter((r) => r.emits !== 'lifecycle')
+      .map((m) => {
+        const exception = assemble(source, m, deps.connectorVersion, now);
+        if (options.replayOf !== undefined) exception.lineage.replayOf = options.replayOf;
+        options.onAssembled?.(exception);
+        return { exception, mappingId: m.mapping.id };
+      });
   }
 
   for (const [index, { exception, mappingId }] of assembled.entries()) {
@@ -150,17 +189,31 @@ export async function runPipeline(
     }
     run.exceptions.push(await inStage('validate', () => validate(scored, mappingId)));
   }
-  if (options.stopAfter || !meta || run.exceptions.length === 0) return run;
+  if (options.stopAfter || !meta) return run;
+  if (run.exceptions.length === 0 && run.signals.length === 0) return run;
 
   const source = meta;
-  const grouped = await inStage('group', () => group(deps.group, run.exceptions, now));
-  const stored = await inStage('persist', () => persist(deps.persist, grouped));
   const publisher = deps.publish;
   if (!publisher) throw new Error('runPipeline: a run that is not dry needs deps.publish');
-  await inStage('publish', (span) =>
-    publish(publisher, stored, source, span?.traceparent ?? source.traceparent),
-  );
-  await inStage('after-publish', () => afterPublish(deps.context, stored));
-  run.published = stored;
+  if (run.exceptions.length > 0) {
+    const grouped = await inStage('group', () => group(deps.group, run.exceptions, now));
+    const stored = await inStage('persist', () => persist(deps.persist, grouped));
+    await inStage('publish', (span) =>
+      publish(publisher, stored, source, span?.traceparent ?? source.traceparent),
+    );
+    await inStage('after-publish', () => afterPublish(deps.context, stored));
+    run.published = stored;
+  }
+  const lifecycle = deps.lifecycle;
+  if (run.signals.length > 0 && lifecycle) {
+    run.ended = await inStage('lifecycle', (span) =>
+      applyLifecycleSignals(
+        lifecycle,
+        (e, m) => publisher(e, { ...m, traceparent: span?.traceparent ?? source.traceparent }),
+        source,
+        run.signals,
+      ),
+    );
+  }
   return run;
 }

@@ -183,6 +183,10 @@ const apiSchemas: Record<string, SchemaObject> = {
           },
           published: { type: 'integer' },
           pages: { type: 'integer' },
+          rejected: {
+            type: 'integer',
+            description: 'records set aside one by one and dead-lettered with their reason',
+          },
         },
       },
     },

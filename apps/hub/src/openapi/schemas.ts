@@ -199,7 +199,15 @@ const apiSchemas: Record<string, SchemaObject> = {
       system: { type: 'string', description: 'with objectType, instead of mapping' },
       objectType: { type: 'string' },
       connector: { type: 'string' },
-      payload: { type: ['object', 'array'], description: 'the source payload' },
+      payload: {
+        type: ['object', 'array', 'string'],
+        description: 'the source payload; an XML document as a string when contentType is XML',
+      },
+      contentType: {
+        type: 'string',
+        example: 'application/xml',
+        description: 'an XML media type: payload is XML text, parsed as the pipeline parses it',
+      },
     },
   },
   MappingDryRunResponse: {

@@ -61,6 +61,13 @@ const CORPUS: { file: string; objectType: string; meaning: string; expect: Expec
       'a statement with one booked credit of EUR 8.85 carrying a structured creditor reference (SCOR): reconciliation can match it, no break',
     expect: [],
   },
+  {
+    file: 'camt.054.001.08-referenced-batch-booking.genkgo-camt.xml',
+    objectType: 'camt.054',
+    meaning:
+      'a batch debit booking of three credit transfers, each with its end-to-end id and remittance information: every transaction can be matched, no break',
+    expect: [],
+  },
 ];
 
 const dir = join(__dirname, 'fixtures/corpus');

@@ -53,6 +53,12 @@ function fakeConnector(
   return c;
 }
 
+/** A `publishEvent` that sends each event's payload to `exchange` through the test publisher. */
+const publishTo =
+  (publisher: ConfirmingPublisher, exchange: string) =>
+  (e: { payload: unknown }): Promise<void> =>
+    publisher.publish(exchange, '', Buffer.from(JSON.stringify(e.payload)));
+
 const tick = () => new Promise((r) => setImmediate(r));
 const event = (n: number) => ({ objectType: 'thing', payload: { n } });
 
@@ -174,13 +180,12 @@ describe('PollRunner', () => {
         connector: connector as PollingConnector,
         store,
         publisher,
-        exchange: 'p.ingress',
+        publishEvent: publishTo(publisher, 'p.ingress'),
         deadLetterExchange: 'p.dlx',
         publishOptions: (meta) => ({
           messageId: meta.eventId,
           headers: { 'x-exhub-object-type': meta.objectType },
         }),
-        intervalMs: 60_000,
       });
       expect(await runner.pollNow()).toEqual({
         status: 'polled',
@@ -212,10 +217,9 @@ describe('PollRunner', () => {
         connector: connector as PollingConnector,
         store: new MemoryCursorStore(),
         publisher,
-        exchange: 'p.ingress',
+        publishEvent: publishTo(publisher, 'p.ingress'),
         deadLetterExchange: 'p.dlx',
         publishOptions: (meta) => ({ messageId: meta.eventId }),
-        intervalMs: 60_000,
       });
       await runner.pollNow();
       await runner.pollNow();
@@ -231,9 +235,8 @@ describe('PollRunner', () => {
         connector: connector as PollingConnector,
         store: new MemoryCursorStore(),
         publisher,
-        exchange: 'p.ingress',
+        publishEvent: publishTo(publisher, 'p.ingress'),
         publishOptions: (meta) => ({ messageId: meta.eventId }),
-        intervalMs: 60_000,
         onError: (e) => errors.push(e.message),
       });
       await runner.pollNow();

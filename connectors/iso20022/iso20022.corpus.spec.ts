@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { validateCanonicalException } from '../../libs/canonical/src';
 import type { SourceEventMeta } from '../../libs/connector-sdk/src/source-event';
 import { MappingRegistry } from '../../libs/mapping/src';
 import { loadPolicyFile, PolicyScorer } from '../../libs/prioritization/src';
-import { assemble, parsePayload } from '../../apps/hub/src/pipeline/process-event';
+import { runPipeline } from '../../apps/hub/src/pipeline/runner';
+import { parsePayload } from '../../apps/hub/src/pipeline/stages/parse';
 import { Iso20022WebhookConnector } from './iso20022.connector';
 
 /**
@@ -98,11 +98,15 @@ describe('ISO 20022 real-sample corpus, through connector, pipeline parse, mappi
     expect(parsed.objectType).toBe(objectType);
     const payload = parsePayload(meta(objectType), raw);
     expect(payload).toEqual(parsed.payload);
-    const mapped = await registry.map('iso20022', objectType, payload);
-    const exceptions = mapped.map((m) =>
-      assemble(meta(objectType), m, { scorer, connectorVersion: 'corpus' }, new Date(0)),
+    // The pipeline's own stages, dry (as the mapping dry run): parse, map, assemble, score,
+    // validate, every schema issue collected.
+    const run = await runPipeline(
+      { mappings: registry, scorer, connectorVersion: 'corpus' },
+      { meta: meta(objectType), body: raw },
+      { now: new Date(0), stopAfter: 'validate', allIssues: true },
     );
-    for (const e of exceptions) expect(validateCanonicalException(e).ok).toBe(true);
+    expect(run.issues).toEqual([]);
+    const { exceptions } = run;
     expect(
       exceptions.map((e) => ({
         type: e.type,

@@ -22,7 +22,7 @@ import {
 } from '../../../../libs/mapping/src';
 import { loadPolicyFile, PolicyScorer } from '../../../../libs/prioritization/src';
 import { dryRun } from '../../../hub/src/mappings/dry-run';
-import { parsePayload } from '../../../hub/src/pipeline/process-event';
+import { parsePayload } from '../../../hub/src/pipeline/stages/parse';
 
 /** Where mappings and policies are when no path is given (same defaults as the hub). */
 const DEFAULT_MAPPINGS_DIR = 'mappings';

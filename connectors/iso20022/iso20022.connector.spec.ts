@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
@@ -45,10 +46,21 @@ runWebhookContract('iso20022', () => ({
     'x-exhub-signature': signHmacPayload(rawBody, secret, Math.floor(now / MS_PER_SECOND)),
   }),
   signatureHeader: 'x-exhub-signature',
-  expected: { objectType: 'pain.002', sourceEventId: 'STS-20260519-000955' },
+  expected: {
+    objectType: 'pain.002',
+    sourceEventId: `STS-20260519-000955#${digestOf(fixture('pain.002-rejected-file.xml'))}`,
+  },
   malformedBody: Buffer.from('<Document><CstmrPmtStsRpt>'),
   invalidBody: { body: Buffer.from('<Envelope><Body/></Envelope>'), pointer: '/Document' },
 }));
+
+/** The content digest the connector appends to MsgId (see iso20022.message.ts). */
+function digestOf(body: Buffer): string {
+  return createHash('sha256')
+    .update(JSON.stringify(parseXml(body)))
+    .digest('hex')
+    .slice(0, 16);
+}
 
 function parseFailure(body: string): InvalidPayloadError {
   try {
@@ -87,7 +99,7 @@ describe('Iso20022WebhookConnector', () => {
     expect(() => connector.verify(req)).not.toThrow();
     expect(connector.parse(req)).toEqual({
       objectType,
-      sourceEventId: msgId,
+      sourceEventId: expect.stringMatching(new RegExp(`^${msgId}#[0-9a-f]{16}$`)),
       correlationId,
       payload: parseXml(req.rawBody),
     });
@@ -99,8 +111,79 @@ describe('Iso20022WebhookConnector', () => {
       '<p:GrpHdr><p:MsgId>OLD-1</p:MsgId></p:GrpHdr></p:CstmrPmtStsRpt></p:Document>';
     expect(connector.parse(request(Buffer.from(xml)))).toMatchObject({
       objectType: 'pain.002',
-      sourceEventId: 'OLD-1',
+      sourceEventId: expect.stringMatching(/^OLD-1#/),
     });
+  });
+
+  describe('versions and national variants', () => {
+    const doc = (ns: string, root = 'CstmrPmtStsRpt') =>
+      `<Document xmlns="${ns}"><${root}><GrpHdr><MsgId>V-1</MsgId></GrpHdr></${root}></Document>`;
+    it.each([
+      ['urn:iso:std:iso:20022:tech:xsd:pain.002.001.03', 'CstmrPmtStsRpt', 'pain.002'],
+      ['urn:iso:std:iso:20022:tech:xsd:pain.002.001.12', 'CstmrPmtStsRpt', 'pain.002'],
+      // Swiss SPS 2009 guideline: SIX's own namespace URL.
+      [
+        'http://www.six-interbank-clearing.com/de/pain.002.001.03.ch.02.xsd',
+        'CstmrPmtStsRpt',
+        'pain.002',
+      ],
+      ['urn:iso:std:iso:20022:tech:xsd:pain.002.001.03.ch.02', 'CstmrPmtStsRpt', 'pain.002'],
+      // German DK / EPC variant.
+      ['urn:iso:std:iso:20022:tech:xsd:pain.002.003.03', 'CstmrPmtStsRpt', 'pain.002'],
+      ['urn:iso:std:iso:20022:tech:xsd:camt.053.001.02', 'BkToCstmrStmt', 'camt.053'],
+      ['urn:iso:std:iso:20022:tech:xsd:camt.053.001.14', 'BkToCstmrStmt', 'camt.053'],
+      ['urn:iso:std:iso:20022:tech:xsd:camt.054.001.02', 'BkToCstmrDbtCdtNtfctn', 'camt.054'],
+      ['urn:iso:std:iso:20022:tech:xsd:camt.054.001.08', 'BkToCstmrDbtCdtNtfctn', 'camt.054'],
+    ])('reads %s', (ns, root, objectType) => {
+      expect(connector.parse(request(Buffer.from(doc(ns, root))))).toMatchObject({ objectType });
+    });
+
+    it.each([
+      [
+        'urn:iso:std:iso:20022:tech:xsd:pain.002.001.02',
+        'CstmrPmtStsRpt',
+        'pain.002.001.03 to .14',
+      ],
+      ['urn:iso:std:iso:20022:tech:xsd:camt.053.001.15', 'BkToCstmrStmt', 'camt.053.001.02 to .14'],
+      ['urn:iso:std:iso:20022:tech:xsd:pain.002.002.03', 'CstmrPmtStsRpt', 'pain.002.003.03'],
+    ])('refuses %s, naming the namespace and the versions it reads', (ns, root, supported) => {
+      const [issue] = parseFailure(doc(ns, root)).issues;
+      expect(issue).toMatchObject({ pointer: '/Document/@xmlns', rule: 'version' });
+      expect(issue.message).toContain(JSON.stringify(ns));
+      expect(issue.message).toContain(supported);
+    });
+  });
+
+  it('reads a business message: the Document beside its head.001 AppHdr in an envelope', () => {
+    const xml =
+      '<BizMsgEnvlp><AppHdr xmlns="urn:iso:std:iso:20022:tech:xsd:head.001.001.02">' +
+      '<BizMsgIdr>B-1</BizMsgIdr><MsgDefIdr>camt.054.001.08</MsgDefIdr></AppHdr>' +
+      '<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.054.001.08"><BkToCstmrDbtCdtNtfctn>' +
+      '<GrpHdr><MsgId>N-1</MsgId></GrpHdr></BkToCstmrDbtCdtNtfctn></Document></BizMsgEnvlp>';
+    const parsed = connector.parse(request(Buffer.from(xml)));
+    expect(parsed).toMatchObject({ objectType: 'camt.054', correlationId: 'N-1' });
+    // What the mapping sees: the Document at the root, as for an unwrapped message.
+    expect(parsed.payload).toMatchObject({
+      AppHdr: { BizMsgIdr: 'B-1' },
+      Document: { BkToCstmrDbtCdtNtfctn: { GrpHdr: { MsgId: 'N-1' } } },
+    });
+  });
+
+  it('tells documents apart by content, not by MsgId alone', () => {
+    const a = pain002(
+      'CstmrPmtStsRpt',
+      'pain.002.001.10',
+      '<MsgId>M-1</MsgId><CreDtTm>1</CreDtTm>',
+    );
+    const b = pain002(
+      'CstmrPmtStsRpt',
+      'pain.002.001.10',
+      '<MsgId>M-1</MsgId><CreDtTm>2</CreDtTm>',
+    );
+    const id = (xml: string) => connector.parse(request(Buffer.from(xml))).sourceEventId;
+    expect(id(a)).not.toBe(id(b)); // a different document reusing the id: a new event
+    expect(id(a)).toBe(id(a.replace('<GrpHdr>', '<GrpHdr>\n   '))); // the same one re-sent
+    expect(id(a)).toMatch(/^M-1#/);
   });
 
   it('refuses a delivery signed with another secret', () => {

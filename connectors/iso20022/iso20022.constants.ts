@@ -4,9 +4,35 @@ export const ISO20022_SYSTEM = 'iso20022';
 /** ISO 20022 XML messages are UTF-8 XML; both registered XML media types are accepted. */
 export const ISO20022_CONTENT_TYPES: readonly string[] = ['application/xml', 'text/xml'];
 
-/** Namespace of every ISO 20022 XML message: `urn:iso:std:iso:20022:tech:xsd:<msg>.<variant>.<version>`. */
+/**
+ * The message identifier in a `<Document>` namespace: ISO's own
+ * `urn:iso:std:iso:20022:tech:xsd:pain.002.001.10`, a national usage guideline such as the Swiss
+ * SPS 2009 `http://www.six-interbank-clearing.com/de/pain.002.001.03.ch.02.xsd`, or the German
+ * DK variant `urn:iso:std:iso:20022:tech:xsd:pain.002.003.03`. Groups: message type, variant,
+ * version, national suffix.
+ */
 export const ISO20022_NAMESPACE =
-  /^urn:iso:std:iso:20022:tech:xsd:([a-z]{4}\.\d{3})\.\d{3}\.\d{2}$/;
+  /(?:^|[:/])([a-z]{4}\.\d{3})\.(\d{3})\.(\d{2})((?:\.[a-z]{2}\.\d{2})?)(?:\.xsd)?$/;
+
+/**
+ * The versions each message type is read in (`<variant>.<version>`, inclusive ranges of the
+ * version): the element paths the mappings read are the same across them. A national guideline
+ * (`.ch.02`) restricts its base version and is read as that version.
+ */
+export const ISO20022_SUPPORTED_VERSIONS: Readonly<
+  Record<string, readonly { variant: string; from: number; to: number }[]>
+> = {
+  'pain.002': [
+    { variant: '001', from: 3, to: 14 },
+    // German DK / EPC SEPA variant of pain.002.001.03.
+    { variant: '003', from: 3, to: 3 },
+  ],
+  'camt.053': [{ variant: '001', from: 2, to: 14 }],
+  'camt.054': [{ variant: '001', from: 2, to: 14 }],
+};
+
+/** The business application header (head.001) beside a `<Document>` in a business message envelope. */
+export const ISO20022_APP_HEADER = 'AppHdr';
 
 /** The root element of the `<Document>` for each message type the connector accepts. */
 export const ISO20022_MESSAGE_ROOTS: Readonly<Record<string, string>> = {

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parsePayload } from '../../apps/hub/src/pipeline/process-event';
+import { parsePayload } from '../../apps/hub/src/pipeline/stages/parse';
 import type { SourceEventMeta } from '../../libs/connector-sdk/src/source-event';
 import { parseXml } from '../../libs/connector-sdk/src/xml';
 import { Iso20022WebhookConnector } from './iso20022.connector';

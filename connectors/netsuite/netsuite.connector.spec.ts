@@ -73,6 +73,8 @@ runConnectorContract('netsuite', async () => {
         return sim.requests;
       },
       addNewItems: (n) => sim.add(...Array.from({ length: n }, newBill)),
+      // A total a custom integration wrote as display text, not as an xsd:double.
+      addPoisonItem: () => sim.add({ ...newBill(), userTotal: '312,40 USD' }),
     },
     close: async () => {
       await connector.close();
@@ -246,30 +248,33 @@ describe('NetSuite search page parsing', () => {
     approvalStatus: { attributes: { internalId: '1' } },
   };
 
-  it('points at each invalid field with a JSON pointer', () => {
-    let err: HubError | undefined;
-    try {
-      parseSearchPage(
-        page([
-          bill,
-          {
-            attributes: { 'xsi:type': 'listAcct:Account' },
-            lastModifiedDate: 'soon',
-            paymentHold: 'yes',
-          },
-        ]),
-        'here',
-      );
-    } catch (e) {
-      err = e as HubError;
-    }
-    expect(err?.errorClass).toBe('INVALID_PAYLOAD');
-    expect(err?.issues.map((i) => i.pointer)).toEqual([
-      '/searchResult/recordList/record/1/attributes/internalId',
-      '/searchResult/recordList/record/1/attributes/xsi:type',
-      '/searchResult/recordList/record/1/lastModifiedDate',
-      '/searchResult/recordList/record/1/paymentHold',
+  it('sets an invalid record aside with a JSON pointer per invalid field, and keeps the rest', () => {
+    const broken = {
+      attributes: { 'xsi:type': 'listAcct:Account' },
+      lastModifiedDate: 'soon',
+      paymentHold: 'yes',
+    };
+    const parsed = parseSearchPage(page([bill, broken]), 'here');
+    expect(parsed.records.map((r) => r.id)).toEqual(['1']);
+    expect(parsed.setAside).toHaveLength(1);
+    expect(parsed.setAside[0].key).toBeUndefined(); // no id, no instant: it has no place in the order
+    expect(parsed.setAside[0].rejected).toMatchObject({
+      objectType: 'VendorBill',
+      record: broken,
+      pointer: '/searchResult/recordList/record/1',
+    });
+    expect(parsed.setAside[0].rejected.issues.map((i) => i.pointer)).toEqual([
+      '/attributes/internalId',
+      '/lastModifiedDate',
+      '/attributes/xsi:type',
+      '/paymentHold',
     ]);
+  });
+
+  it('still refuses a page whose envelope is broken', () => {
+    expect(() =>
+      parseSearchPage(page([bill], { totalPages: 2, pageIndex: 1, searchId: '' }), 'here'),
+    ).toThrow(HubError);
   });
 
   it('reads a single record (not an array) and an empty page', () => {

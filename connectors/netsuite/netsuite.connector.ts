@@ -5,8 +5,10 @@ import type {
   ConnectorBreakerState,
   PolledEvent,
   PollResult,
+  RejectedRecord,
 } from '../../libs/connector-sdk/src/connector';
 import { InvalidPayloadError, type Issue } from '../../libs/connector-sdk/src/errors';
+import { screenRecords } from '../../libs/connector-sdk/src/record-screen';
 import type { BreakerMetrics, BreakerOptions } from '../../libs/resilience/src/breaker';
 import type { RetryOptions } from '../../libs/resilience/src/retry.policy';
 import configSchema from './netsuite.config.schema.json';
@@ -77,11 +79,19 @@ export type VendorBillRecord = Record<string, unknown> & {
 };
 
 interface ParsedPage {
-  records: { raw: VendorBillRecord; id: string; modifiedMs: number }[];
+  /** Records that passed their checks. */
+  records: BillKey[];
+  /** Every record whose id and change instant are readable, set aside or not: the cursor's order. */
+  positions: BillKey[];
+  /** Records set aside, with their key where it is readable. */
+  setAside: { rejected: RejectedRecord; key?: BillKey }[];
   searchId?: string;
   pageIndex: number;
   totalPages: number;
 }
+
+/** xsd:double as SuiteTalk writes amounts (the SOAP layer leaves them as text). */
+const XSD_DOUBLE = /^-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?$/;
 
 const reveal = (s: SecretLike): string => (typeof s === 'string' ? s : s.reveal());
 
@@ -147,38 +157,22 @@ export function parseSearchPage(result: Record<string, unknown>, where: string):
   const pageIndex = int('pageIndex', 1);
   const list = (sr.recordList as { record?: unknown } | undefined)?.record;
   const raws = list === undefined ? [] : Array.isArray(list) ? list : [list];
-  const records = raws.map((r, n) => {
-    const at = `/searchResult/recordList/record/${n}`;
-    const raw = (r ?? {}) as VendorBillRecord;
-    const id = raw.attributes?.internalId;
-    if (typeof id !== 'string' || id === '') {
-      issues.push({
-        pointer: `${at}/attributes/internalId`,
-        rule: 'required',
-        message: 'must be a non-empty string',
-      });
-    }
-    const xsiType = raw.attributes?.['xsi:type'];
-    if (typeof xsiType !== 'string' || xsiType.split(':').pop() !== NETSUITE_RECORD_XSI_TYPE) {
-      issues.push({
-        pointer: `${at}/attributes/xsi:type`,
-        rule: 'type',
-        message: `must be ${NETSUITE_RECORD_XSI_TYPE}`,
-      });
-    }
-    const modified =
-      typeof raw.lastModifiedDate === 'string' ? Date.parse(raw.lastModifiedDate) : NaN;
-    if (Number.isNaN(modified)) {
-      issues.push({
-        pointer: `${at}/lastModifiedDate`,
-        rule: 'format',
-        message: 'must be an xsd:dateTime',
-      });
-    }
-    if (raw.paymentHold !== undefined && typeof raw.paymentHold !== 'boolean') {
-      issues.push({ pointer: `${at}/paymentHold`, rule: 'type', message: 'must be a boolean' });
-    }
-    return { raw, id: String(id), modifiedMs: modified };
+  const base = '/searchResult/recordList/record';
+  const { valid, rejected, placed } = screenRecords(
+    raws,
+    NETSUITE_OBJECT_TYPE,
+    base,
+    billContentIssues,
+    billKeyIssues,
+  );
+  const records = valid.map((v) => billKeys(v.record));
+  const positions = placed.map(billKeys);
+  const setAside = rejected.map((r) => {
+    const raw = (r.record ?? {}) as VendorBillRecord;
+    return {
+      rejected: r,
+      key: billKeyIssues(raw).length === 0 ? billKeys(raw) : undefined,
+    };
   });
   if (totalPages > pageIndex && (typeof sr.searchId !== 'string' || sr.searchId === '')) {
     issues.push({
@@ -194,7 +188,78 @@ export function parseSearchPage(result: Record<string, unknown>, where: string):
       issues,
     );
   }
-  return { records, searchId: sr.searchId as string | undefined, pageIndex, totalPages };
+  return {
+    records,
+    positions,
+    setAside,
+    searchId: sr.searchId as string | undefined,
+    pageIndex,
+    totalPages,
+  };
+}
+
+interface BillKey {
+  raw: VendorBillRecord;
+  id: string;
+  modifiedMs: number;
+}
+
+const billKeys = (raw: VendorBillRecord): BillKey => ({
+  raw,
+  id: String(raw.attributes?.internalId),
+  modifiedMs: Date.parse(raw.lastModifiedDate as string),
+});
+
+/** What places a record in the change order: its internal id and change instant. */
+function billKeyIssues(raw: VendorBillRecord): Issue[] {
+  const issues: Issue[] = [];
+  const id = raw.attributes?.internalId;
+  if (typeof id !== 'string' || id === '') {
+    issues.push({
+      pointer: '/attributes/internalId',
+      rule: 'required',
+      message: 'must be a non-empty string',
+    });
+  }
+  const modified =
+    typeof raw.lastModifiedDate === 'string' ? Date.parse(raw.lastModifiedDate) : NaN;
+  if (Number.isNaN(modified)) {
+    issues.push({
+      pointer: '/lastModifiedDate',
+      rule: 'format',
+      message: 'must be an xsd:dateTime',
+    });
+  }
+  return issues;
+}
+
+/** The record's type and the fields the connector reads. */
+function billContentIssues(raw: VendorBillRecord): Issue[] {
+  const issues: Issue[] = [];
+  const xsiType = raw.attributes?.['xsi:type'];
+  if (typeof xsiType !== 'string' || xsiType.split(':').pop() !== NETSUITE_RECORD_XSI_TYPE) {
+    issues.push({
+      pointer: '/attributes/xsi:type',
+      rule: 'type',
+      message: `must be ${NETSUITE_RECORD_XSI_TYPE}`,
+    });
+  }
+  if (raw.paymentHold !== undefined && typeof raw.paymentHold !== 'boolean') {
+    issues.push({ pointer: '/paymentHold', rule: 'type', message: 'must be a boolean' });
+  }
+  for (const field of ['userTotal', 'taxTotal'] as const) {
+    const v = raw[field];
+    if (
+      v !== undefined &&
+      !(typeof v === 'number' || (typeof v === 'string' && XSD_DOUBLE.test(v)))
+    )
+      issues.push({
+        pointer: `/${field}`,
+        rule: 'type',
+        message: `must be an xsd:double like "312.40", not ${JSON.stringify(v)}`,
+      });
+  }
+  return issues;
 }
 
 /** Polls NetSuite vendor bills pending approval or on payment hold (SuiteTalk SOAP, TBA). */
@@ -281,24 +346,28 @@ export class NetSuiteConnector implements Connector<NetSuiteCursor> {
     const watermarkMs = c.watermark ? Date.parse(c.watermark) : -Infinity;
     const seen = new Set(c.seen);
     let highMs = s.high ? Date.parse(s.high) : -Infinity;
-    const events: PolledEvent[] = [];
-    for (const r of page.records) {
-      if (r.modifiedMs < watermarkMs || (r.modifiedMs === watermarkMs && seen.has(r.id))) continue;
+    const read = (r: BillKey): boolean =>
+      r.modifiedMs < watermarkMs || (r.modifiedMs === watermarkMs && seen.has(r.id));
+    for (const r of page.positions) {
+      if (read(r)) continue;
       if (r.modifiedMs > highMs) {
         highMs = r.modifiedMs;
         s.highIds = [r.id];
       } else if (r.modifiedMs === highMs && !s.highIds.includes(r.id)) {
         s.highIds.push(r.id);
       }
-      // Every changed bill: the mappings decide what is an exception (netsuite.vendor-bill) and
-      // what ends one (netsuite.vendor-bill-ended: approved, released, paid).
-      events.push(vendorBillEvent(r.raw, r.id, r.modifiedMs));
     }
+    // Every changed bill: the mappings decide what is an exception (netsuite.vendor-bill) and
+    // what ends one (netsuite.vendor-bill-ended: approved, released, paid).
+    const events = page.records
+      .filter((r) => !read(r))
+      .map((r) => vendorBillEvent(r.raw, r.id, r.modifiedMs));
+    const rejected = page.setAside.filter((r) => !r.key || !read(r.key)).map((r) => r.rejected);
     if (highMs > -Infinity) s.high = new Date(highMs).toISOString();
     if (page.pageIndex < page.totalPages) {
       s.nextPage = page.pageIndex + 1;
       s.totalPages = page.totalPages;
-      return { events, nextCursor: c, hasMore: true };
+      return { events, rejected, nextCursor: c, hasMore: true };
     }
     // Search complete: the newest change read becomes the watermark.
     if (s.high) {
@@ -309,7 +378,7 @@ export class NetSuiteConnector implements Connector<NetSuiteCursor> {
       }
     }
     c.search = undefined;
-    return { events, nextCursor: c, hasMore: false };
+    return { events, rejected, nextCursor: c, hasMore: false };
   }
 
   async close(): Promise<void> {

@@ -85,6 +85,10 @@ runConnectorContract('salesforce', async () => {
             AccountId: account,
           });
       },
+      // An account name where its Id belongs, as a hand-made data load leaves it.
+      addPoisonItem: () => {
+        sim.addCase({ Subject: 'Imported case', Priority: 'High', AccountId: 'Lakeside Cycle Co' });
+      },
     },
     close: async () => {
       await connector.close();
@@ -229,12 +233,19 @@ describe('Salesforce connector', () => {
     expect(performance.now() - started).toBeGreaterThanOrEqual(1000 - 15);
   });
 
-  it('refuses a query result whose record lacks SystemModstamp, with its JSON pointer, and does not retry', async () => {
+  it('sets aside a record without SystemModstamp, with its JSON pointer, and does not retry', async () => {
     sim.fail('invalid', 1);
     const before = sim.requests;
-    const err = await failure(connector.poll(undefined));
-    expect(err.errorClass).toBe('INVALID_PAYLOAD');
-    expect(err.issues[0]).toMatchObject({ pointer: '/records/0/SystemModstamp', rule: 'format' });
+    const page = await connector.poll(undefined);
+    expect(page.events).toEqual([]);
+    expect(page.rejected).toEqual([
+      {
+        objectType: 'Case',
+        record: { attributes: { type: 'Case' }, Id: '500Hb0000000000AAA', CaseNumber: '1' },
+        pointer: '/records/0',
+        issues: [expect.objectContaining({ pointer: '/SystemModstamp', rule: 'format' })],
+      },
+    ]);
     expect(sim.requests - before).toBe(1);
     expect(connector.breakerState()).toBe('closed');
   });

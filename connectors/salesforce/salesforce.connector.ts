@@ -6,7 +6,9 @@ import type {
   ConnectorBreakerState,
   PolledEvent,
   PollResult,
+  RejectedRecord,
 } from '../../libs/connector-sdk/src/connector';
+import { screenRecords } from '../../libs/connector-sdk/src/record-screen';
 import {
   HubError,
   InvalidPayloadError,
@@ -117,6 +119,10 @@ interface QueryPage {
   done: boolean;
   nextRecordsUrl?: string;
   records: Record<string, unknown>[];
+  /** Case records set aside (a Case query only; any bad Account record refuses the answer). */
+  rejected: RejectedRecord[];
+  /** The last record whose Id and SystemModstamp are readable, set aside or not. */
+  last?: Record<string, unknown>;
 }
 
 const SF_ID = /^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$/;
@@ -148,6 +154,42 @@ function loadJsforce(): Promise<JsforceModule> {
     return mod.default?.Connection ? mod.default : mod;
   });
   return jsforceModule;
+}
+
+/** The fields that place a record in the keyset order (Id, SystemModstamp) or identify it. */
+function keyIssues(r: Record<string, unknown>, required: string[]): Issue[] {
+  const issues: Issue[] = [];
+  for (const field of required) {
+    const v = r[field];
+    const ok =
+      field === 'Id'
+        ? typeof v === 'string' && SF_ID.test(v)
+        : typeof v === 'string' && SF_DATETIME.test(v);
+    if (!ok)
+      issues.push({
+        pointer: `/${field}`,
+        rule: field === 'Id' ? 'pattern' : 'format',
+        message:
+          field === 'Id'
+            ? 'must be a Salesforce Id'
+            : 'must be a datetime like 2026-03-01T10:00:00.000+0000',
+      });
+  }
+  return issues;
+}
+
+/** What the hub reads of a Case beyond its keys: the account it belongs to. */
+function caseIssues(r: Record<string, unknown>): Issue[] {
+  const account = r.AccountId;
+  if (account === undefined || account === null) return [];
+  if (typeof account === 'string' && ACCOUNT_ID.test(account)) return [];
+  return [
+    {
+      pointer: '/AccountId',
+      rule: 'pattern',
+      message: `must be an Account Id (001…, 15 or 18 characters) or null, not ${JSON.stringify(account)}`,
+    },
+  ];
 }
 
 /**
@@ -286,7 +328,7 @@ export class SalesforceConnector implements Connector<SalesforceCursor> {
       sourceEventId: `Case/${String(r.Id)}@${String(r.SystemModstamp)}`,
       changedAt: new Date(Date.parse(soqlDateTime(String(r.SystemModstamp)))).toISOString(),
     }));
-    const last = page.records.at(-1);
+    const { last, rejected } = page;
     if (last) {
       c.watermark = String(last.SystemModstamp);
       c.lastId = String(last.Id);
@@ -294,10 +336,10 @@ export class SalesforceConnector implements Connector<SalesforceCursor> {
     if (!page.done && page.nextRecordsUrl) {
       // jsforce hands it back absolute; the cursor keeps the path, whichever host answers next.
       c.next = page.nextRecordsUrl.replace(/^https?:\/\/[^/]+/, '');
-      return { events, nextCursor: c, hasMore: true };
+      return { events, rejected, nextCursor: c, hasMore: true };
     }
     delete c.next;
-    return { events, nextCursor: c, hasMore: false };
+    return { events, rejected, nextCursor: c, hasMore: false };
   }
 
   /** `lookup({type: 'account', id})` → the account's context, or null when there is none. */
@@ -446,54 +488,50 @@ export class SalesforceConnector implements Connector<SalesforceCursor> {
     return this.connection;
   }
 
-  /** A query result as Salesforce documents it, or INVALID_PAYLOAD with JSON pointers. */
-  private validate(body: unknown, required: string[] = ['Id', 'SystemModstamp']): QueryPage {
+  /**
+   * A query result as Salesforce documents it, or INVALID_PAYLOAD with JSON pointers. A Case
+   * record that fails its checks is set aside alone (`rejected`); for any other query (`required`
+   * given: Account lookups) one bad record refuses the answer.
+   */
+  private validate(body: unknown, required?: string[]): QueryPage {
     const b = body as Partial<QueryPage> | null;
-    const issues: Issue[] = [];
     if (!b || typeof b !== 'object' || !Array.isArray(b.records)) {
-      issues.push({
-        pointer: '/records',
-        rule: 'required',
-        message: 'must be an array of records',
-      });
-    } else {
-      b.records.forEach((r, n) => {
-        if (!r || typeof r !== 'object' || Array.isArray(r)) {
-          issues.push({
-            pointer: `/records/${n}`,
-            rule: 'type',
-            message: 'must be a record object',
-          });
-          return;
-        }
-        for (const field of required) {
-          const v = r[field];
-          const ok =
-            field === 'Id'
-              ? typeof v === 'string' && SF_ID.test(v)
-              : typeof v === 'string' && SF_DATETIME.test(v);
-          if (!ok)
-            issues.push({
-              pointer: `/records/${n}/${field}`,
-              rule: field === 'Id' ? 'pattern' : 'format',
-              message:
-                field === 'Id'
-                  ? 'must be a Salesforce Id'
-                  : 'must be a datetime like 2026-03-01T10:00:00.000+0000',
-            });
-        }
-      });
-      if (b.nextRecordsUrl !== undefined && typeof b.nextRecordsUrl !== 'string')
-        issues.push({ pointer: '/nextRecordsUrl', rule: 'type', message: 'must be a string' });
+      throw this.invalid([
+        { pointer: '/records', rule: 'required', message: 'must be an array of records' },
+      ]);
     }
-    if (issues.length) {
-      throw new InvalidPayloadError(
-        'parse',
-        `connector '${this.id}': Salesforce returned an invalid query result: ${issues[0].pointer} ${issues[0].message}`,
-        issues,
+    if (b.nextRecordsUrl !== undefined && typeof b.nextRecordsUrl !== 'string')
+      throw this.invalid([
+        { pointer: '/nextRecordsUrl', rule: 'type', message: 'must be a string' },
+      ]);
+    const keys = required ?? ['Id', 'SystemModstamp'];
+    const { valid, rejected, placed } = screenRecords(
+      b.records,
+      SALESFORCE_CASE_OBJECT,
+      '/records',
+      required ? () => [] : caseIssues,
+      (r) => keyIssues(r, keys),
+    );
+    if (required && rejected.length) {
+      throw this.invalid(
+        rejected.flatMap((r) => r.issues.map((i) => ({ ...i, pointer: r.pointer + i.pointer }))),
       );
     }
-    return { done: b!.done !== false, nextRecordsUrl: b!.nextRecordsUrl, records: b!.records! };
+    return {
+      done: b.done !== false,
+      nextRecordsUrl: b.nextRecordsUrl,
+      records: valid.map((v) => v.record),
+      rejected,
+      last: placed.at(-1),
+    };
+  }
+
+  private invalid(issues: Issue[]): InvalidPayloadError {
+    return new InvalidPayloadError(
+      'parse',
+      `connector '${this.id}': Salesforce returned an invalid query result: ${issues[0].pointer} ${issues[0].message}`,
+      issues,
+    );
   }
 
   private startMs(): number {

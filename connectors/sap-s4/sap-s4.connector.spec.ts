@@ -64,6 +64,8 @@ runConnectorContract('sap-s4', async () => {
         return sim.requests;
       },
       addNewItems: (n) => sim.add(...Array.from({ length: n }, newInvoice)),
+      // An amount in a locale format, as a badly built proxy in front of the API sends it.
+      addPoisonItem: () => sim.add({ ...newInvoice(), InvoiceGrossAmount: '2.400,00' }),
     },
     close: async () => {
       await connector.close();

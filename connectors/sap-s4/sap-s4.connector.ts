@@ -5,7 +5,9 @@ import type {
   ConnectorBreakerState,
   PolledEvent,
   PollResult,
+  RejectedRecord,
 } from '../../libs/connector-sdk/src/connector';
+import { screenRecords } from '../../libs/connector-sdk/src/record-screen';
 import {
   InvalidPayloadError,
   NotFoundError,
@@ -94,6 +96,8 @@ interface InvoiceKeys {
 }
 
 const SAP_DATE = /^\/Date\((-?\d+)(?:[+-]\d{4})?\)\/$/;
+/** OData v2 JSON writes Edm.Decimal as a string: optional sign, digits, optional fraction. */
+const ODATA_DECIMAL = /^-?\d+(?:\.\d+)?$/;
 const reveal = (s: string | RevealableSecret): string => (typeof s === 'string' ? s : s.reveal());
 const quote = (s: string): string => `'${s.replace(/'/g, "''")}'`;
 /** OData v2 datetime literal (UTC, no zone suffix). */
@@ -249,7 +253,7 @@ export class SapS4Connector implements Connector<SapS4Cursor> {
       if (reason) c.blocked[keyOf(item.keys)] = reason;
       return this.event(item, 'posted');
     });
-    const last = page.items.at(-1);
+    const { last, rejected } = page;
     if (last) {
       c.watermark = {
         postingDate: last.postingMs,
@@ -257,11 +261,11 @@ export class SapS4Connector implements Connector<SapS4Cursor> {
         invoice: last.keys.SupplierInvoice,
       };
     }
-    if (page.full) return { events, nextCursor: c, hasMore: true };
+    if (page.full) return { events, rejected, nextCursor: c, hasMore: true };
     c.phase = 'blocked';
     c.sweepAfter = undefined;
     c.sweeping = {};
-    return { events, nextCursor: c, hasMore: true };
+    return { events, rejected, nextCursor: c, hasMore: true };
   }
 
   private async pollBlocked(c: SapS4Cursor): Promise<PollResult<SapS4Cursor>> {
@@ -283,10 +287,17 @@ export class SapS4Connector implements Connector<SapS4Cursor> {
       c.sweeping[key] = reason;
       if (c.blocked[key] !== reason) events.push(this.event(item, `block-${reason}`));
     }
-    const last = page.items.at(-1);
+    // A set-aside entity the change feed reads (posted since startFrom) is dead-lettered there;
+    // the sweep sets aside only the older ones, which the change feed never sees.
+    const start = this.startMs();
+    const rejected = page.rejected.filter((r) => {
+      const e = r.record as Record<string, unknown>;
+      return keyIssues(e).length > 0 || invoiceItem(e).postingMs < start;
+    });
+    const { last } = page;
     if (last)
       c.sweepAfter = { fiscalYear: last.keys.FiscalYear, invoice: last.keys.SupplierInvoice };
-    if (page.full) return { events, nextCursor: c, hasMore: true };
+    if (page.full) return { events, rejected, nextCursor: c, hasMore: true };
     // Sweep complete: released blocks drop out, so a block set again later is announced again,
     // and are re-read (phase `released`) so the exceptions they raised can end.
     const released = Object.keys(c.blocked).filter((k) => !(k in c.sweeping));
@@ -295,7 +306,7 @@ export class SapS4Connector implements Connector<SapS4Cursor> {
     c.sweepAfter = undefined;
     c.releasing = [...new Set([...(c.releasing ?? []), ...released])];
     c.phase = c.releasing.length > 0 ? 'released' : 'changes';
-    return { events, nextCursor: c, hasMore: c.phase === 'released' };
+    return { events, rejected, nextCursor: c, hasMore: c.phase === 'released' };
   }
 
   /**
@@ -316,17 +327,16 @@ export class SapS4Connector implements Connector<SapS4Cursor> {
     const events = page.items
       .filter((item) => !item.keys.PaymentBlockingReason)
       .map((item) => this.event(item, `released@${at}`));
+    // A re-read invoice the connector must set aside is dead-lettered like any other.
+    const { rejected } = page;
     c.releasing = (c.releasing ?? []).slice(batch.length);
-    if (c.releasing.length > 0) return { events, nextCursor: c, hasMore: true };
+    if (c.releasing.length > 0) return { events, rejected, nextCursor: c, hasMore: true };
     c.releasing = undefined;
     c.phase = 'changes';
-    return { events, nextCursor: c, hasMore: false };
+    return { events, rejected, nextCursor: c, hasMore: false };
   }
 
-  private event(
-    item: { raw: unknown; keys: InvoiceKeys; postingMs: number },
-    state: string,
-  ): PolledEvent {
+  private event(item: InvoiceItem, state: string): PolledEvent {
     return {
       objectType: SAP_OBJECT_TYPE,
       payload: item.raw,
@@ -341,8 +351,15 @@ export class SapS4Connector implements Connector<SapS4Cursor> {
     return Math.floor(now / MS_PER_DAY) * MS_PER_DAY - SAP_DEFAULT_LOOKBACK_DAYS * MS_PER_DAY;
   }
 
+  /**
+   * One OData page. A broken envelope refuses the page; an entity that fails its checks is set
+   * aside alone. `last` is the last entity whose ordering keys are readable, valid or set aside,
+   * so the keyset moves past a set-aside one too.
+   */
   private async query(params: Record<string, string | number>): Promise<{
-    items: { raw: unknown; keys: InvoiceKeys; postingMs: number }[];
+    items: InvoiceItem[];
+    rejected: RejectedRecord[];
+    last?: InvoiceItem;
     full: boolean;
   }> {
     const res = await this.client.getJson(SAP_ENTITY_SET, `/${SAP_ENTITY_SET}`, {
@@ -365,47 +382,76 @@ export class SapS4Connector implements Connector<SapS4Cursor> {
         ],
       );
     }
-    const issues: Issue[] = [];
-    const items = results.map((raw, n) => {
-      const e = (raw ?? {}) as Record<string, unknown>;
-      const at = `/d/results/${n}`;
-      for (const field of ['SupplierInvoice', 'FiscalYear'] as const) {
-        if (typeof e[field] !== 'string' || e[field] === '')
-          issues.push({
-            pointer: `${at}/${field}`,
-            rule: 'required',
-            message: 'must be a non-empty string',
-          });
-      }
-      const date = typeof e.PostingDate === 'string' ? SAP_DATE.exec(e.PostingDate) : null;
-      if (!date)
-        issues.push({
-          pointer: `${at}/PostingDate`,
-          rule: 'format',
-          message: 'must be an OData date like /Date(1492041600000)/',
-        });
-      if (
-        e.PaymentBlockingReason !== undefined &&
-        e.PaymentBlockingReason !== null &&
-        typeof e.PaymentBlockingReason !== 'string'
-      )
-        issues.push({
-          pointer: `${at}/PaymentBlockingReason`,
-          rule: 'type',
-          message: 'must be a string',
-        });
-      return { raw, keys: e as unknown as InvoiceKeys, postingMs: date ? Number(date[1]) : 0 };
-    });
-    if (issues.length) {
-      throw new InvalidPayloadError(
-        'parse',
-        `connector '${this.id}': ${SAP_ENTITY_SET} returned ${issues.length} invalid field(s): ${issues[0].pointer} ${issues[0].message}`,
-        issues,
-      );
-    }
+    const { valid, rejected, placed } = screenRecords(
+      results,
+      SAP_OBJECT_TYPE,
+      '/d/results',
+      contentIssues,
+      keyIssues,
+    );
+    const items = valid.map((v) => invoiceItem(v.record));
+    const lastPlaced = placed.at(-1);
+    const last = lastPlaced && invoiceItem(lastPlaced);
     const requested = typeof params.$top === 'number' ? params.$top : Infinity;
-    return { items, full: items.length >= requested || typeof body?.d?.__next === 'string' };
+    return {
+      items,
+      rejected,
+      last,
+      full: results.length >= requested || typeof body?.d?.__next === 'string',
+    };
   }
+}
+
+interface InvoiceItem {
+  raw: unknown;
+  keys: InvoiceKeys;
+  postingMs: number;
+}
+
+function invoiceItem(e: Record<string, unknown>): InvoiceItem {
+  const date = SAP_DATE.exec(e.PostingDate as string);
+  return { raw: e, keys: e as unknown as InvoiceKeys, postingMs: date ? Number(date[1]) : 0 };
+}
+
+/** The keys the keyset pages on: without them an entity cannot be placed in the order. */
+function keyIssues(e: Record<string, unknown>): Issue[] {
+  const issues: Issue[] = [];
+  for (const field of ['SupplierInvoice', 'FiscalYear'] as const) {
+    if (typeof e[field] !== 'string' || e[field] === '')
+      issues.push({
+        pointer: `/${field}`,
+        rule: 'required',
+        message: 'must be a non-empty string',
+      });
+  }
+  if (typeof e.PostingDate !== 'string' || !SAP_DATE.test(e.PostingDate))
+    issues.push({
+      pointer: '/PostingDate',
+      rule: 'format',
+      message: 'must be an OData date like /Date(1492041600000)/',
+    });
+  return issues;
+}
+
+/** What the hub reads of an entity beyond its keys, in the types OData v2 JSON gives them. */
+function contentIssues(e: Record<string, unknown>): Issue[] {
+  const issues: Issue[] = [];
+  if (
+    e.PaymentBlockingReason !== undefined &&
+    e.PaymentBlockingReason !== null &&
+    typeof e.PaymentBlockingReason !== 'string'
+  )
+    issues.push({ pointer: '/PaymentBlockingReason', rule: 'type', message: 'must be a string' });
+  if (
+    e.InvoiceGrossAmount !== undefined &&
+    (typeof e.InvoiceGrossAmount !== 'string' || !ODATA_DECIMAL.test(e.InvoiceGrossAmount))
+  )
+    issues.push({
+      pointer: '/InvoiceGrossAmount',
+      rule: 'format',
+      message: `must be an Edm.Decimal string like "2400.00", not ${JSON.stringify(e.InvoiceGrossAmount)}`,
+    });
+  return issues;
 }
 
 /** Builds the connector from an instance's resolved `settings` (see sap-s4.config.schema.json). */

@@ -71,6 +71,8 @@ runConnectorContract('servicenow', async () => {
         return sim.requests;
       },
       addNewItems: (n) => sim.addIncidents(...Array.from({ length: n }, newIncident)),
+      // A record imported by hand with a placeholder instead of a sys_id.
+      addPoisonItem: () => sim.addIncidents({ ...newIncident(), sys_id: 'PLACEHOLDER' }),
     },
     close: async () => {
       await connector.close();
@@ -202,14 +204,33 @@ describe('ServiceNow connector', () => {
     ).toThrow(/settings.auth must be "basic" or "oauth"/);
   });
 
-  it('refuses a record without a sys_updated_on date-time, with a JSON pointer', async () => {
+  it('sets aside a record without a sys_updated_on date-time, with a JSON pointer, and reads the rest', async () => {
     // As it would come with sysparm_display_value=true in a user's date format.
-    sim.addIncidents({ ...newIncident(), sys_updated_on: '2026-22-01 02:28:24 PM' });
+    const bad = { ...newIncident(), sys_updated_on: '2026-22-01 02:28:24 PM' };
+    sim.addIncidents(bad);
     const first = await connector.poll(undefined);
-    await expect(connector.poll(first.nextCursor)).rejects.toMatchObject({
-      errorClass: 'INVALID_PAYLOAD',
-      issues: [expect.objectContaining({ pointer: '/result/1/sys_updated_on' })],
-    });
+    const second = await connector.poll(first.nextCursor);
+    expect(numbers(second.events)).toEqual(['INC0010002']);
+    expect(second.rejected).toEqual([
+      {
+        objectType: 'incident',
+        record: bad,
+        pointer: '/result/1',
+        issues: [expect.objectContaining({ pointer: '/sys_updated_on', rule: 'format' })],
+      },
+    ]);
+  });
+
+  it('sets aside a record with a placeholder sys_id and moves past it', async () => {
+    const { cursor } = await drain(connector, undefined);
+    const poison = { ...newIncident(), sys_id: 'PLACEHOLDER' };
+    sim.addIncidents(newIncident(), poison, newIncident());
+    const next = await drain(connector, cursor);
+    expect(next.events).toHaveLength(2);
+    expect(next.rejected.map((r) => [r.record, r.issues[0].pointer])).toEqual([
+      [poison, '/sys_id'],
+    ]);
+    expect(await drain(connector, next.cursor)).toMatchObject({ events: [], rejected: [] });
   });
 
   it('looks up a company by sys_id, and says NOT_FOUND for an unknown one', async () => {

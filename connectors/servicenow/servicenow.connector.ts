@@ -5,7 +5,9 @@ import type {
   ConnectorBreakerState,
   PolledEvent,
   PollResult,
+  RejectedRecord,
 } from '../../libs/connector-sdk/src/connector';
+import { screenRecords } from '../../libs/connector-sdk/src/record-screen';
 import {
   InvalidPayloadError,
   NotFoundError,
@@ -90,6 +92,9 @@ interface IncidentKeys {
   number?: string;
 }
 
+/** A value that can stand in an encoded query's `NOT IN` list (no separators). */
+const QUERY_SAFE = /^[A-Za-z0-9_.-]{1,64}$/;
+
 const reveal = (s: SecretValue): string => (typeof s === 'string' ? s : s.reveal());
 /** `2015-11-01 22:37:27` (UTC) → ISO 8601. */
 export const glideToIso = (s: string): string => `${s.replace(' ', 'T')}.000Z`;
@@ -170,15 +175,11 @@ export class ServiceNowConnector implements Connector<ServiceNowCursor> {
       sysparm_display_value: DISPLAY_VALUE,
       sysparm_exclude_reference_link: 'false',
     });
-    const rows = this.validate(res.data, INCIDENT_TABLE);
+    const { rows, rejected } = this.screen(res.data);
     const slas = this.config.fetchTaskSla && rows.length ? await this.taskSlas(rows) : undefined;
     const events: PolledEvent[] = rows.map((row) => {
       const k = row as unknown as IncidentKeys;
-      if (k.sys_updated_on > c.watermark) {
-        c.watermark = k.sys_updated_on;
-        c.seenAtWatermark = [];
-      }
-      c.seenAtWatermark.push(k.sys_id);
+      this.advance(c, k.sys_updated_on, k.sys_id);
       const payload = slas ? { ...row, [TASK_SLA_PAYLOAD_KEY]: slas.get(k.sys_id) ?? [] } : row;
       return {
         objectType: INCIDENT_OBJECT_TYPE,
@@ -187,7 +188,30 @@ export class ServiceNowConnector implements Connector<ServiceNowCursor> {
         changedAt: glideToIso(k.sys_updated_on),
       };
     });
-    return { events, nextCursor: c, hasMore: rows.length >= this.pageSize };
+    // A record set aside still moves the watermark when its update time is readable, so it is
+    // not read again; its (invalid) sys_id is excluded at that second when the query can say so.
+    for (const r of rejected) {
+      const k = r.record as Partial<Record<keyof IncidentKeys, unknown>>;
+      if (typeof k.sys_updated_on === 'string' && GLIDE_DATE_TIME.test(k.sys_updated_on)) {
+        this.advance(
+          c,
+          k.sys_updated_on,
+          typeof k.sys_id === 'string' && QUERY_SAFE.test(k.sys_id) ? k.sys_id : undefined,
+        );
+      }
+    }
+    const read = rows.length + rejected.length;
+    return { events, rejected, nextCursor: c, hasMore: read >= this.pageSize };
+  }
+
+  /** Moves the watermark to `updatedOn` (records at that second are remembered by sys_id). */
+  private advance(c: ServiceNowCursor, updatedOn: string, sysId: string | undefined): void {
+    if (updatedOn < c.watermark) return;
+    if (updatedOn > c.watermark) {
+      c.watermark = updatedOn;
+      c.seenAtWatermark = [];
+    }
+    if (sysId !== undefined) c.seenAtWatermark.push(sysId);
   }
 
   /** `company` / `core_company` and `user` / `sys_user` records by sys_id, for enrichment. */
@@ -261,42 +285,41 @@ export class ServiceNowConnector implements Connector<ServiceNowCursor> {
     return byTask;
   }
 
-  private validate(data: unknown, table: string): Record<string, unknown>[] {
+  /**
+   * The incident page: a broken envelope refuses the page; a record without a valid sys_id or
+   * sys_updated_on (a placeholder id, display values instead of raw ones) is set aside alone.
+   */
+  private screen(data: unknown): { rows: Record<string, unknown>[]; rejected: RejectedRecord[] } {
     const result = (data as { result?: unknown } | null)?.result;
     if (!Array.isArray(result)) {
       throw new InvalidPayloadError(
         'parse',
-        `connector '${this.id}': ${table} response is not a Table API collection {"result":[…]}`,
-        [{ pointer: '/result', rule: 'required', message: `must be an array of ${table} records` }],
+        `connector '${this.id}': ${INCIDENT_TABLE} response is not a Table API collection {"result":[…]}`,
+        [
+          {
+            pointer: '/result',
+            rule: 'required',
+            message: `must be an array of ${INCIDENT_TABLE} records`,
+          },
+        ],
       );
     }
-    const issues: Issue[] = [];
-    result.forEach((raw: unknown, n) => {
-      const r = (raw ?? {}) as Record<string, unknown>;
+    const { valid, rejected } = screenRecords(result, INCIDENT_OBJECT_TYPE, '/result', (r) => {
+      const issues: Issue[] = [];
       if (typeof r.sys_id !== 'string' || !SYS_ID.test(r.sys_id)) {
-        issues.push({
-          pointer: `/result/${n}/sys_id`,
-          rule: 'pattern',
-          message: 'must be a 32-hex sys_id',
-        });
+        issues.push({ pointer: '/sys_id', rule: 'pattern', message: 'must be a 32-hex sys_id' });
       }
       if (typeof r.sys_updated_on !== 'string' || !GLIDE_DATE_TIME.test(r.sys_updated_on)) {
         issues.push({
-          pointer: `/result/${n}/sys_updated_on`,
+          pointer: '/sys_updated_on',
           rule: 'format',
           message:
             'must be a UTC date-time like 2015-11-01 22:37:27 (is sysparm_display_value true?)',
         });
       }
+      return issues;
     });
-    if (issues.length) {
-      throw new InvalidPayloadError(
-        'parse',
-        `connector '${this.id}': ${table} returned ${issues.length} invalid field(s): ${issues[0].pointer} ${issues[0].message}`,
-        issues,
-      );
-    }
-    return result as Record<string, unknown>[];
+    return { rows: valid.map((v) => v.record), rejected };
   }
 
   private start(): string {

@@ -68,6 +68,11 @@ runConnectorContract('zendesk-export', async () => {
         return sim.requests;
       },
       addNewItems: (n) => sim.add(...Array.from({ length: n }, newTicket)),
+      // A ticket id as text, as a proxy that re-serialises the export writes it.
+      addPoisonItem: () => {
+        const t = newTicket();
+        sim.add({ ...t, id: String(t.id) as unknown as number });
+      },
     },
     close: async () => {
       await connector.close();
@@ -141,15 +146,21 @@ describe('Zendesk incremental export connector', () => {
     expect(check.detail).not.toContain('revoked-token');
   });
 
-  it('refuses a ticket without updated_at, with a JSON pointer', async () => {
-    sim.add({ ...newTicket(), updated_at: 'yesterday' } as ZendeskTicket);
-    sim.tickets.at(-1)!.updated_at = '2026-05-01T00:00:00Z';
+  it('sets aside a ticket without an integer id, with a JSON pointer, and reads the others', async () => {
+    sim.add({ ...newTicket(), updated_at: '2026-05-01T00:00:00Z' });
     const bad = sim.tickets.at(-1)!;
     (bad as Record<string, unknown>).id = 'forty';
-    await expect(drain(connector, undefined)).rejects.toMatchObject({
-      errorClass: 'INVALID_PAYLOAD',
-      issues: [expect.objectContaining({ pointer: expect.stringMatching(/^\/tickets\/\d\/id$/) })],
-    });
+    const { events, rejected } = await drain(connector, undefined);
+    expect(ids(events)).not.toContain('forty');
+    expect(events.length).toBeGreaterThan(0);
+    expect(rejected).toEqual([
+      {
+        objectType: 'ticket',
+        record: bad,
+        pointer: expect.stringMatching(/^\/tickets\/\d+$/),
+        issues: [expect.objectContaining({ pointer: '/id', rule: 'type' })],
+      },
+    ]);
   });
 
   it('looks up an organization by id, and says NOT_FOUND for an unknown one', async () => {

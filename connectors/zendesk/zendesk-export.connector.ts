@@ -5,7 +5,9 @@ import type {
   ConnectorBreakerState,
   PolledEvent,
   PollResult,
+  RejectedRecord,
 } from '../../libs/connector-sdk/src/connector';
+import { screenRecords } from '../../libs/connector-sdk/src/record-screen';
 import {
   InvalidPayloadError,
   NotFoundError,
@@ -147,7 +149,7 @@ export class ZendeskExportConnector implements Connector<ZendeskExportCursor> {
       changedAt: new Date(Date.parse(t.updated_at)).toISOString(),
     }));
     if (page.after_cursor) c.afterCursor = page.after_cursor;
-    return { events, nextCursor: c, hasMore: !page.end_of_stream };
+    return { events, rejected: page.rejected, nextCursor: c, hasMore: !page.end_of_stream };
   }
 
   /** An organization by id (`GET /api/v2/organizations/{id}.json`), for enrichment. */
@@ -176,8 +178,13 @@ export class ZendeskExportConnector implements Connector<ZendeskExportCursor> {
     this.client.shutdown();
   }
 
+  /**
+   * An export page: a broken envelope refuses the page; a ticket without an integer id or a
+   * readable updated_at is set aside alone (the page's after_cursor moves past it either way).
+   */
   private validate(data: unknown): {
     tickets: { id: number; updated_at: string }[];
+    rejected: RejectedRecord[];
     after_cursor?: string;
     end_of_stream: boolean;
   } {
@@ -188,24 +195,6 @@ export class ZendeskExportConnector implements Connector<ZendeskExportCursor> {
         pointer: '/tickets',
         rule: 'required',
         message: 'must be an array of tickets',
-      });
-    } else {
-      body.tickets.forEach((raw: unknown, n) => {
-        const t = (raw ?? {}) as Record<string, unknown>;
-        if (!Number.isSafeInteger(t.id)) {
-          issues.push({
-            pointer: `/tickets/${n}/id`,
-            rule: 'type',
-            message: 'must be an integer ticket id',
-          });
-        }
-        if (typeof t.updated_at !== 'string' || Number.isNaN(Date.parse(t.updated_at))) {
-          issues.push({
-            pointer: `/tickets/${n}/updated_at`,
-            rule: 'format',
-            message: 'must be an ISO 8601 date-time',
-          });
-        }
       });
     }
     if (typeof body.end_of_stream !== 'boolean') {
@@ -225,7 +214,29 @@ export class ZendeskExportConnector implements Connector<ZendeskExportCursor> {
         issues,
       );
     }
-    return body as unknown as ReturnType<ZendeskExportConnector['validate']>;
+    const { valid, rejected } = screenRecords(
+      body.tickets as unknown[],
+      ZENDESK_TICKET_OBJECT_TYPE,
+      '/tickets',
+      (t) => {
+        const found: Issue[] = [];
+        if (!Number.isSafeInteger(t.id))
+          found.push({ pointer: '/id', rule: 'type', message: 'must be an integer ticket id' });
+        if (typeof t.updated_at !== 'string' || Number.isNaN(Date.parse(t.updated_at)))
+          found.push({
+            pointer: '/updated_at',
+            rule: 'format',
+            message: 'must be an ISO 8601 date-time',
+          });
+        return found;
+      },
+    );
+    return {
+      tickets: valid.map((v) => v.record as unknown as { id: number; updated_at: string }),
+      rejected,
+      after_cursor: (body.after_cursor as string | null | undefined) ?? undefined,
+      end_of_stream: body.end_of_stream as boolean,
+    };
   }
 
   private now(): number {

@@ -128,6 +128,26 @@ describe('Zendesk webhook connector', () => {
     });
   });
 
+  it('parses an event-subscription webhook (zen:event-type:ticket.*) as a ticket_event, with its event id', () => {
+    const event = readFileSync(join(__dirname, 'fixtures/event-ticket-priority-changed.json'));
+    expect(connector.parse({ rawBody: event, headers: {}, now: NOW })).toMatchObject({
+      objectType: 'ticket_event',
+      sourceEventId: 'cbe4028c-7239-495d-b020-f22348516046',
+      payload: { type: 'zen:event-type:ticket.priority_changed', detail: { id: '35437' } },
+    });
+  });
+
+  it('refuses an event that is not about a ticket, or a ticket event without detail.id, naming the pointer', () => {
+    const parse = (body: object) =>
+      connector.parse({ rawBody: Buffer.from(JSON.stringify(body)), headers: {}, now: NOW });
+    expect(() => parse({ type: 'zen:event-type:user.created', id: 'e', detail: {} })).toThrow(
+      /not a ticket event — subscribe the webhook to zen:event-type:ticket\.\* events only/,
+    );
+    expect(() => parse({ type: 'zen:event-type:ticket.created', id: 'e', detail: {} })).toThrow(
+      expect.objectContaining({ issues: [expect.objectContaining({ pointer: '/detail/id' })] }),
+    );
+  });
+
   it('refuses a body without ticket_id, saying which placeholder to add', () => {
     expect(() =>
       connector.parse({ rawBody: Buffer.from('{"ticket_title":"x"}'), headers: {}, now: NOW }),

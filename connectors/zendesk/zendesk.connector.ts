@@ -8,6 +8,8 @@ import {
   ZENDESK_DEFAULT_TOLERANCE_SECONDS,
   ZENDESK_INVOCATION_ID_HEADER,
   ZENDESK_SYSTEM,
+  ZENDESK_TICKET_EVENT_OBJECT_TYPE,
+  ZENDESK_TICKET_EVENT_PREFIX,
   ZENDESK_WEBHOOK_OBJECT_TYPE,
 } from './zendesk.constants';
 import { verifyZendeskSignature } from './zendesk.signature';
@@ -103,6 +105,10 @@ export class ZendeskWebhookConnector implements WebhookConnector {
         { pointer: '', rule: 'type', message: 'must be an object' },
       ]);
     }
+    const event = body as { type?: unknown; id?: unknown; detail?: { id?: unknown } };
+    if (typeof event.type === 'string' && event.type.startsWith('zen:event-type:')) {
+      return this.parseEvent(event, req, where);
+    }
     const ticketId = (body as { ticket_id?: unknown }).ticket_id;
     if (
       (typeof ticketId !== 'string' || !/^\d+$/.test(ticketId)) &&
@@ -125,6 +131,51 @@ export class ZendeskWebhookConnector implements WebhookConnector {
       objectType: ZENDESK_WEBHOOK_OBJECT_TYPE,
       sourceEventId: single(req.headers[ZENDESK_INVOCATION_ID_HEADER]),
       payload: body,
+    };
+  }
+
+  /**
+   * An event-subscription webhook (`zen:event-type:ticket.priority_changed`, …): the ticket as it
+   * is now in `detail`, the change in `event`. Only ticket events are read; another event type
+   * (user, organization) is refused naming it, so the subscription can be narrowed.
+   */
+  private parseEvent(
+    event: { type?: unknown; id?: unknown; detail?: { id?: unknown } },
+    req: WebhookRequest,
+    where: string,
+  ): ParsedWebhook {
+    const type = event.type as string;
+    if (!type.startsWith(ZENDESK_TICKET_EVENT_PREFIX)) {
+      throw new InvalidPayloadError(
+        'parse',
+        `${where}: event type ${JSON.stringify(type)} is not a ticket event — subscribe the webhook to zen:event-type:ticket.* events only`,
+        [
+          {
+            pointer: '/type',
+            rule: 'enum',
+            message: `must start with ${ZENDESK_TICKET_EVENT_PREFIX}`,
+          },
+        ],
+      );
+    }
+    const ticketId = event.detail?.id;
+    if (
+      !(typeof ticketId === 'string' && /^\d+$/.test(ticketId)) &&
+      !Number.isSafeInteger(ticketId)
+    ) {
+      throw new InvalidPayloadError(
+        'parse',
+        `${where}: the ticket event has no ticket id in detail.id`,
+        [{ pointer: '/detail/id', rule: 'required', message: 'must be the ticket id' }],
+      );
+    }
+    return {
+      objectType: ZENDESK_TICKET_EVENT_OBJECT_TYPE,
+      sourceEventId:
+        typeof event.id === 'string' && event.id !== ''
+          ? event.id
+          : single(req.headers[ZENDESK_INVOCATION_ID_HEADER]),
+      payload: event,
     };
   }
 }

@@ -13,6 +13,13 @@ export const ZENDESK_TIMESTAMP_HEADER_DISPLAY = 'X-Zendesk-Webhook-Signature-Tim
 export const ZENDESK_DEFAULT_TOLERANCE_SECONDS = 300;
 /** The objectType of a webhook body (a trigger's JSON, see the README for the one we suggest). */
 export const ZENDESK_WEBHOOK_OBJECT_TYPE = 'ticket_webhook';
+/**
+ * objectType of an event-subscription webhook about a ticket (Zendesk's event webhooks:
+ * `"type": "zen:event-type:ticket.<change>"`, the ticket in `detail`); mappings select on it.
+ */
+export const ZENDESK_TICKET_EVENT_OBJECT_TYPE = 'ticket_event';
+/** The `type` prefix of Zendesk's ticket events (event-subscription webhooks). */
+export const ZENDESK_TICKET_EVENT_PREFIX = 'zen:event-type:ticket.';
 
 // ── Incremental export ──────────────────────────────────────────────────────────────────────
 export const ZENDESK_EXPORT_SYSTEM_TYPE = 'zendesk-export';

@@ -1,3 +1,4 @@
+import type { Issue } from './errors';
 import type { SourceEventMeta } from './source-event';
 import type { WebhookConnector } from './webhook';
 
@@ -39,8 +40,26 @@ export interface PolledEvent {
   changedAt?: string;
 }
 
+/**
+ * One record of a page the connector cannot turn into an event (a placeholder id, a field of the
+ * wrong type). It is set aside alone: the runner dead-letters it with its reason, the rest of the
+ * page is published and the cursor moves past it, so one bad record never blocks a feed.
+ */
+export interface RejectedRecord {
+  /** The object type the record would have had, so a replay after a fix maps it. */
+  objectType: string;
+  /** The record exactly as the source returned it. */
+  record: unknown;
+  /** JSON pointer of the record in the source's answer, e.g. `/result/3`. */
+  pointer: string;
+  /** What is wrong, with JSON pointers relative to the record, e.g. `/sys_id`. */
+  issues: Issue[];
+}
+
 export interface PollResult<C = unknown> {
   events: PolledEvent[];
+  /** Records of this page set aside; dead-lettered before the cursor is saved. */
+  rejected?: RejectedRecord[];
   /** Persisted only after every event of this page is confirmed by the broker. */
   nextCursor: C;
   /** More pages are waiting: the runner polls again at once with `nextCursor`. */

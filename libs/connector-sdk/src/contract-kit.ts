@@ -6,7 +6,7 @@
  */
 import { inspect } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import type { PolledEvent, PollingConnector } from './connector';
+import type { PolledEvent, PollingConnector, RejectedRecord } from './connector';
 import { HubError } from './errors';
 import type { WebhookConnector, WebhookRequest } from './webhook';
 
@@ -22,6 +22,11 @@ export interface ContractSimulator {
   readonly requests: number;
   /** Makes `n` new source items appear, newer than everything already there. */
   addNewItems(n: number): void;
+  /**
+   * Makes one new item appear, newer than everything there, that the connector must set aside
+   * (e.g. a placeholder id): its ordering fields are good, its content is not.
+   */
+  addPoisonItem(): void;
 }
 
 export interface ContractSubject {
@@ -43,13 +48,15 @@ const TIMER_SLACK_MS = 15;
 export async function drain(
   connector: PollingConnector,
   cursor: unknown,
-): Promise<{ events: PolledEvent[]; cursor: unknown }> {
+): Promise<{ events: PolledEvent[]; rejected: RejectedRecord[]; cursor: unknown }> {
   const events: PolledEvent[] = [];
+  const rejected: RejectedRecord[] = [];
   for (let pages = 0; pages < MAX_PAGES; pages++) {
     const page = await connector.poll(cursor);
     events.push(...page.events);
+    rejected.push(...(page.rejected ?? []));
     cursor = JSON.parse(JSON.stringify(page.nextCursor)) as unknown;
-    if (!page.hasMore) return { events, cursor };
+    if (!page.hasMore) return { events, rejected, cursor };
   }
   throw new Error(`${connector.id}: still hasMore after ${MAX_PAGES} pages`);
 }
@@ -93,6 +100,29 @@ export function runConnectorContract(name: string, factory: () => Promise<Contra
       const newer = await drain(s.connector, again.cursor);
       expect(newer.events).toHaveLength(2);
       for (const id of ids(newer.events)) expect(ids(first.events)).not.toContain(id);
+    });
+
+    it('sets one bad record aside alone: the rest of the page is read and the cursor moves on', async () => {
+      const first = await drain(s.connector, undefined);
+      expect(first.rejected).toEqual([]);
+      s.simulator.addNewItems(1);
+      s.simulator.addPoisonItem();
+      s.simulator.addNewItems(1);
+      const next = await drain(s.connector, first.cursor);
+      expect(next.events).toHaveLength(2);
+      expect(next.rejected).toHaveLength(1);
+      const [poison] = next.rejected;
+      expect(poison.record).toBeDefined();
+      expect(poison.objectType).not.toBe('');
+      expect(poison.pointer).toMatch(/^\/./);
+      expect(poison.issues.length).toBeGreaterThan(0);
+      for (const issue of poison.issues) {
+        expect(typeof issue.pointer).toBe('string');
+        expect(issue.message).not.toBe('');
+      }
+      const again = await drain(s.connector, next.cursor);
+      expect(again.events).toEqual([]);
+      expect(again.rejected).toEqual([]);
     });
 
     it('retries a 5xx and then succeeds', async () => {

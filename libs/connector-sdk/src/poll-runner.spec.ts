@@ -14,6 +14,24 @@ class ManualPublisher implements ConfirmingPublisher {
   }
 }
 
+/** A publisher that confirms at once and keeps what it was given. */
+class RecordingPublisher implements ConfirmingPublisher {
+  ready = true;
+  readonly sent: { exchange: string; body: unknown; headers: Record<string, unknown> }[] = [];
+  async publish(
+    exchange: string,
+    _key: string,
+    content: Buffer,
+    options?: { headers?: Record<string, unknown> },
+  ): Promise<void> {
+    this.sent.push({
+      exchange,
+      body: JSON.parse(content.toString('utf8')),
+      headers: options?.headers ?? {},
+    });
+  }
+}
+
 function fakeConnector(
   pages: PollResult<number>[],
 ): PollingConnector<number> & { calls: (number | undefined)[]; breaker: 'closed' | 'open' } {
@@ -34,6 +52,12 @@ function fakeConnector(
   };
   return c;
 }
+
+/** A `publishEvent` that sends each event's payload to `exchange` through the test publisher. */
+const publishTo =
+  (publisher: ConfirmingPublisher, exchange: string) =>
+  (e: { payload: unknown }): Promise<void> =>
+    publisher.publish(exchange, '', Buffer.from(JSON.stringify(e.payload)));
 
 const tick = () => new Promise((r) => setImmediate(r));
 const event = (n: number) => ({ objectType: 'thing', payload: { n } });
@@ -69,7 +93,7 @@ describe('PollRunner', () => {
     await tick();
     expect(await store.get('fake')).toBeUndefined(); // one confirm still missing
     publisher.sent[1].resolve();
-    expect(await done).toEqual({ status: 'polled', published: 2, pages: 1 });
+    expect(await done).toEqual({ status: 'polled', published: 2, pages: 1, rejected: 0 });
     expect(await store.get('fake')).toBe(2);
   });
 
@@ -133,23 +157,96 @@ describe('PollRunner', () => {
     expect(connector.calls).toEqual([]);
   });
 
+  describe('a record the connector sets aside', () => {
+    const poison = { sys_id: 'PLACEHOLDER', short_description: 'imported by hand' };
+    const page: PollResult<number> = {
+      events: [event(1), event(2)],
+      rejected: [
+        {
+          objectType: 'incident',
+          record: poison,
+          pointer: '/result/1',
+          issues: [{ pointer: '/sys_id', rule: 'pattern', message: 'must be a 32-hex sys_id' }],
+        },
+      ],
+      nextCursor: 3,
+    };
+
+    it('is dead-lettered alone with the raw record and its reason; the rest is published and the cursor moves on', async () => {
+      const connector = fakeConnector([structuredClone(page)]);
+      const publisher = new RecordingPublisher();
+      const store = new MemoryCursorStore();
+      const runner = new PollRunner({
+        connector: connector as PollingConnector,
+        store,
+        publisher,
+        publishEvent: publishTo(publisher, 'p.ingress'),
+        deadLetterExchange: 'p.dlx',
+        publishOptions: (meta) => ({
+          messageId: meta.eventId,
+          headers: { 'x-exhub-object-type': meta.objectType },
+        }),
+      });
+      expect(await runner.pollNow()).toEqual({
+        status: 'polled',
+        published: 2,
+        pages: 1,
+        rejected: 1,
+      });
+      expect(publisher.sent.map((s) => [s.exchange, s.body])).toEqual([
+        ['p.ingress', { n: 1 }],
+        ['p.ingress', { n: 2 }],
+        ['p.dlx', poison],
+      ]);
+      expect(publisher.sent[2].headers).toMatchObject({
+        'x-exhub-object-type': 'incident',
+        'x-exhub-error-class': 'INVALID_PAYLOAD',
+        'x-exhub-error-stage': 'parse',
+        'x-exhub-error-message': expect.stringContaining(
+          'connector fake set aside the record at /result/1: /sys_id must be a 32-hex sys_id',
+        ),
+      });
+      expect(await store.get('fake')).toBe(3);
+      expect(runner.status).toMatchObject({ published: 2, rejected: 1 });
+    });
+
+    it('is dead-lettered once when the connector reads it again unchanged', async () => {
+      const connector = fakeConnector([structuredClone(page), structuredClone(page)]);
+      const publisher = new RecordingPublisher();
+      const runner = new PollRunner({
+        connector: connector as PollingConnector,
+        store: new MemoryCursorStore(),
+        publisher,
+        publishEvent: publishTo(publisher, 'p.ingress'),
+        deadLetterExchange: 'p.dlx',
+        publishOptions: (meta) => ({ messageId: meta.eventId }),
+      });
+      await runner.pollNow();
+      await runner.pollNow();
+      expect(publisher.sent.filter((s) => s.exchange === 'p.dlx')).toHaveLength(1);
+      expect(publisher.sent.filter((s) => s.exchange === 'p.ingress')).toHaveLength(4);
+    });
+
+    it('is reported through onError, and counted, when there is no dead-letter exchange', async () => {
+      const connector = fakeConnector([structuredClone(page)]);
+      const publisher = new RecordingPublisher();
+      const errors: string[] = [];
+      const runner = new PollRunner({
+        connector: connector as PollingConnector,
+        store: new MemoryCursorStore(),
+        publisher,
+        publishEvent: publishTo(publisher, 'p.ingress'),
+        publishOptions: (meta) => ({ messageId: meta.eventId }),
+        onError: (e) => errors.push(e.message),
+      });
+      await runner.pollNow();
+      expect(publisher.sent).toHaveLength(2);
+      expect(errors).toEqual([expect.stringContaining('/result/1: /sys_id must be a 32-hex')]);
+      expect(runner.status.rejected).toBe(1);
+    });
+  });
+
   describe('a page the connector refuses as INVALID_PAYLOAD', () => {
-    class RecordingPublisher implements ConfirmingPublisher {
-      ready = true;
-      readonly sent: { exchange: string; body: unknown; headers: Record<string, unknown> }[] = [];
-      async publish(
-        exchange: string,
-        _key: string,
-        content: Buffer,
-        options?: { headers?: Record<string, unknown> },
-      ): Promise<void> {
-        this.sent.push({
-          exchange,
-          body: JSON.parse(content.toString('utf8')),
-          headers: options?.headers ?? {},
-        });
-      }
-    }
     const malformed = () =>
       new InvalidPayloadError('ingress', 'the answer is not an OData feed', [
         { pointer: '/d/results', rule: 'type', message: 'must be an array' },
@@ -226,7 +323,12 @@ describe('PollRunner', () => {
       const { runner, calls, heal } = refusingRunner(publisher);
       await expect(runner.pollNow()).rejects.toThrow();
       heal();
-      await expect(runner.pollNow()).resolves.toEqual({ status: 'polled', published: 1, pages: 1 });
+      await expect(runner.pollNow()).resolves.toEqual({
+        status: 'polled',
+        published: 1,
+        pages: 1,
+        rejected: 0,
+      });
       expect(calls).toEqual([undefined, undefined]);
       expect(publisher.sent.map((s) => s.exchange)).toEqual(['p.dlx', 'p.ingress']);
       expect(runner.status.lastError).toBeUndefined();

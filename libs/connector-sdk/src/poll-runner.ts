@@ -1,8 +1,9 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Options } from 'amqplib';
-import type { PolledEvent, PollingConnector } from './connector';
+import type { PolledEvent, PollingConnector, RejectedRecord } from './connector';
 import type { CursorStore } from './cursor-store';
 import { HubError } from './errors';
+import { describeRejection } from './record-screen';
 import type { SourceEventMeta } from './source-event';
 
 /** What the runner needs from libs/messaging's ConfirmPublisher. */
@@ -48,13 +49,15 @@ export interface PollRunnerOptions {
 }
 
 export type PollOutcome =
-  | { status: 'polled'; published: number; pages: number }
+  | { status: 'polled'; published: number; pages: number; rejected: number }
   | { status: 'busy' | 'paused_broker' | 'paused_breaker' };
 
 export interface PollStatus {
   lastSuccessAt?: string;
   lastError?: { errorClass: string; message: string; at: string };
   published: number;
+  /** Records set aside one by one (dead-lettered, or reported when there is no DLX). */
+  rejected: number;
   paused?: 'broker' | 'breaker';
 }
 
@@ -64,6 +67,8 @@ export const REFUSED_PAGE_OBJECT_TYPE = 'exhub.refused-page';
 /** Longest error message carried in a dead letter's header (the body has the full issues). */
 const MAX_HEADER_MESSAGE = 1000;
 const MS_PER_SECOND = 1000;
+/** Set-aside records remembered so one read again is not dead-lettered again (oldest forgotten). */
+const MAX_REMEMBERED_SET_ASIDE = 1000;
 
 /**
  * Runs one polling connector when asked (the hub's PollSchedulerService is the one scheduler):
@@ -73,10 +78,16 @@ const MS_PER_SECOND = 1000;
  * (`publisher.ready` false) or the connector's breaker is open.
  */
 export class PollRunner {
-  readonly status: PollStatus = { published: 0 };
+  readonly status: PollStatus = { published: 0, rejected: 0 };
   private inFlight?: Promise<PollOutcome>;
   /** The cursor and reason of the last page recorded in the DLQ: recorded once, not every tick. */
   private lastRefusal?: string;
+  /**
+   * Records set aside and dead-lettered recently, by content: a record whose position the
+   * connector cannot read (its update time is unreadable) is read again on the next poll, and is
+   * dead-lettered once, not every tick, until it changes.
+   */
+  private readonly deadLettered = new Set<string>();
 
   constructor(private readonly o: PollRunnerOptions) {}
 
@@ -111,14 +122,21 @@ export class PollRunner {
     this.status.paused = undefined;
     let cursor = await store.get(connector.id);
     let published = 0;
+    let rejected = 0;
     let pages = 0;
     try {
       for (;;) {
         const page = await connector.poll(cursor);
         pages++;
-        await Promise.all(page.events.map((e) => this.publish(e, now())));
+        const setAside = page.rejected ?? [];
+        await Promise.all([
+          ...page.events.map((e) => this.publish(e, now())),
+          ...setAside.map((r) => this.deadLetterRecord(r, now())),
+        ]);
         published += page.events.length;
+        rejected += setAside.length;
         this.status.published += page.events.length;
+        this.status.rejected += setAside.length;
         await store.put(connector.id, page.nextCursor);
         cursor = page.nextCursor;
         this.updateCursorAge(page.events, now());
@@ -146,7 +164,7 @@ export class PollRunner {
     this.status.lastSuccessAt = new Date(now()).toISOString();
     this.status.lastError = undefined;
     this.updateLag(now());
-    return { status: 'polled', published, pages };
+    return { status: 'polled', published, pages, rejected };
   }
 
   /**
@@ -172,19 +190,14 @@ export class PollRunner {
       contentType: 'application/json',
     };
     const options = this.o.publishOptions(meta);
-    const message =
-      err.message.length > MAX_HEADER_MESSAGE
-        ? `${err.message.slice(0, MAX_HEADER_MESSAGE - 1)}…`
-        : err.message;
-    // libs/messaging's HEADER names (the SDK does not depend on messaging).
     options.headers = {
       ...options.headers,
-      'x-exhub-error-stage': err.stage,
-      'x-exhub-error-class': err.errorClass,
-      'x-exhub-error-message': `poll of connector ${connector.id} refused a page: ${message}`,
-      'x-exhub-attempts': 1,
-      'x-exhub-first-failed-at': new Date(at).toISOString(),
-      'x-exhub-dead-lettered-at': new Date(at).toISOString(),
+      ...failureHeaders(
+        err.stage,
+        err.errorClass,
+        `poll of connector ${connector.id} refused a page: ${err.message}`,
+        at,
+      ),
     };
     const body = {
       connector: connector.id,
@@ -202,6 +215,54 @@ export class PollRunner {
       options,
     );
     this.lastRefusal = fingerprint;
+  }
+
+  /**
+   * A record the connector set aside goes to the DLQ alone: the body is the record as the source
+   * returned it (a replay after a fix in the source maps it like any other), the headers say why and
+   * where (`x-exhub-error-message` names the record's pointer and each issue's pointer). Confirmed
+   * like an event, before the cursor moves past it. Without a DLX it is reported through `onError`
+   * and counted in `status.rejected`: never dropped without a word.
+   */
+  private async deadLetterRecord(r: RejectedRecord, at: number): Promise<void> {
+    const { connector } = this.o;
+    const fingerprint = createHash('sha256')
+      .update(JSON.stringify([r.objectType, r.record, r.issues]))
+      .digest('base64url');
+    if (this.deadLettered.has(fingerprint)) return;
+    const message = describeRejection(connector.id, r);
+    if (!this.o.deadLetterExchange) {
+      this.o.onError?.(new HubError('INVALID_PAYLOAD', 'parse', message, r.issues));
+      return;
+    }
+    const meta: SourceEventMeta = {
+      eventId: randomUUID(),
+      correlationId: randomUUID(),
+      connectorId: connector.id,
+      system: connector.system,
+      objectType: r.objectType,
+      receivedAt: new Date(at).toISOString(),
+      contentType: 'application/json',
+    };
+    const options = this.o.publishOptions(meta);
+    options.headers = {
+      ...options.headers,
+      ...failureHeaders('parse', 'INVALID_PAYLOAD', message, at),
+    };
+    await this.o.publisher.publish(
+      this.o.deadLetterExchange,
+      '',
+      Buffer.from(JSON.stringify(r.record)),
+      options,
+    );
+    this.remember(fingerprint);
+  }
+
+  private remember(fingerprint: string): void {
+    if (this.deadLettered.size >= MAX_REMEMBERED_SET_ASIDE) {
+      this.deadLettered.delete(this.deadLettered.values().next().value as string);
+    }
+    this.deadLettered.add(fingerprint);
   }
 
   private async publish(e: PolledEvent, at: number): Promise<void> {
@@ -230,4 +291,24 @@ export class PollRunner {
       );
     }
   }
+}
+
+/** libs/messaging's failure HEADER names and values (the SDK does not depend on messaging). */
+function failureHeaders(
+  stage: string,
+  errorClass: string,
+  message: string,
+  at: number,
+): Record<string, string | number> {
+  return {
+    'x-exhub-error-stage': stage,
+    'x-exhub-error-class': errorClass,
+    'x-exhub-error-message':
+      message.length > MAX_HEADER_MESSAGE
+        ? `${message.slice(0, MAX_HEADER_MESSAGE - 1)}…`
+        : message,
+    'x-exhub-attempts': 1,
+    'x-exhub-first-failed-at': new Date(at).toISOString(),
+    'x-exhub-dead-lettered-at': new Date(at).toISOString(),
+  };
 }

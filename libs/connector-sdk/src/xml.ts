@@ -193,3 +193,24 @@ export function parseXml(raw: Buffer | string, options: ParseXmlOptions = {}): u
     });
   }
 }
+
+/**
+ * An ISO 20022 business message: the `<Document>` beside its business application header
+ * (head.001 `<AppHdr>`) inside an envelope element the sender names (`<BizMsgEnvlp>`,
+ * `<Message>`, `<RequestPayload>`, …). Returns `{AppHdr, Document}` at the root, so a mapping
+ * reads `Document.…` with or without the envelope; any other document is returned unchanged.
+ * Ingress (the connector) and the pipeline both apply it after `parseXml`, so they see the same.
+ */
+export function liftBusinessMessage(parsed: unknown): unknown {
+  const isRecord = (v: unknown): v is Record<string, unknown> =>
+    typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (!isRecord(parsed) || 'Document' in parsed) return parsed;
+  const roots = Object.keys(parsed).filter((k) => !k.startsWith(XML_ATTRIBUTE_PREFIX));
+  if (roots.length !== 1) return parsed;
+  const envelope = parsed[roots[0]];
+  if (!isRecord(envelope) || !isRecord(envelope.Document)) return parsed;
+  return {
+    ...(envelope.AppHdr !== undefined && { AppHdr: envelope.AppHdr }),
+    Document: envelope.Document,
+  };
+}

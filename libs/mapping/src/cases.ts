@@ -6,6 +6,7 @@ import { CASES_FILE_SUFFIX } from './constants';
 import { diffExceptions, formatDifference, type Difference } from './diff';
 import { MappingLoadError } from './errors';
 import { evaluateMapping } from './evaluate';
+import { liftBusinessMessage, parseXml } from '../../connector-sdk/src/xml';
 import { displayFile, findFilesSync } from './files';
 import { MappingRegistry } from './registry';
 import { schemaProblems, validateCasesDocument } from './schema-validation';
@@ -219,6 +220,8 @@ async function readInput(casesFile: CasesFile, goldenCase: GoldenCase): Promise<
   try {
     if (ext === '.json') return JSON.parse(text);
     if (ext === '.yaml' || ext === '.yml') return parseYamlText(text);
+    // An XML source payload (an ISO 20022 bank file) as the pipeline reads an XML source event.
+    if (ext === '.xml') return liftBusinessMessage(parseXml(text, { where: displayFile(path) }));
   } catch (err) {
     throw new Error(
       `input file ${displayFile(path)} is not valid ${ext.slice(1).toUpperCase()}: ${(err as Error).message}`,
@@ -226,6 +229,6 @@ async function readInput(casesFile: CasesFile, goldenCase: GoldenCase): Promise<
     );
   }
   throw new Error(
-    `input file ${displayFile(path)}: only .json and .yaml fixtures are supported; convert it as the connector does, or inline it as payload`,
+    `input file ${displayFile(path)}: only .json, .yaml and .xml fixtures are supported; convert it as the connector does, or inline it as payload`,
   );
 }

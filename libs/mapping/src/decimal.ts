@@ -116,3 +116,26 @@ export function multiplyDecimals(a: ScaledDecimal, b: ScaledDecimal, digits: num
   }
   return minorUnitsToDecimal(units, digits);
 }
+
+/**
+ * A decimal string with exactly `digits` places, the currency's ISO 4217 minor units:
+ * `"2300.000"` CHF → `"2300.00"`, `"0.00000"` EUR → `"0.00"`, `"12"` JPY → `"12"`, `"5.5"` EUR →
+ * `"5.50"`. Only zeros are dropped: a non-zero digit beyond the minor units is refused, never
+ * rounded (money that does not fit its currency is a source problem someone must see).
+ */
+export function toMinorUnitPlaces(value: unknown, digits: number): string {
+  const text = toDecimalString(value);
+  const [whole, fraction = ''] = text.split('.');
+  const kept = fraction.slice(0, digits);
+  const dropped = fraction.slice(digits);
+  if (/[1-9]/.test(dropped)) {
+    throw new DecimalError(
+      `${JSON.stringify(value)} has ${fraction.length} decimal places with a non-zero digit beyond the ${digits} this currency's minor unit allows`,
+    );
+  }
+  const places = kept.padEnd(digits, '0');
+  const zero = /^-?0*$/.test(whole) && /^0*$/.test(places);
+  const sign = whole.startsWith('-') && !zero ? '-' : '';
+  const magnitude = whole.replace(/^-/, '');
+  return `${sign}${magnitude}${digits > 0 ? `.${places}` : ''}`;
+}

@@ -32,6 +32,47 @@ async function mappingError(m: CompiledMapping, payload: unknown): Promise<Mappi
 }
 
 describe('evaluateMapping', () => {
+  describe("amounts in their currency's ISO 4217 minor units", () => {
+    const m = mapping(
+      [
+        "  amount: { expr: \"{'value': v, 'currency': c}\", description: x }",
+        "  amountBase: { expr: \"{'value': b, 'currency': 'EUR'}\", description: x }",
+      ].join('\n'),
+    );
+    const amounts = async (v: unknown, c: string, b: unknown = '1') =>
+      (await evaluateMapping(m, { v, c, b }))[0].fields;
+
+    it.each([
+      ['2300.000', 'CHF', '2300.00'],
+      ['0.00000', 'EUR', '0.00'],
+      ['-0.000', 'EUR', '0.00'],
+      ['5.5', 'eur', '5.50'],
+      ['12', 'EUR', '12.00'],
+      ['1500.00', 'JPY', '1500'],
+      ['1.2', 'KWD', '1.200'],
+      [-48000, 'USD', '-48000.00'],
+    ])('%s %s → %s', async (value, currency, expected) => {
+      expect((await amounts(value, currency)).amount).toEqual({ value: expected, currency });
+    });
+
+    it('normalises amountBase too', async () => {
+      expect((await amounts('1', 'EUR', '7.1000')).amountBase).toEqual({
+        value: '7.10',
+        currency: 'EUR',
+      });
+    });
+
+    it('refuses a non-zero digit beyond the minor units, naming the field, value and currency', async () => {
+      const err = await mappingError(m, { v: '12.345', c: 'EUR', b: '1' });
+      expect(err.rule).toBe('minor_units');
+      expect(err.location).toBe('fields.amount');
+      expect(err.message).toMatch(/amount 12\.345 EUR: .*non-zero digit beyond the 2/);
+      expect(err.message).toMatch(/does not round money/);
+      const yen = await mappingError(m, { v: '100.5', c: 'JPY', b: '1' });
+      expect(yen.message).toMatch(/ISO 4217: JPY has 0/);
+    });
+  });
+
   it('builds nested fields from dotted paths, constants and expressions', async () => {
     const m = mapping(
       [

@@ -1,9 +1,14 @@
 import { INDEX_VARIABLE, ROOT_VARIABLE } from './constants';
+import { minorUnitsOf, normalizeCurrency } from './currencies';
+import { DecimalError, toMinorUnitPlaces } from './decimal';
 import { HelperError, MappingError, type MappingErrorDetails } from './errors';
 import type { JsonataFailure } from './expression';
 import { prune, setPath } from './field-path';
 import { plainPath, pointerForFailure, toPointer } from './payload-pointer';
 import type { CompiledExpression, CompiledField, CompiledMapping, MappedException } from './types';
+
+/** The canonical exception's Money fields (schemas/canonical-exception.v1.schema.json). */
+const MONEY_FIELDS = ['amount', 'amountBase'] as const;
 
 /**
  * Expression evaluations since start, by the path that answered them: `compiled` by the fast path
@@ -58,6 +63,7 @@ export async function evaluateMapping(
       const value = prune(raw);
       if (value !== undefined) setPath(fields, field.segments, value);
     }
+    normalizeAmounts(mapping, fields, itemPointer ?? '');
     const mapped: MappedException = {
       mapping: { id: mapping.id, version: mapping.version },
       fields,
@@ -191,6 +197,39 @@ function translateFailure(
         rule: `jsonata:${failure.code}`,
         detail: `JSONata error ${failure.code} at position ${failure.position ?? 0}: ${failure.message ?? ''}`,
       });
+  }
+}
+
+/**
+ * Every amount the mapping produced, in its currency's ISO 4217 minor units (`"2300.000"` CHF →
+ * `"2300.00"`), whichever helper or expression built it, so the same money always reads the same.
+ * A non-zero digit beyond the minor units is refused at stage map, naming the field, the value,
+ * the currency and its minor units: the hub never rounds money silently.
+ */
+function normalizeAmounts(
+  mapping: CompiledMapping,
+  fields: Record<string, unknown>,
+  itemPointer: string,
+): void {
+  for (const name of MONEY_FIELDS) {
+    const money = fields[name] as { value?: unknown; currency?: unknown } | undefined;
+    if (!money || typeof money !== 'object' || typeof money.currency !== 'string') continue;
+    const currency = normalizeCurrency(money.currency);
+    if (!currency || money.value === undefined) continue; // validation names the bad shape
+    try {
+      fields[name] = { ...money, value: toMinorUnitPlaces(money.value, minorUnitsOf(currency)) };
+    } catch (err) {
+      if (!(err instanceof DecimalError)) throw err;
+      const field = mapping.fields.find((f) => f.segments[0] === name);
+      throw mappingError(mapping, field?.expression, {
+        rule: 'minor_units',
+        pointer: itemPointer,
+        detail:
+          `${name} ${String(money.value)} ${currency}: ${err.message} (ISO 4217: ${currency} has ` +
+          `${minorUnitsOf(currency)}); the hub does not round money — correct the amount at the ` +
+          'source, or map it with the currency it is really in',
+      });
+    }
   }
 }
 

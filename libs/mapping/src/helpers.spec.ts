@@ -6,6 +6,7 @@ import {
   epochToIso,
   HELPERS,
   money,
+  numberRepeats,
   odataResults,
   sapDate,
   toUtc,
@@ -128,6 +129,14 @@ describe('$sapDate', () => {
   it('refuses other strings', () => {
     expect(helperError(() => sapDate('2017-04-13')).message).toMatch(/not an OData date/);
     expect(sapDate(undefined)).toBeUndefined();
+  });
+});
+
+describe('$numberRepeats', () => {
+  it('numbers each repeat of a key in order and leaves unique keys alone', () => {
+    expect(numberRepeats(['a', 'b', 'a', 'a'])).toEqual(['a', 'b', 'a#2', 'a#3']);
+    expect(numberRepeats('a')).toEqual(['a']);
+    expect(numberRepeats(undefined)).toBeUndefined();
   });
 });
 

@@ -215,6 +215,23 @@ export function ccyAmount(node: unknown): Money | undefined {
   return { value: decimalArg('ccyAmount', 0, () => toDecimalString(text)), currency: code };
 }
 
+/**
+ * `$numberRepeats(['a', 'b', 'a'])` → `['a', 'b', 'a#2']`: keys made unique by numbering each
+ * repeat in order, so two identical records of one document (same reference, account, date and
+ * amount) stay two exceptions, with ids that do not change when the document is read again.
+ */
+export function numberRepeats(keys: unknown): string[] | undefined {
+  if (isAbsent(keys)) return undefined;
+  const list = Array.isArray(keys) ? keys : [keys];
+  const seen = new Map<string, number>();
+  return list.map((k) => {
+    const key = String(k);
+    const n = (seen.get(key) ?? 0) + 1;
+    seen.set(key, n);
+    return n === 1 ? key : `${key}#${n}`;
+  });
+}
+
 /** The built-in helpers, registered on every compiled expression. */
 export const HELPERS: readonly HelperFunction[] = [
   {
@@ -246,6 +263,11 @@ export const HELPERS: readonly HelperFunction[] = [
     name: 'toUtc',
     doc: "$toUtc('2026-03-14T10:30:00+01:00') → '2026-03-14T09:30:00Z'",
     implementation: toUtc,
+  },
+  {
+    name: 'numberRepeats',
+    doc: "$numberRepeats(['a', 'b', 'a']) → ['a', 'b', 'a#2']",
+    implementation: numberRepeats,
   },
   {
     name: 'ccyAmount',

@@ -141,6 +141,7 @@ describe('lookup tables', () => {
       'fx-rates',
       'iso20022-return-reasons',
       'iso20022-status-reasons',
+      'netsuite-currencies',
       'sap-payment-block-reasons',
       'stripe-decline-codes',
       'stripe-dispute-reasons',

@@ -133,7 +133,7 @@ describe('connectors API: status and poll on demand', () => {
       status: 200,
       json: {
         connector: 'sap-s4',
-        outcome: { status: 'polled', published: 0, pages: expect.any(Number) },
+        outcome: { status: 'polled', published: 0, pages: expect.any(Number), rejected: 0 },
       },
     });
     const after = sim.requests;

@@ -13,6 +13,7 @@ import { createRuntime, type HubRuntime } from '../../../apps/hub/src/hub-runtim
 import { PollSchedulerService } from '../../../apps/hub/src/connectors/poll-scheduler.service';
 import { CONNECTORS, type ConnectorRegistry } from '../../../libs/connector-sdk/src/registry';
 import {
+  fixtureIncidents,
   ServiceNowSimulator,
   SIMULATOR_PASSWORD,
   SIMULATOR_USER,
@@ -204,4 +205,45 @@ describe('servicenow: simulator → poll runner → RabbitMQ → pipeline → ex
       'INC0010002 escalation',
     ]);
   }, 40_000);
+
+  it('dead-letters one poison record alone; the valid incidents of its page are published and the cursor moves on', async () => {
+    const [template] = fixtureIncidents();
+    const incident = (n: number, sysId: string) => ({
+      ...template,
+      sys_id: sysId,
+      number: `INC00700${n}`,
+      escalation: '3',
+      sys_updated_on: `2026-06-01 09:00:0${n}`,
+    });
+    // A record imported by hand with a placeholder where its sys_id belongs, between two valid ones.
+    const poison = incident(2, 'PLACEHOLDER');
+    sim.addIncidents(incident(1, 'd'.repeat(32)), poison, incident(3, 'e'.repeat(32)));
+    const published = await until((es) =>
+      ['INC007001 escalation', 'INC007003 escalation'].every((k) => es.some((e) => key(e) === k)),
+    );
+    expect(published.map(key)).toEqual(
+      expect.arrayContaining(['INC007001 escalation', 'INC007003 escalation']),
+    );
+    expect(published.map(key)).not.toContain('INC007002 escalation');
+
+    const [dead, ...more] = await take(channel, rt.topology.names.dlq, 2, 3_000);
+    expect(more).toEqual([]); // once, though the runner keeps polling
+    expect(JSON.parse(dead.content.toString('utf8'))).toEqual(poison);
+    const headers = dead.properties.headers as Record<string, unknown>;
+    expect(headers).toMatchObject({
+      'x-exhub-connector': CONNECTOR,
+      'x-exhub-object-type': 'incident',
+      'x-exhub-error-class': 'INVALID_PAYLOAD',
+      'x-exhub-error-stage': 'parse',
+    });
+    expect(String(headers['x-exhub-error-message'])).toMatch(
+      /^connector servicenow set aside the record at \/result\/\d+: \/sys_id must be a 32-hex sys_id/,
+    );
+    // The cursor is past the poison record: it is not read (nor dead-lettered) again.
+    const cursor = JSON.parse((await rt.store.getCursor(CONNECTOR))!.cursor) as {
+      watermark: string;
+    };
+    expect(cursor.watermark >= '2026-06-01 09:00:03').toBe(true);
+    expect(runner().status.lastError).toBeUndefined();
+  }, 30_000);
 });

@@ -173,7 +173,12 @@ describe('ISO 20022 webhook → RabbitMQ → canonical exceptions (real broker)'
     const returned = exceptions.find((e) => e.signals?.breakKind === 'returned');
     expect(returned).toMatchObject({
       title: 'Returned payment: incorrect account number (AC01), EUR 5400.00',
-      source: { objectType: 'bank_entry', objectId: 'NB2026051600017733' },
+      // The entry: account / booking date / bank reference / amount (two entries sharing only
+      // the bank's reference are two exceptions).
+      source: {
+        objectType: 'bank_entry',
+        objectId: 'DE89370400440532013000/2026-05-16/NB2026051600017733/5400.00 EUR',
+      },
       signals: { reasonCode: 'AC01' },
       references: { bankTransaction: 'E2E-INV-2026-04390' },
     });

@@ -137,6 +137,19 @@ describe('exhub mappings test | lint | try (the built CLI)', () => {
       lineage: { mapping: { id: 'stripe.charge-dispute' } },
     });
 
+    // A bank file as it arrives: XML, parsed exactly as the pipeline parses it.
+    const bank = exhub(
+      'mappings',
+      'try',
+      'iso20022.pain002-rejected-transaction',
+      'connectors/iso20022/fixtures/pain.002-partially-accepted.xml',
+    );
+    expect(bank.code).toBe(0);
+    const rejected = JSON.parse(bank.stdout) as {
+      exceptions: { signals: { reasonCode: string } }[];
+    };
+    expect(rejected.exceptions.map((e) => e.signals.reasonCode).sort()).toEqual(['AC04', 'AM04']);
+
     const payload = join(dir, 'bad-currency.json');
     writeFileSync(
       payload,

@@ -176,6 +176,42 @@ describe('mappings hot reload and dry run (in-process hub, real RabbitMQ, temp c
     expect((bySource.json.exceptions as unknown[]).length).toBe(1);
   });
 
+  it('dry-runs an ISO 20022 bank file given as XML text, parsed as the pipeline parses it', async () => {
+    const xml = readFileSync(
+      join(ROOT, 'connectors/iso20022/fixtures/pain.002-partially-accepted.xml'),
+      'utf8',
+    );
+    const json = { ...steward, 'content-type': 'application/json' };
+    const res = await hub.post(
+      '/v1/mappings/dry-run',
+      JSON.stringify({
+        system: 'iso20022',
+        objectType: 'pain.002',
+        contentType: 'application/xml',
+        payload: xml,
+      }),
+      json,
+    );
+    expect(res.status).toBe(200);
+    // Two of the run's three transactions were rejected (AC04, AM04): one exception each.
+    const exceptions = res.json.exceptions as CanonicalException[];
+    expect(exceptions.map((e) => e.signals?.reasonCode).sort()).toEqual(['AC04', 'AM04']);
+
+    const broken = await hub.post(
+      '/v1/mappings/dry-run',
+      JSON.stringify({
+        system: 'iso20022',
+        objectType: 'pain.002',
+        contentType: 'application/xml',
+        payload: '<Document><CstmrPmtStsRpt></Document>',
+      }),
+      json,
+    );
+    expect(broken.status).toBe(400);
+    expect(broken.json.message).toMatch(/not well-formed XML/);
+    expect(broken.json.issues).toEqual([expect.objectContaining({ pointer: '/payload' })]);
+  });
+
   it('answers errors with JSON pointers: bad JSON, missing payload, unknown mapping, a payload the mapping refuses', async () => {
     const json = { ...steward, 'content-type': 'application/json' };
     const bad = await hub.post('/v1/mappings/dry-run', '{"mapping": ', json);

@@ -6,6 +6,30 @@
 import { generateConfigReference } from '../../../../libs/connector-sdk/src/config-reference';
 import type { ConfigSchema } from '../../../../libs/connector-sdk/src/connector';
 
+/**
+ * The item checks of a scaffolded polling connector (REST and SOAP alike): the keys that place an
+ * item in the keyset order, and what the hub reads of it. Generated source, kept in one place.
+ */
+export const ITEM_CHECKS = `/** What an item id may hold; a placeholder such as "n/a (imported)" is set aside. */
+const ITEM_ID = /^[A-Za-z0-9_.:-]+$/;
+
+/** The fields that place an item in the keyset order. */
+function itemKeyIssues(item: Record<string, unknown>): Issue[] {
+  const issues: Issue[] = [];
+  if (typeof item.id !== 'string' || item.id === '')
+    issues.push({ pointer: '/id', rule: 'required', message: 'must be a non-empty string' });
+  if (typeof item.updatedAt !== 'string' || Number.isNaN(Date.parse(item.updatedAt)))
+    issues.push({ pointer: '/updatedAt', rule: 'format', message: 'must be an ISO 8601 time' });
+  return issues;
+}
+
+/** What the hub reads of an item beyond its place: an id it can key exceptions on. */
+function itemIssues(item: Record<string, unknown>): Issue[] {
+  return typeof item.id === 'string' && item.id !== '' && !ITEM_ID.test(item.id)
+    ? [{ pointer: '/id', rule: 'pattern', message: 'must be letters, digits and _.:- (not a placeholder)' }]
+    : [];
+}`;
+
 export interface Names {
   /** kebab-case: folder, system, file prefix. */
   name: string;
@@ -91,6 +115,7 @@ export const ${n.upper}_DEFAULT_PAGE_SIZE = 50;
   PollResult,
 } from '../../libs/connector-sdk/src/connector';
 import { InvalidPayloadError, type Issue } from '../../libs/connector-sdk/src/errors';
+import { screenRecords } from '../../libs/connector-sdk/src/record-screen';
 import { basicAuth } from '../../libs/resilience/src/auth';
 import type { BreakerMetrics, BreakerOptions } from '../../libs/resilience/src/breaker';
 import { ResilientHttpClient } from '../../libs/resilience/src/http.client';
@@ -129,7 +154,7 @@ interface Item {
 }
 
 const reveal = (s: string | { reveal(): string }): string => (typeof s === 'string' ? s : s.reveal());
-
+${ITEM_CHECKS}
 /** Polls <baseUrl>/items?after=<cursor>&limit=<pageSize> (items ordered by updatedAt, id). */
 export class ${n.pascal}Connector implements Connector<${n.pascal}Cursor> {
   readonly system = ${n.upper}_SYSTEM;
@@ -175,29 +200,25 @@ export class ${n.pascal}Connector implements Connector<${n.pascal}Cursor> {
       { after: cursor?.after, limit },
     );
     const items = res.data?.items;
-    const issues: Issue[] = [];
     if (!Array.isArray(items)) {
-      issues.push({ pointer: '/items', rule: 'required', message: 'must be an array of items' });
-    } else {
-      items.forEach((raw, i) => {
-        const item = (raw ?? {}) as Partial<Item>;
-        if (typeof item.id !== 'string' || item.id === '')
-          issues.push({ pointer: \`/items/\${i}/id\`, rule: 'required', message: 'must be a non-empty string' });
-        if (typeof item.updatedAt !== 'string' || Number.isNaN(Date.parse(item.updatedAt)))
-          issues.push({ pointer: \`/items/\${i}/updatedAt\`, rule: 'format', message: 'must be an ISO 8601 time' });
-      });
+      throw new InvalidPayloadError('parse', \`connector '\${this.id}': invalid \${${n.upper}_ENDPOINT} page\`, [
+        { pointer: '/items', rule: 'required', message: 'must be an array of items' },
+      ]);
     }
-    if (issues.length || !Array.isArray(items)) {
-      throw new InvalidPayloadError('parse', \`connector '\${this.id}': invalid \${${n.upper}_ENDPOINT} page\`, issues);
-    }
-    const last = items.at(-1) as Item | undefined;
+    // One bad item is set aside alone (the runner dead-letters it); the cursor moves past it.
+    const page = screenRecords(items, ${n.upper}_OBJECT_TYPE, '/items', itemIssues, itemKeyIssues);
+    const last = page.placed.at(-1) as unknown as Item | undefined;
     return {
-      events: (items as Item[]).map((item) => ({
-        objectType: ${n.upper}_OBJECT_TYPE,
-        payload: item,
-        sourceEventId: \`\${item.id}@\${item.updatedAt}\`,
-        changedAt: item.updatedAt,
-      })),
+      events: page.valid.map(({ record }) => {
+        const item = record as unknown as Item;
+        return {
+          objectType: ${n.upper}_OBJECT_TYPE,
+          payload: item,
+          sourceEventId: \`\${item.id}@\${item.updatedAt}\`,
+          changedAt: item.updatedAt,
+        };
+      }),
+      rejected: page.rejected,
       nextCursor: last ? { after: \`\${last.updatedAt}|\${last.id}\` } : { ...cursor },
       hasMore: res.data.hasMore === true,
     };
@@ -328,6 +349,10 @@ runConnectorContract('${n.name}', async () => {
           serial++;
           sim.items.push({ id: \`new-\${serial}\`, updatedAt: new Date(Date.UTC(2026, 5, 1) + serial * 1000).toISOString() });
         }
+      },
+      addPoisonItem: () => {
+        serial++;
+        sim.items.push({ id: 'n/a (imported)', updatedAt: new Date(Date.UTC(2026, 5, 1) + serial * 1000).toISOString() });
       },
     },
     close: async () => {

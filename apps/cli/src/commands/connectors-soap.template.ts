@@ -8,7 +8,7 @@
  */
 import { generateConfigReference } from '../../../../libs/connector-sdk/src/config-reference';
 import type { ConfigSchema } from '../../../../libs/connector-sdk/src/connector';
-import { camelOf, type Names } from './connectors-rest.template';
+import { camelOf, ITEM_CHECKS, type Names } from './connectors-rest.template';
 import type { ScaffoldFiles } from './connectors-webhook.template';
 
 export function soapSchema(n: Names): ConfigSchema {
@@ -198,6 +198,7 @@ import type {
   PollResult,
 } from '../../libs/connector-sdk/src/connector';
 import { InvalidPayloadError, type Issue } from '../../libs/connector-sdk/src/errors';
+import { screenRecords, type ScreenedPage } from '../../libs/connector-sdk/src/record-screen';
 import type { BreakerMetrics, BreakerOptions } from '../../libs/resilience/src/breaker';
 import type { RetryOptions } from '../../libs/resilience/src/retry.policy';
 import { classifySoapFailure, ResilientSoapClient } from '../../libs/resilience/src/soap.client';
@@ -249,6 +250,7 @@ interface Item {
 }
 
 const reveal = (s: SecretLike): string => (typeof s === 'string' ? s : s.reveal());
+${ITEM_CHECKS}
 
 export const xmlText = (s: string): string =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -314,15 +316,20 @@ export class ${n.pascal}Connector implements Connector<${n.pascal}Cursor> {
       ...(cursor?.after !== undefined && { after: cursor.after }),
       limit,
     });
-    const items = this.items(res);
-    const last = items.at(-1);
+    // One bad item is set aside alone (the runner dead-letters it); the cursor moves past it.
+    const page = this.items(res);
+    const last = page.placed.at(-1) as unknown as Item | undefined;
     return {
-      events: items.map((item) => ({
-        objectType: ${n.upper}_OBJECT_TYPE,
-        payload: item,
-        sourceEventId: \`\${item.id}@\${item.updatedAt}\`,
-        changedAt: item.updatedAt,
-      })),
+      events: page.valid.map(({ record }) => {
+        const item = record as unknown as Item;
+        return {
+          objectType: ${n.upper}_OBJECT_TYPE,
+          payload: item,
+          sourceEventId: \`\${item.id}@\${item.updatedAt}\`,
+          changedAt: item.updatedAt,
+        };
+      }),
+      rejected: page.rejected,
       nextCursor: last ? { after: \`\${last.updatedAt}|\${last.id}\` } : { ...cursor },
       hasMore: res.hasMore === true || res.hasMore === 'true',
     };
@@ -332,30 +339,17 @@ export class ${n.pascal}Connector implements Connector<${n.pascal}Cursor> {
     this.client.shutdown();
   }
 
-  /** The items of a searchItemsResponse as \`soap\` parsed it; every problem with a JSON pointer. */
-  private items(res: Record<string, unknown>): (Item & Record<string, unknown>)[] {
+  /** The items of a searchItemsResponse as \`soap\` parsed it; a broken envelope refuses the page. */
+  private items(res: Record<string, unknown>): ScreenedPage {
     const raw = res.item === undefined ? [] : Array.isArray(res.item) ? res.item : [res.item];
-    const issues: Issue[] = [];
     if (typeof res.hasMore !== 'boolean' && res.hasMore !== 'true' && res.hasMore !== 'false') {
-      issues.push({ pointer: '/hasMore', rule: 'required', message: 'must be a boolean' });
-    }
-    raw.forEach((r: unknown, i) => {
-      const item = (r ?? {}) as Partial<Item>;
-      if (typeof item.id !== 'string' || item.id === '') {
-        issues.push({ pointer: \`/item/\${i}/id\`, rule: 'required', message: 'must be a non-empty string' });
-      }
-      if (typeof item.updatedAt !== 'string' || Number.isNaN(Date.parse(item.updatedAt))) {
-        issues.push({ pointer: \`/item/\${i}/updatedAt\`, rule: 'format', message: 'must be an xsd:dateTime' });
-      }
-    });
-    if (issues.length > 0) {
       throw new InvalidPayloadError(
         'parse',
-        \`connector '\${this.id}' \${${n.upper}_PORT} searchItems: \${issues.length} invalid field(s): \${issues[0].pointer} \${issues[0].message}\`,
-        issues,
+        \`connector '\${this.id}' \${${n.upper}_PORT} searchItems: /hasMore must be a boolean\`,
+        [{ pointer: '/hasMore', rule: 'required', message: 'must be a boolean' }],
       );
     }
-    return raw as (Item & Record<string, unknown>)[];
+    return screenRecords(raw as unknown[], ${n.upper}_OBJECT_TYPE, '/item', itemIssues, itemKeyIssues);
   }
 
   /** WS-Security UsernameToken (PasswordText): send it over HTTPS only. */
@@ -657,6 +651,13 @@ runConnectorContract('${n.name}', async () => {
             updatedAt: new Date(Date.UTC(2026, 5, 1) + serial * 1000).toISOString(),
           });
         }
+      },
+      addPoisonItem: () => {
+        serial++;
+        sim.items.push({
+          id: 'n/a (imported)',
+          updatedAt: new Date(Date.UTC(2026, 5, 1) + serial * 1000).toISOString(),
+        });
       },
     },
     close: async () => {

@@ -227,7 +227,7 @@ describe('exhub connectors new', () => {
       'connectors/acme-erp/simulator.ts',
     ]);
     expect(jest.stderr).toMatch(/connector contract: acme-erp/);
-    expect(jest.stderr).toMatch(/Tests:\s+8 passed, 8 total/);
+    expect(jest.stderr).toMatch(/Tests:\s+9 passed, 9 total/);
     expect(jest.status).toBe(0);
   }, 120_000);
 
@@ -247,7 +247,7 @@ describe('exhub connectors new', () => {
       'connectors/acme-erp/wsdl/acme-erp.wsdl',
     ]);
     expect(jest.stderr).toMatch(/connector contract: acme-erp/);
-    expect(jest.stderr).toMatch(/Tests:\s+12 passed, 12 total/);
+    expect(jest.stderr).toMatch(/Tests:\s+13 passed, 13 total/);
     expect(jest.status).toBe(0);
   }, 120_000);
 

@@ -22,6 +22,7 @@ import {
 } from '../../../../libs/mapping/src';
 import { loadPolicyFile, PolicyScorer } from '../../../../libs/prioritization/src';
 import { dryRun } from '../../../hub/src/mappings/dry-run';
+import { parsePayload } from '../../../hub/src/pipeline/stages/parse';
 
 /** Where mappings and policies are when no path is given (same defaults as the hub). */
 const DEFAULT_MAPPINGS_DIR = 'mappings';
@@ -71,7 +72,7 @@ export function registerMappingsCommands(program: Command): void {
   mappings
     .command('try <mapping> <payload-file>')
     .description(
-      'map one payload (JSON or YAML file) with a mapping id or a .mapping.yaml file and print the canonical exception(s) the hub would publish, or the errors',
+      'map one payload (JSON, YAML, or XML file such as an ISO 20022 bank file, parsed as the pipeline does) with a mapping id or a .mapping.yaml file and print the canonical exception(s) the hub would publish, or the errors',
     )
     .option('--mappings-dir <dir>', 'mappings folder (mapping ids and lookup tables)')
     .option('--policies-dir <dir>', 'policies folder (priority.yaml)')
@@ -272,13 +273,23 @@ async function tryCommand(
 }
 
 function readPayload(file: string): { value?: unknown; error?: string } {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileSync(file, 'utf8');
+    bytes = readFileSync(file);
   } catch (e) {
     return { error: `cannot read the payload file ${file}: ${(e as Error).message}` };
   }
   const ext = extname(file).toLowerCase();
+  if (ext === '.xml') {
+    // An XML file (an ISO 20022 bank file) is parsed exactly as the pipeline parses a source event.
+    try {
+      return { value: parsePayload({ contentType: 'application/xml', connectorId: file }, bytes) };
+    } catch (e) {
+      const issues = (e as { issues?: { message: string }[] }).issues ?? [];
+      return { error: `${file}: ${issues[0]?.message ?? (e as Error).message}` };
+    }
+  }
+  const text = bytes.toString('utf8');
   try {
     return { value: ext === '.yaml' || ext === '.yml' ? parseYamlText(text) : JSON.parse(text) };
   } catch (e) {

@@ -1,7 +1,9 @@
 import { Controller, HttpCode, Inject, Post, Req, UseGuards } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import type { CanonicalException } from '../../../../libs/canonical/src';
-import { formatIssues, type Issue } from '../../../../libs/connector-sdk/src/errors';
+import { formatIssues, HubError, type Issue } from '../../../../libs/connector-sdk/src/errors';
+import { isXmlContentType } from '../../../../libs/connector-sdk/src/xml';
+import { parsePayload } from '../pipeline/stages/parse';
 import { ApiKeyGuard } from '../api/api-key.guard';
 import { Roles } from '../api/roles';
 import { apiError } from '../http/api-error';
@@ -26,9 +28,10 @@ export interface DryRunResponse {
 
 /**
  * `POST /v1/mappings/dry-run`: `{mapping: "<id>", payload: {...}}` or
- * `{system, objectType, payload}` → the canonical exceptions the payload would produce, mapped
- * with the live mappings and assembled, enriched and scored like the pipeline does (runner.ts);
- * nothing is stored or published.
+ * `{system, objectType, payload}` (an XML payload as a string with `contentType:
+ * "application/xml"`, parsed by the pipeline's parse stage) → the canonical exceptions the payload
+ * would produce, mapped with the live mappings and assembled, enriched and scored like the pipeline
+ * does (runner.ts); nothing is stored or published.
  * 400 for a malformed request, 404 for an unknown mapping or source, 422 when the mapping fails
  * on the payload (pointers under `/payload`) or produces an invalid exception (pointers under
  * `/exceptions/<i>`), every issue listed.
@@ -129,8 +132,42 @@ function parseRequest(req: FastifyRequest): {
   if (!('payload' in b)) {
     throw bad('`payload` is missing: put the source payload to map under "payload"', '/payload');
   }
-  if (typeof b.payload !== 'object' || b.payload === null) {
-    throw bad('`payload` must be a JSON object or array (the source payload)', '/payload', 'type');
+  if (b.contentType !== undefined && typeof b.contentType !== 'string') {
+    throw bad(
+      '`contentType` must be a media type such as "application/xml"',
+      '/contentType',
+      'type',
+    );
+  }
+  if (typeof b.contentType === 'string' && isXmlContentType(b.contentType)) {
+    // An XML source payload (an ISO 20022 bank file) as text, parsed exactly as the pipeline does.
+    if (typeof b.payload !== 'string') {
+      throw bad(
+        'with an XML `contentType`, `payload` must be the XML document as a string',
+        '/payload',
+        'type',
+      );
+    }
+    try {
+      b.payload = parsePayload(
+        { contentType: b.contentType, connectorId: String(b.connector ?? 'dry-run') },
+        Buffer.from(b.payload, 'utf8'),
+      );
+    } catch (err) {
+      const issues = err instanceof HubError ? err.issues : [];
+      throw apiError(
+        BAD_REQUEST,
+        'bad_request',
+        `payload is not an XML document the pipeline can read: ${(err as Error).message}`,
+        issues.map((i) => ({ ...i, pointer: `/payload${i.pointer}` })),
+      );
+    }
+  } else if (typeof b.payload !== 'object' || b.payload === null) {
+    throw bad(
+      '`payload` must be a JSON object or array (the source payload), or an XML string with "contentType": "application/xml"',
+      '/payload',
+      'type',
+    );
   }
   if (b.connector !== undefined && typeof b.connector !== 'string') {
     throw bad('`connector` must be a string (a connector instance id)', '/connector', 'type');

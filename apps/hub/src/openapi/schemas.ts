@@ -182,6 +182,10 @@ const apiSchemas: Record<string, SchemaObject> = {
           },
           published: { type: 'integer' },
           pages: { type: 'integer' },
+          rejected: {
+            type: 'integer',
+            description: 'records set aside one by one and dead-lettered with their reason',
+          },
         },
       },
     },
@@ -194,7 +198,15 @@ const apiSchemas: Record<string, SchemaObject> = {
       system: { type: 'string', description: 'with objectType, instead of mapping' },
       objectType: { type: 'string' },
       connector: { type: 'string' },
-      payload: { type: ['object', 'array'], description: 'the source payload' },
+      payload: {
+        type: ['object', 'array', 'string'],
+        description: 'the source payload; an XML document as a string when contentType is XML',
+      },
+      contentType: {
+        type: 'string',
+        example: 'application/xml',
+        description: 'an XML media type: payload is XML text, parsed as the pipeline parses it',
+      },
     },
   },
   MappingDryRunResponse: {

@@ -1,6 +1,10 @@
 import { InvalidPayloadError } from '../../../../../libs/connector-sdk/src/errors';
 import type { SourceEventMeta } from '../../../../../libs/connector-sdk/src/source-event';
-import { isXmlContentType, parseXml } from '../../../../../libs/connector-sdk/src/xml';
+import {
+  isXmlContentType,
+  liftBusinessMessage,
+  parseXml,
+} from '../../../../../libs/connector-sdk/src/xml';
 
 const JSON_TYPES = /^application\/(.+\+)?json\b/i;
 
@@ -8,9 +12,15 @@ const JSON_TYPES = /^application\/(.+\+)?json\b/i;
  * Stage `parse`: the body as the connector parsed it at ingress: JSON, or XML through the one safe
  * XML parser (libs/connector-sdk/src/xml.ts: no DOCTYPE or entities, repeating elements as arrays).
  */
-export function parsePayload(meta: SourceEventMeta, body: Buffer): unknown {
+export function parsePayload(
+  meta: Pick<SourceEventMeta, 'contentType' | 'connectorId'>,
+  body: Buffer,
+): unknown {
   if (isXmlContentType(meta.contentType)) {
-    return parseXml(body, { stage: 'parse', where: `connector '${meta.connectorId}'` });
+    // An ISO 20022 business message envelope is read as its Document, as the connector read it.
+    return liftBusinessMessage(
+      parseXml(body, { stage: 'parse', where: `connector '${meta.connectorId}'` }),
+    );
   }
   if (!JSON_TYPES.test(meta.contentType)) {
     throw new InvalidPayloadError('parse', `no parser for content type "${meta.contentType}"`, [

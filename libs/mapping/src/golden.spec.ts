@@ -25,9 +25,16 @@ const loaded: { file: string; cases?: CasesFile; error?: Error }[] = findCasesFi
   }
 });
 
+/**
+ * Golden cases check what a mapping produces. The wall-clock guardrails (50 ms per expression by
+ * default) are tested on their own in evaluate.spec.ts; here, on a loaded CI machine, they would
+ * time out a cold first evaluation of a large bank statement and measure the load, not the mapping.
+ */
+const GOLDEN_LIMITS = { expressionTimeoutMs: 30_000, mappingTimeoutMs: 60_000 };
+
 let registry: MappingRegistry;
 beforeAll(async () => {
-  registry = await MappingRegistry.loadDir(MAPPINGS_DIR);
+  registry = await MappingRegistry.loadDir(MAPPINGS_DIR, { limits: GOLDEN_LIMITS });
 });
 
 describe('golden mapping cases', () => {

@@ -15,6 +15,7 @@ import {
 import type { HubRuntime } from './hub-runtime';
 import { HubExceptionFilter } from './http/exception-filter';
 import { applySecurity } from './http/security';
+import { serveConsole } from './console/serve-console';
 import { setupOpenApi } from './openapi/openapi';
 import { HubModule } from './hub.module';
 import { dlqAgeUpdater } from './ops/dlq-ledger';
@@ -57,6 +58,7 @@ export async function createHubApp(runtime: HubRuntime): Promise<NestFastifyAppl
   // Before the routes are registered (app.init / listen): every route gets the headers and limits.
   await applySecurity(app, runtime);
   setupOpenApi(app, runtime.version);
+  await serveConsole(app);
   logRequests(fastify, runtime.logger);
   const tracer = await initTracing(process.env, runtime.version);
   const queues = new QueueDepthCollector(

@@ -26,6 +26,7 @@ import { InsightsService } from './insights/insights.service';
 import { ExceptionsController } from './api/exceptions.controller';
 import { ApiKeyGuard } from './api/api-key.guard';
 import { ConnectorsController } from './api/connectors.controller';
+import { ConsoleController } from './console/console.controller';
 import { DlqLedgerService } from './ops/dlq-ledger';
 import { OutcomesService } from './outcomes/outcomes.service';
 
@@ -56,6 +57,7 @@ export class HubModule {
       InsightsController,
       ExceptionsController,
       ConnectorsController,
+      ConsoleController,
       ...(ingress ? [IngestController] : []),
     ];
     return {

@@ -29,7 +29,12 @@ interface DlqReplayReport {
   selected: number;
   republished: number;
   quarantined: number;
-  items: { id: string; outcome?: string; errorClass?: string; message?: string }[];
+  items: {
+    id: string;
+    errorClass: string;
+    action: 'republished' | 'quarantined' | 'would-republish' | 'would-quarantine';
+    reason?: string;
+  }[];
 }
 
 export function Operations() {
@@ -175,9 +180,18 @@ function Group(props: { group: DlqGroup; onReplayed: () => void }) {
       {report && (
         <div role="status">
           <p>
-            Dry-run: {report.selected} selected; {report.republished} would be republished,{' '}
-            {report.quarantined} quarantined.
+            Dry-run: {report.selected} selected; {would(report, 'would-republish')} would be
+            republished, {would(report, 'would-quarantine')} quarantined.
           </p>
+          <ul>
+            {report.items
+              .filter((i) => i.reason)
+              .map((i) => (
+                <li>
+                  {i.id}: {i.reason}
+                </li>
+              ))}
+          </ul>
           <button type="button" onClick={() => dialog.current?.showModal()}>
             Replay…
           </button>
@@ -186,8 +200,8 @@ function Group(props: { group: DlqGroup; onReplayed: () => void }) {
       <dialog ref={dialog} aria-labelledby={`confirm-${g.errorClass}`}>
         <h4 id={`confirm-${g.errorClass}`}>Replay the {g.errorClass} dead letters?</h4>
         <p>
-          {report?.republished ?? 0} will be republished to the pipeline and{' '}
-          {report?.quarantined ?? 0} quarantined, as the dry-run showed.
+          {report ? would(report, 'would-republish') : 0} will be republished to the pipeline and{' '}
+          {report ? would(report, 'would-quarantine') : 0} quarantined, as the dry-run showed.
         </p>
         <form method="dialog">
           <button value="cancel">Cancel</button>{' '}
@@ -204,6 +218,11 @@ function Group(props: { group: DlqGroup; onReplayed: () => void }) {
       <ErrorBox error={error} />
     </article>
   );
+}
+
+/** A dry-run counts nothing: what would happen is in each item's action. */
+function would(report: DlqReplayReport, action: 'would-republish' | 'would-quarantine'): number {
+  return report.items.filter((i) => i.action === action).length;
 }
 
 interface LetterDetail {

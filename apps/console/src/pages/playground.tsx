@@ -21,12 +21,11 @@ interface CaseOutcome {
   differences: Difference[];
   error?: string;
 }
+/** What POST /v1/priority/dry-run answers (the fields shown here). */
 interface Explanation {
-  score: number;
-  tier: string;
-  route: string;
-  factors: Factor[];
-  rulesFired: string[];
+  priority: { score: number; tier: string; route: string; factors: Factor[]; rulesFired: string[] };
+  slaTarget: string;
+  degradedReasons: string[];
 }
 
 /**
@@ -237,10 +236,11 @@ function PriorityDryRun(props: { exception: Exception }) {
       {x && (
         <>
           <p>
-            Score {x.score.toFixed(2)}, tier {x.tier}, route {x.route}; rules fired:{' '}
-            {x.rulesFired.join(', ') || 'none'}.
+            Score {x.priority.score.toFixed(2)}, tier {x.priority.tier}, route {x.priority.route},
+            SLA target {x.slaTarget}; rules fired: {x.priority.rulesFired.join(', ') || 'none'}.
+            {x.degradedReasons.length > 0 && ` Degraded: ${x.degradedReasons.join('; ')}.`}
           </p>
-          <Waterfall score={x.score} factors={x.factors} />
+          <Waterfall score={x.priority.score} factors={x.priority.factors} />
         </>
       )}
     </>

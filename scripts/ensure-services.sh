@@ -4,6 +4,7 @@
 #   promtool  Prometheus's checker, used by the metrics test and the alert-rule tests
 #   postgres  PostgreSQL for the store contract suite (EXHUB_TEST_PG_URL; localhost only: starts or installs one)
 #   compose   docker compose (or Debian's docker-compose) to check docker/compose.yml; no engine needed
+#   chromium  Debian's chromium, which the web console's browser tests drive (EXHUB_CHROMIUM, default /usr/bin/chromium)
 # Usage: scripts/ensure-services.sh [--no-install] rabbitmq [promtool]
 # Installs only from Debian's packages, and only when run as root; otherwise says what to do.
 set -euo pipefail
@@ -112,12 +113,21 @@ ensure_compose() {
   command -v docker-compose >/dev/null || die "docker-compose is still missing after installing it"
 }
 
+ensure_chromium() {
+  local browser="${EXHUB_CHROMIUM:-/usr/bin/chromium}"
+  [ -x "$browser" ] && return 0
+  [ -n "${EXHUB_CHROMIUM:-}" ] && die "EXHUB_CHROMIUM=$browser is not an executable; point it at a chromium, or unset it to use Debian's"
+  apt_install chromium
+  [ -x "$browser" ] || die "chromium is still missing at $browser after installing it"
+}
+
 for want in "$@"; do
   case "$want" in
     rabbitmq) ensure_rabbitmq ;;
     promtool) ensure_promtool ;;
     compose) ensure_compose ;;
     postgres) ensure_postgres ;;
-    *) die "unknown service '$want' (known: rabbitmq, postgres, promtool, compose)" ;;
+    chromium) ensure_chromium ;;
+    *) die "unknown service '$want' (known: rabbitmq, postgres, promtool, compose, chromium)" ;;
   esac
 done

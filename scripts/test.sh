@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Runs every check and test: type check, lint, unit tests, and the end-to-end tests against the
 # real RabbitMQ on AMQP_URL and PostgreSQL (started, or installed from Debian's packages, when
-# missing).
+# missing), and the web console's tests in Debian's chromium (installed when missing).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/node-env.sh
 bash scripts/ensure-deps.sh
-bash scripts/ensure-services.sh rabbitmq postgres promtool compose
+bash scripts/ensure-services.sh rabbitmq postgres promtool compose chromium
 echo "exhub: type check" >&2
 npm run --silent typecheck
 echo "exhub: lint" >&2

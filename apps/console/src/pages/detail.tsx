@@ -22,7 +22,9 @@ export function Detail(props: { id: string; role: Role }) {
       get<{ versions: VersionChanges[] }>(`/v1/exceptions/${encodeURIComponent(props.id)}/changes`),
     [props.id],
   );
-  const e = detail.data?.exception;
+  // A decision's answer is the exception as it now is: shown at once, before the reload.
+  const [decided, setDecided] = useState<Exception>();
+  const e = decided?.id === props.id ? decided : detail.data?.exception;
   return (
     <>
       <p>
@@ -70,7 +72,8 @@ export function Detail(props: { id: string; role: Role }) {
           <Decisions
             e={e}
             role={props.role}
-            onDone={() => {
+            onDone={(updated) => {
+              setDecided(updated);
               void detail.reload();
               void changes.reload();
             }}
@@ -244,7 +247,7 @@ export function Waterfall(props: { score: number; factors: Factor[] }) {
   );
 }
 
-function Decisions(props: { e: Exception; role: Role; onDone: () => void }) {
+function Decisions(props: { e: Exception; role: Role; onDone: (e: Exception) => void }) {
   const [action, setAction] = useState<(typeof ACTIONS)[number]>('resolve');
   const [tier, setTier] = useState(ENUMS.tiers[0]);
   const [reason, setReason] = useState('');
@@ -267,7 +270,7 @@ function Decisions(props: { e: Exception; role: Role; onDone: () => void }) {
         `Recorded: ${action}. The exception is now ${r.exception.status}, tier ${r.exception.priority.tier}.`,
       );
       setReason('');
-      props.onDone();
+      props.onDone(r.exception);
     } catch (err) {
       setError(err);
     } finally {

@@ -120,25 +120,36 @@ function DeadLetters() {
     () => get<{ queue: string; depth: number; scanned: number; groups: DlqGroup[] }>('/v1/dlq'),
     [],
   );
+  const [replayed, setReplayed] = useState('');
   return (
     <Section title="Dead letters">
       <ErrorBox error={dlq.error} />
+      {replayed && (
+        <p role="status" class="ok">
+          {replayed}
+        </p>
+      )}
       {dlq.data && (
         <p>
           {dlq.data.depth} in <code>{dlq.data.queue}</code> ({dlq.data.scanned} scanned).
         </p>
       )}
       {dlq.data?.groups.map((g) => (
-        <Group group={g} onReplayed={() => void dlq.reload()} />
+        <Group
+          group={g}
+          onReplayed={(r) => {
+            setReplayed(r);
+            void dlq.reload();
+          }}
+        />
       ))}
     </Section>
   );
 }
 
-function Group(props: { group: DlqGroup; onReplayed: () => void }) {
+function Group(props: { group: DlqGroup; onReplayed: (message: string) => void }) {
   const g = props.group;
   const [report, setReport] = useState<DlqReplayReport>();
-  const [done, setDone] = useState<DlqReplayReport>();
   const [error, setError] = useState<unknown>();
   const dialog = useRef<HTMLDialogElement>(null);
   const replay = async (dryRun: boolean) => {
@@ -151,8 +162,10 @@ function Group(props: { group: DlqGroup; onReplayed: () => void }) {
       });
       if (dryRun) setReport(r.report);
       else {
-        setDone(r.report);
-        props.onReplayed();
+        // Shown by the section: a group whose letters were all replayed leaves the list.
+        props.onReplayed(
+          `Replayed ${g.errorClass}: ${r.report.republished} republished, ${r.report.quarantined} quarantined.`,
+        );
       }
     } catch (err) {
       setError(err);
@@ -210,11 +223,6 @@ function Group(props: { group: DlqGroup; onReplayed: () => void }) {
           </button>
         </form>
       </dialog>
-      {done && (
-        <p role="status" class="ok">
-          Replayed: {done.republished} republished, {done.quarantined} quarantined.
-        </p>
-      )}
       <ErrorBox error={error} />
     </article>
   );

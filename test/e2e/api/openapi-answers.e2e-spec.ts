@@ -204,6 +204,35 @@ describe('OpenAPI document vs the answers the hub gives', () => {
         expect: 200,
       },
       { method: 'GET', url: '/v1/insights', path: '/v1/insights', headers: viewer, expect: 200 },
+      // What the web console (/console) reads beyond the reviewer and operations API.
+      { method: 'GET', url: '/v1/session', path: '/v1/session', headers: viewer, expect: 200 },
+      { method: 'GET', url: '/v1/backlog', path: '/v1/backlog', headers: viewer, expect: 200 },
+      {
+        method: 'GET',
+        url: '/v1/exceptions/no-such-id/changes',
+        path: '/v1/exceptions/{id}/changes',
+        headers: viewer,
+        expect: 404,
+      },
+      { method: 'GET', url: '/v1/mappings', path: '/v1/mappings', headers: viewer, expect: 403 },
+      { method: 'GET', url: '/v1/mappings', path: '/v1/mappings', headers: steward, expect: 200 },
+      ...[
+        { url: '/v1/mappings/stripe.charge-dispute/cases', expect: 200 },
+        { url: '/v1/mappings/no.such-mapping/cases', expect: 404 },
+      ].map((b): Probe => ({
+        method: 'POST',
+        path: '/v1/mappings/{id}/cases',
+        headers: { ...steward, ...json },
+        body: '{}',
+        ...b,
+      })),
+      {
+        method: 'GET',
+        url: '/v1/dlq/letters/no-such-letter',
+        path: '/v1/dlq/letters/{id}',
+        headers: operator,
+        expect: 404,
+      },
       {
         method: 'GET',
         url: '/v1/insights?bogus=1',

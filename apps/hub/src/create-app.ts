@@ -15,6 +15,7 @@ import {
 import type { HubRuntime } from './hub-runtime';
 import { HubExceptionFilter } from './http/exception-filter';
 import { applySecurity } from './http/security';
+import { fastifyTimeoutOptions, httpTimeouts } from './http/timeouts';
 import { setupOpenApi } from './openapi/openapi';
 import { HubModule } from './hub.module';
 import { dlqAgeUpdater } from './ops/dlq-ledger';
@@ -38,7 +39,10 @@ function nestLogger(logger: Logger): LoggerService {
  */
 export async function createHubApp(runtime: HubRuntime): Promise<NestFastifyApplication> {
   const limit = runtime.config.ingress.maxBodyBytes;
-  const adapter = new FastifyAdapter({ bodyLimit: limit });
+  const adapter = new FastifyAdapter({
+    bodyLimit: limit,
+    ...fastifyTimeoutOptions(httpTimeouts(process.env)),
+  });
   const app = await NestFactory.create<NestFastifyApplication>(
     HubModule.forRoot(runtime),
     adapter,

@@ -10,6 +10,7 @@ import type {
   WebhookRequest,
 } from '../../../../libs/connector-sdk/src/webhook';
 import { HUB_RUNTIME, type HubRuntime } from '../hub-runtime';
+import { checkParsedIds } from './ingress-checks';
 import { SourceEventIngress, type Acceptance } from './source-event-ingress';
 
 /** Thrown by the ingress while another acceptance of the same source event awaits its confirm. */
@@ -73,6 +74,7 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
       read: () => {
         if (!options.verified) connector.verify(req);
         const parsed = connector.parse(req);
+        checkParsedIds(connector.id, parsed);
         return {
           objectType: parsed.objectType,
           sourceEventId: parsed.sourceEventId,

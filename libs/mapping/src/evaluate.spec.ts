@@ -325,6 +325,27 @@ describe('evaluateMapping', () => {
       ]);
     });
 
+    it('runs an exponential regex that passes the load check in linear time (V8 fallback engine)', async () => {
+      const m = mapping('  title: { expr: "$contains(obj.reason, /^(a|a)*$/)", description: x }');
+      const started = Date.now();
+      // 40 characters: 2^40 paths for a backtracking engine, minutes without the fallback.
+      await expect(evaluateMapping(m, { obj: { reason: `${'a'.repeat(40)}b` } })).resolves.toEqual([
+        expect.objectContaining({ fields: { title: false } }),
+      ]);
+      expect(Date.now() - started).toBeLessThan(1000);
+    });
+
+    it('refuses at load a repeated alternation the linear engine cannot run (i flag, lookaround)', () => {
+      expect(() =>
+        mapping('  title: { expr: "$contains(obj.reason, /^(a|a)*$/i)", description: x }'),
+      ).toThrow(
+        /repeats an alternation and uses the i flag, a lookaround or a back-reference.*\[Aa\]/,
+      );
+      expect(() =>
+        mapping('  title: { expr: "$contains(obj.reason, /^(?=a)(a|ab)+$/)", description: x }'),
+      ).toThrow(/repeats an alternation/);
+    });
+
     it('refuses $eval at load: it would build expressions the load-time checks cannot see', () => {
       expect(() => mapping('  title: { expr: "$eval(obj.code)", description: x }')).toThrow(
         /\$eval is not allowed/,

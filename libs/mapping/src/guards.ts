@@ -1,3 +1,4 @@
+import { setFlagsFromString } from 'node:v8';
 import jsonata from 'jsonata';
 import safeRegex from 'safe-regex2';
 import { HelperError } from './errors';
@@ -87,12 +88,9 @@ export function unsafeConstruct(ast: jsonata.ExprNode): ExpressionProblem | unde
       return;
     }
     const n = node as jsonata.ExprNode & { value?: unknown };
-    if (n.type === ('regex' as string) && n.value instanceof RegExp && !safeRegex(n.value)) {
-      problem = {
-        message: `regular expression /${n.value.source}/ at position ${n.position ?? 0} can backtrack catastrophically (a repetition inside a repetition), which no time limit can interrupt`,
-        hint: 'remove the nested repetition, e.g. /^(a+)+$/ → /^a+$/',
-      };
-      return;
+    if (n.type === ('regex' as string) && n.value instanceof RegExp) {
+      problem = regexProblem(n.value, n.position ?? 0);
+      if (problem) return;
     }
     if (n.type === 'function' && n.procedure?.type === 'variable') {
       const refused = REFUSED_FUNCTIONS[String(n.procedure.value)];
@@ -106,6 +104,43 @@ export function unsafeConstruct(ast: jsonata.ExprNode): ExpressionProblem | unde
   visit(ast);
   return problem;
 }
+
+/**
+ * Why a regex literal could backtrack without bound, or undefined. Nested repetition is refused
+ * outright (safe-regex2). Otherwise V8 falls back to its linear-time engine on excessive
+ * backtracking (enabled below), except for what that engine cannot run: the `i` flag,
+ * lookarounds and back-references; for those, an alternation under repetition (`(a|a)*`, the
+ * other exponential shape) is refused too.
+ */
+function regexProblem(re: RegExp, position: number): ExpressionProblem | undefined {
+  const what = `regular expression /${re.source}/${re.flags.replace('g', '')} at position ${position}`;
+  if (!safeRegex(re)) {
+    return {
+      message: `${what} can backtrack catastrophically (a repetition inside a repetition), which no time limit can interrupt`,
+      hint: 'remove the nested repetition, e.g. /^(a+)+$/ → /^a+$/',
+    };
+  }
+  const linear = !re.flags.includes('i') && !BACKTRACKING_ONLY.test(re.source);
+  if (!linear && ALTERNATION_UNDER_REPETITION.test(re.source)) {
+    return {
+      message: `${what} repeats an alternation and uses the i flag, a lookaround or a back-reference, so it can backtrack exponentially`,
+      hint: 'write the case-insensitive letters as classes ([Aa]) instead of the i flag, or make the alternatives disjoint',
+    };
+  }
+  return undefined;
+}
+
+/** Constructs only the backtracking engine runs: lookarounds and back-references. */
+const BACKTRACKING_ONLY = /\(\?<?[=!]|\\[1-9]|\\k</;
+/** A group holding `|`, repeated: `(a|ab)*`, `(?:x|y)+`, `(a|b){2,}`. */
+const ALTERNATION_UNDER_REPETITION = /\([^()]*\|[^()]*\)(?:[*+]|\{\d+,)/;
+
+/**
+ * V8 runs a regex that backtracks too much again on its linear-time engine (when it can): a
+ * process-wide backstop for any regex safe-regex2 lets through. Set when libs/mapping is
+ * loaded, before any regex literal of a mapping or filter is compiled.
+ */
+setFlagsFromString('--enable-experimental-regexp-engine-on-excessive-backtracks');
 
 /** Shadows the string built-ins of `expression` with wrappers that enforce `maxLength`. */
 export function registerStringGuards(expression: jsonata.Expression, maxLength: number): void {

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import {
   existsSync,
+  linkSync,
   lstatSync,
   mkdtempSync,
   readdirSync,
@@ -98,6 +99,18 @@ describe('DropFolderWatcher', () => {
       expect(warnings).toContainEqual({
         file: 'alias.xml',
         why: 'it is a symbolic link, not a regular file',
+      });
+    });
+
+    it('skips and logs a hard link (a regular file that may be any file on the disk)', async () => {
+      writeFileSync(join(outside, 'secret.xml'), '<secret/>');
+      const submitted = await runWith(() => {
+        linkSync(join(outside, 'secret.xml'), join(folder, 'linked.xml'));
+      });
+      expect(submitted).toEqual(['good.xml:<a>ok</a>']);
+      expect(warnings).toContainEqual({
+        file: 'linked.xml',
+        why: 'it has 2 hard links; copy the file instead',
       });
     });
 

@@ -175,6 +175,8 @@ export class DropFolderWatcher implements DropFolderHandle {
       return skip('its name has a leading dot, "..", a separator or a control character');
     const entry = await lstat(path);
     if (!entry.isFile()) return skip(`it is ${kindOf(entry)}, not a regular file`);
+    // A hard link is a regular file inside the folder that may be another file anywhere on disk.
+    if (entry.nlink > 1) return skip(`it has ${entry.nlink} hard links; copy the file instead`);
     const inside = join(await realpath(this.options.folder), name);
     if ((await realpath(path)) !== inside) return skip('it resolves to a path outside the folder');
     const maxBytes = this.options.maxBytes ?? XML_DEFAULT_MAX_BYTES;

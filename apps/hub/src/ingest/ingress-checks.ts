@@ -45,10 +45,27 @@ export function checkCharset(contentType: string): void {
  * sequence. Decoding would replace it with U+FFFD, so two different ids could read the same.
  */
 export function checkUtf8(body: Buffer): void {
-  if (isUtf8(body)) return;
+  const problem = utf8Problem(body);
+  if (!problem) return;
+  throw apiError(BAD_REQUEST, 'invalid_utf8', problem, [
+    { pointer: '', rule: 'utf-8', message: problem },
+  ]);
+}
+
+/** checkUtf8 for bodies that come without HTTP (a drop-folder file): an InvalidPayloadError. */
+export function checkUtf8Payload(body: Buffer): void {
+  const problem = utf8Problem(body);
+  if (problem) {
+    throw new InvalidPayloadError('ingress', problem, [
+      { pointer: '', rule: 'utf-8', message: problem },
+    ]);
+  }
+}
+
+function utf8Problem(body: Buffer): string | undefined {
+  if (isUtf8(body)) return undefined;
   const offset = firstInvalidUtf8(body);
-  const message = `the body is not valid UTF-8: invalid byte sequence at byte offset ${offset} (0x${body[offset].toString(16).padStart(2, '0')}); send UTF-8`;
-  throw apiError(BAD_REQUEST, 'invalid_utf8', message, [{ pointer: '', rule: 'utf-8', message }]);
+  return `the body is not valid UTF-8: invalid byte sequence at byte offset ${offset} (0x${body[offset].toString(16).padStart(2, '0')}); send UTF-8`;
 }
 
 /** Offset of the first byte that does not start or continue a valid UTF-8 sequence (RFC 3629). */

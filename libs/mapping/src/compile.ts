@@ -119,7 +119,9 @@ export function compileMappingSource(
       problems.push({ ...position, path: location, ...result.problem });
       return undefined;
     }
-    const fast = fastPath ? compileFast(result.expression.ast(), implementations) : undefined;
+    const fast = fastPath
+      ? compileFast(result.expression.ast(), implementations, limits.maxStringLength)
+      : undefined;
     return {
       location,
       text: expr,

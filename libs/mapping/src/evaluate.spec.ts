@@ -312,6 +312,20 @@ describe('evaluateMapping', () => {
       );
     });
 
+    it('refuses a $replace whose result would outgrow maxStringLength before building it (fast path too)', async () => {
+      const m = mapping('  title: { expr: "$replace(obj.s, \'a\', obj.r)", description: x }', '', {
+        limits: { maxStringLength: 10_000 },
+      });
+      const err = await mappingError(m, { obj: { s: 'a'.repeat(1000), r: 'b'.repeat(100) } });
+      expect(err.errorClass).toBe('INVALID_PAYLOAD');
+      expect(err.message).toContain(
+        '$replace: the result would be 100000 characters long (1000 matches replaced by 100 characters); the limit is 10000 (maxStringLength) at payload /obj/r',
+      );
+      await expect(evaluateMapping(m, { obj: { s: 'xax', r: 'bb' } })).resolves.toEqual([
+        expect.objectContaining({ fields: { title: 'xbbx' } }),
+      ]);
+    });
+
     it('refuses at load a regular expression that can backtrack catastrophically, naming file, line and regex', () => {
       expect(() =>
         mapping('  title: { expr: "$match(obj.reason, /^(a+)+$/)", description: x }'),

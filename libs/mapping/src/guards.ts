@@ -185,12 +185,34 @@ function checkArguments(name: string, args: unknown[], maxLength: number): void 
       );
     }
   });
+  // `$replace(s, "a", r)`: every match becomes r, so the result can be |s| × |r| long; count the
+  // matches of a string pattern (one indexOf scan) and refuse before building it.
+  if (name === 'replace') checkReplaceSize(args, maxLength);
   // `$pad(s, width)`: the native call allocates |width| characters before anything can stop it.
   if (name === 'pad' && typeof args[1] === 'number' && Math.abs(args[1]) > maxLength) {
     throw new HelperError(
       'pad',
       `width ${args[1]} is over the limit of ${maxLength} characters (maxStringLength)`,
       1,
+    );
+  }
+}
+
+function checkReplaceSize(args: unknown[], maxLength: number): void {
+  const [str, pattern, replacement, limitArg] = args;
+  if (typeof str !== 'string' || typeof pattern !== 'string' || pattern === '') return;
+  if (typeof replacement !== 'string' || replacement.length <= pattern.length) return;
+  const limit = typeof limitArg === 'number' ? limitArg : Infinity;
+  let count = 0;
+  for (let at = str.indexOf(pattern); at !== -1 && count < limit; count++) {
+    at = str.indexOf(pattern, at + pattern.length);
+  }
+  const size = str.length + count * (replacement.length - pattern.length);
+  if (size > maxLength) {
+    throw new HelperError(
+      'replace',
+      `the result would be ${size} characters long (${count} matches replaced by ${replacement.length} characters); the limit is ${maxLength} (maxStringLength)`,
+      2,
     );
   }
 }

@@ -1,4 +1,3 @@
-import { setFlagsFromString } from 'node:v8';
 import jsonata from 'jsonata';
 import safeRegex from 'safe-regex2';
 import { HelperError } from './errors';
@@ -58,8 +57,12 @@ const REFUSED_FUNCTIONS: Readonly<Record<string, ExpressionProblem>> = {
   },
 };
 
+/** A JSONata function value: what `$pad` evaluates to, and what `assign` can bind. */
 interface BuiltinFunction {
+  _jsonata_function: true;
   implementation: (...args: unknown[]) => unknown;
+  /** Parsed once by JSONata (`validate` checks and binds the arguments). */
+  signature: unknown;
 }
 
 /** The native implementations, resolved once at module load (JSONata evaluates asynchronously). */
@@ -106,11 +109,13 @@ export function unsafeConstruct(ast: jsonata.ExprNode): ExpressionProblem | unde
 }
 
 /**
- * Why a regex literal could backtrack without bound, or undefined. Nested repetition is refused
- * outright (safe-regex2). Otherwise V8 falls back to its linear-time engine on excessive
- * backtracking (enabled below), except for what that engine cannot run: the `i` flag,
- * lookarounds and back-references; for those, an alternation under repetition (`(a|a)*`, the
- * other exponential shape) is refused too.
+ * Why a regex literal could backtrack without bound, or undefined: the two exponential shapes,
+ * nested repetition (`(a+)+`, found by safe-regex2) and a repeated alternation (`(a|a)*`,
+ * which safe-regex2 lets through). Refused at load, since no time limit can stop a match once
+ * it runs. V8's linear-time fallback engine
+ * (`--enable-experimental-regexp-engine-on-excessive-backtracks`) would catch the rest, but it
+ * is process-wide and made every regex of the hub slower: a Stripe mapping took 3.5 times as
+ * long per event with it on.
  */
 function regexProblem(re: RegExp, position: number): ExpressionProblem | undefined {
   const what = `regular expression /${re.source}/${re.flags.replace('g', '')} at position ${position}`;
@@ -120,42 +125,55 @@ function regexProblem(re: RegExp, position: number): ExpressionProblem | undefin
       hint: 'remove the nested repetition, e.g. /^(a+)+$/ → /^a+$/',
     };
   }
-  const linear = !re.flags.includes('i') && !BACKTRACKING_ONLY.test(re.source);
-  if (!linear && ALTERNATION_UNDER_REPETITION.test(re.source)) {
+  if (ALTERNATION_UNDER_REPETITION.test(re.source)) {
     return {
-      message: `${what} repeats an alternation and uses the i flag, a lookaround or a back-reference, so it can backtrack exponentially`,
-      hint: 'write the case-insensitive letters as classes ([Aa]) instead of the i flag, or make the alternatives disjoint',
+      message: `${what} repeats an alternation, which can backtrack exponentially when the alternatives overlap`,
+      hint: 'use a character class ([ab]+ instead of (a|b)+), or match each alternative in its own call',
     };
   }
   return undefined;
 }
 
-/** Constructs only the backtracking engine runs: lookarounds and back-references. */
-const BACKTRACKING_ONLY = /\(\?<?[=!]|\\[1-9]|\\k</;
 /** A group holding `|`, repeated: `(a|ab)*`, `(?:x|y)+`, `(a|b){2,}`. */
 const ALTERNATION_UNDER_REPETITION = /\([^()]*\|[^()]*\)(?:[*+]|\{\d+,)/;
 
-/**
- * V8 runs a regex that backtracks too much again on its linear-time engine (when it can): a
- * process-wide backstop for any regex safe-regex2 lets through. Set when libs/mapping is
- * loaded, before any regex literal of a mapping or filter is compiled.
- */
-setFlagsFromString('--enable-experimental-regexp-engine-on-excessive-backtracks');
-
 /** Shadows the string built-ins of `expression` with wrappers that enforce `maxLength`. */
 export function registerStringGuards(expression: jsonata.Expression, maxLength: number): void {
+  const cached = guardedFunctions(maxLength);
   for (const [name, signature] of Object.entries(STRING_BUILTINS)) {
-    const guarded = function (this: unknown, ...args: unknown[]): unknown {
-      checkArguments(name, args, maxLength);
-      const builtin = builtins.get(name);
-      if (!builtin) {
-        // Only before module load finished resolving them: wait once.
-        return builtinsReady.then(() => callChecked(this, name, args, maxLength));
-      }
-      return callChecked(this, name, args, maxLength);
-    };
-    expression.registerFunction(name, guarded, signature);
+    const fn = cached?.get(name);
+    // Bound as a ready function value: no signature parsing per expression (registerFunction
+    // parses it each time, 20 × every expression of every mapping at each load).
+    if (fn) expression.assign(name, fn);
+    else expression.registerFunction(name, guard(name, maxLength), signature);
   }
+}
+
+/** Per limit, the guarded function values (once the built-ins are resolved; else undefined). */
+const guardedByLimit = new Map<number, Map<string, BuiltinFunction>>();
+
+function guardedFunctions(maxLength: number): Map<string, BuiltinFunction> | undefined {
+  if (builtins.size === 0) return undefined;
+  let cached = guardedByLimit.get(maxLength);
+  if (!cached) {
+    cached = new Map();
+    for (const [name, builtin] of builtins) {
+      cached.set(name, { ...builtin, implementation: guard(name, maxLength) });
+    }
+    guardedByLimit.set(maxLength, cached);
+  }
+  return cached;
+}
+
+function guard(name: string, maxLength: number) {
+  return function (this: unknown, ...args: unknown[]): unknown {
+    checkArguments(name, args, maxLength);
+    if (!builtins.has(name)) {
+      // Only before module load finished resolving them: wait once.
+      return builtinsReady.then(() => callChecked(this, name, args, maxLength));
+    }
+    return callChecked(this, name, args, maxLength);
+  };
 }
 
 function callChecked(self: unknown, name: string, args: unknown[], maxLength: number): unknown {

@@ -1,5 +1,6 @@
 import { watch, type FSWatcher } from 'chokidar';
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { constants as fsConstants } from 'node:fs';
+import { lstat, mkdir, open, realpath, rename, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { formatIssues, HubError } from '../../libs/connector-sdk/src/errors';
 import type { DropFolderHandle, DropSubmit } from '../../libs/connector-sdk/src/webhook';
@@ -16,6 +17,32 @@ export const DROP_STABILITY_MS = 500;
 export const DROP_RETRY_MS = 30_000;
 const DROP_EXTENSION = /\.xml$/i;
 const STABILITY_POLL_MS = 100;
+/**
+ * Names a drop file may not have: parent references, path separators of any platform, control
+ * characters, and a leading dot (hidden and `..`-style names). No real export needs them, and
+ * they are how traversal is attempted.
+ */
+// eslint-disable-next-line no-control-regex
+const UNSAFE_NAME = /(^\.)|\.\.|[\\/:\u0000-\u001f\u007f]/;
+/** Opened without following a link, and without blocking if a FIFO was swapped in after lstat. */
+const OPEN_FLAGS = fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK;
+
+/** What a directory entry is, for the log line of a skipped one. */
+function kindOf(stats: {
+  isSymbolicLink(): boolean;
+  isFIFO(): boolean;
+  isSocket(): boolean;
+  isCharacterDevice(): boolean;
+  isBlockDevice(): boolean;
+  isDirectory(): boolean;
+}): string {
+  if (stats.isSymbolicLink()) return 'a symbolic link';
+  if (stats.isFIFO()) return 'a FIFO (named pipe)';
+  if (stats.isSocket()) return 'a socket';
+  if (stats.isCharacterDevice() || stats.isBlockDevice()) return 'a device';
+  if (stats.isDirectory()) return 'a directory';
+  return 'not a regular file';
+}
 
 export interface DropFolderLog {
   info(fields: Record<string, unknown>, message: string): void;
@@ -62,6 +89,8 @@ export class DropFolderWatcher implements DropFolderHandle {
       depth: 0,
       ignoreInitial: false,
       awaitWriteFinish: { stabilityThreshold: stability, pollInterval: STABILITY_POLL_MS },
+      // A link is reported as itself and then skipped by `read`: its target is never read.
+      followSymlinks: false,
       // Only files directly in the folder; processed/ and failed/ are never descended into.
       ignored: (path, stats) =>
         path !== folder &&
@@ -92,18 +121,15 @@ export class DropFolderWatcher implements DropFolderHandle {
   private async handle(path: string): Promise<void> {
     if (this.closed) return;
     const name = basename(path);
-    const maxBytes = this.options.maxBytes ?? XML_DEFAULT_MAX_BYTES;
     let rawBody: Buffer;
     try {
-      const size = (await stat(path)).size;
-      if (size > maxBytes) {
-        await this.fail(
-          path,
-          `the file is ${size} bytes; at most ${maxBytes} are accepted — split it`,
-        );
+      const read = await this.read(path, name);
+      if (read === 'skipped') return;
+      if (typeof read === 'string') {
+        await this.fail(path, read);
         return;
       }
-      rawBody = await readFile(path);
+      rawBody = read;
     } catch (err) {
       // Gone already (another hub process took it, or it was moved away): nothing to do.
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
@@ -132,6 +158,48 @@ export class DropFolderWatcher implements DropFolderHandle {
     }
     await this.moveAside(path, PROCESSED_DIR);
     this.log.info({ file: name }, 'drop file published and moved to processed/');
+  }
+
+  /**
+   * The file's bytes, only when it is a regular file really inside the folder: a symbolic link
+   * (to anywhere), a FIFO, a device, a socket or a traversal-style name is skipped and logged,
+   * never opened (a FIFO would block the folder, a link would read what it points at, as root).
+   * A regular file that is too large yields the reason to refuse it.
+   */
+  private async read(path: string, name: string): Promise<Buffer | string | 'skipped'> {
+    const skip = (why: string) => {
+      this.log.warn({ file: name, why }, `drop file skipped: ${why}; it is not read`);
+      return 'skipped' as const;
+    };
+    if (UNSAFE_NAME.test(name))
+      return skip('its name has a leading dot, "..", a separator or a control character');
+    const entry = await lstat(path);
+    if (!entry.isFile()) return skip(`it is ${kindOf(entry)}, not a regular file`);
+    // A hard link is a regular file inside the folder that may be another file anywhere on disk.
+    if (entry.nlink > 1) return skip(`it has ${entry.nlink} hard links; copy the file instead`);
+    const inside = join(await realpath(this.options.folder), name);
+    if ((await realpath(path)) !== inside) return skip('it resolves to a path outside the folder');
+    const maxBytes = this.options.maxBytes ?? XML_DEFAULT_MAX_BYTES;
+    let handle;
+    try {
+      handle = await open(path, OPEN_FLAGS);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ELOOP') return skip('it became a symbolic link');
+      throw err;
+    }
+    try {
+      // The entry could have been replaced between lstat and open: check what was opened.
+      const opened = await handle.stat();
+      if (!opened.isFile() || opened.ino !== entry.ino || opened.dev !== entry.dev) {
+        return skip('it was replaced while being opened');
+      }
+      if (opened.size > maxBytes) {
+        return `the file is ${opened.size} bytes; at most ${maxBytes} are accepted — split it`;
+      }
+      return await handle.readFile();
+    } finally {
+      await handle.close();
+    }
   }
 
   private async fail(path: string, reason: string): Promise<void> {

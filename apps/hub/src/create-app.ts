@@ -16,6 +16,7 @@ import type { HubRuntime } from './hub-runtime';
 import { HubExceptionFilter } from './http/exception-filter';
 import { applySecurity } from './http/security';
 import { serveConsole } from './console/serve-console';
+import { fastifyTimeoutOptions, httpTimeouts } from './http/timeouts';
 import { setupOpenApi } from './openapi/openapi';
 import { HubModule } from './hub.module';
 import { dlqAgeUpdater } from './ops/dlq-ledger';
@@ -39,7 +40,10 @@ function nestLogger(logger: Logger): LoggerService {
  */
 export async function createHubApp(runtime: HubRuntime): Promise<NestFastifyApplication> {
   const limit = runtime.config.ingress.maxBodyBytes;
-  const adapter = new FastifyAdapter({ bodyLimit: limit });
+  const adapter = new FastifyAdapter({
+    bodyLimit: limit,
+    ...fastifyTimeoutOptions(httpTimeouts(process.env)),
+  });
   const app = await NestFactory.create<NestFastifyApplication>(
     HubModule.forRoot(runtime),
     adapter,

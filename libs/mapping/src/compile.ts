@@ -14,6 +14,7 @@ import {
 import { MappingLoadError } from './errors';
 import { compileExpression } from './expression';
 import { compileFast } from './fast-path';
+import { registerStringGuards } from './guards';
 import { splitPath } from './field-path';
 import { displayFile } from './files';
 import { HELPERS } from './helpers';
@@ -118,7 +119,9 @@ export function compileMappingSource(
       problems.push({ ...position, path: location, ...result.problem });
       return undefined;
     }
-    const fast = fastPath ? compileFast(result.expression.ast(), implementations) : undefined;
+    const fast = fastPath
+      ? compileFast(result.expression.ast(), implementations, limits.maxStringLength)
+      : undefined;
     return {
       location,
       text: expr,
@@ -198,6 +201,7 @@ function combineFields(
   } catch {
     return undefined; // Each field compiled alone; the per-field path still works.
   }
+  registerStringGuards(expression, limits.maxStringLength);
   for (const helper of helpers) expression.registerFunction(helper.name, helper.implementation);
   expression.registerFunction(COLLECT_FUNCTION, (...values: unknown[]): CollectedValues => ({
     values,

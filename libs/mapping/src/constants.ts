@@ -15,6 +15,8 @@ export const DEFAULT_LIMITS = {
   maxEvaluationDepth: 500,
   maxSequenceLength: 100_000,
   maxPayloadDepth: 64,
+  // Twice the default ingress body limit: `$string($)` of any accepted payload fits.
+  maxStringLength: 2_000_000,
 } as const;
 
 /** Variable bound in every expression to the whole payload (useful inside `each`). */

@@ -273,4 +273,94 @@ describe('evaluateMapping', () => {
     expect(err.pointer).toBe('/a/b/0');
     expect(err.issues[0].rule).toBe('depth');
   });
+
+  describe('native built-ins cannot escape the limits', () => {
+    it('refuses $pad wider than maxStringLength before allocating, permanently, naming field and limit', async () => {
+      const m = mapping(
+        [
+          '  title: { expr: "$pad(obj.reason, obj.width)", description: x }',
+          '  signals.id: { expr: obj.id, description: x }',
+        ].join('\n'),
+      );
+      const started = Date.now();
+      const err = await mappingError(m, { obj: { reason: 'x', width: 500_000_000, id: 'a' } });
+      expect(Date.now() - started).toBeLessThan(1000);
+      expect(err.errorClass).toBe('INVALID_PAYLOAD');
+      expect(err.location).toBe('fields.title');
+      expect(err.rule).toBe('helper');
+      expect(err.message).toContain(
+        '$pad: width 500000000 is over the limit of 2000000 characters (maxStringLength) at payload /obj/width',
+      );
+      // Within the limit, $pad is JSONata's own.
+      await expect(
+        evaluateMapping(m, { obj: { reason: 'ab', width: -4, id: 'a' } }),
+      ).resolves.toEqual([
+        expect.objectContaining({ fields: { title: '  ab', signals: { id: 'a' } } }),
+      ]);
+    });
+
+    it('refuses a string argument over maxStringLength (built by a doubling loop), permanently', async () => {
+      const m = mapping(
+        '  title: { expr: "$uppercase($reduce([1..12], function($a, $i) { $a & $a }, obj.s))", description: x }',
+        '',
+        { limits: { maxStringLength: 1000 } },
+      );
+      const err = await mappingError(m, { obj: { s: 'abcd' } });
+      expect(err.errorClass).toBe('INVALID_PAYLOAD');
+      expect(err.message).toContain(
+        '$uppercase: argument 1 is 16384 characters long; the limit is 1000 (maxStringLength)',
+      );
+    });
+
+    it('refuses a $replace whose result would outgrow maxStringLength before building it (fast path too)', async () => {
+      const m = mapping('  title: { expr: "$replace(obj.s, \'a\', obj.r)", description: x }', '', {
+        limits: { maxStringLength: 10_000 },
+      });
+      const err = await mappingError(m, { obj: { s: 'a'.repeat(1000), r: 'b'.repeat(100) } });
+      expect(err.errorClass).toBe('INVALID_PAYLOAD');
+      expect(err.message).toContain(
+        '$replace: the result would be 100000 characters long (1000 matches replaced by 100 characters); the limit is 10000 (maxStringLength) at payload /obj/r',
+      );
+      await expect(evaluateMapping(m, { obj: { s: 'xax', r: 'bb' } })).resolves.toEqual([
+        expect.objectContaining({ fields: { title: 'xbbx' } }),
+      ]);
+    });
+
+    it('refuses at load a regular expression that can backtrack catastrophically, naming file, line and regex', () => {
+      expect(() =>
+        mapping('  title: { expr: "$match(obj.reason, /^(a+)+$/)", description: x }'),
+      ).toThrow(
+        /thing\.mapping\.yaml:5:18 fields\.title: regular expression \/\^\(a\+\)\+\$\/ at position \d+ can backtrack catastrophically.*\/\^a\+\$\//,
+      );
+      // A linear one loads and runs.
+      const ok = mapping('  title: { expr: "$replace(obj.reason, /a+/, \'A\')", description: x }');
+      return expect(evaluateMapping(ok, { obj: { reason: 'baab' } })).resolves.toEqual([
+        expect.objectContaining({ fields: { title: 'bAb' } }),
+      ]);
+    });
+
+    it('refuses at load a repeated alternation, which safe-regex2 lets through', () => {
+      // /^(a|a)*$/ on 40 characters: 2^40 paths, minutes in one native call.
+      expect(() =>
+        mapping('  title: { expr: "$contains(obj.reason, /^(a|a)*$/)", description: x }'),
+      ).toThrow(
+        /regular expression \/\^\(a\|a\)\*\$\/ at position \d+ repeats an alternation.*\[ab\]\+/,
+      );
+      expect(() =>
+        mapping('  title: { expr: "$contains(obj.reason, /^(?:x|xy){2,}$/i)", description: x }'),
+      ).toThrow(/repeats an alternation/);
+      // An alternation that is not repeated loads.
+      expect(() =>
+        mapping(
+          '  title: { expr: "$contains(obj.reason, /^(card|bank)_declined$/)", description: x }',
+        ),
+      ).not.toThrow();
+    });
+
+    it('refuses $eval at load: it would build expressions the load-time checks cannot see', () => {
+      expect(() => mapping('  title: { expr: "$eval(obj.code)", description: x }')).toThrow(
+        /\$eval is not allowed/,
+      );
+    });
+  });
 });

@@ -5,6 +5,7 @@ import {
   JSONATA_DOCS_URL,
   ROOT_VARIABLE,
 } from './constants';
+import { registerStringGuards, unsafeConstruct } from './guards';
 import { closest } from './suggest';
 import type { HelperFunction, MappingLimits } from './types';
 
@@ -67,8 +68,9 @@ export function compileExpression(
       },
     };
   }
-  const unknown = unknownNames(expression.ast(), helpers);
+  const unknown = unknownNames(expression.ast(), helpers) ?? unsafeConstruct(expression.ast());
   if (unknown) return { problem: unknown };
+  registerStringGuards(expression, limits.maxStringLength);
   for (const helper of helpers) {
     expression.registerFunction(helper.name, helper.implementation);
   }

@@ -21,6 +21,8 @@
  * arrays, and call no built-in whose cost an argument can blow up ($pad, regexes are not here).
  */
 
+import { DEFAULT_LIMITS } from './constants';
+
 /** Thrown when the fast path does not cover a case: evaluate with JSONata instead. */
 export class FallBack extends Error {
   constructor(reason: string) {
@@ -110,8 +112,9 @@ export interface FastExpression {
 export function compileFast(
   ast: unknown,
   helpers: ReadonlyMap<string, Helper>,
+  maxStringLength: number = DEFAULT_LIMITS.maxStringLength,
 ): FastExpression | undefined {
-  const compiler = new Compiler(helpers, boundNames(ast as Node));
+  const compiler = new Compiler(helpers, boundNames(ast as Node), maxStringLength);
   let evaluate: Evaluate;
   try {
     evaluate = compiler.node(ast as Node);
@@ -154,6 +157,8 @@ class Compiler {
   constructor(
     private readonly helpers: ReadonlyMap<string, Helper>,
     private readonly bound: ReadonlySet<string>,
+    /** `$replace` and `$join` fall back to JSONata past it, whose guarded built-ins refuse it. */
+    private readonly maxStringLength: number,
   ) {}
 
   /** A node as JSONata's `evaluate` runs it: the node, its predicates, then sequence unwrapping. */
@@ -429,7 +434,12 @@ class Compiler {
     if (!builtin || args.length < builtin.min || args.length > builtin.max) {
       throw new Unsupported(`$${name}`);
     }
-    return (input, scope) => builtin.run(args.map((a) => a(input, scope)));
+    const max = this.maxStringLength;
+    return (input, scope) =>
+      builtin.run(
+        args.map((a) => a(input, scope)),
+        max,
+      );
   }
 }
 
@@ -645,7 +655,8 @@ function numberArg(v: unknown): number | undefined {
 interface Builtin {
   min: number;
   max: number;
-  run(args: unknown[]): unknown;
+  /** `maxStringLength`: the longest string it may build (see Compiler). */
+  run(args: unknown[], maxStringLength: number): unknown;
 }
 
 /**
@@ -734,7 +745,7 @@ const BUILTINS: ReadonlyMap<string, Builtin> = new Map<string, Builtin>([
     {
       min: 3,
       max: 4,
-      run: ([str, pattern, replacement, limitArg]) => {
+      run: ([str, pattern, replacement, limitArg], maxStringLength) => {
         const s = stringArg(str);
         const p = stringArg(pattern);
         const r = stringArg(replacement);
@@ -750,6 +761,9 @@ const BUILTINS: ReadonlyMap<string, Builtin> = new Map<string, Builtin>([
         let index = s.indexOf(p, position);
         while (index !== -1 && (limit === undefined || count < limit)) {
           result += s.substring(position, index) + r;
+          // A payload-sized replacement of every match grows without bound: JSONata's guarded
+          // $replace refuses it with the mapping's own limit (guards.ts).
+          if (result.length > maxStringLength) throw new FallBack('$replace result too long');
           position = index + p.length;
           count++;
           index = s.indexOf(p, position);
@@ -781,11 +795,12 @@ const BUILTINS: ReadonlyMap<string, Builtin> = new Map<string, Builtin>([
     {
       min: 1,
       max: 2,
-      run: ([strs, separator]) => {
+      run: ([strs, separator], maxStringLength) => {
         const sep = stringArg(separator) ?? '';
         if (strs === undefined) return undefined;
         const list = Array.isArray(strs) ? strs : [strs];
         if (!list.every((s) => typeof s === 'string')) throw new FallBack('$join of non-strings');
+        if ((list.length - 1) * sep.length > maxStringLength) throw new FallBack('$join too long');
         return list.join(sep);
       },
     },

@@ -9,6 +9,7 @@ export {
   type CompileResult,
 } from './compile';
 export { evaluateMapping, evaluationCounts } from './evaluate';
+export { compileExpression, type JsonataFailure } from './expression';
 export {
   LookupTables,
   loadLookupTables,

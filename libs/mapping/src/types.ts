@@ -24,6 +24,11 @@ export interface MappingLimits {
   maxSequenceLength: number;
   /** Deepest nesting of objects and arrays accepted in a payload. */
   maxPayloadDepth: number;
+  /**
+   * Longest string a string built-in (`$pad`, `$replace`, `$join`, …) may take or return, and the
+   * widest `$pad`: one native call cannot be interrupted by the time limits.
+   */
+  maxStringLength: number;
 }
 
 /** A function callable from every expression as `$name(...)`. */

@@ -1,5 +1,13 @@
 import { StoreInputError } from './errors';
 
+/**
+ * What an id in a cursor this server issued looks like: printable, bounded. Checked before any
+ * store sees it, so both stores answer the same (PostgreSQL text cannot hold NUL: it raised a 500
+ * where SQLite answered 200).
+ */
+// eslint-disable-next-line no-control-regex
+const ISSUED_ID = /^[^\u0000-\u001f\u007f]{1,400}$/u;
+
 /** Where a worklist page ended: the last item's score and id (the sort key). */
 export interface WorklistPosition {
   score: number;
@@ -28,7 +36,8 @@ export function decodeWorklistCursor(cursor: string): WorklistPosition {
     parsed.length !== 2 ||
     typeof parsed[0] !== 'number' ||
     !Number.isFinite(parsed[0]) ||
-    typeof parsed[1] !== 'string'
+    typeof parsed[1] !== 'string' ||
+    !ISSUED_ID.test(parsed[1])
   ) {
     throw invalid();
   }

@@ -78,6 +78,14 @@ const cases = (id: string): Case[] => [
     pointers: ['/query/cursor'],
   },
   {
+    // A well-formed cursor whose id holds NUL: PostgreSQL text cannot, and answered 500.
+    name: 'cursor with NUL in its id',
+    method: 'GET',
+    url: `/v1/exceptions?cursor=${Buffer.from(JSON.stringify([1, 'a\u0000b'])).toString('base64url')}`,
+    status: 400,
+    pointers: ['/query/cursor'],
+  },
+  {
     name: 'id injection',
     method: 'GET',
     url: `/v1/exceptions/${q(INJECTION)}`,

@@ -225,6 +225,22 @@ describe('ISO 20022 webhook → RabbitMQ → canonical exceptions (real broker)'
     expect(readFileSync(reason, 'utf8')).toContain('<!DOCTYPE declaration, which is refused');
     expect(await ingressCount()).toBe(before);
   });
+
+  it('a dropped file that is not UTF-8 → failed/ naming the byte offset, nothing published', async () => {
+    const before = await ingressCount();
+    const good = fixture('camt.053-statement.xml');
+    const at = good.indexOf('<Document');
+    writeFileSync(
+      join(dropFolder, 'latin1.xml'),
+      Buffer.concat([good.subarray(0, at), Buffer.from([0xe9]), good.subarray(at)]),
+    );
+    const reason = join(dropFolder, 'failed', 'latin1.xml.reason.txt');
+    await until(() => existsSync(reason));
+    expect(readFileSync(reason, 'utf8')).toContain(
+      `not valid UTF-8: invalid byte sequence at byte offset ${at} (0xe9)`,
+    );
+    expect(await ingressCount()).toBe(before);
+  });
 });
 
 async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {

@@ -132,21 +132,32 @@ export class OpsController {
       }
       throw error;
     }
-    const report = await replayArchive(this.rt.connection, {
-      names,
-      from: request.from,
-      to: request.to ?? new Date(),
-      select: {
-        connector: request.connector,
-        objectType: request.objectType,
-        sourceEventId: request.sourceEventId,
-        filter,
-      },
-      dryRun: request.dryRun,
-      publisher: this.rt.publisher,
-      recheck,
-      ratePerSecond: request.rate,
-    });
+    let report;
+    try {
+      report = await replayArchive(this.rt.connection, {
+        names,
+        from: request.from,
+        to: request.to ?? new Date(),
+        select: {
+          connector: request.connector,
+          objectType: request.objectType,
+          sourceEventId: request.sourceEventId,
+          filter,
+        },
+        dryRun: request.dryRun,
+        publisher: this.rt.publisher,
+        recheck,
+        ratePerSecond: request.rate,
+      });
+    } catch (error) {
+      // A filter that breaks a limit on an event stops the replay: answered like a bad filter.
+      if (error instanceof FilterError) {
+        throw apiError(400, 'invalid_request', error.message, [
+          { pointer: '/filter', rule: 'limits', message: error.message },
+        ]);
+      }
+      throw error;
+    }
     this.rt.logger.info(
       {
         jobId,

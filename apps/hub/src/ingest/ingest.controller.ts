@@ -1,9 +1,10 @@
 import { Controller, HttpCode, Inject, Param, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuthError, HubError } from '../../../../libs/connector-sdk/src/errors';
-import { apiError } from '../http/api-error';
+import { ApiError, apiError } from '../http/api-error';
 import { HUB_RUNTIME, type HubRuntime } from '../hub-runtime';
 import { AcceptanceInProgressError, IngestService } from './ingest.service';
+import { checkCharset, checkUtf8 } from './ingress-checks';
 
 /** What a connector that declares no `contentTypes` accepts. */
 const DEFAULT_CONTENT_TYPES: readonly string[] = ['application/json'];
@@ -72,6 +73,14 @@ export class IngestController {
     const rawBody = req.body;
     if (!Buffer.isBuffer(rawBody) || rawBody.length === 0) {
       throw reject(400, 'empty_body', 'the request has no body; send the event');
+    }
+    try {
+      checkCharset(contentType);
+      checkUtf8(rawBody);
+    } catch (err) {
+      if (err instanceof ApiError)
+        this.rt.metrics.webhookRejections.inc({ connector: connectorId, reason: err.body.error });
+      throw err;
     }
     try {
       return await this.ingest.accept(slot.webhook, {

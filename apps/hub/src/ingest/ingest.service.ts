@@ -10,6 +10,7 @@ import type {
   WebhookRequest,
 } from '../../../../libs/connector-sdk/src/webhook';
 import { HUB_RUNTIME, type HubRuntime } from '../hub-runtime';
+import { checkParsedIds, checkUtf8Payload } from './ingress-checks';
 import { SourceEventIngress, type Acceptance } from './source-event-ingress';
 
 /** Thrown by the ingress while another acceptance of the same source event awaits its confirm. */
@@ -38,14 +39,15 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
       const connector = slot.webhook;
       if (!connector?.watchDropFolder) continue;
       const contentType = connector.contentTypes?.[0] ?? DEFAULT_CONTENT_TYPE;
-      const handle = await connector.watchDropFolder((rawBody) =>
+      const handle = await connector.watchDropFolder((rawBody) => {
+        checkUtf8Payload(rawBody);
         // No signature on a file: the folder's permissions are its authentication.
-        this.accept(
+        return this.accept(
           connector,
           { rawBody, headers: { 'content-type': contentType }, now: Date.now() },
           { verified: true },
-        ),
-      );
+        );
+      });
       if (handle) this.dropFolders.push(handle);
     }
   }
@@ -73,6 +75,7 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
       read: () => {
         if (!options.verified) connector.verify(req);
         const parsed = connector.parse(req);
+        checkParsedIds(connector.id, parsed);
         return {
           objectType: parsed.objectType,
           sourceEventId: parsed.sourceEventId,

@@ -2,27 +2,37 @@
  * `--filter` / `filter` of an archive replay: a JSONata predicate over the source payload, e.g.
  * `data.object.amount > 10000` or `type = "charge.dispute.created"`. An event matches when the
  * expression yields `true` (or a truthy value); a payload that is not JSON never matches.
+ *
+ * Compiled like a mapping expression, with the same limits (time per event, depth, sequence
+ * length, string length) and the same load-time refusals (catastrophic regexes, `$eval`): an
+ * operator's filter over a range of millions froze the hub's event loop for minutes.
  */
-import jsonata from 'jsonata';
 import type { ArchivedEvent } from '../../../../libs/messaging/src';
+import {
+  compileExpression,
+  HelperError,
+  resolveLimits,
+  type JsonataFailure,
+} from '../../../../libs/mapping/src';
 
 export class FilterError extends Error {
   override name = 'FilterError';
 }
 
+const LIMITS = resolveLimits();
+const EXAMPLE = ' — e.g. --filter \'type = "charge.dispute.created"\'';
+
 export function compilePayloadFilter(
   expression: string,
   where = '--filter',
 ): (event: ArchivedEvent) => Promise<boolean> {
-  let compiled: ReturnType<typeof jsonata>;
-  try {
-    compiled = jsonata(expression);
-  } catch (error) {
-    const e = error as { message?: string; position?: number };
+  const compiled = compileExpression(expression, LIMITS, []);
+  if ('problem' in compiled) {
+    const { message, hint } = compiled.problem;
     throw new FilterError(
-      `${where} "${expression}" is not a JSONata expression: ${e.message ?? String(error)}` +
-        (e.position !== undefined ? ` (at character ${e.position})` : '') +
-        ' — e.g. --filter \'type = "charge.dispute.created"\'',
+      `${where} "${expression}" is not a usable JSONata expression: ${message}` +
+        (hint ? ` (${hint})` : '') +
+        EXAMPLE,
     );
   }
   return async (event) => {
@@ -32,7 +42,29 @@ export function compilePayloadFilter(
     } catch {
       return false;
     }
-    const value: unknown = await compiled.evaluate(payload);
-    return Boolean(value);
+    try {
+      return Boolean(await compiled.expression.evaluate(payload));
+    } catch (error) {
+      throw new FilterError(
+        `${where} "${expression}" failed on archived event ${event.meta.eventId} (offset ${event.offset}): ${limitBroken(error)}; the replay stopped there`,
+      );
+    }
   };
+}
+
+/** What a failed evaluation ran into, in words. */
+function limitBroken(error: unknown): string {
+  if (error instanceof HelperError) return error.message;
+  const failure = (error ?? {}) as JsonataFailure;
+  switch (failure.code) {
+    case 'D1012':
+      return `took longer than ${LIMITS.expressionTimeoutMs} ms on one event; narrow the expression`;
+    case 'D1011':
+      return `nested deeper than ${LIMITS.maxEvaluationDepth} evaluation frames`;
+    case 'D2014':
+    case 'D2015':
+      return `built a sequence longer than ${LIMITS.maxSequenceLength} items`;
+    default:
+      return `JSONata error ${failure.code ?? ''}: ${failure.message ?? String(error)}`;
+  }
 }

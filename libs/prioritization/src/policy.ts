@@ -61,9 +61,13 @@ export interface PriorityPolicy {
     default: { value: string; currency: string };
     fullExposureMultiple?: number;
     byCurrency?: Record<string, string>;
+    /** Multiple assumed when a currency has no threshold and no FX rate (never compared raw). */
+    neutralMultiple?: number;
   };
   resolution: {
     horizonMultiple?: number;
+    /** A source's own SLA signal (reasonCode / slaStage) → the due-date risk it is worth at least. */
+    slaSignals?: Record<string, number>;
     expected: { default: string; byType?: Record<string, string> };
   };
   closeCalendar?: {
@@ -83,8 +87,16 @@ export interface PriorityPolicy {
     openEscalationBoost?: number;
   };
   supplier?: { criticality?: Record<string, number> };
+  /** The source's own priority label (signals.priorityLabel) → the customer impact it is worth at least. */
+  sourceSeverity?: { labels?: Record<string, number> };
   compliance?: { reasonCodes?: Record<string, number> };
-  dependency?: { linkedOpenFull?: number; blockedItemsFull?: number; recurrenceFull?: number };
+  dependency?: {
+    linkedOpenFull?: number;
+    blockedItemsFull?: number;
+    recurrenceFull?: number;
+    /** Only links to another domain count (default true); same-domain crowds are a root-cause group. */
+    crossDomainOnly?: boolean;
+  };
   requiredContext?: { domain?: string; type?: string; fields: string[] }[];
   tiers: {
     p1: { minScore: number; slaTarget: string };

@@ -107,7 +107,7 @@ describe('PolicyScorer', () => {
     const r = scored(cases[3][1]);
     expect(r.degraded).toBe(true);
     expect(r.factors.find((f) => f.code === 'financial_exposure')?.detail).toMatch(
-      /no materiality threshold or FX rate for SEK/,
+      /no FX rate or materiality threshold for SEK, so the exposure is taken as neutral/,
     );
   });
 

@@ -64,6 +64,7 @@ interface Item {
   score: number;
   degraded: boolean;
   label: string;
+  factors: string;
 }
 
 interface Figures {
@@ -152,6 +153,7 @@ async function runScenario(s: RankingScenario): Promise<ScenarioResult> {
           clientId: SF_CLIENT_ID,
           clientSecret: SF_CLIENT_SECRET,
           accountExternalIdField: 'Zendesk_Organization_Id__c',
+          accountKeys: { stripe: 'Stripe_Customer_Id__c', servicenow: 'ServiceNow_Company__c' },
           ...poll,
         },
       },
@@ -260,6 +262,7 @@ async function runScenario(s: RankingScenario): Promise<ScenarioResult> {
         score: x.priority.score,
         degraded: x.priority.degraded === true,
         label: `${truth.event.driver}/${truth.event.kind}`,
+        factors: x.priority.factors.map((f) => `${f.code} ${f.points}`).join(', '),
       });
     }
     const pairs: [string, string][] = [];
@@ -294,7 +297,7 @@ async function runScenario(s: RankingScenario): Promise<ScenarioResult> {
         .slice(0, 20)
         .map(
           (i) =>
-            `${i.score.toFixed(1).padStart(5)} g${i.grade}${i.degraded ? ' degraded' : ''} ${i.label} ${i.type}`,
+            `${i.score.toFixed(1).padStart(5)} g${i.grade}${i.degraded ? ' degraded' : ''} ${i.label} ${i.type} [${i.factors}]`,
         ),
     };
   } finally {

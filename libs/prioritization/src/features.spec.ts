@@ -330,3 +330,68 @@ describe('regulatory reason codes', () => {
     expect(c.detail).toBe(`Reason code ${reasonCode} is compliance-sensitive (1).`);
   });
 });
+
+describe('revenue at risk', () => {
+  const renewing = { accountTier: 'enterprise', arr: '800000.00', renewalDate: '2026-12-20' };
+  it('makes the ARR of an account renewing soon the exposure of its billing dispute, with the sentence', () => {
+    const f = computeFeatures(
+      { domain: 'finance', type: 'billing_dispute', context: renewing, amount: usd('120.00') },
+      policy,
+      midMonth,
+    );
+    // 5% of USD 800,000 is 4 times materiality.
+    expect(f.dimensions.financialExposure).toBeCloseTo(Math.log1p(4) / Math.log1p(10), 9);
+    expect(f.details.financialExposure).toBe(
+      'Revenue at risk: ARR USD 800000.00 renewing in 32 days with a dispute about what the customer was billed; 5% of it is 4.00 times the USD 10000.00 materiality threshold.',
+    );
+  });
+
+  it('counts on the billing issue only, and never without a renewal near', () => {
+    // An escalation of the same account, even with a billing issue open in finance: the renewal
+    // reaches it through customer impact, not the ARR a second time.
+    const escalation = computeFeatures(
+      {
+        domain: 'support',
+        type: 'escalation',
+        context: {
+          ...renewing,
+          linkedOpenExceptions: [{ domain: 'finance', type: 'billing_dispute' }],
+        },
+      },
+      policy,
+      midMonth,
+    );
+    expect(escalation.dimensions.financialExposure).toBe(0);
+    const later = computeFeatures(
+      {
+        domain: 'finance',
+        type: 'billing_dispute',
+        context: { ...renewing, renewalDate: '2027-09-01' },
+      },
+      policy,
+      midMonth,
+    );
+    expect(later.dimensions.financialExposure).toBe(0);
+  });
+
+  it('counts a failed renewal payment, not a one-off card decline', () => {
+    const failed = (billingReason?: string) =>
+      computeFeatures(
+        {
+          domain: 'finance',
+          type: 'payment_failure',
+          amount: usd('300.00'),
+          context: renewing,
+          signals: billingReason ? { billingReason } : {},
+        },
+        policy,
+        midMonth,
+      );
+    expect(failed('subscription_cycle').details.financialExposure).toMatch(
+      /with a failed renewal payment \(subscription invoice\);/,
+    );
+    expect(failed().details.financialExposure).toBe(
+      'USD 300.00 at stake is 3.00% of the USD 10000.00 materiality threshold.',
+    );
+  });
+});

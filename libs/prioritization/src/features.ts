@@ -1,4 +1,5 @@
 import { closeWindow } from './calendar';
+import { allHold } from './conditions';
 import { hoursOf } from './duration';
 import type { ScoringContext, ScoringInput } from './input';
 import type { Dimension, PriorityPolicy } from './policy';
@@ -194,6 +195,43 @@ export function customerImpact(
   return { value, detail, accountTier: ctx.accountTier, daysToRenewal, renewalWithinWindow };
 }
 
+/** Which billing issue of the policy this exception is, if any (its description). */
+export function billingIssueOf(
+  x: Pick<ScoringInput, 'domain' | 'type' | 'signals'>,
+  policy: PriorityPolicy,
+): string | undefined {
+  return (policy.customer?.revenueAtRisk?.billingIssues ?? []).find((b) => allHold(b.when, x))
+    ?.description;
+}
+
+/**
+ * Revenue at risk: the ARR of an account renewing within the window, times the policy's share,
+ * when this exception is a billing issue (the policy's `billingIssues`). It counts on the billing
+ * issue only: the account's other tickets get the renewal through customer impact and the
+ * `renewal-with-open-billing-issue` rule, not the ARR again. Undefined when it does not apply.
+ */
+export function revenueAtRisk(
+  input: ScoringInput,
+  ctx: ScoringContext,
+  customer: CustomerImpact,
+  policy: PriorityPolicy,
+): Exposure | undefined {
+  const cfg = policy.customer?.revenueAtRisk;
+  if (!cfg || ctx.arr === undefined || !customer.renewalWithinWindow) return undefined;
+  const billing = billingIssueOf(input, policy);
+  if (!billing) return undefined;
+  const { materiality } = policy;
+  const atRisk = Number(ctx.arr) * cfg.share;
+  const multiple = atRisk / Number(materiality.default.value);
+  const full = materiality.fullExposureMultiple ?? DEFAULT_FULL_EXPOSURE_MULTIPLE;
+  return {
+    value: clamp01(Math.log1p(multiple) / Math.log1p(full)),
+    multiple,
+    detail: `Revenue at risk: ARR ${money(ctx.arr, materiality.default.currency)} renewing in ${plural(customer.daysToRenewal ?? 0, 'day')} with ${billing}; ${Math.round(cfg.share * 100)}% of it is ${multiple.toFixed(multiple < 10 ? 2 : 0)} times the ${money(materiality.default.value, materiality.default.currency)} materiality threshold.`,
+    degraded: false,
+  };
+}
+
 /** Supplier criticality from the policy's scale (strategic, critical, preferred, …). */
 export function supplierCriticality(ctx: ScoringContext, policy: PriorityPolicy): Feature {
   const c = ctx.supplierCriticality;
@@ -318,6 +356,8 @@ export function computeFeatures(
   const severity = sourceSeverity(input, policy);
   const compliance = complianceSensitivity(input, policy);
   const dependency = dependencyRisk(input, ctx, policy);
+  const atRisk = revenueAtRisk(input, ctx, customer, policy);
+  const money = atRisk && atRisk.value > exposure.value ? atRisk : exposure;
   const profileImpact = clamp01(profile.customerImpact ?? 0);
   const impact = Math.max(profileImpact, customer.value, supplier.value, severity.value);
   let impactDetail: string;
@@ -329,7 +369,7 @@ export function computeFeatures(
     impactDetail = `The policy rates the customer impact of ${aType(input.type)} at ${profileImpact}; ${customer.detail.charAt(0).toLowerCase()}${customer.detail.slice(1)}`;
   const effort = clamp01(profile.resolutionEffort ?? 0);
   const dimensions: Record<Dimension, number> = {
-    financialExposure: exposure.value,
+    financialExposure: money.value,
     slaRisk: due.value,
     customerImpact: impact,
     complianceSensitivity: compliance.value,
@@ -337,7 +377,7 @@ export function computeFeatures(
     dependencyRisk: dependency.value,
   };
   const details: Record<Dimension, string> = {
-    financialExposure: exposure.detail,
+    financialExposure: money.detail,
     slaRisk: due.detail,
     customerImpact: impactDetail,
     complianceSensitivity: compliance.detail,

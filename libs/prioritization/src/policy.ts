@@ -85,6 +85,11 @@ export interface PriorityPolicy {
     renewalBoost?: number;
     negativeSentimentBoost?: number;
     openEscalationBoost?: number;
+    /** ARR × share of an account renewing soon with a billing issue open, as financial exposure. */
+    revenueAtRisk?: {
+      share: number;
+      billingIssues: { description: string; when: Condition[] }[];
+    };
   };
   supplier?: { criticality?: Record<string, number> };
   /** The source's own priority label (signals.priorityLabel) → the customer impact it is worth at least. */

@@ -174,12 +174,18 @@ describe('EnrichmentService', () => {
       'Account acc_1 from crm: tier strategic, ARR 1200000.00, renewal 2026-05-31, 1 open escalation(s).',
       'Customer credit acc_1 from crm: 2 open invoice(s), credit status hold.',
     ]);
-    // Finance exceptions do not get account lookups.
-    expect(await enrichment.enrich({ ...ticket, domain: 'finance' })).toEqual({
-      context: {},
-      found: [],
-      missing: [],
+    // A finance exception of a customer (a billing dispute, a failed renewal payment) gets the
+    // account too — its ARR and renewal are the revenue at risk — asked with the source's system
+    // so the CRM can match the key that source uses; no credit lookup (support only).
+    asked.length = 0;
+    const dispute = await enrichment.enrich({
+      domain: 'finance',
+      parties: [{ role: 'customer', id: 'acc_1' }],
+      source: { system: 'stripe' },
     });
+    expect(asked).toEqual([{ type: 'account', id: 'acc_1', source: 'stripe' }]);
+    expect(dispute.context.arr).toBe('1200000.00');
+    expect(dispute.found.map((f) => f.kind)).toEqual(['account']);
     const gone = await enrichment.enrich({
       domain: 'support',
       parties: [{ role: 'account', id: 'acc_gone' }],

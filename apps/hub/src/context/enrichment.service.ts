@@ -18,7 +18,9 @@ export type LookupKind = 'account' | 'credit' | 'supplier';
 
 /**
  * Which exceptions get which lookup, for which party, and the `type` the connector's `lookup` is
- * asked for. Support exceptions get account and credit context, finance exceptions the supplier's.
+ * asked for. Support exceptions get account and credit context; finance exceptions the supplier's
+ * and, for a customer's billing dispute or failed renewal payment, the customer's account (ARR,
+ * renewal: the revenue at risk).
  */
 export const LOOKUPS: readonly {
   kind: LookupKind;
@@ -29,6 +31,7 @@ export const LOOKUPS: readonly {
   { kind: 'account', domain: 'support', roles: ['account', 'customer'], refType: 'account' },
   { kind: 'credit', domain: 'support', roles: ['account', 'customer'], refType: 'customer' },
   { kind: 'supplier', domain: 'finance', roles: ['supplier'], refType: 'supplier' },
+  { kind: 'account', domain: 'finance', roles: ['account', 'customer'], refType: 'account' },
 ];
 
 /** Context that was found, and where it came from (shown as a factor). */
@@ -164,13 +167,15 @@ export class EnrichmentService {
     return !!connector?.lookup && connector.breakerState?.() !== 'open';
   }
 
-  async enrich(e: Pick<CanonicalException, 'domain' | 'parties'>): Promise<Enrichment> {
+  async enrich(
+    e: Pick<CanonicalException, 'domain' | 'parties'> & { source?: { system?: string } },
+  ): Promise<Enrichment> {
     const result: Enrichment = { context: {}, found: [], missing: [] };
     for (const l of LOOKUPS) {
       if (l.domain !== e.domain) continue;
       const party = (e.parties ?? []).find((p) => l.roles.includes(p.role) && p.id !== '');
       if (!party) continue;
-      const answer = await this.answer(l.kind, l.refType, party.id);
+      const answer = await this.answer(l.kind, l.refType, party.id, e.source?.system);
       if (answer === undefined) continue;
       if (answer.ok) {
         merge(result.context, contextOf(l.kind, answer.value));
@@ -195,10 +200,16 @@ export class EnrichmentService {
   }
 
   /** undefined: nothing is known and nothing is configured (or the source says it is not there). */
-  private async answer(kind: LookupKind, refType: string, id: string): Promise<Answer | undefined> {
+  private async answer(
+    kind: LookupKind,
+    refType: string,
+    id: string,
+    source?: string,
+  ): Promise<Answer | undefined> {
     const connectorId = this.deps.config[kind];
     if (!connectorId) return this.fromTable(kind, id);
-    const key = `${kind}:${connectorId}:${id}`;
+    // Ids of different sources may look alike (a Zendesk and a ServiceNow number): keyed apart.
+    const key = `${kind}:${connectorId}:${source ? `${source}:` : ''}${id}`;
     const cached = this.cache.get(key);
     if (cached)
       return cached.value === null ? undefined : { ok: true, ...cached, source: connectorId };
@@ -211,7 +222,7 @@ export class EnrichmentService {
       reason = `connector '${connectorId}' has its circuit breaker open`;
     } else {
       try {
-        const value = await connector.lookup({ type: refType, id });
+        const value = await connector.lookup({ type: refType, id, ...(source && { source }) });
         this.cache.set(key, value ?? null);
         if (value === undefined || value === null) return undefined;
         const fact: ContextFact = {

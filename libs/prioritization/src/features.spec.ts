@@ -395,3 +395,39 @@ describe('revenue at risk', () => {
     );
   });
 });
+
+describe("the deployment's own period close calendar", () => {
+  const withPeriods = {
+    ...policy,
+    closeCalendar: {
+      ...policy.closeCalendar!,
+      // A 4-4-5 calendar: the quarter closes on a Saturday, not at month-end.
+      periodEnds: [
+        { date: '2026-10-31', label: 'P10' },
+        { date: '2026-12-26', label: 'Q4 year-end', slaRiskBoost: 0.4 },
+      ],
+    },
+  };
+  const invoice = { domain: 'finance', type: 'invoice_mismatch' };
+  it('boosts the business days before and after a period end, with its label and boost', () => {
+    // Wednesday 23 December 2026: business day 2 up to the period end of Saturday 26 December
+    // (24 December is the last one, 25 December a holiday).
+    const d = dueRisk(invoice, withPeriods, new Date('2026-12-23T10:00:00Z'));
+    expect(d.inCloseWindow).toBe(true);
+    expect(d.value).toBe(0.4);
+    expect(d.detail).toBe(
+      'No due date or SLA deadline is known. Today is business day 2 from the period end Q4 year-end (2026-12-26), inside the close window.',
+    );
+    const after = dueRisk(invoice, withPeriods, new Date('2026-12-28T10:00:00Z'));
+    expect(after.detail).toMatch(/business day 1 after the period end Q4 year-end/);
+  });
+  it('replaces the calendar month-end: 30 November is no close day when the periods say so', () => {
+    const monthEnd = new Date('2026-11-30T10:00:00Z');
+    expect(dueRisk(invoice, policy, monthEnd).inCloseWindow).toBe(true);
+    expect(dueRisk(invoice, withPeriods, monthEnd).inCloseWindow).toBe(false);
+    // The period end's own boost falls back to the calendar's.
+    const p10 = dueRisk(invoice, withPeriods, new Date('2026-10-30T10:00:00Z'));
+    expect(p10.value).toBe(policy.closeCalendar!.slaRiskBoost);
+    expect(p10.detail).toMatch(/the last business day before the period end P10 \(2026-10-31\)/);
+  });
+});

@@ -1,4 +1,4 @@
-import { closeWindow } from './calendar';
+import { closeWindow, periodCloseWindow, type PeriodCloseWindow } from './calendar';
 import { allHold } from './conditions';
 import { hoursOf } from './duration';
 import type { ScoringContext, ScoringInput } from './input';
@@ -126,11 +126,22 @@ export function dueRisk(input: ScoringInput, policy: PriorityPolicy, now: Date):
   }
   let inCloseWindow = false;
   if (cal && (cal.domains ?? ['finance']).includes(input.domain)) {
-    const w = closeWindow(now, cal.lastBusinessDays, cal.firstBusinessDays, cal.holidays);
-    if (w.inWindow && cal.slaRiskBoost > 0) {
+    const w = cal.periodEnds
+      ? periodCloseWindow(
+          now,
+          cal.periodEnds,
+          cal.lastBusinessDays,
+          cal.firstBusinessDays,
+          cal.holidays,
+        )
+      : closeWindow(now, cal.lastBusinessDays, cal.firstBusinessDays, cal.holidays);
+    const boost: number = (w as PeriodCloseWindow).slaRiskBoost ?? cal.slaRiskBoost;
+    if (w.inWindow && boost > 0) {
       inCloseWindow = true;
-      value = clamp01(value + cal.slaRiskBoost);
-      detail += ` Today is ${w.label}, inside the month-end close window.`;
+      value = clamp01(value + boost);
+      detail += cal.periodEnds
+        ? ` Today is ${w.label}, inside the close window.`
+        : ` Today is ${w.label}, inside the month-end close window.`;
     }
   }
   return { value, detail, hoursToDue, inCloseWindow };

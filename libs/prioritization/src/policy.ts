@@ -54,6 +54,13 @@ export interface GroupingKeyRule {
   parentType?: string;
 }
 
+/** One period end of the deployment's close calendar (quarter-end, 4-4-5 period, …). */
+export interface PeriodEnd {
+  date: string;
+  label?: string;
+  slaRiskBoost?: number;
+}
+
 export interface PriorityPolicy {
   version: number;
   weights: Record<Dimension, number>;
@@ -76,6 +83,8 @@ export interface PriorityPolicy {
     firstBusinessDays: number;
     slaRiskBoost: number;
     holidays?: string[];
+    /** The deployment's period ends; when given they replace the calendar month-ends. */
+    periodEnds?: PeriodEnd[];
   };
   typeProfile?: Record<string, Partial<Record<Dimension, number>>>;
   customer?: {

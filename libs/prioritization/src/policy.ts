@@ -111,7 +111,15 @@ export interface PriorityPolicy {
     /** Only links to another domain count (default true); same-domain crowds are a root-cause group. */
     crossDomainOnly?: boolean;
   };
-  requiredContext?: { domain?: string; type?: string; fields: string[] }[];
+  requiredContext?: {
+    domain?: string;
+    type?: string;
+    /** Only when a party of this role is named: its master data is required. */
+    role?: string;
+    /** What to do about it, shown with the reason. */
+    fix?: string;
+    fields: string[];
+  }[];
   tiers: {
     p1: { minScore: number; slaTarget: string };
     p2: { minScore: number; slaTarget: string };

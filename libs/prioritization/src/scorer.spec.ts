@@ -121,6 +121,30 @@ describe('PolicyScorer', () => {
     expect(scored(withParty).degraded).toBe(false);
   });
 
+  it('marks missing master data of a named party degraded, naming the party and the fix', () => {
+    const returned: ScoringInput = {
+      domain: 'finance',
+      type: 'reconciliation_break',
+      amount: { value: '15000.00', currency: 'EUR' },
+      parties: [{ role: 'supplier', id: 'DE89370400440532013000' }],
+    };
+    expect(scorer.explain(returned, now).degradedReasons).toEqual([
+      'context.supplierCriticality is not known for supplier DE89370400440532013000: add the supplier under its ERP supplier id to lookups/supplier-criticality.csv, or set enrichment.supplier',
+    ]);
+    const known = { ...returned, parties: [{ role: 'supplier', id: '100045', tier: 'critical' }] };
+    expect(scored(known).degraded).toBe(false);
+    // No supplier named, nothing to look up: not degraded for it.
+    expect(scored({ ...returned, parties: [] }).degraded).toBe(false);
+    const dispute: ScoringInput = {
+      domain: 'finance',
+      type: 'chargeback_dispute',
+      parties: [{ role: 'customer', id: 'cus_Unlisted' }],
+    };
+    expect(scorer.explain(dispute, now).degradedReasons[0]).toMatch(
+      /^context.accountTier is not known for customer cus_Unlisted: add the customer under the source's customer id/,
+    );
+  });
+
   it('records the policy hash as the model version', () => {
     expect(scorer.score(cases[0][1], now).model).toEqual({ name: 'policy', version: policy.hash });
     expect(policy.hash).toMatch(/^[0-9a-f]{12}$/);

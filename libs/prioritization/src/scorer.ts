@@ -345,8 +345,12 @@ export class PolicyScorer implements Scorer {
     for (const req of this.loaded.policy.requiredContext ?? []) {
       if (req.domain !== undefined && req.domain !== input.domain) continue;
       if (req.type !== undefined && req.type !== input.type) continue;
+      const party = req.role ? input.parties?.find((p) => p.role === req.role) : undefined;
+      if (req.role !== undefined && !party) continue;
+      const of = party ? ` for ${party.role} ${party.id}` : '';
+      const fix = req.fix ? `: ${req.fix}` : '';
       for (const field of req.fields)
-        if (valueAt(subject, field) === undefined) reasons.push(`${field} is not known`);
+        if (valueAt(subject, field) === undefined) reasons.push(`${field} is not known${of}${fix}`);
     }
     return reasons;
   }

@@ -138,6 +138,24 @@ describe('EnrichmentService', () => {
     expect(unlisted).toEqual({ context: {}, found: [], missing: [] });
   });
 
+  it('matches a creditor named by IBAN (a returned or rejected payment) to its supplier through its bank details', async () => {
+    const { tables } = await loadLookupTables(join(__dirname, '../../../../mappings/lookups'));
+    const enrichment = service({ config: { cacheTtlSeconds: TTL_SECONDS }, tables });
+    const returned = await enrichment.enrich({
+      domain: 'finance',
+      parties: [{ role: 'supplier', id: 'DE67 5001 0510 1448 6351 68' }],
+    });
+    expect(returned.context).toEqual({ supplierCriticality: 'critical' });
+    expect(returned.found[0].detail).toBe(
+      'Supplier DE67 5001 0510 1448 6351 68 from lookup tables supplier-bank-accounts (supplier 100045) and supplier-criticality: criticality critical.',
+    );
+    const unknownIban = await enrichment.enrich({
+      domain: 'finance',
+      parties: [{ role: 'supplier', id: 'DE02120300000000202051' }],
+    });
+    expect(unknownIban.context).toEqual({});
+  });
+
   it('gives support exceptions account and credit context; NOT_FOUND and INVALID_PAYLOAD are answers, not outages', async () => {
     const asked: { type: string; id: string }[] = [];
     const crm: Pick<Connector, 'lookup' | 'breakerState'> = {

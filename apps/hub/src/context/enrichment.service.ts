@@ -9,6 +9,7 @@ import {
   CUSTOMER_TIERS_TABLE,
   LOOKUP_CACHE_MAX_ENTRIES,
   MS_PER_SECOND,
+  SUPPLIER_BANK_ACCOUNTS_TABLE,
   SUPPLIER_CRITICALITY_TABLE,
 } from './context.constants';
 import { TtlCache } from './ttl-cache';
@@ -268,15 +269,25 @@ export class EnrichmentService {
           ? { table: SUPPLIER_CRITICALITY_TABLE, column: 'criticality', field: 'criticality' }
           : undefined;
     if (!spec || !this.deps.tables) return undefined;
-    let value: string | undefined;
-    try {
-      value = this.deps.tables.lookup(spec.table, id, spec.column);
-    } catch {
-      // The table is not installed: no static context.
-      return undefined;
+    const tables = this.deps.tables;
+    const look = (table: string, key: string, column: string): string | undefined => {
+      try {
+        return tables.lookup(table, key, column);
+      } catch {
+        // The table is not installed: no static context from it.
+        return undefined;
+      }
+    };
+    let value = look(spec.table, id, spec.column);
+    let source = `lookup table ${spec.table}`;
+    if (value === undefined && kind === 'supplier') {
+      // A bank names the creditor by IBAN: the supplier's bank details give its ERP id.
+      const supplierId = look(SUPPLIER_BANK_ACCOUNTS_TABLE, id.replace(/\s+/g, ''), 'supplier_id');
+      if (supplierId !== undefined) {
+        value = look(spec.table, supplierId, spec.column);
+        source = `lookup tables ${SUPPLIER_BANK_ACCOUNTS_TABLE} (supplier ${supplierId}) and ${spec.table}`;
+      }
     }
-    return value === undefined
-      ? undefined
-      : { ok: true, value: { [spec.field]: value }, source: `lookup table ${spec.table}` };
+    return value === undefined ? undefined : { ok: true, value: { [spec.field]: value }, source };
   }
 }

@@ -145,6 +145,25 @@ describe('PolicyScorer', () => {
     );
   });
 
+  it('moves a score a rule floored into its tier, so the worklist ranks it there (RR04 to p1)', () => {
+    const rejected: ScoringInput = {
+      domain: 'finance',
+      type: 'payment_failure',
+      amount: { value: '900.00', currency: 'USD' },
+      signals: { reasonCode: 'RR04' },
+    };
+    const r = scored(rejected);
+    expect(r.tier).toBe('p1');
+    expect(r.score).toBe(65);
+    expect(r.rulesFired).toContain('sanctions-hit');
+    const moved = r.factors.find((f) => f.code === 'tier:sanctions-hit');
+    expect(moved?.detail).toBe(
+      'A sanctions-type or regulatory reason code (ISO 20022 RR01-RR04) always needs review by compliance. The score moves up to 65.00, inside p1, so the worklist ranks it there.',
+    );
+    expect(pointTotals(r).factors).toBe(pointTotals(r).score);
+    expect(r.route).toBe('finance.compliance');
+  });
+
   it('records the policy hash as the model version', () => {
     expect(scorer.score(cases[0][1], now).model).toEqual({ name: 'policy', version: policy.hash });
     expect(policy.hash).toMatch(/^[0-9a-f]{12}$/);

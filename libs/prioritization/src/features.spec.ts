@@ -256,12 +256,12 @@ describe('source severity and SLA signals', () => {
     const sev = (priorityLabel: string) =>
       sourceSeverity({ domain: 'support', type: 'escalation', signals: { priorityLabel } }, policy);
     expect(sev('1 - Critical')).toEqual({
-      value: 1,
-      detail: 'The source rates it 1 - Critical (severity 1).',
+      value: 0.8,
+      detail: 'The source rates it 1 - Critical (severity 0.8).',
     });
-    expect(sev('urgent').value).toBe(1);
-    expect(sev('High').value).toBe(0.7);
-    expect(sev('4 - Low').value).toBe(0.2);
+    expect(sev('urgent').value).toBe(0.8);
+    expect(sev('High').value).toBe(0.55);
+    expect(sev('4 - Low').value).toBe(0.15);
     expect(sev('whatever')).toEqual({
       value: 0,
       detail: 'The source gives no severity the policy rates.',
@@ -277,11 +277,24 @@ describe('source severity and SLA signals', () => {
       );
     const critical = incident('1 - Critical');
     const low = incident('4 - Low');
-    expect(critical.dimensions.customerImpact).toBe(1);
-    expect(low.dimensions.customerImpact).toBe(0.5); // the escalation profile
+    // 1 - (1 - 0.5 escalation profile) × (1 - severity).
+    expect(critical.dimensions.customerImpact).toBeCloseTo(0.9, 9);
+    expect(low.dimensions.customerImpact).toBeCloseTo(0.575, 9);
     expect(critical.details.customerImpact).toBe(
-      'The source rates it 1 - Critical (severity 1). No account tier, ARR or renewal is known for the customer.',
+      'The source rates it 1 - Critical (severity 0.8). The policy rates the customer impact of an escalation at 0.5; no account tier, ARR or renewal is known for the customer.',
     );
+    // The account still counts under an urgent ticket: a gold account above an unknown one.
+    const gold = computeFeatures(
+      {
+        domain: 'support',
+        type: 'escalation',
+        signals: { priorityLabel: '1 - Critical' },
+        context: { accountTier: 'gold' },
+      },
+      policy,
+      midMonth,
+    );
+    expect(gold.dimensions.customerImpact).toBeGreaterThan(critical.dimensions.customerImpact);
   });
 
   it('takes a Zendesk sla_breached / sla_at_risk tag as due-date risk even without a due date', () => {

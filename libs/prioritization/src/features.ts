@@ -370,14 +370,17 @@ export function computeFeatures(
   const atRisk = revenueAtRisk(input, ctx, customer, policy);
   const money = atRisk && atRisk.value > exposure.value ? atRisk : exposure;
   const profileImpact = clamp01(profile.customerImpact ?? 0);
-  const impact = Math.max(profileImpact, customer.value, supplier.value, severity.value);
+  const base = Math.max(profileImpact, customer.value, supplier.value);
   let impactDetail: string;
-  if (impact === 0) impactDetail = customer.detail;
-  else if (impact === customer.value) impactDetail = customer.detail;
-  else if (impact === supplier.value) impactDetail = supplier.detail;
-  else if (impact === severity.value) impactDetail = `${severity.detail} ${customer.detail}`;
+  if (base === 0) impactDetail = customer.detail;
+  else if (base === customer.value) impactDetail = customer.detail;
+  else if (base === supplier.value) impactDetail = supplier.detail;
   else
     impactDetail = `The policy rates the customer impact of ${aType(input.type)} at ${profileImpact}; ${customer.detail.charAt(0).toLowerCase()}${customer.detail.slice(1)}`;
+  // The source's own severity raises impact without saturating it: who the customer is still
+  // counts (a strategic account's urgent ticket above an unknown one's).
+  const impact = severity.value > 0 ? 1 - (1 - base) * (1 - severity.value) : base;
+  if (severity.value > 0) impactDetail = `${severity.detail} ${impactDetail}`;
   const effort = clamp01(profile.resolutionEffort ?? 0);
   const dimensions: Record<Dimension, number> = {
     financialExposure: money.value,

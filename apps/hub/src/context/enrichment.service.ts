@@ -28,11 +28,21 @@ export const LOOKUPS: readonly {
   domain: string;
   roles: readonly string[];
   refType: string;
+  /** A failed lookup is not reported missing (the exception is not degraded for it). */
+  optional?: boolean;
 }[] = [
   { kind: 'account', domain: 'support', roles: ['account', 'customer'], refType: 'account' },
   { kind: 'credit', domain: 'support', roles: ['account', 'customer'], refType: 'customer' },
   { kind: 'supplier', domain: 'finance', roles: ['supplier'], refType: 'supplier' },
-  { kind: 'account', domain: 'finance', roles: ['account', 'customer'], refType: 'account' },
+  // Supplementary for finance: a CRM outage does not degrade (and later re-publish) every card
+  // payment; the answer is used when there is one.
+  {
+    kind: 'account',
+    domain: 'finance',
+    roles: ['account', 'customer'],
+    refType: 'account',
+    optional: true,
+  },
 ];
 
 /** Context that was found, and where it came from (shown as a factor). */
@@ -187,12 +197,13 @@ export class EnrichmentService {
           detail: describe(l.kind, party.id, answer.source, answer.value),
         });
       } else {
-        result.missing.push({
-          kind: l.kind,
-          partyId: party.id,
-          connector: answer.connector,
-          reason: answer.reason,
-        });
+        if (!l.optional)
+          result.missing.push({
+            kind: l.kind,
+            partyId: party.id,
+            connector: answer.connector,
+            reason: answer.reason,
+          });
         const table = this.fromTable(l.kind, party.id);
         if (table?.ok) merge(result.context, contextOf(l.kind, table.value));
       }

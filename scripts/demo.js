@@ -112,6 +112,9 @@ ${poll}`,
       clientId: \${SALESFORCE_CLIENT_ID}
       clientSecret: \${SALESFORCE_CLIENT_SECRET}
       accountExternalIdField: Zendesk_Organization_Id__c
+      accountKeys:
+        stripe: Stripe_Customer_Id__c
+        servicenow: ServiceNow_Company__c
 ${poll}`,
     servicenow: (url) => `  - id: servicenow
     type: servicenow

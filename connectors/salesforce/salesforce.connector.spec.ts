@@ -317,6 +317,30 @@ describe('Salesforce connector', () => {
     );
   });
 
+  it('matches each source on its own key (accountKeys), others on accountExternalIdField', async () => {
+    await connector.close();
+    connector = connectorFor(sim, {
+      accountExternalIdField: 'Zendesk_Organization_Id__c',
+      accountKeys: { servicenow: 'ServiceNow_Company__c', stripe: 'Stripe_Customer_Id__c' },
+    });
+    const q = () => new URLSearchParams(sim.log.at(-1)!.split('?')[1]).get('q');
+    await connector.lookup({ type: 'account', id: 'cus_Initech', source: 'stripe' });
+    expect(q()).toContain("WHERE Stripe_Customer_Id__c = 'cus_Initech' LIMIT 1");
+    await connector.lookup({ type: 'account', id: '9a8b7c', source: 'servicenow' });
+    expect(q()).toContain("WHERE ServiceNow_Company__c = '9a8b7c' LIMIT 1");
+    // Zendesk is not listed: the one external key.
+    expect(
+      await connector.lookup({ type: 'account', id: '361234', source: 'zendesk' }),
+    ).toMatchObject({ name: 'Initech GmbH' });
+    expect(q()).toContain("WHERE Zendesk_Organization_Id__c = '361234' LIMIT 1");
+  });
+
+  it('refuses an accountKeys field that is not a field API name, naming the setting', () => {
+    expect(() => connectorFor(sim, { accountKeys: { stripe: 'Stripe Customer' } })).toThrow(
+      'accountKeys.stripe "Stripe Customer" is not a field API name',
+    );
+  });
+
   it('refuses a lookup it cannot answer, and keeps the lookup breaker apart from the polling one', async () => {
     expect(
       (await failure(connector.lookup({ type: 'account', id: "x' OR Name != '" }))).errorClass,

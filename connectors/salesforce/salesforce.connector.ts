@@ -68,6 +68,8 @@ export interface SalesforceConnectorConfig {
   accountFields?: Partial<{ tier: string; arr: string; renewalDate: string }>;
   /** Account field with another system's key for the account (e.g. `Zendesk_Organization_Id__c`). */
   accountExternalIdField?: string;
+  /** Per source system (`zendesk`, `servicenow`, `stripe`, …), the Account field with its key. */
+  accountKeys?: Record<string, string>;
   pageSize?: number;
   /** YYYY-MM-DD; default 30 days before the first poll. */
   startFrom?: string;
@@ -237,10 +239,17 @@ export class SalesforceConnector implements Connector<SalesforceCursor> {
     this.transport = new SalesforceTransport(config.id, http, this.auth, config.instanceUrl);
     const fields = { ...SALESFORCE_DEFAULT_ACCOUNT_FIELDS, ...config.accountFields };
     const setting = (k: string) =>
-      k === 'externalId' ? 'accountExternalIdField' : `accountFields.${k}`;
-    const named = {
+      k === 'externalId'
+        ? 'accountExternalIdField'
+        : k.startsWith('key:')
+          ? `accountKeys.${k.slice(4)}`
+          : `accountFields.${k}`;
+    const named: Record<string, string> = {
       ...fields,
       ...(config.accountExternalIdField && { externalId: config.accountExternalIdField }),
+      ...Object.fromEntries(
+        Object.entries(config.accountKeys ?? {}).map(([source, f]) => [`key:${source}`, f]),
+      ),
     };
     for (const [k, f] of Object.entries(named)) {
       if (!FIELD_NAME.test(f))
@@ -343,21 +352,30 @@ export class SalesforceConnector implements Connector<SalesforceCursor> {
   }
 
   /** `lookup({type: 'account', id})` → the account's context, or null when there is none. */
-  async lookup(ref: { type: string; id: string }): Promise<SalesforceAccountContext | null> {
+  async lookup(ref: {
+    type: string;
+    id: string;
+    source?: string;
+  }): Promise<SalesforceAccountContext | null> {
     if (ref.type !== 'account') {
       throw new NotFoundError(
         'enrich',
         `connector '${this.id}': lookup type '${ref.type}' is not supported (only 'account')`,
       );
     }
-    const external = this.config.accountExternalIdField;
+    // The key of the asking source's system when one is configured, else the one external key.
+    const external =
+      (ref.source !== undefined ? this.config.accountKeys?.[ref.source] : undefined) ??
+      this.config.accountExternalIdField;
     const byId = ACCOUNT_ID.test(ref.id);
     if (!byId && (!external || ref.id === '' || ref.id.length > MAX_EXTERNAL_ID_LENGTH)) {
       throw new InvalidPayloadError(
         'enrich',
         `connector '${this.id}': '${ref.id.slice(0, MAX_EXTERNAL_ID_LENGTH)}' is not a Salesforce ` +
           'Account Id' +
-          (external ? '' : ' — set accountExternalIdField to look accounts up by another key'),
+          (external
+            ? ''
+            : ` — set accountKeys.${ref.source ?? '<source>'} (or accountExternalIdField) to look accounts up by another key`),
         [
           {
             pointer: '/id',
@@ -566,6 +584,7 @@ export function salesforceFromSettings(
     caseFilter: str('caseFilter'),
     accountFields: s.accountFields as SalesforceConnectorConfig['accountFields'],
     accountExternalIdField: str('accountExternalIdField'),
+    accountKeys: s.accountKeys as SalesforceConnectorConfig['accountKeys'],
     pageSize: n('pageSize'),
     startFrom: str('startFrom'),
     ...resilienceSettings(s),

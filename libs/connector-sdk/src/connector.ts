@@ -84,7 +84,8 @@ export interface Connector<C = unknown> {
   checkConnection(): Promise<ConnectionCheck>;
   poll?(cursor: C | undefined): Promise<PollResult<C>>;
   webhook?: WebhookConnector;
-  lookup?(ref: { type: string; id: string }): Promise<unknown>;
+  /** `source`: the system of the exception asking (a connector may key its lookup per source). */
+  lookup?(ref: { type: string; id: string; source?: string }): Promise<unknown>;
   /** Worst breaker state over the connector's endpoints; pollers pause while `open`. */
   breakerState?(): ConnectorBreakerState;
   close?(): Promise<void>;

@@ -147,6 +147,7 @@ describe('lookup tables', () => {
       'stripe-dispute-reasons',
       'stripe-refund-failures',
       'stripe-refund-policy',
+      'supplier-bank-accounts',
       'supplier-criticality',
     ]);
     expect(shipped.reportingCurrency).toBe('USD');

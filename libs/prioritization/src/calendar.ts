@@ -78,3 +78,55 @@ function computeCloseWindow(
   if (before < first) return { inWindow: true, label: `business day ${before + 1} of ${month}` };
   return { inWindow: false };
 }
+
+export interface PeriodCloseWindow extends CloseWindow {
+  /** The boost of the period end whose window `now` is in (undefined: the calendar's default). */
+  slaRiskBoost?: number;
+}
+
+/**
+ * Whether `now` (UTC) falls in the close window of one of the deployment's period ends: the last
+ * `last` business days up to the period end (its own day counts when it is a business day) or
+ * the first `first` business days after it. Quarter-ends, closes off month-end and 4-4-5
+ * calendars are all lists of dates.
+ */
+export function periodCloseWindow(
+  now: Date,
+  periodEnds: readonly { date: string; label?: string; slaRiskBoost?: number }[],
+  last: number,
+  first: number,
+  holidays: readonly string[] = [],
+): PeriodCloseWindow {
+  const off = new Set(holidays);
+  const day = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+  if (!isBusinessDay(day, off)) return { inWindow: false };
+  for (const p of periodEnds) {
+    const end = Date.parse(`${p.date}T00:00:00Z`);
+    const name = p.label ? `${p.label} (${p.date})` : p.date;
+    if (day <= end) {
+      // Business days from today to the period end, today included.
+      let n = 0;
+      for (let t = day; t <= end && n <= last; t += DAY_MS) if (isBusinessDay(t, off)) n++;
+      if (n >= 1 && n <= last)
+        return {
+          inWindow: true,
+          label:
+            n === 1
+              ? `the last business day before the period end ${name}`
+              : `business day ${n} from the period end ${name}`,
+          slaRiskBoost: p.slaRiskBoost,
+        };
+    } else {
+      let n = 0;
+      for (let t = end + DAY_MS; t <= day && n <= first; t += DAY_MS)
+        if (isBusinessDay(t, off)) n++;
+      if (n >= 1 && n <= first)
+        return {
+          inWindow: true,
+          label: `business day ${n} after the period end ${name}`,
+          slaRiskBoost: p.slaRiskBoost,
+        };
+    }
+  }
+  return { inWindow: false };
+}

@@ -4,14 +4,17 @@ import { holds } from './conditions';
 import { durationMs } from './duration';
 import {
   complianceSensitivity,
+  computeFeatures,
   customerImpact,
   dependencyRisk,
   dueRisk,
   effectiveContext,
   financialExposure,
+  sourceSeverity,
   supplierCriticality,
 } from './features';
 import { loadPolicyFile } from './policy';
+import canonicalSchema from '../../../schemas/canonical-exception.v1.schema.json';
 
 const { policy } = loadPolicyFile(join(__dirname, '../../../policies/priority.yaml'));
 // A Wednesday in the middle of November: outside the month-end close.
@@ -42,6 +45,35 @@ describe('financial exposure', () => {
       policy,
     );
     expect(sek.degraded).toBe(true);
+  });
+
+  it('never compares an amount with no FX rate raw: neutral exposure, degraded, and says why', () => {
+    const huf = financialExposure(
+      {
+        domain: 'finance',
+        type: 'payment_failure',
+        amount: { value: '2650000.00', currency: 'HUF' },
+      },
+      policy,
+    );
+    expect(huf.degraded).toBe(true);
+    expect(huf.multiple).toBe(1);
+    expect(huf.value).toBeCloseTo(Math.log1p(1) / Math.log1p(10), 9);
+    expect(huf.detail).toBe(
+      'HUF 2650000.00 at stake; there is no FX rate or materiality threshold for HUF, so the exposure is taken as neutral (1 times materiality) instead of comparing the amount with USD 10000.00.',
+    );
+    // With the FX rate (amountBase) the real amount counts.
+    const based = financialExposure(
+      {
+        domain: 'finance',
+        type: 'payment_failure',
+        amount: { value: '2650000.00', currency: 'HUF' },
+        amountBase: usd('7685.00'),
+      },
+      policy,
+    );
+    expect(based.degraded).toBe(false);
+    expect(based.multiple).toBeCloseTo(0.7685, 9);
   });
 });
 
@@ -164,12 +196,41 @@ describe('compliance and dependency', () => {
     expect(d.value).toBe(1); // recurrence alone is full
     const partial = dependencyRisk(
       input,
-      { linkedOpenExceptions: [{ domain: 'finance', type: 'billing_dispute' }] },
+      { linkedOpenExceptions: [{ domain: 'support', type: 'escalation' }] },
       policy,
     );
     expect(partial.value).toBeCloseTo(1 / 3, 9);
-    expect(partial.linkedOpenFinance).toBe(1);
-    expect(partial.detail).toBe('Depends on 1 linked open exception (billing dispute).');
+    expect(partial.linkedOpenSupport).toBe(1);
+    expect(partial.detail).toBe('Depends on 1 linked open exception (escalation).');
+  });
+
+  it('does not count a crowd of one domain as a dependency: it is a root-cause group', () => {
+    const crowd = Array.from({ length: 4 }, () => ({ domain: 'support', type: 'sla_breach_risk' }));
+    const ticket = { domain: 'support', type: 'sla_breach_risk' };
+    const d = dependencyRisk(ticket, { linkedOpenExceptions: crowd }, policy);
+    expect(d.value).toBe(0);
+    expect(d.linkedOpenSupport).toBe(4); // still there for rules that read it
+    expect(d.detail).toBe(
+      'No linked open exceptions of another domain, blocked items or recurrences are known. 4 open exceptions of the same domain and party are a root-cause group, not a dependency, and do not count.',
+    );
+    // The same object open in finance is one: a billing dispute the ticket waits on.
+    const both = dependencyRisk(
+      ticket,
+      { linkedOpenExceptions: [...crowd, { domain: 'finance', type: 'billing_dispute' }] },
+      policy,
+    );
+    expect(both.value).toBeCloseTo(1 / 3, 9);
+    expect(both.detail).toMatch(/^Depends on 1 linked open exception \(billing dispute\)\. 4 open/);
+    // A deployment may count same-domain links again.
+    const all = dependencyRisk(
+      ticket,
+      { linkedOpenExceptions: crowd },
+      {
+        ...policy,
+        dependency: { ...policy.dependency, crossDomainOnly: false },
+      },
+    );
+    expect(all.value).toBe(1);
   });
 });
 
@@ -187,5 +248,199 @@ describe('policy building blocks', () => {
     expect(holds({ field: 'features.hoursToDue', gte: 48 }, s)).toBe(false);
     expect(holds({ field: 'features.missing', lte: 48 }, s)).toBe(false);
     expect(holds({ field: 'context.arr', exists: false }, s)).toBe(true);
+  });
+});
+
+describe('source severity and SLA signals', () => {
+  it("reads the source's own priority: ServiceNow, Zendesk and Salesforce labels, case-insensitively", () => {
+    const sev = (priorityLabel: string) =>
+      sourceSeverity({ domain: 'support', type: 'escalation', signals: { priorityLabel } }, policy);
+    expect(sev('1 - Critical')).toEqual({
+      value: 0.8,
+      detail: 'The source rates it 1 - Critical (severity 0.8).',
+    });
+    expect(sev('urgent').value).toBe(0.8);
+    expect(sev('High').value).toBe(0.55);
+    expect(sev('4 - Low').value).toBe(0.15);
+    expect(sev('whatever')).toEqual({
+      value: 0,
+      detail: 'The source gives no severity the policy rates.',
+    });
+  });
+
+  it('raises customer impact of a critical incident above a low one, with the sentence', () => {
+    const incident = (priorityLabel: string) =>
+      computeFeatures(
+        { domain: 'support', type: 'escalation', signals: { priorityLabel } },
+        policy,
+        midMonth,
+      );
+    const critical = incident('1 - Critical');
+    const low = incident('4 - Low');
+    // 1 - (1 - 0.5 escalation profile) × (1 - severity).
+    expect(critical.dimensions.customerImpact).toBeCloseTo(0.9, 9);
+    expect(low.dimensions.customerImpact).toBeCloseTo(0.575, 9);
+    expect(critical.details.customerImpact).toBe(
+      'The source rates it 1 - Critical (severity 0.8). The policy rates the customer impact of an escalation at 0.5; no account tier, ARR or renewal is known for the customer.',
+    );
+    // The account still counts under an urgent ticket: a gold account above an unknown one.
+    const gold = computeFeatures(
+      {
+        domain: 'support',
+        type: 'escalation',
+        signals: { priorityLabel: '1 - Critical' },
+        context: { accountTier: 'gold' },
+      },
+      policy,
+      midMonth,
+    );
+    expect(gold.dimensions.customerImpact).toBeGreaterThan(critical.dimensions.customerImpact);
+  });
+
+  it('takes a Zendesk sla_breached / sla_at_risk tag as due-date risk even without a due date', () => {
+    const ticket = (reasonCode: string) =>
+      dueRisk(
+        { domain: 'support', type: 'sla_breach_risk', signals: { reasonCode } },
+        policy,
+        midMonth,
+      );
+    const breached = ticket('sla_breached');
+    expect(breached.value).toBe(1);
+    expect(breached.detail).toBe(
+      'No due date or SLA deadline is known. The source reports sla_breached: due-date risk at least 1.',
+    );
+    expect(ticket('SLA_AT_RISK').value).toBe(0.75);
+    expect(ticket('billing').value).toBe(0);
+    // ServiceNow's task_sla stage.
+    expect(
+      dueRisk(
+        { domain: 'support', type: 'sla_breach_risk', signals: { slaStage: 'breached' } },
+        policy,
+        midMonth,
+      ).value,
+    ).toBe(1);
+  });
+});
+
+describe('every taxonomy type has a profile and an expected resolution time', () => {
+  const taxonomy = canonicalSchema.$defs.exceptionType.enum;
+  it.each(taxonomy)('%s', (type) => {
+    expect(policy.typeProfile?.[type]).toBeDefined();
+    expect(policy.resolution.expected.byType?.[type]).toMatch(/^P/);
+  });
+  it('reads the taxonomy (not an empty list)', () => {
+    expect(taxonomy).toContain('reconciliation_break');
+  });
+});
+
+describe('regulatory reason codes', () => {
+  it.each(['RR01', 'RR02', 'RR03', 'RR04', 'rr04'])('%s is compliance-sensitive', (reasonCode) => {
+    const c = complianceSensitivity(
+      { domain: 'finance', type: 'payment_failure', signals: { reasonCode } },
+      policy,
+    );
+    expect(c.value).toBe(1);
+    expect(c.detail).toBe(`Reason code ${reasonCode} is compliance-sensitive (1).`);
+  });
+});
+
+describe('revenue at risk', () => {
+  const renewing = { accountTier: 'enterprise', arr: '800000.00', renewalDate: '2026-12-20' };
+  it('makes the ARR of an account renewing soon the exposure of its billing dispute, with the sentence', () => {
+    const f = computeFeatures(
+      { domain: 'finance', type: 'billing_dispute', context: renewing, amount: usd('120.00') },
+      policy,
+      midMonth,
+    );
+    // 5% of USD 800,000 is 4 times materiality.
+    expect(f.dimensions.financialExposure).toBeCloseTo(Math.log1p(4) / Math.log1p(10), 9);
+    expect(f.details.financialExposure).toBe(
+      'Revenue at risk: ARR USD 800000.00 renewing in 32 days with a dispute about what the customer was billed; 5% of it is 4.00 times the USD 10000.00 materiality threshold.',
+    );
+  });
+
+  it('counts on the billing issue only, and never without a renewal near', () => {
+    // An escalation of the same account, even with a billing issue open in finance: the renewal
+    // reaches it through customer impact, not the ARR a second time.
+    const escalation = computeFeatures(
+      {
+        domain: 'support',
+        type: 'escalation',
+        context: {
+          ...renewing,
+          linkedOpenExceptions: [{ domain: 'finance', type: 'billing_dispute' }],
+        },
+      },
+      policy,
+      midMonth,
+    );
+    expect(escalation.dimensions.financialExposure).toBe(0);
+    const later = computeFeatures(
+      {
+        domain: 'finance',
+        type: 'billing_dispute',
+        context: { ...renewing, renewalDate: '2027-09-01' },
+      },
+      policy,
+      midMonth,
+    );
+    expect(later.dimensions.financialExposure).toBe(0);
+  });
+
+  it('counts a failed renewal payment, not a one-off card decline', () => {
+    const failed = (billingReason?: string) =>
+      computeFeatures(
+        {
+          domain: 'finance',
+          type: 'payment_failure',
+          amount: usd('300.00'),
+          context: renewing,
+          signals: billingReason ? { billingReason } : {},
+        },
+        policy,
+        midMonth,
+      );
+    expect(failed('subscription_cycle').details.financialExposure).toMatch(
+      /with a failed renewal payment \(subscription invoice\);/,
+    );
+    expect(failed().details.financialExposure).toBe(
+      'USD 300.00 at stake is 3.00% of the USD 10000.00 materiality threshold.',
+    );
+  });
+});
+
+describe("the deployment's own period close calendar", () => {
+  const withPeriods = {
+    ...policy,
+    closeCalendar: {
+      ...policy.closeCalendar!,
+      // A 4-4-5 calendar: the quarter closes on a Saturday, not at month-end.
+      periodEnds: [
+        { date: '2026-10-31', label: 'P10' },
+        { date: '2026-12-26', label: 'Q4 year-end', slaRiskBoost: 0.4 },
+      ],
+    },
+  };
+  const invoice = { domain: 'finance', type: 'invoice_mismatch' };
+  it('boosts the business days before and after a period end, with its label and boost', () => {
+    // Wednesday 23 December 2026: business day 2 up to the period end of Saturday 26 December
+    // (24 December is the last one, 25 December a holiday).
+    const d = dueRisk(invoice, withPeriods, new Date('2026-12-23T10:00:00Z'));
+    expect(d.inCloseWindow).toBe(true);
+    expect(d.value).toBe(0.4);
+    expect(d.detail).toBe(
+      'No due date or SLA deadline is known. Today is business day 2 from the period end Q4 year-end (2026-12-26), inside the close window.',
+    );
+    const after = dueRisk(invoice, withPeriods, new Date('2026-12-28T10:00:00Z'));
+    expect(after.detail).toMatch(/business day 1 after the period end Q4 year-end/);
+  });
+  it('replaces the calendar month-end: 30 November is no close day when the periods say so', () => {
+    const monthEnd = new Date('2026-11-30T10:00:00Z');
+    expect(dueRisk(invoice, policy, monthEnd).inCloseWindow).toBe(true);
+    expect(dueRisk(invoice, withPeriods, monthEnd).inCloseWindow).toBe(false);
+    // The period end's own boost falls back to the calendar's.
+    const p10 = dueRisk(invoice, withPeriods, new Date('2026-10-30T10:00:00Z'));
+    expect(p10.value).toBe(policy.closeCalendar!.slaRiskBoost);
+    expect(p10.detail).toMatch(/the last business day before the period end P10 \(2026-10-31\)/);
   });
 });

@@ -1,4 +1,5 @@
-import { closeWindow } from './calendar';
+import { closeWindow, periodCloseWindow, type PeriodCloseWindow } from './calendar';
+import { allHold } from './conditions';
 import { hoursOf } from './duration';
 import type { ScoringContext, ScoringInput } from './input';
 import type { Dimension, PriorityPolicy } from './policy';
@@ -24,6 +25,16 @@ const words = (type: string): string => type.replace(/_/g, ' ');
 /** "a chargeback dispute", "an invoice mismatch". */
 const aType = (type: string): string => `${/^[aeiou]/.test(type) ? 'an' : 'a'} ${words(type)}`;
 const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
+
+/** The value `map` gives `key`, compared case-insensitively, with the key as the map spells it. */
+function lookupCi(
+  map: Record<string, number> | undefined,
+  key: unknown,
+): { key: string; value: number } | undefined {
+  if (!map || typeof key !== 'string') return undefined;
+  const found = Object.keys(map).find((k) => k.toLowerCase() === key.toLowerCase());
+  return found === undefined ? undefined : { key: found, value: clamp01(map[found]) };
+}
 
 /** Context with the parties' own tiers filled in where the hub supplied none. */
 export function effectiveContext(input: ScoringInput): ScoringContext {
@@ -55,18 +66,25 @@ export function financialExposure(input: ScoringInput, policy: PriorityPolicy): 
   const threshold =
     perCurrency ??
     (amount.currency === materiality.default.currency ? materiality.default.value : undefined);
-  const degraded = threshold === undefined;
-  const thresholdValue = threshold ?? materiality.default.value;
-  const thresholdCurrency = degraded ? materiality.default.currency : amount.currency;
-  const multiple = Math.abs(Number(amount.value)) / Number(thresholdValue);
+  if (threshold === undefined) {
+    // No threshold and no FX rate: comparing HUF 2,650,000 with USD 10,000 would be nonsense, so
+    // the exposure is taken as neutral (a set multiple of materiality) and the score is degraded.
+    const neutral = materiality.neutralMultiple ?? 1;
+    return {
+      value: clamp01(Math.log1p(neutral) / Math.log1p(full)),
+      multiple: neutral,
+      detail: `${money(amount.value, amount.currency)} at stake; there is no FX rate or materiality threshold for ${amount.currency}, so the exposure is taken as neutral (${neutral} times materiality) instead of comparing the amount with ${money(materiality.default.value, materiality.default.currency)}.`,
+      degraded: true,
+    };
+  }
+  const multiple = Math.abs(Number(amount.value)) / Number(threshold);
   const value = clamp01(Math.log1p(multiple) / Math.log1p(full));
   const share =
     multiple >= 1
       ? `${multiple.toFixed(multiple < 10 ? 2 : 0)} times`
       : `${(multiple * 100).toFixed(multiple < 0.1 ? 2 : 0)}% of`;
-  const detail = degraded
-    ? `${money(amount.value, amount.currency)} at stake; no materiality threshold or FX rate for ${amount.currency}, so it was compared with ${money(thresholdValue, thresholdCurrency)} as if in that currency.`
-    : `${money(amount.value, amount.currency)} at stake is ${share} the ${money(thresholdValue, thresholdCurrency)} materiality threshold.`;
+  const detail = `${money(amount.value, amount.currency)} at stake is ${share} the ${money(threshold, amount.currency)} materiality threshold.`;
+  const degraded = false;
   return { value, multiple, detail, degraded };
 }
 
@@ -99,13 +117,31 @@ export function dueRisk(input: ScoringInput, policy: PriorityPolicy, now: Date):
       detail = `Due ${input.dueAt}, in ${hoursToDue.toFixed(0)} h; ${aType(input.type)} takes about ${round2(expectedHours)} h to resolve.`;
     }
   }
+  for (const signal of [input.signals?.reasonCode, input.signals?.slaStage]) {
+    const sla = lookupCi(resolution.slaSignals, signal);
+    if (sla && sla.value > value) {
+      value = sla.value;
+      detail += ` The source reports ${String(signal)}: due-date risk at least ${sla.value}.`;
+    }
+  }
   let inCloseWindow = false;
   if (cal && (cal.domains ?? ['finance']).includes(input.domain)) {
-    const w = closeWindow(now, cal.lastBusinessDays, cal.firstBusinessDays, cal.holidays);
-    if (w.inWindow && cal.slaRiskBoost > 0) {
+    const w = cal.periodEnds
+      ? periodCloseWindow(
+          now,
+          cal.periodEnds,
+          cal.lastBusinessDays,
+          cal.firstBusinessDays,
+          cal.holidays,
+        )
+      : closeWindow(now, cal.lastBusinessDays, cal.firstBusinessDays, cal.holidays);
+    const boost: number = (w as PeriodCloseWindow).slaRiskBoost ?? cal.slaRiskBoost;
+    if (w.inWindow && boost > 0) {
       inCloseWindow = true;
-      value = clamp01(value + cal.slaRiskBoost);
-      detail += ` Today is ${w.label}, inside the month-end close window.`;
+      value = clamp01(value + boost);
+      detail += cal.periodEnds
+        ? ` Today is ${w.label}, inside the close window.`
+        : ` Today is ${w.label}, inside the month-end close window.`;
     }
   }
   return { value, detail, hoursToDue, inCloseWindow };
@@ -170,12 +206,60 @@ export function customerImpact(
   return { value, detail, accountTier: ctx.accountTier, daysToRenewal, renewalWithinWindow };
 }
 
+/** Which billing issue of the policy this exception is, if any (its description). */
+export function billingIssueOf(
+  x: Pick<ScoringInput, 'domain' | 'type' | 'signals'>,
+  policy: PriorityPolicy,
+): string | undefined {
+  return (policy.customer?.revenueAtRisk?.billingIssues ?? []).find((b) => allHold(b.when, x))
+    ?.description;
+}
+
+/**
+ * Revenue at risk: the ARR of an account renewing within the window, times the policy's share,
+ * when this exception is a billing issue (the policy's `billingIssues`). It counts on the billing
+ * issue only: the account's other tickets get the renewal through customer impact and the
+ * `renewal-with-open-billing-issue` rule, not the ARR again. Undefined when it does not apply.
+ */
+export function revenueAtRisk(
+  input: ScoringInput,
+  ctx: ScoringContext,
+  customer: CustomerImpact,
+  policy: PriorityPolicy,
+): Exposure | undefined {
+  const cfg = policy.customer?.revenueAtRisk;
+  if (!cfg || ctx.arr === undefined || !customer.renewalWithinWindow) return undefined;
+  const billing = billingIssueOf(input, policy);
+  if (!billing) return undefined;
+  const { materiality } = policy;
+  const atRisk = Number(ctx.arr) * cfg.share;
+  const multiple = atRisk / Number(materiality.default.value);
+  const full = materiality.fullExposureMultiple ?? DEFAULT_FULL_EXPOSURE_MULTIPLE;
+  return {
+    value: clamp01(Math.log1p(multiple) / Math.log1p(full)),
+    multiple,
+    detail: `Revenue at risk: ARR ${money(ctx.arr, materiality.default.currency)} renewing in ${plural(customer.daysToRenewal ?? 0, 'day')} with ${billing}; ${Math.round(cfg.share * 100)}% of it is ${multiple.toFixed(multiple < 10 ? 2 : 0)} times the ${money(materiality.default.value, materiality.default.currency)} materiality threshold.`,
+    degraded: false,
+  };
+}
+
 /** Supplier criticality from the policy's scale (strategic, critical, preferred, …). */
 export function supplierCriticality(ctx: ScoringContext, policy: PriorityPolicy): Feature {
   const c = ctx.supplierCriticality;
   if (c === undefined) return { value: 0, detail: 'No supplier criticality is known.' };
   const value = clamp01(policy.supplier?.criticality?.[c] ?? 0);
   return { value, detail: `The supplier is rated ${c} (criticality ${value}).` };
+}
+
+/** The source's own severity (ServiceNow priority, Zendesk priority, Salesforce case priority). */
+export function sourceSeverity(input: ScoringInput, policy: PriorityPolicy): Feature {
+  const label = input.signals?.priorityLabel;
+  const hit = lookupCi(policy.sourceSeverity?.labels, label);
+  if (!hit) return { value: 0, detail: 'The source gives no severity the policy rates.' };
+  return {
+    value: hit.value,
+    detail: `The source rates it ${String(label)} (severity ${hit.value}).`,
+  };
 }
 
 /** Compliance sensitivity: the type's own, or higher for tax, duplicate and sanction reason codes. */
@@ -215,7 +299,10 @@ export function dependencyRisk(
   policy: PriorityPolicy,
 ): Dependency {
   const cfg = { ...DEFAULT_DEPENDENCY_FULL, ...policy.dependency };
-  const linked = ctx.linkedOpenExceptions ?? [];
+  const all = ctx.linkedOpenExceptions ?? [];
+  // One item waits on another when the same object is open in another domain; several items of
+  // one domain and party are a crowd (a root-cause group, see grouping.ts), not a dependency.
+  const linked = cfg.crossDomainOnly === false ? all : all.filter((l) => l.domain !== input.domain);
   const blocked = ctx.blockedItems ?? 0;
   const recurrence = ctx.recurrenceCount ?? 0;
   const parts = [
@@ -232,14 +319,18 @@ export function dependencyRisk(
   }
   if (blocked) said.push(`${plural(blocked, 'blocked item')}`);
   if (recurrence) said.push(`the same root cause seen ${plural(recurrence, 'time')} before`);
+  const crowd = all.length - linked.length;
+  const crowdNote = crowd
+    ? ` ${plural(crowd, 'open exception')} of the same domain and party ${crowd === 1 ? 'is' : 'are'} a root-cause group, not a dependency, and ${crowd === 1 ? 'does' : 'do'} not count.`
+    : '';
   const detail = said.length
-    ? `Depends on ${said.join('; ')}.`
-    : 'No linked open exceptions, blocked items or recurrences are known.';
-  const count = (domain: string) => linked.filter((l) => l.domain === domain).length;
+    ? `Depends on ${said.join('; ')}.${crowdNote}`
+    : `No linked open exceptions of another domain, blocked items or recurrences are known.${crowdNote}`;
+  const count = (domain: string) => all.filter((l) => l.domain === domain).length;
   return {
     value,
     detail,
-    linkedOpen: linked.length,
+    linkedOpen: all.length,
     linkedOpenFinance: count('finance'),
     linkedOpenSupport: count('support'),
     recurrenceCount: recurrence,
@@ -253,6 +344,7 @@ export interface FeatureSet {
   due: DueRisk;
   customer: CustomerImpact;
   supplier: Feature;
+  severity: Feature;
   compliance: Feature;
   dependency: Dependency;
   dimensions: Record<Dimension, number>;
@@ -272,19 +364,26 @@ export function computeFeatures(
   const due = dueRisk(input, policy, now);
   const customer = customerImpact(input, ctx, policy, now);
   const supplier = supplierCriticality(ctx, policy);
+  const severity = sourceSeverity(input, policy);
   const compliance = complianceSensitivity(input, policy);
   const dependency = dependencyRisk(input, ctx, policy);
+  const atRisk = revenueAtRisk(input, ctx, customer, policy);
+  const money = atRisk && atRisk.value > exposure.value ? atRisk : exposure;
   const profileImpact = clamp01(profile.customerImpact ?? 0);
-  const impact = Math.max(profileImpact, customer.value, supplier.value);
+  const base = Math.max(profileImpact, customer.value, supplier.value);
   let impactDetail: string;
-  if (impact === 0) impactDetail = customer.detail;
-  else if (impact === customer.value) impactDetail = customer.detail;
-  else if (impact === supplier.value) impactDetail = supplier.detail;
+  if (base === 0) impactDetail = customer.detail;
+  else if (base === customer.value) impactDetail = customer.detail;
+  else if (base === supplier.value) impactDetail = supplier.detail;
   else
     impactDetail = `The policy rates the customer impact of ${aType(input.type)} at ${profileImpact}; ${customer.detail.charAt(0).toLowerCase()}${customer.detail.slice(1)}`;
+  // The source's own severity raises impact without saturating it: who the customer is still
+  // counts (a strategic account's urgent ticket above an unknown one's).
+  const impact = severity.value > 0 ? 1 - (1 - base) * (1 - severity.value) : base;
+  if (severity.value > 0) impactDetail = `${severity.detail} ${impactDetail}`;
   const effort = clamp01(profile.resolutionEffort ?? 0);
   const dimensions: Record<Dimension, number> = {
-    financialExposure: exposure.value,
+    financialExposure: money.value,
     slaRisk: due.value,
     customerImpact: impact,
     complianceSensitivity: compliance.value,
@@ -292,7 +391,7 @@ export function computeFeatures(
     dependencyRisk: dependency.value,
   };
   const details: Record<Dimension, string> = {
-    financialExposure: exposure.detail,
+    financialExposure: money.detail,
     slaRisk: due.detail,
     customerImpact: impactDetail,
     complianceSensitivity: compliance.detail,
@@ -310,6 +409,7 @@ export function computeFeatures(
     linkedOpenSupport: dependency.linkedOpenSupport,
     recurrenceCount: dependency.recurrenceCount,
     supplierCriticality: supplier.value,
+    sourceSeverity: severity.value,
     ...dimensions,
   };
   return {
@@ -318,6 +418,7 @@ export function computeFeatures(
     due,
     customer,
     supplier,
+    severity,
     compliance,
     dependency,
     dimensions,

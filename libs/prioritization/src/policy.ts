@@ -54,6 +54,13 @@ export interface GroupingKeyRule {
   parentType?: string;
 }
 
+/** One period end of the deployment's close calendar (quarter-end, 4-4-5 period, …). */
+export interface PeriodEnd {
+  date: string;
+  label?: string;
+  slaRiskBoost?: number;
+}
+
 export interface PriorityPolicy {
   version: number;
   weights: Record<Dimension, number>;
@@ -61,9 +68,13 @@ export interface PriorityPolicy {
     default: { value: string; currency: string };
     fullExposureMultiple?: number;
     byCurrency?: Record<string, string>;
+    /** Multiple assumed when a currency has no threshold and no FX rate (never compared raw). */
+    neutralMultiple?: number;
   };
   resolution: {
     horizonMultiple?: number;
+    /** A source's own SLA signal (reasonCode / slaStage) → the due-date risk it is worth at least. */
+    slaSignals?: Record<string, number>;
     expected: { default: string; byType?: Record<string, string> };
   };
   closeCalendar?: {
@@ -72,6 +83,8 @@ export interface PriorityPolicy {
     firstBusinessDays: number;
     slaRiskBoost: number;
     holidays?: string[];
+    /** The deployment's period ends; when given they replace the calendar month-ends. */
+    periodEnds?: PeriodEnd[];
   };
   typeProfile?: Record<string, Partial<Record<Dimension, number>>>;
   customer?: {
@@ -81,11 +94,32 @@ export interface PriorityPolicy {
     renewalBoost?: number;
     negativeSentimentBoost?: number;
     openEscalationBoost?: number;
+    /** ARR × share of an account renewing soon with a billing issue open, as financial exposure. */
+    revenueAtRisk?: {
+      share: number;
+      billingIssues: { description: string; when: Condition[] }[];
+    };
   };
   supplier?: { criticality?: Record<string, number> };
+  /** The source's own priority label (signals.priorityLabel) → the customer impact it is worth at least. */
+  sourceSeverity?: { labels?: Record<string, number> };
   compliance?: { reasonCodes?: Record<string, number> };
-  dependency?: { linkedOpenFull?: number; blockedItemsFull?: number; recurrenceFull?: number };
-  requiredContext?: { domain?: string; type?: string; fields: string[] }[];
+  dependency?: {
+    linkedOpenFull?: number;
+    blockedItemsFull?: number;
+    recurrenceFull?: number;
+    /** Only links to another domain count (default true); same-domain crowds are a root-cause group. */
+    crossDomainOnly?: boolean;
+  };
+  requiredContext?: {
+    domain?: string;
+    type?: string;
+    /** Only when a party of this role is named: its master data is required. */
+    role?: string;
+    /** What to do about it, shown with the reason. */
+    fix?: string;
+    fields: string[];
+  }[];
   tiers: {
     p1: { minScore: number; slaTarget: string };
     p2: { minScore: number; slaTarget: string };

@@ -107,7 +107,7 @@ describe('PolicyScorer', () => {
     const r = scored(cases[3][1]);
     expect(r.degraded).toBe(true);
     expect(r.factors.find((f) => f.code === 'financial_exposure')?.detail).toMatch(
-      /no materiality threshold or FX rate for SEK/,
+      /no FX rate or materiality threshold for SEK, so the exposure is taken as neutral/,
     );
   });
 
@@ -119,6 +119,49 @@ describe('PolicyScorer', () => {
     expect(scored(ticket).degraded).toBe(true);
     const withParty = { ...ticket, parties: [{ role: 'account', id: 'A1', tier: 'gold' }] };
     expect(scored(withParty).degraded).toBe(false);
+  });
+
+  it('marks missing master data of a named party degraded, naming the party and the fix', () => {
+    const returned: ScoringInput = {
+      domain: 'finance',
+      type: 'reconciliation_break',
+      amount: { value: '15000.00', currency: 'EUR' },
+      parties: [{ role: 'supplier', id: 'DE89370400440532013000' }],
+    };
+    expect(scorer.explain(returned, now).degradedReasons).toEqual([
+      'context.supplierCriticality is not known for supplier DE89370400440532013000: add the supplier under its ERP supplier id to lookups/supplier-criticality.csv, or set enrichment.supplier',
+    ]);
+    const known = { ...returned, parties: [{ role: 'supplier', id: '100045', tier: 'critical' }] };
+    expect(scored(known).degraded).toBe(false);
+    // No supplier named, nothing to look up: not degraded for it.
+    expect(scored({ ...returned, parties: [] }).degraded).toBe(false);
+    const dispute: ScoringInput = {
+      domain: 'finance',
+      type: 'chargeback_dispute',
+      parties: [{ role: 'customer', id: 'cus_Unlisted' }],
+    };
+    expect(scorer.explain(dispute, now).degradedReasons[0]).toMatch(
+      /^context.accountTier is not known for customer cus_Unlisted: add the customer under the source's customer id/,
+    );
+  });
+
+  it('moves a score a rule floored into its tier, so the worklist ranks it there (RR04 to p1)', () => {
+    const rejected: ScoringInput = {
+      domain: 'finance',
+      type: 'payment_failure',
+      amount: { value: '900.00', currency: 'USD' },
+      signals: { reasonCode: 'RR04' },
+    };
+    const r = scored(rejected);
+    expect(r.tier).toBe('p1');
+    expect(r.score).toBe(65);
+    expect(r.rulesFired).toContain('sanctions-hit');
+    const moved = r.factors.find((f) => f.code === 'tier:sanctions-hit');
+    expect(moved?.detail).toBe(
+      'A sanctions-type or regulatory reason code (ISO 20022 RR01-RR04) always needs review by compliance. The score moves up to 65.00, inside p1, so the worklist ranks it there.',
+    );
+    expect(pointTotals(r).factors).toBe(pointTotals(r).score);
+    expect(r.route).toBe('finance.compliance');
   });
 
   it('records the policy hash as the model version', () => {

@@ -243,17 +243,19 @@ export class PolicyScorer implements Scorer {
       }
     }
 
-    const score = total / HUNDREDTHS;
-    let tier = this.tierFor(score);
+    let tier = this.tierFor(total / HUNDREDTHS);
     let ruleRoute: string | undefined;
+    let movedBy: PolicyRule | undefined;
     for (const rule of rules) {
       const { floorTier, ceilingTier, route: to } = rule.then;
       if (floorTier && TIER_ORDER.indexOf(tier) > TIER_ORDER.indexOf(floorTier)) {
         tier = floorTier;
+        movedBy = rule;
         fired.add(rule.id);
       }
       if (ceilingTier && TIER_ORDER.indexOf(tier) < TIER_ORDER.indexOf(ceilingTier)) {
         tier = ceilingTier;
+        movedBy = rule;
         fired.add(rule.id);
       }
       if (to) {
@@ -265,6 +267,21 @@ export class PolicyScorer implements Scorer {
         fired.add(rule.id);
       }
     }
+    // The worklist ranks by score: a tier a rule set must show in it too, or a sanctions hit
+    // floored to p1 would rank below p2 work. The score moves into the tier's band, as a factor.
+    if (movedBy) {
+      const band = this.bandOf(tier);
+      const target = Math.min(band.max, Math.max(band.min, total));
+      if (target !== total) {
+        drafts.push({
+          code: `tier:${movedBy.id}`,
+          hundredths: target - total,
+          detail: `${movedBy.description} The score moves ${target > total ? 'up' : 'down'} to ${fmt(target)}, inside ${tier}, so the worklist ranks it there.`,
+        });
+        total = target;
+      }
+    }
+    const score = total / HUNDREDTHS;
     if (shadow) shadow.policyTier = tier;
     this.reviewThresholds(input, features, reviewReasons, reviewFired);
     const route = ruleRoute ?? this.routeFor(input, tier)?.route ?? 'unrouted';
@@ -345,8 +362,12 @@ export class PolicyScorer implements Scorer {
     for (const req of this.loaded.policy.requiredContext ?? []) {
       if (req.domain !== undefined && req.domain !== input.domain) continue;
       if (req.type !== undefined && req.type !== input.type) continue;
+      const party = req.role ? input.parties?.find((p) => p.role === req.role) : undefined;
+      if (req.role !== undefined && !party) continue;
+      const of = party ? ` for ${party.role} ${party.id}` : '';
+      const fix = req.fix ? `: ${req.fix}` : '';
       for (const field of req.fields)
-        if (valueAt(subject, field) === undefined) reasons.push(`${field} is not known`);
+        if (valueAt(subject, field) === undefined) reasons.push(`${field} is not known${of}${fix}`);
     }
     return reasons;
   }
@@ -376,6 +397,16 @@ export class PolicyScorer implements Scorer {
         t = then.ceilingTier;
     }
     return t;
+  }
+
+  /** The score range of a tier, in hundredths (inclusive). */
+  private bandOf(tier: Tier): { min: number; max: number } {
+    const { tiers } = this.loaded.policy;
+    const mins = [tiers.p1.minScore, tiers.p2.minScore, tiers.p3.minScore, 0].map(
+      (m) => m * HUNDREDTHS,
+    );
+    const i = TIER_ORDER.indexOf(tier);
+    return { min: mins[i], max: i === 0 ? MAX_HUNDREDTHS : mins[i - 1] - 1 };
   }
 
   private tierFor(score: number): Tier {

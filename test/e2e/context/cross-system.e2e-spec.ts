@@ -363,8 +363,10 @@ describe.each(['sqlite', 'postgres'] as const)(
       expect(factor(t, 'customer_impact')?.detail).toMatch(
         /a strategic account, ARR 2400000\.00, renewing in 30 days/,
       );
-      // The lookup went to Salesforce, by the Zendesk organization id.
-      expect(accountQueries()).toEqual([
+      // The ticket's lookup went to Salesforce, by the Zendesk organization id (the Stripe
+      // exceptions, finance exceptions of a customer, asked for their cus_… account too; this
+      // config names no accountKeys.stripe, so they find none under the Zendesk key).
+      expect(accountQueries().filter((q) => !q.includes("= 'cus_"))).toEqual([
         expect.stringContaining(`WHERE Zendesk_Organization_Id__c = '${ORG_INITECH}'`),
       ]);
 

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { registerAuditCommands } from './audit';
 import { registerConnectorsCommands } from './connectors';
 import { registerDlqCommands } from './dlq';
+import { registerFxCommands } from './fx';
 import { registerKeysCommands } from './keys';
 import { registerMappingsCommands } from './mappings';
 import { registerModelCommands } from './model';
@@ -20,4 +21,5 @@ export const COMMAND_GROUPS: ((program: Command) => void)[] = [
   registerKeysCommands,
   registerConnectorsCommands,
   registerSimulateCommands,
+  registerFxCommands,
 ];

@@ -106,6 +106,9 @@ export function salesforceAccountRecord(
     ARR__c: Number(account.arr),
     Renewal_Date__c: renewalDate(account, now),
     Zendesk_Organization_Id__c: account.zendeskOrgId,
+    // The keys the other sources know the account by (the connector's accountKeys).
+    Stripe_Customer_Id__c: account.customerId,
+    ServiceNow_Company__c: account.servicenowCompany,
     Owner: { Name: account.owner },
   };
 }

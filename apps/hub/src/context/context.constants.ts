@@ -25,3 +25,5 @@ export const MS_PER_HOUR = 3_600_000;
 /** Static lookup tables (mappings/lookups) that count as context where no connector answers. */
 export const CUSTOMER_TIERS_TABLE = 'customer-tiers';
 export const SUPPLIER_CRITICALITY_TABLE = 'supplier-criticality';
+/** Creditor IBAN → ERP supplier id: a bank's returned or rejected payment names only the IBAN. */
+export const SUPPLIER_BANK_ACCOUNTS_TABLE = 'supplier-bank-accounts';

@@ -138,6 +138,24 @@ describe('EnrichmentService', () => {
     expect(unlisted).toEqual({ context: {}, found: [], missing: [] });
   });
 
+  it('matches a creditor named by IBAN (a returned or rejected payment) to its supplier through its bank details', async () => {
+    const { tables } = await loadLookupTables(join(__dirname, '../../../../mappings/lookups'));
+    const enrichment = service({ config: { cacheTtlSeconds: TTL_SECONDS }, tables });
+    const returned = await enrichment.enrich({
+      domain: 'finance',
+      parties: [{ role: 'supplier', id: 'DE67 5001 0510 1448 6351 68' }],
+    });
+    expect(returned.context).toEqual({ supplierCriticality: 'critical' });
+    expect(returned.found[0].detail).toBe(
+      'Supplier DE67 5001 0510 1448 6351 68 from lookup tables supplier-bank-accounts (supplier 100045) and supplier-criticality: criticality critical.',
+    );
+    const unknownIban = await enrichment.enrich({
+      domain: 'finance',
+      parties: [{ role: 'supplier', id: 'DE02120300000000202051' }],
+    });
+    expect(unknownIban.context).toEqual({});
+  });
+
   it('gives support exceptions account and credit context; NOT_FOUND and INVALID_PAYLOAD are answers, not outages', async () => {
     const asked: { type: string; id: string }[] = [];
     const crm: Pick<Connector, 'lookup' | 'breakerState'> = {
@@ -174,12 +192,18 @@ describe('EnrichmentService', () => {
       'Account acc_1 from crm: tier strategic, ARR 1200000.00, renewal 2026-05-31, 1 open escalation(s).',
       'Customer credit acc_1 from crm: 2 open invoice(s), credit status hold.',
     ]);
-    // Finance exceptions do not get account lookups.
-    expect(await enrichment.enrich({ ...ticket, domain: 'finance' })).toEqual({
-      context: {},
-      found: [],
-      missing: [],
+    // A finance exception of a customer (a billing dispute, a failed renewal payment) gets the
+    // account too — its ARR and renewal are the revenue at risk — asked with the source's system
+    // so the CRM can match the key that source uses; no credit lookup (support only).
+    asked.length = 0;
+    const dispute = await enrichment.enrich({
+      domain: 'finance',
+      parties: [{ role: 'customer', id: 'acc_1' }],
+      source: { system: 'stripe' },
     });
+    expect(asked).toEqual([{ type: 'account', id: 'acc_1', source: 'stripe' }]);
+    expect(dispute.context.arr).toBe('1200000.00');
+    expect(dispute.found.map((f) => f.kind)).toEqual(['account']);
     const gone = await enrichment.enrich({
       domain: 'support',
       parties: [{ role: 'account', id: 'acc_gone' }],

@@ -9,6 +9,7 @@ import {
   CUSTOMER_TIERS_TABLE,
   LOOKUP_CACHE_MAX_ENTRIES,
   MS_PER_SECOND,
+  SUPPLIER_BANK_ACCOUNTS_TABLE,
   SUPPLIER_CRITICALITY_TABLE,
 } from './context.constants';
 import { TtlCache } from './ttl-cache';
@@ -18,17 +19,30 @@ export type LookupKind = 'account' | 'credit' | 'supplier';
 
 /**
  * Which exceptions get which lookup, for which party, and the `type` the connector's `lookup` is
- * asked for. Support exceptions get account and credit context, finance exceptions the supplier's.
+ * asked for. Support exceptions get account and credit context; finance exceptions the supplier's
+ * and, for a customer's billing dispute or failed renewal payment, the customer's account (ARR,
+ * renewal: the revenue at risk).
  */
 export const LOOKUPS: readonly {
   kind: LookupKind;
   domain: string;
   roles: readonly string[];
   refType: string;
+  /** A failed lookup is not reported missing (the exception is not degraded for it). */
+  optional?: boolean;
 }[] = [
   { kind: 'account', domain: 'support', roles: ['account', 'customer'], refType: 'account' },
   { kind: 'credit', domain: 'support', roles: ['account', 'customer'], refType: 'customer' },
   { kind: 'supplier', domain: 'finance', roles: ['supplier'], refType: 'supplier' },
+  // Supplementary for finance: a CRM outage does not degrade (and later re-publish) every card
+  // payment; the answer is used when there is one.
+  {
+    kind: 'account',
+    domain: 'finance',
+    roles: ['account', 'customer'],
+    refType: 'account',
+    optional: true,
+  },
 ];
 
 /** Context that was found, and where it came from (shown as a factor). */
@@ -164,13 +178,15 @@ export class EnrichmentService {
     return !!connector?.lookup && connector.breakerState?.() !== 'open';
   }
 
-  async enrich(e: Pick<CanonicalException, 'domain' | 'parties'>): Promise<Enrichment> {
+  async enrich(
+    e: Pick<CanonicalException, 'domain' | 'parties'> & { source?: { system?: string } },
+  ): Promise<Enrichment> {
     const result: Enrichment = { context: {}, found: [], missing: [] };
     for (const l of LOOKUPS) {
       if (l.domain !== e.domain) continue;
       const party = (e.parties ?? []).find((p) => l.roles.includes(p.role) && p.id !== '');
       if (!party) continue;
-      const answer = await this.answer(l.kind, l.refType, party.id);
+      const answer = await this.answer(l.kind, l.refType, party.id, e.source?.system);
       if (answer === undefined) continue;
       if (answer.ok) {
         merge(result.context, contextOf(l.kind, answer.value));
@@ -181,12 +197,13 @@ export class EnrichmentService {
           detail: describe(l.kind, party.id, answer.source, answer.value),
         });
       } else {
-        result.missing.push({
-          kind: l.kind,
-          partyId: party.id,
-          connector: answer.connector,
-          reason: answer.reason,
-        });
+        if (!l.optional)
+          result.missing.push({
+            kind: l.kind,
+            partyId: party.id,
+            connector: answer.connector,
+            reason: answer.reason,
+          });
         const table = this.fromTable(l.kind, party.id);
         if (table?.ok) merge(result.context, contextOf(l.kind, table.value));
       }
@@ -195,10 +212,16 @@ export class EnrichmentService {
   }
 
   /** undefined: nothing is known and nothing is configured (or the source says it is not there). */
-  private async answer(kind: LookupKind, refType: string, id: string): Promise<Answer | undefined> {
+  private async answer(
+    kind: LookupKind,
+    refType: string,
+    id: string,
+    source?: string,
+  ): Promise<Answer | undefined> {
     const connectorId = this.deps.config[kind];
     if (!connectorId) return this.fromTable(kind, id);
-    const key = `${kind}:${connectorId}:${id}`;
+    // Ids of different sources may look alike (a Zendesk and a ServiceNow number): keyed apart.
+    const key = `${kind}:${connectorId}:${source ? `${source}:` : ''}${id}`;
     const cached = this.cache.get(key);
     if (cached)
       return cached.value === null ? undefined : { ok: true, ...cached, source: connectorId };
@@ -211,7 +234,7 @@ export class EnrichmentService {
       reason = `connector '${connectorId}' has its circuit breaker open`;
     } else {
       try {
-        const value = await connector.lookup({ type: refType, id });
+        const value = await connector.lookup({ type: refType, id, ...(source && { source }) });
         this.cache.set(key, value ?? null);
         if (value === undefined || value === null) return undefined;
         const fact: ContextFact = {
@@ -257,15 +280,25 @@ export class EnrichmentService {
           ? { table: SUPPLIER_CRITICALITY_TABLE, column: 'criticality', field: 'criticality' }
           : undefined;
     if (!spec || !this.deps.tables) return undefined;
-    let value: string | undefined;
-    try {
-      value = this.deps.tables.lookup(spec.table, id, spec.column);
-    } catch {
-      // The table is not installed: no static context.
-      return undefined;
+    const tables = this.deps.tables;
+    const look = (table: string, key: string, column: string): string | undefined => {
+      try {
+        return tables.lookup(table, key, column);
+      } catch {
+        // The table is not installed: no static context from it.
+        return undefined;
+      }
+    };
+    let value = look(spec.table, id, spec.column);
+    let source = `lookup table ${spec.table}`;
+    if (value === undefined && kind === 'supplier') {
+      // A bank names the creditor by IBAN: the supplier's bank details give its ERP id.
+      const supplierId = look(SUPPLIER_BANK_ACCOUNTS_TABLE, id.replace(/\s+/g, ''), 'supplier_id');
+      if (supplierId !== undefined) {
+        value = look(spec.table, supplierId, spec.column);
+        source = `lookup tables ${SUPPLIER_BANK_ACCOUNTS_TABLE} (supplier ${supplierId}) and ${spec.table}`;
+      }
     }
-    return value === undefined
-      ? undefined
-      : { ok: true, value: { [spec.field]: value }, source: `lookup table ${spec.table}` };
+    return value === undefined ? undefined : { ok: true, value: { [spec.field]: value }, source };
   }
 }

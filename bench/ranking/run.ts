@@ -1,0 +1,353 @@
+/**
+ * `npm run bench:ranking`: the ranking evaluation, end to end. For each scenario of
+ * scenarios.ts it starts the simulators of the polled sources (SAP, NetSuite, Salesforce,
+ * ServiceNow), a hub in this process on its own topology prefix (real RabbitMQ, a fresh SQLite
+ * store), sends the scenario's events the way the sources do (signed webhooks, records added to
+ * the simulators), reads the ranked worklist back through `GET /v1/exceptions`, and compares it
+ * with the graded truth (truth.ts): NDCG@10, NDCG@20, pairwise accuracy and the must-rank-above
+ * pairs, beside arrival order (FIFO) and an impact × urgency matrix.
+ *
+ * BENCH_RANKING_SCENARIOS=close-and-surge limits the run; BENCH_RANKING_JSON=<file> writes the
+ * figures. Needs RabbitMQ (AMQP_URL, default amqp://guest:guest@localhost:5672).
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as amqp from 'amqplib';
+import pino from 'pino';
+import type { CanonicalException } from '../../libs/canonical/src';
+import { Secret, loadEnvSettings } from '../../libs/config/src';
+import { parseXml } from '../../libs/connector-sdk/src/xml';
+import { MappingRegistry } from '../../libs/mapping/src';
+import { deleteTopology } from '../../libs/messaging/src';
+import { ndcgAt, pairAccuracy } from '../../libs/prioritization/src/ranking-metrics';
+import { SapS4Simulator, SIMULATOR_PASSWORD, SIMULATOR_USER } from '../../connectors/sap-s4';
+import { NetSuiteSimulator, SIMULATOR_CREDENTIALS } from '../../connectors/netsuite';
+import {
+  SalesforceSimulator,
+  SIMULATOR_CLIENT_ID as SF_CLIENT_ID,
+  SIMULATOR_CLIENT_SECRET as SF_CLIENT_SECRET,
+} from '../../connectors/salesforce';
+import {
+  ServiceNowSimulator,
+  SIMULATOR_PASSWORD as SN_PASSWORD,
+  SIMULATOR_USER as SN_USER,
+} from '../../connectors/servicenow';
+import { createHubApp } from '../../apps/hub/src/create-app';
+import { createRuntime } from '../../apps/hub/src/hub-runtime';
+import { dryRun } from '../../apps/hub/src/mappings/dry-run';
+import { runSimulation } from '../../apps/cli/src/simulate/engine';
+import { fetchWorklist } from '../../apps/cli/src/simulate/hub-client';
+import type { PlannedEvent } from '../../apps/cli/src/simulate/plan';
+import { loadReferenceData } from '../../apps/cli/src/simulate/reference-data';
+import { RANKING_SCENARIOS, type RankingScenario } from './scenarios';
+import { factsOf, gradeOf, matrixPriority } from './truth';
+
+const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@localhost:5672';
+const RATE = 20;
+const WORKLIST_LIMIT = 200;
+const ARRIVAL_TIMEOUT_MS = 60_000;
+/** The worklist counts as settled once it has not changed for this long (re-scores included). */
+const SETTLE_MS = 4_000;
+const MS_PER_DAY = 86_400_000;
+/** Must-rank-above pairs: the truth grades of the two items differ by at least this much. */
+const MUST_GAP = 2;
+
+interface Item {
+  id: string;
+  type: string;
+  grade: number;
+  seq: number;
+  matrix: number;
+  score: number;
+  degraded: boolean;
+  label: string;
+  factors: string;
+}
+
+interface Figures {
+  ndcg10: number;
+  ndcg20: number;
+  pairwise: number;
+  mustAbove: number;
+}
+
+export interface ScenarioResult {
+  scenario: string;
+  seed: number;
+  events: number;
+  exceptions: number;
+  grades: Record<number, number>;
+  pairs: number;
+  mustPairs: number;
+  degraded: number;
+  rankers: Record<'hub' | 'matrix' | 'fifo', Figures>;
+  top: string[];
+}
+
+function figures(order: Item[], pairs: [string, string][], must: [string, string][]): Figures {
+  const grades = order.map((i) => i.grade);
+  const position = new Map(order.map((i, k) => [i.id, k]));
+  return {
+    ndcg10: ndcgAt(grades, 10),
+    ndcg20: ndcgAt(grades, 20),
+    pairwise: pairAccuracy(pairs, position),
+    mustAbove: pairAccuracy(must, position),
+  };
+}
+
+async function runScenario(s: RankingScenario): Promise<ScenarioResult> {
+  const secrets = {
+    stripe: `whsec_${randomBytes(16).toString('hex')}`,
+    iso: randomBytes(24).toString('hex'),
+    zendesk: randomBytes(24).toString('hex'),
+  };
+  const sap = await SapS4Simulator.start({ invoices: [] });
+  const netsuite = await NetSuiteSimulator.start({ bills: [] });
+  const salesforce = await SalesforceSimulator.start({ seededFrom: '2020-01-01T00:00:00.000Z' });
+  const servicenow = await ServiceNowSimulator.start({ incidents: [], taskSlas: [] });
+  const tmp = mkdtempSync(join(tmpdir(), 'exhub-bench-ranking-'));
+  process.env.EXHUB_CURSOR_FILE = join(tmp, 'cursors.json');
+  const env = loadEnvSettings({
+    ...process.env,
+    AMQP_URL,
+    EXHUB_TOPOLOGY_PREFIX: `bench${randomBytes(4).toString('hex')}`,
+    EXHUB_STORE_URL: `sqlite:${join(tmp, 'exhub.db')}`,
+  });
+  const poll = { startFrom: '2026-01-01', pollIntervalSeconds: 1 };
+  const webhook = (value: string) => ({
+    secrets: [new Secret(value, 'bench')],
+    toleranceSeconds: 300,
+  });
+  const rt = await createRuntime(env, 'bench', {
+    logger: pino({ level: process.env.BENCH_LOG_LEVEL ?? 'silent' }),
+    connectors: [
+      { id: 'stripe', type: 'stripe', enabled: true, settings: webhook(secrets.stripe) },
+      { id: 'iso20022', type: 'iso20022', enabled: true, settings: webhook(secrets.iso) },
+      { id: 'zendesk', type: 'zendesk', enabled: true, settings: webhook(secrets.zendesk) },
+      {
+        id: 'sap-s4',
+        type: 'sap-s4',
+        enabled: true,
+        settings: {
+          baseUrl: sap.baseUrl,
+          username: SIMULATOR_USER,
+          password: SIMULATOR_PASSWORD,
+          ...poll,
+        },
+      },
+      {
+        id: 'netsuite',
+        type: 'netsuite',
+        enabled: true,
+        settings: { endpoint: netsuite.endpoint, ...SIMULATOR_CREDENTIALS, ...poll },
+      },
+      {
+        id: 'salesforce',
+        type: 'salesforce',
+        enabled: true,
+        settings: {
+          loginUrl: salesforce.url,
+          clientId: SF_CLIENT_ID,
+          clientSecret: SF_CLIENT_SECRET,
+          accountExternalIdField: 'Zendesk_Organization_Id__c',
+          accountKeys: { stripe: 'Stripe_Customer_Id__c', servicenow: 'ServiceNow_Company__c' },
+          ...poll,
+        },
+      },
+      {
+        id: 'servicenow',
+        type: 'servicenow',
+        enabled: true,
+        settings: {
+          instanceUrl: servicenow.instanceUrl,
+          auth: 'basic',
+          username: SN_USER,
+          password: SN_PASSWORD,
+          fetchTaskSla: true,
+          ...poll,
+        },
+      },
+    ],
+  });
+  // As a deployment with a CRM configures it: support exceptions get their account from Salesforce.
+  rt.config.enrichment = { ...rt.config.enrichment, account: 'salesforce' };
+  const app = await createHubApp(rt);
+  try {
+    await app.listen(0, '127.0.0.1');
+    const hubUrl = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
+    const apiKey = (await rt.store.createApiKey('viewer', 'bench-ranking')).key;
+    const mappings = await MappingRegistry.loadDir(rt.env.mappingsDir, {
+      limits: { expressionTimeoutMs: 5_000, mappingTimeoutMs: 10_000 },
+    });
+    const today = new Date();
+    const closeDate = new Date(
+      Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate()) +
+        s.closeInDays * MS_PER_DAY,
+    );
+    const sent: { event: PlannedEvent; at: Date }[] = [];
+    const result = await runSimulation({
+      scenario: s,
+      refs: await loadReferenceData(rt.env.mappingsDir),
+      seed: s.seed,
+      rate: RATE,
+      durationMs: (s.events / RATE) * 1000,
+      hubUrl,
+      closeDate,
+      env: {
+        STRIPE_WEBHOOK_SECRET: secrets.stripe,
+        ISO20022_WEBHOOK_SECRET: secrets.iso,
+        ZENDESK_WEBHOOK_SECRET: secrets.zendesk,
+        SAP_S4_SIM_URL: `http://127.0.0.1:${new URL(sap.baseUrl).port}`,
+        NETSUITE_SIM_URL: `http://127.0.0.1:${new URL(netsuite.endpoint).port}`,
+        SALESFORCE_SIM_URL: salesforce.url,
+        SERVICENOW_SIM_URL: servicenow.instanceUrl,
+      },
+      onDelivery: (event) => sent.push({ event, at: new Date() }),
+    });
+    const refused = Object.entries(result.stats.refusals);
+    if (refused.length) throw new Error(`${s.name}: events refused: ${JSON.stringify(refused)}`);
+
+    // Which exceptions each event must raise: the hub's own mappings, dry run.
+    const expected = new Map<string, { event: PlannedEvent; at: Date; type: string }>();
+    for (const { event, at } of sent) {
+      const payload = event.contentType.includes('xml')
+        ? parseXml(event.body)
+        : JSON.parse(event.body);
+      const dry = await dryRun(
+        { registry: mappings, scorer: rt.scorer, connectorVersion: 'bench' },
+        { system: event.system, objectType: event.objectType },
+        payload,
+        { connector: event.driver },
+      );
+      for (const x of dry.exceptions) expected.set(x.id, { event, at, type: x.type });
+    }
+    if (expected.size > WORKLIST_LIMIT)
+      throw new Error(
+        `${s.name}: ${expected.size} exceptions exceed the worklist page of ${WORKLIST_LIMIT}`,
+      );
+
+    let items: CanonicalException[] = [];
+    let fingerprint = '';
+    let stableSince = Date.now();
+    const deadline = Date.now() + ARRIVAL_TIMEOUT_MS;
+    for (;;) {
+      items = await fetchWorklist({ hubUrl, apiKey, limit: WORKLIST_LIMIT, timeoutMs: 10_000 });
+      const all = [...expected.keys()].every((id) => items.some((x) => x.id === id));
+      const now = items.map((x) => `${x.id}:${x.priority.score}`).join(',');
+      if (now !== fingerprint) [fingerprint, stableSince] = [now, Date.now()];
+      if (all && Date.now() - stableSince >= SETTLE_MS) break;
+      if (Date.now() > deadline) {
+        const missing = [...expected.keys()].filter((id) => !items.some((x) => x.id === id));
+        throw new Error(
+          `${s.name}: ${missing.length} expected exceptions never reached the worklist`,
+        );
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+
+    const graded: Item[] = [];
+    for (const x of items) {
+      const truth = expected.get(x.id);
+      if (!truth) continue; // a root-cause parent: no event raised it, the truth grades none
+      const facts = factsOf(truth.event, truth.at);
+      graded.push({
+        id: x.id,
+        type: x.type,
+        grade: gradeOf(facts, x.type, closeDate, truth.at),
+        seq: truth.event.seq,
+        matrix: matrixPriority(truth.event, facts),
+        score: x.priority.score,
+        degraded: x.priority.degraded === true,
+        label: `${truth.event.driver}/${truth.event.kind}`,
+        factors: x.priority.factors.map((f) => `${f.code} ${f.points}`).join(', '),
+      });
+    }
+    const pairs: [string, string][] = [];
+    const must: [string, string][] = [];
+    for (const a of graded)
+      for (const b of graded) {
+        if (a.grade <= b.grade) continue;
+        pairs.push([a.id, b.id]);
+        if (a.grade - b.grade >= MUST_GAP) must.push([a.id, b.id]);
+      }
+    const bySeq = (a: Item, b: Item) => a.seq - b.seq;
+    const hub = [...graded].sort((a, b) => b.score - a.score || bySeq(a, b));
+    const fifo = [...graded].sort(bySeq);
+    const matrix = [...graded].sort((a, b) => a.matrix - b.matrix || bySeq(a, b));
+    const grades: Record<number, number> = {};
+    for (const i of graded) grades[i.grade] = (grades[i.grade] ?? 0) + 1;
+    return {
+      scenario: s.name,
+      seed: s.seed,
+      events: sent.length,
+      exceptions: graded.length,
+      grades,
+      pairs: pairs.length,
+      mustPairs: must.length,
+      degraded: graded.filter((i) => i.degraded).length,
+      rankers: {
+        hub: figures(hub, pairs, must),
+        matrix: figures(matrix, pairs, must),
+        fifo: figures(fifo, pairs, must),
+      },
+      top: hub
+        .slice(0, 20)
+        .map(
+          (i) =>
+            `${i.score.toFixed(1).padStart(5)} g${i.grade}${i.degraded ? ' degraded' : ''} ${i.label} ${i.type} [${i.factors}]`,
+        ),
+    };
+  } finally {
+    await app.close();
+    const client = await amqp.connect(AMQP_URL);
+    await deleteTopology(await client.createChannel(), rt.topology);
+    await client.close().catch(() => undefined);
+    await Promise.all([sap.close(), netsuite.close(), salesforce.close(), servicenow.close()]);
+    delete process.env.EXHUB_CURSOR_FILE;
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+const f3 = (x: number) => x.toFixed(3);
+
+function report(r: ScenarioResult): string {
+  const rows = (['hub', 'matrix', 'fifo'] as const).map((k) => {
+    const f = r.rankers[k];
+    const name = { hub: 'hub', matrix: 'impact × urgency matrix', fifo: 'arrival order (FIFO)' }[k];
+    return `| ${name} | ${f3(f.ndcg10)} | ${f3(f.ndcg20)} | ${f3(f.pairwise)} | ${f3(f.mustAbove)} |`;
+  });
+  return [
+    `## ${r.scenario} (seed ${r.seed}): ${r.events} events, ${r.exceptions} exceptions, grades ${JSON.stringify(r.grades)}, ${r.pairs} ordered pairs, ${r.mustPairs} must-rank-above, ${r.degraded} degraded`,
+    '',
+    '| ranker | NDCG@10 | NDCG@20 | pairwise accuracy | must-rank-above |',
+    '|---|---:|---:|---:|---:|',
+    ...rows,
+    '',
+    'hub top 20 (score, truth grade, source/kind, type):',
+    ...r.top.map((t) => `  ${t}`),
+    '',
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  const only = process.env.BENCH_RANKING_SCENARIOS?.split(',');
+  const results: ScenarioResult[] = [];
+  for (const s of RANKING_SCENARIOS.filter((x) => !only || only.includes(x.name))) {
+    const r = await runScenario(s);
+    results.push(r);
+    process.stdout.write(`${report(r)}\n`);
+  }
+  if (process.env.BENCH_RANKING_JSON)
+    writeFileSync(process.env.BENCH_RANKING_JSON, `${JSON.stringify(results, null, 2)}\n`);
+}
+
+main().then(
+  () => process.exit(0),
+  (err: Error) => {
+    process.stderr.write(`bench:ranking failed: ${err.stack ?? err.message}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,124 @@
+/**
+ * The ranking benchmark's scenarios, written from the business policy, not from the hub's
+ * weights: each is a mix of the simulate drivers' event kinds (apps/cli/src/simulate), a seed and
+ * a size. Two different mixes and seeds, so nothing is tuned to one.
+ */
+import type { AmountSpec, MixEntry, Scenario } from '../../apps/cli/src/simulate/types';
+
+export interface RankingScenario extends Scenario {
+  seed: number;
+  events: number;
+  /** Days from now to the period end the due dates cluster around. */
+  closeInDays: number;
+}
+
+const AP: AmountSpec = {
+  median: 9000,
+  sigma: 1.2,
+  currencies: { EUR: 60, USD: 25, GBP: 15 },
+  min: 50,
+  max: 2_500_000,
+};
+const CARD: AmountSpec = {
+  median: 400,
+  sigma: 1.2,
+  currencies: { USD: 60, EUR: 30, GBP: 10 },
+  min: 5,
+  max: 250_000,
+};
+const RENEWAL: AmountSpec = { ...CARD, median: 2400, sigma: 1.1 };
+const CASE: AmountSpec = { ...RENEWAL, median: 12000 };
+
+const supplier = (listedShare: number) => ({ role: 'supplier', listedShare }) as const;
+const customer = (listedShare: number) => ({ role: 'customer', listedShare }) as const;
+const entry = (
+  driver: string,
+  kind: string,
+  weight: number,
+  amount: AmountSpec,
+  due: MixEntry['due'],
+  party: MixEntry['party'],
+): MixEntry => ({ driver, kind, weight, amount, due, party });
+const aroundClose = (from: number, to: number) => ({ relativeTo: 'close', from, to }) as const;
+const fromNow = (from: number, to: number) => ({ relativeTo: 'now', from, to }) as const;
+
+export const RANKING_SCENARIOS: readonly RankingScenario[] = [
+  {
+    name: 'close-and-surge',
+    description:
+      'the day before a month-end close with a support surge: AP invoices and vendor bills due around the close, rejected supplier payments, card disputes and failed renewals, Zendesk / Salesforce / ServiceNow tickets of strategic and small accounts alike',
+    seed: 11,
+    events: 130,
+    closeInDays: 1,
+    mix: [
+      entry('sap-s4', 'po_price_mismatch', 10, AP, aroundClose(-3, 10), supplier(0.4)),
+      entry('sap-s4', 'missing_receipt', 6, AP, aroundClose(-3, 10), supplier(0.4)),
+      entry('sap-s4', 'tax_code_conflict', 5, AP, aroundClose(-2, 12), supplier(0.4)),
+      entry('sap-s4', 'duplicate_warning', 5, AP, aroundClose(-2, 12), supplier(0.4)),
+      entry('netsuite', 'bill_on_hold', 5, AP, aroundClose(-2, 10), supplier(0.4)),
+      entry(
+        'iso20022',
+        'payment_rejected',
+        6,
+        { ...AP, median: 15000 },
+        aroundClose(-1, 2),
+        supplier(0.4),
+      ),
+      entry('stripe', 'dispute', 6, CARD, fromNow(5, 20), customer(0.4)),
+      entry('stripe', 'charge_failed', 6, CARD, fromNow(0, 3), customer(0.3)),
+      entry('stripe', 'invoice_payment_failed', 8, RENEWAL, fromNow(0, 7), customer(0.5)),
+      entry('zendesk', 'sla_breach_risk', 10, CASE, fromNow(0, 1), customer(0.5)),
+      entry('zendesk', 'billing_dispute', 6, CASE, fromNow(1, 10), customer(0.5)),
+      entry('zendesk', 'renewal_escalation', 3, CASE, fromNow(0, 3), customer(0.6)),
+      entry('salesforce', 'renewal_at_risk', 4, CASE, fromNow(1, 5), customer(0.5)),
+      entry('salesforce', 'billing_escalation', 4, CASE, fromNow(1, 10), customer(0.5)),
+      entry('servicenow', 'escalation', 4, CASE, fromNow(0, 2), customer(0.5)),
+      entry('servicenow', 'sla_breach_risk', 4, CASE, fromNow(0, 1), customer(0.5)),
+    ],
+  },
+  {
+    name: 'quarter-end-treasury',
+    description:
+      'a quarter-end with a treasury incident: many rejected and returned supplier payments from the bank (some for regulatory reasons), payments in smaller currencies, unmatched receipts, AP tax and duplicate warnings, and IT incidents and escalated cases next to ordinary card traffic',
+    seed: 29,
+    events: 120,
+    closeInDays: 2,
+    mix: [
+      entry(
+        'iso20022',
+        'payment_rejected',
+        16,
+        { ...AP, median: 20000, currencies: { EUR: 50, USD: 20, PLN: 10, SEK: 10, HUF: 10 } },
+        aroundClose(-1, 2),
+        supplier(0.4),
+      ),
+      entry(
+        'iso20022',
+        'returned_payment',
+        10,
+        { ...AP, median: 15000 },
+        aroundClose(-1, 3),
+        supplier(0.4),
+      ),
+      entry(
+        'iso20022',
+        'unmatched_receipt',
+        6,
+        { ...AP, median: 6000 },
+        aroundClose(-1, 3),
+        customer(0),
+      ),
+      entry('sap-s4', 'duplicate_warning', 6, AP, aroundClose(-2, 10), supplier(0.4)),
+      entry('sap-s4', 'tax_code_conflict', 6, AP, aroundClose(-2, 10), supplier(0.4)),
+      entry('sap-s4', 'payment_block', 6, AP, aroundClose(-3, 10), supplier(0.4)),
+      entry('netsuite', 'approval_past_due', 5, AP, fromNow(-6, -1), supplier(0.4)),
+      entry('stripe', 'charge_failed', 10, CARD, fromNow(0, 3), customer(0.2)),
+      entry('stripe', 'dispute', 5, { ...CARD, median: 1500 }, fromNow(5, 20), customer(0.4)),
+      entry('servicenow', 'escalation', 6, CASE, fromNow(0, 2), customer(0.4)),
+      entry('servicenow', 'sla_breach_risk', 6, CASE, fromNow(0, 1), customer(0.4)),
+      entry('salesforce', 'billing_escalation', 4, CASE, fromNow(1, 10), customer(0.5)),
+      entry('salesforce', 'milestone_violated', 4, CASE, fromNow(-1, 0), customer(0.3)),
+      entry('zendesk', 'sla_breach_risk', 6, CASE, fromNow(0, 1), customer(0.3)),
+    ],
+  },
+];

@@ -1,0 +1,156 @@
+/**
+ * The graded truth of the ranking benchmark, written from the business policy of finance and
+ * support operations and from what each source event says — never from the hub's policy weights
+ * or its scores. Grades: 3 act today, 2 act soon, 1 normal queue, 0 can wait.
+ *
+ * Business policy, as an operations lead would state it:
+ * - Money at stake counts in the reporting currency (USD) at the real exchange rate: material
+ *   from USD 10k, large from USD 50k; a ticket's money is its account's revenue (ARR).
+ * - Time: overdue or an SLA already breached is the most urgent; due within a day next.
+ * - Who: a strategic or enterprise customer, a critical supplier (sole source) matters more; an
+ *   account renewing within 90 days with a billing problem puts the renewal at risk.
+ * - Compliance: a payment the bank stops for a regulatory reason (ISO 20022 RR01–RR04) goes to
+ *   compliance today; tax conflicts and duplicate-payment warnings matter before payment runs.
+ * - The source's own severity: a ServiceNow priority 1, a Zendesk Urgent ticket, an escalated
+ *   case are what the source's own people flagged.
+ * - The close: finance items due by the period end block the close.
+ */
+import { supportAccount } from '../../apps/cli/src/simulate/support-accounts';
+import type { PlannedEvent } from '../../apps/cli/src/simulate/plan';
+
+/** Real rates to USD for the bench's currencies (the truth knows them; the hub may not). */
+const USD_PER: Readonly<Record<string, number>> = {
+  USD: 1,
+  EUR: 1.13,
+  GBP: 1.32,
+  PLN: 0.27,
+  SEK: 0.1,
+  HUF: 0.0029,
+};
+const MS_PER_HOUR = 3_600_000;
+const REGULATORY = new Set(['RR01', 'RR02', 'RR03', 'RR04']);
+
+export interface Facts {
+  usd?: number;
+  hoursToDue: number;
+  /** Customer tier (CRM) or supplier criticality (master data). */
+  partyTier?: string;
+  renewalInDays?: number;
+  arr?: number;
+  regulatory: boolean;
+  /** Tax conflict, duplicate warning, fraud dispute. */
+  compliance: boolean;
+  /** The source's own severity: 2 critical, 1 high, 0 normal, -1 low. */
+  severity: number;
+  slaBreached: boolean;
+  finance: boolean;
+}
+
+const json = (e: PlannedEvent): Record<string, unknown> =>
+  e.contentType.includes('json') ? (JSON.parse(e.body) as Record<string, unknown>) : {};
+
+/** What the event says, read the way a person would read the source record. */
+export function factsOf(e: PlannedEvent, sentAt: Date): Facts {
+  const body = json(e);
+  const support = ['zendesk', 'salesforce', 'servicenow'].includes(e.driver);
+  const customer =
+    !['sap-s4', 'netsuite'].includes(e.driver) &&
+    e.kind !== 'payment_rejected' &&
+    e.kind !== 'returned_payment';
+  const account = customer ? supportAccount(e.party) : undefined;
+  let severity = 0;
+  let slaBreached = false;
+  let compliance = false;
+  let regulatory = false;
+  if (e.driver === 'servicenow') {
+    const priority = Number(body.priority);
+    severity = priority <= 1 ? 2 : priority === 2 ? 1 : priority >= 4 ? -1 : 0;
+    slaBreached = body.made_sla === 'false';
+  } else if (e.driver === 'zendesk') {
+    const p = String(body.ticket_priority);
+    severity = p === 'Urgent' ? 2 : p === 'High' ? 1 : p === 'Low' ? -1 : 0;
+    slaBreached = String(body.tags).split(' ').includes('sla_breached');
+  } else if (e.driver === 'salesforce') {
+    severity = body.Priority === 'High' ? 1 : body.Priority === 'Low' ? -1 : 0;
+    if (body.IsEscalated === true) severity += 1;
+    const milestones = (body.CaseMilestones as { records: { IsViolated: boolean }[] }).records;
+    slaBreached = milestones.some((m) => m.IsViolated);
+  } else if (e.driver === 'iso20022') {
+    const code = /<Rsn><Cd>(\w+)<\/Cd><\/Rsn>/.exec(e.body)?.[1];
+    regulatory = code !== undefined && REGULATORY.has(code);
+  } else if (e.driver === 'stripe' && e.kind === 'dispute') {
+    const dispute = (body.data as { object: { reason: string } }).object;
+    compliance = dispute.reason === 'fraudulent';
+  }
+  if (e.kind === 'tax_code_conflict' || e.kind === 'duplicate_warning') compliance = true;
+  const rate = USD_PER[e.amount.currency];
+  const withAmount = !support;
+  return {
+    usd: withAmount && rate !== undefined ? Number(e.amount.value) * rate : undefined,
+    hoursToDue: (e.dueAt.getTime() - sentAt.getTime()) / MS_PER_HOUR,
+    partyTier: account?.tier ?? e.party.tier,
+    renewalInDays: account?.renewalInDays,
+    arr: account ? Number(account.arr) : undefined,
+    regulatory,
+    compliance,
+    severity,
+    slaBreached,
+    finance: !support || e.driver === 'stripe' || e.driver === 'iso20022',
+  };
+}
+
+const IMPORTANT: Readonly<Record<string, number>> = {
+  strategic: 2,
+  critical: 2,
+  enterprise: 1.5,
+  high: 1,
+  gold: 0.5,
+};
+
+/** The grade a person working the queue would give this exception (0-3). */
+export function gradeOf(f: Facts, type: string, closeDate: Date, sentAt: Date): number {
+  if (f.regulatory) return 3;
+  // Money at stake: the amount, or for a ticket the account's revenue.
+  const money = f.usd ?? (f.arr !== undefined ? f.arr / 20 : 0);
+  let points = money >= 50_000 ? 3 : money >= 10_000 ? 2 : money >= 1_000 ? 1 : 0;
+  // Time left.
+  if (f.hoursToDue <= 0 || f.slaBreached) points += 3;
+  else if (f.hoursToDue <= 24) points += 2;
+  else if (f.hoursToDue <= 72) points += 1;
+  points += IMPORTANT[f.partyTier ?? ''] ?? 0;
+  const renewalNear = f.renewalInDays !== undefined && f.renewalInDays <= 90;
+  if (
+    renewalNear &&
+    (type === 'billing_dispute' || type === 'payment_failure' || type === 'escalation')
+  )
+    points += 1;
+  if (f.compliance) points += 1.5;
+  points += f.severity;
+  // The close: finance items due by the period end block it.
+  const hoursToClose = (closeDate.getTime() - sentAt.getTime()) / MS_PER_HOUR;
+  if (f.finance && hoursToClose <= 72 && f.hoursToDue <= hoursToClose + 24) points += 1;
+  if (points >= 7) return 3;
+  if (points >= 5) return 2;
+  if (points >= 3) return 1;
+  return 0;
+}
+
+/**
+ * The impact × urgency matrix a service desk would use (ServiceNow style): impact from the
+ * source's own severity where it has one, else from the amount as given (no FX); urgency from the
+ * due date. Priority 1 (highest) to 5.
+ */
+export function matrixPriority(e: PlannedEvent, f: Facts): number {
+  let impact: number;
+  const body = json(e);
+  if (e.driver === 'servicenow') return Number(body.priority);
+  if (f.severity >= 2) impact = 1;
+  else if (f.severity === 1) impact = 2;
+  else if (['zendesk', 'salesforce'].includes(e.driver)) impact = 3;
+  else {
+    const amount = Number(e.amount.value);
+    impact = amount >= 10_000 ? 1 : amount >= 1_000 ? 2 : 3;
+  }
+  const urgency = f.hoursToDue <= 24 || f.slaBreached ? 1 : f.hoursToDue <= 72 ? 2 : 3;
+  return Math.min(5, impact + urgency - 1);
+}

@@ -336,7 +336,7 @@ describe('web console (chromium, real hub and RabbitMQ)', () => {
       await t.page.getByLabel('Mapping', { exact: true }).selectOption('stripe.charge-dispute');
       const broken = JSON.parse(dispute.toString('utf8'));
       broken.data.object.currency = 12;
-      await t.page.getByLabel('Payload (JSON)').fill(JSON.stringify(broken, null, 2));
+      await t.page.getByLabel('Payload (JSON or XML)').fill(JSON.stringify(broken, null, 2));
       await t.page.getByRole('button', { name: 'Dry-run' }).click();
       const mark = t.page.locator('pre.payload mark');
       await mark.first().waitFor();
@@ -350,7 +350,7 @@ describe('web console (chromium, real hub and RabbitMQ)', () => {
       await mark.scrollIntoViewIfNeeded();
       await screenshot(t.page, 'playground-error');
 
-      await t.page.getByLabel('Payload (JSON)').fill(dispute.toString('utf8'));
+      await t.page.getByLabel('Payload (JSON or XML)').fill(dispute.toString('utf8'));
       await t.page.getByRole('button', { name: 'Dry-run' }).click();
       await t.page.getByRole('heading', { name: 'Canonical exceptions (1)' }).waitFor();
       expect(await t.page.locator('pre.payload mark').count()).toBe(0);
@@ -361,6 +361,22 @@ describe('web console (chromium, real hub and RabbitMQ)', () => {
       await t.page.getByText('[0].amount.value changed: expected "23.00", got "22.00"').waitFor();
       expect(await seriousViolations(t.page)).toEqual([]);
       await screenshot(t.page, 'playground');
+
+      // A bank file as banks send it: XML, parsed by the hub exactly as the pipeline parses it.
+      await t.page.getByLabel('every mapping of a system and object type').check();
+      await t.page.getByLabel('System', { exact: true }).fill('iso20022');
+      await t.page.getByLabel('Object type', { exact: true }).fill('pain.002');
+      await t.page
+        .getByLabel('Payload (JSON or XML)')
+        .fill(
+          readFileSync(
+            join(REPO, 'connectors/iso20022/fixtures/pain.002-rejected-file.xml'),
+            'utf8',
+          ),
+        );
+      await t.page.getByRole('button', { name: 'Dry-run', exact: true }).click();
+      await t.page.getByRole('heading', { name: /^Canonical exceptions \([1-9]\d*\)$/ }).waitFor();
+      expect(await t.page.getByRole('alert').count()).toBe(0);
     },
     JOURNEY_MS,
   );

@@ -53,19 +53,25 @@ export function Playground() {
     setError(undefined);
     setIssues([]);
     setResult(undefined);
-    let payload: unknown;
-    try {
-      payload = JSON.parse(text);
-    } catch (err) {
-      setParsed(undefined);
-      setError(new Error(`The payload is not valid JSON: ${(err as Error).message}`));
-      return;
+    // An XML document (a bank file) goes to the hub as text, parsed there exactly as the
+    // pipeline parses it; anything else must be JSON.
+    const xml = text.trimStart().startsWith('<');
+    let payload: unknown = text;
+    if (!xml) {
+      try {
+        payload = JSON.parse(text);
+      } catch (err) {
+        setParsed(undefined);
+        setError(new Error(`The payload is not valid JSON: ${(err as Error).message}`));
+        return;
+      }
     }
-    setParsed(payload);
+    // Pointers into an XML document refer to the hub's parsed form: they are listed, not marked.
+    setParsed(xml ? undefined : payload);
     setBusy(true);
     try {
-      const body =
-        target === 'mapping' ? { mapping: chosen, payload } : { system, objectType, payload };
+      const source = target === 'mapping' ? { mapping: chosen } : { system, objectType };
+      const body = { ...source, payload, ...(xml ? { contentType: 'application/xml' } : {}) };
       const r = await post<{ exceptions: Exception[] }>('/v1/mappings/dry-run', body);
       setResult(r.exceptions);
     } catch (err) {
@@ -142,7 +148,7 @@ export function Playground() {
             </>
           )}
         </fieldset>
-        <label for="payload">Payload (JSON)</label>
+        <label for="payload">Payload (JSON or XML)</label>
         <textarea
           id="payload"
           rows={14}
@@ -151,8 +157,12 @@ export function Playground() {
           onInput={(e) => setText((e.target as HTMLTextAreaElement).value)}
         />
         <label>
-          Or upload a JSON file
-          <input type="file" accept=".json,application/json" onChange={upload} />
+          Or upload a JSON or XML file
+          <input
+            type="file"
+            accept=".json,application/json,.xml,application/xml,text/xml"
+            onChange={upload}
+          />
         </label>
         <button type="submit" disabled={busy}>
           Dry-run

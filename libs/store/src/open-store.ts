@@ -44,7 +44,7 @@ export async function openStore(
     }
     const db = new Kysely<StoreDatabase>({ dialect: new ImmediateSqliteDialect({ database }) });
     await migrateOrClose(db, target.display);
-    return new KyselyStore(db, 'sqlite', target.display);
+    return new KyselyStore(db, 'sqlite', target.display, database);
   }
 
   if (options.schema !== undefined && !SCHEMA_NAME.test(options.schema)) {

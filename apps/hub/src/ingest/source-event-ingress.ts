@@ -1,9 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { TransientError } from '../../../../libs/connector-sdk/src/errors';
+import { InvalidPayloadError, TransientError } from '../../../../libs/connector-sdk/src/errors';
 import type { SourceEventMeta } from '../../../../libs/connector-sdk/src/source-event';
 import { sourceEventPublishOptions } from '../../../../libs/messaging/src';
 import { inSpan, observeStage, type SpanKindName } from '../../../../libs/observability/src';
+import { StoreInputError } from '../../../../libs/store/src';
 import { HUB_RUNTIME, type HubRuntime } from '../hub-runtime';
 import { DedupeCache, type Accepted } from './dedupe';
 
@@ -196,6 +197,11 @@ export class SourceEventIngress {
         this.rt.publisher.confirmTimeoutMs + CLAIM_CONFIRM_MARGIN_MS,
       )
       .catch((err: Error) => {
+        if (err instanceof StoreInputError) {
+          throw new InvalidPayloadError('ingress', `source event id refused: ${err.message}`, [
+            { pointer: '', rule: 'source-event-id', message: err.message },
+          ]);
+        }
         const store = `${this.rt.store.kind} store ${this.rt.store.location}`;
         throw new IngressRetryLaterError(
           'store_unavailable',

@@ -9,9 +9,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, openSync, closeSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { publishSequence, sequenceEvent } from '../../support/sequence-checker';
-import { signStripePayload } from '../../../connectors/stripe';
-import { account, faultCase, readiness, type FaultCase } from './fault-harness';
+import { publishSequence } from '../../support/sequence-checker';
+import { account, faultCase, postProbe, readiness, type FaultCase } from './fault-harness';
 
 const EVENTS = 300;
 /** Room for the store, its WAL and the hub's first writes; the filler takes the rest. */
@@ -105,21 +104,10 @@ describe('fault: a full disk under the SQLite store', () => {
       });
 
       // A webhook now is refused with Retry-After and the reason (outside the accounted range).
-      const probe = sequenceEvent(EVENTS + 1);
-      const res = await fetch(`${hub.url}/v1/ingest/stripe`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'stripe-signature': signStripePayload(
-            probe,
-            c.fixture.stripeSecret,
-            Math.floor(Date.now() / 1000),
-          ),
-        },
-        body: new Uint8Array(probe),
-      });
+      const res = await postProbe(hub, c.fixture.stripeSecret, EVENTS + 1);
       expect(res.status).toBe(503);
-      expect(await res.json()).toMatchObject({
+      expect(Number(res.retryAfter)).toBeGreaterThan(0);
+      expect(res.json).toMatchObject({
         error: 'store_unavailable',
         message: expect.stringMatching(/the disk is full/),
       });

@@ -17,8 +17,10 @@ import {
   SequenceChecker,
   drainInto,
   postSequenceEvent,
+  sequenceEvent,
   type SequenceReport,
 } from '../../support/sequence-checker';
+import { signStripePayload } from '../../../connectors/stripe';
 
 const HTTP_ACCEPTED = 202;
 
@@ -140,6 +142,28 @@ export async function readiness(
   } catch {
     return { status: 0, checks: {} };
   }
+}
+
+/**
+ * POSTs sequence event `n` once and returns the answer with its body (postSequenceEvent keeps only
+ * the status). For probes outside the accounted range: were one accepted, it counts as unexpected.
+ */
+export async function postProbe(
+  hub: HubProcess,
+  secret: string,
+  n: number,
+): Promise<{ status: number; retryAfter: string | null; json: Record<string, unknown> }> {
+  const body = sequenceEvent(n);
+  const res = await fetch(`${hub.url}/v1/ingest/stripe`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'stripe-signature': signStripePayload(body, secret, Math.floor(Date.now() / 1000)),
+    },
+    body: new Uint8Array(body),
+  });
+  const json = (await res.json()) as Record<string, unknown>;
+  return { status: res.status, retryAfter: res.headers.get('retry-after'), json };
 }
 
 export function statsLine(stats: SendStats): string {

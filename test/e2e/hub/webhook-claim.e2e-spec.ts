@@ -93,7 +93,8 @@ describe('webhook dedupe claim: pending until the broker confirms (real broker, 
     expect(res.status).toBe(400);
     expect(res.json).toMatchObject({
       error: 'malformed',
-      message: expect.stringContaining('"evt_a\\u0000b" contains a NUL character'),
+      // Refused at the connector already (any control character); the store refuses it too.
+      message: expect.stringMatching(/"evt_a\\u0000b" .*NUL/),
     });
     await new Promise((r) => setTimeout(r, QUIET_MS));
     expect((await hub.channel.checkQueue(ingressTap)).messageCount).toBe(0);

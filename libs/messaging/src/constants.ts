@@ -23,6 +23,12 @@ export const DEFAULT_MAX_IN_FLIGHT = 256;
 export const DEFAULT_CONFIRM_TIMEOUT_MS = 5_000;
 
 /**
+ * A publish waiting this long for its confirm means the broker (or the path to it) has stalled:
+ * readiness stops claiming that publishes are confirmed. Confirms normally take milliseconds.
+ */
+export const DEFAULT_CONFIRM_STALL_MS = 2_000;
+
+/**
  * Retry tiers (ms): roughly ×6–×10 per step, i.e. exponential backoff. Attempt n waits in tier
  * min(n, tiers) — see `retryQueueFor` in topology.ts.
  */

@@ -23,6 +23,7 @@ import { TransientError } from '../../connector-sdk/src/errors';
 import {
   DEFAULT_CHANNEL_REOPEN_DELAY_MS,
   DEFAULT_CHANNEL_REOPEN_MAX_DELAY_MS,
+  DEFAULT_CONFIRM_STALL_MS,
   DEFAULT_CONFIRM_TIMEOUT_MS,
   DEFAULT_MAX_IN_FLIGHT,
 } from './constants';
@@ -66,6 +67,8 @@ interface Unconfirmed {
   routingKey: string;
   messageId: unknown;
   mandatory: boolean;
+  /** When it was written to the channel (Date.now()). */
+  sentAt: number;
   /** Set when the broker returned this mandatory message as unroutable; its ack follows. */
   returned?: string;
   /** Settles the caller's promise (idempotent). */
@@ -158,6 +161,18 @@ export class ConfirmPublisher implements Publisher {
   /** Longest one `publish()` takes before it settles (confirmed, or rejected as timed out). */
   get confirmTimeoutMs(): number {
     return this.options.confirmTimeoutMs;
+  }
+
+  /**
+   * Why publishes are not being confirmed although the channel is open (a stalled broker or
+   * network): the oldest publish has waited `stallMs` or more. Undefined while confirms flow.
+   */
+  confirmStall(stallMs: number = DEFAULT_CONFIRM_STALL_MS, now = Date.now()): string | undefined {
+    let oldest = now;
+    for (const entry of this.unconfirmed) oldest = Math.min(oldest, entry.sentAt);
+    const waited = now - oldest;
+    if (waited < stallMs) return undefined;
+    return `the broker has not confirmed a publish for ${waited} ms (${this.inFlight} awaiting a confirm)`;
   }
 
   /** Publishes sent and awaiting a broker confirm (never above maxInFlight). */
@@ -272,6 +287,7 @@ export class ConfirmPublisher implements Publisher {
       routingKey,
       messageId: options.messageId,
       mandatory: options.mandatory === true,
+      sentAt: Date.now(),
       settle,
     };
     this.unconfirmed.add(entry);

@@ -8,6 +8,7 @@ import * as facts from './context-facts.repo';
 import * as deadLetters from './dead-letters.repo';
 import * as insights from './insights.repo';
 import * as exceptions from './exceptions.repo';
+import type { NodeSqliteDatabase } from './node-sqlite.database';
 import { withPollLock } from './poll-lock';
 import type { StoreDatabase } from './schema';
 import type { StoreContext } from './store-context';
@@ -33,6 +34,8 @@ export class KyselyStore implements ExceptionStore {
     readonly db: Kysely<StoreDatabase>,
     readonly kind: StoreKind,
     readonly location: string,
+    /** The SQLite adapter, which tracks write failures; PostgreSQL reports them per statement. */
+    private readonly sqlite?: NodeSqliteDatabase,
   ) {
     this.ctx = { db, kind };
   }
@@ -42,6 +45,11 @@ export class KyselyStore implements ExceptionStore {
   }
   oldestDeadLetter(depth: number) {
     return deadLetters.oldestDeadLetter(this.db, depth);
+  }
+
+  writeFailure(): string | undefined {
+    const failure = this.sqlite?.writeFailure;
+    return failure ? `${failure.message} (since ${failure.at})` : undefined;
   }
 
   async ping(): Promise<void> {

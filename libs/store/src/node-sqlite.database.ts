@@ -8,6 +8,19 @@ import type { SqliteDatabase, SqliteStatement } from 'kysely';
  * it takes, and it needs no native build.
  */
 
+/** SQLite primary result codes (the low byte of an extended code) that mean "cannot write". */
+const SQLITE_IOERR = 10;
+const SQLITE_FULL = 13;
+const BASE_CODE_MASK = 0xff;
+/** Statements whose success shows that writing works again. */
+const WRITE_STATEMENT = /^\s*(insert|update|delete|replace|commit)\b/i;
+
+/** Why writing to the database failed, until a write succeeds again (readiness). */
+export interface WriteFailure {
+  at: string;
+  message: string;
+}
+
 function bindable(parameters: ReadonlyArray<unknown>): SQLInputValue[] {
   return parameters.map((p) => {
     if (p === undefined) return null;
@@ -19,22 +32,32 @@ function bindable(parameters: ReadonlyArray<unknown>): SQLInputValue[] {
 
 class NodeSqliteStatement implements SqliteStatement {
   readonly reader: boolean;
+  private readonly writes: boolean;
 
-  constructor(private readonly stmt: StatementSync) {
+  constructor(
+    private readonly stmt: StatementSync,
+    sql: string,
+    private readonly db: NodeSqliteDatabase,
+  ) {
     // A statement that yields columns (SELECT, or INSERT … RETURNING) returns rows.
     this.reader = stmt.columns().length > 0;
+    this.writes = WRITE_STATEMENT.test(sql);
   }
 
   all(parameters: ReadonlyArray<unknown>): unknown[] {
     // node:sqlite returns null-prototype objects; Jest's equality and spreads want plain ones.
-    return this.stmt.all(...bindable(parameters)).map((row) => ({ ...row }));
+    return this.db.watch(this.writes, () =>
+      this.stmt.all(...bindable(parameters)).map((row) => ({ ...row })),
+    );
   }
 
   run(parameters: ReadonlyArray<unknown>): {
     changes: number | bigint;
     lastInsertRowid: number | bigint;
   } {
-    const { changes, lastInsertRowid } = this.stmt.run(...bindable(parameters));
+    const { changes, lastInsertRowid } = this.db.watch(this.writes, () =>
+      this.stmt.run(...bindable(parameters)),
+    );
     return { changes, lastInsertRowid };
   }
 
@@ -49,8 +72,13 @@ const STATEMENT_CACHE_SIZE = 256;
 export class NodeSqliteDatabase implements SqliteDatabase {
   private readonly db: DatabaseSync;
   private readonly statements = new Map<string, NodeSqliteStatement>();
+  /** Set when a statement could not write (disk full, I/O error); cleared by a successful write. */
+  writeFailure?: WriteFailure;
 
-  constructor(path: string, busyTimeoutMs: number) {
+  constructor(
+    private readonly path: string,
+    busyTimeoutMs: number,
+  ) {
     this.db = new DatabaseSync(path, { timeout: busyTimeoutMs });
     if (path !== ':memory:') {
       this.db.exec('PRAGMA journal_mode = WAL');
@@ -66,10 +94,38 @@ export class NodeSqliteDatabase implements SqliteDatabase {
     let stmt = this.statements.get(sql);
     if (!stmt) {
       if (this.statements.size >= STATEMENT_CACHE_SIZE) this.statements.clear();
-      stmt = new NodeSqliteStatement(this.db.prepare(sql));
+      stmt = new NodeSqliteStatement(this.db.prepare(sql), sql, this);
       this.statements.set(sql, stmt);
     }
     return stmt;
+  }
+
+  /** True inside an open transaction (SQLite ends one by itself on some errors, e.g. disk full). */
+  get inTransaction(): boolean {
+    return this.db.isTransaction;
+  }
+
+  /**
+   * Runs one statement. A write that succeeds clears the write failure; a statement that cannot
+   * write records it and fails with a message that says so (the raw "database or disk is full"
+   * names neither the file nor the fix).
+   */
+  watch<T>(writes: boolean, run: () => T): T {
+    try {
+      const result = run();
+      if (writes) this.writeFailure = undefined;
+      return result;
+    } catch (err) {
+      const e = err as Error & { errcode?: number; errstr?: string };
+      const code = (e.errcode ?? 0) & BASE_CODE_MASK;
+      if (code !== SQLITE_FULL && code !== SQLITE_IOERR) throw err;
+      const what =
+        code === SQLITE_FULL
+          ? `the disk is full (SQLITE_FULL: ${e.message}); free space on the volume of ${this.path}`
+          : `an I/O error (SQLITE_IOERR: ${e.message}); check the disk and the volume of ${this.path}`;
+      this.writeFailure = { at: new Date().toISOString(), message: `cannot write: ${what}` };
+      throw new Error(`SQLite store ${this.path}: ${this.writeFailure.message}`, { cause: err });
+    }
   }
 
   close(): void {

@@ -44,7 +44,7 @@ export async function openStore(
     }
     const db = new Kysely<StoreDatabase>({ dialect: new ImmediateSqliteDialect({ database }) });
     await migrateOrClose(db, target.display);
-    return new KyselyStore(db, 'sqlite', target.display);
+    return new KyselyStore(db, 'sqlite', target.display, database);
   }
 
   if (options.schema !== undefined && !SCHEMA_NAME.test(options.schema)) {
@@ -57,8 +57,13 @@ export async function openStore(
     // search_path as a startup option: every pooled connection uses the schema from its first query.
     ...(options.schema !== undefined ? { options: `-c search_path=${options.schema}` } : {}),
   });
-  // An idle client's error (server restart) must not crash the process; the next query reports it.
+  // A lost server must never crash the process. pg emits 'error' on the pool for an idle client,
+  // and on the client itself for one that is checked out (a Kysely transaction between two
+  // statements): without a listener the latter is an uncaught "Connection terminated
+  // unexpectedly". The statement in flight (or the next one on that client) fails with the reason
+  // instead, its caller retries, and the pool discards the broken client when it is released.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const db = new Kysely<StoreDatabase>({ dialect: new PostgresDialect({ pool }) });
   try {
     await sql`select 1`.execute(db);

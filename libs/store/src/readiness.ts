@@ -6,7 +6,10 @@ export interface StoreCheck {
   detail: string;
 }
 
-/** The readiness check: the store answers within a bound, or the reason it does not. */
+/**
+ * The readiness check: the store answers within a bound and its writes work, or the reason it
+ * does not (a full disk still answers `select 1`).
+ */
 export async function storeReadiness(
   store: ExceptionStore,
   timeoutMs: number = STORE_PING_TIMEOUT_MS,
@@ -17,6 +20,13 @@ export async function storeReadiness(
   });
   try {
     await Promise.race([store.ping(), timeout]);
+    const failure = store.writeFailure();
+    if (failure !== undefined) {
+      return {
+        ok: false,
+        detail: `${store.kind} store ${store.location} answers reads but ${failure}`,
+      };
+    }
     return { ok: true, detail: `${store.kind} store ${store.location} answers` };
   } catch (err) {
     return {

@@ -647,6 +647,20 @@ export function runStoreContract(name: string, factory: StoreHarnessFactory): vo
         ).toMatchObject({ isNew: false, state: 'confirmed', eventId: 'hub-1' });
       });
 
+      it('refuses a NUL in an id the same way on every store, naming the field', async () => {
+        const withNul = { ...event(1), sourceEventId: 'evt_a\u0000b' };
+        await expect(store.rememberWebhookEvent(withNul, ttl, t0)).rejects.toMatchObject({
+          name: 'StoreInputError',
+          field: 'sourceEventId',
+          message: expect.stringContaining('"evt_a\\u0000b" contains a NUL character'),
+        });
+        // The id without it is a different, storable id.
+        expect(
+          (await store.rememberWebhookEvent({ ...withNul, sourceEventId: 'evt_ab' }, ttl, t0))
+            .isNew,
+        ).toBe(true);
+      });
+
       it('lets exactly one of many concurrent inserts of the same id win', async () => {
         const claims = await Promise.all(
           Array.from({ length: 12 }, (_, n) => store.rememberWebhookEvent(event(n), ttl, t0)),

@@ -42,6 +42,11 @@ export interface ExceptionStore {
   readonly location: string;
   /** Resolves when the database answers; rejects with the reason otherwise (readiness). */
   ping(): Promise<void>;
+  /**
+   * Why the last write failed (disk full, I/O error), until a write succeeds again; undefined
+   * while writes work. A store that answers reads can still be unable to write (readiness).
+   */
+  writeFailure(): string | undefined;
   close(): Promise<void>;
 
   upsertException(exception: CanonicalException, context: UpsertContext): Promise<UpsertResult>;

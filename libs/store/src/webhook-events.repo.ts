@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { DEFAULT_WEBHOOK_PENDING_TIMEOUT_MS } from './constants';
+import { StoreInputError } from './errors';
 import type { StoreDatabase } from './schema';
 import type { WebhookEventClaim, WebhookEventInput } from './types';
 
@@ -19,6 +20,7 @@ export async function rememberWebhookEvent(
   now: Date,
   pendingTimeoutMs: number = DEFAULT_WEBHOOK_PENDING_TIMEOUT_MS,
 ): Promise<WebhookEventClaim> {
+  refuseNul(input);
   // Twice at most: the second round only runs if the row changed between the statements (purged,
   // released or taken over by another caller).
   for (let attempt = 0; ; attempt++) {
@@ -27,6 +29,25 @@ export async function rememberWebhookEvent(
     if (attempt > 0) {
       // Still racing with another caller: it holds the claim now; ask for a retry, never "done".
       return { ...idsOf(input), isNew: false, state: 'pending', retryAfterMs: pendingTimeoutMs };
+    }
+  }
+}
+
+const NUL = '\u0000';
+
+/**
+ * PostgreSQL cannot store U+0000 in text (the statement fails, so dedupe silently stopped working
+ * for such an id) while SQLite can: both refuse it the same way, naming the field.
+ */
+function refuseNul(input: WebhookEventInput): void {
+  for (const field of ['connectorId', 'sourceEventId', 'eventId', 'correlationId'] as const) {
+    const value = input[field];
+    if (value.includes(NUL)) {
+      throw new StoreInputError(
+        `${field} ${JSON.stringify(value)} contains a NUL character (U+0000), which the store ` +
+          'cannot keep; send the id without it',
+        field,
+      );
     }
   }
 }

@@ -86,4 +86,17 @@ describe('webhook dedupe claim: pending until the broker confirms (real broker, 
     const again = await hub.post('/v1/ingest/stripe', body, stripeHeaders(body));
     expect(again).toMatchObject({ status: 202, json: { duplicate: true } });
   });
+
+  it('refuses a source event id holding a NUL with 400 naming it, and publishes nothing', async () => {
+    const body = eventBody('evt_a\u0000b');
+    const res = await hub.post('/v1/ingest/stripe', body, stripeHeaders(body));
+    expect(res.status).toBe(400);
+    expect(res.json).toMatchObject({
+      error: 'malformed',
+      // Refused at the connector already (any control character); the store refuses it too.
+      message: expect.stringMatching(/"evt_a\\u0000b" .*NUL/),
+    });
+    await new Promise((r) => setTimeout(r, QUIET_MS));
+    expect((await hub.channel.checkQueue(ingressTap)).messageCount).toBe(0);
+  });
 });

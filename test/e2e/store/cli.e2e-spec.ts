@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -101,5 +101,41 @@ describe('exhub audit verify | keys (SQLite store from EXHUB_STORE_URL)', () => 
 
     const json = await exhub('audit', 'verify', '--json');
     expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, broken: { seq: 2, field: 'hash' } });
+  });
+
+  it('detects a trail cut back together with its head, against an anchor kept outside', async () => {
+    const store = await openStore(`sqlite:${file}`);
+    await store.upsertException(sampleException({ id: 'ex-1', score: 50 }), { actor: 'pipeline' });
+    await store.applyDecision('ex-1', { action: 'approve', actor: 'ana', reason: 'mine' });
+    await store.applyDecision('ex-1', { action: 'resolve', actor: 'ana', reason: 'refunded' });
+    await store.close();
+    const anchorFile = join(dir, 'audit-anchor.json');
+    const anchored = await exhub('audit', 'anchor', '--out', anchorFile);
+    expect(anchored.code).toBe(0);
+    expect(anchored.stdout).toMatch(/^anchored: audit entry #3 \(head [0-9a-f]{16}…\)/);
+    expect((await exhub('audit', 'verify', '--anchor', anchorFile)).code).toBe(0);
+
+    // Remove the last entry and rewind the head to the one before: the chain alone still verifies.
+    const raw = new DatabaseSync(file);
+    const { hash } = raw.prepare('select hash from audit_log where seq = 2').get() as {
+      hash: string;
+    };
+    raw.prepare('delete from audit_log where seq = 3').run();
+    raw.prepare('update audit_head set seq = 2, hash = ? where id = 1').run(hash);
+    raw.close();
+    expect((await exhub('audit', 'verify')).code).toBe(0);
+
+    const broken = await exhub('audit', 'verify', '--anchor', anchorFile);
+    expect(broken.code).toBe(1);
+    expect(broken.stdout).toMatch(
+      /^BROKEN: audit entry #3 in sqlite:.*: the trail was cut back behind its anchor/,
+    );
+    expect(broken.stdout).toContain('head found:    the trail ends at entry 2');
+
+    const notAnchor = join(dir, 'not-an-anchor.json');
+    writeFileSync(notAnchor, '{}');
+    const bad = await exhub('audit', 'verify', '--anchor', notAnchor);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/not an audit anchor/);
   });
 });

@@ -34,13 +34,14 @@ export class HealthController {
     status: 'ready' | 'degraded' | 'not_ready';
     checks: Record<string, Check>;
   }> {
+    const notConfirming = this.rt.publisher.ready
+      ? this.rt.publisher.confirmStall()
+      : (this.rt.publisher.notReadyReason ?? 'unknown');
     const checks: Record<string, Check> = {
-      broker: this.rt.publisher.ready
-        ? { ok: true, detail: 'connected; publishes are confirmed' }
-        : {
-            ok: false,
-            detail: `cannot confirm publishes: ${this.rt.publisher.notReadyReason ?? 'unknown'}`,
-          },
+      broker:
+        notConfirming === undefined
+          ? { ok: true, detail: 'connected; publishes are confirmed' }
+          : { ok: false, detail: `cannot confirm publishes: ${notConfirming}` },
       topology: this.rt.state.topologyDeclared
         ? { ok: true, detail: `declared with prefix "${this.rt.topology.names.prefix}"` }
         : {

@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuthError, HubError } from '../../../../libs/connector-sdk/src/errors';
 import { ApiError, apiError } from '../http/api-error';
 import { HUB_RUNTIME, type HubRuntime } from '../hub-runtime';
-import { AcceptanceInProgressError, IngestService } from './ingest.service';
+import { IngestService, IngressRetryLaterError } from './ingest.service';
 import { checkCharset, checkUtf8 } from './ingress-checks';
 
 /** What a connector that declares no `contentTypes` accepts. */
@@ -98,11 +98,14 @@ export class IngestController {
         this.rt.metrics.webhookRejections.inc({ connector: connectorId, reason: 'malformed' });
         throw apiError(400, 'malformed', err.message, err.issues);
       }
-      if (err instanceof AcceptanceInProgressError) {
-        const seconds = Math.max(1, Math.ceil(err.retryAfterMs / MS_PER_SECOND));
+      if (err instanceof IngressRetryLaterError) {
+        const seconds =
+          err.retryAfterMs === undefined
+            ? this.rt.retryAfterSeconds
+            : Math.max(1, Math.ceil(err.retryAfterMs / MS_PER_SECOND));
         reply.header('Retry-After', String(seconds));
-        this.rt.metrics.webhookRejections.inc({ connector: connectorId, reason: 'in_progress' });
-        throw apiError(503, 'in_progress', `${err.message}; retry in ${seconds} s`);
+        this.rt.metrics.webhookRejections.inc({ connector: connectorId, reason: err.reason });
+        throw apiError(503, err.reason, `${err.message}; retry in ${seconds} s`);
       }
       if (err instanceof HubError && err.errorClass === 'TRANSIENT') {
         reply.header('Retry-After', String(this.rt.retryAfterSeconds));

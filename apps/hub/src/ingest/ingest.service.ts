@@ -13,8 +13,8 @@ import { HUB_RUNTIME, type HubRuntime } from '../hub-runtime';
 import { checkParsedIds, checkUtf8Payload } from './ingress-checks';
 import { SourceEventIngress, type Acceptance } from './source-event-ingress';
 
-/** Thrown by the ingress while another acceptance of the same source event awaits its confirm. */
-export { AcceptanceInProgressError } from './source-event-ingress';
+/** Thrown by the ingress when the sender must retry: a confirm outstanding, or the store down. */
+export { IngressRetryLaterError } from './source-event-ingress';
 
 const DEFAULT_CONTENT_TYPE = 'application/json';
 

@@ -1,9 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { TransientError } from '../../../../libs/connector-sdk/src/errors';
+import { InvalidPayloadError, TransientError } from '../../../../libs/connector-sdk/src/errors';
 import type { SourceEventMeta } from '../../../../libs/connector-sdk/src/source-event';
 import { sourceEventPublishOptions } from '../../../../libs/messaging/src';
 import { inSpan, observeStage, type SpanKindName } from '../../../../libs/observability/src';
+import { StoreInputError } from '../../../../libs/store/src';
 import { HUB_RUNTIME, type HubRuntime } from '../hub-runtime';
 import { DedupeCache, type Accepted } from './dedupe';
 
@@ -174,8 +175,8 @@ export class SourceEventIngress {
    * that dies between claim and confirm loses nothing. A retry finding a younger pending claim is
    * told to come back (503 + Retry-After); one finding a claim older than the confirm timeout takes
    * it over and publishes with the first ids. A failed publish releases the claim. If the store
-   * cannot answer, the event is published anyway: a duplicate yields the same exception id
-   * downstream, a refused event would be lost.
+   * cannot answer, the sender is told to retry (503 naming the store): the event is not accepted
+   * until it can be deduped and confirmed.
    */
   private async claimThenPublish(
     connectorId: string,
@@ -196,62 +197,71 @@ export class SourceEventIngress {
         this.rt.publisher.confirmTimeoutMs + CLAIM_CONFIRM_MARGIN_MS,
       )
       .catch((err: Error) => {
-        this.rt.logger.warn(
-          { connector: connectorId, sourceEventId, err: err.message },
-          'the store cannot dedupe this webhook: publishing it (exception ids stay idempotent)',
+        if (err instanceof StoreInputError) {
+          throw new InvalidPayloadError('ingress', `source event id refused: ${err.message}`, [
+            { pointer: '', rule: 'source-event-id', message: err.message },
+          ]);
+        }
+        const store = `${this.rt.store.kind} store ${this.rt.store.location}`;
+        throw new IngressRetryLaterError(
+          'store_unavailable',
+          `the ${store} cannot dedupe source event "${sourceEventId}" of connector "${connectorId}" (${err.message})`,
+          undefined,
+          { cause: err },
         );
-        return undefined;
       });
-    if (claim && !claim.isNew) {
+    if (!claim.isNew) {
       const first = { eventId: claim.eventId, correlationId: claim.correlationId };
       if (claim.state === 'confirmed') return { ...first, duplicate: true };
-      throw new AcceptanceInProgressError(connectorId, sourceEventId, claim.retryAfterMs ?? 0);
+      throw new IngressRetryLaterError(
+        'in_progress',
+        `source event "${sourceEventId}" of connector "${connectorId}" is being accepted by ` +
+          'another request whose broker confirm is still outstanding',
+        claim.retryAfterMs,
+      );
     }
-    if (claim?.takenOver) {
+    if (claim.takenOver) {
       this.rt.logger.warn(
         { connector: connectorId, sourceEventId, eventId: claim.eventId },
         'webhook retry took over an unconfirmed acceptance (its hub died or stalled): publishing it',
       );
     }
-    if (claim) ids = { eventId: claim.eventId, correlationId: claim.correlationId };
+    ids = { eventId: claim.eventId, correlationId: claim.correlationId };
     let accepted: Accepted;
     try {
       accepted = await publish(ids);
     } catch (err) {
-      if (claim) await this.rt.store.forgetWebhookEvent({ ...key, ...ids }).catch(() => undefined);
+      await this.rt.store.forgetWebhookEvent({ ...key, ...ids }).catch(() => undefined);
       throw err;
     }
     // Durably in the broker: from now on a retry is a duplicate. If this write fails, a retry
     // takes the stale claim over and publishes again (a duplicate, never a loss).
-    if (claim) {
-      await this.rt.store
-        .confirmWebhookEvent({ ...key, ...ids })
-        .catch((err: Error) =>
-          this.rt.logger.warn(
-            { connector: connectorId, sourceEventId, err: err.message },
-            'recording the broker confirm of a webhook failed: a retry will publish it again',
-          ),
-        );
-    }
+    await this.rt.store
+      .confirmWebhookEvent({ ...key, ...ids })
+      .catch((err: Error) =>
+        this.rt.logger.warn(
+          { connector: connectorId, sourceEventId, err: err.message },
+          'recording the broker confirm of a webhook failed: a retry will publish it again',
+        ),
+      );
     return accepted;
   }
 }
 
 /**
- * Another acceptance of this source event is waiting for the broker's confirm: not done yet, not
- * stale yet. The sender is told to retry after `retryAfterMs` (503), never "duplicate".
+ * Ingress cannot decide about this event now; the sender is told to retry (503 + Retry-After, with
+ * `reason` as the error code), never "duplicate". `in_progress`: another acceptance of the same
+ * source event awaits its broker confirm (not done, not stale yet). `store_unavailable`: the store
+ * that dedupes across processes does not answer.
  */
-export class AcceptanceInProgressError extends TransientError {
+export class IngressRetryLaterError extends TransientError {
   constructor(
-    readonly connectorId: string,
-    readonly sourceEventId: string,
-    readonly retryAfterMs: number,
+    readonly reason: 'in_progress' | 'store_unavailable',
+    message: string,
+    readonly retryAfterMs?: number,
+    options?: { cause?: unknown },
   ) {
-    super(
-      'ingress',
-      `source event "${sourceEventId}" of connector "${connectorId}" is being accepted by another ` +
-        `request whose broker confirm is still outstanding`,
-    );
-    this.name = 'AcceptanceInProgressError';
+    super('ingress', message, options);
+    this.name = 'IngressRetryLaterError';
   }
 }

@@ -130,6 +130,16 @@ describe('parseXml', () => {
       expect(err.issues[0].message).toMatch(/not well-formed XML: .*line 2/);
     });
 
+    it('a syntax error without quoting the text where it is (a reason must not copy content)', () => {
+      const secret = 'root:x:0:0:root:/root:/bin/bash';
+      for (const body of [secret, `<a>${secret}\n<b`, `<a><b>${secret}</a>`]) {
+        const err = refusal(body);
+        expect(err.issues[0].rule).toBe('xml');
+        expect(err.message).not.toContain('root:x');
+        expect(err.issues[0].message).not.toContain('root:x');
+      }
+    });
+
     it('JSON sent as XML', () => {
       expect(refusal('{"a": 1}').issues[0].rule).toBe('xml');
     });

@@ -250,7 +250,11 @@ describe('exhub simulate: month-end-close against a running hub', () => {
     const { stripe, iso20022 } = result.stats.byDriver;
     expect(stripe.sent + iso20022.sent).toBeGreaterThan(0);
     expect(stripe.duplicate).toBe(stripe.sent);
-    expect(iso20022.duplicate).toBe(iso20022.sent);
+    // A bank file is a duplicate only when its content is the same (issue 15): the simulator
+    // stamps each file with its creation time, so the same message ids again are new documents,
+    // processed (their exceptions keep their ids downstream), not answered as duplicates.
+    expect(iso20022.duplicate).toBe(0);
+    expect(iso20022.accepted).toBe(iso20022.sent);
   });
 
   it('a wrong secret stops the run early with the hub’s reason', async () => {
@@ -469,7 +473,8 @@ describe('exhub simulate: support-surge against a running hub (webhooks and poll
     expect(zendeskOrgs.size).toBeGreaterThan(0);
     let found = 0;
     for (const org of zendeskOrgs) {
-      if (await rt.store.getContextFact(`account:salesforce:${org}`)) found++;
+      // Facts are keyed by the asking source too: ids of different sources may look alike.
+      if (await rt.store.getContextFact(`account:salesforce:zendesk:${org}`)) found++;
     }
     expect(found).toBe(zendeskOrgs.size);
   });

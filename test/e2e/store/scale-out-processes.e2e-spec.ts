@@ -29,6 +29,10 @@ const fixture = JSON.parse(
   ),
 ) as { id: string; data: { object: { id: string; amount: number } } };
 
+/** A sender's retries of a 503 `in_progress`, and the pause between them. */
+const MAX_IN_PROGRESS_RETRIES = 20;
+const IN_PROGRESS_RETRY_MS = 250;
+
 describe('scale-out: two built hub processes on one PostgreSQL', () => {
   let db: Awaited<ReturnType<typeof freshDatabase>>;
   let sim: SapS4Simulator;
@@ -126,23 +130,26 @@ describe('scale-out: two built hub processes on one PostgreSQL', () => {
               data: { ...fixture.data, object: { ...fixture.data.object, id: dispute, amount } },
             }),
           );
-          const answers = await Promise.all(
-            hubs.map((hub) =>
-              fetch(`${hub.url}/v1/ingest/stripe`, {
+          // As a webhook sender does: a 503 `in_progress` (the other replica's acceptance of
+          // the same event still awaits its broker confirm) is retried after Retry-After.
+          const deliver = async (url: string): Promise<number> => {
+            for (let attempt = 0; ; attempt++) {
+              const a = await fetch(`${url}/v1/ingest/stripe`, {
                 method: 'POST',
                 headers: stripeHeaders(body),
                 body,
-              }),
-            ),
-          );
-          for (const a of answers) {
-            statuses.push(a.status);
-            await a.arrayBuffer();
-          }
+              });
+              await a.arrayBuffer();
+              if (a.status !== 503 || attempt >= MAX_IN_PROGRESS_RETRIES) return a.status;
+              await new Promise((r) => setTimeout(r, IN_PROGRESS_RETRY_MS));
+            }
+          };
+          statuses.push(...(await Promise.all(hubs.map((hub) => deliver(hub.url)))));
         }),
       ),
     );
-    // Every delivery accepted: one of each pair new, the other a duplicate (PostgreSQL dedupe).
+    // Every delivery accepted: one of each pair new, the other a duplicate (PostgreSQL dedupe),
+    // possibly after an `in_progress` retry.
     expect(statuses.every((s) => s === 202)).toBe(true);
 
     const published: CanonicalException[] = [];

@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const ROOT = join(__dirname, '../..');
@@ -79,6 +80,10 @@ export class HubProcess {
         EXHUB_TOPOLOGY_PREFIX: options.prefix,
         STRIPE_WEBHOOK_SECRET: options.stripeSecret,
         LOG_LEVEL: process.env.E2E_HUB_LOG_LEVEL ?? 'info',
+        // A store of this topology's own, outside the checkout: the default ./data/exhub.db would
+        // carry webhook claims from one run to the next (a re-run's events answered "duplicate").
+        // Keyed by prefix, so a hub restarted on the same topology (a crash test) keeps its store.
+        EXHUB_STORE_URL: `sqlite:${join(tmpdir(), `exhub-e2e-${options.prefix}.db`)}`,
         ...options.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],

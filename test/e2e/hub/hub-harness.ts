@@ -3,7 +3,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import * as amqp from 'amqplib';
 import pino from 'pino';
 import { Secret, loadEnvSettings } from '../../../libs/config/src';
-import { deleteTopology } from '../../../libs/messaging/src';
+import { declareTopology, deleteTopology } from '../../../libs/messaging/src';
 import { signStripePayload } from '../../../connectors/stripe';
 import { createHubApp } from '../../../apps/hub/src/create-app';
 import { createRuntime, type HubRuntime } from '../../../apps/hub/src/hub-runtime';
@@ -72,6 +72,44 @@ export async function startHub(
       const r = await fastify.inject({ method: 'GET', url: path, headers });
       return { status: r.statusCode, body: r.body };
     },
+    async close() {
+      await app.close();
+      const ch = await client.createChannel();
+      await deleteTopology(ch, rt.topology);
+      await ch.close().catch(() => undefined);
+      await client.close().catch(() => undefined);
+    },
+  };
+}
+
+/** A runtime served in-process, with a subscriber listening to every exception it publishes. */
+export interface ServedRuntime {
+  app: NestFastifyApplication;
+  client: amqp.ChannelModel;
+  channel: amqp.Channel;
+  /** A queue bound to the exceptions exchange with `#`. */
+  queue: string;
+  /** Closes the app, deletes the topology and closes the client. */
+  close(): Promise<void>;
+}
+
+/**
+ * Serves a runtime a test built itself (its own connectors and context settings): the topology is
+ * declared and the subscriber bound BEFORE the app starts, so nothing is published unheard.
+ */
+export async function serveRuntime(rt: HubRuntime): Promise<ServedRuntime> {
+  const client = await amqp.connect(AMQP_URL);
+  const channel = await client.createChannel();
+  await declareTopology(channel, rt.topology);
+  const queue = await subscribe(channel, rt.topology.names.exceptions, '#');
+  const app = await createHubApp(rt);
+  await app.init();
+  await app.getHttpAdapter().getInstance().ready();
+  return {
+    app,
+    client,
+    channel,
+    queue,
     async close() {
       await app.close();
       const ch = await client.createChannel();

@@ -19,12 +19,16 @@ import {
 } from '../../../connectors/sap-s4/simulator';
 import type { CanonicalException } from '../../../libs/canonical/src';
 import { Secret, loadEnvSettings } from '../../../libs/config/src';
-import { declareTopology, deleteTopology } from '../../../libs/messaging/src';
 import { setHubTracer } from '../../../libs/observability/src';
 import { createSdkTracer } from '../../../libs/observability/src/tracing-sdk';
-import { createHubApp } from '../../../apps/hub/src/create-app';
 import { createRuntime, type HubRuntime } from '../../../apps/hub/src/hub-runtime';
-import { AMQP_URL, STRIPE_SECRET, stripeHeaders, subscribe } from './hub-harness';
+import {
+  AMQP_URL,
+  STRIPE_SECRET,
+  serveRuntime,
+  stripeHeaders,
+  type ServedRuntime,
+} from './hub-harness';
 
 const TIMEOUT_MS = 20_000;
 const DAY_MS = 86_400_000;
@@ -39,7 +43,7 @@ describe('one ingress: polled and webhook events are received, traced and carrie
   let sim: SapS4Simulator;
   let rt: HubRuntime;
   let app: NestFastifyApplication;
-  let client: amqp.ChannelModel;
+  let served: ServedRuntime | undefined;
   let channel: amqp.Channel;
   let queue: string;
   const seen: { exception: CanonicalException; traceparent: string }[] = [];
@@ -120,25 +124,13 @@ describe('one ingress: polled and webhook events are received, traced and carrie
         },
       ],
     });
-    client = await amqp.connect(AMQP_URL);
-    channel = await client.createChannel();
-    // Declared before the hub starts, so nothing is published before we listen.
-    await declareTopology(channel, rt.topology);
-    queue = await subscribe(channel, rt.topology.names.exceptions, '#');
-    app = await createHubApp(rt);
-    await app.init();
-    await app.getHttpAdapter().getInstance().ready();
+    served = await serveRuntime(rt);
+    ({ app, channel, queue } = served);
   });
 
   afterAll(async () => {
-    await app?.close();
+    await served?.close();
     setHubTracer(undefined);
-    if (client) {
-      const ch = await client.createChannel();
-      await deleteTopology(ch, rt.topology);
-      await ch.close().catch(() => undefined);
-      await client.close().catch(() => undefined);
-    }
     await sim?.close();
   });
 

@@ -17,17 +17,12 @@ import {
 import { ZENDESK_INVOCATION_ID_HEADER, signedWebhook } from '../../../connectors/zendesk';
 import type { CanonicalException } from '../../../libs/canonical/src';
 import { Secret, loadEnvSettings } from '../../../libs/config/src';
-import {
-  declareTopology,
-  deleteTopology,
-  sourceEventPublishOptions,
-} from '../../../libs/messaging/src';
+import { sourceEventPublishOptions } from '../../../libs/messaging/src';
 import { scoringInputOf, type Explanation } from '../../../libs/prioritization/src';
 import { ContextService } from '../../../apps/hub/src/context/context.service';
-import { createHubApp } from '../../../apps/hub/src/create-app';
 import { createRuntime, type HubRuntime } from '../../../apps/hub/src/hub-runtime';
 import { pipelineRecheck } from '../../../apps/hub/src/ops/recheck';
-import { AMQP_URL, apiKeyHeader, subscribe } from '../hub/hub-harness';
+import { AMQP_URL, apiKeyHeader, serveRuntime, type ServedRuntime } from '../hub/hub-harness';
 
 const TIMEOUT_MS = 20_000;
 const ZENDESK_SECRET = randomBytes(32).toString('base64');
@@ -91,7 +86,7 @@ describe('one runner: worker, mapping dry run, priority dry run and DLQ recheck 
   let sim: SalesforceSimulator;
   let rt: HubRuntime;
   let app: NestFastifyApplication;
-  let client: amqp.ChannelModel;
+  let served: ServedRuntime | undefined;
   let channel: amqp.Channel;
   let queue: string;
 
@@ -158,23 +153,12 @@ describe('one runner: worker, mapping dry run, priority dry run and DLQ recheck 
       // Every lookup asks Salesforce: each entry point gets its context the same way.
       cacheTtlSeconds: 0,
     };
-    client = await amqp.connect(AMQP_URL);
-    channel = await client.createChannel();
-    await declareTopology(channel, rt.topology);
-    queue = await subscribe(channel, rt.topology.names.exceptions, '#');
-    app = await createHubApp(rt);
-    await app.init();
-    await app.getHttpAdapter().getInstance().ready();
+    served = await serveRuntime(rt);
+    ({ app, channel, queue } = served);
   });
 
   afterAll(async () => {
-    await app?.close();
-    if (client) {
-      const ch = await client.createChannel();
-      await deleteTopology(ch, rt.topology);
-      await ch.close().catch(() => undefined);
-      await client.close().catch(() => undefined);
-    }
+    await served?.close();
     await sim?.close();
   });
 

@@ -1,5 +1,16 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { NetSuiteTbaCredentials } from './auth';
+
+/**
+ * NetSuite token-based authentication (OAuth 1.0a HMAC-SHA256 signature per request). The credentials of
+ * one integration record + access token; the connector plugs the signer in as an `AuthProvider`.
+ */
+export interface NetSuiteTbaCredentials {
+  account: string;
+  consumerKey: string;
+  consumerSecret: string;
+  tokenId: string;
+  tokenSecret: string;
+}
 
 /**
  * NetSuite token-based authentication (TBA) for SuiteTalk SOAP: the `tokenPassport` request header

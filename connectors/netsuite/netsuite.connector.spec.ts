@@ -1,12 +1,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  extractConfigReference,
-  generateConfigReference,
-} from '../../libs/connector-sdk/src/config-reference';
+import { extractConfigReference, generateConfigReference } from '@exhub/connector-sdk';
 import { drain, runConnectorContract } from '../../libs/connector-sdk/src/contract-kit';
-import { HubError } from '../../libs/connector-sdk/src/errors';
-import { signTokenPassport } from '../../libs/resilience/src/netsuite-tba';
+import { HubError } from '@exhub/core';
+import { signTokenPassport } from './netsuite-tba';
 import { NS_CORE, NS_MESSAGES } from './netsuite.constants';
 import {
   NETSUITE_CONFIG_SCHEMA,

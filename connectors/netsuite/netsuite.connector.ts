@@ -6,11 +6,11 @@ import type {
   PolledEvent,
   PollResult,
   RejectedRecord,
-} from '../../libs/connector-sdk/src/connector';
-import { InvalidPayloadError, type Issue } from '../../libs/connector-sdk/src/errors';
-import { screenRecords } from '../../libs/connector-sdk/src/record-screen';
-import type { BreakerMetrics, BreakerOptions } from '../../libs/resilience/src/breaker';
-import type { RetryOptions } from '../../libs/resilience/src/retry.policy';
+} from '@exhub/connector-sdk';
+import { InvalidPayloadError, type Issue } from '@exhub/core';
+import { screenRecords } from '@exhub/connector-sdk';
+import type { BreakerMetrics, BreakerOptions } from '@exhub/resilience';
+import type { RetryOptions } from '@exhub/resilience';
 import configSchema from './netsuite.config.schema.json';
 import {
   MS_PER_DAY,
@@ -24,8 +24,8 @@ import {
   NS_CORE,
 } from './netsuite.constants';
 import { SuiteTalkClient, xmlText } from './suitetalk.client';
-import { numberSetting, resilienceSettings } from '../../libs/connector-sdk/src/settings';
-import type { RevealableSecret } from '../../libs/connector-sdk/src/definition';
+import { numberSetting, resilienceSettings } from '@exhub/connector-sdk';
+import type { RevealableSecret } from '@exhub/connector-sdk';
 
 export const NETSUITE_CONFIG_SCHEMA = configSchema as unknown as ConfigSchema;
 

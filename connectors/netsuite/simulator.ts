@@ -18,8 +18,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import * as soap from 'soap';
-import type { NetSuiteTbaCredentials } from '../../libs/resilience/src/auth';
-import { verifyTokenPassport } from '../../libs/resilience/src/netsuite-tba';
+import type { NetSuiteTbaCredentials } from './netsuite-tba';
+import { verifyTokenPassport } from './netsuite-tba';
 import {
   NETSUITE_SEARCH_TYPE,
   NETSUITE_SERVICE_PATH,

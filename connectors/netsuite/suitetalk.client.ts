@@ -1,15 +1,15 @@
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
-import type { NetSuiteTbaCredentials } from '../../libs/resilience/src/auth';
+import type { NetSuiteTbaCredentials } from './netsuite-tba';
 import type {
   BreakerMetrics,
   BreakerOptions,
   BreakerState,
   EndpointBreaker,
-} from '../../libs/resilience/src/breaker';
-import { signTokenPassport } from '../../libs/resilience/src/netsuite-tba';
-import type { RetryOptions } from '../../libs/resilience/src/retry.policy';
-import { ResilientSoapClient } from '../../libs/resilience/src/soap.client';
+} from '@exhub/resilience';
+import { signTokenPassport } from './netsuite-tba';
+import type { RetryOptions } from '@exhub/resilience';
+import { ResilientSoapClient } from '@exhub/resilience';
 import { NETSUITE_ENDPOINT, NETSUITE_WSDL_FILE, NS_CORE, NS_MESSAGES } from './netsuite.constants';
 import { classifySuiteTalkFailure } from './suitetalk.transport';
 

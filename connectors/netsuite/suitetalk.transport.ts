@@ -1,5 +1,5 @@
-import type { HubError } from '../../libs/connector-sdk/src/errors';
-import { classifySoapFailure, type SoapFaultRules } from '../../libs/resilience/src/soap.client';
+import type { HubError } from '@exhub/core';
+import { classifySoapFailure, type SoapFaultRules } from '@exhub/resilience';
 import {
   NETSUITE_AUTH_FAULTS,
   NETSUITE_RATE_FAULTS,
@@ -9,7 +9,7 @@ import {
 // The SOAP transport (soap's HTTP client replaced: allowed hosts, limits, hub error classes, no
 // DOCTYPE) is generic and lives in libs/resilience/src/soap.client.ts; what is NetSuite's own is
 // which faults mean what.
-export { readSoapFault, type SoapFault } from '../../libs/resilience/src/soap.client';
+export { readSoapFault, type SoapFault } from '@exhub/resilience';
 
 /** NetSuite's fault detail elements and codes, and what to check when one is sent. */
 export const SUITETALK_FAULT_RULES: SoapFaultRules = {

@@ -1,5 +1,5 @@
 import axios from 'axios';
-import { AuthError, TransientError } from '../../connector-sdk/src/errors';
+import { AuthError, TransientError } from '@exhub/core';
 import {
   DEFAULT_HTTP_TIMEOUT_MS,
   OAUTH_DEFAULT_LIFETIME_MS,
@@ -94,17 +94,4 @@ export class OAuth2ClientCredentials implements AuthProvider {
     this.fetched++;
     return token.access_token;
   }
-}
-
-/**
- * NetSuite token-based authentication (OAuth 1.0a HMAC-SHA256 signature per request). Only the
- * interface lives here: the signer belongs to the netsuite connector, which plugs it in as an
- * `AuthProvider`.
- */
-export interface NetSuiteTbaCredentials {
-  account: string;
-  consumerKey: string;
-  consumerSecret: string;
-  tokenId: string;
-  tokenSecret: string;
 }

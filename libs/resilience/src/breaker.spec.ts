@@ -1,4 +1,4 @@
-import { AuthError, InvalidPayloadError, TransientError } from '../../connector-sdk/src/errors';
+import { AuthError, InvalidPayloadError, TransientError } from '@exhub/core';
 import { BreakerOpenError, EndpointBreaker, type BreakerMetrics } from './breaker';
 
 function recorder() {

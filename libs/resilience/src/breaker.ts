@@ -1,5 +1,5 @@
 import CircuitBreaker from 'opossum';
-import { HubError, TransientError } from '../../connector-sdk/src/errors';
+import { HubError, TransientError } from '@exhub/core';
 import {
   DEFAULT_BREAKER_ERROR_PERCENTAGE,
   DEFAULT_BREAKER_RESET_MS,

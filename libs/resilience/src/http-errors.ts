@@ -7,7 +7,7 @@ import {
   RateLimitedError,
   TransientError,
   type Stage,
-} from '../../connector-sdk/src/errors';
+} from '@exhub/core';
 import { MS_PER_SECOND } from './constants';
 
 /** Node socket errors that mean "the endpoint is not there right now". */

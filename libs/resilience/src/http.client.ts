@@ -1,5 +1,5 @@
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
-import { AuthError, InvalidPayloadError } from '../../connector-sdk/src/errors';
+import { AuthError, InvalidPayloadError } from '@exhub/core';
 import { type AuthProvider } from './auth';
 import {
   EndpointBreaker,

@@ -5,7 +5,6 @@ export {
   OAuth2ClientCredentials,
   type AuthProvider,
   type OAuth2ClientCredentialsOptions,
-  type NetSuiteTbaCredentials,
 } from './auth';
 export {
   BREAKER_STATES,
@@ -19,8 +18,22 @@ export {
 export { fromStatus, parseRetryAfter, toHubError } from './http-errors';
 export {
   encodeQuery,
+  httpClientFromSettings,
   ResilientHttpClient,
+  type ConnectorHttpSettings,
   type HttpClientOptions,
   type HttpResult,
 } from './http.client';
 export { backoffDelay, DEFAULT_RETRY_OPTIONS, withRetry, type RetryOptions } from './retry.policy';
+// SOAP: `soap` itself is loaded lazily by ResilientSoapClient, so importing this costs nothing.
+export {
+  classifySoapFailure,
+  readSoapFault,
+  ResilientSoapClient,
+  SoapHttpTransport,
+  type ResilientSoapClientOptions,
+  type SoapFailureClassifier,
+  type SoapFault,
+  type SoapFaultRules,
+  type SoapTransportOptions,
+} from './soap.client';

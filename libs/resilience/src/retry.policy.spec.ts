@@ -1,4 +1,4 @@
-import { AuthError, RateLimitedError, TransientError } from '../../connector-sdk/src/errors';
+import { AuthError, RateLimitedError, TransientError } from '@exhub/core';
 import { backoffDelay, DEFAULT_RETRY_OPTIONS, withRetry } from './retry.policy';
 import { parseRetryAfter } from './http-errors';
 

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { HubError, RateLimitedError } from '../../connector-sdk/src/errors';
+import { HubError, RateLimitedError } from '@exhub/core';
 import {
   DEFAULT_MAX_RETRY_AFTER_MS,
   DEFAULT_RETRIES,

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { HubError } from '../../connector-sdk/src/errors';
+import { HubError } from '@exhub/core';
 import { classifySoapFailure, readSoapFault, SoapHttpTransport } from './soap.client';
 
 const WHERE = "connector 'acme' AcmePort search";

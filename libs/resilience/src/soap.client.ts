@@ -15,7 +15,7 @@ import {
   InvalidPayloadError,
   RateLimitedError,
   TransientError,
-} from '../../connector-sdk/src/errors';
+} from '@exhub/core';
 import {
   EndpointBreaker,
   type BreakerMetrics,

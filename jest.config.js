@@ -14,13 +14,27 @@ const swc = [
     sourceMaps: 'inline',
   },
 ];
+/** tsconfig.json "paths" as Jest moduleNameMapper entries (`@exhub/x` → its index.ts). */
+function aliases() {
+  const { paths } = require('./tsconfig.json').compilerOptions;
+  const out = {};
+  for (const [alias, [target]] of Object.entries(paths)) {
+    const from = alias.replace(/[.]/g, '\\.').replace('*', '([^/]+)');
+    out[`^${from}$`] = `<rootDir>/${target.replace(/^\.\//, '').replace('*', '$1')}`;
+  }
+  return out;
+}
 const common = {
   rootDir: __dirname,
   transform: { '^.+\\.ts$': swc },
   testEnvironment: 'node',
   moduleFileExtensions: ['ts', 'js', 'json'],
-  // Dynamic import() in CommonJS output needs explicit .js extensions; map them back to sources.
-  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  moduleNameMapper: {
+    // Dynamic import() in CommonJS output needs explicit .js extensions; map them back to sources.
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+    // The @exhub/* aliases, from tsconfig.json's "paths" (one source of truth).
+    ...aliases(),
+  },
 };
 module.exports = {
   // testTimeout is a global option: set per project it is ignored.

@@ -20,9 +20,9 @@ import {
   MappingRegistry,
   type CompiledMapping,
   type LookupTables,
-} from '../libs/mapping/src';
-import { prune } from '../libs/mapping/src/field-path';
-import { epochToIso, money, type Money } from '../libs/mapping/src/helpers';
+} from '@exhub/mapping';
+import { prune } from '@exhub/mapping';
+import { epochToIso, money, type Money } from '@exhub/mapping';
 
 const ROOT = resolve(__dirname, '../..');
 const MAPPINGS_DIR = join(ROOT, 'mappings');

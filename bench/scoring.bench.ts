@@ -3,11 +3,11 @@
 // Run: npm run bench:scoring [-- --n 20000 --mode off|shadow|active]
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { generateHistory } from '../libs/prioritization/src/history';
-import type { ModelMode } from '../libs/prioritization/src/policy';
-import { loadPolicyFile } from '../libs/prioritization/src/policy';
-import { PolicyScorer } from '../libs/prioritization/src/scorer';
-import { DEFAULT_TRAIN, train } from '../libs/prioritization/src/train';
+import { generateHistory } from '@exhub/prioritization';
+import type { ModelMode } from '@exhub/prioritization';
+import { loadPolicyFile } from '@exhub/prioritization';
+import { PolicyScorer } from '@exhub/prioritization';
+import { DEFAULT_TRAIN, train } from '@exhub/prioritization';
 
 const arg = (name: string, fallback: string): string => {
   const i = process.argv.indexOf(`--${name}`);

@@ -6,7 +6,7 @@
  * settings check and the type enum of schemas/exhub.config.schema.json (checked by
  * apps/hub/src/connectors/settings-check.spec.ts) all come from this list.
  */
-import type { ConnectorDefinition } from '../libs/connector-sdk/src/definition';
+import type { ConnectorDefinition } from '@exhub/connector-sdk';
 import { iso20022Definition } from './iso20022/definition';
 import { netSuiteDefinition } from './netsuite/definition';
 import { salesforceDefinition } from './salesforce/definition';

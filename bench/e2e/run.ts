@@ -16,7 +16,7 @@ import { randomBytes } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import * as amqp from 'amqplib';
-import { buildTopology, deleteTopology } from '../../libs/messaging/src';
+import { buildTopology, deleteTopology } from '@exhub/messaging';
 import { startHub } from '../hub-process';
 import { sign } from '../ingest/load';
 import { disputeEvent, peakRssMiB, percentile, sleep } from '../pipeline/common';

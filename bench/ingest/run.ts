@@ -17,7 +17,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as amqp from 'amqplib';
-import { buildTopology, deleteTopology } from '../../libs/messaging/src';
+import { buildTopology, deleteTopology } from '@exhub/messaging';
 import { ROOT, scrape, startHub, type HubProcess } from '../hub-process';
 import { peakRssMiB, rssMiB, sleep } from '../pipeline/common';
 import { withMemoryAlarm } from './broker-alarm';

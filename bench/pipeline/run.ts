@@ -29,7 +29,7 @@ import {
   declareTopology,
   deleteTopology,
   sourceEventPublishOptions,
-} from '../../libs/messaging/src';
+} from '@exhub/messaging';
 import { scrape, startHub, type HubProcess } from '../hub-process';
 import { correlationFor, disputeEvent, peakRssMiB, percentile, sleep } from './common';
 

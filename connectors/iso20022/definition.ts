@@ -1,5 +1,5 @@
-import type { WebhookConnectorDefinition } from '../../libs/connector-sdk/src/definition';
-import { secretValues } from '../../libs/connector-sdk/src/definition';
+import type { WebhookConnectorDefinition } from '@exhub/connector-sdk';
+import { secretValues } from '@exhub/connector-sdk';
 import settingsSchema from './iso20022.config.schema.json';
 
 /** ISO 20022 messages pushed by a bank gateway (signed webhook, or a drop folder). */

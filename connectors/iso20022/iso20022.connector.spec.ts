@@ -5,14 +5,14 @@ import { inspect } from 'node:util';
 import Ajv2020 from 'ajv/dist/2020';
 import { parse as parseYaml } from 'yaml';
 import { runWebhookContract } from '../../libs/connector-sdk/src/contract-kit';
-import { InvalidPayloadError } from '../../libs/connector-sdk/src/errors';
+import { InvalidPayloadError } from '@exhub/core';
 import {
   HMAC_DEFAULT_TOLERANCE_SECONDS,
   HmacSignatureError,
   signHmacPayload,
-} from '../../libs/connector-sdk/src/hmac-signature';
-import type { WebhookRequest } from '../../libs/connector-sdk/src/webhook';
-import { parseXml } from '../../libs/connector-sdk/src/xml';
+} from '@exhub/connector-sdk';
+import type { WebhookRequest } from '@exhub/connector-sdk';
+import { parseXml } from '@exhub/connector-sdk';
 import schema from './iso20022.config.schema.json';
 import { Iso20022WebhookConnector } from './iso20022.connector';
 

@@ -2,14 +2,14 @@ import {
   HMAC_DEFAULT_TOLERANCE_SECONDS,
   HMAC_SIGNATURE_HEADER,
   verifyHmacSignature,
-} from '../../libs/connector-sdk/src/hmac-signature';
+} from '@exhub/connector-sdk';
 import type {
   DropFolderHandle,
   DropSubmit,
   ParsedWebhook,
   WebhookConnector,
   WebhookRequest,
-} from '../../libs/connector-sdk/src/webhook';
+} from '@exhub/connector-sdk';
 import { ISO20022_CONTENT_TYPES, ISO20022_SYSTEM } from './iso20022.constants';
 import { parseIso20022Message } from './iso20022.message';
 

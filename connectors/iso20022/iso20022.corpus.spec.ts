@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { SourceEventMeta } from '../../libs/connector-sdk/src/source-event';
-import { MappingRegistry } from '../../libs/mapping/src';
-import { loadPolicyFile, PolicyScorer } from '../../libs/prioritization/src';
+import type { SourceEventMeta } from '@exhub/core';
+import { MappingRegistry } from '@exhub/mapping';
+import { loadPolicyFile, PolicyScorer } from '@exhub/prioritization';
 import { runPipeline } from '../../apps/hub/src/pipeline/runner';
 import { parsePayload } from '../../apps/hub/src/pipeline/stages/parse';
 import { Iso20022WebhookConnector } from './iso20022.connector';

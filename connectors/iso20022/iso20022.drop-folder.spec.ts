@@ -12,7 +12,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InvalidPayloadError, TransientError } from '../../libs/connector-sdk/src/errors';
+import { InvalidPayloadError, TransientError } from '@exhub/core';
 import {
   DropFolderWatcher,
   FAILED_DIR,

@@ -2,9 +2,9 @@ import { watch, type FSWatcher } from 'chokidar';
 import { constants as fsConstants } from 'node:fs';
 import { lstat, mkdir, open, realpath, rename, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { formatIssues, HubError } from '../../libs/connector-sdk/src/errors';
-import type { DropFolderHandle, DropSubmit } from '../../libs/connector-sdk/src/webhook';
-import { XML_DEFAULT_MAX_BYTES } from '../../libs/connector-sdk/src/xml';
+import { formatIssues, HubError } from '@exhub/core';
+import type { DropFolderHandle, DropSubmit } from '@exhub/connector-sdk';
+import { XML_DEFAULT_MAX_BYTES } from '@exhub/connector-sdk';
 
 /** Where handled files go, inside the drop folder. */
 export const PROCESSED_DIR = 'processed';

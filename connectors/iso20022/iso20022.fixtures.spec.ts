@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parsePayload } from '../../apps/hub/src/pipeline/stages/parse';
-import type { SourceEventMeta } from '../../libs/connector-sdk/src/source-event';
-import { parseXml } from '../../libs/connector-sdk/src/xml';
+import type { SourceEventMeta } from '@exhub/core';
+import { parseXml } from '@exhub/connector-sdk';
 import { Iso20022WebhookConnector } from './iso20022.connector';
 
 /**

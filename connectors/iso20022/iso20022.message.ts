@@ -1,11 +1,7 @@
 import { createHash } from 'node:crypto';
-import { formatIssues, InvalidPayloadError, type Issue } from '../../libs/connector-sdk/src/errors';
-import type { ParsedWebhook } from '../../libs/connector-sdk/src/webhook';
-import {
-  liftBusinessMessage,
-  parseXml,
-  XML_ATTRIBUTE_PREFIX,
-} from '../../libs/connector-sdk/src/xml';
+import { formatIssues, InvalidPayloadError, type Issue } from '@exhub/core';
+import type { ParsedWebhook } from '@exhub/connector-sdk';
+import { liftBusinessMessage, parseXml, XML_ATTRIBUTE_PREFIX } from '@exhub/connector-sdk';
 import {
   ISO20022_MESSAGE_ROOTS,
   ISO20022_NAMESPACE,

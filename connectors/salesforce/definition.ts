@@ -1,5 +1,5 @@
-import type { BreakerMetrics } from '../../libs/resilience/src/breaker';
-import type { PollConnectorDefinition } from '../../libs/connector-sdk/src/definition';
+import type { BreakerMetrics } from '@exhub/resilience';
+import type { PollConnectorDefinition } from '@exhub/connector-sdk';
 import settingsSchema from './salesforce.config.schema.json';
 
 /** Salesforce cases (REST/SOQL, polled) and account lookups. */

@@ -1,11 +1,6 @@
 import { createSign } from 'node:crypto';
-import {
-  AuthError,
-  InvalidPayloadError,
-  RateLimitedError,
-  TransientError,
-} from '../../libs/connector-sdk/src/errors';
-import { parseRetryAfter } from '../../libs/resilience/src/http-errors';
+import { AuthError, InvalidPayloadError, RateLimitedError, TransientError } from '@exhub/core';
+import { parseRetryAfter } from '@exhub/resilience';
 import {
   GRANT_CLIENT_CREDENTIALS,
   GRANT_JWT_BEARER,

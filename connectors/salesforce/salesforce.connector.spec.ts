@@ -5,12 +5,9 @@ import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { parse as parseYaml } from 'yaml';
-import {
-  extractConfigReference,
-  generateConfigReference,
-} from '../../libs/connector-sdk/src/config-reference';
+import { extractConfigReference, generateConfigReference } from '@exhub/connector-sdk';
 import { drain, runConnectorContract } from '../../libs/connector-sdk/src/contract-kit';
-import { HubError } from '../../libs/connector-sdk/src/errors';
+import { HubError } from '@exhub/core';
 import {
   SALESFORCE_CONFIG_SCHEMA,
   SalesforceConnector,

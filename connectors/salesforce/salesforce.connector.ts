@@ -7,21 +7,16 @@ import type {
   PolledEvent,
   PollResult,
   RejectedRecord,
-} from '../../libs/connector-sdk/src/connector';
-import { screenRecords } from '../../libs/connector-sdk/src/record-screen';
-import {
-  HubError,
-  InvalidPayloadError,
-  NotFoundError,
-  type Issue,
-} from '../../libs/connector-sdk/src/errors';
+} from '@exhub/connector-sdk';
+import { screenRecords } from '@exhub/connector-sdk';
+import { HubError, InvalidPayloadError, NotFoundError, type Issue } from '@exhub/core';
 import {
   EndpointBreaker,
   type BreakerMetrics,
   type BreakerOptions,
   type BreakerState,
-} from '../../libs/resilience/src/breaker';
-import { withRetry, type RetryOptions } from '../../libs/resilience/src/retry.policy';
+} from '@exhub/resilience';
+import { withRetry, type RetryOptions } from '@exhub/resilience';
 import configSchema from './salesforce.config.schema.json';
 import { SalesforceAuth, type SalesforceAuthFlow } from './salesforce.auth';
 import {
@@ -38,8 +33,8 @@ import {
   SALESFORCE_SYSTEM,
 } from './salesforce.constants';
 import { assertAllowed, rawHttp, SalesforceTransport } from './salesforce.transport';
-import { numberSetting, resilienceSettings } from '../../libs/connector-sdk/src/settings';
-import type { RevealableSecret } from '../../libs/connector-sdk/src/definition';
+import { numberSetting, resilienceSettings } from '@exhub/connector-sdk';
+import type { RevealableSecret } from '@exhub/connector-sdk';
 
 export const SALESFORCE_CONFIG_SCHEMA = configSchema as unknown as ConfigSchema;
 

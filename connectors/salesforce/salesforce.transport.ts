@@ -1,16 +1,8 @@
 import { PassThrough } from 'node:stream';
 import axios, { type AxiosInstance } from 'axios';
-import {
-  AuthError,
-  InvalidPayloadError,
-  RateLimitedError,
-  type HubError,
-} from '../../libs/connector-sdk/src/errors';
-import {
-  DEFAULT_HTTP_TIMEOUT_MS,
-  DEFAULT_MAX_RESPONSE_BYTES,
-} from '../../libs/resilience/src/constants';
-import { fromStatus, parseRetryAfter, toHubError } from '../../libs/resilience/src/http-errors';
+import { AuthError, InvalidPayloadError, RateLimitedError, type HubError } from '@exhub/core';
+import { DEFAULT_HTTP_TIMEOUT_MS, DEFAULT_MAX_RESPONSE_BYTES } from '@exhub/resilience';
+import { fromStatus, parseRetryAfter, toHubError } from '@exhub/resilience';
 import type { SalesforceAuth } from './salesforce.auth';
 
 /** An HTTP request as jsforce hands it to its transport. */

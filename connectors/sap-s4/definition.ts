@@ -1,5 +1,5 @@
-import type { BreakerMetrics } from '../../libs/resilience/src/breaker';
-import type { PollConnectorDefinition } from '../../libs/connector-sdk/src/definition';
+import type { BreakerMetrics } from '@exhub/resilience';
+import type { PollConnectorDefinition } from '@exhub/connector-sdk';
 import settingsSchema from './sap-s4.config.schema.json';
 
 /** SAP S/4HANA supplier invoices (OData, polled). */

@@ -6,20 +6,13 @@ import type {
   PolledEvent,
   PollResult,
   RejectedRecord,
-} from '../../libs/connector-sdk/src/connector';
-import { screenRecords } from '../../libs/connector-sdk/src/record-screen';
-import {
-  InvalidPayloadError,
-  NotFoundError,
-  type Issue,
-} from '../../libs/connector-sdk/src/errors';
-import { basicAuth } from '../../libs/resilience/src/auth';
-import type { BreakerMetrics, BreakerOptions } from '../../libs/resilience/src/breaker';
-import {
-  httpClientFromSettings,
-  type ResilientHttpClient,
-} from '../../libs/resilience/src/http.client';
-import type { RetryOptions } from '../../libs/resilience/src/retry.policy';
+} from '@exhub/connector-sdk';
+import { screenRecords } from '@exhub/connector-sdk';
+import { InvalidPayloadError, NotFoundError, type Issue } from '@exhub/core';
+import { basicAuth } from '@exhub/resilience';
+import type { BreakerMetrics, BreakerOptions } from '@exhub/resilience';
+import { httpClientFromSettings, type ResilientHttpClient } from '@exhub/resilience';
+import type { RetryOptions } from '@exhub/resilience';
 import configSchema from './sap-s4.config.schema.json';
 import {
   MS_PER_DAY,
@@ -33,8 +26,8 @@ import {
   SAP_SUPPLIER_ENTITY_SET,
   SAP_SUPPLIER_SERVICE,
 } from './sap-s4.constants';
-import { numberSetting, resilienceSettings } from '../../libs/connector-sdk/src/settings';
-import type { RevealableSecret } from '../../libs/connector-sdk/src/definition';
+import { numberSetting, resilienceSettings } from '@exhub/connector-sdk';
+import type { RevealableSecret } from '@exhub/connector-sdk';
 
 export const SAP_S4_CONFIG_SCHEMA = configSchema as unknown as ConfigSchema;
 

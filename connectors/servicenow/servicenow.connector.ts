@@ -6,24 +6,13 @@ import type {
   PolledEvent,
   PollResult,
   RejectedRecord,
-} from '../../libs/connector-sdk/src/connector';
-import { screenRecords } from '../../libs/connector-sdk/src/record-screen';
-import {
-  InvalidPayloadError,
-  NotFoundError,
-  type Issue,
-} from '../../libs/connector-sdk/src/errors';
-import {
-  basicAuth,
-  OAuth2ClientCredentials,
-  type AuthProvider,
-} from '../../libs/resilience/src/auth';
-import type { BreakerMetrics, BreakerOptions } from '../../libs/resilience/src/breaker';
-import {
-  httpClientFromSettings,
-  type ResilientHttpClient,
-} from '../../libs/resilience/src/http.client';
-import type { RetryOptions } from '../../libs/resilience/src/retry.policy';
+} from '@exhub/connector-sdk';
+import { screenRecords } from '@exhub/connector-sdk';
+import { InvalidPayloadError, NotFoundError, type Issue } from '@exhub/core';
+import { basicAuth, OAuth2ClientCredentials, type AuthProvider } from '@exhub/resilience';
+import type { BreakerMetrics, BreakerOptions } from '@exhub/resilience';
+import { httpClientFromSettings, type ResilientHttpClient } from '@exhub/resilience';
+import type { RetryOptions } from '@exhub/resilience';
 import configSchema from './servicenow.config.schema.json';
 import {
   COMPANY_TABLE,
@@ -42,8 +31,8 @@ import {
   TASK_SLA_TABLE,
   USER_TABLE,
 } from './servicenow.constants';
-import { numberSetting, resilienceSettings } from '../../libs/connector-sdk/src/settings';
-import type { RevealableSecret } from '../../libs/connector-sdk/src/definition';
+import { numberSetting, resilienceSettings } from '@exhub/connector-sdk';
+import type { RevealableSecret } from '@exhub/connector-sdk';
 
 export const SERVICENOW_CONFIG_SCHEMA = configSchema as unknown as ConfigSchema;
 

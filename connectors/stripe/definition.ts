@@ -1,5 +1,5 @@
-import type { WebhookConnectorDefinition } from '../../libs/connector-sdk/src/definition';
-import { secretValues } from '../../libs/connector-sdk/src/definition';
+import type { WebhookConnectorDefinition } from '@exhub/connector-sdk';
+import { secretValues } from '@exhub/connector-sdk';
 import settingsSchema from './stripe.config.schema.json';
 
 /** Stripe webhooks (events signed with the endpoint's signing secrets). */

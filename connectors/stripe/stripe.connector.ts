@@ -1,8 +1,4 @@
-import type {
-  ParsedWebhook,
-  WebhookConnector,
-  WebhookRequest,
-} from '../../libs/connector-sdk/src/webhook';
+import type { ParsedWebhook, WebhookConnector, WebhookRequest } from '@exhub/connector-sdk';
 import {
   STRIPE_DEFAULT_TOLERANCE_SECONDS,
   STRIPE_SIGNATURE_HEADER,
@@ -10,7 +6,7 @@ import {
 } from './stripe.constants';
 import { parseStripeEvent } from './stripe.event';
 import { verifyStripeSignature } from './stripe.signature';
-import type { RevealableSecret } from '../../libs/connector-sdk/src/definition';
+import type { RevealableSecret } from '@exhub/connector-sdk';
 
 /** A resolved secret as libs/config hands it over: the SDK's one secret type. */
 export type { RevealableSecret };

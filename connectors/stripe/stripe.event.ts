@@ -1,5 +1,5 @@
-import { formatIssues, InvalidPayloadError, type Issue } from '../../libs/connector-sdk/src/errors';
-import type { ParsedWebhook } from '../../libs/connector-sdk/src/webhook';
+import { formatIssues, InvalidPayloadError, type Issue } from '@exhub/core';
+import type { ParsedWebhook } from '@exhub/connector-sdk';
 import {
   FORBIDDEN_JSON_KEYS,
   MAX_ECHOED_CHARS,

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AuthError } from '../../libs/connector-sdk/src/errors';
+import { AuthError } from '@exhub/core';
 import { MS_PER_SECOND, STRIPE_DEFAULT_TOLERANCE_SECONDS } from './stripe.constants';
 import {
   signStripePayload,

@@ -1,4 +1,4 @@
-import { AuthError } from '../../libs/connector-sdk/src/errors';
+import { AuthError } from '@exhub/core';
 import {
   HMAC_SIGNATURE_REASONS,
   signTimestampedHmac,
@@ -6,7 +6,7 @@ import {
   type HmacSignatureOptions,
   type HmacSignatureReason,
   type SignatureScheme,
-} from '../../libs/connector-sdk/src/hmac-signature';
+} from '@exhub/connector-sdk';
 import { STRIPE_DEFAULT_TOLERANCE_SECONDS } from './stripe.constants';
 
 /** Why a delivery was refused; stable, machine-readable (metrics labels, logs, tests). */

@@ -1,9 +1,6 @@
-import type { BreakerMetrics } from '../../libs/resilience/src/breaker';
-import type {
-  PollConnectorDefinition,
-  WebhookConnectorDefinition,
-} from '../../libs/connector-sdk/src/definition';
-import { secretValues } from '../../libs/connector-sdk/src/definition';
+import type { BreakerMetrics } from '@exhub/resilience';
+import type { PollConnectorDefinition, WebhookConnectorDefinition } from '@exhub/connector-sdk';
+import { secretValues } from '@exhub/connector-sdk';
 import exportSchema from './zendesk-export.config.schema.json';
 import webhookSchema from './zendesk.config.schema.json';
 

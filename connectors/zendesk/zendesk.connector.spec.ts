@@ -1,13 +1,10 @@
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  extractConfigReference,
-  generateConfigReference,
-} from '../../libs/connector-sdk/src/config-reference';
-import type { ConfigSchema } from '../../libs/connector-sdk/src/connector';
+import { extractConfigReference, generateConfigReference } from '@exhub/connector-sdk';
+import type { ConfigSchema } from '@exhub/connector-sdk';
 import { runWebhookContract } from '../../libs/connector-sdk/src/contract-kit';
-import { AuthError } from '../../libs/connector-sdk/src/errors';
+import { AuthError } from '@exhub/core';
 import { fixtureWebhookBody, signedWebhook } from './simulator';
 import webhookSchema from './zendesk.config.schema.json';
 import { ZendeskWebhookConnector } from './zendesk.connector';

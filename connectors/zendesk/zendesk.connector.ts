@@ -1,9 +1,5 @@
-import { InvalidPayloadError } from '../../libs/connector-sdk/src/errors';
-import type {
-  ParsedWebhook,
-  WebhookConnector,
-  WebhookRequest,
-} from '../../libs/connector-sdk/src/webhook';
+import { InvalidPayloadError } from '@exhub/core';
+import type { ParsedWebhook, WebhookConnector, WebhookRequest } from '@exhub/connector-sdk';
 import {
   ZENDESK_DEFAULT_TOLERANCE_SECONDS,
   ZENDESK_INVOCATION_ID_HEADER,
@@ -13,7 +9,7 @@ import {
   ZENDESK_WEBHOOK_OBJECT_TYPE,
 } from './zendesk.constants';
 import { verifyZendeskSignature } from './zendesk.signature';
-import type { RevealableSecret } from '../../libs/connector-sdk/src/definition';
+import type { RevealableSecret } from '@exhub/connector-sdk';
 
 /** A resolved secret as libs/config hands it over: the SDK's one secret type. */
 export type { RevealableSecret };

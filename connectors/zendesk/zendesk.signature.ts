@@ -1,4 +1,4 @@
-import { AuthError } from '../../libs/connector-sdk/src/errors';
+import { AuthError } from '@exhub/core';
 import {
   signSplitHeaderHmac,
   verifySplitHeaderHmac,
@@ -6,7 +6,7 @@ import {
   type HmacSignatureReason,
   type SignatureScheme,
   type SplitHeaderHmac,
-} from '../../libs/connector-sdk/src/hmac-signature';
+} from '@exhub/connector-sdk';
 import {
   ZENDESK_DEFAULT_TOLERANCE_SECONDS,
   ZENDESK_SIGNATURE_HEADER,

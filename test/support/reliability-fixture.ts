@@ -11,7 +11,7 @@ import {
   declareTopology,
   deleteTopology,
   type Topology,
-} from '../../libs/messaging/src';
+} from '@exhub/messaging';
 
 export const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 /** Binding key that matches every exception routing key. */

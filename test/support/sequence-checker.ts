@@ -9,10 +9,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { Channel, ConfirmChannel, ConsumeMessage } from 'amqplib';
-import { validateCanonicalException } from '../../libs/canonical/src';
-import type { SourceEventMeta } from '../../libs/connector-sdk/src/source-event';
-import { sourceEventPublishOptions } from '../../libs/messaging/src';
-import { signStripePayload } from '../../connectors/stripe';
+import { validateCanonicalException } from '@exhub/canonical';
+import type { SourceEventMeta } from '@exhub/core';
+import { sourceEventPublishOptions } from '@exhub/messaging';
+import { signStripePayload } from '@exhub/connectors/stripe';
 
 const FIXTURE = join(__dirname, '../../connectors/stripe/fixtures/charge.dispute.created.json');
 const SEQ_EVENT_ID = /^evt_seq_(\d+)$/;

@@ -11,7 +11,7 @@ import {
   initTracing,
   queueWatchList,
   type Logger,
-} from '../../../libs/observability/src';
+} from '@exhub/observability';
 import type { HubRuntime } from './hub-runtime';
 import { HubExceptionFilter } from './http/exception-filter';
 import { applySecurity } from './http/security';

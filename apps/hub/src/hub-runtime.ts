@@ -1,27 +1,23 @@
 import { join } from 'node:path';
-import type { ConnectorInstanceConfig, EnvSettings, HubConfig } from '../../../libs/config/src';
-import { DEFAULT_RETRY_AFTER_SECONDS, loadHubConfig } from '../../../libs/config/src';
-import { evaluationCounts, MappingRegistry } from '../../../libs/mapping/src';
+import type { ConnectorInstanceConfig, EnvSettings, HubConfig } from '@exhub/config';
+import { DEFAULT_RETRY_AFTER_SECONDS, loadHubConfig } from '@exhub/config';
+import { evaluationCounts, MappingRegistry } from '@exhub/mapping';
 import {
   ConfirmPublisher,
   ManagedConnection,
   buildTopology,
   declareTopology,
   type Topology,
-} from '../../../libs/messaging/src';
-import { HubMetrics, createLogger, type Logger } from '../../../libs/observability/src';
+} from '@exhub/messaging';
+import { HubMetrics, createLogger, type Logger } from '@exhub/observability';
 import {
   PolicyScorer,
   TIER_ORDER,
   loadPolicyFile,
   type PriorityPolicy,
-} from '../../../libs/prioritization/src';
-import { durationMs } from '../../../libs/prioritization/src/duration';
-import {
-  WEBHOOK_EVENT_PURGE_INTERVAL_MS,
-  openStore,
-  type ExceptionStore,
-} from '../../../libs/store/src';
+} from '@exhub/prioritization';
+import { durationMs } from '@exhub/prioritization';
+import { WEBHOOK_EVENT_PURGE_INTERVAL_MS, openStore, type ExceptionStore } from '@exhub/store';
 import { buildConnectors, type ConnectorSlot } from './connectors/connector-types';
 
 export const HUB_RUNTIME = Symbol('HUB_RUNTIME');

@@ -18,7 +18,7 @@ import { SourceEventIngress } from './ingest/source-event-ingress';
 import { PipelineService } from './pipeline/pipeline.service';
 import { ContextService } from './context/context.service';
 import { PollSchedulerService } from './connectors/poll-scheduler.service';
-import { CONNECTORS } from '../../../libs/connector-sdk/src/registry';
+import { CONNECTORS } from '@exhub/connector-sdk';
 import { PriorityDryRunController } from './priority/priority-dry-run.controller';
 import { PriorityMonitorService } from './priority/priority-monitor.service';
 import { InsightsController } from './insights/insights.controller';

@@ -1,11 +1,11 @@
 import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError, EnvError, loadEnvSettings } from '../../../libs/config/src';
-import { AmqpUnavailableError } from '../../../libs/messaging/src';
-import { createLogger, redactUrl } from '../../../libs/observability/src';
-import { PolicyError } from '../../../libs/prioritization/src';
-import { StoreOpenError } from '../../../libs/store/src';
+import { ConfigError, EnvError, loadEnvSettings } from '@exhub/config';
+import { AmqpUnavailableError } from '@exhub/messaging';
+import { createLogger, redactUrl } from '@exhub/observability';
+import { PolicyError } from '@exhub/prioritization';
+import { StoreOpenError } from '@exhub/store';
 import { createHubApp } from './create-app';
 import { createRuntime } from './hub-runtime';
 

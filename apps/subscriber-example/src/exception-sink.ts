@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import type { CanonicalException } from '../../../libs/canonical/src';
+import type { CanonicalException } from '@exhub/canonical';
 
 /** One delivered, validated exception, with what a workflow tool needs to act on it once. */
 export interface ReceivedException {

@@ -1,6 +1,6 @@
 import { Controller, Inject, Logger } from '@nestjs/common';
 import { Ctx, EventPattern, Payload, RmqContext } from '@nestjs/microservices';
-import { exhubDelivery, validateCanonicalException } from '../../../libs/nest-subscriber/src';
+import { exhubDelivery, validateCanonicalException } from '@exhub/nest-subscriber';
 import { CHARGEBACK_EXCEPTIONS, FINANCE_EXCEPTIONS } from './constants';
 import { EXCEPTION_SINK, type ExceptionSink } from './exception-sink';
 

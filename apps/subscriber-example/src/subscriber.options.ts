@@ -1,6 +1,6 @@
 import type { RmqOptions } from '@nestjs/microservices';
-import { names } from '../../../libs/messaging/src';
-import { exhubTransport } from '../../../libs/nest-subscriber/src';
+import { names } from '@exhub/messaging';
+import { exhubTransport } from '@exhub/nest-subscriber';
 import {
   DEFAULT_AMQP_URL,
   DEFAULT_DELIVERY_LIMIT,

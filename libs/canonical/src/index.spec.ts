@@ -5,10 +5,12 @@ describe('libs/canonical public surface', () => {
     expect(Object.keys(canonical).sort()).toEqual([
       'CANONICAL_EXCEPTION_SCHEMA_FILE',
       'CANONICAL_EXCEPTION_SCHEMA_ID',
+      'DEFAULT_MINOR_UNIT_EXPONENT',
       'DIMENSIONS',
       'DOMAINS',
       'EXCEPTION_ID_NAMESPACE',
       'EXCEPTION_TYPES',
+      'MINOR_UNIT_EXPONENTS',
       'PARTY_ROLES',
       'PROCESSES',
       'STATUSES',

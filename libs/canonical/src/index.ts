@@ -29,3 +29,4 @@ export {
   validateCanonicalExceptionAll,
   type CanonicalValidationResult,
 } from './validate';
+export { DEFAULT_MINOR_UNIT_EXPONENT, MINOR_UNIT_EXPONENTS } from './constants';

@@ -1,4 +1,4 @@
-import { InvalidPayloadError } from '../../connector-sdk/src/errors';
+import { InvalidPayloadError } from '@exhub/core';
 import { minorUnitExponent, minorUnitsToDecimal, normaliseCurrency } from './money';
 
 describe('minorUnitsToDecimal', () => {

@@ -1,4 +1,4 @@
-import { InvalidPayloadError } from '../../connector-sdk/src/errors';
+import { InvalidPayloadError } from '@exhub/core';
 import { DEFAULT_MINOR_UNIT_EXPONENT, MINOR_UNIT_EXPONENTS } from './constants';
 import { canonicalExceptionSchema } from './schema';
 

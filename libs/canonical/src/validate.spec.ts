@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { InvalidPayloadError } from '../../connector-sdk/src/errors';
+import { InvalidPayloadError } from '@exhub/core';
 import type { CanonicalException } from './canonical-exception.types';
 import { exceptionId } from './ids';
 import {

@@ -1,6 +1,6 @@
 import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
-import { formatIssues, InvalidPayloadError, type Issue } from '../../connector-sdk/src/errors';
+import { formatIssues, InvalidPayloadError, type Issue } from '@exhub/core';
 import type { CanonicalException } from './canonical-exception.types';
 import { CANONICAL_EXCEPTION_SCHEMA_FILE, canonicalExceptionSchema } from './schema';
 

@@ -1,5 +1,5 @@
-import type { Issue } from './errors';
-import type { SourceEventMeta } from './source-event';
+import type { Issue } from '@exhub/core';
+import type { SourceEventMeta } from '@exhub/core';
 import type { WebhookConnector } from './webhook';
 
 export type ConnectorKind = 'poll' | 'webhook';

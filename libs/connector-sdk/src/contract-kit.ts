@@ -7,7 +7,7 @@
 import { inspect } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import type { PolledEvent, PollingConnector, RejectedRecord } from './connector';
-import { HubError } from './errors';
+import { HubError } from '@exhub/core';
 import type { WebhookConnector, WebhookRequest } from './webhook';
 
 export type SimulatedFailure = '5xx' | '429' | '401' | 'malformed' | 'slow';

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { AuthError } from './errors';
+import { AuthError } from '@exhub/core';
 import { HmacSignatureError, signHmacPayload, verifyHmacSignature } from './hmac-signature';
 
 const SECRET = 'hmac-spec-secret-0123456789';

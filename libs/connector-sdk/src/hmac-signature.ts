@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { AuthError } from './errors';
+import { AuthError } from '@exhub/core';
 
 /**
  * Timestamped HMAC webhook signatures: a header `t=<unix seconds>,v1=<hex>[,v1=<hex>…]` where v1

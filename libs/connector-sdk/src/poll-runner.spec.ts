@@ -1,6 +1,6 @@
 import type { PollingConnector, PollResult } from './connector';
 import { MemoryCursorStore } from './cursor-store';
-import { InvalidPayloadError, TransientError } from './errors';
+import { InvalidPayloadError, TransientError } from '@exhub/core';
 import { PollRunner, REFUSED_PAGE_OBJECT_TYPE, type ConfirmingPublisher } from './poll-runner';
 
 /** A publisher whose confirms the test releases by hand. */

@@ -2,9 +2,9 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Options } from 'amqplib';
 import type { PolledEvent, PollingConnector, RejectedRecord } from './connector';
 import type { CursorStore } from './cursor-store';
-import { HubError } from './errors';
+import { HubError } from '@exhub/core';
 import { describeRejection } from './record-screen';
-import type { SourceEventMeta } from './source-event';
+import type { SourceEventMeta } from '@exhub/core';
 
 /** What the runner needs from libs/messaging's ConfirmPublisher. */
 export interface ConfirmingPublisher {

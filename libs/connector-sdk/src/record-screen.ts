@@ -1,5 +1,5 @@
 import type { RejectedRecord } from './connector';
-import type { Issue } from './errors';
+import type { Issue } from '@exhub/core';
 
 /** A record of a page that passed its connector's checks, with its index in the page. */
 export interface ScreenedRecord {

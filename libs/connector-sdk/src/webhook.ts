@@ -1,4 +1,4 @@
-import type { SourceEventMeta } from './source-event';
+import type { SourceEventMeta } from '@exhub/core';
 
 /** What a webhook connector receives: the raw body (never re-serialised) and the headers. */
 export interface WebhookRequest {

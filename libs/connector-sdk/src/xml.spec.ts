@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InvalidPayloadError } from './errors';
+import { InvalidPayloadError } from '@exhub/core';
 import { isXmlContentType, parseXml, XML_MAX_DEPTH } from './xml';
 
 function refusal(body: string, maxBytes?: number): InvalidPayloadError {

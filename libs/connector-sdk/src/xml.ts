@@ -1,5 +1,5 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { InvalidPayloadError, type Issue, type Stage } from './errors';
+import { InvalidPayloadError, type Issue, type Stage } from '@exhub/core';
 
 /**
  * The hub's one XML parser. Connectors (at ingress) and the pipeline (after the broker hop) parse

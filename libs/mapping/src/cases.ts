@@ -6,7 +6,7 @@ import { CASES_FILE_SUFFIX } from './constants';
 import { diffExceptions, formatDifference, type Difference } from './diff';
 import { MappingLoadError } from './errors';
 import { evaluateMapping } from './evaluate';
-import { liftBusinessMessage, parseXml } from '../../connector-sdk/src/xml';
+import { liftBusinessMessage, parseXml } from '@exhub/connector-sdk';
 import { displayFile, findFilesSync } from './files';
 import { MappingRegistry } from './registry';
 import { schemaProblems, validateCasesDocument } from './schema-validation';

@@ -23,7 +23,9 @@ function compile(each = ''): CompiledMapping {
     `id: test.combined\ndescription: x\nsource: { system: test, objectType: t }\n${each}fields:\n${FIELDS}\n`,
     'test/combined.mapping.yaml',
     // Without the compiled fast path, so every field goes through the combined JSONata evaluation.
-    { fastPath: false },
+    // Generous time limits: this compares results, and the shared CI machine can stall a 50 ms
+    // expression budget (the limits themselves are tested in evaluate.spec.ts).
+    { fastPath: false, limits: { expressionTimeoutMs: 30_000, mappingTimeoutMs: 60_000 } },
   );
 }
 

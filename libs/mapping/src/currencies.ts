@@ -1,4 +1,4 @@
-import { DEFAULT_MINOR_UNIT_EXPONENT, MINOR_UNIT_EXPONENTS } from '../../canonical/src/constants';
+import { DEFAULT_MINOR_UNIT_EXPONENT, MINOR_UNIT_EXPONENTS } from '@exhub/canonical';
 
 // Checked before upper-casing: 'ß'.toUpperCase() is 'SS', so checking afterwards would accept
 // non-ASCII input that only becomes three letters once upper-cased.

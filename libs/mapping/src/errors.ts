@@ -1,4 +1,4 @@
-import { HubError } from '../../connector-sdk/src/errors';
+import { HubError } from '@exhub/core';
 import type { MappingProblem, SourcePosition } from './types';
 
 /** `file:line:column path: message — hint`, the form editors and terminals turn into links. */

@@ -1,4 +1,4 @@
-import { HubError } from '../../connector-sdk/src/errors';
+import { HubError } from '@exhub/core';
 import { compileMapping } from './compile';
 import { MappingError } from './errors';
 import { evaluateMapping } from './evaluate';

@@ -1,5 +1,5 @@
 import jsonata from 'jsonata';
-import { HubMetrics } from '../../observability/src';
+import { HubMetrics } from '@exhub/observability';
 import { runCases } from './cases';
 import { compileMapping } from './compile';
 import { evaluateMapping, evaluationCounts } from './evaluate';

@@ -64,3 +64,6 @@ export type {
   MappingSummary,
   SourcePosition,
 } from './types';
+export { diffExceptions } from './diff';
+export { prune } from './field-path';
+export { epochToIso, money } from './helpers';

@@ -4,7 +4,7 @@
  * `ManagedConnection` (managed-connection.ts), which recovers by itself.
  */
 import * as amqp from 'amqplib';
-import type { ErrorClass } from '../../connector-sdk/src/errors';
+import type { ErrorClass } from '@exhub/core';
 import { DEFAULT_CONNECT_TIMEOUT_MS } from './constants';
 
 export interface ConnectOptions {

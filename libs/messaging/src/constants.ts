@@ -5,7 +5,7 @@
  * Header names are not here: they are part of the AMQP contract, not tunables, and live in
  * `headers.ts` next to the code that reads and writes them.
  */
-import type { Stage } from '../../connector-sdk/src/errors';
+import type { Stage } from '@exhub/core';
 
 /** Name prefix of every exchange and queue (`exhub.ingress`, `exhub.work`, …). */
 export const DEFAULT_PREFIX = 'exhub';

@@ -12,7 +12,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
-import type { Stage } from '../../connector-sdk/src/errors';
+import type { Stage } from '@exhub/core';
 import {
   DEFAULT_CHANNEL_REOPEN_DELAY_MS,
   DEFAULT_CHANNEL_REOPEN_MAX_DELAY_MS,

@@ -5,7 +5,7 @@ import {
   NotFoundError,
   RateLimitedError,
   TransientError,
-} from '../../connector-sdk/src/errors';
+} from '@exhub/core';
 import { type HandlerOutcome, outcomeFor, planFor, truncate } from './error-policy';
 import { buildTopology } from './topology';
 

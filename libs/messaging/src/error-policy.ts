@@ -9,12 +9,7 @@
  * | anything else (a bug)          | retry as TRANSIENT                                         |
  */
 import type { Message, Options } from 'amqplib';
-import {
-  type ErrorClass,
-  HubError,
-  RateLimitedError,
-  type Stage,
-} from '../../connector-sdk/src/errors';
+import { type ErrorClass, HubError, RateLimitedError, type Stage } from '@exhub/core';
 import {
   DEFAULT_FALLBACK_STAGE,
   DEFAULT_MAX_ATTEMPTS,

@@ -1,6 +1,6 @@
 import type { MessageProperties } from 'amqplib';
-import { HubError } from '../../connector-sdk/src/errors';
-import type { SourceEventMeta } from '../../connector-sdk/src/source-event';
+import { HubError } from '@exhub/core';
+import type { SourceEventMeta } from '@exhub/core';
 import { HEADER, sourceEventMetaFrom, sourceEventPublishOptions } from './headers';
 
 const meta: SourceEventMeta = {

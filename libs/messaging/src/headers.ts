@@ -4,8 +4,8 @@
  * payload bytes, untouched: everything the hub knows about it rides here.
  */
 import type { Message, Options } from 'amqplib';
-import { InvalidPayloadError } from '../../connector-sdk/src/errors';
-import type { SourceEventMeta } from '../../connector-sdk/src/source-event';
+import { InvalidPayloadError } from '@exhub/core';
+import type { SourceEventMeta } from '@exhub/core';
 import { SOURCE_EVENT_MESSAGE_TYPE } from './constants';
 
 export const HEADER = {

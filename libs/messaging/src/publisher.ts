@@ -19,7 +19,7 @@
 import type { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ChannelModel, ConfirmChannel, Message, Options } from 'amqplib';
-import { TransientError } from '../../connector-sdk/src/errors';
+import { TransientError } from '@exhub/core';
 import {
   DEFAULT_CHANNEL_REOPEN_DELAY_MS,
   DEFAULT_CHANNEL_REOPEN_MAX_DELAY_MS,

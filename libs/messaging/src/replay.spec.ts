@@ -1,5 +1,5 @@
 import type { MessageProperties } from 'amqplib';
-import type { SourceEventMeta } from '../../connector-sdk/src/source-event';
+import type { SourceEventMeta } from '@exhub/core';
 import { HEADER, sourceEventMetaFrom, sourceEventPublishOptions } from './headers';
 import { Pacer, replayPublishOptions } from './replay';
 

@@ -22,7 +22,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ChannelModel, ConsumeMessage, Message, Options } from 'amqplib';
-import type { SourceEventMeta } from '../../connector-sdk/src/source-event';
+import type { SourceEventMeta } from '@exhub/core';
 import { openDeliveries } from './delivery-buffer';
 import { HEADER, headerString, sourceEventMetaFrom, sourceEventPublishOptions } from './headers';
 import {

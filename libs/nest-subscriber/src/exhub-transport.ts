@@ -1,5 +1,5 @@
 import { type RmqOptions, Transport } from '@nestjs/microservices';
-import { names } from '../../messaging/src';
+import { names } from '@exhub/messaging';
 import { ExhubDeserializer } from './exhub.deserializer';
 
 /** Nest's own `Transport.RMQ` options, all of which may still be given. */

@@ -1,5 +1,5 @@
 import type { ConsumerDeserializer, IncomingEvent } from '@nestjs/microservices';
-import { HEADER, headerString } from '../../messaging/src';
+import { HEADER, headerString } from '@exhub/messaging';
 
 /**
  * Pattern given to a message whose routing key cannot be read (no `x-exhub-*` headers and a body

@@ -6,7 +6,7 @@
  * with max(), not sum().
  */
 import type { Logger } from 'pino';
-import { DOMAINS, TIERS } from '../../canonical/src/taxonomy';
+import { DOMAINS, TIERS } from '@exhub/canonical';
 import type { HubMetrics } from './metrics';
 import { PeriodicCollector } from './periodic-collector';
 

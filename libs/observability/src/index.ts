@@ -20,6 +20,7 @@ export {
   type ProcessInsightsSource,
 } from './process-insights';
 export {
+  createSdkTracer,
   hubTracer,
   initTracing,
   inSpan,

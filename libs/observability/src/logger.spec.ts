@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { Secret } from '../../config/src';
+import { Secret } from '@exhub/config';
 import { createLogger } from './logger';
 
 function capture() {

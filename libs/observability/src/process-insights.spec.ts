@@ -1,6 +1,6 @@
 import pino from 'pino';
-import type { CanonicalException } from '../../canonical/src';
-import { openStore, type ExceptionStore } from '../../store/src';
+import type { CanonicalException } from '@exhub/canonical';
+import { openStore, type ExceptionStore } from '@exhub/store';
 import { sampleException } from '../../store/src/sample-exception';
 import { HubMetrics } from './metrics';
 import { ProcessInsightsCollector } from './process-insights';

@@ -7,7 +7,7 @@
  * max over instances, not sum).
  */
 import type { Logger } from 'pino';
-import { EXCEPTION_TYPES, TIERS } from '../../canonical/src/taxonomy';
+import { EXCEPTION_TYPES, TIERS } from '@exhub/canonical';
 import type { HubMetrics } from './metrics';
 import { PeriodicCollector } from './periodic-collector';
 import { PriorityMetrics } from './priority-metrics';

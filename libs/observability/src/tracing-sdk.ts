@@ -19,7 +19,7 @@ import {
   TracerProvider,
   type SpanExporter,
 } from '@opentelemetry/sdk-trace';
-import { parseTraceparent } from '../../messaging/src/trace';
+import { parseTraceparent } from '@exhub/messaging';
 import type { HubSpan, HubTracer, SpanAttributes, SpanKindName, StartSpanOptions } from './tracing';
 
 const KINDS: Record<SpanKindName, SpanKind> = {

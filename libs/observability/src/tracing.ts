@@ -6,7 +6,7 @@
  * still propagates (and appears in logs) at no cost. When set, `tracing-sdk.ts` is imported lazily
  * and exports spans over OTLP/HTTP.
  */
-import { childTraceparent, parseTraceparent } from '../../messaging/src/trace';
+import { childTraceparent, parseTraceparent } from '@exhub/messaging';
 
 export type SpanKindName = 'internal' | 'server' | 'client' | 'producer' | 'consumer';
 export type SpanAttributes = Record<string, string | number | boolean | undefined>;
@@ -74,12 +74,22 @@ export function setHubTracer(tracer: HubTracer | undefined): void {
 }
 
 /**
+ * The OpenTelemetry SDK tracer (OTLP or in-memory exporter), loaded on first use: tests and
+ * `initTracing` call this; a hub without tracing never loads the SDK.
+ */
+export async function createSdkTracer(
+  options: import('./tracing-sdk').SdkTracerOptions,
+): Promise<HubTracer> {
+  const sdk = await import('./tracing-sdk.js');
+  return sdk.createSdkTracer(options);
+}
+
+/**
  * Installs the OTLP exporter when the environment asks for it; otherwise leaves propagation only.
  * The SDK is imported here, lazily, so a hub without tracing never loads it.
  */
 export async function initTracing(env: NodeJS.ProcessEnv, version: string): Promise<HubTracer> {
   if (!current.enabled && tracingRequested(env)) {
-    const { createSdkTracer } = await import('./tracing-sdk.js');
     current = await createSdkTracer({ serviceName: env.OTEL_SERVICE_NAME || 'exhub', version });
   }
   return current;

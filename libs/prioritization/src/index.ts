@@ -41,3 +41,22 @@ export {
   type GroupableInput,
 } from './grouping';
 export { scoringInputFrom, ScoringRequestError } from './scoring-request';
+export { durationMs, hoursOf } from './duration';
+export { ndcgAt, pairAccuracy } from './ranking-metrics';
+// Training and evaluation of the shadow model (the CLI's `exhub model`, the benches).
+export {
+  DEFAULT_TRAIN,
+  evaluateModel,
+  labelOf,
+  parseOutcomes,
+  scoreRecords,
+  split,
+  train,
+  type Evaluation,
+  type Outcome,
+  type OutcomeRecord,
+  type TrainOptions,
+  type TrainResult,
+} from './train';
+export { generateHistory, HIDDEN_BAND, HIDDEN_BRAND, inHiddenSegment } from './history';
+export { auc, brier, reliability, seededRandom, type ReliabilityBin } from './metrics';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { CanonicalException } from '../../canonical/src';
+import type { CanonicalException } from '@exhub/canonical';
 import { canonicalJson } from './canonical-json';
 
 /**

@@ -1,4 +1,4 @@
-import type { CanonicalException } from '../../canonical/src';
+import type { CanonicalException } from '@exhub/canonical';
 
 /**
  * What an exception can be found by: `party` (a party id, whatever its role), one kind per

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
-import type { CanonicalException, Status } from '../../canonical/src';
+import type { CanonicalException, Status } from '@exhub/canonical';
 import { appendAuditIn } from './audit.repo';
 import { DEFAULT_PAGE_SIZE, MAX_FIND_OPEN, MAX_PAGE_SIZE } from './constants';
 import { DEGRADED_KEY, DUE_KEY, exceptionKeysOf } from './exception-keys';

@@ -3,7 +3,7 @@
  * queries — status changes from the audit trail, root-cause counts and group members.
  */
 import { describe, expect, it } from '@jest/globals';
-import type { CanonicalException } from '../../canonical/src';
+import type { CanonicalException } from '@exhub/canonical';
 import { StoreInputError } from './errors';
 import { MAX_TRANSITIONS_PAGE } from './insights.repo';
 import { sampleException } from './sample-exception';

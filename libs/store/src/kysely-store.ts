@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { CanonicalException } from '../../canonical/src';
+import type { CanonicalException } from '@exhub/canonical';
 import * as apiKeys from './api-keys.repo';
 import * as audit from './audit.repo';
 import { backlogStats } from './backlog.repo';

@@ -1,4 +1,4 @@
-import type { Status } from '../../canonical/src';
+import type { Status } from '@exhub/canonical';
 import { StoreConflictError } from './errors';
 import type { DecisionAction, OutcomeKind } from './types';
 

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
-import type { CanonicalException } from '../../canonical/src';
+import type { CanonicalException } from '@exhub/canonical';
 import { AUDIT_GENESIS_HASH, KEY_BACKFILL_BATCH } from './constants';
 import { exceptionKeysOf } from './exception-keys';
 import { StoreOpenError } from './errors';

@@ -3,7 +3,7 @@
  * one query behind links and re-scoring, findOpenExceptions.
  */
 import { describe, expect, it } from '@jest/globals';
-import type { CanonicalException } from '../../canonical/src';
+import type { CanonicalException } from '@exhub/canonical';
 import { MAX_FIND_OPEN } from './constants';
 import { StoreInputError } from './errors';
 import { sampleException } from './sample-exception';

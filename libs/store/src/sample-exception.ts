@@ -1,5 +1,5 @@
 /** Test data for the store's contract suite and tests: no Jest here, so child processes can use it. */
-import type { CanonicalException, Tier } from '../../canonical/src';
+import type { CanonicalException, Tier } from '@exhub/canonical';
 
 export interface SampleSpec {
   id: string;

@@ -3,7 +3,7 @@
  * re-opening an exception it raised (applySourceTransition).
  */
 import { describe, expect, it } from '@jest/globals';
-import type { CanonicalException } from '../../canonical/src';
+import type { CanonicalException } from '@exhub/canonical';
 import { sampleException } from './sample-exception';
 import type { ExceptionStore } from './store';
 

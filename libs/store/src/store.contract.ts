@@ -4,7 +4,7 @@
  */
 // Imported, not global: this file is compiled with the libs (whose build has no Jest types).
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import type { CanonicalException } from '../../canonical/src';
+import type { CanonicalException } from '@exhub/canonical';
 import { MAX_PAGE_SIZE } from './constants';
 import { StoreConflictError, StoreInputError, StoreNotFoundError } from './errors';
 import { MIGRATIONS } from './migrations';

@@ -1,4 +1,4 @@
-import type { CanonicalException } from '../../canonical/src';
+import type { CanonicalException } from '@exhub/canonical';
 import type { DeadLetterRecord } from './dead-letters.repo';
 import type {
   ApiKeyRecord,

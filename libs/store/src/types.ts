@@ -1,4 +1,4 @@
-import type { CanonicalException, Status, Tier } from '../../canonical/src';
+import type { CanonicalException, Status, Tier } from '@exhub/canonical';
 
 export const API_KEY_ROLES = ['viewer', 'steward', 'operator', 'admin'] as const;
 export type ApiKeyRole = (typeof API_KEY_ROLES)[number];

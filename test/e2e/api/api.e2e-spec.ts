@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CanonicalException } from '../../../libs/canonical/src';
+import type { CanonicalException } from '@exhub/canonical';
 import {
   apiKeyHeader,
   startHub,

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CanonicalException } from '../../../libs/canonical/src';
-import type { ExceptionStore } from '../../../libs/store/src';
+import type { CanonicalException } from '@exhub/canonical';
+import type { ExceptionStore } from '@exhub/store';
 import {
   apiKeyHeader,
   startHub,

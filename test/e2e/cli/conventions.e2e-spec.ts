@@ -9,7 +9,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import * as amqp from 'amqplib';
-import { buildTopology } from '../../../libs/messaging/src';
+import { buildTopology } from '@exhub/messaging';
 import { AMQP_URL } from '../hub/hub-harness';
 
 const ROOT = join(__dirname, '../../..');

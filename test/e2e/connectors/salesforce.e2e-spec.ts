@@ -2,18 +2,18 @@ import { randomBytes } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import * as amqp from 'amqplib';
 import pino from 'pino';
-import { loadEnvSettings } from '../../../libs/config/src';
-import { validateCanonicalException } from '../../../libs/canonical/src';
-import { declareTopology, deleteTopology } from '../../../libs/messaging/src';
+import { loadEnvSettings } from '@exhub/config';
+import { validateCanonicalException } from '@exhub/canonical';
+import { declareTopology, deleteTopology } from '@exhub/messaging';
 import { createHubApp } from '../../../apps/hub/src/create-app';
 import { createRuntime, type HubRuntime } from '../../../apps/hub/src/hub-runtime';
 import { PollSchedulerService } from '../../../apps/hub/src/connectors/poll-scheduler.service';
-import { CONNECTORS, type ConnectorRegistry } from '../../../libs/connector-sdk/src/registry';
+import { CONNECTORS, type ConnectorRegistry } from '@exhub/connector-sdk';
 import {
   SalesforceSimulator,
   SIMULATOR_CLIENT_ID,
   SIMULATOR_CLIENT_SECRET,
-} from '../../../connectors/salesforce';
+} from '@exhub/connectors/salesforce';
 import { AMQP_URL, subscribe, take } from '../hub/hub-harness';
 
 const CONNECTOR = 'salesforce';

@@ -5,19 +5,19 @@ import { randomBytes } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import * as amqp from 'amqplib';
 import pino from 'pino';
-import { loadEnvSettings } from '../../../libs/config/src';
-import { validateCanonicalException } from '../../../libs/canonical/src';
-import { declareTopology, deleteTopology } from '../../../libs/messaging/src';
+import { loadEnvSettings } from '@exhub/config';
+import { validateCanonicalException } from '@exhub/canonical';
+import { declareTopology, deleteTopology } from '@exhub/messaging';
 import { createHubApp } from '../../../apps/hub/src/create-app';
 import { createRuntime, type HubRuntime } from '../../../apps/hub/src/hub-runtime';
 import { PollSchedulerService } from '../../../apps/hub/src/connectors/poll-scheduler.service';
-import { CONNECTORS, type ConnectorRegistry } from '../../../libs/connector-sdk/src/registry';
+import { CONNECTORS, type ConnectorRegistry } from '@exhub/connector-sdk';
 import {
   fixtureIncidents,
   ServiceNowSimulator,
   SIMULATOR_PASSWORD,
   SIMULATOR_USER,
-} from '../../../connectors/servicenow';
+} from '@exhub/connectors/servicenow';
 import { AMQP_URL, subscribe, take } from '../hub/hub-harness';
 
 const CONNECTOR = 'servicenow';

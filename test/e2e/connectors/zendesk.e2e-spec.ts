@@ -7,16 +7,16 @@ import * as amqp from 'amqplib';
 import pino from 'pino';
 import { createHubApp } from '../../../apps/hub/src/create-app';
 import { createRuntime, type HubRuntime } from '../../../apps/hub/src/hub-runtime';
-import { validateCanonicalException } from '../../../libs/canonical/src';
-import { Secret, loadEnvSettings } from '../../../libs/config/src';
-import { declareTopology, deleteTopology } from '../../../libs/messaging/src';
+import { validateCanonicalException } from '@exhub/canonical';
+import { Secret, loadEnvSettings } from '@exhub/config';
+import { declareTopology, deleteTopology } from '@exhub/messaging';
 import {
   SIMULATOR_API_TOKEN,
   SIMULATOR_EMAIL,
   ZendeskSimulator,
   fixtureWebhookBody,
   signedWebhook,
-} from '../../../connectors/zendesk';
+} from '@exhub/connectors/zendesk';
 import { AMQP_URL, subscribe, take } from '../hub/hub-harness';
 
 /**

@@ -8,8 +8,8 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import type { CanonicalException, Tier } from '../../../libs/canonical/src';
-import { MappingRegistry } from '../../../libs/mapping/src';
+import type { CanonicalException, Tier } from '@exhub/canonical';
+import { MappingRegistry } from '@exhub/mapping';
 import { sampleException } from '../../../libs/store/src/sample-exception';
 import { CONSOLE_CSP } from '../../../apps/hub/src/console/serve-console';
 import { stripeHeaders } from '../hub/hub-harness';

@@ -17,9 +17,9 @@ import {
   fixtureSuppliers,
   type SupplierInvoiceEntity,
 } from '../../../connectors/sap-s4/simulator';
-import { validateCanonicalException, type CanonicalException } from '../../../libs/canonical/src';
-import { loadEnvSettings } from '../../../libs/config/src';
-import { deleteTopology } from '../../../libs/messaging/src';
+import { validateCanonicalException, type CanonicalException } from '@exhub/canonical';
+import { loadEnvSettings } from '@exhub/config';
+import { deleteTopology } from '@exhub/messaging';
 import { createHubApp } from '../../../apps/hub/src/create-app';
 import { createRuntime, type HubRuntime } from '../../../apps/hub/src/hub-runtime';
 import { AMQP_URL, subscribe } from '../hub/hub-harness';

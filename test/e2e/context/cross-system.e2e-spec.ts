@@ -21,11 +21,11 @@ import {
   SalesforceSimulator,
   SIMULATOR_CLIENT_ID,
   SIMULATOR_CLIENT_SECRET,
-} from '../../../connectors/salesforce';
-import { ZENDESK_INVOCATION_ID_HEADER, signedWebhook } from '../../../connectors/zendesk';
-import { validateCanonicalException, type CanonicalException } from '../../../libs/canonical/src';
-import { Secret, loadEnvSettings } from '../../../libs/config/src';
-import { declareTopology, deleteTopology } from '../../../libs/messaging/src';
+} from '@exhub/connectors/salesforce';
+import { ZENDESK_INVOCATION_ID_HEADER, signedWebhook } from '@exhub/connectors/zendesk';
+import { validateCanonicalException, type CanonicalException } from '@exhub/canonical';
+import { Secret, loadEnvSettings } from '@exhub/config';
+import { declareTopology, deleteTopology } from '@exhub/messaging';
 import { createHubApp } from '../../../apps/hub/src/create-app';
 import { createRuntime, type HubRuntime } from '../../../apps/hub/src/hub-runtime';
 import { PollSchedulerService } from '../../../apps/hub/src/connectors/poll-scheduler.service';

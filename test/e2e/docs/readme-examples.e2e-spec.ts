@@ -16,7 +16,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as amqp from 'amqplib';
-import { buildTopology, deleteTopology } from '../../../libs/messaging/src';
+import { buildTopology, deleteTopology } from '@exhub/messaging';
 import { AMQP_URL } from '../hub/hub-harness';
 
 const ROOT = join(__dirname, '../../..');

@@ -20,7 +20,7 @@ import {
   sequenceEvent,
   type SequenceReport,
 } from '../../support/sequence-checker';
-import { signStripePayload } from '../../../connectors/stripe';
+import { signStripePayload } from '@exhub/connectors/stripe';
 
 const HTTP_ACCEPTED = 202;
 

@@ -10,10 +10,10 @@ import { join } from 'node:path';
 import * as amqp from 'amqplib';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { signStripePayload } from '../../../connectors/stripe';
-import { buildTopology, deleteTopology } from '../../../libs/messaging/src';
-import { HEADER } from '../../../libs/messaging/src/headers';
-import { openStore } from '../../../libs/store/src';
+import { signStripePayload } from '@exhub/connectors/stripe';
+import { buildTopology, deleteTopology } from '@exhub/messaging';
+import { HEADER } from '@exhub/messaging';
+import { openStore } from '@exhub/store';
 import { AMQP_URL, subscribe, take } from '../hub/hub-harness';
 
 const REPO = join(__dirname, '../../..');

@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import * as amqp from 'amqplib';
 import pino from 'pino';
-import { Secret, loadEnvSettings } from '../../../libs/config/src';
-import { declareTopology, deleteTopology } from '../../../libs/messaging/src';
-import { signStripePayload } from '../../../connectors/stripe';
+import { Secret, loadEnvSettings } from '@exhub/config';
+import { declareTopology, deleteTopology } from '@exhub/messaging';
+import { signStripePayload } from '@exhub/connectors/stripe';
 import { createHubApp } from '../../../apps/hub/src/create-app';
 import { createRuntime, type HubRuntime } from '../../../apps/hub/src/hub-runtime';
 

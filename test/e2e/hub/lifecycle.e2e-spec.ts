@@ -10,9 +10,9 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CanonicalException, ExceptionType } from '../../../libs/canonical/src';
-import { exceptionId } from '../../../libs/canonical/src';
-import { sourceEventPublishOptions } from '../../../libs/messaging/src';
+import type { CanonicalException, ExceptionType } from '@exhub/canonical';
+import { exceptionId } from '@exhub/canonical';
+import { sourceEventPublishOptions } from '@exhub/messaging';
 import { startHub, stripeHeaders, subscribe, take, until, type Harness } from './hub-harness';
 
 const ROOT = join(__dirname, '../../..');

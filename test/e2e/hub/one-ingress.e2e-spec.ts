@@ -17,10 +17,10 @@ import {
   SapS4Simulator,
   type SupplierInvoiceEntity,
 } from '../../../connectors/sap-s4/simulator';
-import type { CanonicalException } from '../../../libs/canonical/src';
-import { Secret, loadEnvSettings } from '../../../libs/config/src';
-import { setHubTracer } from '../../../libs/observability/src';
-import { createSdkTracer } from '../../../libs/observability/src/tracing-sdk';
+import type { CanonicalException } from '@exhub/canonical';
+import { Secret, loadEnvSettings } from '@exhub/config';
+import { setHubTracer } from '@exhub/observability';
+import { createSdkTracer } from '@exhub/observability';
 import { createRuntime, type HubRuntime } from '../../../apps/hub/src/hub-runtime';
 import {
   AMQP_URL,

@@ -1,9 +1,9 @@
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CanonicalException } from '../../../libs/canonical/src';
-import { pointTotals } from '../../../libs/prioritization/src';
-import { generateHistory } from '../../../libs/prioritization/src/history';
+import type { CanonicalException } from '@exhub/canonical';
+import { pointTotals } from '@exhub/prioritization';
+import { generateHistory } from '@exhub/prioritization';
 import { PriorityMonitorService } from '../../../apps/hub/src/priority/priority-monitor.service';
 import { groupParentId } from '../../../apps/hub/src/pipeline/grouping';
 import {

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { validateCanonicalException, type CanonicalException } from '../../../libs/canonical/src';
+import { validateCanonicalException, type CanonicalException } from '@exhub/canonical';
 import { startHub, stripeHeaders, subscribe, take, type Harness } from './hub-harness';
 
 const fixture = (name: string) =>

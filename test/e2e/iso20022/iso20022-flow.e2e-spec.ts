@@ -7,10 +7,10 @@ import * as amqp from 'amqplib';
 import pino from 'pino';
 import { createHubApp } from '../../../apps/hub/src/create-app';
 import { createRuntime, type HubRuntime } from '../../../apps/hub/src/hub-runtime';
-import { validateCanonicalException, type CanonicalException } from '../../../libs/canonical/src';
-import { Secret, loadEnvSettings } from '../../../libs/config/src';
-import { signHmacPayload } from '../../../libs/connector-sdk/src/hmac-signature';
-import { deleteTopology } from '../../../libs/messaging/src';
+import { validateCanonicalException, type CanonicalException } from '@exhub/canonical';
+import { Secret, loadEnvSettings } from '@exhub/config';
+import { signHmacPayload } from '@exhub/connector-sdk';
+import { deleteTopology } from '@exhub/messaging';
 import { AMQP_URL, subscribe, take } from '../hub/hub-harness';
 
 /**

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import type { CanonicalException } from '../../../libs/canonical/src';
+import type { CanonicalException } from '@exhub/canonical';
 import { MAPPINGS_DEBOUNCE_ENV } from '../../../apps/hub/src/mappings/mapping-reload.service';
 import {
   apiKeyHeader,

@@ -11,7 +11,7 @@ import {
   deleteTopology,
   type Topology,
   type TopologyOptions,
-} from '../../../libs/messaging/src';
+} from '@exhub/messaging';
 
 export const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 

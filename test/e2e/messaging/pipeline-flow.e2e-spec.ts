@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { ChannelModel, ConsumeMessage } from 'amqplib';
-import type { SourceEventMeta } from '../../../libs/connector-sdk/src/source-event';
+import type { SourceEventMeta } from '@exhub/core';
 import {
   ConfirmPublisher,
   HEADER,
@@ -9,7 +9,7 @@ import {
   sourceEventPublishOptions,
   startConsumer,
   type Topology,
-} from '../../../libs/messaging/src';
+} from '@exhub/messaging';
 import { collect, connect, isolatedTopology, sleep, waitFor } from './broker';
 
 /** Bytes that are not valid UTF-8, so any re-encoding of the body would show. */

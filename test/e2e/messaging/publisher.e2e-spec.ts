@@ -1,5 +1,5 @@
 import type { ChannelModel } from 'amqplib';
-import { ConfirmPublisher, PublishError, type Topology } from '../../../libs/messaging/src';
+import { ConfirmPublisher, PublishError, type Topology } from '@exhub/messaging';
 import { connect, isolatedTopology, waitFor } from './broker';
 
 describe('ConfirmPublisher on a real broker', () => {

@@ -4,7 +4,7 @@ import {
   declareTopology,
   deleteTopology,
   TopologyMismatchError,
-} from '../../../libs/messaging/src';
+} from '@exhub/messaging';
 import { connect, randomPrefix } from './broker';
 
 describe('messaging topology on a real broker', () => {

@@ -6,9 +6,9 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import * as amqp from 'amqplib';
 import { createHubApp } from '../../../apps/hub/src/create-app';
 import { createRuntime, type HubRuntime } from '../../../apps/hub/src/hub-runtime';
-import { Secret, loadEnvSettings } from '../../../libs/config/src';
-import { deleteTopology } from '../../../libs/messaging/src';
-import { createLogger } from '../../../libs/observability/src';
+import { Secret, loadEnvSettings } from '@exhub/config';
+import { deleteTopology } from '@exhub/messaging';
+import { createLogger } from '@exhub/observability';
 import { stripeHeaders, subscribe, take } from '../hub/hub-harness';
 
 const ROOT = join(__dirname, '../../..');

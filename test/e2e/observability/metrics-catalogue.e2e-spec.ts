@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadPolicyFile } from '../../../libs/prioritization/src';
-import { durationMs } from '../../../libs/prioritization/src/duration';
+import { loadPolicyFile } from '@exhub/prioritization';
+import { durationMs } from '@exhub/prioritization';
 import { startHub, stripeHeaders, subscribe, take, type Harness } from '../hub/hub-harness';
 
 const ROOT = join(__dirname, '../../..');

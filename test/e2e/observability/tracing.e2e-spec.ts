@@ -3,8 +3,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace';
-import { setHubTracer } from '../../../libs/observability/src';
-import { createSdkTracer } from '../../../libs/observability/src/tracing-sdk';
+import { setHubTracer } from '@exhub/observability';
+import { createSdkTracer } from '@exhub/observability';
 import { startHub, stripeHeaders, subscribe, take, type Harness } from '../hub/hub-harness';
 
 const dispute = readFileSync(

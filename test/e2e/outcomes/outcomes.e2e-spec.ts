@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import type { CanonicalException } from '../../../libs/canonical/src';
+import type { CanonicalException } from '@exhub/canonical';
 import {
   apiKeyHeader,
   startHub,

@@ -13,12 +13,12 @@ import {
   SalesforceSimulator,
   SIMULATOR_CLIENT_ID,
   SIMULATOR_CLIENT_SECRET,
-} from '../../../connectors/salesforce';
-import { ZENDESK_INVOCATION_ID_HEADER, signedWebhook } from '../../../connectors/zendesk';
-import type { CanonicalException } from '../../../libs/canonical/src';
-import { Secret, loadEnvSettings } from '../../../libs/config/src';
-import { sourceEventPublishOptions } from '../../../libs/messaging/src';
-import { scoringInputOf, type Explanation } from '../../../libs/prioritization/src';
+} from '@exhub/connectors/salesforce';
+import { ZENDESK_INVOCATION_ID_HEADER, signedWebhook } from '@exhub/connectors/zendesk';
+import type { CanonicalException } from '@exhub/canonical';
+import { Secret, loadEnvSettings } from '@exhub/config';
+import { sourceEventPublishOptions } from '@exhub/messaging';
+import { scoringInputOf, type Explanation } from '@exhub/prioritization';
 import { ContextService } from '../../../apps/hub/src/context/context.service';
 import { createRuntime, type HubRuntime } from '../../../apps/hub/src/hub-runtime';
 import { pipelineRecheck } from '../../../apps/hub/src/ops/recheck';

@@ -14,7 +14,7 @@ import {
   deleteTopology,
   startConsumer,
   type Consumer,
-} from '../../../libs/messaging/src';
+} from '@exhub/messaging';
 import { closeConnectionNamed } from '../../support/rabbitmqctl';
 import { AMQP_URL } from '../../support/reliability-fixture';
 

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ChannelModel } from 'amqplib';
-import type { SourceEventMeta } from '../../../libs/connector-sdk/src/source-event';
+import type { SourceEventMeta } from '@exhub/core';
 import {
   ConfirmPublisher,
   HEADER,
@@ -15,7 +15,7 @@ import {
   sourceEventPublishOptions,
   type ReplayPosition,
   type Topology,
-} from '../../../libs/messaging/src';
+} from '@exhub/messaging';
 import { connect, isolatedTopology } from '../messaging/broker';
 import { take } from '../hub/hub-harness';
 

@@ -8,12 +8,8 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as amqp from 'amqplib';
-import {
-  exceptionId,
-  validateCanonicalException,
-  type CanonicalException,
-} from '../../../libs/canonical/src';
-import { buildTopology, deleteTopology, HEADER } from '../../../libs/messaging/src';
+import { exceptionId, validateCanonicalException, type CanonicalException } from '@exhub/canonical';
+import { buildTopology, deleteTopology, HEADER } from '@exhub/messaging';
 import { AMQP_URL, apiKeyHeader, stripeHeaders, subscribe, take } from '../hub/hub-harness';
 import { REPO, randomPrefix, runCli, startHubOn, type RunningHub } from './replay-harness';
 

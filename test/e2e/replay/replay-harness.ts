@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import pino from 'pino';
-import { Secret, loadEnvSettings } from '../../../libs/config/src';
+import { Secret, loadEnvSettings } from '@exhub/config';
 import { createHubApp } from '../../../apps/hub/src/create-app';
 import { createRuntime, type HubRuntime } from '../../../apps/hub/src/hub-runtime';
 import { AMQP_URL, STRIPE_SECRET } from '../hub/hub-harness';

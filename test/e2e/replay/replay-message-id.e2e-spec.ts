@@ -8,8 +8,8 @@ import { mkdtempSync, readFileSync, rmSync, cpSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as amqp from 'amqplib';
-import type { CanonicalException } from '../../../libs/canonical/src';
-import { buildTopology, deleteTopology } from '../../../libs/messaging/src';
+import type { CanonicalException } from '@exhub/canonical';
+import { buildTopology, deleteTopology } from '@exhub/messaging';
 import { AMQP_URL, apiKeyHeader, stripeHeaders, subscribe, take } from '../hub/hub-harness';
 import { REPO, randomPrefix, startHubOn, type RunningHub } from './replay-harness';
 

@@ -16,23 +16,23 @@ import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import * as amqp from 'amqplib';
 import pino from 'pino';
-import type { CanonicalException } from '../../../libs/canonical/src';
-import { Secret, loadEnvSettings } from '../../../libs/config/src';
-import { parseXml } from '../../../libs/connector-sdk/src/xml';
-import { MappingRegistry } from '../../../libs/mapping/src';
-import { deleteTopology } from '../../../libs/messaging/src';
-import { SapS4Simulator, SIMULATOR_PASSWORD, SIMULATOR_USER } from '../../../connectors/sap-s4';
-import { NetSuiteSimulator, SIMULATOR_CREDENTIALS } from '../../../connectors/netsuite';
+import type { CanonicalException } from '@exhub/canonical';
+import { Secret, loadEnvSettings } from '@exhub/config';
+import { parseXml } from '@exhub/connector-sdk';
+import { MappingRegistry } from '@exhub/mapping';
+import { deleteTopology } from '@exhub/messaging';
+import { SapS4Simulator, SIMULATOR_PASSWORD, SIMULATOR_USER } from '@exhub/connectors/sap-s4';
+import { NetSuiteSimulator, SIMULATOR_CREDENTIALS } from '@exhub/connectors/netsuite';
 import {
   SalesforceSimulator,
   SIMULATOR_CLIENT_ID as SF_CLIENT_ID,
   SIMULATOR_CLIENT_SECRET as SF_CLIENT_SECRET,
-} from '../../../connectors/salesforce';
+} from '@exhub/connectors/salesforce';
 import {
   ServiceNowSimulator,
   SIMULATOR_PASSWORD as SN_PASSWORD,
   SIMULATOR_USER as SN_USER,
-} from '../../../connectors/servicenow';
+} from '@exhub/connectors/servicenow';
 import { createHubApp } from '../../../apps/hub/src/create-app';
 import { createRuntime, type HubRuntime } from '../../../apps/hub/src/hub-runtime';
 import { dryRun } from '../../../apps/hub/src/mappings/dry-run';

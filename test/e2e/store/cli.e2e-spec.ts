@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { buildProgram } from '../../../apps/cli/src/main';
-import { openStore } from '../../../libs/store/src';
+import { openStore } from '@exhub/store';
 import { sampleException } from '../../../libs/store/src/store.contract';
 
 /** Runs `exhub …` in process against the store in EXHUB_STORE_URL; returns output and exit code. */

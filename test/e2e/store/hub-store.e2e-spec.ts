@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CanonicalException } from '../../../libs/canonical/src';
+import type { CanonicalException } from '@exhub/canonical';
 import { startHub, stripeHeaders, subscribe, take, type Harness } from '../hub/hub-harness';
 
 const dispute = readFileSync(

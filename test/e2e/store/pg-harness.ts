@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import { openStore, type ExceptionStore } from '../../../libs/store/src';
+import { openStore, type ExceptionStore } from '@exhub/store';
 import type { StoreHarness } from '../../../libs/store/src/store.contract';
 
 /** The PostgreSQL the e2e tests use (trust auth on localhost). */

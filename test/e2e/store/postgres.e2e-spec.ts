@@ -1,4 +1,4 @@
-import type { ExceptionStore } from '../../../libs/store/src';
+import type { ExceptionStore } from '@exhub/store';
 import { runStoreContract, sampleException } from '../../../libs/store/src/store.contract';
 import { pgHarness } from './pg-harness';
 

@@ -10,15 +10,15 @@ import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import * as amqp from 'amqplib';
 import pino from 'pino';
-import type { CanonicalException } from '../../../libs/canonical/src';
-import { loadEnvSettings, Secret, type ConnectorInstanceConfig } from '../../../libs/config/src';
+import type { CanonicalException } from '@exhub/canonical';
+import { loadEnvSettings, Secret, type ConnectorInstanceConfig } from '@exhub/config';
 import {
   buildTopology,
   declareTopology,
   deleteTopology,
   sourceEventPublishOptions,
-} from '../../../libs/messaging/src';
-import { SapS4Simulator, SIMULATOR_PASSWORD, SIMULATOR_USER } from '../../../connectors/sap-s4';
+} from '@exhub/messaging';
+import { SapS4Simulator, SIMULATOR_PASSWORD, SIMULATOR_USER } from '@exhub/connectors/sap-s4';
 import { createHubApp } from '../../../apps/hub/src/create-app';
 import { PollSchedulerService } from '../../../apps/hub/src/connectors/poll-scheduler.service';
 import { createRuntime, type HubRuntime } from '../../../apps/hub/src/hub-runtime';

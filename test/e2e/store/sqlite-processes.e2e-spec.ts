@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openStore } from '../../../libs/store/src';
+import { openStore } from '@exhub/store';
 
 const ROOT = join(__dirname, '../../..');
 /** Runs TypeScript sources without a build (the benchmarks' SWC hook). */

@@ -3,7 +3,7 @@
  * each score in argv[4…], stores exception argv[3] with that score and claims webhook event
  * `evt-<score>`. Prints one JSON line: the versions it got and the events it won.
  */
-import { openStore } from '../../../libs/store/src';
+import { openStore } from '@exhub/store';
 import { sampleException } from '../../../libs/store/src/sample-exception';
 
 async function main(): Promise<void> {

@@ -21,12 +21,8 @@ import {
   exceptionPublishOptions,
   exceptionRoutingKey,
   type Topology,
-} from '../../../libs/messaging/src';
-import {
-  type CanonicalException,
-  ExhubDeserializer,
-  exhubTransport,
-} from '../../../libs/nest-subscriber/src';
+} from '@exhub/messaging';
+import { type CanonicalException, ExhubDeserializer, exhubTransport } from '@exhub/nest-subscriber';
 
 const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const FIXTURES = join(__dirname, '../../../libs/canonical/test-fixtures/valid');

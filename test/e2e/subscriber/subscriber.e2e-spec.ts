@@ -15,7 +15,7 @@ import { promisify } from 'node:util';
 import type { INestMicroservice } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { ChannelModel } from 'amqplib';
-import { type CanonicalException, validateCanonicalException } from '../../../libs/canonical/src';
+import { type CanonicalException, validateCanonicalException } from '@exhub/canonical';
 import {
   buildTopology,
   ConfirmPublisher,
@@ -26,7 +26,7 @@ import {
   exceptionRoutingKey,
   newTraceparent,
   type Topology,
-} from '../../../libs/messaging/src';
+} from '@exhub/messaging';
 import type {
   ExceptionSink,
   ReceivedException,

@@ -4,9 +4,9 @@
  * anchor` writes the head to a file kept outside the database; `verify --anchor` checks it.
  */
 import type { Command } from 'commander';
-import { loadEnvSettings } from '../../../../libs/config/src';
+import { loadEnvSettings } from '@exhub/config';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { openStore, type AuditVerification, type ExceptionStore } from '../../../../libs/store/src';
+import { openStore, type AuditVerification, type ExceptionStore } from '@exhub/store';
 import { EXIT, printJson, usageError } from './ops-shared';
 
 const SHORT_HASH = 16;

@@ -3,8 +3,8 @@
  * libs/resilience, its simulator, fixtures, a spec running the contract kit, and a README whose
  * config table is generated from the schema. They pass the kit as generated.
  */
-import { generateConfigReference } from '../../../../libs/connector-sdk/src/config-reference';
-import type { ConfigSchema } from '../../../../libs/connector-sdk/src/connector';
+import { generateConfigReference } from '@exhub/connector-sdk';
+import type { ConfigSchema } from '@exhub/connector-sdk';
 
 /**
  * The item checks of a scaffolded polling connector (REST and SOAP alike): the keys that place an
@@ -113,13 +113,13 @@ export const ${n.upper}_DEFAULT_PAGE_SIZE = 50;
   Connector,
   ConnectorBreakerState,
   PollResult,
-} from '../../libs/connector-sdk/src/connector';
-import { InvalidPayloadError, type Issue } from '../../libs/connector-sdk/src/errors';
-import { screenRecords } from '../../libs/connector-sdk/src/record-screen';
-import { basicAuth } from '../../libs/resilience/src/auth';
-import type { BreakerMetrics, BreakerOptions } from '../../libs/resilience/src/breaker';
-import { ResilientHttpClient } from '../../libs/resilience/src/http.client';
-import type { RetryOptions } from '../../libs/resilience/src/retry.policy';
+} from '@exhub/connector-sdk';
+import { InvalidPayloadError, type Issue } from '@exhub/core';
+import { screenRecords } from '@exhub/connector-sdk';
+import { basicAuth } from '@exhub/resilience';
+import type { BreakerMetrics, BreakerOptions } from '@exhub/resilience';
+import { ResilientHttpClient } from '@exhub/resilience';
+import type { RetryOptions } from '@exhub/resilience';
 import configSchema from './${n.name}.config.schema.json';
 import {
   ${n.upper}_DEFAULT_PAGE_SIZE,
@@ -314,7 +314,7 @@ export class ${n.pascal}Simulator extends SimulatorServer<Failure> {
     'fixtures/README.md': `# ${n.name} fixtures\n\n\`items.json\`: placeholder items written by the scaffold. Replace them with recorded answers of the real API and say here where each came from and under which licence.\n`,
     [`${n.name}.connector.spec.ts`]: `import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { extractConfigReference, generateConfigReference } from '../../libs/connector-sdk/src/config-reference';
+import { extractConfigReference, generateConfigReference } from '@exhub/connector-sdk';
 import { runConnectorContract } from '../../libs/connector-sdk/src/contract-kit';
 import { ${n.upper}_CONFIG_SCHEMA, ${n.pascal}Connector } from './${n.name}.connector';
 import { ${n.pascal}Simulator, SIM_PASSWORD, SIM_USER } from './simulator';

@@ -6,8 +6,8 @@
  * switches, fixtures, a spec running the contract kit, and a README whose config table is
  * generated from the schema. They pass the kit as generated.
  */
-import { generateConfigReference } from '../../../../libs/connector-sdk/src/config-reference';
-import type { ConfigSchema } from '../../../../libs/connector-sdk/src/connector';
+import { generateConfigReference } from '@exhub/connector-sdk';
+import type { ConfigSchema } from '@exhub/connector-sdk';
 import { camelOf, ITEM_CHECKS, type Names } from './connectors-rest.template';
 import type { ScaffoldFiles } from './connectors-webhook.template';
 
@@ -196,12 +196,12 @@ import type {
   Connector,
   ConnectorBreakerState,
   PollResult,
-} from '../../libs/connector-sdk/src/connector';
-import { InvalidPayloadError, type Issue } from '../../libs/connector-sdk/src/errors';
-import { screenRecords, type ScreenedPage } from '../../libs/connector-sdk/src/record-screen';
-import type { BreakerMetrics, BreakerOptions } from '../../libs/resilience/src/breaker';
-import type { RetryOptions } from '../../libs/resilience/src/retry.policy';
-import { classifySoapFailure, ResilientSoapClient } from '../../libs/resilience/src/soap.client';
+} from '@exhub/connector-sdk';
+import { InvalidPayloadError, type Issue } from '@exhub/core';
+import { screenRecords, type ScreenedPage } from '@exhub/connector-sdk';
+import type { BreakerMetrics, BreakerOptions } from '@exhub/resilience';
+import type { RetryOptions } from '@exhub/resilience';
+import { classifySoapFailure, ResilientSoapClient } from '@exhub/resilience';
 import configSchema from './${n.name}.config.schema.json';
 import {
   WSSE_NAMESPACE,
@@ -613,7 +613,7 @@ import addFormats from 'ajv-formats';
 import {
   extractConfigReference,
   generateConfigReference,
-} from '../../libs/connector-sdk/src/config-reference';
+} from '@exhub/connector-sdk';
 import { runConnectorContract } from '../../libs/connector-sdk/src/contract-kit';
 import { ${n.upper}_CONFIG_SCHEMA, ${n.pascal}Connector, ${camel}FromSettings } from './${n.name}.connector';
 import { SIM_PASSWORD, SIM_USER, ${n.pascal}Simulator } from './simulator';

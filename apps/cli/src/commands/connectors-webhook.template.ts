@@ -5,9 +5,9 @@
  * README whose config table is generated from the schema, and a mapping stub with golden cases
  * (written to `mappings/<name>/`). They pass the kit as generated.
  */
-import { generateConfigReference } from '../../../../libs/connector-sdk/src/config-reference';
-import type { ConfigSchema } from '../../../../libs/connector-sdk/src/connector';
-import { HMAC_DEFAULT_TOLERANCE_SECONDS } from '../../../../libs/connector-sdk/src/hmac-signature';
+import { generateConfigReference } from '@exhub/connector-sdk';
+import type { ConfigSchema } from '@exhub/connector-sdk';
+import { HMAC_DEFAULT_TOLERANCE_SECONDS } from '@exhub/connector-sdk';
 import { camelOf, type Names } from './connectors-rest.template';
 
 /** What a scaffold writes: files under `connectors/<name>/` and under `mappings/<name>/`. */
@@ -84,10 +84,10 @@ export const ${n.upper}_OBJECT_TYPE = 'event';
 /** Older (or newer) deliveries are refused as replays (or clock skew). */
 export const ${n.upper}_DEFAULT_TOLERANCE_SECONDS = 300;
 `,
-    [`${n.name}.connector.ts`]: `import type { ConfigSchema } from '../../libs/connector-sdk/src/connector';
-import { InvalidPayloadError, formatIssues, type Issue } from '../../libs/connector-sdk/src/errors';
-import { HMAC_SIGNATURE_HEADER, verifyHmacSignature } from '../../libs/connector-sdk/src/hmac-signature';
-import type { ParsedWebhook, WebhookConnector, WebhookRequest } from '../../libs/connector-sdk/src/webhook';
+    [`${n.name}.connector.ts`]: `import type { ConfigSchema } from '@exhub/connector-sdk';
+import { InvalidPayloadError, formatIssues, type Issue } from '@exhub/core';
+import { HMAC_SIGNATURE_HEADER, verifyHmacSignature } from '@exhub/connector-sdk';
+import type { ParsedWebhook, WebhookConnector, WebhookRequest } from '@exhub/connector-sdk';
 import configSchema from './${n.name}.config.schema.json';
 import {
   ${n.upper}_DEFAULT_TOLERANCE_SECONDS,
@@ -233,10 +233,10 @@ export function ${camel}FromSettings(id: string, s: Record<string, unknown>): ${
 import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
-import { extractConfigReference, generateConfigReference } from '../../libs/connector-sdk/src/config-reference';
+import { extractConfigReference, generateConfigReference } from '@exhub/connector-sdk';
 import { runWebhookContract } from '../../libs/connector-sdk/src/contract-kit';
-import { HMAC_SIGNATURE_HEADER, signHmacPayload } from '../../libs/connector-sdk/src/hmac-signature';
-import { formatOutcome, runCases } from '../../libs/mapping/src/cases';
+import { HMAC_SIGNATURE_HEADER, signHmacPayload } from '@exhub/connector-sdk';
+import { formatOutcome, runCases } from '@exhub/mapping';
 import {
   ${n.upper}_CONFIG_SCHEMA,
   ${n.pascal}WebhookConnector,

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { CONNECTOR_DEFINITIONS } from '../../../../connectors/definitions';
+import { CONNECTOR_DEFINITIONS } from '@exhub/connectors';
 import { commanderExitCode, EXIT_USAGE } from '../conventions';
 import {
   namesOf,

@@ -40,8 +40,8 @@ const definitionName = (n: Names) => `${camelOf(n)}Definition`;
 function withDefinition(n: Names, kind: 'poll' | 'webhook', files: ScaffoldFiles): ScaffoldFiles {
   const camel = camelOf(n);
   const poll = kind === 'poll';
-  const definition = `import type { ${poll ? 'PollConnectorDefinition' : 'WebhookConnectorDefinition'} } from '../../libs/connector-sdk/src/definition';
-${poll ? "import type { BreakerMetrics } from '../../libs/resilience/src/breaker';\n" : ''}import settingsSchema from './${n.name}.config.schema.json';
+  const definition = `import type { ${poll ? 'PollConnectorDefinition' : 'WebhookConnectorDefinition'} } from '@exhub/connector-sdk';
+${poll ? "import type { BreakerMetrics } from '@exhub/resilience';\n" : ''}import settingsSchema from './${n.name}.config.schema.json';
 
 /** The ${n.name} connector type as data, listed in connectors/${DEFINITIONS_FILE}. */
 export const ${definitionName(n)}: ${poll ? 'PollConnectorDefinition' : 'WebhookConnectorDefinition'} = {

@@ -11,7 +11,7 @@ import {
   replayDeadLetters,
   showDeadLetter,
   type DlqSelection,
-} from '../../../../libs/messaging/src';
+} from '@exhub/messaging';
 import {
   EXIT,
   formatAge,

@@ -8,7 +8,7 @@ import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { parse } from 'csv-parse/sync';
-import { loadEnvSettings } from '../../../../libs/config/src';
+import { loadEnvSettings } from '@exhub/config';
 import { EXIT } from './ops-shared';
 
 export interface FxRow {

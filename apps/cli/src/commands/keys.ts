@@ -3,8 +3,8 @@
  * stored, so `create` is the one time the key is shown.
  */
 import { Option, type Command } from 'commander';
-import { loadEnvSettings } from '../../../../libs/config/src';
-import { API_KEY_ROLES, openStore, type ExceptionStore } from '../../../../libs/store/src';
+import { loadEnvSettings } from '@exhub/config';
+import { API_KEY_ROLES, openStore, type ExceptionStore } from '@exhub/store';
 import { EXIT, printJson, table } from './ops-shared';
 
 async function withStore(fn: (store: ExceptionStore) => Promise<void>): Promise<void> {

@@ -19,8 +19,8 @@ import {
   type CaseOutcome,
   type CasesFile,
   type MappingProblem,
-} from '../../../../libs/mapping/src';
-import { loadPolicyFile, PolicyScorer } from '../../../../libs/prioritization/src';
+} from '@exhub/mapping';
+import { loadPolicyFile, PolicyScorer } from '@exhub/prioritization';
 import { dryRun } from '../../../hub/src/mappings/dry-run';
 import { parsePayload } from '../../../hub/src/pipeline/stages/parse';
 

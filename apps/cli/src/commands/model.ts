@@ -7,24 +7,16 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import {
-  loadModelFile,
-  loadPolicyFile,
-  type LoadedPolicy,
-} from '../../../../libs/prioritization/src';
-import {
-  generateHistory,
-  HIDDEN_BAND,
-  HIDDEN_BRAND,
-} from '../../../../libs/prioritization/src/history';
-import type { ReliabilityBin } from '../../../../libs/prioritization/src/metrics';
+import { loadModelFile, loadPolicyFile, type LoadedPolicy } from '@exhub/prioritization';
+import { generateHistory, HIDDEN_BAND, HIDDEN_BRAND } from '@exhub/prioritization';
+import type { ReliabilityBin } from '@exhub/prioritization';
 import {
   DEFAULT_TRAIN,
   evaluateModel,
   parseOutcomes,
   train,
   type Evaluation,
-} from '../../../../libs/prioritization/src/train';
+} from '@exhub/prioritization';
 
 const DEFAULT_POLICIES_DIR = 'policies';
 const PRIORITY_POLICY_FILE = 'priority.yaml';

@@ -7,14 +7,14 @@ import { join } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import { InvalidArgumentError } from 'commander';
 import type { ChannelModel } from 'amqplib';
-import { loadEnvSettings, type EnvSettings } from '../../../../libs/config/src';
+import { loadEnvSettings, type EnvSettings } from '@exhub/config';
 import {
   buildTopology,
   connectAmqp,
   ConfirmPublisher,
   type Recheck,
   type TopologyNames,
-} from '../../../../libs/messaging/src';
+} from '@exhub/messaging';
 import { ISO_TIME_EXAMPLE, parseIsoTime } from '../../../hub/src/ops/replay-request';
 import { EXIT_USAGE } from '../conventions';
 

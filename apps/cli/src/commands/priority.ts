@@ -17,7 +17,7 @@ import {
   type ModelMode,
   type Explanation,
   type ScoringInput,
-} from '../../../../libs/prioritization/src';
+} from '@exhub/prioritization';
 import { defaultPolicyFile } from './model';
 
 const out = (line = ''): void => void process.stdout.write(`${line}\n`);

@@ -15,7 +15,7 @@ import {
   type ReplayPosition,
   type ReplayReport,
   type ReplayRequest,
-} from '../../../../libs/messaging/src';
+} from '@exhub/messaging';
 import { compilePayloadFilter, FilterError } from '../../../hub/src/ops/payload-filter';
 import {
   EXIT,

@@ -5,7 +5,7 @@
  * simulator the hub polls.
  */
 import { Option, type Command } from 'commander';
-import { loadEnvSettings } from '../../../../libs/config/src';
+import { loadEnvSettings } from '@exhub/config';
 import {
   DEFAULT_CONCURRENCY,
   DEFAULT_DURATION,

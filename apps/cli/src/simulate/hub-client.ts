@@ -1,5 +1,5 @@
 /** The few hub endpoints `exhub simulate` and `exhub worklist` read. */
-import type { CanonicalException } from '../../../../libs/canonical/src';
+import type { CanonicalException } from '@exhub/canonical';
 import { networkReason } from './drivers/webhook';
 import { SimulateError } from './types';
 

@@ -4,7 +4,7 @@
  * resolves for them is the real one; the tail is parties no table lists, as in any real ledger.
  */
 import { join } from 'node:path';
-import { LOOKUPS_SUBDIR, loadLookupTables, type LookupTable } from '../../../../libs/mapping/src';
+import { LOOKUPS_SUBDIR, loadLookupTables, type LookupTable } from '@exhub/mapping';
 import { SimulateError, type ReferenceData, type SimParty } from './types';
 
 export const SUPPLIER_TABLE = 'supplier-criticality';

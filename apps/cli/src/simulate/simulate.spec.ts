@@ -1,8 +1,8 @@
 import { join } from 'node:path';
-import type { CanonicalException } from '../../../../libs/canonical/src';
-import { parseXml } from '../../../../libs/connector-sdk/src/xml';
-import { MappingRegistry } from '../../../../libs/mapping/src';
-import { PolicyScorer, loadPolicyFile } from '../../../../libs/prioritization/src';
+import type { CanonicalException } from '@exhub/canonical';
+import { parseXml } from '@exhub/connector-sdk';
+import { MappingRegistry } from '@exhub/mapping';
+import { PolicyScorer, loadPolicyFile } from '@exhub/prioritization';
 import { dryRun } from '../../../hub/src/mappings/dry-run';
 import { SIM_DRIVERS } from './drivers';
 import { parseDuration } from './engine';

@@ -4,7 +4,7 @@
  * parties are drawn. A driver (drivers/<connector>.driver.ts) knows one source system: how each
  * of its event kinds looks on the wire, and how to deliver it the way the real source does.
  */
-import type { ExceptionType } from '../../../../libs/canonical/src';
+import type { ExceptionType } from '@exhub/canonical';
 import type { Rng } from './prng';
 
 /** A supplier or customer the simulation uses: listed ones come from the lookup tables. */

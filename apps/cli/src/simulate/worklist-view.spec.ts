@@ -1,4 +1,4 @@
-import type { CanonicalException } from '../../../../libs/canonical/src';
+import type { CanonicalException } from '@exhub/canonical';
 import { formatDue, formatMoney, renderWorklist, topReasons } from './worklist-view';
 
 const NOW = new Date('2026-11-27T10:00:00Z');

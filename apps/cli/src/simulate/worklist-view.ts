@@ -3,7 +3,7 @@
  * and the two factors that contributed most to the score (the policy's own sentences). Rendering
  * is a pure function of the items and the terminal width, so it is tested without a terminal.
  */
-import type { CanonicalException } from '../../../../libs/canonical/src';
+import type { CanonicalException } from '@exhub/canonical';
 import { NARROW_COLUMNS } from './constants';
 
 /** Columns below which even the reasons are left out. */

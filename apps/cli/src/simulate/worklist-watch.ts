@@ -2,7 +2,7 @@
  * Keeps the worklist on screen: fetch, render, redraw every interval until stopped. On a
  * terminal it redraws in place (cursor home + clear); elsewhere it writes plain snapshots.
  */
-import type { CanonicalException } from '../../../../libs/canonical/src';
+import type { CanonicalException } from '@exhub/canonical';
 import { colorEnabled } from '../conventions';
 import { SimulateError } from './types';
 import { renderWorklist } from './worklist-view';

@@ -7,7 +7,7 @@ import {
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
-import type { ApiKeyRole } from '../../../../libs/store/src';
+import type { ApiKeyRole } from '@exhub/store';
 import { apiError } from '../http/api-error';
 import { HUB_RUNTIME, type HubRuntime } from '../hub-runtime';
 import { actorOf, CALLER_PROPERTY, roleAtLeast, ROLES_METADATA, type ApiCaller } from './roles';

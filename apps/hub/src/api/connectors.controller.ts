@@ -1,7 +1,7 @@
 import { Controller, Get, HttpCode, Inject, Param, Post, Req, UseGuards } from '@nestjs/common';
 import { ApiParam, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import { HubError } from '../../../../libs/connector-sdk/src/errors';
+import { HubError } from '@exhub/core';
 import {
   PollSchedulerService,
   type ScheduledPollOutcome,

@@ -9,8 +9,8 @@ import {
   TIERS,
   type CanonicalException,
   type Tier,
-} from '../../../../libs/canonical/src';
-import type { Issue } from '../../../../libs/connector-sdk/src/errors';
+} from '@exhub/canonical';
+import type { Issue } from '@exhub/core';
 import {
   DECISION_ACTIONS,
   MAX_PAGE_SIZE,
@@ -22,7 +22,7 @@ import {
   type ExceptionVersion,
   type WorklistPage,
   type WorklistQuery,
-} from '../../../../libs/store/src';
+} from '@exhub/store';
 import { apiError } from '../http/api-error';
 import { HUB_RUNTIME, type HubRuntime } from '../hub-runtime';
 import { ApiErrors, ApiJsonBody, ApiQueries, ApiRoute } from '../openapi/decorators';

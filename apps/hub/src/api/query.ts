@@ -1,4 +1,4 @@
-import type { Issue } from '../../../../libs/connector-sdk/src/errors';
+import type { Issue } from '@exhub/core';
 import { apiError } from '../http/api-error';
 
 const BAD_REQUEST = 400;

@@ -1,5 +1,5 @@
 import { applyDecorators, SetMetadata } from '@nestjs/common';
-import type { ApiKeyRecord, ApiKeyRole } from '../../../../libs/store/src';
+import type { ApiKeyRecord, ApiKeyRole } from '@exhub/store';
 import { ApiKeyAuth } from '../openapi/decorators';
 
 /**

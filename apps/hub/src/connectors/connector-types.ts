@@ -1,9 +1,9 @@
-import type { ConnectorInstanceConfig } from '../../../../libs/config/src';
-import { CONNECTOR_DEFINITIONS } from '../../../../connectors/definitions';
-import { withSchemaDefaults } from '../../../../libs/connector-sdk/src/definition';
-import type { WebhookConnector } from '../../../../libs/connector-sdk/src/webhook';
-import type { PollingConnector } from '../../../../libs/connector-sdk/src/connector';
-import type { BreakerMetrics } from '../../../../libs/resilience/src/breaker';
+import type { ConnectorInstanceConfig } from '@exhub/config';
+import { CONNECTOR_DEFINITIONS } from '@exhub/connectors';
+import { withSchemaDefaults } from '@exhub/connector-sdk';
+import type { WebhookConnector } from '@exhub/connector-sdk';
+import type { PollingConnector } from '@exhub/connector-sdk';
+import type { BreakerMetrics } from '@exhub/resilience';
 import { CONNECTOR_CONFIG_SCHEMAS, checkConnectorSettings } from './settings-check';
 
 /** Builds a webhook connector from an instance's resolved settings. */

@@ -4,11 +4,11 @@ import {
   type OnApplicationBootstrap,
   type OnModuleDestroy,
 } from '@nestjs/common';
-import type { PollingConnector } from '../../../../libs/connector-sdk/src/connector';
-import { PollRunner, type PollOutcome } from '../../../../libs/connector-sdk/src/poll-runner';
-import { ConnectorRegistry } from '../../../../libs/connector-sdk/src/registry';
-import { sourceEventPublishOptions } from '../../../../libs/messaging/src';
-import { storeCursors } from '../../../../libs/store/src';
+import type { PollingConnector } from '@exhub/connector-sdk';
+import { PollRunner, type PollOutcome } from '@exhub/connector-sdk';
+import { ConnectorRegistry } from '@exhub/connector-sdk';
+import { sourceEventPublishOptions } from '@exhub/messaging';
+import { storeCursors } from '@exhub/store';
 import { HUB_RUNTIME, type HubRuntime } from '../hub-runtime';
 import { SourceEventIngress } from '../ingest/source-event-ingress';
 import { POLL_CONNECTOR_TYPES } from './connector-types';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CONNECTOR_DEFINITIONS } from '../../../../connectors/definitions';
-import { Secret, loadHubConfig } from '../../../../libs/config/src';
+import { CONNECTOR_DEFINITIONS } from '@exhub/connectors';
+import { Secret, loadHubConfig } from '@exhub/config';
 import { POLL_CONNECTOR_TYPES, WEBHOOK_CONNECTOR_TYPES, buildConnectors } from './connector-types';
 import { CONNECTOR_CONFIG_SCHEMAS, checkConnectorSettings } from './settings-check';
 

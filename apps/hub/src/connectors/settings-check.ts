@@ -1,7 +1,7 @@
 import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
-import { Secret } from '../../../../libs/config/src';
-import { CONNECTOR_DEFINITIONS } from '../../../../connectors/definitions';
+import { Secret } from '@exhub/config';
+import { CONNECTOR_DEFINITIONS } from '@exhub/connectors';
 
 /**
  * Each connector type's settings schema (`connectors/<folder>/<type>.config.schema.json`), from the

@@ -1,16 +1,16 @@
 import { Controller, Get, HttpCode, Inject, Param, Post, Req, UseGuards } from '@nestjs/common';
 import { ApiParam, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import { showDeadLetter, type DeadLetterDetail } from '../../../../libs/messaging/src';
+import { showDeadLetter, type DeadLetterDetail } from '@exhub/messaging';
 import {
   findCasesFiles,
   loadCasesFile,
   runCase,
   type CaseOutcome,
   type MappingSummary,
-} from '../../../../libs/mapping/src';
-import { diffExceptions, type Difference } from '../../../../libs/mapping/src/diff';
-import type { ApiKeyRole, BacklogGroup } from '../../../../libs/store/src';
+} from '@exhub/mapping';
+import { diffExceptions, type Difference } from '@exhub/mapping';
+import type { ApiKeyRole, BacklogGroup } from '@exhub/store';
 import { ApiKeyGuard, Caller } from '../api/api-key.guard';
 import { refuseUnknownQuery } from '../api/query';
 import { Roles, type ApiCaller } from '../api/roles';

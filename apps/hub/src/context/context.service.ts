@@ -4,9 +4,9 @@ import {
   Injectable,
   OnApplicationBootstrap,
 } from '@nestjs/common';
-import type { CanonicalException } from '../../../../libs/canonical/src';
-import type { Connector } from '../../../../libs/connector-sdk/src/connector';
-import { CONNECTORS, type ConnectorRegistry } from '../../../../libs/connector-sdk/src/registry';
+import type { CanonicalException } from '@exhub/canonical';
+import type { Connector } from '@exhub/connector-sdk';
+import { CONNECTORS, type ConnectorRegistry } from '@exhub/connector-sdk';
 import { POLL_CONNECTOR_TYPES } from '../connectors/connector-types';
 import { HUB_RUNTIME, type HubRuntime } from '../hub-runtime';
 import { publishException } from '../pipeline/publish-exception';

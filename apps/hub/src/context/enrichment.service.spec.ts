@@ -1,14 +1,14 @@
 import { join } from 'node:path';
-import { SapS4Connector } from '../../../../connectors/sap-s4/sap-s4.connector';
+import { SapS4Connector } from '@exhub/connectors/sap-s4';
 import {
   SIMULATOR_PASSWORD,
   SIMULATOR_USER,
   SapS4Simulator,
 } from '../../../../connectors/sap-s4/simulator';
-import type { Connector } from '../../../../libs/connector-sdk/src/connector';
-import { InvalidPayloadError, NotFoundError } from '../../../../libs/connector-sdk/src/errors';
-import { loadLookupTables } from '../../../../libs/mapping/src';
-import { openStore, type ExceptionStore } from '../../../../libs/store/src';
+import type { Connector } from '@exhub/connector-sdk';
+import { InvalidPayloadError, NotFoundError } from '@exhub/core';
+import { loadLookupTables } from '@exhub/mapping';
+import { openStore, type ExceptionStore } from '@exhub/store';
 import { EnrichmentService, type EnrichmentDeps } from './enrichment.service';
 
 const BREAKER_RESET_MS = 60_000;

@@ -1,10 +1,10 @@
-import type { CanonicalException } from '../../../../libs/canonical/src';
-import type { EnrichmentConfig } from '../../../../libs/config/src';
-import type { Connector } from '../../../../libs/connector-sdk/src/connector';
-import { HubError } from '../../../../libs/connector-sdk/src/errors';
-import type { Logger } from '../../../../libs/observability/src';
-import type { ScoringContext } from '../../../../libs/prioritization/src';
-import type { ContextFact, ExceptionStore } from '../../../../libs/store/src';
+import type { CanonicalException } from '@exhub/canonical';
+import type { EnrichmentConfig } from '@exhub/config';
+import type { Connector } from '@exhub/connector-sdk';
+import { HubError } from '@exhub/core';
+import type { Logger } from '@exhub/observability';
+import type { ScoringContext } from '@exhub/prioritization';
+import type { ContextFact, ExceptionStore } from '@exhub/store';
 import {
   CUSTOMER_TIERS_TABLE,
   LOOKUP_CACHE_MAX_ENTRIES,

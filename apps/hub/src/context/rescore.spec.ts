@@ -1,11 +1,11 @@
 import { join } from 'node:path';
 import pino from 'pino';
-import type { CanonicalException } from '../../../../libs/canonical/src';
-import { exceptionId, validateCanonicalException } from '../../../../libs/canonical/src';
-import type { Connector } from '../../../../libs/connector-sdk/src/connector';
-import { TransientError } from '../../../../libs/connector-sdk/src/errors';
-import { PolicyScorer, loadPolicyFile, pointTotals } from '../../../../libs/prioritization/src';
-import { openStore, type ExceptionStore } from '../../../../libs/store/src';
+import type { CanonicalException } from '@exhub/canonical';
+import { exceptionId, validateCanonicalException } from '@exhub/canonical';
+import type { Connector } from '@exhub/connector-sdk';
+import { TransientError } from '@exhub/core';
+import { PolicyScorer, loadPolicyFile, pointTotals } from '@exhub/prioritization';
+import { openStore, type ExceptionStore } from '@exhub/store';
 import { sampleException } from '../../../../libs/store/src/sample-exception';
 import { EnrichmentService } from './enrichment.service';
 import { MAX_BACKLINK_FANOUT } from './context.constants';

@@ -1,11 +1,11 @@
-import type { CanonicalException } from '../../../../libs/canonical/src';
-import { validateCanonicalException } from '../../../../libs/canonical/src';
-import { formatIssues } from '../../../../libs/connector-sdk/src/errors';
-import type { Logger } from '../../../../libs/observability/src';
-import type { Scorer } from '../../../../libs/prioritization/src';
+import type { CanonicalException } from '@exhub/canonical';
+import { validateCanonicalException } from '@exhub/canonical';
+import { formatIssues } from '@exhub/core';
+import type { Logger } from '@exhub/observability';
+import type { Scorer } from '@exhub/prioritization';
 import type { ExceptionContext } from '../pipeline/stages/enrich';
 import { score } from '../pipeline/stages/score';
-import { linkKeysOf, type ExceptionStore } from '../../../../libs/store/src';
+import { linkKeysOf, type ExceptionStore } from '@exhub/store';
 import {
   FACTOR_CONTEXT,
   FACTOR_CONTEXT_MISSING,

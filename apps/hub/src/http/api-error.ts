@@ -1,5 +1,5 @@
 import { HttpException } from '@nestjs/common';
-import type { Issue } from '../../../../libs/connector-sdk/src/errors';
+import type { Issue } from '@exhub/core';
 
 /** The one error body every endpoint answers with: a machine code, a sentence, and where. */
 export interface ApiErrorBody {

@@ -1,6 +1,6 @@
 import { Controller, Get, Inject, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { storeReadiness } from '../../../../libs/store/src';
+import { storeReadiness } from '@exhub/store';
 import { HUB_RUNTIME, type HubRuntime } from '../hub-runtime';
 
 /** Prefix of the per-connector checks, which degrade readiness without failing it. */

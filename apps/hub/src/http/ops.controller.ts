@@ -9,7 +9,7 @@ import {
   type DlqGroup,
   type DlqReplayReport,
   type ReplayReport,
-} from '../../../../libs/messaging/src';
+} from '@exhub/messaging';
 import { ContextService } from '../context/context.service';
 import { HUB_RUNTIME, type HubRuntime } from '../hub-runtime';
 import { compilePayloadFilter, FilterError } from '../ops/payload-filter';

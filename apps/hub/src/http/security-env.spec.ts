@@ -1,4 +1,4 @@
-import { loadEnvSettings } from '../../../../libs/config/src';
+import { loadEnvSettings } from '@exhub/config';
 
 describe('ingress rate limit and CORS settings from the environment', () => {
   it('defaults to a limit above the ingest target and CORS off', () => {

@@ -1,6 +1,6 @@
 import { Controller, HttpCode, Inject, Param, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AuthError, HubError } from '../../../../libs/connector-sdk/src/errors';
+import { AuthError, HubError } from '@exhub/core';
 import { ApiError, apiError } from '../http/api-error';
 import { HUB_RUNTIME, type HubRuntime } from '../hub-runtime';
 import { IngestService, IngressRetryLaterError } from './ingest.service';

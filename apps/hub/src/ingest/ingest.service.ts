@@ -4,11 +4,7 @@ import {
   type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
-import type {
-  DropFolderHandle,
-  WebhookConnector,
-  WebhookRequest,
-} from '../../../../libs/connector-sdk/src/webhook';
+import type { DropFolderHandle, WebhookConnector, WebhookRequest } from '@exhub/connector-sdk';
 import { HUB_RUNTIME, type HubRuntime } from '../hub-runtime';
 import { checkParsedIds, checkUtf8Payload } from './ingress-checks';
 import { SourceEventIngress, type Acceptance } from './source-event-ingress';

@@ -4,8 +4,8 @@
  * that names what is wrong and where.
  */
 import { isUtf8 } from 'node:buffer';
-import { InvalidPayloadError, type Issue } from '../../../../libs/connector-sdk/src/errors';
-import type { ParsedWebhook } from '../../../../libs/connector-sdk/src/webhook';
+import { InvalidPayloadError, type Issue } from '@exhub/core';
+import type { ParsedWebhook } from '@exhub/connector-sdk';
 import { apiError } from '../http/api-error';
 
 const BAD_REQUEST = 400;

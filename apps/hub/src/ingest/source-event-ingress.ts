@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { InvalidPayloadError, TransientError } from '../../../../libs/connector-sdk/src/errors';
-import type { SourceEventMeta } from '../../../../libs/connector-sdk/src/source-event';
-import { sourceEventPublishOptions } from '../../../../libs/messaging/src';
-import { inSpan, observeStage, type SpanKindName } from '../../../../libs/observability/src';
-import { StoreInputError } from '../../../../libs/store/src';
+import { InvalidPayloadError, TransientError } from '@exhub/core';
+import type { SourceEventMeta } from '@exhub/core';
+import { sourceEventPublishOptions } from '@exhub/messaging';
+import { inSpan, observeStage, type SpanKindName } from '@exhub/observability';
+import { StoreInputError } from '@exhub/store';
 import { HUB_RUNTIME, type HubRuntime } from '../hub-runtime';
 import { DedupeCache, type Accepted } from './dedupe';
 

@@ -4,12 +4,9 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import {
-  DEFAULT_INSIGHTS_POLL_MS,
-  ProcessInsightsCollector,
-} from '../../../../libs/observability/src';
-import { ruleOfKey } from '../../../../libs/prioritization/src';
-import type { StatusTransition } from '../../../../libs/store/src';
+import { DEFAULT_INSIGHTS_POLL_MS, ProcessInsightsCollector } from '@exhub/observability';
+import { ruleOfKey } from '@exhub/prioritization';
+import type { StatusTransition } from '@exhub/store';
 import { HUB_RUNTIME, type HubRuntime } from '../hub-runtime';
 import { groupParentId } from '../pipeline/grouping';
 import { durations, rootCauseGroups, type Insights } from './insights';

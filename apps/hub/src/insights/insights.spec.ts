@@ -1,4 +1,4 @@
-import type { StatusTransition } from '../../../../libs/store/src';
+import type { StatusTransition } from '@exhub/store';
 import { durations, rootCauseGroups } from './insights';
 
 const T0 = Date.parse('2026-11-02T08:00:00Z');

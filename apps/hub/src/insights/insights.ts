@@ -1,4 +1,4 @@
-import type { RootCauseCount, StatusTransition } from '../../../../libs/store/src';
+import type { RootCauseCount, StatusTransition } from '@exhub/store';
 
 /** Time to triage or to resolve of one type and tier over the window, in seconds. */
 export interface DurationStats {

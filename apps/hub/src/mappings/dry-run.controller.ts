@@ -1,8 +1,8 @@
 import { Controller, HttpCode, Inject, Post, Req, UseGuards } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import type { CanonicalException } from '../../../../libs/canonical/src';
-import { formatIssues, HubError, type Issue } from '../../../../libs/connector-sdk/src/errors';
-import { isXmlContentType } from '../../../../libs/connector-sdk/src/xml';
+import type { CanonicalException } from '@exhub/canonical';
+import { formatIssues, HubError, type Issue } from '@exhub/core';
+import { isXmlContentType } from '@exhub/connector-sdk';
 import { parsePayload } from '../pipeline/stages/parse';
 import { ApiKeyGuard } from '../api/api-key.guard';
 import { Roles } from '../api/roles';

@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import type { CanonicalException } from '../../../../libs/canonical/src';
-import type { Issue } from '../../../../libs/connector-sdk/src/errors';
-import type { SourceEventMeta } from '../../../../libs/connector-sdk/src/source-event';
+import type { CanonicalException } from '@exhub/canonical';
+import type { Issue } from '@exhub/core';
+import type { SourceEventMeta } from '@exhub/core';
 import {
   evaluateMapping,
   MappingError,
   type CompiledMapping,
   type MappedException,
   type MappingRegistry,
-} from '../../../../libs/mapping/src';
+} from '@exhub/mapping';
 import { runPipeline, type PipelineDeps } from '../pipeline/runner';
 import type { LifecycleSignal } from '../pipeline/stages/lifecycle';
 

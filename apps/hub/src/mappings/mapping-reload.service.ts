@@ -5,7 +5,7 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { resolve } from 'node:path';
-import { formatProblem, MappingReloader, type ReloadResult } from '../../../../libs/mapping/src';
+import { formatProblem, MappingReloader, type ReloadResult } from '@exhub/mapping';
 import { HUB_RUNTIME, type HubRuntime } from '../hub-runtime';
 
 /** `EXHUB_MAPPINGS_WATCH=false` turns hot reload off (the mappings loaded at start keep serving). */

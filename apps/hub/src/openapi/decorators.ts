@@ -8,7 +8,7 @@ import {
   ApiSecurity,
   type SchemaObject,
 } from '@nestjs/swagger';
-import type { ApiKeyRole } from '../../../../libs/store/src';
+import type { ApiKeyRole } from '@exhub/store';
 import { ref } from './schemas';
 
 /** Security scheme names in the document (ApiKeyGuard reads both headers). */

@@ -1,7 +1,7 @@
 import type { SchemaObject } from '@nestjs/swagger';
 import canonicalSchemaJson from '../../../../schemas/canonical-exception.v1.schema.json';
-import { DOMAINS, EXCEPTION_TYPES, STATUSES, TIERS } from '../../../../libs/canonical/src';
-import { DECISION_ACTIONS, MAX_PAGE_SIZE } from '../../../../libs/store/src';
+import { DOMAINS, EXCEPTION_TYPES, STATUSES, TIERS } from '@exhub/canonical';
+import { DECISION_ACTIONS, MAX_PAGE_SIZE } from '@exhub/store';
 
 type Json = Record<string, unknown>;
 

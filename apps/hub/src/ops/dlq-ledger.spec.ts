@@ -1,6 +1,6 @@
 import type { ConsumeMessage } from 'amqplib';
 import pino from 'pino';
-import { HubMetrics } from '../../../../libs/observability/src';
+import { HubMetrics } from '@exhub/observability';
 import { deadLetterEntry, dlqAgeUpdater, recordLedgerCopy } from './dlq-ledger';
 
 const NOW = new Date('2026-11-22T12:00:00.000Z');

@@ -6,9 +6,9 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import type { ConsumeMessage } from 'amqplib';
-import { HEADER, headerString, startConsumer, type Consumer } from '../../../../libs/messaging/src';
-import type { HubMetrics, Logger } from '../../../../libs/observability/src';
-import type { DeadLetterRecord, ExceptionStore } from '../../../../libs/store/src';
+import { HEADER, headerString, startConsumer, type Consumer } from '@exhub/messaging';
+import type { HubMetrics, Logger } from '@exhub/observability';
+import type { DeadLetterRecord, ExceptionStore } from '@exhub/store';
 import { HUB_RUNTIME, type HubRuntime } from '../hub-runtime';
 
 /** Ledger copies are tiny and each is one insert: a few in flight are plenty. */

@@ -1,4 +1,4 @@
-import type { ArchivedEvent } from '../../../../libs/messaging/src';
+import type { ArchivedEvent } from '@exhub/messaging';
 import { compilePayloadFilter, FilterError } from './payload-filter';
 
 function event(payload: unknown): ArchivedEvent {

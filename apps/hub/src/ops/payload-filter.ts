@@ -7,13 +7,8 @@
  * length, string length) and the same load-time refusals (catastrophic regexes, `$eval`): an
  * operator's filter over a range of millions froze the hub's event loop for minutes.
  */
-import type { ArchivedEvent } from '../../../../libs/messaging/src';
-import {
-  compileExpression,
-  HelperError,
-  resolveLimits,
-  type JsonataFailure,
-} from '../../../../libs/mapping/src';
+import type { ArchivedEvent } from '@exhub/messaging';
+import { compileExpression, HelperError, resolveLimits, type JsonataFailure } from '@exhub/mapping';
 
 export class FilterError extends Error {
   override name = 'FilterError';

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MessageProperties } from 'amqplib';
-import { exceptionId } from '../../../../libs/canonical/src';
-import { MappingRegistry } from '../../../../libs/mapping/src';
-import { sourceEventPublishOptions } from '../../../../libs/messaging/src';
-import { PolicyScorer, loadPolicyFile } from '../../../../libs/prioritization/src';
+import { exceptionId } from '@exhub/canonical';
+import { MappingRegistry } from '@exhub/mapping';
+import { sourceEventPublishOptions } from '@exhub/messaging';
+import { PolicyScorer, loadPolicyFile } from '@exhub/prioritization';
 import { pipelineRecheck } from './recheck';
 
 const REPO = join(__dirname, '../../../..');

@@ -4,14 +4,14 @@
  * and publishing nothing. The replay and DLQ tools (HTTP and CLI) use it to say what a replay
  * would produce and to re-validate dead letters before re-publishing them.
  */
-import { HubError } from '../../../../libs/connector-sdk/src/errors';
+import { HubError } from '@exhub/core';
 import {
   HEADER,
   headerString,
   sourceEventMetaFrom,
   type Recheck,
   type RecheckResult,
-} from '../../../../libs/messaging/src';
+} from '@exhub/messaging';
 import { runPipeline, type PipelineDeps, type PipelineStage } from '../pipeline/runner';
 
 export type RecheckDeps = Pick<PipelineDeps, 'mappings' | 'scorer' | 'connectorVersion'> & {

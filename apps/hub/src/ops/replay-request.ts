@@ -2,7 +2,7 @@
  * The `POST /v1/replay` body and the time flags of `exhub replay`, checked with errors that name
  * the field (a JSON pointer) or flag, what was wrong and what is expected.
  */
-import type { Issue } from '../../../../libs/connector-sdk/src/errors';
+import type { Issue } from '@exhub/core';
 
 /** ISO 8601: a date, or a date and time with `Z` or an offset. */
 const ISO_TIME =

@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ConsumeMessage } from 'amqplib';
-import { formatIssues } from '../../../../libs/connector-sdk/src/errors';
-import type { HandlerOutcome } from '../../../../libs/messaging/src';
-import type { Logger } from '../../../../libs/observability/src';
-import { StoreNotFoundError, type ExceptionStore } from '../../../../libs/store/src';
+import { formatIssues } from '@exhub/core';
+import type { HandlerOutcome } from '@exhub/messaging';
+import type { Logger } from '@exhub/observability';
+import { StoreNotFoundError, type ExceptionStore } from '@exhub/store';
 import { OUTCOME_SCHEMA_FILE, parseOutcome } from './outcome-message';
 
 /** Dedupe records of outcome message ids live beside webhook event ids, under this "connector". */

@@ -1,7 +1,7 @@
 import Ajv2020, { type ErrorObject } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
-import type { Tier } from '../../../../libs/canonical/src';
-import type { Issue } from '../../../../libs/connector-sdk/src/errors';
+import type { Tier } from '@exhub/canonical';
+import type { Issue } from '@exhub/core';
 import outcomeSchemaJson from '../../../../schemas/outcome.v1.schema.json';
 
 /** Repository path of the schema, named in dead-letter reasons. */

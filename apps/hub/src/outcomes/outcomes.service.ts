@@ -4,7 +4,7 @@ import {
   type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
-import { startConsumer, type Consumer } from '../../../../libs/messaging/src';
+import { startConsumer, type Consumer } from '@exhub/messaging';
 import { HUB_RUNTIME, type HubRuntime } from '../hub-runtime';
 import { handleOutcome } from './outcome-handler';
 

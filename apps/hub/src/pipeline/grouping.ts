@@ -1,20 +1,20 @@
 import { v5 as uuidv5 } from 'uuid';
-import type { CanonicalException, ExceptionType } from '../../../../libs/canonical/src';
+import type { CanonicalException, ExceptionType } from '@exhub/canonical';
 import {
   EXCEPTION_ID_NAMESPACE,
   isExceptionType,
   validateCanonicalException,
-} from '../../../../libs/canonical/src';
-import { formatIssues } from '../../../../libs/connector-sdk/src/errors';
-import type { Logger } from '../../../../libs/observability/src';
+} from '@exhub/canonical';
+import { formatIssues } from '@exhub/core';
+import type { Logger } from '@exhub/observability';
 import {
   rootCauseOf,
   ruleOfKey,
   scoringInputOf,
   type PolicyScorer,
   type RootCause,
-} from '../../../../libs/prioritization/src';
-import type { ExceptionStore } from '../../../../libs/store/src';
+} from '@exhub/prioritization';
+import type { ExceptionStore } from '@exhub/store';
 
 /** Keys longer than the schema's `group.key` maximum are not grouped (logged once per event). */
 const MAX_KEY_LENGTH = 500;

@@ -5,10 +5,10 @@ import {
   OnApplicationBootstrap,
   Optional,
 } from '@nestjs/common';
-import type { CanonicalException } from '../../../../libs/canonical/src';
-import type { SourceEventMeta } from '../../../../libs/connector-sdk/src/source-event';
-import { startConsumer } from '../../../../libs/messaging/src';
-import { PIPELINE_ACTOR } from '../../../../libs/store/src';
+import type { CanonicalException } from '@exhub/canonical';
+import type { SourceEventMeta } from '@exhub/core';
+import { startConsumer } from '@exhub/messaging';
+import { PIPELINE_ACTOR } from '@exhub/store';
 import { ContextService } from '../context/context.service';
 import { publishException } from './publish-exception';
 import { RootCauseGrouper } from './grouping';

@@ -1,15 +1,10 @@
 import type { ConsumeMessage } from 'amqplib';
-import { HubError } from '../../../../libs/connector-sdk/src/errors';
-import type { SourceEventMeta } from '../../../../libs/connector-sdk/src/source-event';
-import type { HandlerOutcome } from '../../../../libs/messaging/src';
-import {
-  HEADER,
-  headerString,
-  outcomeFor,
-  sourceEventMetaFrom,
-} from '../../../../libs/messaging/src';
-import type { HubMetrics, Logger, StageLabel } from '../../../../libs/observability/src';
-import { STAGES, hubTracer, observeStage } from '../../../../libs/observability/src';
+import { HubError } from '@exhub/core';
+import type { SourceEventMeta } from '@exhub/core';
+import type { HandlerOutcome } from '@exhub/messaging';
+import { HEADER, headerString, outcomeFor, sourceEventMetaFrom } from '@exhub/messaging';
+import type { HubMetrics, Logger, StageLabel } from '@exhub/observability';
+import { STAGES, hubTracer, observeStage } from '@exhub/observability';
 import { runPipeline, type PipelineDeps, type StageRunner } from './runner';
 
 /** Kept here for the callers that parse a source event's body as the pipeline does. */

@@ -1,9 +1,5 @@
-import type { CanonicalException } from '../../../../libs/canonical/src';
-import {
-  childTraceparent,
-  exceptionPublishOptions,
-  exceptionRoutingKey,
-} from '../../../../libs/messaging/src';
+import type { CanonicalException } from '@exhub/canonical';
+import { childTraceparent, exceptionPublishOptions, exceptionRoutingKey } from '@exhub/messaging';
 import type { HubRuntime } from '../hub-runtime';
 
 /**

@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
-import type { CanonicalException } from '../../../../libs/canonical/src';
-import type { Connector } from '../../../../libs/connector-sdk/src/connector';
-import type { SourceEventMeta } from '../../../../libs/connector-sdk/src/source-event';
-import { MappingRegistry } from '../../../../libs/mapping/src';
-import { PolicyScorer, parsePolicy, type ShadowNote } from '../../../../libs/prioritization/src';
-import { openStore, type ExceptionStore } from '../../../../libs/store/src';
+import type { CanonicalException } from '@exhub/canonical';
+import type { Connector } from '@exhub/connector-sdk';
+import type { SourceEventMeta } from '@exhub/core';
+import { MappingRegistry } from '@exhub/mapping';
+import { PolicyScorer, parsePolicy, type ShadowNote } from '@exhub/prioritization';
+import { openStore, type ExceptionStore } from '@exhub/store';
 import { ContextEngine } from '../context/rescore';
 import { EnrichmentService } from '../context/enrichment.service';
 import { runPipeline, type PipelineDeps } from './runner';

@@ -5,11 +5,11 @@
  * DLQ recheck run the same stages dry (`stopAfter`) and stop before `group` (nothing is stored
  * or published), so a preview gives the exception and tier the worker would give.
  */
-import type { CanonicalException } from '../../../../libs/canonical/src';
-import { InvalidPayloadError, type Issue } from '../../../../libs/connector-sdk/src/errors';
-import type { SourceEventMeta } from '../../../../libs/connector-sdk/src/source-event';
-import type { MappedException } from '../../../../libs/mapping/src';
-import type { Scorer, ScoringContext } from '../../../../libs/prioritization/src';
+import type { CanonicalException } from '@exhub/canonical';
+import { InvalidPayloadError, type Issue } from '@exhub/core';
+import type { SourceEventMeta } from '@exhub/core';
+import type { MappedException } from '@exhub/mapping';
+import type { Scorer, ScoringContext } from '@exhub/prioritization';
 import { afterPublish, type AfterPublish } from './stages/after-publish';
 import { assemble, type AssembledException } from './stages/assemble';
 import { enrich, type ContextSource } from './stages/enrich';

@@ -6,7 +6,7 @@ import {
   type Explanation,
   type Scorer,
   type ScoringInput,
-} from '../../../../libs/prioritization/src';
+} from '@exhub/prioritization';
 import { ContextService } from '../context/context.service';
 import { runPipeline } from '../pipeline/runner';
 import type { AssembledException } from '../pipeline/stages/assemble';

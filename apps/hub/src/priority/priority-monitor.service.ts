@@ -5,13 +5,13 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { join, resolve } from 'node:path';
-import { PriorityMetrics } from '../../../../libs/observability/src';
+import { PriorityMetrics } from '@exhub/observability';
 import {
   DriftMonitor,
   PolicyReloader,
   type Explanation,
   type PolicyReloadResult,
-} from '../../../../libs/prioritization/src';
+} from '@exhub/prioritization';
 import { HUB_RUNTIME, reportSlaTargets, type HubRuntime } from '../hub-runtime';
 
 /** `EXHUB_POLICIES_WATCH=false` turns policy hot reload off (the policy loaded at start serves). */

@@ -4,10 +4,7 @@
  * nobody can match — signed with the hub's generic HMAC scheme (`X-Exhub-Signature`, secret
  * ISO20022_WEBHOOK_SECRET), as connectors/iso20022/README.md tells a sender to.
  */
-import {
-  HMAC_SIGNATURE_HEADER,
-  signHmacPayload,
-} from '../../../../../libs/connector-sdk/src/hmac-signature';
+import { HMAC_SIGNATURE_HEADER, signHmacPayload } from '@exhub/connector-sdk';
 import { SimulateError, type EventKind, type GenContext, type SimDriver } from '../types';
 import { ingestUrl, postWebhook } from './webhook';
 

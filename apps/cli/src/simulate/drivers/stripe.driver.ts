@@ -3,8 +3,8 @@
  * `Stripe-Signature` the way Stripe signs (connectors/stripe: signStripePayload), with the
  * endpoint secret from STRIPE_WEBHOOK_SECRET.
  */
-import { signStripePayload } from '../../../../../connectors/stripe/stripe.signature';
-import { STRIPE_SIGNATURE_HEADER } from '../../../../../connectors/stripe/stripe.constants';
+import { signStripePayload } from '@exhub/connectors/stripe';
+import { STRIPE_SIGNATURE_HEADER } from '@exhub/connectors/stripe';
 import type { Rng } from '../prng';
 import { SimulateError, type EventKind, type GenContext, type SimDriver } from '../types';
 import { ingestUrl, postWebhook } from './webhook';

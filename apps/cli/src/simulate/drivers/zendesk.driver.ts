@@ -6,13 +6,13 @@
  * invocation id is derived from the ticket, so sending the same seed again is a duplicate.
  */
 import { createHash } from 'node:crypto';
-import { signZendeskPayload } from '../../../../../connectors/zendesk/zendesk.signature';
+import { signZendeskPayload } from '@exhub/connectors/zendesk';
 import {
   ZENDESK_INVOCATION_ID_HEADER,
   ZENDESK_SIGNATURE_HEADER,
   ZENDESK_TIMESTAMP_HEADER,
   ZENDESK_WEBHOOK_OBJECT_TYPE,
-} from '../../../../../connectors/zendesk/zendesk.constants';
+} from '@exhub/connectors/zendesk';
 import { amountText, contactName, runDigits, supportAccount } from '../support-accounts';
 import { SimulateError, type EventKind, type GenContext, type SimDriver } from '../types';
 import { ingestUrl, postWebhook } from './webhook';

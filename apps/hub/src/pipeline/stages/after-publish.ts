@@ -1,4 +1,4 @@
-import type { CanonicalException } from '../../../../../libs/canonical/src';
+import type { CanonicalException } from '@exhub/canonical';
 
 /** What follows a confirmed publish (apps/hub/src/context: back-links and re-scores). */
 export interface AfterPublish {

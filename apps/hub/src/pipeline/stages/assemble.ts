@@ -1,7 +1,7 @@
-import type { CanonicalException, ExceptionType } from '../../../../../libs/canonical/src';
-import { exceptionId } from '../../../../../libs/canonical/src';
-import type { SourceEventMeta } from '../../../../../libs/connector-sdk/src/source-event';
-import type { MappedException } from '../../../../../libs/mapping/src';
+import type { CanonicalException, ExceptionType } from '@exhub/canonical';
+import { exceptionId } from '@exhub/canonical';
+import type { SourceEventMeta } from '@exhub/core';
+import type { MappedException } from '@exhub/mapping';
 
 /** A canonical exception before the `score` stage gives it its priority. */
 export type AssembledException = Omit<CanonicalException, 'priority'>;

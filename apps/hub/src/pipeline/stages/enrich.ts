@@ -1,5 +1,5 @@
-import type { CanonicalException } from '../../../../../libs/canonical/src';
-import type { ScoringContext } from '../../../../../libs/prioritization/src';
+import type { CanonicalException } from '@exhub/canonical';
+import type { ScoringContext } from '@exhub/prioritization';
 
 /**
  * What the `enrich` stage found around an exception: the scoring context (connector lookups,

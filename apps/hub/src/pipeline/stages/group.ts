@@ -1,4 +1,4 @@
-import type { CanonicalException } from '../../../../../libs/canonical/src';
+import type { CanonicalException } from '@exhub/canonical';
 
 /** Root-cause grouping (pipeline/grouping.ts): the exceptions with their group, then the parents. */
 export type Grouper = (

@@ -1,6 +1,6 @@
-import { exceptionId } from '../../../../../libs/canonical/src';
-import { InvalidPayloadError } from '../../../../../libs/connector-sdk/src/errors';
-import type { SourceEventMeta } from '../../../../../libs/connector-sdk/src/source-event';
+import { exceptionId } from '@exhub/canonical';
+import { InvalidPayloadError } from '@exhub/core';
+import type { SourceEventMeta } from '@exhub/core';
 import { lifecycleSignalOf } from './lifecycle';
 
 const meta: SourceEventMeta = {

@@ -1,10 +1,10 @@
-import type { CanonicalException, ExceptionType } from '../../../../../libs/canonical/src';
-import { exceptionId, isExceptionType } from '../../../../../libs/canonical/src';
-import { InvalidPayloadError, type Issue } from '../../../../../libs/connector-sdk/src/errors';
-import type { SourceEventMeta } from '../../../../../libs/connector-sdk/src/source-event';
-import { LIFECYCLE_STATUSES, type MappedException } from '../../../../../libs/mapping/src';
-import type { HubMetrics, Logger } from '../../../../../libs/observability/src';
-import type { ExceptionStore } from '../../../../../libs/store/src';
+import type { CanonicalException, ExceptionType } from '@exhub/canonical';
+import { exceptionId, isExceptionType } from '@exhub/canonical';
+import { InvalidPayloadError, type Issue } from '@exhub/core';
+import type { SourceEventMeta } from '@exhub/core';
+import { LIFECYCLE_STATUSES, type MappedException } from '@exhub/mapping';
+import type { HubMetrics, Logger } from '@exhub/observability';
+import type { ExceptionStore } from '@exhub/store';
 
 /*
  * Stage `lifecycle`: a source's own end (or re-opening) of an exception it raised, as a mapping

@@ -1,10 +1,6 @@
-import { InvalidPayloadError } from '../../../../../libs/connector-sdk/src/errors';
-import type { SourceEventMeta } from '../../../../../libs/connector-sdk/src/source-event';
-import {
-  isXmlContentType,
-  liftBusinessMessage,
-  parseXml,
-} from '../../../../../libs/connector-sdk/src/xml';
+import { InvalidPayloadError } from '@exhub/core';
+import type { SourceEventMeta } from '@exhub/core';
+import { isXmlContentType, liftBusinessMessage, parseXml } from '@exhub/connector-sdk';
 
 const JSON_TYPES = /^application\/(.+\+)?json\b/i;
 

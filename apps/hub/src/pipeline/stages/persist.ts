@@ -1,4 +1,4 @@
-import type { CanonicalException } from '../../../../../libs/canonical/src';
+import type { CanonicalException } from '@exhub/canonical';
 
 /** Stores an exception; returns it with the version and status the store gave it. */
 export type Persister = (exception: CanonicalException) => Promise<CanonicalException>;

@@ -1,5 +1,5 @@
-import type { CanonicalException } from '../../../../../libs/canonical/src';
-import type { SourceEventMeta } from '../../../../../libs/connector-sdk/src/source-event';
+import type { CanonicalException } from '@exhub/canonical';
+import type { SourceEventMeta } from '@exhub/core';
 
 /** Publishes to exhub.exceptions (and review when required); resolves once confirmed. */
 export type Publisher = (exception: CanonicalException, meta: SourceEventMeta) => Promise<void>;

@@ -1,5 +1,5 @@
-import type { CanonicalException } from '../../../../../libs/canonical/src';
-import { scoringInputOf, type Scorer } from '../../../../../libs/prioritization/src';
+import type { CanonicalException } from '@exhub/canonical';
+import { scoringInputOf, type Scorer } from '@exhub/prioritization';
 import { MAX_FACTORS } from '../../context/context.constants';
 import type { AssembledException } from './assemble';
 import type { ExceptionContext } from './enrich';

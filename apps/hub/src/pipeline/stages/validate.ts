@@ -2,12 +2,8 @@ import {
   validateCanonicalException,
   validateCanonicalExceptionAll,
   type CanonicalException,
-} from '../../../../../libs/canonical/src';
-import {
-  InvalidPayloadError,
-  formatIssues,
-  type Issue,
-} from '../../../../../libs/connector-sdk/src/errors';
+} from '@exhub/canonical';
+import { InvalidPayloadError, formatIssues, type Issue } from '@exhub/core';
 
 /**
  * Stage `validate`: the exception against the canonical schema. The worker and the recheck stop

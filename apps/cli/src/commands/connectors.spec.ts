@@ -1,5 +1,13 @@
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { readFileSync } from 'node:fs';
@@ -7,16 +15,18 @@ import { Command, CommanderError } from 'commander';
 import { CONNECTOR_DEFINITIONS } from '@exhub/connectors';
 import { commanderExitCode, EXIT_USAGE } from '../conventions';
 import {
+  CONFIG_SCHEMA_FILE,
   namesOf,
   prettify,
   registerConnectorsCommands,
   registerDefinition,
+  registerSchemaType,
   scaffoldConnector,
 } from './connectors';
 
 const ROOT = join(__dirname, '../../../..');
 /** What a scaffold imports or is checked with, linked into the temporary checkout. */
-const LINKED = ['libs', 'node_modules', 'schemas', '.prettierrc.json', '.prettierignore'];
+const LINKED = ['libs', 'node_modules', '.prettierrc.json', '.prettierignore'];
 
 /**
  * A throwaway checkout in the OS temp dir: the repository's libs and node_modules linked in, an
@@ -26,6 +36,8 @@ const LINKED = ['libs', 'node_modules', 'schemas', '.prettierrc.json', '.prettie
 function tempCheckout(): string {
   const root = mkdtempSync(join(tmpdir(), 'exhub-scaffold-'));
   for (const entry of LINKED) symlinkSync(join(ROOT, entry), join(root, entry));
+  // Copied, not linked: the scaffolder writes the new type into the config schema's enum.
+  cpSync(join(ROOT, 'schemas'), join(root, 'schemas'), { recursive: true });
   mkdirSync(join(root, 'connectors'));
   mkdirSync(join(root, 'mappings'));
   writeFileSync(
@@ -99,6 +111,20 @@ describe('exhub connectors new', () => {
       ]);
       expect(after.length).toBe(before.length + 2);
       expect(CONNECTOR_DEFINITIONS.map((d) => d.type)).not.toContain('acme-erp');
+      // The config schema's type enum follows the list: the existing types, then the new one.
+      expect(registerSchemaType('acme-erp', join(root, 'connectors'))).toBe(
+        join(root, CONFIG_SCHEMA_FILE),
+      );
+      const enumOf = (file: string): string[] =>
+        (
+          JSON.parse(readFileSync(file, 'utf8')) as {
+            properties: { connectors: { items: { properties: { type: { enum: string[] } } } } };
+          }
+        ).properties.connectors.items.properties.type.enum;
+      expect(enumOf(join(root, CONFIG_SCHEMA_FILE))).toEqual([
+        ...enumOf(join(ROOT, CONFIG_SCHEMA_FILE)),
+        'acme-erp',
+      ]);
     } finally {
       rmSync(root, { recursive: true, force: true });
     }

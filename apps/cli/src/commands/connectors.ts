@@ -86,6 +86,31 @@ export function registerDefinition(name: string, dir: string): string | undefine
   return file;
 }
 
+/** The hub's config schema, beside the connectors folder: its connector type enum is the list's. */
+export const CONFIG_SCHEMA_FILE = join('schemas', 'exhub.config.schema.json');
+
+/**
+ * Adds the type to the connector type enum of the hub's config schema (generated from the list:
+ * the same types, in the list's order), so a config entry of the new type validates. Returns the
+ * file, or undefined when there is no schema beside `dir`.
+ */
+export function registerSchemaType(name: string, dir: string): string | undefined {
+  const file = join(dirname(dir), CONFIG_SCHEMA_FILE);
+  if (!existsSync(file)) return undefined;
+  const schema = JSON.parse(readFileSync(file, 'utf8')) as {
+    properties?: { connectors?: { items?: { properties?: { type?: { enum?: string[] } } } } };
+  };
+  const type = schema.properties?.connectors?.items?.properties?.type;
+  if (!type?.enum) {
+    throw new Error(
+      `${file}: no connector type enum at /properties/connectors/items/properties/type/enum; add "${name}" to it by hand`,
+    );
+  }
+  if (!type.enum.includes(name)) type.enum.push(name);
+  writeFileSync(file, `${JSON.stringify(schema, null, 2)}\n`);
+  return file;
+}
+
 /**
  * Writes `<dir>/<name>/` for a connector of `kind` (and, for kinds with a mapping stub,
  * `<mappingsDir>/<name>/`, by default the `mappings` folder beside `dir`); returns the files
@@ -158,11 +183,13 @@ export function registerConnectorsCommands(program: Command): void {
           opts.mappingsDir ?? join(dirname(opts.dir), MAPPINGS_FOLDER),
         );
         const list = registerDefinition(name, opts.dir);
-        await prettify(list ? [...files, list] : files);
-        if (list) process.stdout.write(`registered ${name} in ${list}\n`);
+        const schema = list ? registerSchemaType(name, opts.dir) : undefined;
+        const generated = [list, schema].filter((f): f is string => f !== undefined);
+        await prettify([...files, ...generated]);
+        for (const f of generated) process.stdout.write(`registered ${name} in ${f}\n`);
         process.stdout.write(`${files.map((f) => `created ${f}`).join('\n')}\n`);
         process.stdout.write(
-          `next: add "${name}" to the connector type enum of schemas/exhub.config.schema.json, then NODE_OPTIONS=--experimental-vm-modules npx jest --selectProjects unit --testPathPatterns ${join(opts.dir, name)}\n`,
+          `next: NODE_OPTIONS=--experimental-vm-modules npx jest --selectProjects unit --testPathPatterns ${join(opts.dir, name)}; then its mapping in mappings/${name}/ and an instance in exhub.config.yaml\n`,
         );
       } catch (err) {
         process.stderr.write(`${(err as Error).message}\n`);

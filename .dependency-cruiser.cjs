@@ -1,4 +1,5 @@
-// Import graph checks run by `npm run lint` (CI): no import cycles anywhere in the hub's code.
+// Import graph checks run by `npm run lint` (CI): no import cycles anywhere in the hub's code,
+// type-only imports included (tsPreCompilationDeps), so a type shared both ways fails too.
 // Package boundaries (imports through `@exhub/<lib>` only) are ESLint's no-restricted-imports.
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -17,7 +18,7 @@ module.exports = {
     doNotFollow: { path: 'node_modules' },
     exclude: { path: '(^|/)(dist|node_modules|apps/console)/' },
     tsConfig: { fileName: 'tsconfig.json' },
-    tsPreCompilationDeps: false,
+    tsPreCompilationDeps: true,
     enhancedResolveOptions: { extensions: ['.ts', '.js', '.json'] },
   },
 };

@@ -9,7 +9,37 @@ import { join } from 'node:path';
 import type { EndToEndResults } from './e2e/run';
 import type { IngestResults } from './ingest/run';
 import type { VariantResult } from './pipeline/run';
-import type { Machine, MappingRow, ScoringRow } from './run-all';
+
+/** The rows and the machine the report renders (measured by run-all.ts). */
+export interface MappingRow {
+  mapping: string;
+  /** Expressions the compiled fast path took, e.g. "22/22". */
+  compiled?: string;
+  /** The same mapping with every expression interpreted by JSONata. */
+  jsonataOnlyPerSecond?: number;
+  perSecond: number;
+  handWrittenPerSecond?: number;
+  sameOutput: string;
+}
+export interface ScoringRow {
+  mode: string;
+  perSecond: number;
+}
+export interface Machine {
+  at: string;
+  nproc: number;
+  cpu: string;
+  memTotalMiB: number;
+  memFreeMiB: number;
+  free: string;
+  node: string;
+  rabbitmq: string;
+  erlang: string;
+  loadavgStart: number[];
+  loadavgEnd?: number[];
+  commit: string;
+  dirty: boolean;
+}
 
 interface PipelineFile {
   at: string;

@@ -14,41 +14,11 @@ import { ROOT } from './hub-process';
 import { benchEndToEnd, type EndToEndResults } from './e2e/run';
 import { benchIngest, type IngestResults } from './ingest/run';
 import { benchPipeline, type VariantResult } from './pipeline/run';
-import { renderReport } from './report';
+import { renderReport, type Machine, type MappingRow, type ScoringRow } from './report';
 
 const RESULTS = join(ROOT, 'bench/results');
 const REPEATS = Math.max(1, Number(process.env.BENCH_REPEATS ?? 1));
 const SKIP = new Set(process.env.BENCH_SKIP?.split(',') ?? []);
-
-export interface MappingRow {
-  mapping: string;
-  /** Expressions the compiled fast path took, e.g. "22/22". */
-  compiled?: string;
-  /** The same mapping with every expression interpreted by JSONata. */
-  jsonataOnlyPerSecond?: number;
-  perSecond: number;
-  handWrittenPerSecond?: number;
-  sameOutput: string;
-}
-export interface ScoringRow {
-  mode: string;
-  perSecond: number;
-}
-export interface Machine {
-  at: string;
-  nproc: number;
-  cpu: string;
-  memTotalMiB: number;
-  memFreeMiB: number;
-  free: string;
-  node: string;
-  rabbitmq: string;
-  erlang: string;
-  loadavgStart: number[];
-  loadavgEnd?: number[];
-  commit: string;
-  dirty: boolean;
-}
 
 const log = (s: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${s}`);
 

@@ -3,7 +3,12 @@ import axios, { type AxiosInstance } from 'axios';
 import { AuthError, InvalidPayloadError, RateLimitedError, type HubError } from '@exhub/core';
 import { DEFAULT_HTTP_TIMEOUT_MS, DEFAULT_MAX_RESPONSE_BYTES } from '@exhub/resilience';
 import { fromStatus, parseRetryAfter, toHubError } from '@exhub/resilience';
-import type { SalesforceAuth } from './salesforce.auth';
+
+/** Where the transport gets its session (SalesforceAuth), and drops it when Salesforce refuses it. */
+export interface SessionSource {
+  get(): Promise<{ accessToken: string; instanceUrl: string }>;
+  invalidate(): void;
+}
 
 /** An HTTP request as jsforce hands it to its transport. */
 export interface SalesforceRequest {
@@ -115,7 +120,7 @@ export class SalesforceTransport {
   constructor(
     private readonly connector: string,
     private readonly http: RawHttp,
-    private readonly auth: SalesforceAuth,
+    private readonly auth: SessionSource,
     /** The configured instance URL; without one, the session's `instance_url` is used. */
     private readonly instanceUrl?: string,
   ) {}

@@ -1,5 +1,5 @@
 import { HubError } from '@exhub/core';
-import type { MappingProblem, SourcePosition } from './types';
+import type { MappingProblem, SourcePosition } from './basics';
 
 /** `file:line:column path: message — hint`, the form editors and terminals turn into links. */
 export function formatProblem(problem: MappingProblem): string {

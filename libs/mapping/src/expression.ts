@@ -7,13 +7,11 @@ import {
 } from './constants';
 import { registerStringGuards, unsafeConstruct } from './guards';
 import { closest } from './suggest';
-import type { HelperFunction, MappingLimits } from './types';
+import type { ExpressionProblem, HelperFunction, MappingLimits } from './basics';
+
+export type { ExpressionProblem };
 
 /** What is wrong with an expression, and how to fix it. */
-export interface ExpressionProblem {
-  message: string;
-  hint?: string;
-}
 
 /** Error shape of the JSONata parser and evaluator (plain objects or Errors with these fields). */
 export interface JsonataFailure {

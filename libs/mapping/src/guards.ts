@@ -1,7 +1,7 @@
 import jsonata from 'jsonata';
 import safeRegex from 'safe-regex2';
 import { HelperError } from './errors';
-import type { ExpressionProblem } from './expression';
+import type { ExpressionProblem } from './basics';
 
 /**
  * Limits on what one native JSONata built-in may do. JSONata's `timeout` is checked when the

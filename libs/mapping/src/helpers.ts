@@ -1,7 +1,7 @@
 import { minorUnitsOf, normalizeCurrency } from './currencies';
 import { DecimalError, minorUnitsToDecimal, toDecimalString } from './decimal';
 import { HelperError } from './errors';
-import type { HelperFunction } from './types';
+import type { HelperFunction } from './basics';
 
 /**
  * The functions every mapping expression can call. Each one returns undefined for an absent

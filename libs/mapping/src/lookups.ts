@@ -14,7 +14,7 @@ import { HelperError } from './errors';
 import { displayFile, findFiles } from './files';
 import type { Money } from './helpers';
 import { closest } from './suggest';
-import type { HelperFunction, MappingProblem } from './types';
+import type { HelperFunction, MappingProblem } from './basics';
 
 /** One CSV lookup table: the first column is the key, the others are values. */
 export interface LookupTable {

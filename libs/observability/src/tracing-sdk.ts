@@ -20,7 +20,13 @@ import {
   type SpanExporter,
 } from '@opentelemetry/sdk-trace';
 import { parseTraceparent } from '@exhub/messaging';
-import type { HubSpan, HubTracer, SpanAttributes, SpanKindName, StartSpanOptions } from './tracing';
+import type {
+  HubSpan,
+  HubTracer,
+  SpanAttributes,
+  SpanKindName,
+  StartSpanOptions,
+} from './tracing-types';
 
 const KINDS: Record<SpanKindName, SpanKind> = {
   internal: SpanKind.INTERNAL,

@@ -1,4 +1,4 @@
-import type { Condition } from './policy';
+import type { Condition } from './policy-types';
 
 /** The value at a dotted path (`signals.reasonCode`, `context.accountTier`), or undefined. */
 export function valueAt(subject: unknown, path: string): unknown {

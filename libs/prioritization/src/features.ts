@@ -2,7 +2,7 @@ import { closeWindow, periodCloseWindow, type PeriodCloseWindow } from './calend
 import { allHold } from './conditions';
 import { hoursOf } from './duration';
 import type { ScoringContext, ScoringInput } from './input';
-import type { Dimension, PriorityPolicy } from './policy';
+import type { Dimension, PriorityPolicy } from './policy-types';
 
 /** One feature: a value 0-1 and the sentence that explains it to a reviewer. */
 export interface Feature {

@@ -1,4 +1,4 @@
-import type { Tier } from './policy';
+import type { Tier } from './policy-types';
 
 /** A related exception that is still open (linked by party or reference). */
 export interface LinkedException {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { FeatureSet } from './features';
 import type { ScoringInput } from './input';
-import type { Dimension } from './policy';
+import type { Dimension } from './policy-types';
 
 /** Edges of the materiality-multiple bands the model may use (`band:0.5-1`). */
 export const MATERIALITY_BANDS: readonly [number, number][] = [

@@ -6,136 +6,33 @@ import { parse } from 'yaml';
 import policySchema from '../../../schemas/priority-policy.schema.json';
 import { loadModelFile, type PriorityModel } from './model';
 
-export const DIMENSIONS = [
-  'financialExposure',
-  'slaRisk',
-  'customerImpact',
-  'complianceSensitivity',
-  'resolutionEffort',
-  'dependencyRisk',
-] as const;
-export type Dimension = (typeof DIMENSIONS)[number];
-export type Tier = 'p1' | 'p2' | 'p3' | 'p4';
-export const TIER_ORDER: readonly Tier[] = ['p1', 'p2', 'p3', 'p4'];
+import {
+  DIMENSIONS,
+  TIER_ORDER,
+  type Dimension,
+  type Tier,
+  type Scalar,
+  type Condition,
+  type PolicyRule,
+  type ModelMode,
+  type GroupingKeyRule,
+  type PeriodEnd,
+  type PriorityPolicy,
+} from './policy-types';
 
-export type Scalar = string | number | boolean;
-/** One test on one dotted path; exactly one operator (the schema enforces it). */
-export interface Condition {
-  field: string;
-  equals?: Scalar;
-  in?: Scalar[];
-  gte?: number;
-  lte?: number;
-  exists?: boolean;
-}
-
-export interface PolicyRule {
-  id: string;
-  description: string;
-  when: Condition[];
-  then: {
-    requireReview?: boolean;
-    floorTier?: Tier;
-    ceilingTier?: Tier;
-    addPoints?: number;
-    route?: string;
-  };
-}
-
-export type ModelMode = 'off' | 'shadow' | 'active';
-
-/** One way to derive a root-cause key; see `grouping.ts`. */
-export interface GroupingKeyRule {
-  id: string;
-  description: string;
-  when: Condition[];
-  /** Dotted paths into the exception, or `party:<role>`. */
-  key: string[];
-  parentType?: string;
-}
-
-/** One period end of the deployment's close calendar (quarter-end, 4-4-5 period, …). */
-export interface PeriodEnd {
-  date: string;
-  label?: string;
-  slaRiskBoost?: number;
-}
-
-export interface PriorityPolicy {
-  version: number;
-  weights: Record<Dimension, number>;
-  materiality: {
-    default: { value: string; currency: string };
-    fullExposureMultiple?: number;
-    byCurrency?: Record<string, string>;
-    /** Multiple assumed when a currency has no threshold and no FX rate (never compared raw). */
-    neutralMultiple?: number;
-  };
-  resolution: {
-    horizonMultiple?: number;
-    /** A source's own SLA signal (reasonCode / slaStage) → the due-date risk it is worth at least. */
-    slaSignals?: Record<string, number>;
-    expected: { default: string; byType?: Record<string, string> };
-  };
-  closeCalendar?: {
-    domains?: string[];
-    lastBusinessDays: number;
-    firstBusinessDays: number;
-    slaRiskBoost: number;
-    holidays?: string[];
-    /** The deployment's period ends; when given they replace the calendar month-ends. */
-    periodEnds?: PeriodEnd[];
-  };
-  typeProfile?: Record<string, Partial<Record<Dimension, number>>>;
-  customer?: {
-    tiers?: Record<string, number>;
-    arrReference?: string;
-    renewalWithinDays?: number;
-    renewalBoost?: number;
-    negativeSentimentBoost?: number;
-    openEscalationBoost?: number;
-    /** ARR × share of an account renewing soon with a billing issue open, as financial exposure. */
-    revenueAtRisk?: {
-      share: number;
-      billingIssues: { description: string; when: Condition[] }[];
-    };
-  };
-  supplier?: { criticality?: Record<string, number> };
-  /** The source's own priority label (signals.priorityLabel) → the customer impact it is worth at least. */
-  sourceSeverity?: { labels?: Record<string, number> };
-  compliance?: { reasonCodes?: Record<string, number> };
-  dependency?: {
-    linkedOpenFull?: number;
-    blockedItemsFull?: number;
-    recurrenceFull?: number;
-    /** Only links to another domain count (default true); same-domain crowds are a root-cause group. */
-    crossDomainOnly?: boolean;
-  };
-  requiredContext?: {
-    domain?: string;
-    type?: string;
-    /** Only when a party of this role is named: its master data is required. */
-    role?: string;
-    /** What to do about it, shown with the reason. */
-    fix?: string;
-    fields: string[];
-  }[];
-  tiers: {
-    p1: { minScore: number; slaTarget: string };
-    p2: { minScore: number; slaTarget: string };
-    p3: { minScore: number; slaTarget: string };
-    p4: { slaTarget: string };
-  };
-  review?: {
-    amountBaseAtLeast?: string;
-    complianceAtLeast?: number;
-    modelDisagreementPoints?: number;
-  };
-  model?: { mode: ModelMode; file: string; blend?: number };
-  rules?: PolicyRule[];
-  grouping?: { threshold: number; keys?: GroupingKeyRule[] };
-  routes: { domain?: string; type?: string; tier?: Tier; route: string; team?: string }[];
-}
+export {
+  DIMENSIONS,
+  TIER_ORDER,
+  type Dimension,
+  type Tier,
+  type Scalar,
+  type Condition,
+  type PolicyRule,
+  type ModelMode,
+  type GroupingKeyRule,
+  type PeriodEnd,
+  type PriorityPolicy,
+};
 
 export interface LoadedPolicy {
   policy: PriorityPolicy;

@@ -264,6 +264,20 @@ export const ISO20022_CORPUS: readonly CorpusSample[] = [
     ],
   },
   {
+    file: 'camt.054.001.08-credit-without-reference.dvbern-iso20022.xml',
+    objectType: 'camt.054',
+    meaning:
+      'PostFinance (SPS 2.0) credits CHF 522.10 from Bernasconi Maria with no end-to-end id and no reference: its remittance information holds only the QR-bill processing flags (?REJECT?0, ?ERROR?000), so nothing matches it to an open item',
+    expect: [
+      {
+        type: 'reconciliation_break',
+        objectId: 'CH2909000000250094239/2022-03-10/1000000000000000/522.10 CHF',
+        amount: { value: '522.10', currency: 'CHF' },
+        breakKind: 'unmatched',
+      },
+    ],
+  },
+  {
     file: 'camt.054.001.08-referenced-batch-booking.genkgo-camt.xml',
     objectType: 'camt.054',
     meaning:

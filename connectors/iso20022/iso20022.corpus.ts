@@ -264,6 +264,20 @@ export const ISO20022_CORPUS: readonly CorpusSample[] = [
     ],
   },
   {
+    file: 'camt.054.001.04-reversed-credit-and-pending.dvbern-iso20022.xml',
+    objectType: 'camt.054',
+    meaning:
+      'a received CHF 111.00 credit reversed by the bank (RvslInd true): the money is gone again, a returned break keyed by the notification (no bank reference); a pending CHF 2.00 credit and a booked CHF 3.00 debit carry creditor references: nothing',
+    expect: [
+      {
+        type: 'reconciliation_break',
+        objectId: 'CH160077401231234567/2017-07-26/NtfctnId20170726/111.00 CHF',
+        amount: { value: '111.00', currency: 'CHF' },
+        breakKind: 'returned',
+      },
+    ],
+  },
+  {
     file: 'camt.054.001.08-credit-without-reference.dvbern-iso20022.xml',
     objectType: 'camt.054',
     meaning:

@@ -6,14 +6,14 @@ import { loadPolicyFile, PolicyScorer } from '@exhub/prioritization';
 import { runPipeline } from '../../apps/hub/src/pipeline/runner';
 import { parsePayload } from '../../apps/hub/src/pipeline/stages/parse';
 import { Iso20022WebhookConnector } from './iso20022.connector';
-import { corpusView, ISO20022_CORPUS, sortedViews } from './iso20022.corpus';
+import { corpusView, ISO20022_CORPUS, sortedViews } from './testing/corpus';
 
 /**
  * Real ISO 20022 files from public, permissively licensed projects (fixtures/corpus/SOURCES.md),
  * run as the hub runs a bank file: the connector parses it at ingress (type, message id,
  * version check), the pipeline parses the same bytes again, every mapping of the message type
  * maps it and the pipeline assembles and validates each exception. The expectations
- * (iso20022.corpus.ts, shared with the end-to-end run) are written from what each file means for
+ * (testing/corpus.ts, shared with the end-to-end run) are written from what each file means for
  * a treasury or AP team, not from what the mappings happen to do.
  */
 const dir = join(__dirname, 'fixtures/corpus');

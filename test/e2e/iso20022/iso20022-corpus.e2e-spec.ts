@@ -6,23 +6,23 @@ import * as amqp from 'amqplib';
 import pino from 'pino';
 import { createHubApp } from '../../../apps/hub/src/create-app';
 import { createRuntime, type HubRuntime } from '../../../apps/hub/src/hub-runtime';
-import { validateCanonicalException, type CanonicalException } from '../../../libs/canonical/src';
-import { Secret, loadEnvSettings } from '../../../libs/config/src';
-import { signHmacPayload } from '../../../libs/connector-sdk/src/hmac-signature';
-import { deleteTopology } from '../../../libs/messaging/src';
+import { validateCanonicalException, type CanonicalException } from '@exhub/canonical';
+import { Secret, loadEnvSettings } from '@exhub/config';
+import { signHmacPayload } from '@exhub/connector-sdk';
+import { deleteTopology } from '@exhub/messaging';
 import {
   corpusView,
   ISO20022_CORPUS,
   sortedViews,
   type CorpusExpectation,
-} from '../../../connectors/iso20022/iso20022.corpus';
+} from '@exhub/connectors/iso20022';
 import { AMQP_URL, subscribe, take } from '../hub/hub-harness';
 
 /**
  * Every real ISO 20022 sample of the corpus (connectors/iso20022/fixtures/corpus/) sent as a bank
  * or its connectivity client would: a signed POST to the ISO 20022 webhook of an in-process hub,
  * through a real broker (ingress → work → pipeline → exhub.exceptions). What each file publishes is
- * compared with the same expectations table the unit corpus run uses (iso20022.corpus.ts): no file
+ * compared with the same expectations table the unit corpus run uses (testing/corpus.ts): no file
  * refused, nothing dead-lettered, no exception more or less than the file means.
  */
 const SECRET = `iso20022-corpus-${randomBytes(16).toString('hex')}`;

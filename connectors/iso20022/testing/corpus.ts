@@ -1,4 +1,4 @@
-import type { CanonicalException } from '../../libs/canonical/src';
+import type { CanonicalException } from '@exhub/canonical';
 
 /**
  * The real ISO 20022 sample files (fixtures/corpus/, sources in fixtures/corpus/SOURCES.md) and

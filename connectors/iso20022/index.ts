@@ -11,3 +11,11 @@ export {
   ISO20022_MESSAGE_ROOTS,
   ISO20022_MESSAGE_TYPES,
 } from './iso20022.constants';
+// Tests only: the real-sample corpus's expectations, shared by the unit and end-to-end runs.
+export {
+  ISO20022_CORPUS,
+  corpusView,
+  sortedViews,
+  type CorpusExpectation,
+  type CorpusSample,
+} from './testing/corpus';

@@ -272,11 +272,13 @@ describe('lifecycle: the source ends (and re-opens) the exceptions it raised', (
     await expectReopened(id, v);
   });
 
-  it('ISO 20022: a later status report accepting the re-sent payment resolves the rejection', async () => {
+  it('ISO 20022: a later status report accepting the re-sent payment resolves the rejection; a rejection again re-opens it', async () => {
     const run = `PAY-RUN-${randomUUID().slice(0, 8)}`;
-    const rejected = xml('connectors/iso20022/fixtures/pain.002-partially-accepted.xml')
-      .replaceAll('PAY-RUN-2026-05-14-01', run)
-      .replaceAll('STS-20260514-000731', `STS-${randomUUID().slice(0, 8)}`);
+    const report = xml('connectors/iso20022/fixtures/pain.002-partially-accepted.xml').replaceAll(
+      'PAY-RUN-2026-05-14-01',
+      run,
+    );
+    const rejected = report.replaceAll('STS-20260514-000731', `STS-${randomUUID().slice(0, 8)}`);
     await poll('iso20022', 'pain.002', rejected, 'application/xml');
     const open = await until(
       () =>
@@ -292,7 +294,23 @@ describe('lifecycle: the source ends (and re-opens) the exceptions it raised', (
       .replaceAll('E2E-INV-2026-04510', 'E2E-INV-2026-04488')
       .replaceAll('STS-20260515-000802', `STS-${randomUUID().slice(0, 8)}`);
     await poll('iso20022', 'pain.002', accepted, 'application/xml');
-    await expectResolvedBySource(id, 'iso20022-main', /^Bank accepted payment E2E-INV-2026-04488/);
+    const v = await expectResolvedBySource(
+      id,
+      'iso20022-main',
+      /^Bank accepted payment E2E-INV-2026-04488/,
+    );
+    // A later report about the same run rejects the payment again (e.g. accepted for settlement,
+    // then rejected): the same exception re-opens, as a new version.
+    const again = report.replaceAll('STS-20260514-000731', `STS-${randomUUID().slice(0, 8)}`);
+    await poll('iso20022', 'pain.002', again, 'application/xml');
+    await expectReopened(id, v);
+    // Re-opened by the new rejection's content (another status report), audited as such.
+    const trail = await hub.rt.store.auditTrail({ exceptionId: id });
+    expect(JSON.parse(trail.at(-1)?.details ?? '{}')).toMatchObject({
+      statusBefore: 'resolved',
+      status: 'open',
+      version: v + 1,
+    });
   });
 
   it('counts an end for an exception the hub never opened, and changes nothing', async () => {

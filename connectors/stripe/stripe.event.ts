@@ -149,7 +149,7 @@ const DIGEST_CHARS = 16;
  * the placeholder id `evt_00000000000000` with different content, and each is a new event.
  * Delivery bookkeeping (`pending_webhooks`) is left out: it changes between retries.
  */
-function dedupeKeyOf(event: JsonObject): string {
+export function stripeDedupeKey(event: JsonObject): string {
   const content = JSON.stringify([event.type, event.created, event.data]);
   const digest = createHash('sha256').update(content).digest('hex').slice(0, DIGEST_CHARS);
   return `${String(event.id)}#${digest}`;
@@ -170,7 +170,7 @@ export function parseStripeEvent(rawBody: Buffer, connectorId: string): ParsedWe
   return {
     objectType: STRIPE_EVENT_OBJECT,
     sourceEventId: event.id as string,
-    dedupeKey: dedupeKeyOf(event),
+    dedupeKey: stripeDedupeKey(event),
     correlationId: requestIdOf(event),
     payload: event,
   };

@@ -136,7 +136,7 @@ export class SourceEventIngress {
           ? await this.dedupe.once(`${connector.id}:${dedupeKey}`, event.receivedAtMs, () =>
               this.claimThenPublish(
                 connector.id,
-                dedupeKey,
+                { key: dedupeKey, shown: sourceEventId ?? dedupeKey },
                 event.correlationId,
                 event.receivedAtMs,
                 publish,
@@ -184,7 +184,8 @@ export class SourceEventIngress {
    */
   private async claimThenPublish(
     connectorId: string,
-    sourceEventId: string,
+    /** `key`: what the claim is stored under; `shown`: the source's event id, in messages. */
+    claimed: { key: string; shown: string },
     correlationId: string | undefined,
     nowMs: number,
     publish: (ids: Accepted) => Promise<Accepted>,
@@ -192,7 +193,8 @@ export class SourceEventIngress {
     let ids: Accepted = { eventId: randomUUID(), correlationId: correlationId ?? randomUUID() };
     const ttlMs = this.rt.config.ingress.dedupeWindowSeconds * MS_PER_SECOND;
     if (ttlMs <= 0) return publish(ids);
-    const key = { connectorId, sourceEventId };
+    const sourceEventId = claimed.shown;
+    const key = { connectorId, sourceEventId: claimed.key };
     const claim = await this.rt.store
       .rememberWebhookEvent(
         { ...key, ...ids },

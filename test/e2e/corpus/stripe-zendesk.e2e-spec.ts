@@ -15,10 +15,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as amqp from 'amqplib';
 import { parse as parseYaml } from 'yaml';
-import type { CanonicalException } from '../../../libs/canonical/src';
-import { buildTopology, deleteTopology } from '../../../libs/messaging/src';
-import { signStripePayload } from '../../../connectors/stripe';
-import { signedWebhook } from '../../../connectors/zendesk';
+import type { CanonicalException } from '@exhub/canonical';
+import { buildTopology, deleteTopology } from '@exhub/messaging';
+import { signStripePayload } from '@exhub/connectors/stripe';
+import { signedWebhook } from '@exhub/connectors/zendesk';
 import { HubProcess } from '../../support/hub-process';
 
 const ROOT = join(__dirname, '../../..');

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { stripeDedupeKey } from '../../../connectors/stripe';
+import { stripeDedupeKey } from '@exhub/connectors/stripe';
 import { startHub, stripeHeaders, subscribe, take, type Harness } from './hub-harness';
 
 const dispute = JSON.parse(

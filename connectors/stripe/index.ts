@@ -12,7 +12,7 @@ export {
   type StripeSignatureReason,
   type StripeSignatureOptions,
 } from './stripe.signature';
-export { parseStripeEvent } from './stripe.event';
+export { parseStripeEvent, stripeDedupeKey } from './stripe.event';
 export {
   STRIPE_SYSTEM,
   STRIPE_SIGNATURE_HEADER,

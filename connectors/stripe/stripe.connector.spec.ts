@@ -68,8 +68,33 @@ describe('StripeWebhookConnector', () => {
     expect(parsed).toEqual({
       objectType: 'event',
       sourceEventId: eventId,
+      dedupeKey: expect.stringMatching(new RegExp(`^${eventId}#[0-9a-f]{16}$`)),
       correlationId: requestId,
       payload: JSON.parse(req.rawBody.toString('utf8')),
+    });
+  });
+
+  describe('dedupe key: the event id and a digest of what the event says', () => {
+    const keyOf = (event: Record<string, unknown>) =>
+      connector.parse(request(Buffer.from(JSON.stringify(event)))).dedupeKey;
+    const invoiceFailed = JSON.parse(fixture('invoice.payment_failed.json').toString('utf8'));
+
+    it("tells apart Stripe's dashboard test events, which all reuse evt_00000000000000", () => {
+      // The real dashboard test events of charge.failed and invoice.payment_failed share that id.
+      const chargeFailed = {
+        ...invoiceFailed,
+        type: 'charge.failed',
+        data: { object: { id: 'ch_00000000000000', object: 'charge', amount: 100 } },
+      };
+      expect(invoiceFailed.id).toBe('evt_00000000000000');
+      expect(keyOf(chargeFailed)).not.toBe(keyOf(invoiceFailed));
+    });
+
+    it('is the same for a retry of the event, whose pending_webhooks count changed', () => {
+      expect(keyOf({ ...invoiceFailed, pending_webhooks: 0 })).toBe(keyOf(invoiceFailed));
+      expect(keyOf(invoiceFailed)).toBe(
+        connector.parse(request(fixture('invoice.payment_failed.json'))).dedupeKey,
+      );
     });
   });
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { formatIssues, InvalidPayloadError, type Issue } from '@exhub/core';
 import type { ParsedWebhook } from '@exhub/connector-sdk';
 import {
@@ -139,6 +140,21 @@ function requestIdOf(event: JsonObject): string | undefined {
   return typeof id === 'string' && id.startsWith(STRIPE_REQUEST_ID_PREFIX) ? id : undefined;
 }
 
+/** Hex characters of the content digest in a dedupe key (64 bits: collisions are no concern). */
+const DIGEST_CHARS = 16;
+
+/**
+ * The event's id and a digest of what it says (`type`, `created`, `data`): Stripe retries an event
+ * with the same id and content, so a retry is a duplicate; its dashboard's test events all carry
+ * the placeholder id `evt_00000000000000` with different content, and each is a new event.
+ * Delivery bookkeeping (`pending_webhooks`) is left out: it changes between retries.
+ */
+export function stripeDedupeKey(event: JsonObject): string {
+  const content = JSON.stringify([event.type, event.created, event.data]);
+  const digest = createHash('sha256').update(content).digest('hex').slice(0, DIGEST_CHARS);
+  return `${String(event.id)}#${digest}`;
+}
+
 /** Parses a verified delivery body into a Stripe Event; throws `InvalidPayloadError` (→ 400). */
 export function parseStripeEvent(rawBody: Buffer, connectorId: string): ParsedWebhook {
   const body = parseJson(rawBody, connectorId);
@@ -154,6 +170,7 @@ export function parseStripeEvent(rawBody: Buffer, connectorId: string): ParsedWe
   return {
     objectType: STRIPE_EVENT_OBJECT,
     sourceEventId: event.id as string,
+    dedupeKey: stripeDedupeKey(event),
     correlationId: requestIdOf(event),
     payload: event,
   };

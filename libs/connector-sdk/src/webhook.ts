@@ -13,6 +13,12 @@ export interface WebhookRequest {
 export type ParsedWebhook = Pick<SourceEventMeta, 'objectType' | 'sourceEventId'> & {
   /** The source's correlation id, when the payload carries one. */
   correlationId?: string;
+  /**
+   * What makes a redelivery a duplicate, when the source event id alone does not: the id and a
+   * digest of the content, for a source whose test tools reuse one placeholder id for different
+   * events (Stripe's dashboard test events are all `evt_00000000000000`). Absent: the id.
+   */
+  dedupeKey?: string;
   /** The parsed body (already verified): JSON, or XML as libs/connector-sdk/src/xml.ts renders it. */
   payload: unknown;
 };

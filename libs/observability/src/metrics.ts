@@ -38,7 +38,7 @@ export class HubMetrics {
   });
   readonly eventsDuplicate = new Counter({
     name: `${METRIC_PREFIX}events_duplicate_total`,
-    help: 'Source events dropped at ingress because the same source event id was already accepted.',
+    help: 'Source events dropped at ingress because the same event was already accepted (its source id; for Stripe, its id and content).',
     labelNames: ['connector'] as const,
     registers: [this.registry],
   });

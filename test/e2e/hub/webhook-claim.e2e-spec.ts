@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { stripeDedupeKey } from '@exhub/connectors/stripe';
 import { startHub, stripeHeaders, subscribe, take, type Harness } from './hub-harness';
 
 const dispute = JSON.parse(
@@ -27,13 +28,15 @@ describe('webhook dedupe claim: pending until the broker confirms (real broker, 
   afterAll(async () => hub?.close());
 
   const eventBody = (id: string) => Buffer.from(JSON.stringify({ ...dispute, id }));
+  /** What the Stripe connector claims a delivery under: its id and a digest of its content. */
+  const claimKey = (id: string) => stripeDedupeKey({ ...dispute, id });
   const pendingTimeoutMs = () => hub.rt.publisher.confirmTimeoutMs + 2000;
-  const seedPendingClaim = (sourceEventId: string, claimedAt: Date) =>
+  const seedPendingClaim = (id: string, claimedAt: Date) =>
     hub.rt.store.rememberWebhookEvent(
       {
         connectorId: 'stripe',
-        sourceEventId,
-        eventId: `dead-${sourceEventId}`,
+        sourceEventId: claimKey(id),
+        eventId: `dead-${id}`,
         correlationId: 'c0',
       },
       60 * 60 * 1000,
@@ -49,7 +52,7 @@ describe('webhook dedupe claim: pending until the broker confirms (real broker, 
     const claim = await hub.rt.store.rememberWebhookEvent(
       {
         connectorId: 'stripe',
-        sourceEventId: 'evt_claim_confirmed',
+        sourceEventId: claimKey('evt_claim_confirmed'),
         eventId: 'x',
         correlationId: 'y',
       },

@@ -75,6 +75,7 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
         return {
           objectType: parsed.objectType,
           sourceEventId: parsed.sourceEventId,
+          dedupeKey: parsed.dedupeKey,
           correlationId: parsed.correlationId,
           body: req.rawBody,
           // As sent (the controller accepted it for this connector); JSON when absent.

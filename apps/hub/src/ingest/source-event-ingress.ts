@@ -23,6 +23,8 @@ export interface IncomingSourceEvent {
   objectType: string;
   /** The source's own id of the event: the dedupe key (with the connector id). */
   sourceEventId?: string;
+  /** Set when the id alone does not tell a redelivery (the id and a content digest). */
+  dedupeKey?: string;
   correlationId?: string;
   body: Buffer;
   contentType: string;
@@ -127,13 +129,14 @@ export class SourceEventIngress {
           );
 
         const sourceEventId = event.sourceEventId;
+        const dedupeKey = event.dedupeKey ?? sourceEventId;
         // The per-process cache answers repeats fast; behind it the store decides across
         // processes and restarts.
-        const result = sourceEventId
-          ? await this.dedupe.once(`${connector.id}:${sourceEventId}`, event.receivedAtMs, () =>
+        const result = dedupeKey
+          ? await this.dedupe.once(`${connector.id}:${dedupeKey}`, event.receivedAtMs, () =>
               this.claimThenPublish(
                 connector.id,
-                sourceEventId,
+                { key: dedupeKey, shown: sourceEventId ?? dedupeKey },
                 event.correlationId,
                 event.receivedAtMs,
                 publish,
@@ -146,6 +149,7 @@ export class SourceEventIngress {
           connector: connector.id,
           eventId: result.value.eventId,
           sourceEventId,
+          ...(dedupeKey !== sourceEventId ? { dedupeKey } : {}),
           traceId: span.traceId,
         };
         const first = { eventId: result.value.eventId, correlationId: result.value.correlationId };
@@ -180,7 +184,8 @@ export class SourceEventIngress {
    */
   private async claimThenPublish(
     connectorId: string,
-    sourceEventId: string,
+    /** `key`: what the claim is stored under; `shown`: the source's event id, in messages. */
+    claimed: { key: string; shown: string },
     correlationId: string | undefined,
     nowMs: number,
     publish: (ids: Accepted) => Promise<Accepted>,
@@ -188,7 +193,8 @@ export class SourceEventIngress {
     let ids: Accepted = { eventId: randomUUID(), correlationId: correlationId ?? randomUUID() };
     const ttlMs = this.rt.config.ingress.dedupeWindowSeconds * MS_PER_SECOND;
     if (ttlMs <= 0) return publish(ids);
-    const key = { connectorId, sourceEventId };
+    const sourceEventId = claimed.shown;
+    const key = { connectorId, sourceEventId: claimed.key };
     const claim = await this.rt.store
       .rememberWebhookEvent(
         { ...key, ...ids },

@@ -130,8 +130,9 @@ describe('Salesforce connector', () => {
     expect(soql).toContain(
       'FROM Case WHERE SystemModstamp >= 2026-01-01T00:00:00Z AND ((IsEscalated = true',
     );
-    expect(soql).toContain('IsViolated = true)) OR IsClosed = true)');
-    expect(soql).toContain('Id IN (SELECT CaseId FROM CaseMilestone WHERE IsViolated = true)');
+    // Milestone cases by their entitlement: SOQL refuses a CaseMilestone semi-join under OR.
+    expect(soql).toContain("Priority = 'High' OR EntitlementId != null) OR IsClosed = true)");
+    expect(soql).not.toContain('SELECT CaseId');
     expect(soql).toMatch(/ORDER BY SystemModstamp, Id$/);
     expect(sim.log[1]).toMatch(/^\/services\/data\/v62\.0\/query\/01g\w+-2$/);
   });
@@ -391,6 +392,19 @@ describe('Salesforce connector', () => {
     expect(check.ok).toBe(false);
     expect(check.detail).toMatch(/invalid_client/);
     expect(check.detail).not.toContain('wrong-secret');
+  });
+
+  it('refuses a caseFilter with a sub-select at once, naming the setting and the fix', () => {
+    const make = () =>
+      connectorFor(sim, {
+        caseFilter:
+          "(Priority = 'High' OR Id IN (SELECT CaseId FROM CaseMilestone WHERE IsViolated = true))",
+      });
+    expect(make).toThrow(
+      /caseFilter has a sub-select .* semi-joins are not allowed with the 'OR' operator — filter on Case fields instead \(for cases with milestones, EntitlementId != null/,
+    );
+    // A quoted "IN (SELECT" is text, not a sub-select.
+    expect(() => connectorFor(sim, { caseFilter: "Subject = 'IN (SELECT x)'" })).not.toThrow();
   });
 
   it('reports a caseFilter or an account field the org rejects in the connection check', async () => {

@@ -261,6 +261,17 @@ export class SalesforceConnector implements Connector<SalesforceCursor> {
         );
     }
     this.accountFields = fields;
+    // The poll ORs caseFilter with `IsClosed = true`, and SOQL refuses a semi-join under OR.
+    const unquoted = (config.caseFilter ?? '').replace(/'(?:\\.|[^'\\])*'/g, "''");
+    if (/\bIN\s*\(\s*SELECT\b/i.test(unquoted))
+      throw new InvalidPayloadError(
+        'ingress',
+        `connector '${config.id}': caseFilter has a sub-select (IN (SELECT …)), which Salesforce ` +
+          'refuses here: the connector ORs caseFilter with IsClosed = true, and semi-joins are not ' +
+          "allowed with the 'OR' operator — filter on Case fields instead (for cases with " +
+          'milestones, EntitlementId != null; the mapping keeps only the violated ones)',
+        [{ pointer: '/caseFilter', rule: 'pattern', message: 'must not contain IN (SELECT …)' }],
+      );
   }
 
   get id(): string {
@@ -288,7 +299,8 @@ export class SalesforceConnector implements Connector<SalesforceCursor> {
     try {
       const cases = await this.call(ENDPOINT_CASES, (conn) =>
         conn.query(
-          `SELECT Id, SystemModstamp FROM ${SALESFORCE_CASE_OBJECT} WHERE ${this.caseFilter} ` +
+          `SELECT Id, SystemModstamp FROM ${SALESFORCE_CASE_OBJECT} ` +
+            `WHERE ${this.caseCondition} ` +
             'ORDER BY SystemModstamp DESC LIMIT 1',
         ),
       );
@@ -419,6 +431,11 @@ export class SalesforceConnector implements Connector<SalesforceCursor> {
     return this.config.caseFilter ?? SALESFORCE_DEFAULT_CASE_FILTER;
   }
 
+  /** The cases read: the exceptions, and closed ones too (salesforce.case-ended resolves them). */
+  private get caseCondition(): string {
+    return `(${this.caseFilter} OR IsClosed = true)`;
+  }
+
   private get apiVersion(): string {
     return this.config.apiVersion ?? SALESFORCE_DEFAULT_API_VERSION;
   }
@@ -436,8 +453,7 @@ export class SalesforceConnector implements Connector<SalesforceCursor> {
       'Account.Owner.Name, Owner.Name, ' +
       '(SELECT Id, MilestoneType.Name, TargetDate, IsViolated, IsCompleted FROM CaseMilestones ' +
       'WHERE IsCompleted = false ORDER BY TargetDate) ' +
-      // Closed cases too, whatever the filter: salesforce.case-ended resolves what they raised.
-      `FROM Case WHERE ${after} AND (${this.caseFilter} OR IsClosed = true) ` +
+      `FROM Case WHERE ${after} AND ${this.caseCondition} ` +
       'ORDER BY SystemModstamp, Id'
     );
   }

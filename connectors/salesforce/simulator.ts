@@ -66,6 +66,7 @@ const KEY_PREFIX: Record<string, string> = {
   Account: '001',
   Case: '500',
   CaseMilestone: '5Ms',
+  Entitlement: '550',
   User: '005',
   QueryLocator: '01g',
 };
@@ -191,6 +192,11 @@ export class SalesforceSimulator extends SimulatorServer<SalesforceFailure> {
       ...fields,
       SystemModstamp: stamp,
     };
+    // Milestones come from an entitlement process: a case with milestones has an entitlement.
+    // (Derived from the case's Id, so the Ids of the records seeded after it do not move.)
+    c.EntitlementId ??= (c.CaseMilestones as Row[]).length
+      ? `${KEY_PREFIX.Entitlement}${id.slice(3)}`
+      : null;
     this.cases.set(id, c);
     return c;
   }

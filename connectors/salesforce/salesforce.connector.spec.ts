@@ -530,3 +530,65 @@ describe('Salesforce connector', () => {
     }
   });
 });
+
+describe('salesforce: an org without the custom Account fields (a stock org, e.g. trailheadapps/ebikes-lwc)', () => {
+  const trees = {
+    accounts: [
+      { records: [{ attributes: { type: 'Account', referenceId: 'A1' }, Name: 'Trailblazers' }] },
+    ],
+    cases: [
+      {
+        records: [
+          {
+            attributes: { type: 'Case', referenceId: 'C1' },
+            Subject: 'Wrong colour',
+            Status: 'Escalated',
+            Priority: 'High',
+            AccountId: '@A1',
+          },
+        ],
+      },
+    ],
+  };
+  let sim: SalesforceSimulator;
+  let connector: SalesforceConnector | undefined;
+  beforeAll(async () => {
+    sim = await SalesforceSimulator.start({ trees });
+  });
+  afterEach(async () => connector?.close());
+  afterAll(async () => sim.close());
+
+  it('refuses the default Account fields as Salesforce does: the error names the missing field and the setting', async () => {
+    connector = connectorFor(sim);
+    const err = await failure(connector.poll(undefined));
+    expect(err.message).toMatch(/No such column 'Tier__c' on entity 'Account'/);
+    expect(err.message).toMatch(/check the instance's caseFilter and accountFields settings/);
+  });
+
+  it('reads the cases with accountFields set to null, without those fields; standard Case fields absent from the data answer null', async () => {
+    connector = connectorFor(sim, {
+      accountFields: { tier: null, arr: null, renewalDate: null },
+    });
+    expect(await connector.checkConnection()).toMatchObject({
+      ok: true,
+      detail: expect.stringContaining('Account (Id)'),
+    });
+    const { events } = await drain(connector, undefined);
+    expect(events).toHaveLength(1);
+    const c = events[0].payload as Record<string, unknown>;
+    expect(c).toMatchObject({ Subject: 'Wrong colour', Type: null, Reason: null });
+    expect(c.Account).toEqual({
+      attributes: expect.objectContaining({ type: 'Account' }),
+      Name: 'Trailblazers',
+      Owner: null,
+    });
+    const soql = new URLSearchParams(sim.log.at(-1)!.split('?')[1]).get('q')!;
+    expect(soql).toContain('Account.Name, Account.Owner.Name, Owner.Name');
+    expect(soql).not.toMatch(/Tier__c|ARR__c|Renewal_Date__c/);
+    expect(await connector.lookup({ type: 'account', id: String(c.AccountId) })).toEqual({
+      id: c.AccountId,
+      name: 'Trailblazers',
+      openEscalations: 1,
+    });
+  });
+});

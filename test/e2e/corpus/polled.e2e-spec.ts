@@ -118,7 +118,7 @@ const sapInvoices = [
 const netSuiteBills = ['vendor_bills-data.json', 'vendor_bills-tstdrv2089592.json'].map(
   (f, n) =>
     ({
-      ...json(`netsuite/${f}`),
+      ...json<Record<string, unknown>>(`netsuite/${f}`),
       internalId: String(9001 + n),
       lastModifiedDate: `2026-03-0${n + 2}T10:00:00.000-08:00`,
     }) as unknown as VendorBillFixture,

@@ -10,31 +10,31 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pino from 'pino';
-import { loadEnvSettings } from '../../../libs/config/src';
-import { validateCanonicalException } from '../../../libs/canonical/src';
+import { loadEnvSettings } from '@exhub/config';
+import { validateCanonicalException } from '@exhub/canonical';
 import { createRuntime, type HubRuntime } from '../../../apps/hub/src/hub-runtime';
 import {
   ServiceNowSimulator,
   SIMULATOR_PASSWORD as SN_PASSWORD,
   SIMULATOR_USER as SN_USER,
   type GlideRecord,
-} from '../../../connectors/servicenow';
+} from '@exhub/connectors/servicenow';
 import {
   SalesforceSimulator,
   SIMULATOR_CLIENT_ID as SF_CLIENT_ID,
   SIMULATOR_CLIENT_SECRET as SF_CLIENT_SECRET,
-} from '../../../connectors/salesforce';
+} from '@exhub/connectors/salesforce';
 import {
   SapS4Simulator,
   SIMULATOR_PASSWORD as SAP_PASSWORD,
   SIMULATOR_USER as SAP_USER,
   type SupplierInvoiceEntity,
-} from '../../../connectors/sap-s4';
+} from '@exhub/connectors/sap-s4';
 import {
   NetSuiteSimulator,
   SIMULATOR_CREDENTIALS as NS_CREDENTIALS,
   type VendorBillFixture,
-} from '../../../connectors/netsuite';
+} from '@exhub/connectors/netsuite';
 import { AMQP_URL, serveRuntime, take, type ServedRuntime } from '../hub/hub-harness';
 
 const CORPUS = join(__dirname, '../../corpus');

@@ -319,7 +319,7 @@ describe('corpus: real samples of the polled systems, served by their simulators
       ) &&
       counter(body, 'exhub_stage_processed_total', 'stage="total"') >=
         Object.values(RECEIVED).reduce((a, b) => a + b, 0);
-    const deadline = Date.now() + 40_000;
+    const deadline = Date.now() + 60_000;
     let body = await metrics();
     while (Date.now() < deadline && (!done(body) || new Set(seen.map((e) => e.id)).size < want)) {
       for (const m of await take(hub.channel, hub.queue, 1, 200))
@@ -363,6 +363,18 @@ describe('corpus: real samples of the polled systems, served by their simulators
       expect([connector, raised.length + counted.length]).toEqual([connector, n]);
     }
     expect(NO_OPS.filter((k) => byKey.has(k))).toEqual([]);
+    // Every received record left the pipeline processed (none failed or is still in flight), and
+    // a no-op is counted: its end signal for an exception never opened (one per NetSuite bill).
+    expect(counter(body, 'exhub_stage_processed_total', 'stage="total"')).toBe(
+      Object.values(RECEIVED).reduce((a, b) => a + b, 0),
+    );
+    expect(
+      counter(
+        body,
+        'exhub_lifecycle_signals_total',
+        'connector="netsuite",result="unknown_exception"',
+      ),
+    ).toBe(2);
     // The org holds both cases; its query handed the hub only the escalated one.
     expect([...sf.cases.values()].map((c) => c.Subject).sort()).toEqual([
       'Backpacks from last order are not of the right color',
@@ -380,5 +392,5 @@ describe('corpus: real samples of the polled systems, served by their simulators
       expect(headers['x-exhub-connector']).toBe(d.connector);
       expect(headers['x-exhub-error-message']).toBe(d.message);
     }
-  }, 90_000);
+  }, 120_000);
 });

@@ -128,6 +128,50 @@ describe('NetSuite connector', () => {
     expect(JSON.parse(JSON.stringify(hold))).toEqual(hold);
   });
 
+  it('serves a bill kept as an SDK add request holds it (null fields, RecordRefs without name) as NetSuite answers it', async () => {
+    // The shape of fylein/netsuite-sdk-py's vendor bill (test/corpus/netsuite): nulls are absent.
+    sim.bills = [
+      {
+        internalId: '9001',
+        lastModifiedDate: '2026-04-02T10:00:00.000-08:00',
+        tranId: 'E/2023/17/02',
+        account: { internalId: null, externalId: null, type: 'account' },
+        currency: { name: null, internalId: '1', externalId: null, type: 'currency' },
+        itemList: null,
+        memo: 'Fyle ka Bill',
+      } as unknown as VendorBillFixture,
+    ];
+    const { events, rejected } = await drain(connector, undefined);
+    expect(rejected).toEqual([]);
+    const bill = events[0].payload as Record<string, unknown>;
+    expect(bill).toMatchObject({ tranId: 'E/2023/17/02', memo: 'Fyle ka Bill' });
+    expect(bill.currency).toEqual({ attributes: { internalId: '1' } });
+    expect(JSON.stringify(bill)).not.toContain('null');
+  });
+
+  it('sets aside a record of another type in a search answer, alone, naming the element (a recorded NetSweet/netsuite answer)', async () => {
+    const recorded = readFileSync(
+      join(__dirname, '../../test/corpus/netsuite/search-response-single.xml'),
+      'utf8',
+    );
+    sim.answerNextSearchWith(recorded);
+    const page = await connector.poll(undefined);
+    expect(page.events).toEqual([]);
+    expect(page.rejected).toEqual([
+      expect.objectContaining({
+        pointer: '/searchResult/recordList/record/0',
+        issues: expect.arrayContaining([
+          expect.objectContaining({
+            pointer: '/attributes/xsi:type',
+            message: 'must be VendorBill',
+          }),
+        ]),
+      }),
+    ]);
+    // The next search is the simulator's own: the feed goes on.
+    expect(billIds((await drain(connector, page.nextCursor)).events)).toContain('8101');
+  });
+
   it('announces a bill put on hold later, in the same second as another change', async () => {
     const first = await drain(connector, undefined);
     // 8106 was paid and is unchanged; 8104 is put on hold at the watermark instant.

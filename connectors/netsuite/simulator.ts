@@ -113,12 +113,26 @@ export function fixtureBills(): VendorBillFixture[] {
 
 /** One VendorBill as a `platformCore:record` element of a searchResult. */
 export function vendorBillXml(bill: VendorBillFixture): string {
-  const fields = VENDOR_BILL_FIELDS.filter((f) => bill[f] !== undefined).map((f) => {
+  // A field set to null (as an SDK's add request may hold it) is absent, as NetSuite answers it.
+  const absent = (v: unknown): boolean =>
+    v === undefined ||
+    v === null ||
+    (typeof v === 'object' &&
+      (v as { internalId?: unknown }).internalId == null &&
+      (v as { name?: unknown }).name == null);
+  const fields = VENDOR_BILL_FIELDS.filter((f) => !absent(bill[f])).map((f) => {
     const v = bill[f];
     if (typeof v === 'object') {
+      const ref = v as { internalId?: unknown; name?: unknown };
       const name =
-        v.name === undefined ? '' : `<platformCore:name>${xmlText(v.name)}</platformCore:name>`;
-      return `<tranPurch:${f} internalId="${xmlText(v.internalId)}">${name}</tranPurch:${f}>`;
+        ref.name === undefined || ref.name === null
+          ? ''
+          : `<platformCore:name>${xmlText(String(ref.name))}</platformCore:name>`;
+      const id =
+        ref.internalId === undefined || ref.internalId === null
+          ? ''
+          : ` internalId="${xmlText(String(ref.internalId))}"`;
+      return `<tranPurch:${f}${id}>${name}</tranPurch:${f}>`;
     }
     return `<tranPurch:${f}>${xmlText(String(v))}</tranPurch:${f}>`;
   });
@@ -172,6 +186,8 @@ export class NetSuiteSimulator {
   readonly log: string[] = [];
   /** The last search criteria received, as soap parsed them. */
   lastSearch?: Args;
+  /** SOAP bodies to answer the next `search` requests with, unchanged (real recorded answers). */
+  private readonly recorded: string[] = [];
   private failures: { kind: NetSuiteFailure; remaining: number }[] = [];
   private searches = new Map<string, { ids: string[]; pageSize: number }>();
   /** Nonces already used: NetSuite refuses a replayed passport. */
@@ -259,6 +275,11 @@ export class NetSuiteSimulator {
     Object.assign(bill, patch);
   }
 
+  /** The next `search` is answered with this SOAP envelope as it is (after the failures). */
+  answerNextSearchWith(xml: string): void {
+    this.recorded.push(xml);
+  }
+
   private nextFailure(): NetSuiteFailure | undefined {
     const f = this.failures[0];
     if (!f) return undefined;
@@ -316,6 +337,8 @@ export class NetSuiteSimulator {
       case 'malformed':
         return xml(200, envelope('<searchResponse><platformCore:searchResult').slice(0, 180));
       default:
+        if (this.recorded.length && this.log.at(-1) === 'search')
+          return xml(200, this.recorded.shift()!);
         return false;
     }
   }

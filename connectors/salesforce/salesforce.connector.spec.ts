@@ -130,8 +130,9 @@ describe('Salesforce connector', () => {
     expect(soql).toContain(
       'FROM Case WHERE SystemModstamp >= 2026-01-01T00:00:00Z AND ((IsEscalated = true',
     );
-    expect(soql).toContain('IsViolated = true)) OR IsClosed = true)');
-    expect(soql).toContain('Id IN (SELECT CaseId FROM CaseMilestone WHERE IsViolated = true)');
+    // Milestone cases by their entitlement: SOQL refuses a CaseMilestone semi-join under OR.
+    expect(soql).toContain("Priority = 'High' OR EntitlementId != null) OR IsClosed = true)");
+    expect(soql).not.toContain('SELECT CaseId');
     expect(soql).toMatch(/ORDER BY SystemModstamp, Id$/);
     expect(sim.log[1]).toMatch(/^\/services\/data\/v62\.0\/query\/01g\w+-2$/);
   });
@@ -393,6 +394,19 @@ describe('Salesforce connector', () => {
     expect(check.detail).not.toContain('wrong-secret');
   });
 
+  it('refuses a caseFilter with a sub-select at once, naming the setting and the fix', () => {
+    const make = () =>
+      connectorFor(sim, {
+        caseFilter:
+          "(Priority = 'High' OR Id IN (SELECT CaseId FROM CaseMilestone WHERE IsViolated = true))",
+      });
+    expect(make).toThrow(
+      /caseFilter has a sub-select .* semi-joins are not allowed with the 'OR' operator — filter on Case fields instead \(for cases with milestones, EntitlementId != null/,
+    );
+    // A quoted "IN (SELECT" is text, not a sub-select.
+    expect(() => connectorFor(sim, { caseFilter: "Subject = 'IN (SELECT x)'" })).not.toThrow();
+  });
+
   it('reports a caseFilter or an account field the org rejects in the connection check', async () => {
     await connector.close();
     connector = connectorFor(sim, { caseFilter: "(Priority = 'High' OR)" });
@@ -514,5 +528,67 @@ describe('Salesforce connector', () => {
       // Ids are assigned by the simulator in seed order, so they are stable too.
       expect(recorded).toEqual(p);
     }
+  });
+});
+
+describe('salesforce: an org without the custom Account fields (a stock org, e.g. trailheadapps/ebikes-lwc)', () => {
+  const trees = {
+    accounts: [
+      { records: [{ attributes: { type: 'Account', referenceId: 'A1' }, Name: 'Trailblazers' }] },
+    ],
+    cases: [
+      {
+        records: [
+          {
+            attributes: { type: 'Case', referenceId: 'C1' },
+            Subject: 'Wrong colour',
+            Status: 'Escalated',
+            Priority: 'High',
+            AccountId: '@A1',
+          },
+        ],
+      },
+    ],
+  };
+  let sim: SalesforceSimulator;
+  let connector: SalesforceConnector | undefined;
+  beforeAll(async () => {
+    sim = await SalesforceSimulator.start({ trees });
+  });
+  afterEach(async () => connector?.close());
+  afterAll(async () => sim.close());
+
+  it('refuses the default Account fields as Salesforce does: the error names the missing field and the setting', async () => {
+    connector = connectorFor(sim);
+    const err = await failure(connector.poll(undefined));
+    expect(err.message).toMatch(/No such column 'Tier__c' on entity 'Account'/);
+    expect(err.message).toMatch(/check the instance's caseFilter and accountFields settings/);
+  });
+
+  it('reads the cases with accountFields set to null, without those fields; standard Case fields absent from the data answer null', async () => {
+    connector = connectorFor(sim, {
+      accountFields: { tier: null, arr: null, renewalDate: null },
+    });
+    expect(await connector.checkConnection()).toMatchObject({
+      ok: true,
+      detail: expect.stringContaining('Account (Id)'),
+    });
+    const { events } = await drain(connector, undefined);
+    expect(events).toHaveLength(1);
+    const c = events[0].payload as Record<string, unknown>;
+    expect(c).toMatchObject({ Subject: 'Wrong colour', Type: null, Reason: null });
+    expect(c.Account).toEqual({
+      attributes: expect.objectContaining({ type: 'Account' }),
+      Name: 'Trailblazers',
+      Owner: null,
+    });
+    const soql = new URLSearchParams(sim.log.at(-1)!.split('?')[1]).get('q')!;
+    expect(soql).toContain('Account.Name, Account.Owner.Name, Owner.Name');
+    expect(soql).not.toMatch(/Tier__c|ARR__c|Renewal_Date__c/);
+    expect(await connector.lookup({ type: 'account', id: String(c.AccountId) })).toEqual({
+      id: c.AccountId,
+      name: 'Trailblazers',
+      openEscalations: 1,
+    });
   });
 });

@@ -60,7 +60,8 @@ export interface SalesforceConnectorConfig {
   /** SOQL condition selecting the cases that are exceptions. */
   caseFilter?: string;
   /** API names of the Account fields with the tier, ARR and renewal date. */
-  accountFields?: Partial<{ tier: string; arr: string; renewalDate: string }>;
+  /** null: the org has no such field; it is not read (nothing the hub derives from it). */
+  accountFields?: Partial<AccountFields>;
   /** Account field with another system's key for the account (e.g. `Zendesk_Organization_Id__c`). */
   accountExternalIdField?: string;
   /** Per source system (`zendesk`, `servicenow`, `stripe`, …), the Account field with its key. */
@@ -142,6 +143,8 @@ const FIELD_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
 /** The account's cases counted as open escalations in the lookup. */
 const OPEN_ESCALATED_CASES = "IsClosed = false AND (IsEscalated = true OR Status = 'Escalated')";
 
+type AccountFields = { tier: string | null; arr: string | null; renewalDate: string | null };
+
 /** The jsforce module, loaded only when a Salesforce instance is built and first used. */
 type JsforceModule = { Connection: new (o: Record<string, unknown>) => Connection };
 let jsforceModule: Promise<JsforceModule> | undefined;
@@ -200,7 +203,7 @@ export class SalesforceConnector implements Connector<SalesforceCursor> {
   readonly auth: SalesforceAuth;
   private readonly transport: SalesforceTransport;
   private readonly breakers = new Map<string, EndpointBreaker>();
-  private readonly accountFields: { tier: string; arr: string; renewalDate: string };
+  private readonly accountFields: AccountFields;
   private connection?: Promise<Connection>;
 
   constructor(private readonly config: SalesforceConnectorConfig) {
@@ -240,7 +243,7 @@ export class SalesforceConnector implements Connector<SalesforceCursor> {
           ? `accountKeys.${k.slice(4)}`
           : `accountFields.${k}`;
     const named: Record<string, string> = {
-      ...fields,
+      ...Object.fromEntries(Object.entries(fields).filter(([, f]) => f !== null)),
       ...(config.accountExternalIdField && { externalId: config.accountExternalIdField }),
       ...Object.fromEntries(
         Object.entries(config.accountKeys ?? {}).map(([source, f]) => [`key:${source}`, f]),
@@ -261,6 +264,17 @@ export class SalesforceConnector implements Connector<SalesforceCursor> {
         );
     }
     this.accountFields = fields;
+    // The poll ORs caseFilter with `IsClosed = true`, and SOQL refuses a semi-join under OR.
+    const unquoted = (config.caseFilter ?? '').replace(/'(?:\\.|[^'\\])*'/g, "''");
+    if (/\bIN\s*\(\s*SELECT\b/i.test(unquoted))
+      throw new InvalidPayloadError(
+        'ingress',
+        `connector '${config.id}': caseFilter has a sub-select (IN (SELECT …)), which Salesforce ` +
+          'refuses here: the connector ORs caseFilter with IsClosed = true, and semi-joins are not ' +
+          "allowed with the 'OR' operator — filter on Case fields instead (for cases with " +
+          'milestones, EntitlementId != null; the mapping keeps only the violated ones)',
+        [{ pointer: '/caseFilter', rule: 'pattern', message: 'must not contain IN (SELECT …)' }],
+      );
   }
 
   get id(): string {
@@ -281,28 +295,27 @@ export class SalesforceConnector implements Connector<SalesforceCursor> {
    * have shows in readiness before the first poll.
    */
   async checkConnection(): Promise<ConnectionCheck> {
-    const f = this.accountFields;
+    const f = this.accountFieldList();
     const external = this.config.accountExternalIdField
       ? `, ${this.config.accountExternalIdField}`
       : '';
     try {
       const cases = await this.call(ENDPOINT_CASES, (conn) =>
         conn.query(
-          `SELECT Id, SystemModstamp FROM ${SALESFORCE_CASE_OBJECT} WHERE ${this.caseFilter} ` +
+          `SELECT Id, SystemModstamp FROM ${SALESFORCE_CASE_OBJECT} ` +
+            `WHERE ${this.caseCondition} ` +
             'ORDER BY SystemModstamp DESC LIMIT 1',
         ),
       );
       this.validate(cases);
       const accounts = await this.call(ENDPOINT_ACCOUNT, (conn) =>
-        conn.query(
-          `SELECT Id, ${f.tier}, ${f.arr}, ${f.renewalDate}${external} FROM Account LIMIT 1`,
-        ),
+        conn.query(`SELECT Id${f.map((x) => `, ${x}`).join('')}${external} FROM Account LIMIT 1`),
       );
       this.validate(accounts, ['Id']);
       return {
         ok: true,
         detail:
-          `SOQL on Case (caseFilter) and Account (${f.tier}, ${f.arr}, ${f.renewalDate}${external}) ` +
+          `SOQL on Case (caseFilter) and Account (${[...f, ...(external ? [external.slice(2)] : [])].join(', ') || 'Id'}) ` +
           `answered at ${this.auth.current()?.instanceUrl ?? '?'} (API v${this.apiVersion})`,
       };
     } catch (err) {
@@ -382,7 +395,9 @@ export class SalesforceConnector implements Connector<SalesforceCursor> {
     }
     const f = this.accountFields;
     const soql =
-      `SELECT Id, Name, ${f.tier}, ${f.arr}, ${f.renewalDate}, Owner.Name, ` +
+      `SELECT Id, Name${this.accountFieldList()
+        .map((x) => `, ${x}`)
+        .join('')}, Owner.Name, ` +
       `(SELECT Id FROM Cases WHERE ${OPEN_ESCALATED_CASES}) FROM Account ` +
       `WHERE ${byId ? 'Id' : external} = ${soqlString(ref.id)} LIMIT 1`;
     const page = this.validate(await this.call(ENDPOINT_ACCOUNT, (conn) => conn.query(soql)), [
@@ -392,16 +407,16 @@ export class SalesforceConnector implements Connector<SalesforceCursor> {
     if (!a) return null;
     const ctx: SalesforceAccountContext = { id: String(a.Id), openEscalations: 0 };
     if (typeof a.Name === 'string' && a.Name) ctx.name = a.Name;
-    const tier = a[f.tier];
+    const tier = f.tier === null ? undefined : a[f.tier];
     if (typeof tier === 'string' && tier)
       ctx.accountTier = tier
         .trim()
         .toLowerCase()
         .replace(/[\s-]+/g, '_');
-    const arr = a[f.arr];
+    const arr = f.arr === null ? undefined : a[f.arr];
     if (typeof arr === 'number' && Number.isFinite(arr)) ctx.arr = arr.toFixed(2);
     else if (typeof arr === 'string' && /^-?\d+(\.\d+)?$/.test(arr)) ctx.arr = arr;
-    const renewal = a[f.renewalDate];
+    const renewal = f.renewalDate === null ? undefined : a[f.renewalDate];
     if (typeof renewal === 'string' && /^\d{4}-\d{2}-\d{2}/.test(renewal))
       ctx.renewalDate = renewal.slice(0, 10);
     const owner = (a.Owner as { Name?: unknown } | null | undefined)?.Name;
@@ -419,12 +434,25 @@ export class SalesforceConnector implements Connector<SalesforceCursor> {
     return this.config.caseFilter ?? SALESFORCE_DEFAULT_CASE_FILTER;
   }
 
+  /** The cases read: the exceptions, and closed ones too (salesforce.case-ended resolves them). */
+  private get caseCondition(): string {
+    return `(${this.caseFilter} OR IsClosed = true)`;
+  }
+
+  /** The Account fields the org has (those not set to null in accountFields). */
+  private accountFieldList(): string[] {
+    const f = this.accountFields;
+    return [f.tier, f.arr, f.renewalDate].filter((x): x is string => x !== null);
+  }
+
   private get apiVersion(): string {
     return this.config.apiVersion ?? SALESFORCE_DEFAULT_API_VERSION;
   }
 
   private caseSoql(c: SalesforceCursor): string {
-    const f = this.accountFields;
+    const account = this.accountFieldList()
+      .map((x) => `Account.${x}, `)
+      .join('');
     const after = c.watermark
       ? `(SystemModstamp > ${soqlDateTime(c.watermark)} OR (SystemModstamp = ` +
         `${soqlDateTime(c.watermark)} AND Id > ${soqlString(c.lastId ?? '')}))`
@@ -432,12 +460,11 @@ export class SalesforceConnector implements Connector<SalesforceCursor> {
     return (
       'SELECT Id, CaseNumber, Subject, Description, Status, Priority, Origin, Type, Reason, ' +
       'IsEscalated, IsClosed, CreatedDate, ClosedDate, SystemModstamp, AccountId, ' +
-      `Account.Name, Account.${f.tier}, Account.${f.arr}, Account.${f.renewalDate}, ` +
+      `Account.Name, ${account}` +
       'Account.Owner.Name, Owner.Name, ' +
       '(SELECT Id, MilestoneType.Name, TargetDate, IsViolated, IsCompleted FROM CaseMilestones ' +
       'WHERE IsCompleted = false ORDER BY TargetDate) ' +
-      // Closed cases too, whatever the filter: salesforce.case-ended resolves what they raised.
-      `FROM Case WHERE ${after} AND (${this.caseFilter} OR IsClosed = true) ` +
+      `FROM Case WHERE ${after} AND ${this.caseCondition} ` +
       'ORDER BY SystemModstamp, Id'
     );
   }

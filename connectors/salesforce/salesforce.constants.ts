@@ -13,12 +13,15 @@ export const GRANT_JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 export const JWT_ASSERTION_LIFETIME_SECONDS = 180;
 
 /**
- * Which cases are exceptions: escalated, high priority, or with a violated milestone (the semi-join
- * on CaseMilestone needs Entitlement Management; drop that term where it is not enabled).
+ * Which cases are exceptions: escalated, high priority, or under an entitlement (the only cases
+ * that can have a violated milestone; the mapping raises for the violated ones and counts the
+ * rest as no-ops). Not `Id IN (SELECT CaseId FROM CaseMilestone WHERE IsViolated = true)`:
+ * Salesforce refuses a semi-join under OR ("Semi join sub-selects are not allowed with the 'OR'
+ * operator"), and the connector ORs this filter with `IsClosed = true`. EntitlementId needs
+ * Entitlement Management; drop that term where it is not enabled.
  */
 export const SALESFORCE_DEFAULT_CASE_FILTER =
-  "(IsEscalated = true OR Status = 'Escalated' OR Priority = 'High' OR " +
-  'Id IN (SELECT CaseId FROM CaseMilestone WHERE IsViolated = true))';
+  "(IsEscalated = true OR Status = 'Escalated' OR Priority = 'High' OR EntitlementId != null)";
 
 /** Default custom fields of Account that carry the commercial context. */
 export const SALESFORCE_DEFAULT_ACCOUNT_FIELDS = {

@@ -43,6 +43,11 @@ export interface SalesforceSimulatorOptions {
   slowMs?: number;
   /** SystemModstamp of the first seeded case; the others follow a minute apart. */
   seededFrom?: string;
+  /**
+   * The org's records as `sf data import tree` files (`{"records": […]}`), instead of the fixtures:
+   * for serving real sample files unchanged. Only `@AccountRef…` references are resolved.
+   */
+  trees?: { accounts: { records: Row[] }[]; cases: { records: Row[] }[] };
 }
 
 export const SIMULATOR_CLIENT_ID = '3MVG9exhubSimulatorConsumerKey';
@@ -66,9 +71,28 @@ const KEY_PREFIX: Record<string, string> = {
   Account: '001',
   Case: '500',
   CaseMilestone: '5Ms',
+  Entitlement: '550',
   User: '005',
   QueryLocator: '01g',
 };
+/**
+ * Standard fields every org has (Salesforce's object reference), known to queries even when no
+ * seeded record has a value for them: Salesforce answers null for an empty field, never "no such
+ * column". Custom fields (`__c`) exist only where a seeded record carries them.
+ */
+const STANDARD_FIELDS: Record<string, string[]> = {
+  Case: [
+    'Id', 'CaseNumber', 'Subject', 'Description', 'Status', 'Priority', 'Origin', 'Type', 'Reason',
+    'IsEscalated', 'IsClosed', 'CreatedDate', 'ClosedDate', 'LastModifiedDate', 'SystemModstamp',
+    'AccountId', 'Account', 'ContactId', 'OwnerId', 'Owner', 'ParentId', 'SuppliedEmail',
+    'SuppliedName', 'EntitlementId',
+  ],
+  Account: [
+    'Id', 'Name', 'Type', 'Industry', 'BillingStreet', 'BillingCity', 'BillingState',
+    'BillingPostalCode', 'BillingCountry', 'Phone', 'Website', 'AnnualRevenue',
+    'NumberOfEmployees', 'OwnerId', 'Owner', 'ParentId', 'Cases',
+  ],
+}; // prettier-ignore
 /** sObject type of a relationship, for `attributes.type`. */
 const RELATIONSHIP_TYPE: Record<string, string> = {
   Account: 'Account',
@@ -191,6 +215,11 @@ export class SalesforceSimulator extends SimulatorServer<SalesforceFailure> {
       ...fields,
       SystemModstamp: stamp,
     };
+    // Milestones come from an entitlement process: a case with milestones has an entitlement.
+    // (Derived from the case's Id, so the Ids of the records seeded after it do not move.)
+    c.EntitlementId ??= (c.CaseMilestones as Row[]).length
+      ? `${KEY_PREFIX.Entitlement}${id.slice(3)}`
+      : null;
     this.cases.set(id, c);
     return c;
   }
@@ -215,14 +244,20 @@ export class SalesforceSimulator extends SimulatorServer<SalesforceFailure> {
 
   private seed(): void {
     const refs = new Map<string, string>();
-    for (const a of readTree('accounts.tree.json')) {
+    const trees = this.o.trees;
+    const accounts = trees
+      ? trees.accounts.flatMap((t) => t.records as TreeRecord[])
+      : readTree('accounts.tree.json');
+    for (const a of accounts) {
       const { attributes, ...fields } = a;
       const id = this.newId('Account');
       refs.set(attributes.referenceId, id);
       this.accounts.set(id, { Id: id, ...fields });
     }
     const from = Date.parse(this.o.seededFrom ?? DEFAULT_SEEDED_FROM);
-    const cases = [...readTree('case-tree-import.json'), ...readTree('cases.tree.json')];
+    const cases = trees
+      ? trees.cases.flatMap((t) => t.records as TreeRecord[])
+      : [...readTree('case-tree-import.json'), ...readTree('cases.tree.json')];
     cases.forEach((tree, n) => {
       const { CaseMilestones, AccountId, ...fields } = tree as Row;
       delete fields.attributes;
@@ -583,10 +618,10 @@ export class SalesforceSimulator extends SimulatorServer<SalesforceFailure> {
 
   /** A selected field the org does not have (as INVALID_FIELD reports it), if any. */
   private unknownField(q: Query): { field: string; entity: string } | undefined {
-    const keys = (rows: Iterable<Row>, ...more: string[]) =>
-      new Set(['Id', ...more, ...[...rows].flatMap((r) => Object.keys(r))]);
-    const account = keys(this.accounts.values(), 'Cases');
-    const known = q.from === 'Case' ? keys(this.cases.values(), 'Account') : account;
+    const keys = (rows: Iterable<Row>, standard: string[]) =>
+      new Set([...standard, ...[...rows].flatMap((r) => Object.keys(r))]);
+    const account = keys(this.accounts.values(), STANDARD_FIELDS.Account);
+    const known = q.from === 'Case' ? keys(this.cases.values(), STANDARD_FIELDS.Case) : account;
     for (const item of q.select) {
       if (!('field' in item)) continue;
       const [head, next] = item.field.split('.');

@@ -3,7 +3,8 @@
  * Salesforce would. `SELECT` lists with dotted relationship fields and child subqueries,
  * `FROM`, `WHERE` (`= != <> < <= > >=`, `IN`/`NOT IN` with values or a semi-join subquery,
  * `AND OR NOT`, parentheses; string, number, boolean, null, date and datetime literals),
- * `ORDER BY` (ASC/DESC, several fields) and `LIMIT`. Anything else is a `MALFORMED_QUERY`.
+ * `ORDER BY` (ASC/DESC, several fields) and `LIMIT`. Anything else is a `MALFORMED_QUERY`, and so
+ * is a semi-join or anti-join under OR or NOT, as Salesforce refuses them.
  */
 
 export class SoqlError extends Error {}
@@ -200,7 +201,33 @@ export function parseSoql(soql: string): Query {
   const p = new Parser(tokenize(soql));
   const q = p.query();
   p.done();
+  checkJoins(q);
   return q;
+}
+
+/**
+ * Salesforce's placement rules for semi-joins (`IN (SELECT …)`) and anti-joins (`NOT IN (SELECT
+ * …)`): never under OR, and otherwise only as a term of the top-level AND of a WHERE clause.
+ */
+function checkJoins(q: Query): void {
+  const walk = (c: Condition, under: 'top' | 'or' | 'nested'): void => {
+    if ('and' in c) c.and.forEach((x) => walk(x, under));
+    else if ('or' in c) c.or.forEach((x) => walk(x, 'or'));
+    else if ('not' in c) walk(c.not, under === 'or' ? 'or' : 'nested');
+    else if ('semiJoin' in c) {
+      const kind = c.negate ? 'Anti join' : 'Semi join';
+      if (under === 'or')
+        throw new SoqlError(`${kind} sub-selects are not allowed with the 'OR' operator`);
+      if (under === 'nested')
+        throw new SoqlError(
+          `${kind} sub-selects are only allowed at the top level WHERE expressions and not in ` +
+            'nested WHERE expressions.',
+        );
+      checkJoins(c.semiJoin);
+    }
+  };
+  if (q.where) walk(q.where, 'top');
+  for (const item of q.select) if ('sub' in item) checkJoins(item.sub);
 }
 
 /** Milliseconds of a Salesforce date or datetime (`+0000` offsets included). */

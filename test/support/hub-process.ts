@@ -21,6 +21,10 @@ export interface HubProcessOptions {
   stripeSecret: string;
   port?: number;
   env?: Record<string, string>;
+  /** Another checkout's built hub (default: this one's dist/apps/hub/src/main.js). */
+  main?: string;
+  /** Its working directory (default: this checkout), where ./mappings and the config are read. */
+  cwd?: string;
 }
 
 export interface ExitResult {
@@ -64,14 +68,13 @@ export class HubProcess {
   }
 
   static async start(options: HubProcessOptions): Promise<HubProcess> {
-    if (!existsSync(HUB_MAIN)) {
-      throw new Error(
-        `${HUB_MAIN} is missing — run \`npm run build\` first (scripts/test.sh does)`,
-      );
+    const main = options.main ?? HUB_MAIN;
+    if (!existsSync(main)) {
+      throw new Error(`${main} is missing — run \`npm run build\` first (scripts/test.sh does)`);
     }
     const port = options.port ?? (await freePort());
-    const child = spawn(process.execPath, [HUB_MAIN], {
-      cwd: ROOT,
+    const child = spawn(process.execPath, [main], {
+      cwd: options.cwd ?? ROOT,
       env: {
         ...process.env,
         NODE_OPTIONS: '',

@@ -7,16 +7,14 @@ import type {
   DropFolderHandle,
   DropSubmit,
   ParsedWebhook,
+  RevealableSecret,
   WebhookConnector,
   WebhookRequest,
 } from '@exhub/connector-sdk';
 import { ISO20022_CONTENT_TYPES, ISO20022_SYSTEM } from './iso20022.constants';
 import { parseIso20022Message } from './iso20022.message';
 
-/** A resolved secret as libs/config hands it over: printing it shows nothing, `reveal()` the value. */
-export interface RevealableSecret {
-  reveal(): string;
-}
+export type { RevealableSecret };
 
 /** One ISO 20022 connector instance (see iso20022.config.schema.json for the settings). */
 export interface Iso20022ConnectorConfig {

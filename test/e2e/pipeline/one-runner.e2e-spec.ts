@@ -29,7 +29,10 @@ const ZENDESK_SECRET = randomBytes(32).toString('base64');
 /** Initech GmbH: a strategic account in the Salesforce simulator's seed, by Zendesk org id. */
 const ORG_INITECH = '361234';
 
-/** A Zendesk trigger body (connectors/zendesk/README.md): an urgent ticket of Initech. */
+/**
+ * A Zendesk trigger body (connectors/zendesk/README.md): a ticket of Initech escalated by its tag,
+ * at normal priority, so nothing in the ticket itself says how much it matters.
+ */
 function ticket(): Buffer {
   const id = String(Math.floor(Date.now() / 1000) * 10 + Math.floor(Math.random() * 10));
   const now = new Date();
@@ -46,7 +49,7 @@ function ticket(): Buffer {
       ticket_description: 'Checkout down for all users',
       ticket_url: `acme.zendesk.com/agent/tickets/${id}`,
       ticket_status: 'Open',
-      ticket_priority: 'Urgent',
+      ticket_priority: 'Normal',
       ticket_type: 'Incident',
       requester_full_name: `Requester ${id}`,
       requester_id: `9${id}`,
@@ -56,7 +59,7 @@ function ticket(): Buffer {
       created_at: day,
       updated_at: day,
       updated_at_with_timestamp: now.toISOString(),
-      tags: '',
+      tags: 'escalated',
       link: `https://acme.zendesk.com/agent/tickets/${id}`,
       invoice_number: '',
       subscription_id: '',
@@ -175,13 +178,13 @@ describe('one runner: worker, mapping dry run, priority dry run and DLQ recheck 
     const worker = await published(ticketId);
     expect(worker.priority.factors.map((f) => f.code)).toContain('context:account');
     expect(worker.priority.degraded).toBe(false);
-    // The priority needs the context: scored from the exception alone, it is another score (the
-    // account's tier and ARR are not in the ticket). Since the ticket's own urgency counts as a
-    // source severity (issue 16), this urgent ticket reaches the same tier either way, so the
-    // agreement below is checked on the whole priority (score, factors, tier), not the tier alone.
+    // The tier needs the context: scored from the exception alone (the account's tier and ARR are
+    // not in the ticket), the same ticket gets another score and another tier. The agreement below
+    // is checked on the whole priority (score, factors, tier).
     const now = new Date(worker.priority.scoredAt);
     const withoutContext = rt.scorer.explain(scoringInputOf(worker), now).priority;
     expect(withoutContext.score).not.toBe(worker.priority.score);
+    expect(withoutContext.tier).not.toBe(worker.priority.tier);
 
     // 2. The mapping dry run (POST /v1/mappings/dry-run) of the same payload.
     const dry = await post(

@@ -23,6 +23,7 @@ import {
 } from '@exhub/mapping';
 import { prune } from '@exhub/mapping';
 import { epochToIso, money, type Money } from '@exhub/mapping';
+import { MS_PER_SECOND } from '@exhub/core';
 
 const ROOT = resolve(__dirname, '../..');
 const MAPPINGS_DIR = join(ROOT, 'mappings');
@@ -34,7 +35,6 @@ const WARMUP_ITERATIONS = 500;
  * which the golden cases and unit tests cover).
  */
 const BENCH_LIMITS = { expressionTimeoutMs: 60_000, mappingTimeoutMs: 60_000 };
-const MS_PER_SECOND = 1000;
 
 type Payload = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 type Reference = (event: Payload, lookups: LookupTables) => Record<string, unknown> | undefined;

@@ -15,6 +15,7 @@ import type { WebhookRequest } from '@exhub/connector-sdk';
 import { parseXml } from '@exhub/connector-sdk';
 import schema from './iso20022.config.schema.json';
 import { Iso20022WebhookConnector } from './iso20022.connector';
+import { MS_PER_SECOND } from '@exhub/core';
 
 const SECRET = 'iso20022-connector-spec-secret-0123';
 const T = 1_779_783_019;
@@ -34,7 +35,6 @@ function request(rawBody: Buffer, secret = SECRET): WebhookRequest {
 const connector = new Iso20022WebhookConnector({ id: 'bank-emea', secrets: [SECRET] });
 
 const NEXT_SECRET = 'iso20022-connector-spec-next-secret-4567';
-const MS_PER_SECOND = 1000;
 
 runWebhookContract('iso20022', () => ({
   connector: new Iso20022WebhookConnector({ id: 'bank-emea', secrets: [SECRET, NEXT_SECRET] }),

@@ -1,4 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { MS_PER_SECOND } from '@exhub/core';
 
 /**
  * NetSuite token-based authentication (OAuth 1.0a HMAC-SHA256 signature per request). The credentials of
@@ -23,7 +24,6 @@ export const NETSUITE_TBA_ALGORITHM = 'HMAC-SHA256';
 /** NetSuite wants a 6–64 character alphanumeric nonce. */
 export const NETSUITE_TBA_NONCE_LENGTH = 20;
 const NONCE_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-const MS_PER_SECOND = 1000;
 
 /** The passport as it goes into the header; `timestamp` is Unix seconds. */
 export interface NetSuiteTokenPassport {

@@ -1,4 +1,6 @@
 /** Every default and protocol constant of the Salesforce connector. */
+import { MS_PER_DAY } from '@exhub/core';
+export { MS_PER_DAY };
 export const SALESFORCE_SYSTEM = 'salesforce';
 /** The objectType of every SourceEvent this connector publishes (picks the mappings). */
 export const SALESFORCE_CASE_OBJECT = 'Case';
@@ -36,7 +38,6 @@ export const SALESFORCE_MIN_PAGE_SIZE = 200;
 export const SALESFORCE_MAX_PAGE_SIZE = 2000;
 /** Without `startFrom`, the first poll reads cases modified in the last 30 days. */
 export const SALESFORCE_DEFAULT_LOOKBACK_DAYS = 30;
-export const MS_PER_DAY = 86_400_000;
 
 /** Breaker endpoints: the Case query (pages included) and the Account lookup. */
 export const ENDPOINT_CASES = 'query Case';

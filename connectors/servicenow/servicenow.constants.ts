@@ -1,4 +1,6 @@
 /** Every default and protocol constant of the ServiceNow connector. */
+import { MS_PER_DAY } from '@exhub/core';
+export { MS_PER_DAY };
 export const SERVICENOW_SYSTEM = 'servicenow';
 /** Table API root, below the instance URL. */
 export const TABLE_API_PATH = '/api/now/table';
@@ -18,7 +20,6 @@ export const SERVICENOW_MAX_PAGE_SIZE = 10_000;
 export const SERVICENOW_DEFAULT_POLL_INTERVAL_SECONDS = 60;
 /** Without `startFrom`, the first poll reads incidents updated in the last 30 days. */
 export const SERVICENOW_DEFAULT_LOOKBACK_DAYS = 30;
-export const MS_PER_DAY = 86_400_000;
 /**
  * `sysparm_display_value=false`: choice fields (state, impact, urgency, priority) come as their
  * stored values ("1"), dates as UTC `YYYY-MM-DD HH:mm:ss`, references as `{link, value}`.

@@ -1,4 +1,6 @@
 /** Connector type id; also the `system` of every SourceEvent this connector produces. */
+import { MS_PER_SECOND } from '@exhub/core';
+export { MS_PER_SECOND };
 export const STRIPE_SYSTEM = 'stripe';
 
 /** The header Stripe signs every delivery with (lower-cased, as Node gives header names). */
@@ -23,5 +25,3 @@ export const FORBIDDEN_JSON_KEYS: ReadonlySet<string> = new Set([
 export const MAX_REPORTED_ISSUES = 20;
 /** Longest string value quoted back in an issue message. */
 export const MAX_ECHOED_CHARS = 40;
-
-export const MS_PER_SECOND = 1000;

@@ -1,4 +1,6 @@
 /** Every default and protocol constant of the Zendesk connectors (webhook and export). */
+import { MS_PER_SECOND } from '@exhub/core';
+export { MS_PER_SECOND };
 export const ZENDESK_SYSTEM = 'zendesk';
 
 // ── Webhooks ────────────────────────────────────────────────────────────────────────────────
@@ -34,5 +36,4 @@ export const ZENDESK_DEFAULT_PAGE_SIZE = 1000;
 export const ZENDESK_MAX_PAGE_SIZE = 1000;
 /** Without `startFrom`, the first export starts 30 days back. */
 export const ZENDESK_DEFAULT_LOOKBACK_DAYS = 30;
-export const MS_PER_SECOND = 1000;
 export const SECONDS_PER_DAY = 86_400;

@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { AuthError } from '@exhub/core';
+import { MS_PER_SECOND } from '@exhub/core';
 
 /**
  * Timestamped HMAC webhook signatures: a header `t=<unix seconds>,v1=<hex>[,v1=<hex>…]` where v1
@@ -15,7 +16,6 @@ const SIGNATURE_SCHEME = 'v1';
 const LEGACY_SCHEME = 'v0';
 const HMAC_ALGORITHM = 'sha256';
 const SIGNED_PAYLOAD_SEPARATOR = '.';
-const MS_PER_SECOND = 1000;
 const HEX = /^[0-9a-f]+$/i;
 const DIGITS = /^\d+$/;
 

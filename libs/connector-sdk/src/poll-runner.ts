@@ -5,6 +5,7 @@ import type { CursorStore } from './cursor-store';
 import { HubError } from '@exhub/core';
 import { describeRejection } from './record-screen';
 import type { SourceEventMeta } from '@exhub/core';
+import { MS_PER_SECOND } from '@exhub/core';
 
 /** What the runner needs from libs/messaging's ConfirmPublisher. */
 export interface ConfirmingPublisher {
@@ -66,7 +67,6 @@ const DEFAULT_MAX_PAGES_PER_TICK = 20;
 export const REFUSED_PAGE_OBJECT_TYPE = 'exhub.refused-page';
 /** Longest error message carried in a dead letter's header (the body has the full issues). */
 const MAX_HEADER_MESSAGE = 1000;
-const MS_PER_SECOND = 1000;
 /** Set-aside records remembered so one read again is not dead-lettered again (oldest forgotten). */
 const MAX_REMEMBERED_SET_ASIDE = 1000;
 

@@ -3,13 +3,12 @@
  * connector's schema at start): the resilience knobs every HTTP connector shares, named the same
  * in every config schema.
  */
+import { MS_PER_SECOND } from '@exhub/core';
 
 /** A numeric setting, or undefined when absent (the schema has checked its type). */
 export function numberSetting(s: Record<string, unknown>, key: string): number | undefined {
   return typeof s[key] === 'number' ? (s[key] as number) : undefined;
 }
-
-const MS_PER_SECOND = 1000;
 
 /**
  * `timeoutMs`, `maxResponseBytes`, `retries`, `retryBaseDelayMs`, `breakerResetSeconds` and

@@ -2,6 +2,7 @@ import { minorUnitsOf, normalizeCurrency } from './currencies';
 import { DecimalError, minorUnitsToDecimal, toDecimalString } from './decimal';
 import { HelperError } from './errors';
 import type { HelperFunction } from './basics';
+import { MS_PER_MINUTE, MS_PER_SECOND } from '@exhub/core';
 
 /**
  * The functions every mapping expression can call. Each one returns undefined for an absent
@@ -19,8 +20,6 @@ const SAP_DATE = /^\/Date\((-?\d+)(?:[+-]\d{4})?\)\/$/;
 const ISO_DATE_TIME =
   /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?(Z|z|[+-]\d{2}(?::?\d{2})?)?$/;
 const UTC_OFFSET = /^(?:(Z|z)|([+-])(\d{2}):?(\d{2})?)$/;
-const MS_PER_SECOND = 1000;
-const MS_PER_MINUTE = 60_000;
 
 function isAbsent(value: unknown): value is undefined | null {
   return value === undefined || value === null;

@@ -1,4 +1,6 @@
 /** Every default of libs/resilience, in one place. */
+import { MS_PER_SECOND } from '@exhub/core';
+export { MS_PER_SECOND };
 
 /** Longest an outbound HTTP request may take, connect to last byte. */
 export const DEFAULT_HTTP_TIMEOUT_MS = 15_000;
@@ -27,5 +29,3 @@ export const DEFAULT_BREAKER_WINDOW_MS = 60_000;
 export const OAUTH_EXPIRY_SKEW_MS = 30_000;
 /** OAuth2: lifetime assumed when the token response has no `expires_in`. */
 export const OAUTH_DEFAULT_LIFETIME_MS = 5 * 60_000;
-
-export const MS_PER_SECOND = 1000;

@@ -22,6 +22,7 @@ import { SCENARIOS } from '../simulate/scenarios';
 import { SimulateError } from '../simulate/types';
 import { registerWorklistCommand } from './worklist';
 import { EXIT, Progress, positiveIntOption, rateOption, usageError } from './ops-shared';
+import { MS_PER_SECOND } from '@exhub/core';
 
 interface SimulateFlags {
   scenario?: string;
@@ -35,8 +36,6 @@ interface SimulateFlags {
   list?: boolean;
   json?: boolean;
 }
-
-const MS_PER_SECOND = 1000;
 
 /** A duration as given (for the summary's repeat line) and in ms. */
 interface Duration {

@@ -16,10 +16,10 @@ import {
   type Scenario,
   type SimDriver,
 } from './types';
+import { MS_PER_SECOND } from '@exhub/core';
 
 /** After this many answers with nothing accepted, the run stops with the first refusal. */
 const FAIL_FAST_AFTER = 10;
-const MS_PER_SECOND = 1000;
 
 export type Counts = Record<'sent' | DeliveryOutcome, number>;
 

@@ -17,8 +17,8 @@ import {
   type SimParty,
   type SimPayload,
 } from './types';
+import { MS_PER_DAY } from '@exhub/core';
 
-const MS_PER_DAY = 86_400_000;
 const CENTS = 100;
 /** Mixes the run id's generator away from the event generator of the same seed. */
 const RUN_ID_SALT = 0x5eed;

@@ -14,8 +14,7 @@
 import { createHash } from 'node:crypto';
 import type { Rng } from './prng';
 import type { ReferenceData, SimParty } from './types';
-
-const MS_PER_DAY = 86_400_000;
+import { MS_PER_DAY } from '@exhub/core';
 
 /** The policy's customer tiers (policies/priority.yaml `customer.tiers`) and Salesforce's label. */
 export const TIER_LABELS: Readonly<Record<string, string>> = {

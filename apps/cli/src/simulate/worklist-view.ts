@@ -5,13 +5,13 @@
  */
 import type { CanonicalException } from '@exhub/canonical';
 import { NARROW_COLUMNS } from './constants';
+import { MS_PER_HOUR } from '@exhub/core';
 
 /** Columns below which even the reasons are left out. */
 const TINY_COLUMNS = 40;
 /** Columns from which the due date is shown too. */
 const WIDE_COLUMNS = 110;
 const REASONS_SHOWN = 2;
-const MS_PER_HOUR = 3_600_000;
 const HOURS_PER_DAY = 24;
 
 const ANSI = {

@@ -13,11 +13,11 @@ import { ref } from '../openapi/schemas';
 import { ApiKeyGuard, Caller } from './api-key.guard';
 import { refuseUnknownQuery } from './query';
 import { Roles, type ApiCaller } from './roles';
+import { MS_PER_SECOND } from '@exhub/core';
 
 const NOT_FOUND = 404;
 const CONFLICT = 409;
 const BAD_GATEWAY = 502;
-const MS_PER_SECOND = 1000;
 const CONNECTOR_ID = /^[A-Za-z0-9_.-]{1,100}$/;
 
 export interface ConnectorStatus {

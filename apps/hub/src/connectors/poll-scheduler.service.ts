@@ -12,8 +12,8 @@ import { storeCursors } from '@exhub/store';
 import { HUB_RUNTIME, type HubRuntime } from '../hub-runtime';
 import { SourceEventIngress } from '../ingest/source-event-ingress';
 import { POLL_CONNECTOR_TYPES } from './connector-types';
+import { MS_PER_SECOND } from '@exhub/core';
 
-const MS_PER_SECOND = 1000;
 /** A polled event's payload is the connector's JSON value. */
 const POLLED_CONTENT_TYPE = 'application/json';
 /**

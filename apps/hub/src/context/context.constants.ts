@@ -1,4 +1,6 @@
 /** Every default of the context module (enrichment, links, re-scoring), named once. */
+import { MS_PER_HOUR, MS_PER_SECOND } from '@exhub/core';
+export { MS_PER_HOUR, MS_PER_SECOND };
 
 /** Lookup answers kept in memory at most (the oldest go first). */
 export const LOOKUP_CACHE_MAX_ENTRIES = 10_000;
@@ -20,8 +22,6 @@ export const MAX_BACKLINK_FANOUT = 20;
 /** Factor codes the context module adds (0 points: they explain, the dimensions count). */
 export const FACTOR_CONTEXT = 'context';
 export const FACTOR_CONTEXT_MISSING = 'context_missing';
-export const MS_PER_SECOND = 1000;
-export const MS_PER_HOUR = 3_600_000;
 /** Static lookup tables (mappings/lookups) that count as context where no connector answers. */
 export const CUSTOMER_TIERS_TABLE = 'customer-tiers';
 export const SUPPLIER_CRITICALITY_TABLE = 'supplier-criticality';

@@ -4,9 +4,9 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyRequest } from 'fastify';
 import type { HubRuntime } from '../hub-runtime';
 import { apiError } from './api-error';
+import { MS_PER_SECOND } from '@exhub/core';
 
 const TOO_MANY_REQUESTS = 429;
-const MS_PER_SECOND = 1000;
 const INGEST_PATH = /^\/v1\/ingest\/([^/?]+)/;
 /** Browsers may cache a CORS preflight answer this long (seconds). */
 const CORS_MAX_AGE_SECONDS = 600;

@@ -4,6 +4,7 @@
  * answers 408 after a few seconds instead, with a body that names the limit and its variable.
  */
 import type { Socket } from 'node:net';
+import { MS_PER_SECOND } from '@exhub/core';
 
 /** Defaults, in seconds. */
 export const DEFAULT_HTTP_HEADERS_TIMEOUT_SECONDS = 5;
@@ -11,7 +12,6 @@ export const DEFAULT_HTTP_REQUEST_TIMEOUT_SECONDS = 10;
 export const DEFAULT_HTTP_KEEP_ALIVE_TIMEOUT_SECONDS = 5;
 /** How often Node looks for requests past their deadline: bounds how late a 408 can come. */
 const CONNECTIONS_CHECK_MS = 1000;
-const MS_PER_SECOND = 1000;
 
 export interface HttpTimeouts {
   headersTimeoutMs: number;

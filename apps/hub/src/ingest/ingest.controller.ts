@@ -5,6 +5,7 @@ import { ApiError, apiError } from '../http/api-error';
 import { HUB_RUNTIME, type HubRuntime } from '../hub-runtime';
 import { IngestService, IngressRetryLaterError } from './ingest.service';
 import { checkCharset, checkUtf8 } from './ingress-checks';
+import { MS_PER_SECOND } from '@exhub/core';
 
 /** What a connector that declares no `contentTypes` accepts. */
 const DEFAULT_CONTENT_TYPES: readonly string[] = ['application/json'];
@@ -13,8 +14,6 @@ const DEFAULT_CONTENT_TYPES: readonly string[] = ['application/json'];
 function mediaType(contentType: string): string {
   return contentType.split(';')[0].trim().toLowerCase();
 }
-
-const MS_PER_SECOND = 1000;
 
 /** Label used for metrics when the connector id in the URL is not configured (keeps labels bounded). */
 const UNKNOWN_CONNECTOR_LABEL = '_unknown';

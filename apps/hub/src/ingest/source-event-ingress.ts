@@ -7,8 +7,8 @@ import { inSpan, observeStage, type SpanKindName } from '@exhub/observability';
 import { StoreInputError } from '@exhub/store';
 import { HUB_RUNTIME, type HubRuntime } from '../hub-runtime';
 import { DedupeCache, type Accepted } from './dedupe';
+import { MS_PER_SECOND } from '@exhub/core';
 
-const MS_PER_SECOND = 1000;
 /** Most source event ids remembered per process for dedupe. */
 const DEDUPE_MAX_ENTRIES = 200_000;
 const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;

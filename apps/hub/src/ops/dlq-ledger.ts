@@ -10,13 +10,13 @@ import { HEADER, headerString, startConsumer, type Consumer } from '@exhub/messa
 import type { HubMetrics, Logger } from '@exhub/observability';
 import type { DeadLetterRecord, ExceptionStore } from '@exhub/store';
 import { HUB_RUNTIME, type HubRuntime } from '../hub-runtime';
+import { MS_PER_SECOND } from '@exhub/core';
 
 /** Ledger copies are tiny and each is one insert: a few in flight are plenty. */
 const LEDGER_PREFETCH = 16;
 /** Attempts to record one copy before giving up on it (the dead letter itself stays in the DLQ). */
 const LEDGER_ATTEMPTS = 3;
 const LEDGER_BACKOFF_MS = 500;
-const MS_PER_SECOND = 1000;
 
 /**
  * When a dead letter entered the DLQ: the hub's `x-exhub-dead-lettered-at`; for one the broker

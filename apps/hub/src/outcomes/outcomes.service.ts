@@ -7,10 +7,10 @@ import {
 import { startConsumer, type Consumer } from '@exhub/messaging';
 import { HUB_RUNTIME, type HubRuntime } from '../hub-runtime';
 import { handleOutcome } from './outcome-handler';
+import { MS_PER_SECOND } from '@exhub/core';
 
 /** Outcomes are small and each is one store transaction: a few in flight are plenty. */
 export const OUTCOME_PREFETCH = 8;
-const MS_PER_SECOND = 1000;
 
 /**
  * Consumes exhub.outcomes in worker (`pipeline` role) processes: every outcome a workflow tool

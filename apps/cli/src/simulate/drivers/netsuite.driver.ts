@@ -11,11 +11,9 @@ import { DEFAULT_NETSUITE_SIM_URL } from '../constants';
 import { runDigits } from '../support-accounts';
 import type { EventKind, GenContext, SimDriver } from '../types';
 import { simulatorAdmin } from './sim-admin';
+import { MS_PER_DAY, MS_PER_HOUR } from '@exhub/core';
 
 export const NETSUITE_SIM_URL_ENV = 'NETSUITE_SIM_URL';
-const MS_PER_MINUTE = 60_000;
-const MS_PER_HOUR = 60 * MS_PER_MINUTE;
-const MS_PER_DAY = 24 * MS_PER_HOUR;
 /** Pacific standard and daylight time: the demo account's time zone. */
 const PST_HOURS = -8;
 const PDT_HOURS = -7;

@@ -20,11 +20,10 @@ import {
 } from '../support-accounts';
 import { SimulateError, type EventKind, type GenContext, type SimDriver } from '../types';
 import { simulatorAdmin } from './sim-admin';
+import { MS_PER_HOUR, MS_PER_MINUTE } from '@exhub/core';
 
 export const SALESFORCE_SIM_URL_ENV = 'SALESFORCE_SIM_URL';
 const API = '/services/data/v62.0/sobjects';
-const MS_PER_MINUTE = 60_000;
-const MS_PER_HOUR = 60 * MS_PER_MINUTE;
 const AGENT_QUEUES = ['Support Queue', 'Tier 2 Support', 'Billing Operations'];
 
 /** Salesforce's datetime, whole seconds as SystemModstamp has: `2026-11-20T09:00:00.000+0000`. */

@@ -7,9 +7,9 @@
 import { DEFAULT_SAP_SIM_URL } from '../constants';
 import { SimulateError, type EventKind, type GenContext, type SimDriver } from '../types';
 import { networkReason } from './webhook';
+import { MS_PER_DAY } from '@exhub/core';
 
 export const SAP_SIM_URL_ENV = 'SAP_S4_SIM_URL';
-const MS_PER_DAY = 86_400_000;
 const PAYMENT_DAYS = [14, 30, 30, 45, 60];
 const EU_COUNTRIES = ['FR', 'NL', 'IT', 'ES', 'PL', 'AT'];
 const VAT_PREFIX = 'DE';

@@ -17,12 +17,11 @@ import {
 } from '../support-accounts';
 import { SimulateError, type EventKind, type GenContext, type SimDriver } from '../types';
 import { simulatorAdmin } from './sim-admin';
+import { MS_PER_HOUR, MS_PER_MINUTE } from '@exhub/core';
 
 export const SERVICENOW_SIM_URL_ENV = 'SERVICENOW_SIM_URL';
 /** The host reference links name (the real instance's; the simulator does not rewrite them). */
 const INSTANCE = 'https://exhubdemo.service-now.com';
-const MS_PER_MINUTE = 60_000;
-const MS_PER_HOUR = 60 * MS_PER_MINUTE;
 const MIN_TIME_LEFT_MS = 10 * MS_PER_MINUTE;
 const PERCENT = 100;
 const SLA_DEFINITIONS = {

@@ -16,10 +16,10 @@ import {
 import { amountText, contactName, runDigits, supportAccount } from '../support-accounts';
 import { SimulateError, type EventKind, type GenContext, type SimDriver } from '../types';
 import { ingestUrl, postWebhook } from './webhook';
+import { MS_PER_HOUR } from '@exhub/core';
 
 export const ZENDESK_SECRET_ENV = 'ZENDESK_WEBHOOK_SECRET';
 const SUBDOMAIN = 'acme';
-const MS_PER_HOUR = 3_600_000;
 const AGENTS = ['Lena Fischer', 'Tom Becker', 'Sofia Marino', 'Kwame Mensah', 'Unassigned'];
 const MONTHS = [
   'January',

@@ -164,7 +164,7 @@ describe('NetSuite connector', () => {
         issues: expect.arrayContaining([
           expect.objectContaining({
             pointer: '/attributes/xsi:type',
-            message: 'must be VendorBill',
+            message: 'must be one of VendorBill, VendorCredit',
           }),
         ]),
       }),

@@ -10,7 +10,7 @@ import type { ConnectorDefinition } from '@exhub/connector-sdk';
 import { iso20022Definition } from './iso20022/definition';
 import { netSuiteDefinition } from './netsuite/definition';
 import { salesforceDefinition } from './salesforce/definition';
-import { sapS4Definition } from './sap-s4/definition';
+import { sapS4Definition, sapS4EventsDefinition } from './sap-s4/definition';
 import { serviceNowDefinition } from './servicenow/definition';
 import { stripeDefinition } from './stripe/definition';
 import { zendeskDefinition, zendeskExportDefinition } from './zendesk/definition';
@@ -21,6 +21,7 @@ export const CONNECTOR_DEFINITIONS: readonly ConnectorDefinition[] = [
   zendeskDefinition,
   zendeskExportDefinition,
   sapS4Definition,
+  sapS4EventsDefinition,
   netSuiteDefinition,
   serviceNowDefinition,
   salesforceDefinition,

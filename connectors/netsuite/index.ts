@@ -12,10 +12,12 @@ export {
 export {
   NetSuiteSimulator,
   fixtureBills,
+  fixtureCredits,
   SIMULATOR_CREDENTIALS,
   type NetSuiteFailure,
   type NetSuiteSimulatorOptions,
   type VendorBillFixture,
+  type VendorCreditFixture,
 } from './simulator';
 export * from './netsuite.constants';
 // The connector type(s) as data, listed in connectors/definitions.ts.

@@ -15,6 +15,7 @@ import {
 } from './netsuite.connector';
 import {
   fixtureBills,
+  fixtureCredits,
   NetSuiteSimulator,
   SIMULATOR_CREDENTIALS,
   type VendorBillFixture,
@@ -102,10 +103,10 @@ describe('NetSuite connector', () => {
       sourceEventId: 'VendorBill/8102@2026-03-15T23:05:30.000Z',
       changedAt: '2026-03-15T23:05:30.000Z',
     });
-    // The search the simulator received: vendor bills changed on or after startFrom.
+    // The search the simulator received: bills and credits changed on or after startFrom.
     expect(sim.lastSearch).toMatchObject({
       attributes: { 'xsi:type': 'platformCommon:TransactionSearchBasic' },
-      type: { attributes: { operator: 'anyOf' }, searchValue: ['_vendorBill'] },
+      type: { attributes: { operator: 'anyOf' }, searchValue: ['_vendorBill', '_vendorCredit'] },
       lastModifiedDate: { attributes: { operator: 'onOrAfter' } },
     });
     // Both bills changed at the newest instant are remembered.
@@ -163,7 +164,7 @@ describe('NetSuite connector', () => {
         issues: expect.arrayContaining([
           expect.objectContaining({
             pointer: '/attributes/xsi:type',
-            message: 'must be VendorBill',
+            message: 'must be one of VendorBill, VendorCredit',
           }),
         ]),
       }),
@@ -255,6 +256,57 @@ describe('NetSuite connector', () => {
     ).toThrow(/127\.0\.0\.1:\d+ is not in allowedHosts/);
   });
 
+  it('reads vendor credits in the same search, published as VendorCredit (not a payable)', async () => {
+    await connector.close();
+    await sim.close();
+    sim = await NetSuiteSimulator.start({ credits: fixtureCredits() });
+    connector = connectorFor(sim);
+    const { events, cursor } = await drain(connector, undefined);
+    expect(billIds(events)).toEqual([
+      '8101',
+      '8102',
+      '8103',
+      '8104',
+      '8105',
+      '8106',
+      '8201',
+      '8202',
+      '8203',
+    ]);
+    const credits = events.filter((e) => e.objectType === 'VendorCredit');
+    expect(billIds(credits)).toEqual(['8201', '8202', '8203']);
+    expect(credits[1]).toMatchObject({
+      sourceEventId: 'VendorCredit/8202@2026-03-19T19:45:10.000Z',
+      payload: {
+        attributes: { internalId: '8202', 'xsi:type': 'tranPurch:VendorCredit' },
+        unApplied: '180.000',
+        applied: '200.00',
+        autoApply: false,
+        currency: { attributes: { internalId: '4' }, name: 'Euro' },
+      },
+    });
+    expect(events.filter((e) => e.objectType === 'VendorBill')).toHaveLength(6);
+    // One cursor for both: the newest change is a credit's.
+    expect(cursor).toEqual({ v: 1, watermark: '2026-03-19T20:00:00.000Z', seen: ['8203'] });
+    // A credit applied later is reported again (the -ended mapping resolves it).
+    sim.update('8202', {
+      unApplied: '0.00',
+      applied: '380.00',
+      lastModifiedDate: '2026-03-20T09:00:00.000-07:00',
+    });
+    const again = await drain(connector, cursor);
+    expect(again.events.map((e) => e.sourceEventId)).toEqual([
+      'VendorCredit/8202@2026-03-20T16:00:00.000Z',
+    ]);
+    for (const e of credits) {
+      const file = join(__dirname, 'fixtures/published', `vendor-credit-${billIds([e])[0]}.json`);
+      if (process.env.EXHUB_UPDATE_FIXTURES) {
+        writeFileSync(file, `${JSON.stringify(e.payload, null, 2)}\n`);
+      }
+      expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(e.payload);
+    }
+  });
+
   it('keeps fixtures/published/*.json equal to what it publishes (the golden cases read them)', async () => {
     const { events } = await drain(connector, undefined);
     for (const e of events) {
@@ -322,6 +374,37 @@ describe('NetSuite search page parsing', () => {
     expect(parseSearchPage(page(bill), 'here').records).toHaveLength(1);
     expect(parseSearchPage(page(undefined), 'here').records).toEqual([]);
     expect(() => parseSearchPage({}, 'here')).toThrow(/no searchResult/);
+  });
+
+  it('sets aside a vendor credit whose unapplied amount is not an xsd:double, as a VendorCredit', () => {
+    const credit = {
+      attributes: { internalId: '2', 'xsi:type': 'tranPurch:VendorCredit' },
+      lastModifiedDate: '2026-03-01T00:00:00.000-08:00',
+      unApplied: 'all of it',
+      autoApply: 'no',
+    };
+    const parsed = parseSearchPage(page([bill, credit]), 'here');
+    expect(parsed.records.map((r) => r.id)).toEqual(['1']);
+    expect(parsed.setAside[0].key?.id).toBe('2'); // placed: the cursor moves past it
+    expect(parsed.setAside[0].rejected).toMatchObject({
+      objectType: 'VendorCredit',
+      pointer: '/searchResult/recordList/record/1',
+    });
+    expect(parsed.setAside[0].rejected.issues.map((i) => i.pointer)).toEqual([
+      '/autoApply',
+      '/unApplied',
+    ]);
+  });
+
+  it('keys a vendor credit event as VendorCredit', () => {
+    const credit = {
+      ...bill,
+      attributes: { internalId: '3', 'xsi:type': 'tranPurch:VendorCredit' },
+    };
+    expect(vendorBillEvent(credit, '3', Date.parse(bill.lastModifiedDate))).toMatchObject({
+      objectType: 'VendorCredit',
+      sourceEventId: 'VendorCredit/3@2026-03-01T08:00:00.000Z',
+    });
   });
 
   it('keys a bill event by id and change instant', () => {

@@ -16,8 +16,9 @@ import {
   MS_PER_DAY,
   NETSUITE_DEFAULT_LOOKBACK_DAYS,
   NETSUITE_DEFAULT_PAGE_SIZE,
+  NETSUITE_CREDIT_SEARCH_TYPE,
   NETSUITE_OBJECT_TYPE,
-  NETSUITE_RECORD_XSI_TYPE,
+  NETSUITE_RECORD_TYPES,
   NETSUITE_SEARCH_TYPE,
   NETSUITE_SYSTEM,
   NS_COMMON,
@@ -73,7 +74,7 @@ export interface NetSuiteCursor {
   };
 }
 
-/** One VendorBill record as `soap` parsed it (attributes under `attributes`). */
+/** One VendorBill or VendorCredit record as `soap` parsed it (attributes under `attributes`). */
 export type VendorBillRecord = Record<string, unknown> & {
   attributes?: { internalId?: string; 'xsi:type'?: string };
 };
@@ -95,17 +96,29 @@ const XSD_DOUBLE = /^-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?$/;
 
 const reveal = (s: SecretLike): string => (typeof s === 'string' ? s : s.reveal());
 
-/** The PolledEvent for one bill: the record untouched, keyed by id and change instant. */
+/** The record type of a record (`tranPurch:VendorCredit` → VendorCredit), when it is one we read. */
+export function recordTypeOf(raw: VendorBillRecord): string | undefined {
+  const xsiType = raw.attributes?.['xsi:type'];
+  const name = typeof xsiType === 'string' ? xsiType.split(':').pop() : undefined;
+  return name && NETSUITE_RECORD_TYPES.includes(name) ? name : undefined;
+}
+
+/**
+ * The PolledEvent for one bill or vendor credit: the record untouched, keyed by its type, id and
+ * change instant. A vendor credit is published as objectType VendorCredit, so the bill mappings
+ * (payables) never see it.
+ */
 export function vendorBillEvent(
   raw: VendorBillRecord,
   id: string,
   modifiedMs: number,
 ): PolledEvent {
   const at = new Date(modifiedMs).toISOString();
+  const objectType = recordTypeOf(raw) ?? NETSUITE_OBJECT_TYPE;
   return {
-    objectType: NETSUITE_OBJECT_TYPE,
+    objectType,
     payload: raw,
-    sourceEventId: `${NETSUITE_OBJECT_TYPE}/${id}@${at}`,
+    sourceEventId: `${objectType}/${id}@${at}`,
     changedAt: at,
   };
 }
@@ -169,8 +182,9 @@ export function parseSearchPage(result: Record<string, unknown>, where: string):
   const positions = placed.map(billKeys);
   const setAside = rejected.map((r) => {
     const raw = (r.record ?? {}) as VendorBillRecord;
+    const type = typeof r.record === 'object' && r.record ? recordTypeOf(raw) : undefined;
     return {
-      rejected: r,
+      rejected: type ? { ...r, objectType: type } : r,
       key: billKeyIssues(raw).length === 0 ? billKeys(raw) : undefined,
     };
   });
@@ -233,21 +247,29 @@ function billKeyIssues(raw: VendorBillRecord): Issue[] {
   return issues;
 }
 
+/** Amounts the mappings read, per record type. */
+const AMOUNT_FIELDS: Record<string, readonly string[]> = {
+  VendorBill: ['userTotal', 'taxTotal'],
+  VendorCredit: ['userTotal', 'total', 'unApplied', 'applied'],
+};
+
 /** The record's type and the fields the connector reads. */
 function billContentIssues(raw: VendorBillRecord): Issue[] {
   const issues: Issue[] = [];
-  const xsiType = raw.attributes?.['xsi:type'];
-  if (typeof xsiType !== 'string' || xsiType.split(':').pop() !== NETSUITE_RECORD_XSI_TYPE) {
+  const type = recordTypeOf(raw);
+  if (!type) {
     issues.push({
       pointer: '/attributes/xsi:type',
       rule: 'type',
-      message: `must be ${NETSUITE_RECORD_XSI_TYPE}`,
+      message: `must be one of ${NETSUITE_RECORD_TYPES.join(', ')}`,
     });
   }
-  if (raw.paymentHold !== undefined && typeof raw.paymentHold !== 'boolean') {
-    issues.push({ pointer: '/paymentHold', rule: 'type', message: 'must be a boolean' });
+  for (const flag of ['paymentHold', 'autoApply'] as const) {
+    if (raw[flag] !== undefined && typeof raw[flag] !== 'boolean') {
+      issues.push({ pointer: `/${flag}`, rule: 'type', message: 'must be a boolean' });
+    }
   }
-  for (const field of ['userTotal', 'taxTotal'] as const) {
+  for (const field of AMOUNT_FIELDS[type ?? NETSUITE_OBJECT_TYPE]) {
     const v = raw[field];
     if (
       v !== undefined &&
@@ -262,7 +284,7 @@ function billContentIssues(raw: VendorBillRecord): Issue[] {
   return issues;
 }
 
-/** Polls NetSuite vendor bills pending approval or on payment hold (SuiteTalk SOAP, TBA). */
+/** Polls NetSuite vendor bills and vendor credits that changed (SuiteTalk SOAP, TBA). */
 export class NetSuiteConnector implements Connector<NetSuiteCursor> {
   readonly system = NETSUITE_SYSTEM;
   readonly kind = 'poll' as const;
@@ -357,8 +379,8 @@ export class NetSuiteConnector implements Connector<NetSuiteCursor> {
         s.highIds.push(r.id);
       }
     }
-    // Every changed bill: the mappings decide what is an exception (netsuite.vendor-bill) and
-    // what ends one (netsuite.vendor-bill-ended: approved, released, paid).
+    // Every changed bill and credit: the mappings decide what is an exception
+    // (netsuite.vendor-bill, netsuite.vendor-credit) and what ends one (…-ended).
     const events = page.records
       .filter((r) => !read(r))
       .map((r) => vendorBillEvent(r.raw, r.id, r.modifiedMs));
@@ -385,7 +407,10 @@ export class NetSuiteConnector implements Connector<NetSuiteCursor> {
     this.client.shutdown();
   }
 
-  /** TransactionSearchBasic: vendor bills changed on or after the watermark. */
+  /**
+   * TransactionSearchBasic: vendor bills and vendor credits changed on or after the watermark, in
+   * one search (transaction internal ids are unique across transaction types, so one cursor holds).
+   */
   private searchRecord(c: NetSuiteCursor): Record<string, unknown> {
     const from = c.watermark ?? new Date(this.startMs()).toISOString();
     return {
@@ -400,6 +425,7 @@ export class NetSuiteConnector implements Connector<NetSuiteCursor> {
         `</platformCommon:lastModifiedDate>` +
         `<platformCommon:type operator="anyOf">` +
         `<platformCore:searchValue>${NETSUITE_SEARCH_TYPE}</platformCore:searchValue>` +
+        `<platformCore:searchValue>${NETSUITE_CREDIT_SEARCH_TYPE}</platformCore:searchValue>` +
         `</platformCommon:type>`,
     };
   }

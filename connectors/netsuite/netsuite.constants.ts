@@ -1,11 +1,21 @@
 /** Every default and protocol constant of the NetSuite connector. */
 export const NETSUITE_SYSTEM = 'netsuite';
-/** The objectType of every SourceEvent this connector publishes (picks the mappings). */
+/** The objectType of a vendor bill's SourceEvent (picks the mappings). */
 export const NETSUITE_OBJECT_TYPE = 'VendorBill';
-/** The record type as it appears in `xsi:type` (purchases XSD). */
-export const NETSUITE_RECORD_XSI_TYPE = 'VendorBill';
+/** The objectType of a vendor credit's SourceEvent: not a payable, so mappings of its own. */
+export const NETSUITE_CREDIT_OBJECT_TYPE = 'VendorCredit';
+/**
+ * Every record type the search returns, by its `xsi:type` (purchases XSD): the objectType it is
+ * published as is the same name.
+ */
+export const NETSUITE_RECORD_TYPES: readonly string[] = [
+  NETSUITE_OBJECT_TYPE,
+  NETSUITE_CREDIT_OBJECT_TYPE,
+];
 /** The transaction type value of TransactionSearchBasic.type for vendor bills. */
 export const NETSUITE_SEARCH_TYPE = '_vendorBill';
+/** … and for vendor credits (RecordType / SearchEnum `_vendorCredit`). */
+export const NETSUITE_CREDIT_SEARCH_TYPE = '_vendorCredit';
 /** The SOAP port: one endpoint, so one circuit breaker (metric label `endpoint`). */
 export const NETSUITE_ENDPOINT = 'NetSuitePort';
 /** Path of the SOAP port on an account's SuiteTalk host. */

@@ -1,7 +1,8 @@
 /**
  * A fake NetSuite at the protocol level: a SOAP server built by the `soap` package from the same
  * WSDL the connector uses (wsdl/netsuite-vendor-bills.wsdl), on a real HTTP server on 127.0.0.1,
- * answering search / searchMoreWithId (VendorBill records, server-side search snapshots and pages)
+ * answering search / searchMoreWithId (VendorBill and VendorCredit records, server-side search
+ * snapshots and pages)
  * and getServerTime, verifying every request's token passport (a wrong signature answers
  * NetSuite's invalidCredentialsFault), with switches that inject failures: 5xx, 429 with
  * Retry-After (a concurrency-limit fault), an invalid-login fault, a malformed body, a slow answer,
@@ -21,6 +22,7 @@ import * as soap from 'soap';
 import type { NetSuiteTbaCredentials } from './netsuite-tba';
 import { verifyTokenPassport } from './netsuite-tba';
 import {
+  NETSUITE_CREDIT_SEARCH_TYPE,
   NETSUITE_SEARCH_TYPE,
   NETSUITE_SERVICE_PATH,
   NS_CORE,
@@ -43,10 +45,19 @@ export type VendorBillFixture = { internalId: string; lastModifiedDate: string }
   string | boolean | RecordRefFixture
 >;
 
+/** A VendorCredit as fixtures/vendor-credits.json holds it: the same shape as a bill. */
+export type VendorCreditFixture = VendorBillFixture;
+
 export interface NetSuiteSimulatorOptions {
   credentials?: NetSuiteTbaCredentials;
   /** Defaults to fixtures/vendor-bills.json. */
   bills?: VendorBillFixture[];
+  /**
+   * Vendor credits (searched as `_vendorCredit`). Defaults to none, so a test that counts bills
+   * counts only bills; the stand-alone simulator (`node …/simulator.js`) serves
+   * fixtures/vendor-credits.json.
+   */
+  credits?: VendorCreditFixture[];
   port?: number;
   retryAfterSeconds?: number;
   slowMs?: number;
@@ -94,6 +105,31 @@ const VENDOR_BILL_FIELDS = [
   'transactionNumber',
 ] as const;
 
+/** VendorCredit's element order in the WSDL (purchases schema). */
+const VENDOR_CREDIT_FIELDS = [
+  'createdDate',
+  'lastModifiedDate',
+  'customForm',
+  'account',
+  'unApplied',
+  'autoApply',
+  'applied',
+  'tranId',
+  'createdFrom',
+  'entity',
+  'total',
+  'userTotal',
+  'currency',
+  'currencyName',
+  'tranDate',
+  'exchangeRate',
+  'postingPeriod',
+  'memo',
+  'department',
+  'location',
+  'subsidiary',
+] as const;
+
 const DEFAULT_SLOW_MS = 2000;
 const DEFAULT_PAGE_SIZE = 1000;
 const DEFAULT_MAX_SKEW_SECONDS = 300;
@@ -111,8 +147,24 @@ export function fixtureBills(): VendorBillFixture[] {
   ) as VendorBillFixture[];
 }
 
+/** The fixture vendor credits. */
+export function fixtureCredits(): VendorCreditFixture[] {
+  return JSON.parse(
+    readFileSync(join(FIXTURES, 'vendor-credits.json'), 'utf8'),
+  ) as VendorCreditFixture[];
+}
+
 /** One VendorBill as a `platformCore:record` element of a searchResult. */
 export function vendorBillXml(bill: VendorBillFixture): string {
+  return recordXml('VendorBill', VENDOR_BILL_FIELDS, bill);
+}
+
+/** One VendorCredit as a `platformCore:record` element of a searchResult. */
+export function vendorCreditXml(credit: VendorCreditFixture): string {
+  return recordXml('VendorCredit', VENDOR_CREDIT_FIELDS, credit);
+}
+
+function recordXml(type: string, order: readonly string[], bill: VendorBillFixture): string {
   // A field set to null (as an SDK's add request may hold it) is absent, as NetSuite answers it.
   const absent = (v: unknown): boolean =>
     v === undefined ||
@@ -120,24 +172,26 @@ export function vendorBillXml(bill: VendorBillFixture): string {
     (typeof v === 'object' &&
       (v as { internalId?: unknown }).internalId == null &&
       (v as { name?: unknown }).name == null);
-  const fields = VENDOR_BILL_FIELDS.filter((f) => !absent(bill[f])).map((f) => {
-    const v = bill[f];
-    if (typeof v === 'object') {
-      const ref = v as { internalId?: unknown; name?: unknown };
-      const name =
-        ref.name === undefined || ref.name === null
-          ? ''
-          : `<platformCore:name>${xmlText(String(ref.name))}</platformCore:name>`;
-      const id =
-        ref.internalId === undefined || ref.internalId === null
-          ? ''
-          : ` internalId="${xmlText(String(ref.internalId))}"`;
-      return `<tranPurch:${f}${id}>${name}</tranPurch:${f}>`;
-    }
-    return `<tranPurch:${f}>${xmlText(String(v))}</tranPurch:${f}>`;
-  });
+  const fields = order
+    .filter((f) => !absent(bill[f]))
+    .map((f) => {
+      const v = bill[f];
+      if (typeof v === 'object') {
+        const ref = v as { internalId?: unknown; name?: unknown };
+        const name =
+          ref.name === undefined || ref.name === null
+            ? ''
+            : `<platformCore:name>${xmlText(String(ref.name))}</platformCore:name>`;
+        const id =
+          ref.internalId === undefined || ref.internalId === null
+            ? ''
+            : ` internalId="${xmlText(String(ref.internalId))}"`;
+        return `<tranPurch:${f}${id}>${name}</tranPurch:${f}>`;
+      }
+      return `<tranPurch:${f}>${xmlText(String(v))}</tranPurch:${f}>`;
+    });
   return (
-    `<platformCore:record xsi:type="tranPurch:VendorBill" internalId="${xmlText(bill.internalId)}">` +
+    `<platformCore:record xsi:type="tranPurch:${type}" internalId="${xmlText(bill.internalId)}">` +
     fields.join('') +
     `</platformCore:record>`
   );
@@ -180,6 +234,7 @@ class SoapFaultThrown {
 
 export class NetSuiteSimulator {
   bills: VendorBillFixture[];
+  credits: VendorCreditFixture[];
   /** SOAP requests received (failed ones included). */
   requests = 0;
   /** The SOAPAction of every request, for assertions. */
@@ -198,6 +253,7 @@ export class NetSuiteSimulator {
 
   private constructor(private readonly o: NetSuiteSimulatorOptions) {
     this.bills = structuredClone(o.bills ?? fixtureBills());
+    this.credits = structuredClone(o.credits ?? []);
     this.port = o.port ?? 0;
     this.credentials = o.credentials ?? SIMULATOR_CREDENTIALS;
   }
@@ -268,10 +324,14 @@ export class NetSuiteSimulator {
     this.bills.push(...structuredClone(bills));
   }
 
-  /** Changes a bill's fields (set `lastModifiedDate` too, as NetSuite would). */
+  addCredits(...credits: VendorCreditFixture[]): void {
+    this.credits.push(...structuredClone(credits));
+  }
+
+  /** Changes a bill's or credit's fields (set `lastModifiedDate` too, as NetSuite would). */
   update(internalId: string, patch: Partial<VendorBillFixture>): void {
-    const bill = this.bills.find((b) => b.internalId === internalId);
-    if (!bill) throw new Error(`no vendor bill ${internalId}`);
+    const bill = [...this.bills, ...this.credits].find((b) => b.internalId === internalId);
+    if (!bill) throw new Error(`no vendor bill or credit ${internalId}`);
     Object.assign(bill, patch);
   }
 
@@ -437,9 +497,12 @@ export class NetSuiteSimulator {
     const totalPages = Math.max(1, Math.ceil(s.ids.length / s.pageSize));
     const ids = s.ids.slice((pageIndex - 1) * s.pageSize, pageIndex * s.pageSize);
     const records = ids
-      .map((id) => this.bills.find((b) => b.internalId === id))
-      .filter((b): b is VendorBillFixture => !!b)
-      .map(vendorBillXml)
+      .map((id) => {
+        const bill = this.bills.find((b) => b.internalId === id);
+        if (bill) return vendorBillXml(bill);
+        const credit = this.credits.find((c) => c.internalId === id);
+        return credit ? vendorCreditXml(credit) : '';
+      })
       .join('');
     return {
       $xml:
@@ -490,7 +553,10 @@ export class NetSuiteSimulator {
                 { attributes?: { operator?: string }; searchValue?: unknown } | undefined;
               const from = lm ? Date.parse(text(lm.searchValue) ?? '') : -Infinity;
               const after = lm?.attributes?.operator === 'after';
-              const ids = (wanted.includes(NETSUITE_SEARCH_TYPE) ? this.bills : [])
+              const ids = [
+                ...(wanted.includes(NETSUITE_SEARCH_TYPE) ? this.bills : []),
+                ...(wanted.includes(NETSUITE_CREDIT_SEARCH_TYPE) ? this.credits : []),
+              ]
                 .filter((b) => {
                   const t = Date.parse(b.lastModifiedDate);
                   return after ? t > from : t >= from;
@@ -515,10 +581,12 @@ export class NetSuiteSimulator {
 }
 
 if (require.main === module) {
-  void NetSuiteSimulator.start({ port: Number(process.env.NETSUITE_SIM_PORT ?? DEMO_PORT) }).then(
-    (sim) =>
-      process.stdout.write(
-        `NetSuite simulator: ${sim.endpoint} (account ${SIMULATOR_CREDENTIALS.account})\n`,
-      ),
+  void NetSuiteSimulator.start({
+    port: Number(process.env.NETSUITE_SIM_PORT ?? DEMO_PORT),
+    credits: fixtureCredits(),
+  }).then((sim) =>
+    process.stdout.write(
+      `NetSuite simulator: ${sim.endpoint} (account ${SIMULATOR_CREDENTIALS.account})\n`,
+    ),
   );
 }

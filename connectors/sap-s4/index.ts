@@ -15,6 +15,12 @@ export {
   type SapS4SimulatorOptions,
   type SupplierInvoiceEntity,
 } from './simulator';
+export {
+  SapS4EventsConnector,
+  sapS4EventsFromSettings,
+  type SapS4EventsConfig,
+} from './sap-s4-events.connector';
+export { readCloudEvent, type CloudEvent } from './cloudevent';
 export * from './sap-s4.constants';
 // The connector type(s) as data, listed in connectors/definitions.ts.
-export { sapS4Definition } from './definition';
+export { sapS4Definition, sapS4EventsDefinition } from './definition';

@@ -215,6 +215,20 @@ export class SapS4Connector implements Connector<SapS4Cursor> {
     }
   }
 
+  /**
+   * One invoice by its keys, read with the same A_SupplierInvoice query the poll uses (a `$filter`
+   * on FiscalYear and SupplierInvoice), so an invoice named by a business event is published
+   * exactly as the poll would publish it. Undefined when SAP does not return it. An entity that
+   * fails the poll's checks is returned too, untouched: the pipeline dead-letters what it cannot map.
+   */
+  async readInvoice(supplierInvoice: string, fiscalYear: string): Promise<unknown> {
+    const page = await this.query({
+      $filter: `(FiscalYear eq ${quote(fiscalYear)} and SupplierInvoice eq ${quote(supplierInvoice)})`,
+      $top: 1,
+    });
+    return page.items[0]?.raw ?? page.rejected[0]?.record;
+  }
+
   async poll(cursor: SapS4Cursor | undefined): Promise<PollResult<SapS4Cursor>> {
     const c: SapS4Cursor = cursor
       ? structuredClone(cursor)

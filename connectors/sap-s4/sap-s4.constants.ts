@@ -29,3 +29,20 @@ export const SAP_ABC_CRITICALITY: Readonly<Record<string, string>> = {
   B: 'preferred',
   C: 'standard',
 };
+
+/**
+ * Business events (connector type `sap-s4-events`): the CloudEvent types SAP S/4HANA raises for a
+ * supplier invoice (SAP Business Accelerator Hub, Supplier Invoice Events) that the connector acts
+ * on by default. Each carries the invoice's keys in `data`.
+ */
+export const SAP_EVENT_DEFAULT_TYPES: readonly string[] = [
+  'sap.s4.beh.supplierinvoice.v1.SupplierInvoice.Created.v1',
+  'sap.s4.beh.supplierinvoice.v1.SupplierInvoice.Changed.v1',
+];
+/** The key fields of `data`. */
+export const SAP_EVENT_INVOICE = 'SupplierInvoice';
+export const SAP_EVENT_FISCAL_YEAR = 'FiscalYear';
+/** objectType of an event the connector does not act on: no mapping reads it (counted no-op). */
+export const SAP_EVENT_OBJECT_TYPE = 'CloudEvent';
+/** X-Exhub-Signature timestamp tolerance of signed deliveries. */
+export const SAP_EVENT_DEFAULT_TOLERANCE_SECONDS = 300;

@@ -21,6 +21,13 @@ export type ParsedWebhook = Pick<SourceEventMeta, 'objectType' | 'sourceEventId'
   dedupeKey?: string;
   /** The parsed body (already verified): JSON, or XML as libs/connector-sdk/src/xml.ts renders it. */
   payload: unknown;
+  /**
+   * What is published instead of the request's body, when the connector `resolve`d the delivery
+   * into the record it names (a notification that carries only keys). Absent: the raw body.
+   */
+  body?: Buffer;
+  /** The media type of `body` (JSON when absent). */
+  contentType?: string;
 };
 
 /**
@@ -37,6 +44,13 @@ export interface WebhookConnector {
   readonly contentTypes?: readonly string[];
   verify(req: WebhookRequest): void;
   parse(req: WebhookRequest): ParsedWebhook;
+  /**
+   * Optional: turns a parsed notification into what is published, e.g. reads the record a
+   * business event names by its keys (SAP S/4HANA events carry only keys). Runs after `verify`
+   * and `parse`, before dedupe and publish; its HubErrors are answered like `parse`'s, a
+   * TRANSIENT one with 503 + Retry-After so the sender delivers again.
+   */
+  resolve?(parsed: ParsedWebhook): Promise<ParsedWebhook>;
   /**
    * Optional second way in: watch a configured folder and hand each new file to `submit`, which
    * parses and publishes it like a webhook body (without `verify`: the folder's permissions are

@@ -177,8 +177,9 @@ const NO_OPS = [
  *   Salesforce's query leaves it out (asserted below: the org holds two cases, the hub got one).
  * - salesforce/ebikes-Accounts.json: accounts are context, read with their cases (AccountRef3,
  *   Trailblazers, is the customer of case 00001029: asserted below).
- * - netsuite/vendor_credit-tstdrv2089588.json: a VendorCredit; the connector searches VendorBill
- *   only (connectors/netsuite/README.md, what the hub cannot know). Not served.
+ * - netsuite/vendor_credit-tstdrv2089588.json: a VendorCredit as an SDK adds it, with unApplied
+ *   null (nothing known to be unapplied: it would raise nothing). The connector searches vendor
+ *   credits too (connectors/netsuite/README.md, Vendor credits); this add request is not served.
  */
 /** Records refused, each dead-lettered alone with the element and the fix. */
 const DEAD_LETTERS = [
@@ -188,7 +189,7 @@ const DEAD_LETTERS = [
     // An Account record where the search asked for vendor bills: the record, the element, the fix.
     message:
       'connector netsuite set aside the record at /searchResult/recordList/record/0: ' +
-      '/lastModifiedDate must be an xsd:dateTime; /attributes/xsi:type must be VendorBill; ' +
+      '/lastModifiedDate must be an xsd:dateTime; /attributes/xsi:type must be one of VendorBill, VendorCredit; ' +
       "fix it in the source (or the connector's query) and replay this dead letter",
   },
 ];

@@ -66,6 +66,7 @@ describe('connector settings are checked against their schema at start', () => {
       STRIPE_WEBHOOK_SECRET: 'whsec_test',
       ISO20022_WEBHOOK_SECRET: 'iso-secret',
       ZENDESK_WEBHOOK_SECRET: 'zd-secret',
+      SAP_EVENTS_WEBHOOK_PASSWORD: 'sap-events-password',
     });
     expect(config.connectors.length).toBeGreaterThan(0);
     for (const instance of config.connectors) {

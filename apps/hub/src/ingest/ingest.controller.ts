@@ -107,16 +107,12 @@ export class IngestController {
         throw apiError(503, err.reason, `${err.message}; retry in ${seconds} s`);
       }
       if (err instanceof HubError && err.errorClass === 'TRANSIENT') {
+        // A connector that reads the source to resolve a delivery names its own reason
+        // (`source_unavailable`); otherwise the broker did not confirm.
+        const reason = (err as HubError & { reason?: string }).reason ?? 'broker_unavailable';
         reply.header('Retry-After', String(this.rt.retryAfterSeconds));
-        this.rt.metrics.webhookRejections.inc({
-          connector: connectorId,
-          reason: 'broker_unavailable',
-        });
-        throw apiError(
-          503,
-          'broker_unavailable',
-          `the event was not accepted: ${err.message}; retry later`,
-        );
+        this.rt.metrics.webhookRejections.inc({ connector: connectorId, reason });
+        throw apiError(503, reason, `the event was not accepted: ${err.message}; retry later`);
       }
       throw err;
     }

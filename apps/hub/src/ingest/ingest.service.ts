@@ -68,18 +68,22 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
       origin: options.verified ? 'drop folder' : 'webhook',
       traceparent:
         typeof req.headers.traceparent === 'string' ? req.headers.traceparent : undefined,
-      read: () => {
+      read: async () => {
         if (!options.verified) connector.verify(req);
-        const parsed = connector.parse(req);
+        let parsed = connector.parse(req);
+        // A notification that names a record: the connector reads it, and that is published.
+        if (connector.resolve) parsed = await connector.resolve(parsed);
         checkParsedIds(connector.id, parsed);
         return {
           objectType: parsed.objectType,
           sourceEventId: parsed.sourceEventId,
           dedupeKey: parsed.dedupeKey,
           correlationId: parsed.correlationId,
-          body: req.rawBody,
+          body: parsed.body ?? req.rawBody,
           // As sent (the controller accepted it for this connector); JSON when absent.
-          contentType: contentTypeOf(req.headers['content-type']),
+          contentType: parsed.body
+            ? (parsed.contentType ?? DEFAULT_CONTENT_TYPE)
+            : contentTypeOf(req.headers['content-type']),
           receivedAtMs: req.now,
         };
       },

@@ -3,6 +3,7 @@ import { closeWindow } from './calendar';
 import { holds } from './conditions';
 import { durationMs } from './duration';
 import {
+  businessProcessImpact,
   complianceSensitivity,
   computeFeatures,
   customerImpact,
@@ -442,5 +443,62 @@ describe("the deployment's own period close calendar", () => {
     const p10 = dueRisk(invoice, withPeriods, new Date('2026-10-30T10:00:00Z'));
     expect(p10.value).toBe(policy.closeCalendar!.slaRiskBoost);
     expect(p10.detail).toMatch(/the last business day before the period end P10 \(2026-10-31\)/);
+  });
+});
+
+describe('business process of an internal incident', () => {
+  const closeDay = new Date('2026-11-27T12:00:00Z'); // 2nd-last business day of November
+  const incident = (signals: Record<string, unknown>) => ({
+    domain: 'support',
+    type: 'sla_breach_risk',
+    signals,
+  });
+  it('rates the process it blocks; a listed but unrated process gets the default', () => {
+    const b = businessProcessImpact(
+      incident({ businessProcess: 'order_to_cash' }),
+      policy,
+      midMonth,
+    );
+    expect(b).toEqual({
+      value: 0.7,
+      detail: 'It blocks order to cash, business impact 0.7.',
+      process: 'order_to_cash',
+      closeCriticalInClose: false,
+    });
+    expect(
+      businessProcessImpact(incident({ businessProcess: 'treasury' }), policy, midMonth).value,
+    ).toBe(policy.businessProcess!.default);
+  });
+  it('is worth closeCriticalInClose when a close-critical process is blocked in the close', () => {
+    const x = incident({
+      businessProcess: 'invoice_processing',
+      businessProcessKey: 'group:Finance Applications',
+      closeCritical: true,
+    });
+    const inClose = businessProcessImpact(x, policy, closeDay);
+    expect(inClose.value).toBe(1);
+    expect(inClose.closeCriticalInClose).toBe(true);
+    expect(inClose.detail).toBe(
+      'It blocks invoice processing (group:Finance Applications), a close-critical process, and today is business day 2 from the end of November, inside the close window: business impact 1.',
+    );
+    expect(businessProcessImpact(x, policy, midMonth).value).toBe(0.6);
+    // Its due-date risk gets the close boost although it is a support item.
+    expect(dueRisk(x, policy, closeDay).inCloseWindow).toBe(true);
+    expect(dueRisk(incident({ category: 'hardware' }), policy, closeDay).inCloseWindow).toBe(false);
+  });
+  it('gives nothing to an incident that blocks no known process (a printer jam)', () => {
+    const jam = businessProcessImpact(incident({ category: 'hardware' }), policy, closeDay);
+    expect(jam).toEqual({
+      value: 0,
+      detail: 'No business process is known to be blocked.',
+      closeCriticalInClose: false,
+    });
+    const f = computeFeatures(
+      incident({ businessProcess: 'payment_run', closeCritical: true }),
+      policy,
+      closeDay,
+    );
+    expect(f.dimensions.customerImpact).toBe(1);
+    expect(f.flat.closeCriticalInClose).toBe(true);
   });
 });

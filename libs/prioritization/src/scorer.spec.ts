@@ -161,7 +161,7 @@ describe('PolicyScorer', () => {
     const returned: ScoringInput = {
       domain: 'finance',
       type: 'reconciliation_break',
-      occurredAt: inHours(-30),
+      occurredAt: inHours(-150),
       amount: { value: '15000.00', currency: 'EUR' },
       amountBase: { value: '16200.00', currency: 'USD' },
       signals: { breakKind: 'returned', reasonCode: 'AC04' },
@@ -170,7 +170,7 @@ describe('PolicyScorer', () => {
     const r = scored(returned);
     const due = r.factors.find((f) => f.code === 'due_date_risk');
     expect(due?.detail).toBe(
-      `Due ${inHours(18)}, in 18 h; a reconciliation break takes about 24 h to resolve. The source gives no due date: a returned supplier payment must be re-sent within 2 days of the return (occurredAt ${inHours(-30)} + P2D).`,
+      `Due ${inHours(18)}, in 18 h; a reconciliation break takes about 24 h to resolve. The source gives no due date: a returned supplier payment must be re-sent by the next weekly payment run, 7 days after the return (occurredAt ${inHours(-150)} + P7D).`,
     );
     expect(r.factors.find((f) => f.code === 'customer_impact')?.detail).toBe(
       'The supplier is rated critical (criticality 0.9).',

@@ -360,9 +360,10 @@ describe('revenue at risk', () => {
     );
   });
 
-  it('counts on the billing issue only, and never without a renewal near', () => {
+  it('counts the renewal on the billing issue only, and never without a renewal near', () => {
     // An escalation of the same account, even with a billing issue open in finance: the renewal
-    // reaches it through customer impact, not the ARR a second time.
+    // reaches it through customer impact, not as revenue at risk a second time; its money is the
+    // account's revenue share every ticket of the account has (customer.revenueAtRisk.ticketShare).
     const escalation = computeFeatures(
       {
         domain: 'support',
@@ -375,7 +376,10 @@ describe('revenue at risk', () => {
       policy,
       midMonth,
     );
-    expect(escalation.dimensions.financialExposure).toBe(0);
+    expect(escalation.dimensions.financialExposure).toBeCloseTo(Math.log1p(4) / Math.log1p(10), 9);
+    expect(escalation.details.financialExposure).toBe(
+      "The account's revenue is at stake: ARR USD 800000.00; 5% of it is 4.00 times the USD 10000.00 materiality threshold.",
+    );
     const later = computeFeatures(
       {
         domain: 'finance',
@@ -386,6 +390,45 @@ describe('revenue at risk', () => {
       midMonth,
     );
     expect(later.dimensions.financialExposure).toBe(0);
+  });
+
+  it('gives a support ticket without an account revenue nothing, and a finance item no ticket share', () => {
+    const unknown = computeFeatures({ domain: 'support', type: 'escalation' }, policy, midMonth);
+    expect(unknown.dimensions.financialExposure).toBe(0);
+    const card = computeFeatures(
+      {
+        domain: 'finance',
+        type: 'payment_failure',
+        amount: usd('300.00'),
+        context: { arr: '800000.00' },
+      },
+      policy,
+      midMonth,
+    );
+    expect(card.details.financialExposure).toBe(
+      'USD 300.00 at stake is 3.00% of the USD 10000.00 materiality threshold.',
+    );
+  });
+
+  it('counts a chargeback as a billing issue only when its reason is about billing', () => {
+    const chargeback = (reasonCode: string) =>
+      computeFeatures(
+        {
+          domain: 'finance',
+          type: 'chargeback_dispute',
+          amount: usd('1500.00'),
+          context: renewing,
+          signals: { reasonCode },
+        },
+        policy,
+        midMonth,
+      ).details.financialExposure;
+    expect(chargeback('subscription_canceled')).toMatch(
+      /^Revenue at risk: ARR USD 800000.00 renewing in 32 days with a chargeback about what the customer was billed;/,
+    );
+    expect(chargeback('fraudulent')).toBe(
+      'USD 1500.00 at stake is 15% of the USD 10000.00 materiality threshold.',
+    );
   });
 
   it('counts a failed renewal payment, not a one-off card decline', () => {

@@ -268,13 +268,24 @@ export function revenueAtRisk(
   policy: PriorityPolicy,
 ): Exposure | undefined {
   const cfg = policy.customer?.revenueAtRisk;
-  if (!cfg || ctx.arr === undefined || !customer.renewalWithinWindow) return undefined;
-  const billing = billingIssueOf(input, policy);
-  if (!billing) return undefined;
+  if (!cfg || ctx.arr === undefined) return undefined;
   const { materiality } = policy;
+  const full = materiality.fullExposureMultiple ?? DEFAULT_FULL_EXPOSURE_MULTIPLE;
+  const billing = customer.renewalWithinWindow ? billingIssueOf(input, policy) : undefined;
+  if (!billing) {
+    // A ticket has no amount of its own: its money is a share of its account's revenue.
+    if (cfg.ticketShare === undefined || input.domain !== 'support') return undefined;
+    const stake = Number(ctx.arr) * cfg.ticketShare;
+    const m = stake / Number(materiality.default.value);
+    return {
+      value: clamp01(Math.log1p(m) / Math.log1p(full)),
+      multiple: m,
+      detail: `The account's revenue is at stake: ARR ${money(ctx.arr, materiality.default.currency)}; ${Math.round(cfg.ticketShare * 100)}% of it is ${m.toFixed(m < 10 ? 2 : 0)} times the ${money(materiality.default.value, materiality.default.currency)} materiality threshold.`,
+      degraded: false,
+    };
+  }
   const atRisk = Number(ctx.arr) * cfg.share;
   const multiple = atRisk / Number(materiality.default.value);
-  const full = materiality.fullExposureMultiple ?? DEFAULT_FULL_EXPOSURE_MULTIPLE;
   return {
     value: clamp01(Math.log1p(multiple) / Math.log1p(full)),
     multiple,

@@ -104,6 +104,8 @@ export interface PriorityPolicy {
     /** ARR × share of an account renewing soon with a billing issue open, as financial exposure. */
     revenueAtRisk?: {
       share: number;
+      /** A support ticket's money: this share of its account's ARR, renewal or not. */
+      ticketShare?: number;
       billingIssues: { description: string; when: Condition[] }[];
     };
   };

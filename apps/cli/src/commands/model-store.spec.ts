@@ -1,7 +1,7 @@
 import { join } from 'node:path';
-import { loadPolicyFile } from '../../../../libs/prioritization/src';
-import { DEFAULT_TRAIN, evaluateModel, train } from '../../../../libs/prioritization/src/train';
-import { openStore, type ExceptionStore } from '../../../../libs/store/src';
+import { loadPolicyFile } from '@exhub/prioritization';
+import { DEFAULT_TRAIN, evaluateModel, train } from '@exhub/prioritization';
+import { openStore, type ExceptionStore } from '@exhub/store';
 import { sampleException } from '../../../../libs/store/src/sample-exception';
 import { outcomeOf, recordsFromStore } from './model-store';
 

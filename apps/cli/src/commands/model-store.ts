@@ -5,10 +5,10 @@
  * (`source`) — becomes one {exception, outcome} record, the exception as first detected (its
  * first stored version, what the policy scored then).
  */
-import type { Tier } from '../../../../libs/canonical/src';
-import { scoringInputOf } from '../../../../libs/prioritization/src';
-import type { Outcome, OutcomeRecord } from '../../../../libs/prioritization/src/train';
-import type { ExceptionStore, OutcomeRecord as StoredOutcome } from '../../../../libs/store/src';
+import type { Tier } from '@exhub/canonical';
+import { scoringInputOf } from '@exhub/prioritization';
+import type { Outcome, OutcomeRecord } from '@exhub/prioritization';
+import type { ExceptionStore, OutcomeRecord as StoredOutcome } from '@exhub/store';
 
 const MS_PER_HOUR = 3_600_000;
 

@@ -7,18 +7,10 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import {
-  loadModelFile,
-  loadPolicyFile,
-  type LoadedPolicy,
-} from '../../../../libs/prioritization/src';
-import {
-  generateHistory,
-  HIDDEN_BAND,
-  HIDDEN_BRAND,
-} from '../../../../libs/prioritization/src/history';
-import type { ReliabilityBin } from '../../../../libs/prioritization/src/metrics';
-import type { SplitKind } from '../../../../libs/prioritization/src/model';
+import { loadModelFile, loadPolicyFile, type LoadedPolicy } from '@exhub/prioritization';
+import { generateHistory, HIDDEN_BAND, HIDDEN_BRAND } from '@exhub/prioritization';
+import type { ReliabilityBin } from '@exhub/prioritization';
+import type { SplitKind } from '@exhub/prioritization';
 import {
   DEFAULT_TRAIN,
   evaluateModel,
@@ -26,9 +18,9 @@ import {
   train,
   type Evaluation,
   type OutcomeRecord,
-} from '../../../../libs/prioritization/src/train';
-import { loadEnvSettings } from '../../../../libs/config/src';
-import { openStore } from '../../../../libs/store/src';
+} from '@exhub/prioritization';
+import { loadEnvSettings } from '@exhub/config';
+import { openStore } from '@exhub/store';
 import { recordsFromStore } from './model-store';
 
 const DEFAULT_POLICIES_DIR = 'policies';

@@ -85,6 +85,31 @@ export interface ScenarioResult {
   degraded: number;
   rankers: Record<'hub' | 'matrix' | 'fifo', Figures>;
   top: string[];
+  /** Must-rank-above pairs the hub inverts, grouped by the two kinds, most frequent first. */
+  wrong: string[];
+}
+
+/** Wrong must-rank-above pairs of the hub's order, counted per (kind above, kind below). */
+function wrongPairs(items: Item[], must: [string, string][], limit = 10): string[] {
+  const byId = new Map(items.map((i) => [i.id, i]));
+  const groups = new Map<string, { n: number; gap: number }>();
+  for (const [hi, lo] of must) {
+    const a = byId.get(hi) as Item;
+    const b = byId.get(lo) as Item;
+    if (a.score > b.score) continue;
+    const key = `g${a.grade} ${a.label}${a.degraded ? ' (degraded)' : ''} at or below g${b.grade} ${b.label}${b.degraded ? ' (degraded)' : ''}`;
+    const g = groups.get(key) ?? { n: 0, gap: 0 };
+    g.n++;
+    g.gap += b.score - a.score;
+    groups.set(key, g);
+  }
+  return [...groups.entries()]
+    .sort((x, y) => y[1].n - x[1].n)
+    .slice(0, limit)
+    .map(
+      ([k, g]) =>
+        `${String(g.n).padStart(4)} × ${k} (by ${(g.gap / g.n).toFixed(1)} points on average)`,
+    );
 }
 
 function figures(order: Item[], pairs: [string, string][], must: [string, string][]): Figures {
@@ -293,6 +318,7 @@ async function runScenario(s: RankingScenario): Promise<ScenarioResult> {
         matrix: figures(matrix, pairs, must),
         fifo: figures(fifo, pairs, must),
       },
+      wrong: wrongPairs(graded, must),
       top: hub
         .slice(0, 20)
         .map(
@@ -328,6 +354,9 @@ function report(r: ScenarioResult): string {
     '',
     'hub top 20 (score, truth grade, source/kind, type):',
     ...r.top.map((t) => `  ${t}`),
+    '',
+    'most frequent wrong must-rank-above pairs of the hub (higher truth grade at or below a lower one):',
+    ...r.wrong.map((t) => `  ${t}`),
     '',
   ].join('\n');
 }

@@ -15,8 +15,11 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { SimulatorServer } from '../../libs/connector-sdk/src/simulator-server';
+import type { ZendeskMetricEvent } from './sla-events';
 import {
   EXPORT_PATH,
+  METRIC_EVENTS_PAGE_SIZE,
+  METRIC_EVENTS_PATH,
   ZENDESK_API_PATH,
   ZENDESK_MAX_PAGE_SIZE,
   ZENDESK_SIGNATURE_HEADER,
@@ -34,6 +37,8 @@ export interface ZendeskSimulatorOptions {
   /** Default: fixtures/export/*.ticket.json. */
   tickets?: ZendeskTicket[];
   organizations?: Record<string, unknown>[];
+  /** SLA metric events (`GET /api/v2/incremental/ticket_metric_events`); default none. */
+  metricEvents?: ZendeskMetricEvent[];
   port?: number;
   retryAfterSeconds?: number;
   slowMs?: number;
@@ -110,6 +115,7 @@ function json(res: ServerResponse, status: number, body: unknown, headers = {}):
 export class ZendeskSimulator extends SimulatorServer<ZendeskFailure> {
   tickets: ZendeskTicket[];
   organizations: Record<string, unknown>[];
+  metricEvents: ZendeskMetricEvent[];
   /** Every API request as `<path>?<query>`, for assertions. */
   readonly log: string[] = [];
 
@@ -117,6 +123,12 @@ export class ZendeskSimulator extends SimulatorServer<ZendeskFailure> {
     super(o.port);
     this.tickets = structuredClone(o.tickets ?? fixtureTickets());
     this.organizations = structuredClone(o.organizations ?? fixtureOrganizations());
+    this.metricEvents = structuredClone(o.metricEvents ?? []);
+  }
+
+  /** Records SLA metric events (apply_sla, activate, breach, fulfill, …) as Zendesk would. */
+  addMetricEvents(...events: ZendeskMetricEvent[]): void {
+    this.metricEvents.push(...structuredClone(events));
   }
 
   static async start(o: ZendeskSimulatorOptions = {}): Promise<ZendeskSimulator> {
@@ -198,7 +210,16 @@ export class ZendeskSimulator extends SimulatorServer<ZendeskFailure> {
       this.export(url, res);
       return;
     }
+    if (url.pathname === `${ZENDESK_API_PATH}${METRIC_EVENTS_PATH}`) {
+      this.metricEventExport(url, res);
+      return;
+    }
     json(res, 404, { error: 'InvalidEndpoint', description: 'Not found' });
+  }
+
+  private metricEventExport(url: URL, res: ServerResponse): void {
+    const { status, body } = metricEventPage(this.metricEvents, url);
+    json(res, status, body);
   }
 
   private export(url: URL, res: ServerResponse): void {
@@ -241,6 +262,41 @@ export class ZendeskSimulator extends SimulatorServer<ZendeskFailure> {
       end_of_stream: rows.length <= perPage,
     });
   }
+}
+
+/**
+ * The time-based metric event export: events at or after start_time (seconds), oldest first, at
+ * most METRIC_EVENTS_PAGE_SIZE, with `end_time` (the last event's time, where the next page starts)
+ * and `next_page` (null once nothing is left).
+ */
+function metricEventPage(
+  all: readonly ZendeskMetricEvent[],
+  url: URL,
+): { status: number; body: unknown } {
+  const startTime = url.searchParams.get('start_time');
+  if (!startTime || !/^\d+$/.test(startTime))
+    return { status: 400, body: { error: 'InvalidValue', description: 'start_time is required' } };
+  const from = Number(startTime) * 1000;
+  const rows = all
+    .filter((e) => Date.parse(e.time) >= from)
+    .sort((a, b) => Date.parse(a.time) - Date.parse(b.time) || a.id - b.id);
+  const page = rows.slice(0, METRIC_EVENTS_PAGE_SIZE);
+  const last = page.at(-1);
+  // Zendesk's end_time is the last item's time; a page of one instant would not move, so past it.
+  const endTime = last
+    ? Math.floor(Date.parse(last.time) / 1000) + (rows.length > page.length ? 0 : 1)
+    : Number(startTime);
+  const next = new URL(url);
+  next.searchParams.set('start_time', String(endTime));
+  return {
+    status: 200,
+    body: {
+      ticket_metric_events: page,
+      next_page: rows.length > page.length ? next.toString() : null,
+      count: page.length,
+      end_time: endTime,
+    },
+  };
 }
 
 if (require.main === module) {

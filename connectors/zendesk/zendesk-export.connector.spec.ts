@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { extractConfigReference, generateConfigReference } from '@exhub/connector-sdk';
 import { drain, runConnectorContract } from '../../libs/connector-sdk/src/contract-kit';
+import type { ZendeskMetricEvent } from './sla-events';
 import {
   fixtureTickets,
   SIMULATOR_API_TOKEN,
@@ -173,5 +174,65 @@ describe('Zendesk incremental export connector', () => {
     const readme = readFileSync(join(__dirname, 'README.md'), 'utf8');
     const block = extractConfigReference(readme.split(/^## Export settings$/m)[1] ?? '');
     expect(block).toBe(generateConfigReference(ZENDESK_EXPORT_CONFIG_SCHEMA));
+  });
+});
+
+describe('zendesk-export SLA metric events (settings.slaEvents)', () => {
+  const metricEvents = (
+    JSON.parse(readFileSync(join(__dirname, 'fixtures/ticket-metric-events.json'), 'utf8')) as {
+      ticket_metric_events: ZendeskMetricEvent[];
+    }
+  ).ticket_metric_events;
+
+  it('publishes the SLA state of each ticket as a ticket_sla record and goes on from end_time', async () => {
+    const sim = await ZendeskSimulator.start({
+      tickets: [],
+      metricEvents: metricEvents.slice(0, 5),
+    });
+    const connector = connectorFor(sim, { slaEvents: true });
+    try {
+      const first = await connector.poll(undefined);
+      const sla = first.events.filter((e) => e.objectType === 'ticket_sla');
+      expect(sla.map((e) => e.payload)).toEqual([
+        expect.objectContaining({
+          ticket_id: 35436,
+          status: 'breached',
+          due_at: '2026-03-02T09:00:00Z',
+        }),
+        expect.objectContaining({ ticket_id: 35437, status: 'active', business_hours: true }),
+      ]);
+      expect(sla[0].sourceEventId).toBe('ticket_sla/35436@926232157305');
+      expect(
+        sim.log.some((l) =>
+          l.startsWith('/api/v2/incremental/ticket_metric_events.json?start_time='),
+        ),
+      ).toBe(true);
+      // The fulfill arrives later: the next poll reads from end_time and sees only what is new.
+      sim.addMetricEvents(...metricEvents.slice(5));
+      const next = await connector.poll(first.nextCursor);
+      expect(next.events.map((e) => e.payload)).toEqual([
+        expect.objectContaining({
+          ticket_id: 35436,
+          status: 'fulfilled',
+          fulfilled_at: '2026-03-02T10:15:00Z',
+        }),
+      ]);
+    } finally {
+      await connector.close();
+      await sim.stop();
+    }
+  });
+
+  it('reads no metric events unless slaEvents is on', async () => {
+    const sim = await ZendeskSimulator.start({ tickets: [], metricEvents });
+    const connector = connectorFor(sim);
+    try {
+      const page = await connector.poll(undefined);
+      expect(page.events).toEqual([]);
+      expect(sim.log.some((l) => l.includes('ticket_metric_events'))).toBe(false);
+    } finally {
+      await connector.close();
+      await sim.stop();
+    }
   });
 });

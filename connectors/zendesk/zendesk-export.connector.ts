@@ -17,6 +17,9 @@ import configSchema from './zendesk-export.config.schema.json';
 import {
   EXPORT_ENDPOINT,
   EXPORT_PATH,
+  METRIC_EVENTS_ENDPOINT,
+  METRIC_EVENTS_PAGE_SIZE,
+  METRIC_EVENTS_PATH,
   MS_PER_SECOND,
   ORGANIZATIONS_ENDPOINT,
   SECONDS_PER_DAY,
@@ -25,7 +28,9 @@ import {
   ZENDESK_DEFAULT_PAGE_SIZE,
   ZENDESK_SYSTEM,
   ZENDESK_TICKET_OBJECT_TYPE,
+  ZENDESK_TICKET_SLA_OBJECT_TYPE,
 } from './zendesk.constants';
+import { slaRecords, type ZendeskMetricEvent } from './sla-events';
 import { numberSetting, resilienceSettings } from '@exhub/connector-sdk';
 import type { RevealableSecret } from '@exhub/connector-sdk';
 
@@ -50,6 +55,11 @@ export interface ZendeskExportConfig {
   pageSize?: number;
   /** `YYYY-MM-DD` (UTC) the first export starts from; default 30 days back. */
   startFrom?: string;
+  /**
+   * Also read SLA metric events (GET /api/v2/incremental/ticket_metric_events): each ticket's
+   * apply_sla / breach / fulfill become a `ticket_sla` record (sla-events.ts).
+   */
+  slaEvents?: boolean;
   timeoutMs?: number;
   maxResponseBytes?: number;
   retry?: Partial<RetryOptions>;
@@ -66,6 +76,8 @@ export interface ZendeskExportCursor {
   v: 1;
   startTime: number;
   afterCursor?: string;
+  /** Where the metric event export goes on (its `end_time`), when `slaEvents` is on. */
+  slaStartTime?: number;
 }
 
 const reveal = (s: SecretValue): string => (typeof s === 'string' ? s : s.reveal());
@@ -142,7 +154,77 @@ export class ZendeskExportConnector implements Connector<ZendeskExportCursor> {
       changedAt: new Date(Date.parse(t.updated_at)).toISOString(),
     }));
     if (page.after_cursor) c.afterCursor = page.after_cursor;
-    return { events, rejected: page.rejected, nextCursor: c, hasMore: !page.end_of_stream };
+    let hasMore = !page.end_of_stream;
+    if (this.config.slaEvents) {
+      const sla = await this.pollSla(c);
+      events.push(...sla.events);
+      page.rejected.push(...sla.rejected);
+      hasMore ||= sla.hasMore;
+    }
+    return { events, rejected: page.rejected, nextCursor: c, hasMore };
+  }
+
+  /**
+   * One page of the metric event export from the cursor's `slaStartTime`: the SLA events of its
+   * tickets folded into one `ticket_sla` record each. The export goes on from its `end_time`.
+   */
+  private async pollSla(
+    c: ZendeskExportCursor,
+  ): Promise<{ events: PolledEvent[]; rejected: RejectedRecord[]; hasMore: boolean }> {
+    const start = c.slaStartTime ?? c.startTime;
+    const res = await this.client.getJson(METRIC_EVENTS_ENDPOINT, METRIC_EVENTS_PATH, {
+      start_time: start,
+    });
+    const body = (res.data ?? {}) as Record<string, unknown>;
+    if (!Array.isArray(body.ticket_metric_events) || typeof body.end_time !== 'number') {
+      const pointer = Array.isArray(body.ticket_metric_events)
+        ? '/end_time'
+        : '/ticket_metric_events';
+      throw new InvalidPayloadError(
+        'parse',
+        `connector '${this.id}': ${METRIC_EVENTS_PATH} returned an invalid field: ${pointer} ${pointer === '/end_time' ? 'must be a number (seconds)' : 'must be an array of metric events'}`,
+        [{ pointer, rule: pointer === '/end_time' ? 'type' : 'required', message: 'invalid' }],
+      );
+    }
+    const { valid, rejected } = screenRecords(
+      body.ticket_metric_events as unknown[],
+      ZENDESK_TICKET_SLA_OBJECT_TYPE,
+      '/ticket_metric_events',
+      (e) => {
+        const found: Issue[] = [];
+        if (!Number.isSafeInteger(e.ticket_id))
+          found.push({
+            pointer: '/ticket_id',
+            rule: 'type',
+            message: 'must be an integer ticket id',
+          });
+        if (typeof e.type !== 'string' || typeof e.metric !== 'string')
+          found.push({
+            pointer: '/type',
+            rule: 'required',
+            message: 'type and metric must be strings',
+          });
+        if (typeof e.time !== 'string' || Number.isNaN(Date.parse(e.time)))
+          found.push({
+            pointer: '/time',
+            rule: 'format',
+            message: 'must be an ISO 8601 date-time',
+          });
+        return found;
+      },
+    );
+    const records = slaRecords(valid.map((v) => v.record as unknown as ZendeskMetricEvent));
+    const events: PolledEvent[] = records.map((r) => ({
+      objectType: ZENDESK_TICKET_SLA_OBJECT_TYPE,
+      payload: r,
+      sourceEventId: `ticket_sla/${r.ticket_id}@${r.last_event_id}`,
+      changedAt: new Date(Date.parse(r.last_event_at)).toISOString(),
+    }));
+    const end = body.end_time;
+    const full = (body.ticket_metric_events as unknown[]).length >= METRIC_EVENTS_PAGE_SIZE;
+    // Zendesk's end_time is where the next page starts; a page that moved nowhere is the end.
+    c.slaStartTime = Math.max(end, start);
+    return { events, rejected, hasMore: full && end > start };
   }
 
   /** An organization by id (`GET /api/v2/organizations/{id}.json`), for enrichment. */
@@ -276,6 +358,7 @@ export function zendeskExportFromSettings(
     allowedHosts: s.allowedHosts as string[] | undefined,
     pageSize: n('pageSize'),
     startFrom: s.startFrom as string | undefined,
+    slaEvents: s.slaEvents === true,
     ...resilienceSettings(s),
     metrics,
   });

@@ -37,3 +37,11 @@ export const ZENDESK_MAX_PAGE_SIZE = 1000;
 /** Without `startFrom`, the first export starts 30 days back. */
 export const ZENDESK_DEFAULT_LOOKBACK_DAYS = 30;
 export const SECONDS_PER_DAY = 86_400;
+/** Zendesk's SLA metric events (Incremental Ticket Metric Event Export), read when `slaEvents` is on. */
+export const METRIC_EVENTS_ENDPOINT = 'incremental/ticket_metric_events';
+export const METRIC_EVENTS_PATH = '/incremental/ticket_metric_events.json';
+/** The objectType of one ticket's SLA state, summarised from its metric events. */
+export const ZENDESK_TICKET_SLA_OBJECT_TYPE = 'ticket_sla';
+/** Metric events per page of the metric event export (Zendesk answers up to 100). */
+export const METRIC_EVENTS_PAGE_SIZE = 100;
+export const MS_PER_MINUTE = 60_000;

@@ -137,6 +137,7 @@ describe('lookup tables', () => {
     const { tables: shipped, problems } = await loadLookupTables(SHIPPED_LOOKUPS);
     expect(problems).toEqual([]);
     expect(shipped.names()).toEqual([
+      'business-processes',
       'customer-tiers',
       'fx-rates',
       'iso20022-return-reasons',
@@ -149,6 +150,7 @@ describe('lookup tables', () => {
       'stripe-refund-policy',
       'supplier-bank-accounts',
       'supplier-criticality',
+      'supplier-names',
     ]);
     expect(shipped.reportingCurrency).toBe('USD');
     expect(shipped.lookup('iso20022-status-reasons', 'AC04')).toBe('ClosedAccountNumber');

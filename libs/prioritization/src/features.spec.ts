@@ -3,6 +3,7 @@ import { closeWindow } from './calendar';
 import { holds } from './conditions';
 import { durationMs } from './duration';
 import {
+  businessProcessImpact,
   complianceSensitivity,
   computeFeatures,
   customerImpact,
@@ -359,9 +360,10 @@ describe('revenue at risk', () => {
     );
   });
 
-  it('counts on the billing issue only, and never without a renewal near', () => {
+  it('counts the renewal on the billing issue only, and never without a renewal near', () => {
     // An escalation of the same account, even with a billing issue open in finance: the renewal
-    // reaches it through customer impact, not the ARR a second time.
+    // reaches it through customer impact, not as revenue at risk a second time; its money is the
+    // account's revenue share every ticket of the account has (customer.revenueAtRisk.ticketShare).
     const escalation = computeFeatures(
       {
         domain: 'support',
@@ -374,7 +376,10 @@ describe('revenue at risk', () => {
       policy,
       midMonth,
     );
-    expect(escalation.dimensions.financialExposure).toBe(0);
+    expect(escalation.dimensions.financialExposure).toBeCloseTo(Math.log1p(4) / Math.log1p(10), 9);
+    expect(escalation.details.financialExposure).toBe(
+      "The account's revenue is at stake: ARR USD 800000.00; 5% of it is 4.00 times the USD 10000.00 materiality threshold.",
+    );
     const later = computeFeatures(
       {
         domain: 'finance',
@@ -385,6 +390,45 @@ describe('revenue at risk', () => {
       midMonth,
     );
     expect(later.dimensions.financialExposure).toBe(0);
+  });
+
+  it('gives a support ticket without an account revenue nothing, and a finance item no ticket share', () => {
+    const unknown = computeFeatures({ domain: 'support', type: 'escalation' }, policy, midMonth);
+    expect(unknown.dimensions.financialExposure).toBe(0);
+    const card = computeFeatures(
+      {
+        domain: 'finance',
+        type: 'payment_failure',
+        amount: usd('300.00'),
+        context: { arr: '800000.00' },
+      },
+      policy,
+      midMonth,
+    );
+    expect(card.details.financialExposure).toBe(
+      'USD 300.00 at stake is 3.00% of the USD 10000.00 materiality threshold.',
+    );
+  });
+
+  it('counts a chargeback as a billing issue only when its reason is about billing', () => {
+    const chargeback = (reasonCode: string) =>
+      computeFeatures(
+        {
+          domain: 'finance',
+          type: 'chargeback_dispute',
+          amount: usd('1500.00'),
+          context: renewing,
+          signals: { reasonCode },
+        },
+        policy,
+        midMonth,
+      ).details.financialExposure;
+    expect(chargeback('subscription_canceled')).toMatch(
+      /^Revenue at risk: ARR USD 800000.00 renewing in 32 days with a chargeback about what the customer was billed;/,
+    );
+    expect(chargeback('fraudulent')).toBe(
+      'USD 1500.00 at stake is 15% of the USD 10000.00 materiality threshold.',
+    );
   });
 
   it('counts a failed renewal payment, not a one-off card decline', () => {
@@ -442,5 +486,62 @@ describe("the deployment's own period close calendar", () => {
     const p10 = dueRisk(invoice, withPeriods, new Date('2026-10-30T10:00:00Z'));
     expect(p10.value).toBe(policy.closeCalendar!.slaRiskBoost);
     expect(p10.detail).toMatch(/the last business day before the period end P10 \(2026-10-31\)/);
+  });
+});
+
+describe('business process of an internal incident', () => {
+  const closeDay = new Date('2026-11-27T12:00:00Z'); // 2nd-last business day of November
+  const incident = (signals: Record<string, unknown>) => ({
+    domain: 'support',
+    type: 'sla_breach_risk',
+    signals,
+  });
+  it('rates the process it blocks; a listed but unrated process gets the default', () => {
+    const b = businessProcessImpact(
+      incident({ businessProcess: 'order_to_cash' }),
+      policy,
+      midMonth,
+    );
+    expect(b).toEqual({
+      value: 0.7,
+      detail: 'It blocks order to cash, business impact 0.7.',
+      process: 'order_to_cash',
+      closeCriticalInClose: false,
+    });
+    expect(
+      businessProcessImpact(incident({ businessProcess: 'treasury' }), policy, midMonth).value,
+    ).toBe(policy.businessProcess!.default);
+  });
+  it('is worth closeCriticalInClose when a close-critical process is blocked in the close', () => {
+    const x = incident({
+      businessProcess: 'invoice_processing',
+      businessProcessKey: 'group:Finance Applications',
+      closeCritical: true,
+    });
+    const inClose = businessProcessImpact(x, policy, closeDay);
+    expect(inClose.value).toBe(1);
+    expect(inClose.closeCriticalInClose).toBe(true);
+    expect(inClose.detail).toBe(
+      'It blocks invoice processing (group:Finance Applications), a close-critical process, and today is business day 2 from the end of November, inside the close window: business impact 1.',
+    );
+    expect(businessProcessImpact(x, policy, midMonth).value).toBe(0.6);
+    // Its due-date risk gets the close boost although it is a support item.
+    expect(dueRisk(x, policy, closeDay).inCloseWindow).toBe(true);
+    expect(dueRisk(incident({ category: 'hardware' }), policy, closeDay).inCloseWindow).toBe(false);
+  });
+  it('gives nothing to an incident that blocks no known process (a printer jam)', () => {
+    const jam = businessProcessImpact(incident({ category: 'hardware' }), policy, closeDay);
+    expect(jam).toEqual({
+      value: 0,
+      detail: 'No business process is known to be blocked.',
+      closeCriticalInClose: false,
+    });
+    const f = computeFeatures(
+      incident({ businessProcess: 'payment_run', closeCritical: true }),
+      policy,
+      closeDay,
+    );
+    expect(f.dimensions.customerImpact).toBe(1);
+    expect(f.flat.closeCriticalInClose).toBe(true);
   });
 });

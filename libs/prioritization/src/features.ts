@@ -1,6 +1,6 @@
 import { closeWindow, periodCloseWindow, type PeriodCloseWindow } from './calendar';
-import { allHold } from './conditions';
-import { hoursOf } from './duration';
+import { allHold, valueAt } from './conditions';
+import { durationMs, hoursOf } from './duration';
 import type { ScoringContext, ScoringInput } from './input';
 import type { Dimension, PriorityPolicy } from './policy-types';
 
@@ -88,6 +88,49 @@ export function financialExposure(input: ScoringInput, policy: PriorityPolicy): 
   return { value, multiple, detail, degraded };
 }
 
+/** The close window of the policy's calendar today, with the boost it gives; undefined without one. */
+export function closeWindowNow(
+  policy: PriorityPolicy,
+  now: Date,
+): { inWindow: boolean; label: string; boost: number } | undefined {
+  const cal = policy.closeCalendar;
+  if (!cal) return undefined;
+  const w = cal.periodEnds
+    ? periodCloseWindow(
+        now,
+        cal.periodEnds,
+        cal.lastBusinessDays,
+        cal.firstBusinessDays,
+        cal.holidays,
+      )
+    : closeWindow(now, cal.lastBusinessDays, cal.firstBusinessDays, cal.holidays);
+  const boost: number = (w as PeriodCloseWindow).slaRiskBoost ?? cal.slaRiskBoost;
+  return { inWindow: w.inWindow, label: w.label ?? '', boost };
+}
+
+/**
+ * The due date the policy implies for an exception its source gave none (`resolution.impliedDue`):
+ * the first entry whose conditions hold and whose `from` date is present, plus `after`.
+ */
+export function impliedDue(
+  input: ScoringInput,
+  policy: PriorityPolicy,
+): { dueAt: string; why: string } | undefined {
+  for (const rule of policy.resolution.impliedDue ?? []) {
+    if (!allHold(rule.when, input)) continue;
+    if (rule.role !== undefined && !input.parties?.some((p) => p.role === rule.role)) continue;
+    const from = valueAt(input, rule.from);
+    const t = typeof from === 'string' ? Date.parse(from) : NaN;
+    if (Number.isNaN(t)) continue;
+    const dueAt = new Date(t + durationMs(rule.after)).toISOString().replace('.000Z', 'Z');
+    return {
+      dueAt,
+      why: `The source gives no due date: ${rule.description} (${rule.from} ${String(from)} + ${rule.after}).`,
+    };
+  }
+  return undefined;
+}
+
 export interface DueRisk extends Feature {
   hoursToDue?: number;
   inCloseWindow: boolean;
@@ -106,16 +149,19 @@ export function dueRisk(input: ScoringInput, policy: PriorityPolicy, now: Date):
   let value = 0;
   let hoursToDue: number | undefined;
   let detail = 'No due date or SLA deadline is known.';
-  if (input.dueAt) {
-    hoursToDue = (Date.parse(input.dueAt) - now.getTime()) / MS_PER_HOUR;
+  const implied = input.dueAt ? undefined : impliedDue(input, policy);
+  const dueAt = input.dueAt ?? implied?.dueAt;
+  if (dueAt) {
+    hoursToDue = (Date.parse(dueAt) - now.getTime()) / MS_PER_HOUR;
     if (hoursToDue <= 0) {
       value = 1;
-      detail = `Overdue since ${input.dueAt}.`;
+      detail = `Overdue since ${dueAt}.`;
     } else {
       const ratio = hoursToDue / expectedHours;
       value = clamp01((horizon - ratio) / (horizon - 1));
-      detail = `Due ${input.dueAt}, in ${hoursToDue.toFixed(0)} h; ${aType(input.type)} takes about ${round2(expectedHours)} h to resolve.`;
+      detail = `Due ${dueAt}, in ${hoursToDue.toFixed(0)} h; ${aType(input.type)} takes about ${round2(expectedHours)} h to resolve.`;
     }
+    if (implied) detail += ` ${implied.why}`;
   }
   for (const signal of [input.signals?.reasonCode, input.signals?.slaStage]) {
     const sla = lookupCi(resolution.slaSignals, signal);
@@ -125,20 +171,14 @@ export function dueRisk(input: ScoringInput, policy: PriorityPolicy, now: Date):
     }
   }
   let inCloseWindow = false;
-  if (cal && (cal.domains ?? ['finance']).includes(input.domain)) {
-    const w = cal.periodEnds
-      ? periodCloseWindow(
-          now,
-          cal.periodEnds,
-          cal.lastBusinessDays,
-          cal.firstBusinessDays,
-          cal.holidays,
-        )
-      : closeWindow(now, cal.lastBusinessDays, cal.firstBusinessDays, cal.holidays);
-    const boost: number = (w as PeriodCloseWindow).slaRiskBoost ?? cal.slaRiskBoost;
-    if (w.inWindow && boost > 0) {
+  // An incident that blocks a close-critical business process is part of the close whatever its
+  // domain (an IT incident that stops the payment run).
+  const closeCritical = input.signals?.closeCritical === true;
+  if (cal && ((cal.domains ?? ['finance']).includes(input.domain) || closeCritical)) {
+    const w = closeWindowNow(policy, now);
+    if (w?.inWindow && w.boost > 0) {
       inCloseWindow = true;
-      value = clamp01(value + boost);
+      value = clamp01(value + w.boost);
       detail += cal.periodEnds
         ? ` Today is ${w.label}, inside the close window.`
         : ` Today is ${w.label}, inside the month-end close window.`;
@@ -228,13 +268,24 @@ export function revenueAtRisk(
   policy: PriorityPolicy,
 ): Exposure | undefined {
   const cfg = policy.customer?.revenueAtRisk;
-  if (!cfg || ctx.arr === undefined || !customer.renewalWithinWindow) return undefined;
-  const billing = billingIssueOf(input, policy);
-  if (!billing) return undefined;
+  if (!cfg || ctx.arr === undefined) return undefined;
   const { materiality } = policy;
+  const full = materiality.fullExposureMultiple ?? DEFAULT_FULL_EXPOSURE_MULTIPLE;
+  const billing = customer.renewalWithinWindow ? billingIssueOf(input, policy) : undefined;
+  if (!billing) {
+    // A ticket has no amount of its own: its money is a share of its account's revenue.
+    if (cfg.ticketShare === undefined || input.domain !== 'support') return undefined;
+    const stake = Number(ctx.arr) * cfg.ticketShare;
+    const m = stake / Number(materiality.default.value);
+    return {
+      value: clamp01(Math.log1p(m) / Math.log1p(full)),
+      multiple: m,
+      detail: `The account's revenue is at stake: ARR ${money(ctx.arr, materiality.default.currency)}; ${Math.round(cfg.ticketShare * 100)}% of it is ${m.toFixed(m < 10 ? 2 : 0)} times the ${money(materiality.default.value, materiality.default.currency)} materiality threshold.`,
+      degraded: false,
+    };
+  }
   const atRisk = Number(ctx.arr) * cfg.share;
   const multiple = atRisk / Number(materiality.default.value);
-  const full = materiality.fullExposureMultiple ?? DEFAULT_FULL_EXPOSURE_MULTIPLE;
   return {
     value: clamp01(Math.log1p(multiple) / Math.log1p(full)),
     multiple,
@@ -249,6 +300,53 @@ export function supplierCriticality(ctx: ScoringContext, policy: PriorityPolicy)
   if (c === undefined) return { value: 0, detail: 'No supplier criticality is known.' };
   const value = clamp01(policy.supplier?.criticality?.[c] ?? 0);
   return { value, detail: `The supplier is rated ${c} (criticality ${value}).` };
+}
+
+export interface BusinessImpact extends Feature {
+  process?: string;
+  /** A close-critical process blocked inside the close window. */
+  closeCriticalInClose: boolean;
+}
+
+/**
+ * Business impact of an internal incident: the business process it blocks
+ * (`signals.businessProcess`, from the deployment's lookup table of services, CIs, assignment
+ * groups and categories), rated by the policy; a close-critical process blocked inside the close
+ * window is worth at least `closeCriticalInClose`. An incident that blocks no known process (a
+ * printer jam) has none.
+ */
+export function businessProcessImpact(
+  input: ScoringInput,
+  policy: PriorityPolicy,
+  now: Date,
+): BusinessImpact {
+  const process = input.signals?.businessProcess;
+  const cfg = policy.businessProcess;
+  if (typeof process !== 'string' || process === '' || !cfg)
+    return {
+      value: 0,
+      detail: 'No business process is known to be blocked.',
+      closeCriticalInClose: false,
+    };
+  const rated = lookupCi(cfg.impact, process);
+  let value = rated?.value ?? clamp01(cfg.default ?? 0);
+  const via =
+    typeof input.signals?.businessProcessKey === 'string'
+      ? ` (${input.signals.businessProcessKey})`
+      : '';
+  let detail = `It blocks ${words(process)}${via}, business impact ${round2(value)}.`;
+  let closeCriticalInClose = false;
+  if (input.signals?.closeCritical === true) {
+    const w = closeWindowNow(policy, now);
+    if (w?.inWindow) {
+      closeCriticalInClose = true;
+      value = Math.max(value, clamp01(cfg.closeCriticalInClose ?? value));
+      detail = `It blocks ${words(process)}${via}, a close-critical process, and today is ${w.label}, inside the close window: business impact ${round2(value)}.`;
+    } else {
+      detail = `It blocks ${words(process)}${via}, a close-critical process, outside the close window: business impact ${round2(value)}.`;
+    }
+  }
+  return { value, detail, process, closeCriticalInClose };
 }
 
 /** The source's own severity (ServiceNow priority, Zendesk priority, Salesforce case priority). */
@@ -344,6 +442,7 @@ export interface FeatureSet {
   due: DueRisk;
   customer: CustomerImpact;
   supplier: Feature;
+  business: BusinessImpact;
   severity: Feature;
   compliance: Feature;
   dependency: Dependency;
@@ -364,15 +463,17 @@ export function computeFeatures(
   const due = dueRisk(input, policy, now);
   const customer = customerImpact(input, ctx, policy, now);
   const supplier = supplierCriticality(ctx, policy);
+  const business = businessProcessImpact(input, policy, now);
   const severity = sourceSeverity(input, policy);
   const compliance = complianceSensitivity(input, policy);
   const dependency = dependencyRisk(input, ctx, policy);
   const atRisk = revenueAtRisk(input, ctx, customer, policy);
   const money = atRisk && atRisk.value > exposure.value ? atRisk : exposure;
   const profileImpact = clamp01(profile.customerImpact ?? 0);
-  const base = Math.max(profileImpact, customer.value, supplier.value);
+  const base = Math.max(profileImpact, customer.value, supplier.value, business.value);
   let impactDetail: string;
   if (base === 0) impactDetail = customer.detail;
+  else if (base === business.value) impactDetail = business.detail;
   else if (base === customer.value) impactDetail = customer.detail;
   else if (base === supplier.value) impactDetail = supplier.detail;
   else
@@ -409,6 +510,8 @@ export function computeFeatures(
     linkedOpenSupport: dependency.linkedOpenSupport,
     recurrenceCount: dependency.recurrenceCount,
     supplierCriticality: supplier.value,
+    businessProcessImpact: business.value,
+    closeCriticalInClose: business.closeCriticalInClose,
     sourceSeverity: severity.value,
     ...dimensions,
   };
@@ -418,6 +521,7 @@ export function computeFeatures(
     due,
     customer,
     supplier,
+    business,
     severity,
     compliance,
     dependency,

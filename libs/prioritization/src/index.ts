@@ -24,7 +24,7 @@ export type {
   ScoreListener,
 } from './scorer';
 export { loadModelFile, parseModel, predict } from './model';
-export type { PriorityModel, TrainingScores } from './model';
+export type { PriorityModel, SplitKind, TrainingScores } from './model';
 export { psi, psiOfCounts, histogram, STABLE_PSI, DRIFT_PSI, SCORE_BINS } from './psi';
 export { DriftMonitor, RollingWindow, DEFAULT_DRIFT_WINDOW, MIN_DRIFT_SAMPLES } from './drift';
 export {
@@ -51,6 +51,8 @@ export {
   parseOutcomes,
   scoreRecords,
   split,
+  splitBy,
+  tierOfScore,
   train,
   type Evaluation,
   type Outcome,

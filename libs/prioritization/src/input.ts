@@ -39,6 +39,8 @@ export interface ScoringInput {
   amount?: Money;
   amountBase?: Money;
   dueAt?: string;
+  /** When it happened in the source (what `resolution.impliedDue` may count from). */
+  occurredAt?: string;
   signals?: Record<string, unknown>;
   parties?: { role: string; id: string; name?: string; tier?: string }[];
   references?: Record<string, string>;

@@ -56,11 +56,16 @@ export interface PriorityModel {
     steps: number;
     learningRate: number;
     testShare: number;
+    /** `time`: the newest `testShare` of records held out (train on older); default a seeded shuffle. */
+    split?: SplitKind;
   };
   metrics: {
     heldOut: { records: number; positives: number; model: ModelMetrics; policy: ModelMetrics };
   };
 }
+
+/** How records are held out: a seeded shuffle, or by time (train on older, evaluate on newer). */
+export type SplitKind = 'random' | 'time';
 
 /** What a model reads for one exception: the exception, its features and the policy score. */
 export interface ModelInput {

@@ -73,6 +73,16 @@ export interface PriorityPolicy {
     /** A source's own SLA signal (reasonCode / slaStage) → the due-date risk it is worth at least. */
     slaSignals?: Record<string, number>;
     expected: { default: string; byType?: Record<string, string> };
+    /** Due dates for exceptions whose source gives none: the first that applies, from + after. */
+    impliedDue?: {
+      id: string;
+      description: string;
+      when: Condition[];
+      /** Only when the exception names a party of this role. */
+      role?: string;
+      from: string;
+      after: string;
+    }[];
   };
   closeCalendar?: {
     domains?: string[];
@@ -94,10 +104,23 @@ export interface PriorityPolicy {
     /** ARR × share of an account renewing soon with a billing issue open, as financial exposure. */
     revenueAtRisk?: {
       share: number;
+      /** A support ticket's money: this share of its account's ARR, renewal or not. */
+      ticketShare?: number;
       billingIssues: { description: string; when: Condition[] }[];
     };
   };
   supplier?: { criticality?: Record<string, number> };
+  /**
+   * The business process an internal incident blocks (signals.businessProcess) → its business
+   * impact; a close-critical one (signals.closeCritical) in the close window at least
+   * `closeCriticalInClose`.
+   */
+  businessProcess?: {
+    impact?: Record<string, number>;
+    /** A process the deployment lists but this map does not rate. */
+    default?: number;
+    closeCriticalInClose?: number;
+  };
   /** The source's own priority label (signals.priorityLabel) → the customer impact it is worth at least. */
   sourceSeverity?: { labels?: Record<string, number> };
   compliance?: { reasonCodes?: Record<string, number> };
@@ -115,6 +138,8 @@ export interface PriorityPolicy {
     role?: string;
     /** What to do about it, shown with the reason. */
     fix?: string;
+    /** Not required when all of these hold (e.g. an internal incident with a business process). */
+    unless?: Condition[];
     fields: string[];
   }[];
   tiers: {

@@ -121,6 +121,75 @@ describe('PolicyScorer', () => {
     expect(scored(withParty).degraded).toBe(false);
   });
 
+  it('ranks an IT incident that blocks a close-critical process in the close by that process, a printer jam not', () => {
+    // Monday 30 November 2026: the last business day of November, inside the close window.
+    const closeDay = new Date('2026-11-30T09:00:00Z');
+    const incident = (signals: Record<string, unknown>): ScoringInput => ({
+      domain: 'support',
+      type: 'escalation',
+      signals: { priorityLabel: '1 - Critical', reasonCode: 'high', ...signals },
+    });
+    const paymentRun = incident({
+      businessProcess: 'payment_run',
+      businessProcessKey: 'service:SAP S/4HANA Payment Run',
+      closeCritical: true,
+    });
+    const printerJam = incident({ category: 'hardware' });
+    const blocked = expectPointsAddUp(scorer.score(paymentRun, closeDay));
+    const jam = expectPointsAddUp(scorer.score(printerJam, closeDay));
+    expect(blocked.score).toBeGreaterThan(jam.score + 20);
+    expect([blocked.tier, jam.tier]).toEqual(['p2', 'p3']);
+    expect(blocked.rulesFired).toEqual(['close-critical-process-blocked']);
+    expect(blocked.factors.find((f) => f.code === 'customer_impact')?.detail).toBe(
+      'The source rates it 1 - Critical (severity 0.8). It blocks payment run (service:SAP S/4HANA Payment Run), a close-critical process, and today is the last business day of November, inside the close window: business impact 1.',
+    );
+    expect(blocked.factors.find((f) => f.code === 'due_date_risk')?.detail).toMatch(
+      /inside the month-end close window\.$/,
+    );
+    // The process stands for the customer an internal incident does not have: not degraded.
+    expect(blocked.degraded).toBe(false);
+    expect(jam.degraded).toBe(true);
+    // Mid-month the same incident is a payment run problem, not a close problem.
+    const later = expectPointsAddUp(scorer.score(paymentRun, now));
+    expect(later.score).toBeLessThan(blocked.score);
+    expect(later.factors.find((f) => f.code === 'customer_impact')?.detail).toMatch(
+      /It blocks payment run \(service:SAP S\/4HANA Payment Run\), a close-critical process, outside the close window: business impact 0.9\.$/,
+    );
+  });
+
+  it('gives a returned supplier payment a due date and its supplier criticality', () => {
+    const returned: ScoringInput = {
+      domain: 'finance',
+      type: 'reconciliation_break',
+      occurredAt: inHours(-150),
+      amount: { value: '15000.00', currency: 'EUR' },
+      amountBase: { value: '16200.00', currency: 'USD' },
+      signals: { breakKind: 'returned', reasonCode: 'AC04' },
+      parties: [{ role: 'supplier', id: 'DE67500105101448635168', tier: 'critical' }],
+    };
+    const r = scored(returned);
+    const due = r.factors.find((f) => f.code === 'due_date_risk');
+    expect(due?.detail).toBe(
+      `Due ${inHours(18)}, in 18 h; a reconciliation break takes about 24 h to resolve. The source gives no due date: a returned supplier payment must be re-sent by the next weekly payment run, 7 days after the return (occurredAt ${inHours(-150)} + P7D).`,
+    );
+    expect(r.factors.find((f) => f.code === 'customer_impact')?.detail).toBe(
+      'The supplier is rated critical (criticality 0.9).',
+    );
+    // Within 48 h of its due date and a critical supplier: the policy's rule for those applies.
+    expect(r.rulesFired).toContain('strategic-supplier-due-soon');
+    // When the invoice's due date is known, that is the due date.
+    const invoiceDue = scorer.explain(
+      { ...returned, signals: { ...returned.signals, invoiceDueDate: inDays(1) } },
+      now,
+    );
+    expect(invoiceDue.priority.factors.find((f) => f.code === 'due_date_risk')?.detail).toMatch(
+      /a returned supplier payment is due when the invoice it paid is due \(signals.invoiceDueDate/,
+    );
+    // A returned direct debit of a customer is no supplier payment: no due date is implied.
+    const debit = scored({ ...returned, parties: [{ role: 'customer', id: 'C1', tier: 'gold' }] });
+    expect(debit.factors.find((f) => f.code === 'due_date_risk')).toBeUndefined();
+  });
+
   it('marks missing master data of a named party degraded, naming the party and the fix', () => {
     const returned: ScoringInput = {
       domain: 'finance',

@@ -364,6 +364,7 @@ export class PolicyScorer implements Scorer {
       if (req.type !== undefined && req.type !== input.type) continue;
       const party = req.role ? input.parties?.find((p) => p.role === req.role) : undefined;
       if (req.role !== undefined && !party) continue;
+      if (req.unless?.length && allHold(req.unless, subject)) continue;
       const of = party ? ` for ${party.role} ${party.id}` : '';
       const fix = req.fix ? `: ${req.fix}` : '';
       for (const field of req.fields)

@@ -11,6 +11,7 @@ export interface ScorableException {
   amount?: Money;
   amountBase?: Money;
   dueAt?: string;
+  occurredAt?: string;
   signals?: object;
   parties?: ScoringInput['parties'];
   references?: object;
@@ -31,6 +32,7 @@ export function scoringInputOf(
     amount: exception.amount,
     amountBase: exception.amountBase,
     dueAt: exception.dueAt,
+    ...(exception.occurredAt === undefined ? {} : { occurredAt: exception.occurredAt }),
     signals: exception.signals as Record<string, unknown> | undefined,
     parties: exception.parties,
     references: exception.references as Record<string, string> | undefined,

@@ -10,9 +10,10 @@ import {
   type ModelInput,
   type ModelMetrics,
   type PriorityModel,
+  type SplitKind,
 } from './model';
 import { SCORE_BINS, histogram } from './psi';
-import { DIMENSIONS, type LoadedPolicy, type Tier } from './policy';
+import { DIMENSIONS, TIER_ORDER, type LoadedPolicy, type Tier } from './policy';
 import { PolicyScorer } from './scorer';
 
 /** What a workflow tool reported about one exception (exhub.outcomes), as the trainer reads it. */
@@ -87,11 +88,32 @@ export function split<T>(records: readonly T[], seed: number, testShare: number)
   };
 }
 
+/**
+ * The held-out split: a seeded shuffle, or by time — the newest `testShare` of records (by
+ * `at`, the detection time) held out, the model trained on the older ones, as it will be used.
+ */
+export function splitBy<T extends { at: string }>(
+  records: readonly T[],
+  kind: SplitKind,
+  seed: number,
+  testShare: number,
+): Split<T> {
+  if (kind !== 'time') return split(records, seed, testShare);
+  const sorted = [...records].sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+  const nTest = Math.round(records.length * testShare);
+  return {
+    train: sorted.slice(0, sorted.length - nTest),
+    test: sorted.slice(sorted.length - nTest),
+  };
+}
+
 /** Categorical signals the model may learn values of (card brand, reason code, …). */
 export const CATEGORICAL_SIGNALS = ['cardBrand', 'reasonCode', 'priorityLabel', 'caseType'];
 /** Signals whose values are also crossed with the materiality bands. */
 export const CROSSED_SIGNALS = ['cardBrand'];
 const MIN_COUNT = 20;
+/** Below this a feature's standard deviation is float noise (the model file keeps 4 decimals). */
+const MIN_STD = 1e-4;
 
 /** Each record scored by the policy alone, once: the model's inputs and the baseline. */
 export function scoreRecords(
@@ -143,6 +165,8 @@ export interface TrainOptions {
   version: string;
   name?: string;
   now?: Date;
+  /** Default `random` (a seeded shuffle); `time` trains on older records, evaluates on newer. */
+  split?: SplitKind;
 }
 
 export const DEFAULT_TRAIN: Omit<TrainOptions, 'version'> = {
@@ -155,6 +179,12 @@ export const DEFAULT_TRAIN: Omit<TrainOptions, 'version'> = {
 export interface Evaluation {
   records: number;
   positives: number;
+  /** How often the model alone would give the tier the policy alone gives (held-out records). */
+  agreement: {
+    sameTier: number;
+    rate: number;
+    byPolicyTier: Record<Tier, { records: number; sameTier: number }>;
+  };
   model: ModelMetrics & { reliability: ReliabilityBin[] };
   policy: ModelMetrics & { reliability: ReliabilityBin[] };
 }
@@ -171,7 +201,9 @@ function fit(
   const std = new Array<number>(k).fill(0);
   for (const row of x) row.forEach((v, j) => (mean[j] += v / x.length));
   for (const row of x) row.forEach((v, j) => (std[j] += (v - mean[j]) ** 2 / x.length));
-  for (let j = 0; j < k; j++) std[j] = Math.sqrt(std[j]) || 1;
+  // A feature that does not vary (only float noise, e.g. one type's constant profile value) is
+  // left unscaled: a std rounded to 0 in the model file would divide by zero when predicting.
+  for (let j = 0; j < k; j++) std[j] = Math.sqrt(std[j]) > MIN_STD ? Math.sqrt(std[j]) : 1;
   // A leading column of ones carries the intercept: the library fits no bias of its own.
   const design = new Matrix(x.map((row) => [1, ...row.map((v, j) => (v - mean[j]) / std[j])]));
   const rate = learningRate / x.length;
@@ -190,18 +222,45 @@ function fit(
   return { mean, std, intercept: w[0], coefficients: w.slice(1) };
 }
 
+/** The tier a 0-100 score falls in under the policy's cut-offs. */
+export function tierOfScore(score: number, policy: LoadedPolicy): Tier {
+  const t = policy.policy.tiers;
+  return score >= t.p1.minScore
+    ? 'p1'
+    : score >= t.p2.minScore
+      ? 'p2'
+      : score >= t.p3.minScore
+        ? 'p3'
+        : 'p4';
+}
+
 function evaluate(
   model: PriorityModel,
   platt: PriorityModel,
   rows: readonly ModelInput[],
   labels: readonly number[],
+  policy: LoadedPolicy,
 ): Evaluation {
   const pm = rows.map((r) => predictVector(model, featureVector(model.features, r)));
+  const byPolicyTier = Object.fromEntries(
+    TIER_ORDER.map((t) => [t, { records: 0, sameTier: 0 }]),
+  ) as Evaluation['agreement']['byPolicyTier'];
+  let sameTier = 0;
+  rows.forEach((r, i) => {
+    const policyTier = tierOfScore(r.policyScore, policy);
+    const same = tierOfScore(100 * pm[i], policy) === policyTier;
+    byPolicyTier[policyTier].records++;
+    if (same) {
+      byPolicyTier[policyTier].sameTier++;
+      sameTier++;
+    }
+  });
   const pp = rows.map((r) => predictVector(platt, featureVector(platt.features, r)));
   const scores = rows.map((r) => r.policyScore);
   return {
     records: rows.length,
     positives: labels.reduce((s, y) => s + y, 0),
+    agreement: { sameTier, rate: rows.length ? sameTier / rows.length : 0, byPolicyTier },
     model: { auc: auc(pm, labels), brier: brier(pm, labels), reliability: reliability(pm, labels) },
     policy: {
       auc: auc(scores, labels),
@@ -231,8 +290,8 @@ export function train(
   const rows = scoreRecords(records, policy);
   const labels = records.map((r) => labelOf(r.outcome));
   const both = rows.map((row, i) => ({ row, y: labels[i], at: records[i].exception.detectedAt }));
-  // The same seeded split as evaluateModel: records and rows are in the same order.
-  const { train: tr, test } = split(both, opts.seed, opts.testShare);
+  // The same split as evaluateModel: records and rows are in the same order.
+  const { train: tr, test } = splitBy(both, opts.split ?? 'random', opts.seed, opts.testShare);
   const positives = tr.reduce((s, r) => s + r.y, 0);
   if (positives === 0 || positives === tr.length)
     throw new Error(
@@ -262,6 +321,7 @@ export function train(
       steps: opts.steps,
       learningRate: opts.learningRate,
       testShare: opts.testShare,
+      ...(opts.split === 'time' ? { split: 'time' as const } : {}),
     },
     metrics: {
       heldOut: {
@@ -296,14 +356,22 @@ export function evaluateModel(
   model: PriorityModel,
   records: readonly OutcomeRecord[],
   policy: LoadedPolicy,
-  opts: Pick<TrainOptions, 'seed' | 'testShare' | 'steps' | 'learningRate'> = model.training,
+  opts: Pick<
+    TrainOptions,
+    'seed' | 'testShare' | 'steps' | 'learningRate' | 'split'
+  > = model.training,
   /** Policy-only scores already computed for these records (train passes its own). */
   cached?: { rows: ModelInput[]; labels: number[] },
 ): Evaluation {
   const rows = cached?.rows ?? scoreRecords(records, policy);
   const labels = cached?.labels ?? records.map((r) => labelOf(r.outcome));
-  const both = rows.map((row, i) => ({ row, y: labels[i] }));
-  const { train: tr, test: heldOut } = split(both, opts.seed, opts.testShare);
+  const both = rows.map((row, i) => ({ row, y: labels[i], at: records[i].exception.detectedAt }));
+  const { train: tr, test: heldOut } = splitBy(
+    both,
+    opts.split ?? 'random',
+    opts.seed,
+    opts.testShare,
+  );
   // Platt scaling of the policy score on the training part: the baseline's probabilities.
   const pw = fit(
     tr.map((r) => [r.row.policyScore / 100]),
@@ -323,5 +391,6 @@ export function evaluateModel(
     platt,
     heldOut.map((r) => r.row),
     heldOut.map((r) => r.y),
+    policy,
   );
 }

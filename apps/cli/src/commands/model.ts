@@ -10,13 +10,18 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { loadModelFile, loadPolicyFile, type LoadedPolicy } from '@exhub/prioritization';
 import { generateHistory, HIDDEN_BAND, HIDDEN_BRAND } from '@exhub/prioritization';
 import type { ReliabilityBin } from '@exhub/prioritization';
+import type { SplitKind } from '@exhub/prioritization';
 import {
   DEFAULT_TRAIN,
   evaluateModel,
   parseOutcomes,
   train,
   type Evaluation,
+  type OutcomeRecord,
 } from '@exhub/prioritization';
+import { loadEnvSettings } from '@exhub/config';
+import { openStore } from '@exhub/store';
+import { recordsFromStore } from './model-store';
 
 const DEFAULT_POLICIES_DIR = 'policies';
 const PRIORITY_POLICY_FILE = 'priority.yaml';
@@ -75,10 +80,49 @@ export function formatEvaluation(e: Evaluation, modelName: string): string[] {
     `  policy only         ${f4(e.policy.auc)}  ${f4(e.policy.brier)}   (Brier after Platt scaling on the training part)`,
     `  difference         ${e.model.auc - e.policy.auc >= 0 ? '+' : ''}${f4(e.model.auc - e.policy.auc)} ${e.model.brier - e.policy.brier >= 0 ? '+' : ''}${f4(e.model.brier - e.policy.brier)}`,
     '',
+    `agreement with the policy alone: the model alone gives the policy's tier to ${e.agreement.sameTier} of ${e.records} (${(100 * e.agreement.rate).toFixed(1)}%)`,
+    ...(['p1', 'p2', 'p3', 'p4'] as const)
+      .filter((t) => e.agreement.byPolicyTier[t].records > 0)
+      .map(
+        (t) =>
+          `  policy ${t}: ${e.agreement.byPolicyTier[t].sameTier} of ${e.agreement.byPolicyTier[t].records} the same`,
+      ),
+    '',
     'calibration (reliability, 10 bins):',
     ...reliabilityTable('model', e.model.reliability),
     ...reliabilityTable('policy only', e.policy.reliability),
   ];
+}
+
+function splitArg(v: string): SplitKind {
+  if (v !== 'time' && v !== 'random') throw new InvalidArgumentError('must be time or random');
+  return v;
+}
+
+/**
+ * The outcome records to train or evaluate on: a JSONL file (`--data`), or the store's own
+ * outcomes (`--from-store`: decisions, workflow outcomes, source resolutions; EXHUB_STORE_URL).
+ */
+async function loadRecords(o: { data?: string; fromStore?: boolean }): Promise<{
+  records: OutcomeRecord[];
+  from: string;
+}> {
+  if (!!o.data === !!o.fromStore)
+    throw new Error('give exactly one of --data <file> and --from-store');
+  if (o.data) return { records: parseOutcomes(readFileSync(o.data, 'utf8'), o.data), from: o.data };
+  const store = await openStore(loadEnvSettings().storeUrl);
+  try {
+    const r = await recordsFromStore(store);
+    const who = Object.entries(r.byResolvedBy)
+      .map(([k, n]) => `${n} by ${k}`)
+      .join(', ');
+    out(
+      `read ${r.records.length} exceptions with outcomes from the store ${store.location} (outcomes: ${who || 'none'}${r.missingHistory ? `; ${r.missingHistory} without stored history, left out` : ''})`,
+    );
+    return { records: r.records, from: `the store ${store.location}` };
+  } finally {
+    await store.close();
+  }
 }
 
 export function registerModelCommands(program: Command): void {
@@ -108,9 +152,18 @@ export function registerModelCommands(program: Command): void {
   model
     .command('train')
     .description('fit the model on outcome records and write a versioned model file')
-    .requiredOption(
+    .option(
       '--data <file>',
       'JSONL outcome records: {"exception": {…, "detectedAt"}, "outcome": {…}}',
+    )
+    .option(
+      '--from-store',
+      "the store's own outcomes (EXHUB_STORE_URL): decisions, workflow outcomes and source resolutions; split by time unless --split says otherwise",
+    )
+    .option(
+      '--split <kind>',
+      'time (train on older, hold out the newest) or random (seeded)',
+      splitArg,
     )
     .option('--version <v>', 'model version (default: today, YYYY.MM.DD)')
     .option('--out-dir <dir>', 'where model files go', DEFAULT_MODELS_DIR)
@@ -124,8 +177,10 @@ export function registerModelCommands(program: Command): void {
     )
     .option('--force', 'overwrite an existing model file of that version')
     .action(
-      (o: {
-        data: string;
+      async (o: {
+        data?: string;
+        fromStore?: boolean;
+        split?: SplitKind;
         version?: string;
         outDir: string;
         seed: number;
@@ -138,7 +193,8 @@ export function registerModelCommands(program: Command): void {
         const file = join(o.outDir, `${MODEL_FILE_PREFIX}${version}.json`);
         if (existsSync(file) && !o.force)
           throw new Error(`${file} exists; choose another --version or pass --force`);
-        const records = parseOutcomes(readFileSync(o.data, 'utf8'), o.data);
+        const { records } = await loadRecords(o);
+        const splitKind = o.split ?? (o.fromStore ? 'time' : 'random');
         const started = Date.now();
         const { model: m, evaluation } = train(records, policyOnly(o.policy), {
           ...DEFAULT_TRAIN,
@@ -146,6 +202,7 @@ export function registerModelCommands(program: Command): void {
           testShare: o.testShare,
           steps: o.steps,
           version,
+          split: splitKind,
         });
         mkdirSync(o.outDir, { recursive: true });
         writeFileSync(file, `${JSON.stringify(m, null, 2)}\n`);
@@ -165,19 +222,30 @@ export function registerModelCommands(program: Command): void {
     .description(
       'AUC and calibration of a model against the policy-only score on the held-out split',
     )
-    .requiredOption('--data <file>', 'JSONL outcome records')
+    .option('--data <file>', 'JSONL outcome records')
+    .option('--from-store', "the store's own outcomes (EXHUB_STORE_URL)")
     .requiredOption('--model <file>', 'model file (models/priority-lr-….json)')
     .option('--policy <file>', 'priority policy', defaultPolicyFile())
     .option('--json', 'print the evaluation as JSON')
-    .action((o: { data: string; model: string; policy: string; json?: boolean }) => {
-      const m = loadModelFile(o.model);
-      const records = parseOutcomes(readFileSync(o.data, 'utf8'), o.data);
-      const evaluation = evaluateModel(m, records, policyOnly(o.policy));
-      if (o.json)
-        return out(JSON.stringify({ name: m.name, version: m.version, ...evaluation }, null, 2));
-      out(
-        `${m.name} ${m.version} on ${o.data} (split seed ${m.training.seed}, ${m.training.testShare * 100}% held out)`,
-      );
-      for (const line of formatEvaluation(evaluation, m.name)) out(line);
-    });
+    .action(
+      async (o: {
+        data?: string;
+        fromStore?: boolean;
+        model: string;
+        policy: string;
+        json?: boolean;
+      }) => {
+        const m = loadModelFile(o.model);
+        const { records, from } = await loadRecords(o);
+        const evaluation = evaluateModel(m, records, policyOnly(o.policy));
+        if (o.json)
+          return out(JSON.stringify({ name: m.name, version: m.version, ...evaluation }, null, 2));
+        const how =
+          m.training.split === 'time'
+            ? `the newest ${m.training.testShare * 100}% held out`
+            : `split seed ${m.training.seed}, ${m.training.testShare * 100}% held out`;
+        out(`${m.name} ${m.version} on ${from} (${how})`);
+        for (const line of formatEvaluation(evaluation, m.name)) out(line);
+      },
+    );
 }

@@ -27,3 +27,5 @@ export const CUSTOMER_TIERS_TABLE = 'customer-tiers';
 export const SUPPLIER_CRITICALITY_TABLE = 'supplier-criticality';
 /** Creditor IBAN → ERP supplier id: a bank's returned or rejected payment names only the IBAN. */
 export const SUPPLIER_BANK_ACCOUNTS_TABLE = 'supplier-bank-accounts';
+/** Creditor name (upper case, spaces collapsed) → ERP supplier id, for a creditor without IBAN. */
+export const SUPPLIER_NAMES_TABLE = 'supplier-names';

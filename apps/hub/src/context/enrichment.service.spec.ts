@@ -147,13 +147,53 @@ describe('EnrichmentService', () => {
     });
     expect(returned.context).toEqual({ supplierCriticality: 'critical' });
     expect(returned.found[0].detail).toBe(
-      'Supplier DE67 5001 0510 1448 6351 68 from lookup tables supplier-bank-accounts (supplier 100045) and supplier-criticality: criticality critical.',
+      'Supplier DE67 5001 0510 1448 6351 68 (supplier 100045 by its bank account in supplier-bank-accounts) from lookup table supplier-criticality: criticality critical.',
     );
+    expect(returned.found[0].partyId).toBe('DE67 5001 0510 1448 6351 68');
     const unknownIban = await enrichment.enrich({
       domain: 'finance',
       parties: [{ role: 'supplier', id: 'DE02120300000000202051' }],
     });
     expect(unknownIban.context).toEqual({});
+  });
+
+  it('matches a creditor without a listed IBAN by its name, however the bank spaces or cases it', async () => {
+    const { tables } = await loadLookupTables(join(__dirname, '../../../../mappings/lookups'));
+    const enrichment = service({ config: { cacheTtlSeconds: TTL_SECONDS }, tables });
+    const byName = await enrichment.enrich({
+      domain: 'finance',
+      parties: [{ role: 'supplier', id: 'DE02120300000000202051', name: ' Acme  Packaging GmbH' }],
+    });
+    expect(byName.context).toEqual({ supplierCriticality: 'critical' });
+    expect(byName.found[0].detail).toBe(
+      'Supplier DE02120300000000202051 (supplier 100045 by its name in supplier-names) from lookup table supplier-criticality: criticality critical.',
+    );
+    // A creditor the bank names only by name (no account): the name is its id.
+    const nameOnly = await enrichment.enrich({
+      domain: 'finance',
+      parties: [{ role: 'supplier', id: 'Office Supplies Direct Ltd' }],
+    });
+    expect(nameOnly.context).toEqual({ supplierCriticality: 'low' });
+    const unknown = await enrichment.enrich({
+      domain: 'finance',
+      parties: [{ role: 'supplier', id: 'DE02120300000000202051', name: 'Unknown Trading' }],
+    });
+    expect(unknown).toEqual({ context: {}, found: [], missing: [] });
+  });
+
+  it('asks the ERP for the supplier a returned payment names by IBAN under its ERP supplier id', async () => {
+    const { tables } = await loadLookupTables(join(__dirname, '../../../../mappings/lookups'));
+    const enrichment = service({ tables });
+    const returned = await enrichment.enrich({
+      domain: 'finance',
+      parties: [{ role: 'supplier', id: 'DE67500105101448635168' }],
+    });
+    expect(returned.context).toEqual({ supplierCriticality: 'critical' });
+    expect(returned.found[0].source).toBe('sap');
+    expect(returned.found[0].detail).toMatch(
+      /^Supplier DE67500105101448635168 \(supplier 100045 by its bank account in supplier-bank-accounts\) from sap: criticality critical/,
+    );
+    expect(sim.supplierRequests).toBe(1);
   });
 
   it('gives support exceptions account and credit context; NOT_FOUND and INVALID_PAYLOAD are answers, not outages', async () => {

@@ -11,6 +11,7 @@ import {
   MS_PER_SECOND,
   SUPPLIER_BANK_ACCOUNTS_TABLE,
   SUPPLIER_CRITICALITY_TABLE,
+  SUPPLIER_NAMES_TABLE,
 } from './context.constants';
 import { TtlCache } from './ttl-cache';
 
@@ -146,6 +147,11 @@ function describe(kind: LookupKind, partyId: string, source: string, v: unknown)
   return `${what} ${partyId} from ${source}: ${said.length ? said.join(', ') : 'no details'}.`;
 }
 
+/** A creditor name as supplier-names keys it: upper case, spaces collapsed, trimmed. */
+export function supplierNameKey(name: string): string {
+  return name.normalize('NFC').trim().replace(/\s+/g, ' ').toUpperCase();
+}
+
 /** Fills the fields `from` has that `into` does not (the first answer for a field wins). */
 function merge(into: ScoringContext, from: ScoringContext): void {
   for (const [k, v] of Object.entries(from) as [keyof ScoringContext, unknown][]) {
@@ -178,29 +184,59 @@ export class EnrichmentService {
     return !!connector?.lookup && connector.breakerState?.() !== 'open';
   }
 
+  /**
+   * The ERP supplier id of a creditor a bank names by IBAN (lookup table supplier-bank-accounts,
+   * SAP bank details) or by name (supplier-names); undefined when neither lists it, or when the
+   * id is already the one the tables use.
+   */
+  supplierIdOf(party: { id: string; name?: string }): { id: string; via: string } | undefined {
+    const look = (table: string, key: string): string | undefined => {
+      try {
+        return this.deps.tables?.lookup(table, key, 'supplier_id');
+      } catch {
+        // The table is not installed: nothing to match by.
+        return undefined;
+      }
+    };
+    const byIban = look(SUPPLIER_BANK_ACCOUNTS_TABLE, party.id.replace(/\s+/g, '').toUpperCase());
+    if (byIban !== undefined)
+      return { id: byIban, via: `its bank account in ${SUPPLIER_BANK_ACCOUNTS_TABLE}` };
+    for (const name of [party.name, party.id]) {
+      if (!name) continue;
+      const byName = look(SUPPLIER_NAMES_TABLE, supplierNameKey(name));
+      if (byName !== undefined) return { id: byName, via: `its name in ${SUPPLIER_NAMES_TABLE}` };
+    }
+    return undefined;
+  }
+
   async enrich(
     e: Pick<CanonicalException, 'domain' | 'parties'> & { source?: { system?: string } },
   ): Promise<Enrichment> {
     const result: Enrichment = { context: {}, found: [], missing: [] };
     for (const l of LOOKUPS) {
       if (l.domain !== e.domain) continue;
-      const party = (e.parties ?? []).find((p) => l.roles.includes(p.role) && p.id !== '');
-      if (!party) continue;
+      const named = (e.parties ?? []).find((p) => l.roles.includes(p.role) && p.id !== '');
+      if (!named) continue;
+      // A bank names the creditor by IBAN or name: its ERP supplier id is what the ERP and the
+      // supplier tables know it by.
+      const erp = l.kind === 'supplier' ? this.supplierIdOf(named) : undefined;
+      const party = erp ? { ...named, id: erp.id } : named;
       const answer = await this.answer(l.kind, l.refType, party.id, e.source?.system);
       if (answer === undefined) continue;
       if (answer.ok) {
         merge(result.context, contextOf(l.kind, answer.value));
+        const label = erp ? `${named.id} (supplier ${erp.id} by ${erp.via})` : party.id;
         result.found.push({
           kind: l.kind,
-          partyId: party.id,
+          partyId: named.id,
           source: answer.source,
-          detail: describe(l.kind, party.id, answer.source, answer.value),
+          detail: describe(l.kind, label, answer.source, answer.value),
         });
       } else {
         if (!l.optional)
           result.missing.push({
             kind: l.kind,
-            partyId: party.id,
+            partyId: named.id,
             connector: answer.connector,
             reason: answer.reason,
           });
@@ -289,16 +325,8 @@ export class EnrichmentService {
         return undefined;
       }
     };
-    let value = look(spec.table, id, spec.column);
-    let source = `lookup table ${spec.table}`;
-    if (value === undefined && kind === 'supplier') {
-      // A bank names the creditor by IBAN: the supplier's bank details give its ERP id.
-      const supplierId = look(SUPPLIER_BANK_ACCOUNTS_TABLE, id.replace(/\s+/g, ''), 'supplier_id');
-      if (supplierId !== undefined) {
-        value = look(spec.table, supplierId, spec.column);
-        source = `lookup tables ${SUPPLIER_BANK_ACCOUNTS_TABLE} (supplier ${supplierId}) and ${spec.table}`;
-      }
-    }
+    const value = look(spec.table, id, spec.column);
+    const source = `lookup table ${spec.table}`;
     return value === undefined ? undefined : { ok: true, value: { [spec.field]: value }, source };
   }
 }

@@ -44,6 +44,7 @@ import type { PlannedEvent } from '../../apps/cli/src/simulate/plan';
 import { loadReferenceData } from '../../apps/cli/src/simulate/reference-data';
 import { RANKING_SCENARIOS, type RankingScenario } from './scenarios';
 import { factsOf, gradeOf, matrixPriority } from './truth';
+import { MS_PER_DAY } from '@exhub/core';
 
 const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@localhost:5672';
 const RATE = 20;
@@ -51,7 +52,6 @@ const WORKLIST_LIMIT = 200;
 const ARRIVAL_TIMEOUT_MS = 60_000;
 /** The worklist counts as settled once it has not changed for this long (re-scores included). */
 const SETTLE_MS = 4_000;
-const MS_PER_DAY = 86_400_000;
 /** Must-rank-above pairs: the truth grades of the two items differ by at least this much. */
 const MUST_GAP = 2;
 

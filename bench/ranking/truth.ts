@@ -17,6 +17,7 @@
  */
 import { supportAccount } from '../../apps/cli/src/simulate/support-accounts';
 import type { PlannedEvent } from '../../apps/cli/src/simulate/plan';
+import { MS_PER_HOUR } from '@exhub/core';
 
 /** Real rates to USD for the bench's currencies (the truth knows them; the hub may not). */
 const USD_PER: Readonly<Record<string, number>> = {
@@ -27,7 +28,6 @@ const USD_PER: Readonly<Record<string, number>> = {
   SEK: 0.1,
   HUF: 0.0029,
 };
-const MS_PER_HOUR = 3_600_000;
 const REGULATORY = new Set(['RR01', 'RR02', 'RR03', 'RR04']);
 
 export interface Facts {

@@ -1,4 +1,6 @@
 /** Every default and protocol constant of the NetSuite connector. */
+import { MS_PER_DAY } from '@exhub/core';
+export { MS_PER_DAY };
 export const NETSUITE_SYSTEM = 'netsuite';
 /** The objectType of a vendor bill's SourceEvent (picks the mappings). */
 export const NETSUITE_OBJECT_TYPE = 'VendorBill';
@@ -36,7 +38,6 @@ export const NETSUITE_DEFAULT_PAGE_SIZE = 100;
 export const NETSUITE_DEFAULT_POLL_INTERVAL_SECONDS = 300;
 /** Without `startFrom`, the first poll reads bills changed in the last 30 days. */
 export const NETSUITE_DEFAULT_LOOKBACK_DAYS = 30;
-export const MS_PER_DAY = 86_400_000;
 
 /** Fault detail elements and codes that mean the credentials (token passport) were refused. */
 export const NETSUITE_AUTH_FAULTS: ReadonlySet<string> = new Set([

@@ -20,13 +20,13 @@ import {
   sapS4EventsFromSettings,
 } from './sap-s4-events.connector';
 import { SapS4Simulator, SIMULATOR_PASSWORD, SIMULATOR_USER } from './simulator';
+import { MS_PER_SECOND } from '@exhub/core';
 
 const SECRET = 'sap-events-spec-secret-0123456789';
 const NEXT_SECRET = 'sap-events-spec-secret-next-9876';
 const HOOK_USER = 'event-mesh';
 const HOOK_PASSWORD = 'sap-events-spec-basic-password';
 const NOW = Date.UTC(2026, 2, 2, 9, 15, 0);
-const MS_PER_SECOND = 1000;
 const event = (name: string): Buffer =>
   readFileSync(join(__dirname, 'fixtures/events', `${name}.cloudevent.json`));
 const CREATED = event('supplier-invoice-created');

@@ -1,4 +1,6 @@
 /** Every default and protocol constant of the SAP S/4HANA connector. */
+import { MS_PER_DAY } from '@exhub/core';
+export { MS_PER_DAY };
 export const SAP_S4_SYSTEM = 'sap-s4';
 export const SAP_SERVICE_PATH = '/sap/opu/odata/sap/API_SUPPLIERINVOICE_PROCESS_SRV';
 export const SAP_ENTITY_SET = 'A_SupplierInvoice';
@@ -16,7 +18,6 @@ export const SAP_MAX_PAGE_SIZE = 5000;
 export const SAP_DEFAULT_POLL_INTERVAL_SECONDS = 60;
 /** Without `startFrom`, the first poll reads invoices posted in the last 30 days. */
 export const SAP_DEFAULT_LOOKBACK_DAYS = 30;
-export const MS_PER_DAY = 86_400_000;
 
 /** Suppliers (enrichment lookups) live in the business partner service, beside the invoices. */
 export const SAP_SUPPLIER_SERVICE = 'API_BUSINESS_PARTNER';

@@ -7,6 +7,7 @@
  * met. `slaRecords` folds one page of them into one record per ticket: the SLA state the hub maps
  * (mappings/zendesk/ticket-sla*.mapping.yaml).
  */
+import { MS_PER_MINUTE } from '@exhub/core';
 
 export interface ZendeskMetricEvent {
   id: number;
@@ -54,7 +55,6 @@ export interface TicketSlaRecord extends TicketSlaMetric {
   metrics: TicketSlaMetric[];
 }
 
-const MS_PER_MINUTE = 60_000;
 const RANK: Record<SlaStatus, number> = { breached: 0, active: 1, fulfilled: 2 };
 const iso = (ms: number): string => new Date(ms).toISOString().replace('.000Z', 'Z');
 

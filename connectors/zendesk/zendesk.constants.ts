@@ -1,5 +1,7 @@
 /** Every default and protocol constant of the Zendesk connectors (webhook and export). */
 import { MS_PER_SECOND } from '@exhub/core';
+import { MS_PER_MINUTE } from '@exhub/core';
+export { MS_PER_MINUTE };
 export { MS_PER_SECOND };
 export const ZENDESK_SYSTEM = 'zendesk';
 
@@ -44,4 +46,3 @@ export const METRIC_EVENTS_PATH = '/incremental/ticket_metric_events.json';
 export const ZENDESK_TICKET_SLA_OBJECT_TYPE = 'ticket_sla';
 /** Metric events per page of the metric event export (Zendesk answers up to 100). */
 export const METRIC_EVENTS_PAGE_SIZE = 100;
-export const MS_PER_MINUTE = 60_000;

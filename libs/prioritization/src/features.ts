@@ -3,6 +3,7 @@ import { allHold, valueAt } from './conditions';
 import { durationMs, hoursOf } from './duration';
 import type { ScoringContext, ScoringInput } from './input';
 import type { Dimension, PriorityPolicy } from './policy-types';
+import { MS_PER_DAY, MS_PER_HOUR } from '@exhub/core';
 
 /** One feature: a value 0-1 and the sentence that explains it to a reviewer. */
 export interface Feature {
@@ -10,8 +11,6 @@ export interface Feature {
   detail: string;
 }
 
-const MS_PER_HOUR = 3_600_000;
-const MS_PER_DAY = 86_400_000;
 const DEFAULT_FULL_EXPOSURE_MULTIPLE = 10;
 const DEFAULT_HORIZON_MULTIPLE = 3;
 const DEFAULT_RENEWAL_DAYS = 90;

@@ -9,8 +9,7 @@ import type { Tier } from '@exhub/canonical';
 import { scoringInputOf } from '@exhub/prioritization';
 import type { Outcome, OutcomeRecord } from '@exhub/prioritization';
 import type { ExceptionStore, OutcomeRecord as StoredOutcome } from '@exhub/store';
-
-const MS_PER_HOUR = 3_600_000;
+import { MS_PER_HOUR } from '@exhub/core';
 
 export interface StoreRecords {
   records: OutcomeRecord[];

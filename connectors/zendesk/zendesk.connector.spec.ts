@@ -1,11 +1,14 @@
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { extractConfigReference, generateConfigReference } from '@exhub/connector-sdk';
+import {
+  extractConfigReference,
+  generateConfigReference,
+} from '@exhub/connector-sdk';
 import type { ConfigSchema } from '@exhub/connector-sdk';
-import { runWebhookContract } from '../../libs/connector-sdk/src/contract-kit';
+import { runWebhookContract } from '../../libs/connector-sdk/testing';
 import { AuthError } from '@exhub/core';
-import { fixtureWebhookBody, signedWebhook } from './simulator';
+import { fixtureWebhookBody, signedWebhook } from './testing';
 import webhookSchema from './zendesk.config.schema.json';
 import { ZendeskWebhookConnector } from './zendesk.connector';
 import { ZENDESK_DEFAULT_TOLERANCE_SECONDS } from './zendesk.constants';

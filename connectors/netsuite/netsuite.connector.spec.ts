@@ -1,9 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  extractConfigReference,
-  generateConfigReference,
-} from '@exhub/connector-sdk';
+import { extractConfigReference, generateConfigReference } from '@exhub/connector-sdk';
 import { drain, runConnectorContract } from '../../libs/connector-sdk/testing';
 import { HubError } from '@exhub/core';
 import { signTokenPassport } from './netsuite-tba';

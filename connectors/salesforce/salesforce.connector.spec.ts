@@ -5,10 +5,7 @@ import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { parse as parseYaml } from 'yaml';
-import {
-  extractConfigReference,
-  generateConfigReference,
-} from '@exhub/connector-sdk';
+import { extractConfigReference, generateConfigReference } from '@exhub/connector-sdk';
 import { drain, runConnectorContract } from '../../libs/connector-sdk/testing';
 import { HubError } from '@exhub/core';
 import {

@@ -1,9 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  extractConfigReference,
-  generateConfigReference,
-} from '@exhub/connector-sdk';
+import { extractConfigReference, generateConfigReference } from '@exhub/connector-sdk';
 import { drain, runConnectorContract } from '../../libs/connector-sdk/testing';
 import { SapS4Connector, type SapS4ConnectorConfig } from './sap-s4.connector';
 import { SAP_S4_CONFIG_SCHEMA } from './sap-s4.connector';

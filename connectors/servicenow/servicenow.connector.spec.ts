@@ -1,9 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  extractConfigReference,
-  generateConfigReference,
-} from '@exhub/connector-sdk';
+import { extractConfigReference, generateConfigReference } from '@exhub/connector-sdk';
 import { drain, runConnectorContract } from '../../libs/connector-sdk/testing';
 import {
   SERVICENOW_CONFIG_SCHEMA,

@@ -1,10 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  extractConfigReference,
-  generateConfigReference,
-} from '@exhub/connector-sdk';
+import { extractConfigReference, generateConfigReference } from '@exhub/connector-sdk';
 import type { ConfigSchema } from '@exhub/connector-sdk';
 import { runWebhookContract } from '../../libs/connector-sdk/testing';
 import { AuthError } from '@exhub/core';

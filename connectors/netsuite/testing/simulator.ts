@@ -20,8 +20,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import * as soap from 'soap';
-import type { NetSuiteTbaCredentials } from '@exhub/resilience';
-import { verifyTokenPassport } from '../netsuite-tba';
+import { verifyTokenPassport, type NetSuiteTbaCredentials } from '../netsuite-tba';
 import {
   NETSUITE_CREDIT_SEARCH_TYPE,
   NETSUITE_SEARCH_TYPE,

@@ -6,7 +6,7 @@ import tseslint from 'typescript-eslint';
 // (the list) or `@exhub/connectors/<system>` (its index.ts). Test-only modules (simulators,
 // contract kits, store contract suites, sample data) are imported by path, from tests only.
 const TEST_ONLY =
-  '(?!.*(contract-kit|simulator-server|simulator|store\\.contract|sample-exception|/testing)(\\.js)?(/|$))';
+  '(?!(.*/)?(contract-kit|simulator-server|simulator|store\\.contract|sample-exception|testing)(\\.js)?(/|$))';
 const BOUNDARIES = [
   {
     regex: `^(\\.\\./)+libs/${TEST_ONLY}`,

@@ -3,9 +3,9 @@
 // The demo behind `npm run demo` (scripts/demo.sh prepares Node, the build and RabbitMQ first).
 // Usage: node scripts/demo.js <build dir> [--scenario month-end-close|support-surge]. Everything
 // it starts — the simulators of the polled sources the scenario drives (SAP, NetSuite, Salesforce,
-// ServiceNow; in this process), the hub (a child process), the topology on the broker (its own
-// prefix) — it stops again on Ctrl-C or a few seconds after the scenario ends; logs and the store
-// stay in a temp dir.
+// ServiceNow; in this process, from their sources in connectors/<name>/testing/), the hub (a child
+// process, from the build), the topology on the broker (its own prefix) — it stops again on Ctrl-C
+// or a few seconds after the scenario ends; logs and the store stay in a temp dir.
 'use strict';
 const { spawn, spawnSync } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
@@ -17,6 +17,14 @@ const path = require('node:path');
 const root = path.resolve(__dirname, '..');
 const dist = path.resolve(root, process.argv[2] || 'dist');
 const load = (file) => require(path.join(dist, file));
+// The simulators are test code (connectors/<name>/testing/): never in the build, so the demo runs
+// them from their sources, compiled in memory by SWC (bench/swc-register.js, a dev dependency).
+let swcRegistered = false;
+const loadSimulator = (name) => {
+  if (!swcRegistered) require(path.join(root, 'bench/swc-register.js'));
+  swcRegistered = true;
+  return require(path.join(root, 'connectors', name, 'testing/index.ts'));
+};
 
 /** `--scenario <name>` (or `--scenario=<name>`) after the build dir; EXHUB_DEMO_SCENARIO else. */
 function scenarioArg(args) {
@@ -230,7 +238,7 @@ async function main() {
       label: 'SAP S/4HANA',
       urlEnv: 'SAP_S4_SIM_URL',
       async start() {
-        const m = load('connectors/sap-s4/simulator.js');
+        const m = loadSimulator('sap-s4');
         const sim = await m.SapS4Simulator.start({
           invoices: [],
           port: portFromEnv('SAP_S4_SIM_PORT'),
@@ -247,7 +255,7 @@ async function main() {
       label: 'NetSuite',
       urlEnv: 'NETSUITE_SIM_URL',
       async start() {
-        const m = load('connectors/netsuite/simulator.js');
+        const m = loadSimulator('netsuite');
         const sim = await m.NetSuiteSimulator.start({
           bills: [],
           port: portFromEnv('NETSUITE_SIM_PORT'),
@@ -271,7 +279,7 @@ async function main() {
       label: 'Salesforce',
       urlEnv: 'SALESFORCE_SIM_URL',
       async start() {
-        const m = load('connectors/salesforce/simulator.js');
+        const m = loadSimulator('salesforce');
         const sim = await m.SalesforceSimulator.start({ port: portFromEnv('SALESFORCE_SIM_PORT') });
         return {
           sim,
@@ -288,7 +296,7 @@ async function main() {
       label: 'ServiceNow',
       urlEnv: 'SERVICENOW_SIM_URL',
       async start() {
-        const m = load('connectors/servicenow/simulator.js');
+        const m = loadSimulator('servicenow');
         const sim = await m.ServiceNowSimulator.start({
           incidents: [],
           taskSlas: [],

@@ -1,4 +1,5 @@
 // The connector's public surface; the registry imports the connector module directly (lazily).
+// The real-sample corpus's expectations are test code: testing/ (testing/index.ts), never built.
 export {
   Iso20022WebhookConnector,
   type Iso20022ConnectorConfig,
@@ -11,11 +12,3 @@ export {
   ISO20022_MESSAGE_ROOTS,
   ISO20022_MESSAGE_TYPES,
 } from './iso20022.constants';
-// Tests only: the real-sample corpus's expectations, shared by the unit and end-to-end runs.
-export {
-  ISO20022_CORPUS,
-  corpusView,
-  sortedViews,
-  type CorpusExpectation,
-  type CorpusSample,
-} from './testing/corpus';

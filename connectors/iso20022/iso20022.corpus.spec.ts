@@ -6,7 +6,7 @@ import { loadPolicyFile, PolicyScorer } from '@exhub/prioritization';
 import { runPipeline } from '../../apps/hub/src/pipeline/runner';
 import { parsePayload } from '../../apps/hub/src/pipeline/stages/parse';
 import { Iso20022WebhookConnector } from './iso20022.connector';
-import { corpusView, ISO20022_CORPUS, sortedViews } from './testing/corpus';
+import { corpusView, ISO20022_CORPUS, sortedViews } from './testing';
 
 /**
  * Real ISO 20022 files from public, permissively licensed projects (fixtures/corpus/SOURCES.md),

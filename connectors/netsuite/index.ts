@@ -1,4 +1,5 @@
 // The connector's public surface; the registry and the e2e tests import from here.
+// Its simulator is in testing/ (testing/index.ts), which the build and the image leave out.
 export {
   NetSuiteConnector,
   NETSUITE_CONFIG_SCHEMA,
@@ -9,16 +10,6 @@ export {
   type NetSuiteCursor,
   type VendorBillRecord,
 } from './netsuite.connector';
-export {
-  NetSuiteSimulator,
-  fixtureBills,
-  fixtureCredits,
-  SIMULATOR_CREDENTIALS,
-  type NetSuiteFailure,
-  type NetSuiteSimulatorOptions,
-  type VendorBillFixture,
-  type VendorCreditFixture,
-} from './simulator';
 export * from './netsuite.constants';
 // The connector type(s) as data, listed in connectors/definitions.ts.
 export { netSuiteDefinition } from './definition';

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { extractConfigReference, generateConfigReference } from '@exhub/connector-sdk';
-import { drain, runConnectorContract } from '../../libs/connector-sdk/src/contract-kit';
+import { drain, runConnectorContract } from '../../libs/connector-sdk/testing';
 import { HubError } from '@exhub/core';
 import { signTokenPassport } from './netsuite-tba';
 import { NS_CORE, NS_MESSAGES } from './netsuite.constants';
@@ -19,7 +19,7 @@ import {
   NetSuiteSimulator,
   SIMULATOR_CREDENTIALS,
   type VendorBillFixture,
-} from './simulator';
+} from './testing';
 
 const RETRY_AFTER_SECONDS = 1;
 const BREAKER_RESET_MS = 300;

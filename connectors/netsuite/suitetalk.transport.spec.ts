@@ -1,4 +1,4 @@
-import { faultXml } from './simulator';
+import { faultXml } from './testing';
 import { classifySuiteTalkFailure, readSoapFault } from './suitetalk.transport';
 
 const WHERE = "connector 'ns' NetSuitePort search";

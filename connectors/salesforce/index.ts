@@ -1,4 +1,5 @@
-// The connector's public surface; the registry, the enrichment service and the e2e tests import from here.
+// The connector's public surface; the registry and the e2e tests import from here.
+// Its simulator is in testing/ (testing/index.ts), which the build and the image leave out.
 export {
   SalesforceConnector,
   SALESFORCE_CONFIG_SCHEMA,
@@ -8,16 +9,6 @@ export {
   type SalesforceCursor,
 } from './salesforce.connector';
 export { SalesforceAuth, type SalesforceAuthFlow, type SalesforceSession } from './salesforce.auth';
-export {
-  SalesforceSimulator,
-  sfDateTime,
-  SIMULATOR_API_VERSION,
-  SIMULATOR_CLIENT_ID,
-  SIMULATOR_CLIENT_SECRET,
-  SIMULATOR_USERNAME,
-  type SalesforceFailure,
-  type SalesforceSimulatorOptions,
-} from './simulator';
 export * from './salesforce.constants';
 // The connector type(s) as data, listed in connectors/definitions.ts.
 export { salesforceDefinition } from './definition';

@@ -6,7 +6,7 @@ import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { parse as parseYaml } from 'yaml';
 import { extractConfigReference, generateConfigReference } from '@exhub/connector-sdk';
-import { drain, runConnectorContract } from '../../libs/connector-sdk/src/contract-kit';
+import { drain, runConnectorContract } from '../../libs/connector-sdk/testing';
 import { HubError } from '@exhub/core';
 import {
   SALESFORCE_CONFIG_SCHEMA,
@@ -20,7 +20,7 @@ import {
   SIMULATOR_CLIENT_SECRET,
   SIMULATOR_USERNAME,
   sfDateTime,
-} from './simulator';
+} from './testing';
 
 const RETRY_AFTER_SECONDS = 1;
 const BREAKER_RESET_MS = 300;
@@ -445,7 +445,7 @@ describe('Salesforce connector', () => {
       const loaded = () => Object.keys(require.cache).some((k) => k.includes('/node_modules/jsforce/'));
       const { SalesforceConnector } = require('./connectors/salesforce/salesforce.connector.ts');
       const { SalesforceSimulator, SIMULATOR_CLIENT_ID, SIMULATOR_CLIENT_SECRET } =
-        require('./connectors/salesforce/simulator.ts');
+        require('./connectors/salesforce/testing/simulator.ts');
       (async () => {
         const afterImport = loaded();
         const sim = await SalesforceSimulator.start();

@@ -1,4 +1,5 @@
 // The connector's public surface; the registry and the e2e tests import from here.
+// Its simulator is in testing/ (testing/index.ts), which the build and the image leave out.
 export {
   SapS4Connector,
   SAP_S4_CONFIG_SCHEMA,
@@ -6,15 +7,6 @@ export {
   type SapS4ConnectorConfig,
   type SapS4Cursor,
 } from './sap-s4.connector';
-export {
-  SapS4Simulator,
-  fixtureInvoices,
-  SIMULATOR_PASSWORD,
-  SIMULATOR_USER,
-  type SapFailure,
-  type SapS4SimulatorOptions,
-  type SupplierInvoiceEntity,
-} from './simulator';
 export {
   SapS4EventsConnector,
   sapS4EventsFromSettings,

@@ -10,7 +10,7 @@ import {
   type WebhookRequest,
 } from '@exhub/connector-sdk';
 import { HubError } from '@exhub/core';
-import { drain, runWebhookContract } from '../../libs/connector-sdk/src/contract-kit';
+import { drain, runWebhookContract } from '../../libs/connector-sdk/testing';
 import { SapS4Connector } from './sap-s4.connector';
 import eventsSchema from './sap-s4-events.config.schema.json';
 import {
@@ -19,7 +19,7 @@ import {
   SapS4EventsConnector,
   sapS4EventsFromSettings,
 } from './sap-s4-events.connector';
-import { SapS4Simulator, SIMULATOR_PASSWORD, SIMULATOR_USER } from './simulator';
+import { SapS4Simulator, SIMULATOR_PASSWORD, SIMULATOR_USER } from './testing';
 import { MS_PER_SECOND } from '@exhub/core';
 
 const SECRET = 'sap-events-spec-secret-0123456789';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { extractConfigReference, generateConfigReference } from '@exhub/connector-sdk';
-import { drain, runConnectorContract } from '../../libs/connector-sdk/src/contract-kit';
+import { drain, runConnectorContract } from '../../libs/connector-sdk/testing';
 import { SapS4Connector, type SapS4ConnectorConfig } from './sap-s4.connector';
 import { SAP_S4_CONFIG_SCHEMA } from './sap-s4.connector';
 import {
@@ -9,7 +9,7 @@ import {
   SIMULATOR_PASSWORD,
   SIMULATOR_USER,
   type SupplierInvoiceEntity,
-} from './simulator';
+} from './testing';
 
 const RETRY_AFTER_SECONDS = 1;
 const BREAKER_RESET_MS = 300;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { extractConfigReference, generateConfigReference } from '@exhub/connector-sdk';
-import { drain, runConnectorContract } from '../../libs/connector-sdk/src/contract-kit';
+import { drain, runConnectorContract } from '../../libs/connector-sdk/testing';
 import {
   SERVICENOW_CONFIG_SCHEMA,
   ServiceNowConnector,
@@ -16,7 +16,7 @@ import {
   SIMULATOR_PASSWORD,
   SIMULATOR_USER,
   type GlideRecord,
-} from './simulator';
+} from './testing';
 
 const RETRY_AFTER_SECONDS = 1;
 const BREAKER_RESET_MS = 300;

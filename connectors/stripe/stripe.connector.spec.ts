@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { inspect } from 'node:util';
 import Ajv2020 from 'ajv/dist/2020';
 import { parse as parseYaml } from 'yaml';
-import { runWebhookContract } from '../../libs/connector-sdk/src/contract-kit';
+import { runWebhookContract } from '../../libs/connector-sdk/testing';
 import { InvalidPayloadError } from '@exhub/core';
 import type { WebhookRequest } from '@exhub/connector-sdk';
 import schema from './stripe.config.schema.json';

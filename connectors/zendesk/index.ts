@@ -1,4 +1,5 @@
 // The connectors' public surface; the registry and the e2e tests import from here.
+// Its simulator is in testing/ (testing/index.ts), which the build and the image leave out.
 export {
   ZendeskWebhookConnector,
   type ZendeskWebhookConfig,
@@ -17,19 +18,6 @@ export {
   verifyZendeskSignature,
   ZendeskSignatureError,
 } from './zendesk.signature';
-export {
-  ZendeskSimulator,
-  fixtureTickets,
-  fixtureOrganizations,
-  fixtureWebhookBody,
-  signedWebhook,
-  SIMULATOR_EMAIL,
-  SIMULATOR_API_TOKEN,
-  SIMULATOR_OAUTH_TOKEN,
-  type ZendeskFailure,
-  type ZendeskSimulatorOptions,
-  type ZendeskTicket,
-} from './simulator';
 export * from './zendesk.constants';
 // The connector type(s) as data, listed in connectors/definitions.ts.
 export { zendeskDefinition, zendeskExportDefinition } from './definition';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { extractConfigReference, generateConfigReference } from '@exhub/connector-sdk';
-import { drain, runConnectorContract } from '../../libs/connector-sdk/src/contract-kit';
+import { drain, runConnectorContract } from '../../libs/connector-sdk/testing';
 import type { ZendeskMetricEvent } from './sla-events';
 import {
   fixtureTickets,
@@ -10,7 +10,7 @@ import {
   SIMULATOR_OAUTH_TOKEN,
   ZendeskSimulator,
   type ZendeskTicket,
-} from './simulator';
+} from './testing';
 import {
   ZENDESK_EXPORT_CONFIG_SCHEMA,
   ZendeskExportConnector,

@@ -57,7 +57,7 @@ describe('package boundaries (ESLint no-restricted-imports)', () => {
     expect(
       await problems(
         'test/e2e/boundary-probe.e2e-spec.ts',
-        "import { SapS4Simulator } from '../../connectors/sap-s4/simulator';\nexport const x = SapS4Simulator;\n",
+        "import { SapS4Simulator } from '../../connectors/sap-s4/testing';\nexport const x = SapS4Simulator;\n",
       ),
     ).toEqual([]);
   });

@@ -1,7 +1,7 @@
 import pino from 'pino';
 import type { CanonicalException } from '@exhub/canonical';
 import { openStore, type ExceptionStore } from '@exhub/store';
-import { sampleException } from '../../store/src/sample-exception';
+import { sampleException } from '../../store/testing/sample-exception';
 import { HubMetrics } from './metrics';
 import { ProcessInsightsCollector } from './process-insights';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { openStore } from './open-store';
-import { runStoreContract } from './store.contract';
+import { runStoreContract } from '../testing';
 import type { ExceptionStore } from './store';
 
 runStoreContract('SQLite (temp file)', async () => {

@@ -34,7 +34,7 @@ import type {
 
 /**
  * The hub's memory: what it has seen and decided. One interface, two adapters (SQLite embedded by
- * default, PostgreSQL for scale-out), one contract suite (store.contract.ts) both must pass.
+ * default, PostgreSQL for scale-out), one contract suite (testing/store.contract.ts) both must pass.
  */
 export interface ExceptionStore {
   readonly kind: StoreKind;

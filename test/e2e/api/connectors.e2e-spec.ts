@@ -4,7 +4,11 @@ import * as amqp from 'amqplib';
 import pino from 'pino';
 import { loadEnvSettings, Secret, type ConnectorInstanceConfig } from '@exhub/config';
 import { deleteTopology } from '@exhub/messaging';
-import { SapS4Simulator, SIMULATOR_PASSWORD, SIMULATOR_USER } from '@exhub/connectors/sap-s4';
+import {
+  SapS4Simulator,
+  SIMULATOR_PASSWORD,
+  SIMULATOR_USER,
+} from '../../../connectors/sap-s4/testing';
 import { PollSchedulerService } from '../../../apps/hub/src/connectors/poll-scheduler.service';
 import { createHubApp } from '../../../apps/hub/src/create-app';
 import { createRuntime, type HubRuntime } from '../../../apps/hub/src/hub-runtime';

@@ -12,7 +12,7 @@ import { createHubApp } from '../../../apps/hub/src/create-app';
 import { createRuntime, type HubRuntime } from '../../../apps/hub/src/hub-runtime';
 import { PollSchedulerService } from '../../../apps/hub/src/connectors/poll-scheduler.service';
 import { CONNECTORS, type ConnectorRegistry } from '@exhub/connector-sdk';
-import { NetSuiteSimulator, SIMULATOR_CREDENTIALS } from '@exhub/connectors/netsuite';
+import { NetSuiteSimulator, SIMULATOR_CREDENTIALS } from '../../../connectors/netsuite/testing';
 import { AMQP_URL, subscribe, take } from '../hub/hub-harness';
 
 const CONNECTOR = 'netsuite';

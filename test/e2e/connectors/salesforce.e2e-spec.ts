@@ -13,7 +13,7 @@ import {
   SalesforceSimulator,
   SIMULATOR_CLIENT_ID,
   SIMULATOR_CLIENT_SECRET,
-} from '@exhub/connectors/salesforce';
+} from '../../../connectors/salesforce/testing';
 import { AMQP_URL, subscribe, take } from '../hub/hub-harness';
 
 const CONNECTOR = 'salesforce';

@@ -13,7 +13,11 @@ import { join } from 'node:path';
 import * as amqp from 'amqplib';
 import { exceptionId, validateCanonicalException } from '@exhub/canonical';
 import { buildTopology, declareTopology, deleteTopology } from '@exhub/messaging';
-import { SapS4Simulator, SIMULATOR_PASSWORD, SIMULATOR_USER } from '@exhub/connectors/sap-s4';
+import {
+  SapS4Simulator,
+  SIMULATOR_PASSWORD,
+  SIMULATOR_USER,
+} from '../../../connectors/sap-s4/testing';
 import { AMQP_URL, subscribe, take } from '../hub/hub-harness';
 
 const REPO = join(__dirname, '../../..');

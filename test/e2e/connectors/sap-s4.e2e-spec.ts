@@ -12,7 +12,11 @@ import { createHubApp } from '../../../apps/hub/src/create-app';
 import { createRuntime, type HubRuntime } from '../../../apps/hub/src/hub-runtime';
 import { PollSchedulerService } from '../../../apps/hub/src/connectors/poll-scheduler.service';
 import { CONNECTORS, type ConnectorRegistry } from '@exhub/connector-sdk';
-import { SapS4Simulator, SIMULATOR_PASSWORD, SIMULATOR_USER } from '@exhub/connectors/sap-s4';
+import {
+  SapS4Simulator,
+  SIMULATOR_PASSWORD,
+  SIMULATOR_USER,
+} from '../../../connectors/sap-s4/testing';
 import { AMQP_URL, subscribe, take } from '../hub/hub-harness';
 
 const CONNECTOR = 'sap-s4';

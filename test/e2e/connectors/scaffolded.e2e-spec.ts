@@ -22,6 +22,7 @@ import { join, relative } from 'node:path';
 import * as amqp from 'amqplib';
 import { validateCanonicalException } from '@exhub/canonical';
 import { buildTopology, declareTopology, deleteTopology } from '@exhub/messaging';
+import { scanBuild } from '../../support/build-scan';
 import { HubProcess } from '../../support/hub-process';
 import { AMQP_URL, subscribe, take } from '../hub/hub-harness';
 
@@ -108,8 +109,9 @@ describe(`a scaffolded polled REST connector (${NAME}) runs in the built hub`, (
       `registered ${NAME} in ${join(checkout, 'schemas/exhub.config.schema.json')}`,
     );
 
-    // The connector's own simulator, serving the scaffold's fixture items.
-    const simModule = (await import(join(checkout, `connectors/${NAME}/simulator.ts`))) as {
+    // The connector's own simulator (test code, in its testing/ folder), serving the scaffold's
+    // fixture items.
+    const simModule = (await import(join(checkout, `connectors/${NAME}/testing/index.ts`))) as {
       AcmeErpSimulator: { start(): Promise<{ baseUrl: string; close(): Promise<void> }> };
       SIM_USER: string;
       SIM_PASSWORD: string;
@@ -176,6 +178,12 @@ describe(`a scaffolded polled REST connector (${NAME}) runs in the built hub`, (
     const list = readFileSync(join(checkout, 'connectors/definitions.ts'), 'utf8');
     expect(list).toContain("import { acmeErpDefinition } from './acme-erp/definition';");
     expect(handEdits).toEqual([`mappings/${NAME}/item.mapping.yaml`, 'exhub.config.yaml']);
+  });
+
+  it("builds without its simulator: the copy's dist/ holds no test code", () => {
+    const scan = scanBuild(join(checkout, 'dist'));
+    expect(scan.files).toContain(`connectors/${NAME}/${NAME}.connector.js`);
+    expect(scan.offences).toEqual([]);
   });
 
   it('is listed by GET /v1/connectors as a polled connector whose check passes', async () => {

@@ -17,7 +17,7 @@ import {
   ServiceNowSimulator,
   SIMULATOR_PASSWORD,
   SIMULATOR_USER,
-} from '@exhub/connectors/servicenow';
+} from '../../../connectors/servicenow/testing';
 import { AMQP_URL, subscribe, take } from '../hub/hub-harness';
 
 const CONNECTOR = 'servicenow';

@@ -16,7 +16,7 @@ import {
   ZendeskSimulator,
   fixtureWebhookBody,
   signedWebhook,
-} from '@exhub/connectors/zendesk';
+} from '../../../connectors/zendesk/testing';
 import { AMQP_URL, subscribe, take } from '../hub/hub-harness';
 
 /**

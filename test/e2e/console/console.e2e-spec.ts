@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { CanonicalException, Tier } from '@exhub/canonical';
 import { MappingRegistry } from '@exhub/mapping';
-import { sampleException } from '../../../libs/store/src/sample-exception';
+import { sampleException } from '../../../libs/store/testing/sample-exception';
 import { CONSOLE_CSP } from '../../../apps/hub/src/console/serve-console';
 import { stripeHeaders } from '../hub/hub-harness';
 import {

@@ -16,7 +16,7 @@ import {
   SapS4Simulator,
   fixtureSuppliers,
   type SupplierInvoiceEntity,
-} from '../../../connectors/sap-s4/simulator';
+} from '../../../connectors/sap-s4/testing';
 import { validateCanonicalException, type CanonicalException } from '@exhub/canonical';
 import { loadEnvSettings } from '@exhub/config';
 import { deleteTopology } from '@exhub/messaging';

@@ -21,8 +21,9 @@ import {
   SalesforceSimulator,
   SIMULATOR_CLIENT_ID,
   SIMULATOR_CLIENT_SECRET,
-} from '@exhub/connectors/salesforce';
-import { ZENDESK_INVOCATION_ID_HEADER, signedWebhook } from '@exhub/connectors/zendesk';
+} from '../../../connectors/salesforce/testing';
+import { ZENDESK_INVOCATION_ID_HEADER } from '@exhub/connectors/zendesk';
+import { signedWebhook } from '../../../connectors/zendesk/testing';
 import { validateCanonicalException, type CanonicalException } from '@exhub/canonical';
 import { Secret, loadEnvSettings } from '@exhub/config';
 import { declareTopology, deleteTopology } from '@exhub/messaging';

@@ -18,23 +18,23 @@ import {
   SIMULATOR_PASSWORD as SN_PASSWORD,
   SIMULATOR_USER as SN_USER,
   type GlideRecord,
-} from '@exhub/connectors/servicenow';
+} from '../../../connectors/servicenow/testing';
 import {
   SalesforceSimulator,
   SIMULATOR_CLIENT_ID as SF_CLIENT_ID,
   SIMULATOR_CLIENT_SECRET as SF_CLIENT_SECRET,
-} from '@exhub/connectors/salesforce';
+} from '../../../connectors/salesforce/testing';
 import {
   SapS4Simulator,
   SIMULATOR_PASSWORD as SAP_PASSWORD,
   SIMULATOR_USER as SAP_USER,
   type SupplierInvoiceEntity,
-} from '@exhub/connectors/sap-s4';
+} from '../../../connectors/sap-s4/testing';
 import {
   NetSuiteSimulator,
   SIMULATOR_CREDENTIALS as NS_CREDENTIALS,
   type VendorBillFixture,
-} from '@exhub/connectors/netsuite';
+} from '../../../connectors/netsuite/testing';
 import { AMQP_URL, serveRuntime, take, type ServedRuntime } from '../hub/hub-harness';
 
 const CORPUS = join(__dirname, '../../corpus');

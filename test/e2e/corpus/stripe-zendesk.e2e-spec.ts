@@ -18,7 +18,7 @@ import { parse as parseYaml } from 'yaml';
 import type { CanonicalException } from '@exhub/canonical';
 import { buildTopology, deleteTopology } from '@exhub/messaging';
 import { signStripePayload } from '@exhub/connectors/stripe';
-import { signedWebhook } from '@exhub/connectors/zendesk';
+import { signedWebhook } from '../../../connectors/zendesk/testing';
 import { HubProcess } from '../../support/hub-process';
 
 const ROOT = join(__dirname, '../../..');

@@ -16,7 +16,7 @@ import {
   SIMULATOR_USER,
   SapS4Simulator,
   type SupplierInvoiceEntity,
-} from '../../../connectors/sap-s4/simulator';
+} from '../../../connectors/sap-s4/testing';
 import type { CanonicalException } from '@exhub/canonical';
 import { Secret, loadEnvSettings } from '@exhub/config';
 import { setHubTracer } from '@exhub/observability';

@@ -15,7 +15,7 @@ import {
   ISO20022_CORPUS,
   sortedViews,
   type CorpusExpectation,
-} from '@exhub/connectors/iso20022';
+} from '../../../connectors/iso20022/testing';
 import { AMQP_URL, subscribe, take } from '../hub/hub-harness';
 
 /**

@@ -21,18 +21,22 @@ import { Secret, loadEnvSettings } from '@exhub/config';
 import { parseXml } from '@exhub/connector-sdk';
 import { MappingRegistry } from '@exhub/mapping';
 import { deleteTopology } from '@exhub/messaging';
-import { SapS4Simulator, SIMULATOR_PASSWORD, SIMULATOR_USER } from '@exhub/connectors/sap-s4';
-import { NetSuiteSimulator, SIMULATOR_CREDENTIALS } from '@exhub/connectors/netsuite';
+import {
+  SapS4Simulator,
+  SIMULATOR_PASSWORD,
+  SIMULATOR_USER,
+} from '../../../connectors/sap-s4/testing';
+import { NetSuiteSimulator, SIMULATOR_CREDENTIALS } from '../../../connectors/netsuite/testing';
 import {
   SalesforceSimulator,
   SIMULATOR_CLIENT_ID as SF_CLIENT_ID,
   SIMULATOR_CLIENT_SECRET as SF_CLIENT_SECRET,
-} from '@exhub/connectors/salesforce';
+} from '../../../connectors/salesforce/testing';
 import {
   ServiceNowSimulator,
   SIMULATOR_PASSWORD as SN_PASSWORD,
   SIMULATOR_USER as SN_USER,
-} from '@exhub/connectors/servicenow';
+} from '../../../connectors/servicenow/testing';
 import { createHubApp } from '../../../apps/hub/src/create-app';
 import { createRuntime, type HubRuntime } from '../../../apps/hub/src/hub-runtime';
 import { dryRun } from '../../../apps/hub/src/mappings/dry-run';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { buildProgram } from '../../../apps/cli/src/main';
 import { openStore } from '@exhub/store';
-import { sampleException } from '../../../libs/store/src/store.contract';
+import { sampleException } from '../../../libs/store/testing';
 
 /** Runs `exhub …` in process against the store in EXHUB_STORE_URL; returns output and exit code. */
 async function exhub(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { openStore, type ExceptionStore } from '@exhub/store';
-import type { StoreHarness } from '../../../libs/store/src/store.contract';
+import type { StoreHarness } from '../../../libs/store/testing';
 
 /** The PostgreSQL the e2e tests use (trust auth on localhost). */
 export const PG_URL = process.env.EXHUB_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';

@@ -1,5 +1,5 @@
 import type { ExceptionStore } from '@exhub/store';
-import { runStoreContract, sampleException } from '../../../libs/store/src/store.contract';
+import { runStoreContract, sampleException } from '../../../libs/store/testing';
 import { pgHarness } from './pg-harness';
 
 // The same contract the SQLite adapter passes, against the real server, one schema per test.

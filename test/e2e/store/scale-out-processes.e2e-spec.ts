@@ -13,7 +13,11 @@ import * as amqp from 'amqplib';
 import type { CanonicalException } from '@exhub/canonical';
 import { buildTopology, declareTopology, deleteTopology } from '@exhub/messaging';
 import { openStore, type ExceptionStore } from '@exhub/store';
-import { SapS4Simulator, SIMULATOR_PASSWORD, SIMULATOR_USER } from '@exhub/connectors/sap-s4';
+import {
+  SapS4Simulator,
+  SIMULATOR_PASSWORD,
+  SIMULATOR_USER,
+} from '../../../connectors/sap-s4/testing';
 import { HubProcess } from '../../support/hub-process';
 import { freshDatabase } from '../api/pg-database';
 import { AMQP_URL, STRIPE_SECRET, stripeHeaders, subscribe } from '../hub/hub-harness';

@@ -18,7 +18,11 @@ import {
   deleteTopology,
   sourceEventPublishOptions,
 } from '@exhub/messaging';
-import { SapS4Simulator, SIMULATOR_PASSWORD, SIMULATOR_USER } from '@exhub/connectors/sap-s4';
+import {
+  SapS4Simulator,
+  SIMULATOR_PASSWORD,
+  SIMULATOR_USER,
+} from '../../../connectors/sap-s4/testing';
 import { createHubApp } from '../../../apps/hub/src/create-app';
 import { PollSchedulerService } from '../../../apps/hub/src/connectors/poll-scheduler.service';
 import { createRuntime, type HubRuntime } from '../../../apps/hub/src/hub-runtime';

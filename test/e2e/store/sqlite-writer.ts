@@ -4,7 +4,7 @@
  * `evt-<score>`. Prints one JSON line: the versions it got and the events it won.
  */
 import { openStore } from '@exhub/store';
-import { sampleException } from '../../../libs/store/src/sample-exception';
+import { sampleException } from '../../../libs/store/testing/sample-exception';
 
 async function main(): Promise<void> {
   const [url, id, ...scores] = process.argv.slice(2);

@@ -246,16 +246,16 @@ export function ${camel}FromSettings(
   });
 }
 `,
-    'simulator.ts': `/**
+    'testing/simulator.ts': `/**
  * A fake of the ${n.name} API over real HTTP: GET /items?after=&limit= with basic auth, and
  * switches that inject 5xx, 429 + Retry-After, 401, a malformed body or a slow answer. Listening,
  * \`stop()\` / \`start()\` on the same port, \`fail()\` / \`heal()\` and \`requests\` come from
- * SimulatorServer.
+ * SimulatorServer. Test code: testing/ is left out of the build and the image.
  */
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import { SimulatorServer } from '../../libs/connector-sdk/src/simulator-server';
+import { SimulatorServer } from '../../../libs/connector-sdk/testing';
 
 export type Failure = '5xx' | '429' | '401' | 'malformed' | 'slow';
 export type SimItem = { id: string; updatedAt: string } & Record<string, unknown>;
@@ -263,7 +263,7 @@ export const SIM_USER = 'exhub';
 export const SIM_PASSWORD = 'sim-password';
 
 export class ${n.pascal}Simulator extends SimulatorServer<Failure> {
-  items: SimItem[] = JSON.parse(readFileSync(join(__dirname, 'fixtures/items.json'), 'utf8')) as SimItem[];
+  items: SimItem[] = JSON.parse(readFileSync(join(__dirname, '../fixtures/items.json'), 'utf8')) as SimItem[];
 
   constructor(private readonly o: { retryAfterSeconds?: number; slowMs?: number } = {}) {
     super();
@@ -315,9 +315,9 @@ export class ${n.pascal}Simulator extends SimulatorServer<Failure> {
     [`${n.name}.connector.spec.ts`]: `import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { extractConfigReference, generateConfigReference } from '@exhub/connector-sdk';
-import { runConnectorContract } from '../../libs/connector-sdk/src/contract-kit';
+import { runConnectorContract } from '../../libs/connector-sdk/testing';
 import { ${n.upper}_CONFIG_SCHEMA, ${n.pascal}Connector } from './${n.name}.connector';
-import { ${n.pascal}Simulator, SIM_PASSWORD, SIM_USER } from './simulator';
+import { ${n.pascal}Simulator, SIM_PASSWORD, SIM_USER } from './testing';
 
 const RETRY_AFTER_SECONDS = 1;
 const BREAKER_RESET_MS = 300;
@@ -369,7 +369,9 @@ it('has a README whose config table is generated from ${n.name}.config.schema.js
 `,
     'index.ts': `export * from './${n.name}.connector';
 export * from './${n.name}.constants';
-export { ${n.pascal}Simulator } from './simulator';
+`,
+    'testing/index.ts': `// Test-only: the simulator the contract kit runs against (left out of the build and the image).
+export * from './simulator';
 `,
     'README.md': `# ${n.name} connector (poll)
 

@@ -381,23 +381,24 @@ export function ${camel}FromSettings(
   });
 }
 `,
-    [`simulator.ts`]: `/**
+    [`testing/simulator.ts`]: `/**
  * A fake of the ${n.name} service at the protocol level: a SOAP server built by the \`soap\`
  * package from the same WSDL the connector uses (wsdl/${n.name}.wsdl), on a real HTTP server on
  * 127.0.0.1, answering searchItems from fixtures/items.json, checking every request's WS-Security
  * UsernameToken (a wrong one answers an authenticationFault), with switches that inject failures:
  * 5xx, 429 with Retry-After, an authentication fault, a malformed body, a slow answer.
  *
- * Tests start it in process (\`${n.pascal}Simulator.start()\`); for a demo instance, build and run
- * \`node dist/connectors/${n.name}/simulator.js\` (port ${n.upper}_SIM_PORT, default 4050).
+ * Test code (testing/ is left out of the build and the image). Tests start it in process
+ * (\`${n.pascal}Simulator.start()\`); for a demo instance, \`npm run simulator -- ${n.name}\`
+ * runs it from its source (port ${n.upper}_SIM_PORT, default 4050).
  */
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import * as soap from 'soap';
-import { xmlText, ${n.upper}_WSDL_PATH } from './${n.name}.connector';
-import { ${n.upper}_NAMESPACE, ${n.upper}_SERVICE_PATH } from './${n.name}.constants';
+import { xmlText, ${n.upper}_WSDL_PATH } from '../${n.name}.connector';
+import { ${n.upper}_NAMESPACE, ${n.upper}_SERVICE_PATH } from '../${n.name}.constants';
 
 export type Failure = '5xx' | '429' | '401' | 'malformed' | 'slow';
 export type SimItem = { id: string; updatedAt: string } & Record<string, unknown>;
@@ -445,7 +446,7 @@ const keyOf = (i: SimItem): string => \`\${i.updatedAt}|\${i.id}\`;
 
 export class ${n.pascal}Simulator {
   items: SimItem[] = JSON.parse(
-    readFileSync(join(__dirname, 'fixtures/items.json'), 'utf8'),
+    readFileSync(join(__dirname, '../fixtures/items.json'), 'utf8'),
   ) as SimItem[];
   /** SOAP requests received (failed ones included). */
   requests = 0;
@@ -614,9 +615,9 @@ import {
   extractConfigReference,
   generateConfigReference,
 } from '@exhub/connector-sdk';
-import { runConnectorContract } from '../../libs/connector-sdk/src/contract-kit';
+import { runConnectorContract } from '../../libs/connector-sdk/testing';
 import { ${n.upper}_CONFIG_SCHEMA, ${n.pascal}Connector, ${camel}FromSettings } from './${n.name}.connector';
-import { SIM_PASSWORD, SIM_USER, ${n.pascal}Simulator } from './simulator';
+import { SIM_PASSWORD, SIM_USER, ${n.pascal}Simulator } from './testing';
 
 const RETRY_AFTER_SECONDS = 1;
 const BREAKER_RESET_MS = 300;
@@ -748,7 +749,9 @@ it('has a config schema that accepts its examples and refuses a misspelt field',
     'fixtures/README.md': `# ${n.name} fixtures\n\n\`items.json\`: placeholder items written by the scaffold; the simulator answers searchItems from them. Replace them with recorded answers of the real service (credentials and personal data removed) and say here where each came from and under which licence (add a \`NOTICE\` entry when copied).\n`,
     'index.ts': `export * from './${n.name}.connector';
 export * from './${n.name}.constants';
-export { ${n.pascal}Simulator } from './simulator';
+`,
+    'testing/index.ts': `// Test-only: the simulator the contract kit runs against (left out of the build and the image).
+export * from './simulator';
 `,
     'README.md': `# ${n.name} connector (poll, SOAP)
 
@@ -765,7 +768,7 @@ port and the retry policy. What is this service's own: the WSDL, the fault names
 the checks of the response in \`${n.name}.connector.ts\`.
 
 Replace the WSDL with the subset of the real service's WSDL you need, then the operation, the
-headers and the checks in the connector, the simulator (\`simulator.ts\`, built with soap's
+headers and the checks in the connector, the simulator (\`testing/simulator.ts\`, built with soap's
 \`listen\` from the same WSDL) and the fixtures; keep the contract kit green. See
 [Adding a connector](../README.md#adding-a-connector) for mappings, registration and the e2e test.
 

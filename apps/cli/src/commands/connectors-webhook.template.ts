@@ -234,7 +234,7 @@ import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { extractConfigReference, generateConfigReference } from '@exhub/connector-sdk';
-import { runWebhookContract } from '../../libs/connector-sdk/src/contract-kit';
+import { runWebhookContract } from '../../libs/connector-sdk/testing';
 import { HMAC_SIGNATURE_HEADER, signHmacPayload } from '@exhub/connector-sdk';
 import { formatOutcome, runCases } from '@exhub/mapping';
 import {

@@ -250,7 +250,8 @@ describe('exhub connectors new', () => {
       'connectors/acme-erp/fixtures/README.md',
       'connectors/acme-erp/fixtures/items.json',
       'connectors/acme-erp/index.ts',
-      'connectors/acme-erp/simulator.ts',
+      'connectors/acme-erp/testing/index.ts',
+      'connectors/acme-erp/testing/simulator.ts',
     ]);
     expect(jest.stderr).toMatch(/connector contract: acme-erp/);
     expect(jest.stderr).toMatch(/Tests:\s+9 passed, 9 total/);
@@ -269,7 +270,8 @@ describe('exhub connectors new', () => {
       'connectors/acme-erp/fixtures/README.md',
       'connectors/acme-erp/fixtures/items.json',
       'connectors/acme-erp/index.ts',
-      'connectors/acme-erp/simulator.ts',
+      'connectors/acme-erp/testing/index.ts',
+      'connectors/acme-erp/testing/simulator.ts',
       'connectors/acme-erp/wsdl/acme-erp.wsdl',
     ]);
     expect(jest.stderr).toMatch(/connector contract: acme-erp/);

@@ -169,7 +169,7 @@ export function registerConnectorsCommands(program: Command): void {
   connectors
     .command('new <name>')
     .description(
-      'scaffold connectors/<name>/: connector, config schema, simulator, fixtures, contract-kit spec, README',
+      'scaffold connectors/<name>/: connector, config schema, simulator (testing/), fixtures, contract-kit spec, README',
     )
     .addOption(new Option('--kind <kind>', 'what the source speaks').choices(KINDS).default('rest'))
     .option('--dir <dir>', 'connectors folder', DEFAULT_CONNECTORS_DIR)

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { loadPolicyFile } from '@exhub/prioritization';
 import { DEFAULT_TRAIN, evaluateModel, train } from '@exhub/prioritization';
 import { openStore, type ExceptionStore } from '@exhub/store';
-import { sampleException } from '../../../../libs/store/src/sample-exception';
+import { sampleException } from '../../../../libs/store/testing/sample-exception';
 import { outcomeOf, recordsFromStore } from './model-store';
 
 const policy = (() => {

@@ -4,7 +4,7 @@ import {
   SIMULATOR_PASSWORD,
   SIMULATOR_USER,
   SapS4Simulator,
-} from '../../../../connectors/sap-s4/simulator';
+} from '../../../../connectors/sap-s4/testing';
 import type { Connector } from '@exhub/connector-sdk';
 import { InvalidPayloadError, NotFoundError } from '@exhub/core';
 import { loadLookupTables } from '@exhub/mapping';

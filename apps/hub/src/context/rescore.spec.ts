@@ -6,7 +6,7 @@ import type { Connector } from '@exhub/connector-sdk';
 import { TransientError } from '@exhub/core';
 import { PolicyScorer, loadPolicyFile, pointTotals } from '@exhub/prioritization';
 import { openStore, type ExceptionStore } from '@exhub/store';
-import { sampleException } from '../../../../libs/store/src/sample-exception';
+import { sampleException } from '../../../../libs/store/testing/sample-exception';
 import { EnrichmentService } from './enrichment.service';
 import { MAX_BACKLINK_FANOUT } from './context.constants';
 import { ContextEngine, missingKindsOf } from './rescore';

@@ -3,8 +3,8 @@
  * connector publishes them (the VendorBill record as the `soap` client parses a SuiteTalk
  * searchResult: `attributes.internalId`, RecordRefs as `{attributes: {internalId}, name}`, dates
  * as xsd:dateTime text with the account's UTC offset, amounts as decimal text). Each is added to a
- * running NetSuite simulator (connectors/netsuite/simulator.ts, `POST /__sim/bills`, in the
- * simulator's fixture form); the hub's netsuite connector finds it on its next poll. Where the
+ * running NetSuite simulator (connectors/netsuite/testing/simulator.ts, `POST /__sim/bills`, in
+ * the simulator's fixture form); the hub's netsuite connector finds it on its next poll. Where the
  * simulator listens: NETSUITE_SIM_URL [http://127.0.0.1:4040].
  */
 import { DEFAULT_NETSUITE_SIM_URL } from '../constants';
@@ -144,7 +144,7 @@ export const netsuiteDriver: SimDriver = {
       driver: this.id,
       urlEnv: NETSUITE_SIM_URL_ENV,
       defaultUrl: DEFAULT_NETSUITE_SIM_URL,
-      start: 'node dist/connectors/netsuite/simulator.js',
+      start: 'npm run simulator -- netsuite',
       env,
       timeoutMs,
     });

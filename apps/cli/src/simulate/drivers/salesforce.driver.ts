@@ -1,12 +1,12 @@
 /**
  * Salesforce: support Cases as the connector's SOQL query returns them (the record with
  * `attributes`, the Account relationship with tier, ARR, renewal date and owner, the open
- * CaseMilestones), added to a running Salesforce simulator (connectors/salesforce/simulator.ts,
- * `POST /__sim/cases`); the hub's salesforce connector finds them on its next poll. On connect the
- * driver adds every customer of the scenario as an Account (`POST /__sim/accounts`, with the
- * Zendesk organization id in Zendesk_Organization_Id__c), so the hub's account lookups find the
- * Zendesk tickets' and the cases' accounts. Where the simulator listens: SALESFORCE_SIM_URL
- * [http://127.0.0.1:4050].
+ * CaseMilestones), added to a running Salesforce simulator
+ * (connectors/salesforce/testing/simulator.ts, `POST /__sim/cases`); the hub's salesforce connector
+ * finds them on its next poll. On connect the driver adds every customer of the scenario as an
+ * Account (`POST /__sim/accounts`, with the Zendesk organization id in Zendesk_Organization_Id__c),
+ * so the hub's account lookups find the Zendesk tickets' and the cases' accounts. Where the
+ * simulator listens: SALESFORCE_SIM_URL [http://127.0.0.1:4050].
  */
 import { DEFAULT_SALESFORCE_SIM_URL } from '../constants';
 import {
@@ -180,7 +180,7 @@ export const salesforceDriver: SimDriver = {
       driver: this.id,
       urlEnv: SALESFORCE_SIM_URL_ENV,
       defaultUrl: DEFAULT_SALESFORCE_SIM_URL,
-      start: 'node dist/connectors/salesforce/simulator.js',
+      start: 'npm run simulator -- salesforce',
       env,
       timeoutMs,
     });

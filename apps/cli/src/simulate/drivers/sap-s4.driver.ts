@@ -1,6 +1,6 @@
 /**
  * SAP S/4HANA: supplier invoices as the OData service A_SupplierInvoice returns them, added to a
- * running SAP simulator (connectors/sap-s4/simulator.ts, `POST /__sim/invoices`); the hub's
+ * running SAP simulator (connectors/sap-s4/testing/simulator.ts, `POST /__sim/invoices`); the hub's
  * sap-s4 connector then finds them on its next poll, as it would find them in a real SAP system.
  * Where the simulator listens: SAP_S4_SIM_URL [http://127.0.0.1:4010].
  */
@@ -142,7 +142,7 @@ export const sapS4Driver: SimDriver = {
     } catch (err) {
       if (err instanceof SimulateError) throw err;
       throw new SimulateError(
-        `cannot reach the SAP S/4HANA simulator at ${base} (${networkReason(err)}): start it (node dist/connectors/sap-s4/simulator.js), set ${SAP_SIM_URL_ENV}, or leave sap-s4 out with --connectors`,
+        `cannot reach the SAP S/4HANA simulator at ${base} (${networkReason(err)}): start it (npm run simulator -- sap-s4), set ${SAP_SIM_URL_ENV}, or leave sap-s4 out with --connectors`,
       );
     }
     // One invoice at a time, in the order generated: the connector's watermark is the latest

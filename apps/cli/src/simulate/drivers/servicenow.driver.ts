@@ -2,9 +2,9 @@
  * ServiceNow: incidents as the connector publishes them (the Table API record with
  * sysparm_display_value=false — choice values, UTC `YYYY-MM-DD HH:mm:ss`, references as
  * `{link, value}` — and its task_sla rows under `task_sla`), added to a running ServiceNow
- * simulator (connectors/servicenow/simulator.ts, `POST /__sim/incidents`); the hub's servicenow
- * connector finds them on its next poll. On connect the driver adds the scenario's customers as
- * core_company records (`POST /__sim/companies`). Where the simulator listens:
+ * simulator (connectors/servicenow/testing/simulator.ts, `POST /__sim/incidents`); the hub's
+ * servicenow connector finds them on its next poll. On connect the driver adds the scenario's
+ * customers as core_company records (`POST /__sim/companies`). Where the simulator listens:
  * SERVICENOW_SIM_URL [http://127.0.0.1:4020].
  */
 import { DEFAULT_SERVICENOW_SIM_URL } from '../constants';
@@ -178,7 +178,7 @@ export const servicenowDriver: SimDriver = {
       driver: this.id,
       urlEnv: SERVICENOW_SIM_URL_ENV,
       defaultUrl: DEFAULT_SERVICENOW_SIM_URL,
-      start: 'node dist/connectors/servicenow/simulator.js',
+      start: 'npm run simulator -- servicenow',
       env,
       timeoutMs,
     });

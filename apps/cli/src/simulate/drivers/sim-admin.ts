@@ -14,7 +14,7 @@ export interface SimulatorTarget {
   /** The environment variable that says where the simulator listens, and its default. */
   urlEnv: string;
   defaultUrl: string;
-  /** How to start it, e.g. `node dist/connectors/servicenow/simulator.js`. */
+  /** How to start it, e.g. `npm run simulator -- servicenow`. */
   start: string;
   env: Record<string, string | undefined>;
   timeoutMs: number;

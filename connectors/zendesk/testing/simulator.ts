@@ -8,14 +8,15 @@
  * `signedWebhook()` builds a webhook request as Zendesk signs it, for tests and the demo.
  *
  * Zendesk leaves out tickets changed in the last minute; the simulator does not (tests would wait).
- * Tests start it in process; for the demo instance in exhub.config.yaml, build and run
- * `node dist/connectors/zendesk/simulator.js` (port ZENDESK_SIM_PORT, default 4030).
+ * Tests start it in process; for the demo instance in exhub.config.yaml,
+ * `npm run simulator -- zendesk` runs it from its source (test code is never built; port
+ * ZENDESK_SIM_PORT, default 4030).
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import { SimulatorServer } from '../../libs/connector-sdk/src/simulator-server';
-import type { ZendeskMetricEvent } from './sla-events';
+import { SimulatorServer } from '../../../libs/connector-sdk/testing/simulator-server';
+import type { ZendeskMetricEvent } from '../sla-events';
 import {
   EXPORT_PATH,
   METRIC_EVENTS_PAGE_SIZE,
@@ -24,8 +25,8 @@ import {
   ZENDESK_MAX_PAGE_SIZE,
   ZENDESK_SIGNATURE_HEADER,
   ZENDESK_TIMESTAMP_HEADER,
-} from './zendesk.constants';
-import { signZendeskPayload } from './zendesk.signature';
+} from '../zendesk.constants';
+import { signZendeskPayload } from '../zendesk.signature';
 
 export type ZendeskFailure = '5xx' | '429' | '401' | 'malformed' | 'slow';
 export type ZendeskTicket = Record<string, unknown> & { id: number; updated_at: string };
@@ -49,8 +50,9 @@ export const SIMULATOR_API_TOKEN = 'sim-api-token';
 export const SIMULATOR_OAUTH_TOKEN = 'sim-oauth-token';
 const DEFAULT_SLOW_MS = 2000;
 const FIXTURES = [
-  join(__dirname, 'fixtures'),
-  join(__dirname, '../../../connectors/zendesk/fixtures'),
+  join(__dirname, '../fixtures'),
+  // compiled by the bench (tsc -p tsconfig.bench.json) into dist/connectors/zendesk/testing/
+  join(__dirname, '../../../../connectors/zendesk/fixtures'),
 ].find((d) => existsSync(d)) as string;
 /** Port of the demo instance in exhub.config.yaml. */
 const DEMO_PORT = 4030;

@@ -6,9 +6,9 @@
  */
 import { inspect } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import type { PolledEvent, PollingConnector, RejectedRecord } from './connector';
+import type { PolledEvent, PollingConnector, RejectedRecord } from '../src/connector';
 import { HubError } from '@exhub/core';
-import type { WebhookConnector, WebhookRequest } from './webhook';
+import type { WebhookConnector, WebhookRequest } from '../src/webhook';
 
 export type SimulatedFailure = '5xx' | '429' | '401' | 'malformed' | 'slow';
 

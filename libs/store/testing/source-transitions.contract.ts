@@ -5,7 +5,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { CanonicalException } from '@exhub/canonical';
 import { sampleException } from './sample-exception';
-import type { ExceptionStore } from './store';
+import type { ExceptionStore } from '../src/store';
 
 interface Ctx {
   store: ExceptionStore;

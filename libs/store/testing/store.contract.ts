@@ -2,20 +2,20 @@
  * The store contract: every adapter must pass this suite against a real database. A unit spec runs
  * it on SQLite (a temp file), test/e2e/store/postgres.e2e-spec.ts on the PostgreSQL server.
  */
-// Imported, not global: this file is compiled with the libs (whose build has no Jest types).
+// Imported, not global: test code says so (and the build scan, test/support/build-scan.ts, looks for it).
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import type { CanonicalException } from '@exhub/canonical';
-import { MAX_PAGE_SIZE } from './constants';
-import { StoreConflictError, StoreInputError, StoreNotFoundError } from './errors';
-import { MIGRATIONS } from './migrations';
+import { MAX_PAGE_SIZE } from '../src/constants';
+import { StoreConflictError, StoreInputError, StoreNotFoundError } from '../src/errors';
+import { MIGRATIONS } from '../src/migrations';
 import { describeOpenExceptions } from './open-exceptions.contract';
 import { describeDeadLetterLedger } from './dead-letters.contract';
 import { describeProcessInsights } from './insights.contract';
 import { describeSourceTransitions } from './source-transitions.contract';
 import { sampleException, type SampleSpec as Spec } from './sample-exception';
-import { storeCursors } from './cursor-store.adapter';
-import { storeReadiness } from './readiness';
-import type { ExceptionStore } from './store';
+import { storeCursors } from '../src/cursor-store.adapter';
+import { storeReadiness } from '../src/readiness';
+import type { ExceptionStore } from '../src/store';
 
 /** One isolated database (temp file, random schema) for one test. */
 export interface StoreHarness {

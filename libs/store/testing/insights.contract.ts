@@ -4,10 +4,10 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import type { CanonicalException } from '@exhub/canonical';
-import { StoreInputError } from './errors';
-import { MAX_TRANSITIONS_PAGE } from './insights.repo';
+import { StoreInputError } from '../src/errors';
+import { MAX_TRANSITIONS_PAGE } from '../src/insights.repo';
 import { sampleException } from './sample-exception';
-import type { ExceptionStore } from './store';
+import type { ExceptionStore } from '../src/store';
 
 interface Ctx {
   store: ExceptionStore;

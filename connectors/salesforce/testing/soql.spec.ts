@@ -1,5 +1,5 @@
 import { parseSoql } from './soql';
-import { SALESFORCE_DEFAULT_CASE_FILTER } from './salesforce.constants';
+import { SALESFORCE_DEFAULT_CASE_FILTER } from '../salesforce.constants';
 
 const MILESTONES = 'Id IN (SELECT CaseId FROM CaseMilestone WHERE IsViolated = true)';
 const ANTI = 'Id NOT IN (SELECT CaseId FROM CaseMilestone WHERE IsViolated = true)';

@@ -9,9 +9,10 @@
  * or a stopped server (`stop()` / `start()` again on the same port).
  *
  * Tests start it in process (`NetSuiteSimulator.start()`); for the demo instance in
- * exhub.config.yaml, build and run `node dist/connectors/netsuite/simulator.js` (port
- * NETSUITE_SIM_PORT, default 4040). `POST /__sim/fail?kind=5xx&count=3` switches failures on.
- * `POST /__sim/bills` (one bill in the fixture form or an array) adds bills (`exhub simulate`).
+ * exhub.config.yaml, `npm run simulator -- netsuite` runs it from its source (test code is never
+ * built; port NETSUITE_SIM_PORT, default 4040). `POST /__sim/fail?kind=5xx&count=3` switches
+ * failures on. `POST /__sim/bills` (one bill in the fixture form or an array) adds bills
+ * (`exhub simulate`).
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -19,8 +20,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import * as soap from 'soap';
-import type { NetSuiteTbaCredentials } from './netsuite-tba';
-import { verifyTokenPassport } from './netsuite-tba';
+import { verifyTokenPassport, type NetSuiteTbaCredentials } from '../netsuite-tba';
 import {
   NETSUITE_CREDIT_SEARCH_TYPE,
   NETSUITE_SEARCH_TYPE,
@@ -29,8 +29,8 @@ import {
   NS_FAULTS,
   NS_MESSAGES,
   NS_PURCHASES,
-} from './netsuite.constants';
-import { NETSUITE_WSDL_PATH, xmlText } from './suitetalk.client';
+} from '../netsuite.constants';
+import { NETSUITE_WSDL_PATH, xmlText } from '../suitetalk.client';
 
 export type NetSuiteFailure = '5xx' | '429' | '401' | 'malformed' | 'slow';
 
@@ -136,8 +136,9 @@ const DEFAULT_MAX_SKEW_SECONDS = 300;
 /** Port of the demo instance in exhub.config.yaml. */
 const DEMO_PORT = 4040;
 const FIXTURES = [
-  join(__dirname, 'fixtures'),
-  join(__dirname, '../../../connectors/netsuite/fixtures'),
+  join(__dirname, '../fixtures'),
+  // compiled by the bench (tsc -p tsconfig.bench.json) into dist/connectors/netsuite/testing/
+  join(__dirname, '../../../../connectors/netsuite/fixtures'),
 ].find((d) => existsSync(d)) as string;
 
 /** The fixture bills. */

@@ -6,14 +6,15 @@
  * body, a slow answer, or a stopped server (`stop()` / `start()` again on the same port).
  *
  * Tests start it in process (`SapS4Simulator.start()`); for the demo instance in exhub.config.yaml,
- * build and run `node dist/connectors/sap-s4/simulator.js` (port SAP_S4_SIM_PORT, default 4010).
+ * `npm run simulator -- sap-s4` runs it from its source (test code is never built; port
+ * SAP_S4_SIM_PORT, default 4010).
  * `POST /__sim/fail?kind=5xx&count=3` switches failures on from outside.
  * `POST /__sim/invoices` (one entity or an array) adds invoices from outside (`exhub simulate`).
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import { SimulatorServer } from '../../libs/connector-sdk/src/simulator-server';
+import { SimulatorServer } from '../../../libs/connector-sdk/testing/simulator-server';
 import { ODataFilterError, matches, parseFilter } from './odata-filter';
 import {
   SAP_ENTITY_SET,
@@ -22,7 +23,7 @@ import {
   SAP_SUPPLIER_ENTITY_SET,
   SAP_SUPPLIER_ENTITY_TYPE,
   SAP_SUPPLIER_SERVICE_PATH,
-} from './sap-s4.constants';
+} from '../sap-s4.constants';
 
 export type SapFailure = '5xx' | '429' | '401' | 'malformed' | 'slow';
 export type SupplierInvoiceEntity = Record<string, unknown> & {
@@ -75,8 +76,9 @@ const DEFAULT_MAX_PAGE_SIZE = 1000;
 const DEFAULT_SLOW_MS = 2000;
 /** Beside the source, or (built into dist/) back in the source tree. */
 const FIXTURES = [
-  join(__dirname, 'fixtures'),
-  join(__dirname, '../../../connectors/sap-s4/fixtures'),
+  join(__dirname, '../fixtures'),
+  // compiled by the bench (tsc -p tsconfig.bench.json) into dist/connectors/sap-s4/testing/
+  join(__dirname, '../../../../connectors/sap-s4/fixtures'),
 ].find((d) => existsSync(d)) as string;
 /** Port of the demo instance in exhub.config.yaml. */
 const DEMO_PORT = 4010;

@@ -10,20 +10,20 @@
  * The org is seeded from fixtures/ as `sf data import tree` would: accounts.tree.json, then
  * case-tree-import.json and cases.tree.json (references like `@AccountRef3` resolved, Ids and
  * SystemModstamps assigned in order). Tests start it in process (`SalesforceSimulator.start()`);
- * for the demo, build and run `node dist/connectors/salesforce/simulator.js` (port
- * SALESFORCE_SIM_PORT, default 4050). `POST /__sim/fail?kind=5xx&count=3` switches failures on.
- * `POST /__sim/accounts` and `POST /__sim/cases` add records (`exhub simulate`).
+ * for the demo, `npm run simulator -- salesforce` runs it from its source (test code is never
+ * built; port SALESFORCE_SIM_PORT, default 4050). `POST /__sim/fail?kind=5xx&count=3` switches
+ * failures on. `POST /__sim/accounts` and `POST /__sim/cases` add records (`exhub simulate`).
  */
 import { createVerify, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import { SimulatorServer } from '../../libs/connector-sdk/src/simulator-server';
+import { SimulatorServer } from '../../../libs/connector-sdk/testing/simulator-server';
 import {
   GRANT_CLIENT_CREDENTIALS,
   GRANT_JWT_BEARER,
   SALESFORCE_TOKEN_PATH,
-} from './salesforce.constants';
+} from '../salesforce.constants';
 import { matches, parseSoql, SoqlError, sortRows, valueAt, type Query, type Row } from './soql';
 
 export type SalesforceFailure = '5xx' | '429' | 'limit' | '401' | 'malformed' | 'invalid' | 'slow';
@@ -63,8 +63,9 @@ const CREATED_BEFORE_MS = 2 * 60 * MS_PER_MINUTE;
 /** Port of the demo instance in exhub.config.yaml. */
 const DEMO_PORT = 4050;
 const FIXTURES = [
-  join(__dirname, 'fixtures'),
-  join(__dirname, '../../../connectors/salesforce/fixtures'),
+  join(__dirname, '../fixtures'),
+  // compiled by the bench (tsc -p tsconfig.bench.json) into dist/connectors/salesforce/testing/
+  join(__dirname, '../../../../connectors/salesforce/fixtures'),
 ].find((d) => existsSync(d)) as string;
 /** Key prefixes of the sObjects the simulator stores. */
 const KEY_PREFIX: Record<string, string> = {

@@ -9,15 +9,15 @@
  * or a stopped server (`stop()` / `start()` again on the same port).
  *
  * Tests start it in process (`ServiceNowSimulator.start()`); for the demo instance in
- * exhub.config.yaml, build and run `node dist/connectors/servicenow/simulator.js` (port
- * SERVICENOW_SIM_PORT, default 4020). `POST /__sim/fail?kind=5xx&count=3` switches failures on.
+ * exhub.config.yaml, `npm run simulator -- servicenow` runs it from its source (test code is never
+ * built; port SERVICENOW_SIM_PORT, default 4020). `POST /__sim/fail?kind=5xx&count=3` switches failures on.
  * `POST /__sim/incidents` and `POST /__sim/companies` add records (`exhub simulate`).
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import { SimulatorServer } from '../../libs/connector-sdk/src/simulator-server';
+import { SimulatorServer } from '../../../libs/connector-sdk/testing/simulator-server';
 import {
   COMPANY_TABLE,
   INCIDENT_TABLE,
@@ -25,7 +25,7 @@ import {
   TABLE_API_PATH,
   TASK_SLA_TABLE,
   USER_TABLE,
-} from './servicenow.constants';
+} from '../servicenow.constants';
 
 export type ServiceNowFailure = '5xx' | '429' | '401' | 'malformed' | 'slow';
 export type GlideRecord = Record<string, unknown> & { sys_id: string };
@@ -54,8 +54,9 @@ const DEFAULT_SLOW_MS = 2000;
 const DEFAULT_LIMIT = 10_000;
 const DEFAULT_TOKEN_LIFETIME_SECONDS = 1800;
 const FIXTURES = [
-  join(__dirname, 'fixtures'),
-  join(__dirname, '../../../connectors/servicenow/fixtures'),
+  join(__dirname, '../fixtures'),
+  // compiled by the bench (tsc -p tsconfig.bench.json) into dist/connectors/servicenow/testing/
+  join(__dirname, '../../../../connectors/servicenow/fixtures'),
 ].find((d) => existsSync(d)) as string;
 /** Port of the demo instance in exhub.config.yaml. */
 const DEMO_PORT = 4020;

@@ -3,7 +3,7 @@
  * behind exhub_dlq_oldest_message_age_seconds.
  */
 import { describe, expect, it } from '@jest/globals';
-import type { ExceptionStore } from './store';
+import type { ExceptionStore } from '../src/store';
 
 interface Ctx {
   store: ExceptionStore;

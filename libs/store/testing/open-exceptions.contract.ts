@@ -4,10 +4,10 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import type { CanonicalException } from '@exhub/canonical';
-import { MAX_FIND_OPEN } from './constants';
-import { StoreInputError } from './errors';
+import { MAX_FIND_OPEN } from '../src/constants';
+import { StoreInputError } from '../src/errors';
 import { sampleException } from './sample-exception';
-import type { ExceptionStore } from './store';
+import type { ExceptionStore } from '../src/store';
 
 interface Ctx {
   store: ExceptionStore;

@@ -1,7 +1,9 @@
 import { Controller, Get, Inject, Res } from '@nestjs/common';
+import { ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { storeReadiness } from '@exhub/store';
 import { HUB_RUNTIME, type HubRuntime } from '../hub-runtime';
+import { ApiPublic, ApiRoute } from '../openapi/decorators';
 
 /** Prefix of the per-connector checks, which degrade readiness without failing it. */
 const CONNECTOR_CHECK = 'connector:';
@@ -11,12 +13,38 @@ interface Check {
   detail: string;
 }
 
+/** Body of /health/ready, with 200 and with 503. */
+const READINESS_SCHEMA = {
+  type: 'object',
+  required: ['status', 'checks'],
+  properties: {
+    status: { type: 'string', enum: ['ready', 'degraded', 'not_ready'] },
+    checks: {
+      type: 'object',
+      additionalProperties: {
+        type: 'object',
+        required: ['ok', 'detail'],
+        properties: { ok: { type: 'boolean' }, detail: { type: 'string' } },
+      },
+    },
+  },
+};
+
 @Controller('health')
+@ApiTags('health')
 export class HealthController {
   constructor(@Inject(HUB_RUNTIME) private readonly rt: HubRuntime) {}
 
   /** The process is up and its event loop answers. */
   @Get('live')
+  @ApiPublic()
+  @ApiRoute('Liveness: the process answers', {
+    schema: {
+      type: 'object',
+      required: ['status'],
+      properties: { status: { type: 'string', enum: ['ok'] } },
+    },
+  })
   live(): { status: 'ok' } {
     return { status: 'ok' };
   }
@@ -30,6 +58,20 @@ export class HealthController {
    * is down or one secret is missing. The body names every failing part either way.
    */
   @Get('ready')
+  @ApiPublic()
+  @ApiRoute(
+    'Readiness: broker, topology, mappings, policy, store (503 when one fails); connectors degrade only',
+    {
+      description: 'Ready (`ready`), or ready with a failing connector (`degraded`)',
+      schema: READINESS_SCHEMA,
+    },
+  )
+  @ApiResponse({
+    status: 503,
+    description:
+      'Not ready (`not_ready`): the broker, topology, mappings, policy or store check failed; the same body names it',
+    schema: READINESS_SCHEMA,
+  })
   async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<{
     status: 'ready' | 'degraded' | 'not_ready';
     checks: Record<string, Check>;

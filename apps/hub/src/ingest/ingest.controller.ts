@@ -1,8 +1,10 @@
 import { Controller, HttpCode, Inject, Param, Post, Req, Res } from '@nestjs/common';
+import { ApiConsumes, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuthError, HubError } from '@exhub/core';
 import { ApiError, apiError } from '../http/api-error';
 import { HUB_RUNTIME, type HubRuntime } from '../hub-runtime';
+import { ApiErrors, ApiPublic, ApiRoute } from '../openapi/decorators';
 import { IngestService, IngressRetryLaterError } from './ingest.service';
 import { checkCharset, checkUtf8 } from './ingress-checks';
 import { MS_PER_SECOND } from '@exhub/core';
@@ -19,6 +21,7 @@ function mediaType(contentType: string): string {
 const UNKNOWN_CONNECTOR_LABEL = '_unknown';
 
 @Controller('v1/ingest')
+@ApiTags('ingress')
 export class IngestController {
   constructor(
     @Inject(HUB_RUNTIME) private readonly rt: HubRuntime,
@@ -31,6 +34,33 @@ export class IngestController {
    */
   @Post(':connectorId')
   @HttpCode(202)
+  @ApiRoute(
+    'Webhook ingress for a connector instance',
+    {
+      status: 202,
+      description: 'Verified and confirmed by the broker',
+      schema: {
+        type: 'object',
+        required: ['eventId', 'correlationId'],
+        properties: {
+          eventId: { type: 'string' },
+          correlationId: { type: 'string' },
+          duplicate: { type: 'boolean', enum: [true] },
+        },
+      },
+    },
+    'The signature is verified on the raw body (Stripe-Signature, X-Exhub-Signature, …) before parsing; 202 only after the broker confirmed the publish to exhub.ingress. Rate limited per connector and client IP (EXHUB_INGRESS_RATE_LIMIT per EXHUB_INGRESS_RATE_WINDOW).',
+  )
+  @ApiParam({
+    name: 'connectorId',
+    description: 'connector instance id in exhub.config.yaml',
+    example: 'stripe',
+  })
+  @ApiPublic()
+  @ApiConsumes('application/json', 'application/xml')
+  @ApiErrors(400, 404, 413, 415, 429, 503, {
+    401: "The signature is missing, stale or does not match the connector's secret (no API key is involved)",
+  })
   async receive(
     @Param('connectorId') connectorId: string,
     @Req() req: FastifyRequest,

@@ -1,4 +1,5 @@
 import { Controller, HttpCode, Inject, Post, Req, UseGuards } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import {
   ScoringRequestError,
@@ -14,6 +15,7 @@ import { ApiKeyGuard } from '../api/api-key.guard';
 import { Roles } from '../api/roles';
 import { apiError } from '../http/api-error';
 import { HUB_RUNTIME, type HubRuntime } from '../hub-runtime';
+import { ApiErrors, ApiJsonBody, ApiQueries, ApiRoute } from '../openapi/decorators';
 
 const JSON_CONTENT_TYPE = /^application\/(.+\+)?json\s*(;|$)/i;
 const BAD_REQUEST = 400;
@@ -30,6 +32,7 @@ const UNSUPPORTED_MEDIA_TYPE = 415;
 @Controller('v1/priority')
 @UseGuards(ApiKeyGuard)
 @Roles('steward')
+@ApiTags('priority')
 export class PriorityDryRunController {
   constructor(
     @Inject(HUB_RUNTIME) private readonly rt: HubRuntime,
@@ -62,6 +65,14 @@ export class PriorityDryRunController {
 
   @Post('dry-run')
   @HttpCode(200)
+  @ApiRoute(
+    'Score an exception with the live policy, with the explanation',
+    { schema: { type: 'object', description: 'what `exhub priority explain --json` prints' } },
+    'Body: a canonical exception or `{exception, context}`; `?now=` scores as of another time. Nothing is stored or published.',
+  )
+  @ApiJsonBody('CanonicalException')
+  @ApiQueries([{ name: 'now', description: 'ISO 8601 time to score as of' }])
+  @ApiErrors(400, 415)
   async dryRun(@Req() req: FastifyRequest): Promise<Explanation> {
     const contentType = req.headers['content-type'] ?? '';
     if (!JSON_CONTENT_TYPE.test(contentType)) {

@@ -9,11 +9,13 @@ import { ApiKeyGuard } from '../api/api-key.guard';
 import { Roles } from '../api/roles';
 import { apiError } from '../http/api-error';
 import { ContextService } from '../context/context.service';
-import { HUB_RUNTIME, type HubRuntime } from '../hub-runtime';
 import { ApiErrors, ApiJsonBody, ApiRoute } from '../openapi/decorators';
 import { ref } from '../openapi/schemas';
 import { dryRun, UnknownMappingError, type DryRunTarget } from './dry-run';
 import type { LifecycleSignal } from '../pipeline/stages/lifecycle';
+import type { MappingRegistry } from '@exhub/mapping';
+import type { PolicyScorer } from '@exhub/prioritization';
+import { HUB_VERSION, MAPPINGS, SCORER } from '../core/core.tokens';
 
 const JSON_CONTENT_TYPE = /^application\/(.+\+)?json\s*(;|$)/i;
 const BAD_REQUEST = 400;
@@ -45,7 +47,9 @@ export interface DryRunResponse {
 @ApiTags('mappings')
 export class DryRunController {
   constructor(
-    @Inject(HUB_RUNTIME) private readonly rt: HubRuntime,
+    @Inject(HUB_VERSION) private readonly version: string,
+    @Inject(MAPPINGS) private readonly mappings: MappingRegistry,
+    @Inject(SCORER) private readonly scorer: PolicyScorer,
     private readonly context: ContextService,
   ) {}
 
@@ -64,9 +68,9 @@ export class DryRunController {
     try {
       result = await dryRun(
         {
-          registry: this.rt.mappings,
-          scorer: this.rt.scorer,
-          connectorVersion: this.rt.version,
+          registry: this.mappings,
+          scorer: this.scorer,
+          connectorVersion: this.version,
           context: this.context.engine,
         },
         target,

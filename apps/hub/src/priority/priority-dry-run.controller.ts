@@ -7,6 +7,7 @@ import {
   type Explanation,
   type Scorer,
   type ScoringInput,
+  type PolicyScorer,
 } from '@exhub/prioritization';
 import { ContextService } from '../context/context.service';
 import { runPipeline } from '../pipeline/runner';
@@ -14,8 +15,9 @@ import type { AssembledException } from '../pipeline/stages/assemble';
 import { ApiKeyGuard } from '../api/api-key.guard';
 import { Roles } from '../api/roles';
 import { apiError } from '../http/api-error';
-import { HUB_RUNTIME, type HubRuntime } from '../hub-runtime';
 import { ApiErrors, ApiJsonBody, ApiQueries, ApiRoute } from '../openapi/decorators';
+import type { MappingRegistry } from '@exhub/mapping';
+import { HUB_VERSION, MAPPINGS, SCORER } from '../core/core.tokens';
 
 const JSON_CONTENT_TYPE = /^application\/(.+\+)?json\s*(;|$)/i;
 const BAD_REQUEST = 400;
@@ -35,7 +37,9 @@ const UNSUPPORTED_MEDIA_TYPE = 415;
 @ApiTags('priority')
 export class PriorityDryRunController {
   constructor(
-    @Inject(HUB_RUNTIME) private readonly rt: HubRuntime,
+    @Inject(HUB_VERSION) private readonly version: string,
+    @Inject(MAPPINGS) private readonly mappings: MappingRegistry,
+    @Inject(SCORER) private readonly scorer: PolicyScorer,
     private readonly context: ContextService,
   ) {}
 
@@ -47,13 +51,13 @@ export class PriorityDryRunController {
   private async explain({ context, ...exception }: ScoringInput, now: Date): Promise<Explanation> {
     let explanation: Explanation | undefined;
     const explaining: Scorer = {
-      score: (input, at) => (explanation = this.rt.scorer.explain(input, at)).priority,
+      score: (input, at) => (explanation = this.scorer.explain(input, at)).priority,
     };
     const run = await runPipeline(
       {
-        mappings: this.rt.mappings,
+        mappings: this.mappings,
         scorer: explaining,
-        connectorVersion: this.rt.version,
+        connectorVersion: this.version,
         context: this.context.engine,
       },
       { exception: exception as unknown as AssembledException, context },

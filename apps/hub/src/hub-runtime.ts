@@ -1,6 +1,11 @@
 import { join } from 'node:path';
-import type { ConnectorInstanceConfig, EnvSettings, HubConfig } from '@exhub/config';
-import { DEFAULT_RETRY_AFTER_SECONDS, loadHubConfig } from '@exhub/config';
+import {
+  type ConnectorInstanceConfig,
+  type EnvSettings,
+  type HubConfig,
+  DEFAULT_RETRY_AFTER_SECONDS,
+  loadHubConfig,
+} from '@exhub/config';
 import { evaluationCounts, MappingRegistry } from '@exhub/mapping';
 import {
   ConfirmPublisher,
@@ -15,18 +20,16 @@ import {
   TIER_ORDER,
   loadPolicyFile,
   type PriorityPolicy,
+  durationMs,
 } from '@exhub/prioritization';
-import { durationMs } from '@exhub/prioritization';
 import { WEBHOOK_EVENT_PURGE_INTERVAL_MS, openStore, type ExceptionStore } from '@exhub/store';
 import { buildConnectors, type ConnectorSlot } from './connectors/connector-types';
 
-export const HUB_RUNTIME = Symbol('HUB_RUNTIME');
-/** Messages the pipeline worker holds unacknowledged at once. */
-export const DEFAULT_PREFETCH = 32;
-
 /**
- * Everything the hub's parts share, built before NestJS starts so that an unreachable broker or
- * an invalid config file is reported in one clear line rather than a stack trace from inside DI.
+ * The hub's shared infrastructure, built before NestJS starts so that an unreachable broker or an
+ * invalid config file is reported in one clear line rather than a stack trace from inside DI.
+ * It is handed to CoreModule, which provides each member under its own token (core/core.tokens.ts);
+ * no provider receives this object itself. Tests build it to reach the store and the topology.
  */
 export interface HubRuntime {
   version: string;
@@ -44,7 +47,7 @@ export interface HubRuntime {
   /** Exceptions, versions, audit trail, webhook dedupe (EXHUB_STORE_URL). */
   store: ExceptionStore;
   state: { topologyDeclared: boolean };
-  prefetch: number;
+  /** `Retry-After` (seconds) of the ingress's 503 answers. */
   retryAfterSeconds: number;
   close(): Promise<void>;
 }
@@ -134,7 +137,6 @@ export async function createRuntime(
     connectors,
     store,
     state,
-    prefetch: DEFAULT_PREFETCH,
     retryAfterSeconds: DEFAULT_RETRY_AFTER_SECONDS,
     async close() {
       await publisher.close().catch(() => undefined);

@@ -1,87 +1,64 @@
-import {
-  Inject,
-  Injectable,
-  Module,
-  type DynamicModule,
-  type OnApplicationShutdown,
-  type Type,
-} from '@nestjs/common';
-import { HealthController } from './http/health.controller';
-import { MetricsController } from './http/metrics.controller';
-import { OpsController } from './http/ops.controller';
-import { HUB_RUNTIME, type HubRuntime } from './hub-runtime';
-import { IngestController } from './ingest/ingest.controller';
-import { DryRunController } from './mappings/dry-run.controller';
-import { MappingReloadService } from './mappings/mapping-reload.service';
-import { IngestService } from './ingest/ingest.service';
-import { SourceEventIngress } from './ingest/source-event-ingress';
-import { PipelineService } from './pipeline/pipeline.service';
-import { ContextService } from './context/context.service';
-import { PollSchedulerService } from './connectors/poll-scheduler.service';
-import { CONNECTORS } from '@exhub/connector-sdk';
-import { PriorityDryRunController } from './priority/priority-dry-run.controller';
-import { PriorityMonitorService } from './priority/priority-monitor.service';
-import { InsightsController } from './insights/insights.controller';
-import { InsightsService } from './insights/insights.service';
-import { ExceptionsController } from './api/exceptions.controller';
-import { ApiKeyGuard } from './api/api-key.guard';
-import { ConnectorsController } from './api/connectors.controller';
-import { ConsoleController } from './console/console.controller';
-import { DlqLedgerService } from './ops/dlq-ledger';
-import { OutcomesService } from './outcomes/outcomes.service';
+import { Module, type DynamicModule } from '@nestjs/common';
+import { ApiModule } from './api/api.module';
+import { ConnectorsModule } from './connectors/connectors.module';
+import { CoreModule } from './core/core.module';
+import type { HubRuntime } from './hub-runtime';
+import { IngressModule } from './ingest/ingress.module';
+import { OpsModule } from './ops/ops.module';
+import { PipelineModule } from './pipeline/pipeline.module';
 
-/** Closes the broker connection last, after the worker drained and HTTP stopped. */
-@Injectable()
-class RuntimeCloser implements OnApplicationShutdown {
-  constructor(@Inject(HUB_RUNTIME) private readonly rt: HubRuntime) {}
-  async onApplicationShutdown(signal?: string): Promise<void> {
-    await this.rt.close();
-    this.rt.logger.info(
-      { signal },
-      'stopped: in-flight work finished and acknowledged, broker connection closed',
-    );
-  }
-}
+/** Messages the pipeline worker holds unacknowledged at once. */
+export const DEFAULT_PREFETCH = 32;
 
-/** The hub: health and metrics always; webhook ingress and the pipeline worker by role. */
+/**
+ * The hub: CoreModule (the infrastructure createRuntime built) and the feature modules, picked and
+ * configured from EXHUB_ROLES:
+ *
+ * | module     | every process                               | `ingress` role    | `pipeline` role             |
+ * |------------|---------------------------------------------|-------------------|-----------------------------|
+ * | Ops        | health, metrics, DLQ and replay, hot reload |                   | keeps the DLQ ledger        |
+ * | Api        | worklist, connectors, insights, dry-runs    |                   |                             |
+ * | Connectors | connector registry, status                  | polls the sources |                             |
+ * | Pipeline   | context stage for dry-runs and recheck      |                   | worker, outcomes, context loops |
+ * | Ingress    | —                                           | webhooks, drop folders |                        |
+ *
+ * Order matters twice. Routes are registered in import order (Ops, Api, Ingress), which is the
+ * order of the OpenAPI document. Lifecycle hooks run by import depth: CoreModule is global, so its
+ * shutdown hook (close the publisher, the broker connection, then the store) runs after every
+ * feature module's; Connectors and Pipeline are imported by the others, so they start before them
+ * (consumers and pollers) and, at shutdown, pollers stop (`onModuleDestroy`) before webhooks and
+ * drop folders stop, and the worker drains last (`beforeApplicationShutdown`, Ingress before
+ * Pipeline), then HTTP closes, then the broker and the store.
+ */
 @Module({})
 export class HubModule {
-  static forRoot(runtime: HubRuntime): DynamicModule {
-    const ingress = runtime.env.roles.has('ingress');
-    const controllers: Type[] = [
-      HealthController,
-      MetricsController,
-      OpsController,
-      DryRunController,
-      PriorityDryRunController,
-      InsightsController,
-      ExceptionsController,
-      ConnectorsController,
-      ConsoleController,
-      ...(ingress ? [IngestController] : []),
-    ];
+  static forRoot(infra: HubRuntime): DynamicModule {
+    const { roles } = infra.env;
+    // Each feature module is configured once and that instance handed to the modules using it.
+    const connectors = ConnectorsModule.forRoot({ poll: roles.has('ingress') });
+    const pipeline = PipelineModule.forRoot({
+      worker: roles.has('pipeline'),
+      // A worker that does not poll builds the connectors enrichment asks, for lookups only.
+      lookupConnectors: roles.has('pipeline') && !roles.has('ingress'),
+      prefetch: DEFAULT_PREFETCH,
+      imports: [connectors],
+    });
     return {
       module: HubModule,
-      controllers,
-      providers: [
-        { provide: HUB_RUNTIME, useValue: runtime },
-        ContextService,
-        PipelineService,
-        OutcomesService,
-        DlqLedgerService,
-        MappingReloadService,
-        PriorityMonitorService,
-        InsightsService,
-        RuntimeCloser,
-        ApiKeyGuard,
-        PollSchedulerService,
-        SourceEventIngress,
-        {
-          provide: CONNECTORS,
-          useFactory: (p: PollSchedulerService) => p.registry,
-          inject: [PollSchedulerService],
-        },
-        ...(ingress ? [IngestService] : []),
+      imports: [
+        CoreModule.forRoot(infra),
+        connectors,
+        pipeline,
+        OpsModule.forRoot({ dlqLedger: roles.has('pipeline'), imports: [pipeline] }),
+        ApiModule.forRoot({ imports: [pipeline, connectors] }),
+        ...(roles.has('ingress')
+          ? [
+              IngressModule.forRoot({
+                retryAfterSeconds: infra.retryAfterSeconds,
+                imports: [connectors],
+              }),
+            ]
+          : []),
       ],
     };
   }

@@ -7,10 +7,10 @@ import {
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
-import type { ApiKeyRole } from '@exhub/store';
+import type { ApiKeyRole, ExceptionStore } from '@exhub/store';
 import { apiError } from '../http/api-error';
-import { HUB_RUNTIME, type HubRuntime } from '../hub-runtime';
 import { actorOf, CALLER_PROPERTY, roleAtLeast, ROLES_METADATA, type ApiCaller } from './roles';
+import { STORE } from '../core/core.tokens';
 
 const UNAUTHORIZED = 401;
 const FORBIDDEN = 403;
@@ -28,7 +28,7 @@ type CallerRequest = FastifyRequest & { [CALLER_PROPERTY]?: ApiCaller };
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
   constructor(
-    @Inject(HUB_RUNTIME) private readonly rt: HubRuntime,
+    @Inject(STORE) private readonly store: ExceptionStore,
     private readonly reflector: Reflector,
   ) {}
 
@@ -48,7 +48,7 @@ export class ApiKeyGuard implements CanActivate {
         `this endpoint needs an API key; ${HOW_TO_SEND}`,
       );
     }
-    const key = await this.rt.store.findApiKey(presented);
+    const key = await this.store.findApiKey(presented);
     if (!key) {
       throw apiError(
         UNAUTHORIZED,

@@ -1,19 +1,28 @@
 import { Controller, Get, HttpCode, Inject, Param, Post, Req, UseGuards } from '@nestjs/common';
 import { ApiParam, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import { HubError } from '@exhub/core';
+import { HubError, MS_PER_SECOND } from '@exhub/core';
 import {
   PollSchedulerService,
   type ScheduledPollOutcome,
 } from '../connectors/poll-scheduler.service';
 import { apiError } from '../http/api-error';
-import { HUB_RUNTIME, type HubRuntime } from '../hub-runtime';
 import { ApiErrors, ApiRoute } from '../openapi/decorators';
 import { ref } from '../openapi/schemas';
 import { ApiKeyGuard, Caller } from './api-key.guard';
 import { refuseUnknownQuery } from './query';
 import { Roles, type ApiCaller } from './roles';
-import { MS_PER_SECOND } from '@exhub/core';
+import type { EnvSettings, HubConfig } from '@exhub/config';
+import type { Logger } from '@exhub/observability';
+import type { ExceptionStore } from '@exhub/store';
+import {
+  CONNECTOR_SLOTS,
+  HUB_CONFIG,
+  HUB_ENV,
+  LOGGER,
+  STORE,
+  type ConnectorSlots,
+} from '../core/core.tokens';
 
 const NOT_FOUND = 404;
 const CONFLICT = 409;
@@ -51,7 +60,11 @@ export interface ConnectorStatus {
 @ApiTags('connectors')
 export class ConnectorsController {
   constructor(
-    @Inject(HUB_RUNTIME) private readonly rt: HubRuntime,
+    @Inject(HUB_ENV) private readonly env: EnvSettings,
+    @Inject(HUB_CONFIG) private readonly config: HubConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(STORE) private readonly store: ExceptionStore,
+    @Inject(CONNECTOR_SLOTS) private readonly connectors: ConnectorSlots,
     private readonly scheduler: PollSchedulerService,
   ) {}
 
@@ -69,11 +82,11 @@ export class ConnectorsController {
     refuseUnknownQuery(req.query, []);
     const now = Date.now();
     const connectors = await Promise.all(
-      this.rt.config.connectors.map(async (instance): Promise<ConnectorStatus> => {
-        const slot = this.rt.connectors.get(instance.id);
+      this.config.connectors.map(async (instance): Promise<ConnectorStatus> => {
+        const slot = this.connectors.get(instance.id);
         const polled = this.scheduler.slots.get(instance.id);
         const kind = !slot || slot.unavailable ? 'unavailable' : slot.polled ? 'poll' : 'webhook';
-        const cursor = kind === 'poll' ? await this.rt.store.getCursor(instance.id) : undefined;
+        const cursor = kind === 'poll' ? await this.store.getCursor(instance.id) : undefined;
         const check = !instance.enabled
           ? { ok: false, detail: 'disabled in the config file (enabled: false)' }
           : slot?.check
@@ -129,15 +142,15 @@ export class ConnectorsController {
   ): Promise<{ connector: string; outcome: ScheduledPollOutcome }> {
     refuseUnknownQuery(req.query, []);
     const instance = CONNECTOR_ID.test(id)
-      ? this.rt.config.connectors.find((c) => c.id === id)
+      ? this.config.connectors.find((c) => c.id === id)
       : undefined;
     if (!instance) {
-      const message = `no connector "${id}" in ${this.rt.config.file}; GET /v1/connectors lists them`;
+      const message = `no connector "${id}" in ${this.config.file}; GET /v1/connectors lists them`;
       throw apiError(NOT_FOUND, 'not_found', message, [
         { pointer: '/id', rule: 'exists', message },
       ]);
     }
-    const slot = this.rt.connectors.get(id);
+    const slot = this.connectors.get(id);
     if (!slot?.polled) {
       throw apiError(
         CONFLICT,
@@ -150,11 +163,11 @@ export class ConnectorsController {
       throw apiError(
         CONFLICT,
         'not_polled_here',
-        `this hub process does not poll "${id}" (EXHUB_ROLES=${[...this.rt.env.roles].join(',')}, or it could not start: ${slot.check?.().detail ?? 'unknown'}); call a process with the ingress role`,
+        `this hub process does not poll "${id}" (EXHUB_ROLES=${[...this.env.roles].join(',')}, or it could not start: ${slot.check?.().detail ?? 'unknown'}); call a process with the ingress role`,
       );
     }
     const audit = (details: Record<string, unknown>) =>
-      this.rt.store.appendAudit({
+      this.store.appendAudit({
         actor: caller.actor,
         action: 'connector.poll',
         details: { connector: id, ...details },
@@ -172,7 +185,7 @@ export class ConnectorsController {
       );
     }
     await audit({ ...outcome });
-    this.rt.logger.info(
+    this.logger.info(
       { connector: id, actor: caller.actor, outcome },
       'poll requested through the API',
     );

@@ -22,13 +22,15 @@ import {
   type ExceptionVersion,
   type WorklistPage,
   type WorklistQuery,
+  type ExceptionStore,
 } from '@exhub/store';
 import { apiError } from '../http/api-error';
-import { HUB_RUNTIME, type HubRuntime } from '../hub-runtime';
 import { ApiErrors, ApiJsonBody, ApiQueries, ApiRoute } from '../openapi/decorators';
 import { ref, WORKLIST_QUERY } from '../openapi/schemas';
 import { ApiKeyGuard, Caller } from './api-key.guard';
 import { Roles, type ApiCaller } from './roles';
+import type { Logger } from '@exhub/observability';
+import { LOGGER, STORE } from '../core/core.tokens';
 
 const BAD_REQUEST = 400;
 const NOT_FOUND = 404;
@@ -61,7 +63,10 @@ export interface ExceptionDetail {
 @UseGuards(ApiKeyGuard)
 @ApiTags('exceptions')
 export class ExceptionsController {
-  constructor(@Inject(HUB_RUNTIME) private readonly rt: HubRuntime) {}
+  constructor(
+    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(STORE) private readonly store: ExceptionStore,
+  ) {}
 
   @Get()
   @Roles('viewer')
@@ -75,7 +80,7 @@ export class ExceptionsController {
   async worklist(@Req() req: FastifyRequest): Promise<WorklistPage> {
     const query = parseWorklistQuery(req.query);
     try {
-      return await this.rt.store.worklist(query);
+      return await this.store.worklist(query);
     } catch (err) {
       throw storeError(err, 'query');
     }
@@ -89,11 +94,11 @@ export class ExceptionsController {
   @ApiParam({ name: 'id', description: 'exception id' })
   @ApiErrors(404)
   async detail(@Param('id') id: string): Promise<ExceptionDetail> {
-    const exception = IDENTIFIER.test(id) ? await this.rt.store.getException(id) : undefined;
+    const exception = IDENTIFIER.test(id) ? await this.store.getException(id) : undefined;
     if (!exception) throw notFound(id);
     const [history, audit] = await Promise.all([
-      this.rt.store.exceptionHistory(id),
-      this.rt.store.auditTrail({ exceptionId: id }),
+      this.store.exceptionHistory(id),
+      this.store.auditTrail({ exceptionId: id }),
     ]);
     return {
       exception,
@@ -130,11 +135,11 @@ export class ExceptionsController {
     const decision = parseDecision(req);
     if (!IDENTIFIER.test(id)) throw notFound(id);
     try {
-      const exception = await this.rt.store.applyDecision(id, {
+      const exception = await this.store.applyDecision(id, {
         ...decision,
         actor: caller.actor,
       });
-      this.rt.logger.info(
+      this.logger.info(
         { exceptionId: id, action: decision.action, actor: caller.actor },
         'decision recorded',
       );

@@ -4,14 +4,27 @@ import {
   type OnApplicationBootstrap,
   type OnModuleDestroy,
 } from '@nestjs/common';
-import type { PollingConnector } from '@exhub/connector-sdk';
-import { PollRunner, type PollOutcome } from '@exhub/connector-sdk';
-import { ConnectorRegistry } from '@exhub/connector-sdk';
-import { sourceEventPublishOptions } from '@exhub/messaging';
-import { storeCursors } from '@exhub/store';
-import { HUB_RUNTIME, type HubRuntime } from '../hub-runtime';
+import {
+  type PollingConnector,
+  PollRunner,
+  type PollOutcome,
+  ConnectorRegistry,
+} from '@exhub/connector-sdk';
+import { sourceEventPublishOptions, type ConfirmPublisher, type Topology } from '@exhub/messaging';
+import { storeCursors, type ExceptionStore } from '@exhub/store';
 import { SourceEventIngress } from '../ingest/source-event-ingress';
 import { POLL_CONNECTOR_TYPES } from './connector-types';
+import type { HubMetrics, Logger } from '@exhub/observability';
+import {
+  CONNECTOR_SLOTS,
+  LOGGER,
+  METRICS,
+  PUBLISHER,
+  STORE,
+  TOPOLOGY,
+  type ConnectorSlots,
+} from '../core/core.tokens';
+import { CONNECTORS_OPTIONS, type ConnectorsOptions } from './connectors.options';
 import { MS_PER_SECOND } from '@exhub/core';
 
 /** A polled event's payload is the connector's JSON value. */
@@ -66,23 +79,29 @@ export class PollSchedulerService implements OnApplicationBootstrap, OnModuleDes
   private stopped = false;
 
   constructor(
-    @Inject(HUB_RUNTIME) private readonly rt: HubRuntime,
+    @Inject(CONNECTORS_OPTIONS) private readonly options: ConnectorsOptions,
+    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(METRICS) private readonly metrics: HubMetrics,
+    @Inject(PUBLISHER) private readonly publisher: ConfirmPublisher,
+    @Inject(TOPOLOGY) private readonly topology: Topology,
+    @Inject(STORE) private readonly store: ExceptionStore,
+    @Inject(CONNECTOR_SLOTS) private readonly connectors: ConnectorSlots,
     private readonly ingress: SourceEventIngress,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    if (!this.rt.env.roles.has('ingress')) {
-      for (const slot of this.rt.connectors.values()) {
+    if (!this.options.poll) {
+      for (const slot of this.connectors.values()) {
         if (slot.polled)
           slot.check = () => ({ ok: true, detail: 'polled by ingress-role processes' });
       }
       return;
     }
-    const store = storeCursors(this.rt.store);
-    for (const slot of this.rt.connectors.values()) {
+    const store = storeCursors(this.store);
+    for (const slot of this.connectors.values()) {
       if (!slot.polled) continue;
       const { instance } = slot;
-      const log = this.rt.logger.child({ connector: instance.id });
+      const log = this.logger.child({ connector: instance.id });
       // The setting, or its type's schema default (buildConnectors applied it): never a constant.
       const seconds = Number(instance.settings.pollIntervalSeconds);
       if (!(seconds > 0)) {
@@ -93,7 +112,7 @@ export class PollSchedulerService implements OnApplicationBootstrap, OnModuleDes
       }
       let connector: PollingConnector;
       try {
-        connector = await POLL_CONNECTOR_TYPES[instance.type](instance, this.rt.metrics);
+        connector = await POLL_CONNECTOR_TYPES[instance.type](instance, this.metrics);
       } catch (err) {
         slot.check = () => ({ ok: false, detail: (err as Error).message });
         log.warn({ err: (err as Error).message }, `connector ${instance.id} cannot start`);
@@ -103,7 +122,7 @@ export class PollSchedulerService implements OnApplicationBootstrap, OnModuleDes
       const runner = new PollRunner({
         connector,
         store,
-        publisher: this.rt.publisher,
+        publisher: this.publisher,
         // The one ingress: the same span, traceparent, dedupe, headers and metrics as a webhook.
         publishEvent: (event, receivedAtMs) =>
           this.ingress.publishSourceEvent({
@@ -119,9 +138,9 @@ export class PollSchedulerService implements OnApplicationBootstrap, OnModuleDes
             }),
           }),
         publishOptions: sourceEventPublishOptions,
-        metrics: this.rt.metrics,
+        metrics: this.metrics,
         // A page the connector refuses as malformed is recorded in the DLQ with its reason.
-        deadLetterExchange: this.rt.topology.names.dlx,
+        deadLetterExchange: this.topology.names.dlx,
         onError: (err) =>
           log.warn(
             { err: err.message, errorClass: (err as { errorClass?: string }).errorClass },
@@ -187,9 +206,9 @@ export class PollSchedulerService implements OnApplicationBootstrap, OnModuleDes
 
   private async pollUnderLock(slot: PollSlot, scheduled: boolean): Promise<ScheduledPollOutcome> {
     const id = slot.connector.id;
-    const result = await this.rt.store.withPollLock(id, async (): Promise<ScheduledPollOutcome> => {
+    const result = await this.store.withPollLock(id, async (): Promise<ScheduledPollOutcome> => {
       if (scheduled) {
-        const cursor = await this.rt.store.getCursor(id);
+        const cursor = await this.store.getCursor(id);
         const since = cursor ? Date.now() - Date.parse(cursor.updatedAt) : Infinity;
         if (since < slot.intervalSeconds * MS_PER_SECOND * RECENT_POLL_SHARE) {
           return { status: 'polled_recently', lastPollAt: cursor!.updatedAt };
@@ -212,7 +231,7 @@ export class PollSchedulerService implements OnApplicationBootstrap, OnModuleDes
         .catch((err: Error) => {
           // The runner has reported a poll error itself (onError); this is the lock or the store.
           if (!slot.runner.status.lastError || slot.runner.status.lastError.message !== err.message)
-            this.rt.logger.warn(
+            this.logger.warn(
               { connector: connectorId, err: err.message },
               'scheduled poll could not run',
             );

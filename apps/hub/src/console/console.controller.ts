@@ -1,22 +1,31 @@
 import { Controller, Get, HttpCode, Inject, Param, Post, Req, UseGuards } from '@nestjs/common';
 import { ApiParam, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import { showDeadLetter, type DeadLetterDetail } from '@exhub/messaging';
+import {
+  showDeadLetter,
+  type DeadLetterDetail,
+  type ManagedConnection,
+  type Topology,
+} from '@exhub/messaging';
 import {
   findCasesFiles,
   loadCasesFile,
   runCase,
   type CaseOutcome,
   type MappingSummary,
+  diffExceptions,
+  type Difference,
+  type MappingRegistry,
 } from '@exhub/mapping';
-import { diffExceptions, type Difference } from '@exhub/mapping';
-import type { ApiKeyRole, BacklogGroup } from '@exhub/store';
+import type { ApiKeyRole, BacklogGroup, ExceptionStore } from '@exhub/store';
 import { ApiKeyGuard, Caller } from '../api/api-key.guard';
 import { refuseUnknownQuery } from '../api/query';
 import { Roles, type ApiCaller } from '../api/roles';
 import { apiError } from '../http/api-error';
-import { HUB_RUNTIME, type HubRuntime } from '../hub-runtime';
 import { ApiErrors, ApiRoute } from '../openapi/decorators';
+import type { EnvSettings } from '@exhub/config';
+import type { Logger } from '@exhub/observability';
+import { BROKER_CONNECTION, HUB_ENV, LOGGER, MAPPINGS, STORE, TOPOLOGY } from '../core/core.tokens';
 
 const NOT_FOUND = 404;
 /** Mapping ids (`stripe.charge-dispute`) and dead-letter ids (message ids, or `#<n>`). */
@@ -63,7 +72,14 @@ export interface GoldenCasesReport {
 @UseGuards(ApiKeyGuard)
 @ApiTags('console')
 export class ConsoleController {
-  constructor(@Inject(HUB_RUNTIME) private readonly rt: HubRuntime) {}
+  constructor(
+    @Inject(HUB_ENV) private readonly env: EnvSettings,
+    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(BROKER_CONNECTION) private readonly connection: ManagedConnection,
+    @Inject(TOPOLOGY) private readonly topology: Topology,
+    @Inject(STORE) private readonly store: ExceptionStore,
+    @Inject(MAPPINGS) private readonly mappingRegistry: MappingRegistry,
+  ) {}
 
   @Get('session')
   @Roles('viewer')
@@ -126,7 +142,7 @@ export class ConsoleController {
     @Req() req: FastifyRequest,
   ): Promise<{ versions: VersionChanges[] }> {
     refuseUnknownQuery(req.query, []);
-    const history = EXCEPTION_ID.test(id) ? await this.rt.store.exceptionHistory(id) : [];
+    const history = EXCEPTION_ID.test(id) ? await this.store.exceptionHistory(id) : [];
     if (history.length === 0) {
       const message = `no exception with id "${id}"`;
       throw apiError(NOT_FOUND, 'not_found', message, [
@@ -170,7 +186,7 @@ export class ConsoleController {
   @ApiErrors(400)
   async backlog(@Req() req: FastifyRequest): Promise<BacklogReport> {
     refuseUnknownQuery(req.query, []);
-    const stats = await this.rt.store.backlogStats();
+    const stats = await this.store.backlogStats();
     return { groups: stats.groups, pastDueByTier: stats.pastDueByTier };
   }
 
@@ -207,7 +223,7 @@ export class ConsoleController {
       counts.set(file.mapping, (counts.get(file.mapping) ?? 0) + file.cases.length);
     }
     return {
-      mappings: this.rt.mappings.list().map((m) => ({ ...m, cases: counts.get(m.id) ?? 0 })),
+      mappings: this.mappingRegistry.list().map((m) => ({ ...m, cases: counts.get(m.id) ?? 0 })),
     };
   }
 
@@ -234,7 +250,7 @@ export class ConsoleController {
   @ApiErrors(400, 404)
   async runCases(@Param('id') id: string, @Req() req: FastifyRequest): Promise<GoldenCasesReport> {
     refuseUnknownQuery(req.query, []);
-    if (!MAPPING_ID.test(id) || !this.rt.mappings.get(id)) {
+    if (!MAPPING_ID.test(id) || !this.mappingRegistry.get(id)) {
       const message = `no mapping "${id}" is loaded; GET /v1/mappings lists them`;
       throw apiError(NOT_FOUND, 'not_found', message, [
         { pointer: '/id', rule: 'exists', message },
@@ -243,7 +259,7 @@ export class ConsoleController {
     const outcomes: CaseOutcome[] = [];
     for (const file of this.casesFiles().filter((f) => f.mapping === id)) {
       for (const goldenCase of file.cases) {
-        outcomes.push(await runCase(this.rt.mappings, file, goldenCase));
+        outcomes.push(await runCase(this.mappingRegistry, file, goldenCase));
       }
     }
     const passed = outcomes.filter((o) => o.passed).length;
@@ -270,10 +286,10 @@ export class ConsoleController {
   async deadLetter(@Param('id') id: string, @Req() req: FastifyRequest): Promise<DeadLetterDetail> {
     refuseUnknownQuery(req.query, []);
     const found = LETTER_ID.test(id)
-      ? await showDeadLetter(this.rt.connection, { names: this.rt.topology.names, id })
+      ? await showDeadLetter(this.connection, { names: this.topology.names, id })
       : undefined;
     if (!found) {
-      const message = `no dead letter "${id}" in ${this.rt.topology.names.dlq}; GET /v1/dlq lists their ids`;
+      const message = `no dead letter "${id}" in ${this.topology.names.dlq}; GET /v1/dlq lists their ids`;
       throw apiError(NOT_FOUND, 'not_found', message, [
         { pointer: '/id', rule: 'exists', message },
       ]);
@@ -286,11 +302,11 @@ export class ConsoleController {
    * problems (it cannot say which mapping it belongs to); `exhub mappings test` reports it too.
    */
   private casesFiles() {
-    return findCasesFiles(this.rt.env.mappingsDir).flatMap((file) => {
+    return findCasesFiles(this.env.mappingsDir).flatMap((file) => {
       try {
         return [loadCasesFile(file)];
       } catch (err) {
-        this.rt.logger.warn(
+        this.logger.warn(
           { file, error: (err as Error).message },
           'golden cases file does not load; its cases are left out of the console',
         );

@@ -5,14 +5,31 @@ import {
   OnApplicationBootstrap,
 } from '@nestjs/common';
 import type { CanonicalException } from '@exhub/canonical';
-import type { Connector } from '@exhub/connector-sdk';
-import { CONNECTORS, type ConnectorRegistry } from '@exhub/connector-sdk';
+import { type Connector, CONNECTORS, type ConnectorRegistry } from '@exhub/connector-sdk';
+import type { ConfirmPublisher, Topology } from '@exhub/messaging';
 import { POLL_CONNECTOR_TYPES } from '../connectors/connector-types';
-import { HUB_RUNTIME, type HubRuntime } from '../hub-runtime';
 import { publishException } from '../pipeline/publish-exception';
 import { MS_PER_SECOND } from './context.constants';
 import { EnrichmentService } from './enrichment.service';
 import { ContextEngine } from './rescore';
+import type { HubConfig } from '@exhub/config';
+import type { MappingRegistry } from '@exhub/mapping';
+import type { HubMetrics, Logger } from '@exhub/observability';
+import type { PolicyScorer } from '@exhub/prioritization';
+import type { ExceptionStore } from '@exhub/store';
+import {
+  CONNECTOR_SLOTS,
+  HUB_CONFIG,
+  LOGGER,
+  MAPPINGS,
+  METRICS,
+  PUBLISHER,
+  TOPOLOGY,
+  SCORER,
+  STORE,
+  type ConnectorSlots,
+} from '../core/core.tokens';
+import { PIPELINE_OPTIONS, type PipelineOptions } from '../pipeline/pipeline.options';
 
 /**
  * Context for the pipeline (enrichment, links) and the two background loops of a `pipeline`
@@ -29,32 +46,40 @@ export class ContextService implements OnApplicationBootstrap, BeforeApplication
   private readonly lookupOnly = new Map<string, Connector>();
 
   constructor(
-    @Inject(HUB_RUNTIME) private readonly rt: HubRuntime,
+    @Inject(PIPELINE_OPTIONS) private readonly options: PipelineOptions,
+    @Inject(HUB_CONFIG) private readonly config: HubConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(METRICS) private readonly metrics: HubMetrics,
+    @Inject(CONNECTOR_SLOTS) private readonly connectors: ConnectorSlots,
+    @Inject(PUBLISHER) publisher: ConfirmPublisher,
+    @Inject(TOPOLOGY) topology: Topology,
+    @Inject(STORE) store: ExceptionStore,
+    @Inject(MAPPINGS) mappings: MappingRegistry,
+    @Inject(SCORER) scorer: PolicyScorer,
     @Inject(CONNECTORS) registry: ConnectorRegistry,
   ) {
-    const config = rt.config.enrichment;
     this.enrichment = new EnrichmentService({
-      config,
+      config: config.enrichment,
       // The polled instances register at bootstrap, so the registry is asked at lookup time.
       connector: (id) => registry.get(id) ?? this.lookupOnly.get(id),
-      facts: rt.store,
-      tables: rt.mappings.lookups,
-      logger: rt.logger.child({ component: 'enrichment' }),
+      facts: store,
+      tables: mappings.lookups,
+      logger: logger.child({ component: 'enrichment' }),
     });
     this.engine = new ContextEngine({
-      scorer: rt.scorer,
-      store: rt.store,
+      scorer,
+      store,
       enrichment: this.enrichment,
-      publish: (e: CanonicalException) => publishException(rt, e, undefined),
-      logger: rt.logger.child({ component: 'rescore' }),
+      publish: (e: CanonicalException) => publishException({ publisher, topology }, e, undefined),
+      logger: logger.child({ component: 'rescore' }),
       now: () => new Date(),
     });
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    if (!this.rt.env.roles.has('pipeline')) return;
-    if (!this.rt.env.roles.has('ingress')) await this.buildLookupConnectors();
-    const { recheckSeconds, dueSweepSeconds, dueWithinHours } = this.rt.config.enrichment;
+    if (!this.options.worker) return;
+    if (this.options.lookupConnectors) await this.buildLookupConnectors();
+    const { recheckSeconds, dueSweepSeconds, dueWithinHours } = this.config.enrichment;
     this.every('recheck-degraded', recheckSeconds, () => this.engine.recheckDegraded());
     this.every('due-date-sweep', dueSweepSeconds, () => this.engine.sweepDue(dueWithinHours));
   }
@@ -72,15 +97,15 @@ export class ContextService implements OnApplicationBootstrap, BeforeApplication
    * for their `lookup` only (each with its own breaker).
    */
   private async buildLookupConnectors(): Promise<void> {
-    const { account, credit, supplier } = this.rt.config.enrichment;
+    const { account, credit, supplier } = this.config.enrichment;
     for (const id of new Set([account, credit, supplier].filter((x): x is string => !!x))) {
-      const slot = this.rt.connectors.get(id);
+      const slot = this.connectors.get(id);
       const factory = slot && !slot.unavailable && POLL_CONNECTOR_TYPES[slot.instance.type];
       if (!slot || !factory) continue;
       try {
-        this.lookupOnly.set(id, await factory(slot.instance, this.rt.metrics));
+        this.lookupOnly.set(id, await factory(slot.instance, this.metrics));
       } catch (err) {
-        this.rt.logger.warn(
+        this.logger.warn(
           { connector: id, err: (err as Error).message },
           `connector ${id} cannot be built for enrichment lookups; its context will be missing`,
         );
@@ -90,7 +115,7 @@ export class ContextService implements OnApplicationBootstrap, BeforeApplication
 
   /** One run at a time per loop; a failed run is logged and the next tick tries again. */
   private every(name: string, seconds: number, run: () => Promise<number>): void {
-    const log = this.rt.logger.child({ component: 'rescore', loop: name });
+    const log = this.logger.child({ component: 'rescore', loop: name });
     const timer = setInterval(() => {
       if (this.running.has(name)) return;
       const done = run()

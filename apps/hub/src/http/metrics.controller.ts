@@ -1,15 +1,27 @@
 import { Controller, Get, Header, Inject } from '@nestjs/common';
-import { HUB_RUNTIME, type HubRuntime } from '../hub-runtime';
+import { ApiTags } from '@nestjs/swagger';
+import { ApiPublic, ApiRoute } from '../openapi/decorators';
+import type { ConfirmPublisher } from '@exhub/messaging';
+import type { HubMetrics } from '@exhub/observability';
+import { METRICS, PUBLISHER } from '../core/core.tokens';
 
 @Controller()
+@ApiTags('metrics')
 export class MetricsController {
-  constructor(@Inject(HUB_RUNTIME) private readonly rt: HubRuntime) {}
+  constructor(
+    @Inject(METRICS) private readonly hubMetrics: HubMetrics,
+    @Inject(PUBLISHER) private readonly publisher: ConfirmPublisher,
+  ) {}
 
   /** Prometheus text exposition format; every name starts with `exhub_`. */
   @Get('metrics')
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
+  @ApiPublic()
+  @ApiRoute('Prometheus metrics (text format, names prefixed exhub_)', {
+    description: 'text/plain; version=0.0.4',
+  })
   async metrics(): Promise<string> {
-    this.rt.metrics.brokerReady.set(this.rt.publisher.ready ? 1 : 0);
-    return this.rt.metrics.registry.metrics();
+    this.hubMetrics.brokerReady.set(this.publisher.ready ? 1 : 0);
+    return this.hubMetrics.registry.metrics();
   }
 }

@@ -9,9 +9,11 @@ import {
   type DlqGroup,
   type DlqReplayReport,
   type ReplayReport,
+  type ConfirmPublisher,
+  type ManagedConnection,
+  type Topology,
 } from '@exhub/messaging';
 import { ContextService } from '../context/context.service';
-import { HUB_RUNTIME, type HubRuntime } from '../hub-runtime';
 import { compilePayloadFilter, FilterError } from '../ops/payload-filter';
 import { pipelineRecheck } from '../ops/recheck';
 import { parseReplayRequest, RequestError } from '../ops/replay-request';
@@ -19,6 +21,18 @@ import { apiError } from './api-error';
 import { ApiKeyGuard } from '../api/api-key.guard';
 import { Roles } from '../api/roles';
 import { ApiErrors, ApiJsonBody, ApiRoute } from '../openapi/decorators';
+import type { MappingRegistry } from '@exhub/mapping';
+import type { Logger } from '@exhub/observability';
+import type { PolicyScorer } from '@exhub/prioritization';
+import {
+  BROKER_CONNECTION,
+  HUB_VERSION,
+  LOGGER,
+  MAPPINGS,
+  PUBLISHER,
+  SCORER,
+  TOPOLOGY,
+} from '../core/core.tokens';
 
 export interface DlqSummary {
   queue: string;
@@ -45,7 +59,13 @@ export type ReplayResponse =
 @ApiTags('operations')
 export class OpsController {
   constructor(
-    @Inject(HUB_RUNTIME) private readonly rt: HubRuntime,
+    @Inject(HUB_VERSION) private readonly version: string,
+    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(BROKER_CONNECTION) private readonly connection: ManagedConnection,
+    @Inject(PUBLISHER) private readonly publisher: ConfirmPublisher,
+    @Inject(TOPOLOGY) private readonly topology: Topology,
+    @Inject(MAPPINGS) private readonly mappings: MappingRegistry,
+    @Inject(SCORER) private readonly scorer: PolicyScorer,
     private readonly context: ContextService,
   ) {}
 
@@ -63,8 +83,8 @@ export class OpsController {
     },
   })
   async dlq(): Promise<DlqSummary> {
-    const names = this.rt.topology.names;
-    const listing = await listDeadLetters(this.rt.connection, { names });
+    const names = this.topology.names;
+    const listing = await listDeadLetters(this.connection, { names });
     return {
       queue: names.dlq,
       depth: listing.depth,
@@ -91,23 +111,23 @@ export class OpsController {
       }
       throw error;
     }
-    const names = this.rt.topology.names;
+    const names = this.topology.names;
     const recheck = pipelineRecheck({
-      mappings: this.rt.mappings,
-      scorer: this.rt.scorer,
-      connectorVersion: this.rt.version,
+      mappings: this.mappings,
+      scorer: this.scorer,
+      connectorVersion: this.version,
       context: this.context.engine,
     });
     const jobId = randomUUID();
     if (request.source === 'dlq') {
-      const report = await replayDeadLetters(this.rt.connection, {
+      const report = await replayDeadLetters(this.connection, {
         names,
         select: { errorClass: request.errorClass, ids: request.ids },
         recheck,
-        publisher: this.rt.publisher,
+        publisher: this.publisher,
         dryRun: request.dryRun,
       });
-      this.rt.logger.info(
+      this.logger.info(
         {
           jobId,
           source: 'dlq',
@@ -134,7 +154,7 @@ export class OpsController {
     }
     let report;
     try {
-      report = await replayArchive(this.rt.connection, {
+      report = await replayArchive(this.connection, {
         names,
         from: request.from,
         to: request.to ?? new Date(),
@@ -145,7 +165,7 @@ export class OpsController {
           filter,
         },
         dryRun: request.dryRun,
-        publisher: this.rt.publisher,
+        publisher: this.publisher,
         recheck,
         ratePerSecond: request.rate,
       });
@@ -158,7 +178,7 @@ export class OpsController {
       }
       throw error;
     }
-    this.rt.logger.info(
+    this.logger.info(
       {
         jobId,
         source: 'archive',

@@ -1,11 +1,15 @@
 import { Controller, HttpCode, Inject, Param, Post, Req, Res } from '@nestjs/common';
+import { ApiConsumes, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AuthError, HubError } from '@exhub/core';
+import { AuthError, HubError, MS_PER_SECOND } from '@exhub/core';
 import { ApiError, apiError } from '../http/api-error';
-import { HUB_RUNTIME, type HubRuntime } from '../hub-runtime';
+import { ApiErrors, ApiPublic, ApiRoute } from '../openapi/decorators';
 import { IngestService, IngressRetryLaterError } from './ingest.service';
 import { checkCharset, checkUtf8 } from './ingress-checks';
-import { MS_PER_SECOND } from '@exhub/core';
+import type { HubConfig } from '@exhub/config';
+import type { HubMetrics } from '@exhub/observability';
+import { CONNECTOR_SLOTS, HUB_CONFIG, METRICS, type ConnectorSlots } from '../core/core.tokens';
+import { INGRESS_OPTIONS, type IngressOptions } from './ingress.options';
 
 /** What a connector that declares no `contentTypes` accepts. */
 const DEFAULT_CONTENT_TYPES: readonly string[] = ['application/json'];
@@ -19,9 +23,13 @@ function mediaType(contentType: string): string {
 const UNKNOWN_CONNECTOR_LABEL = '_unknown';
 
 @Controller('v1/ingest')
+@ApiTags('ingress')
 export class IngestController {
   constructor(
-    @Inject(HUB_RUNTIME) private readonly rt: HubRuntime,
+    @Inject(INGRESS_OPTIONS) private readonly options: IngressOptions,
+    @Inject(HUB_CONFIG) private readonly config: HubConfig,
+    @Inject(METRICS) private readonly metrics: HubMetrics,
+    @Inject(CONNECTOR_SLOTS) private readonly connectors: ConnectorSlots,
     private readonly ingest: IngestService,
   ) {}
 
@@ -31,29 +39,56 @@ export class IngestController {
    */
   @Post(':connectorId')
   @HttpCode(202)
+  @ApiRoute(
+    'Webhook ingress for a connector instance',
+    {
+      status: 202,
+      description: 'Verified and confirmed by the broker',
+      schema: {
+        type: 'object',
+        required: ['eventId', 'correlationId'],
+        properties: {
+          eventId: { type: 'string' },
+          correlationId: { type: 'string' },
+          duplicate: { type: 'boolean', enum: [true] },
+        },
+      },
+    },
+    'The signature is verified on the raw body (Stripe-Signature, X-Exhub-Signature, …) before parsing; 202 only after the broker confirmed the publish to exhub.ingress. Rate limited per connector and client IP (EXHUB_INGRESS_RATE_LIMIT per EXHUB_INGRESS_RATE_WINDOW).',
+  )
+  @ApiParam({
+    name: 'connectorId',
+    description: 'connector instance id in exhub.config.yaml',
+    example: 'stripe',
+  })
+  @ApiPublic()
+  @ApiConsumes('application/json', 'application/xml')
+  @ApiErrors(400, 404, 413, 415, 429, 503, {
+    401: "The signature is missing, stale or does not match the connector's secret (no API key is involved)",
+  })
   async receive(
     @Param('connectorId') connectorId: string,
     @Req() req: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<{ eventId: string; correlationId: string; duplicate?: true }> {
     const reject = (status: number, reason: string, message: string, label = connectorId) => {
-      this.rt.metrics.webhookRejections.inc({ connector: label, reason });
+      this.metrics.webhookRejections.inc({ connector: label, reason });
       return apiError(status, reason, message);
     };
-    const slot = this.rt.connectors.get(connectorId);
+    const slot = this.connectors.get(connectorId);
     if (!slot) {
-      const known = [...this.rt.connectors.values()]
+      const known = [...this.connectors.values()]
         .filter((s) => s.webhook)
         .map((s) => s.instance.id);
       throw reject(
         404,
         'unknown_connector',
-        `no webhook connector "${connectorId}" is configured in ${this.rt.config.file}; configured: ${known.join(', ') || 'none'}`,
+        `no webhook connector "${connectorId}" is configured in ${this.config.file}; configured: ${known.join(', ') || 'none'}`,
         UNKNOWN_CONNECTOR_LABEL,
       );
     }
     if (!slot.webhook) {
-      reply.header('Retry-After', String(this.rt.retryAfterSeconds));
+      reply.header('Retry-After', String(this.options.retryAfterSeconds));
       throw reject(
         503,
         'connector_unavailable',
@@ -78,7 +113,7 @@ export class IngestController {
       checkUtf8(rawBody);
     } catch (err) {
       if (err instanceof ApiError)
-        this.rt.metrics.webhookRejections.inc({ connector: connectorId, reason: err.body.error });
+        this.metrics.webhookRejections.inc({ connector: connectorId, reason: err.body.error });
       throw err;
     }
     try {
@@ -90,28 +125,28 @@ export class IngestController {
     } catch (err) {
       if (err instanceof AuthError) {
         const reason = (err as AuthError & { reason?: string }).reason ?? 'unauthorized';
-        this.rt.metrics.webhookRejections.inc({ connector: connectorId, reason });
+        this.metrics.webhookRejections.inc({ connector: connectorId, reason });
         throw apiError(401, reason, err.message);
       }
       if (err instanceof HubError && err.errorClass === 'INVALID_PAYLOAD') {
-        this.rt.metrics.webhookRejections.inc({ connector: connectorId, reason: 'malformed' });
+        this.metrics.webhookRejections.inc({ connector: connectorId, reason: 'malformed' });
         throw apiError(400, 'malformed', err.message, err.issues);
       }
       if (err instanceof IngressRetryLaterError) {
         const seconds =
           err.retryAfterMs === undefined
-            ? this.rt.retryAfterSeconds
+            ? this.options.retryAfterSeconds
             : Math.max(1, Math.ceil(err.retryAfterMs / MS_PER_SECOND));
         reply.header('Retry-After', String(seconds));
-        this.rt.metrics.webhookRejections.inc({ connector: connectorId, reason: err.reason });
+        this.metrics.webhookRejections.inc({ connector: connectorId, reason: err.reason });
         throw apiError(503, err.reason, `${err.message}; retry in ${seconds} s`);
       }
       if (err instanceof HubError && err.errorClass === 'TRANSIENT') {
+        reply.header('Retry-After', String(this.options.retryAfterSeconds));
         // A connector that reads the source to resolve a delivery names its own reason
         // (`source_unavailable`); otherwise the broker did not confirm.
         const reason = (err as HubError & { reason?: string }).reason ?? 'broker_unavailable';
-        reply.header('Retry-After', String(this.rt.retryAfterSeconds));
-        this.rt.metrics.webhookRejections.inc({ connector: connectorId, reason });
+        this.metrics.webhookRejections.inc({ connector: connectorId, reason });
         throw apiError(503, reason, `the event was not accepted: ${err.message}; retry later`);
       }
       throw err;

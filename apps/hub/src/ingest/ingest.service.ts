@@ -5,9 +5,9 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import type { DropFolderHandle, WebhookConnector, WebhookRequest } from '@exhub/connector-sdk';
-import { HUB_RUNTIME, type HubRuntime } from '../hub-runtime';
 import { checkParsedIds, checkUtf8Payload } from './ingress-checks';
 import { SourceEventIngress, type Acceptance } from './source-event-ingress';
+import { CONNECTOR_SLOTS, type ConnectorSlots } from '../core/core.tokens';
 
 /** Thrown by the ingress when the sender must retry: a confirm outstanding, or the store down. */
 export { IngressRetryLaterError } from './source-event-ingress';
@@ -25,13 +25,13 @@ export class IngestService implements OnApplicationBootstrap, BeforeApplicationS
   private readonly dropFolders: DropFolderHandle[] = [];
 
   constructor(
-    @Inject(HUB_RUNTIME) private readonly rt: HubRuntime,
+    @Inject(CONNECTOR_SLOTS) private readonly connectors: ConnectorSlots,
     private readonly ingress: SourceEventIngress,
   ) {}
 
   /** Starts the drop-folder watchers of connectors that have one configured. */
   async onApplicationBootstrap(): Promise<void> {
-    for (const slot of this.rt.connectors.values()) {
+    for (const slot of this.connectors.values()) {
       const connector = slot.webhook;
       if (!connector?.watchDropFolder) continue;
       const contentType = connector.contentTypes?.[0] ?? DEFAULT_CONTENT_TYPE;

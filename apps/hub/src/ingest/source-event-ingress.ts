@@ -1,13 +1,23 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { InvalidPayloadError, TransientError } from '@exhub/core';
-import type { SourceEventMeta } from '@exhub/core';
-import { sourceEventPublishOptions } from '@exhub/messaging';
-import { inSpan, observeStage, type SpanKindName } from '@exhub/observability';
-import { StoreInputError } from '@exhub/store';
-import { HUB_RUNTIME, type HubRuntime } from '../hub-runtime';
+import {
+  InvalidPayloadError,
+  TransientError,
+  type SourceEventMeta,
+  MS_PER_SECOND,
+} from '@exhub/core';
+import { sourceEventPublishOptions, type ConfirmPublisher, type Topology } from '@exhub/messaging';
+import {
+  inSpan,
+  observeStage,
+  type SpanKindName,
+  type HubMetrics,
+  type Logger,
+} from '@exhub/observability';
+import { StoreInputError, type ExceptionStore } from '@exhub/store';
 import { DedupeCache, type Accepted } from './dedupe';
-import { MS_PER_SECOND } from '@exhub/core';
+import type { HubConfig } from '@exhub/config';
+import { HUB_CONFIG, LOGGER, METRICS, PUBLISHER, STORE, TOPOLOGY } from '../core/core.tokens';
 
 /** Most source event ids remembered per process for dedupe. */
 const DEDUPE_MAX_ENTRIES = 200_000;
@@ -71,9 +81,16 @@ const SPAN_KIND: Record<SourceOrigin, SpanKindName> = {
 export class SourceEventIngress {
   private readonly dedupe: DedupeCache;
 
-  constructor(@Inject(HUB_RUNTIME) private readonly rt: HubRuntime) {
+  constructor(
+    @Inject(HUB_CONFIG) private readonly config: HubConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(METRICS) private readonly metrics: HubMetrics,
+    @Inject(PUBLISHER) private readonly publisher: ConfirmPublisher,
+    @Inject(TOPOLOGY) private readonly topology: Topology,
+    @Inject(STORE) private readonly store: ExceptionStore,
+  ) {
     this.dedupe = new DedupeCache(
-      rt.config.ingress.dedupeWindowSeconds * MS_PER_SECOND,
+      config.ingress.dedupeWindowSeconds * MS_PER_SECOND,
       DEDUPE_MAX_ENTRIES,
     );
   }
@@ -85,13 +102,13 @@ export class SourceEventIngress {
         ? input.traceparent
         : undefined;
     return observeStage(
-      this.rt.metrics,
+      this.metrics,
       incoming,
       'ingress',
       async (span) => {
         span.setAttributes({ 'exhub.connector': connector.id });
         const event = await input.read();
-        const exchange = this.rt.topology.names.ingress;
+        const exchange = this.topology.names.ingress;
 
         const publish = (ids?: Accepted) =>
           inSpan(
@@ -110,7 +127,7 @@ export class SourceEventIngress {
                 traceparent: hop.traceparent,
               };
               hop.setAttributes({ 'messaging.message.id': meta.eventId });
-              await this.rt.publisher.publish(
+              await this.publisher.publish(
                 exchange,
                 '',
                 event.body,
@@ -154,18 +171,12 @@ export class SourceEventIngress {
         };
         const first = { eventId: result.value.eventId, correlationId: result.value.correlationId };
         if (duplicate) {
-          this.rt.metrics.eventsDuplicate.inc({ connector: connector.id });
-          this.rt.logger.info(
-            fields,
-            `${input.origin} redelivery answered with the first acceptance`,
-          );
+          this.metrics.eventsDuplicate.inc({ connector: connector.id });
+          this.logger.info(fields, `${input.origin} redelivery answered with the first acceptance`);
           return { ...first, duplicate: true as const };
         }
-        this.rt.metrics.eventsReceived.inc({ connector: connector.id });
-        this.rt.logger.info(
-          fields,
-          `${input.origin} accepted: source event confirmed by the broker`,
-        );
+        this.metrics.eventsReceived.inc({ connector: connector.id });
+        this.logger.info(fields, `${input.origin} accepted: source event confirmed by the broker`);
         return first;
       },
       SPAN_KIND[input.origin],
@@ -191,16 +202,16 @@ export class SourceEventIngress {
     publish: (ids: Accepted) => Promise<Accepted>,
   ): Promise<Accepted | (Accepted & { duplicate: true })> {
     let ids: Accepted = { eventId: randomUUID(), correlationId: correlationId ?? randomUUID() };
-    const ttlMs = this.rt.config.ingress.dedupeWindowSeconds * MS_PER_SECOND;
+    const ttlMs = this.config.ingress.dedupeWindowSeconds * MS_PER_SECOND;
     if (ttlMs <= 0) return publish(ids);
     const sourceEventId = claimed.shown;
     const key = { connectorId, sourceEventId: claimed.key };
-    const claim = await this.rt.store
+    const claim = await this.store
       .rememberWebhookEvent(
         { ...key, ...ids },
         ttlMs,
         new Date(nowMs),
-        this.rt.publisher.confirmTimeoutMs + CLAIM_CONFIRM_MARGIN_MS,
+        this.publisher.confirmTimeoutMs + CLAIM_CONFIRM_MARGIN_MS,
       )
       .catch((err: Error) => {
         if (err instanceof StoreInputError) {
@@ -208,7 +219,7 @@ export class SourceEventIngress {
             { pointer: '', rule: 'source-event-id', message: err.message },
           ]);
         }
-        const store = `${this.rt.store.kind} store ${this.rt.store.location}`;
+        const store = `${this.store.kind} store ${this.store.location}`;
         throw new IngressRetryLaterError(
           'store_unavailable',
           `the ${store} cannot dedupe source event "${sourceEventId}" of connector "${connectorId}" (${err.message})`,
@@ -227,7 +238,7 @@ export class SourceEventIngress {
       );
     }
     if (claim.takenOver) {
-      this.rt.logger.warn(
+      this.logger.warn(
         { connector: connectorId, sourceEventId, eventId: claim.eventId },
         'webhook retry took over an unconfirmed acceptance (its hub died or stalled): publishing it',
       );
@@ -237,15 +248,15 @@ export class SourceEventIngress {
     try {
       accepted = await publish(ids);
     } catch (err) {
-      await this.rt.store.forgetWebhookEvent({ ...key, ...ids }).catch(() => undefined);
+      await this.store.forgetWebhookEvent({ ...key, ...ids }).catch(() => undefined);
       throw err;
     }
     // Durably in the broker: from now on a retry is a duplicate. If this write fails, a retry
     // takes the stale claim over and publishes again (a duplicate, never a loss).
-    await this.rt.store
+    await this.store
       .confirmWebhookEvent({ ...key, ...ids })
       .catch((err: Error) =>
-        this.rt.logger.warn(
+        this.logger.warn(
           { connector: connectorId, sourceEventId, err: err.message },
           'recording the broker confirm of a webhook failed: a retry will publish it again',
         ),

@@ -4,12 +4,17 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { DEFAULT_INSIGHTS_POLL_MS, ProcessInsightsCollector } from '@exhub/observability';
-import { ruleOfKey } from '@exhub/prioritization';
-import type { StatusTransition } from '@exhub/store';
-import { HUB_RUNTIME, type HubRuntime } from '../hub-runtime';
+import {
+  DEFAULT_INSIGHTS_POLL_MS,
+  ProcessInsightsCollector,
+  type HubMetrics,
+  type Logger,
+} from '@exhub/observability';
+import { ruleOfKey, type PolicyScorer } from '@exhub/prioritization';
+import type { StatusTransition, ExceptionStore } from '@exhub/store';
 import { groupParentId } from '../pipeline/grouping';
 import { durations, rootCauseGroups, type Insights } from './insights';
+import { LOGGER, METRICS, SCORER, STORE } from '../core/core.tokens';
 
 /** `EXHUB_INSIGHTS_POLL_SECONDS` [30]: how often the process metrics are read from the store. */
 export const INSIGHTS_POLL_ENV = 'EXHUB_INSIGHTS_POLL_SECONDS';
@@ -25,15 +30,20 @@ export const MAX_REPORT_TRANSITIONS = 50_000;
 export class InsightsService implements OnApplicationBootstrap, OnApplicationShutdown {
   private collector?: ProcessInsightsCollector;
 
-  constructor(@Inject(HUB_RUNTIME) private readonly rt: HubRuntime) {}
+  constructor(
+    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(METRICS) private readonly metrics: HubMetrics,
+    @Inject(STORE) private readonly store: ExceptionStore,
+    @Inject(SCORER) private readonly scorer: PolicyScorer,
+  ) {}
 
-  private readonly ruleOf = (key: string): string => ruleOfKey(key, this.rt.scorer.policy.policy);
+  private readonly ruleOf = (key: string): string => ruleOfKey(key, this.scorer.policy.policy);
 
   async onApplicationBootstrap(): Promise<void> {
     this.collector = new ProcessInsightsCollector(
-      this.rt.store,
-      this.rt.metrics,
-      this.rt.logger,
+      this.store,
+      this.metrics,
+      this.logger,
       this.ruleOf,
       pollMs(process.env[INSIGHTS_POLL_ENV]),
     );
@@ -49,7 +59,7 @@ export class InsightsService implements OnApplicationBootstrap, OnApplicationShu
     let afterSeq: number | undefined;
     let truncated = false;
     for (;;) {
-      const page = await this.rt.store.statusTransitions({ since, afterSeq });
+      const page = await this.store.statusTransitions({ since, afterSeq });
       for (const t of page.transitions)
         if (Date.parse(t.at) <= until.getTime()) transitions.push(t);
       if (transitions.length >= MAX_REPORT_TRANSITIONS) {
@@ -59,7 +69,7 @@ export class InsightsService implements OnApplicationBootstrap, OnApplicationShu
       if (!page.more) break;
       afterSeq = page.lastSeq;
     }
-    const policy = this.rt.scorer.policy.policy;
+    const policy = this.scorer.policy.policy;
     return {
       window: {
         since: since.toISOString(),
@@ -68,7 +78,7 @@ export class InsightsService implements OnApplicationBootstrap, OnApplicationShu
         truncated,
       },
       rootCauses: rootCauseGroups(
-        await this.rt.store.rootCauseStats(),
+        await this.store.rootCauseStats(),
         this.ruleOf,
         groupParentId,
         policy.grouping?.threshold,

@@ -1,4 +1,5 @@
 import { Controller, HttpCode, Inject, Post, Req, UseGuards } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import type { CanonicalException } from '@exhub/canonical';
 import { formatIssues, HubError, type Issue } from '@exhub/core';
@@ -8,9 +9,13 @@ import { ApiKeyGuard } from '../api/api-key.guard';
 import { Roles } from '../api/roles';
 import { apiError } from '../http/api-error';
 import { ContextService } from '../context/context.service';
-import { HUB_RUNTIME, type HubRuntime } from '../hub-runtime';
+import { ApiErrors, ApiJsonBody, ApiRoute } from '../openapi/decorators';
+import { ref } from '../openapi/schemas';
 import { dryRun, UnknownMappingError, type DryRunTarget } from './dry-run';
 import type { LifecycleSignal } from '../pipeline/stages/lifecycle';
+import type { MappingRegistry } from '@exhub/mapping';
+import type { PolicyScorer } from '@exhub/prioritization';
+import { HUB_VERSION, MAPPINGS, SCORER } from '../core/core.tokens';
 
 const JSON_CONTENT_TYPE = /^application\/(.+\+)?json\s*(;|$)/i;
 const BAD_REQUEST = 400;
@@ -39,23 +44,33 @@ export interface DryRunResponse {
 @Controller('v1/mappings')
 @UseGuards(ApiKeyGuard)
 @Roles('steward')
+@ApiTags('mappings')
 export class DryRunController {
   constructor(
-    @Inject(HUB_RUNTIME) private readonly rt: HubRuntime,
+    @Inject(HUB_VERSION) private readonly version: string,
+    @Inject(MAPPINGS) private readonly mappings: MappingRegistry,
+    @Inject(SCORER) private readonly scorer: PolicyScorer,
     private readonly context: ContextService,
   ) {}
 
   @Post('dry-run')
   @HttpCode(200)
+  @ApiRoute(
+    'Map a payload with the live mappings, without publishing',
+    { schema: ref('MappingDryRunResponse') },
+    '`{mapping, payload}` or `{system, objectType, payload}` → the canonical exceptions the pipeline would publish; 422 with JSON pointers when the mapping fails or its output is invalid.',
+  )
+  @ApiJsonBody('MappingDryRunRequest')
+  @ApiErrors(400, 404, 415, 422)
   async dryRun(@Req() req: FastifyRequest): Promise<DryRunResponse> {
     const { target, payload, connector } = parseRequest(req);
     let result;
     try {
       result = await dryRun(
         {
-          registry: this.rt.mappings,
-          scorer: this.rt.scorer,
-          connectorVersion: this.rt.version,
+          registry: this.mappings,
+          scorer: this.scorer,
+          connectorVersion: this.version,
           context: this.context.engine,
         },
         target,

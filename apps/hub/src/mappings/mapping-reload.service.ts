@@ -5,8 +5,15 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { resolve } from 'node:path';
-import { formatProblem, MappingReloader, type ReloadResult } from '@exhub/mapping';
-import { HUB_RUNTIME, type HubRuntime } from '../hub-runtime';
+import {
+  formatProblem,
+  MappingReloader,
+  type MappingRegistry,
+  type ReloadResult,
+} from '@exhub/mapping';
+import type { EnvSettings } from '@exhub/config';
+import type { HubMetrics, Logger } from '@exhub/observability';
+import { HUB_ENV, LOGGER, MAPPINGS, METRICS } from '../core/core.tokens';
 
 /** `EXHUB_MAPPINGS_WATCH=false` turns hot reload off (the mappings loaded at start keep serving). */
 export const MAPPINGS_WATCH_ENV = 'EXHUB_MAPPINGS_WATCH';
@@ -26,10 +33,15 @@ const FAILURE_REASONS = new Set(['timeout', 'depth', 'sequence', 'helper', 'erro
 export class MappingReloadService implements OnApplicationBootstrap, OnApplicationShutdown {
   private reloader?: MappingReloader;
 
-  constructor(@Inject(HUB_RUNTIME) private readonly rt: HubRuntime) {}
+  constructor(
+    @Inject(HUB_ENV) private readonly env: EnvSettings,
+    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(METRICS) private readonly metrics: HubMetrics,
+    @Inject(MAPPINGS) private readonly mappings: MappingRegistry,
+  ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    const { metrics, mappings } = this.rt;
+    const { metrics, mappings } = this;
     mappings.onMappingError((err) => {
       const reason = err.rule.startsWith('jsonata:') ? 'jsonata' : err.rule;
       metrics.mappingFailures.inc({
@@ -42,9 +54,9 @@ export class MappingReloadService implements OnApplicationBootstrap, OnApplicati
     metrics.mappingReloads.inc({ result: 'refused' }, 0);
 
     const setting = (process.env[MAPPINGS_WATCH_ENV] ?? '').trim().toLowerCase();
-    const dir = resolve(this.rt.env.mappingsDir);
+    const dir = resolve(this.env.mappingsDir);
     if (FALSE_VALUES.has(setting)) {
-      this.rt.logger.info({ dir }, `mappings hot reload is off (${MAPPINGS_WATCH_ENV}=${setting})`);
+      this.logger.info({ dir }, `mappings hot reload is off (${MAPPINGS_WATCH_ENV}=${setting})`);
       return;
     }
     const debounce = Number(process.env[MAPPINGS_DEBOUNCE_ENV]);
@@ -53,7 +65,7 @@ export class MappingReloadService implements OnApplicationBootstrap, OnApplicati
       onResult: (result) => this.report(result),
     });
     await this.reloader.start();
-    this.rt.logger.info(
+    this.logger.info(
       { dir, mappings: mappings.size },
       'watching mappings for changes (hot reload)',
     );
@@ -64,9 +76,9 @@ export class MappingReloadService implements OnApplicationBootstrap, OnApplicati
   }
 
   private report(result: ReloadResult): void {
-    const log = this.rt.logger.child({ component: 'mappings' });
+    const log = this.logger.child({ component: 'mappings' });
     if (result.ok) {
-      this.rt.metrics.mappingReloads.inc({ result: 'success' });
+      this.metrics.mappingReloads.inc({ result: 'success' });
       log.info(
         {
           event: 'mappings_reloaded',
@@ -79,7 +91,7 @@ export class MappingReloadService implements OnApplicationBootstrap, OnApplicati
       );
       return;
     }
-    this.rt.metrics.mappingReloads.inc({ result: 'refused' });
+    this.metrics.mappingReloads.inc({ result: 'refused' });
     log.error(
       {
         event: 'mappings_reload_refused',

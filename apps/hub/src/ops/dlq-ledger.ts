@@ -6,10 +6,26 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import type { ConsumeMessage } from 'amqplib';
-import { HEADER, headerString, startConsumer, type Consumer } from '@exhub/messaging';
+import {
+  HEADER,
+  headerString,
+  startConsumer,
+  type Consumer,
+  type ConfirmPublisher,
+  type ManagedConnection,
+  type Topology,
+} from '@exhub/messaging';
 import type { HubMetrics, Logger } from '@exhub/observability';
 import type { DeadLetterRecord, ExceptionStore } from '@exhub/store';
-import { HUB_RUNTIME, type HubRuntime } from '../hub-runtime';
+import {
+  BROKER_CONNECTION,
+  LOGGER,
+  METRICS,
+  PUBLISHER,
+  STORE,
+  TOPOLOGY,
+} from '../core/core.tokens';
+import { OPS_OPTIONS, type OpsOptions } from './ops.options';
 import { MS_PER_SECOND } from '@exhub/core';
 
 /** Ledger copies are tiny and each is one insert: a few in flight are plenty. */
@@ -17,7 +33,6 @@ const LEDGER_PREFETCH = 16;
 /** Attempts to record one copy before giving up on it (the dead letter itself stays in the DLQ). */
 const LEDGER_ATTEMPTS = 3;
 const LEDGER_BACKOFF_MS = 500;
-
 /**
  * When a dead letter entered the DLQ: the hub's `x-exhub-dead-lettered-at`; for one the broker
  * dead-lettered (work queue delivery limit), the newest `x-death` time; else now (the ledger copy
@@ -120,24 +135,32 @@ export function dlqAgeUpdater(
 export class DlqLedgerService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private consumer?: Consumer;
 
-  constructor(@Inject(HUB_RUNTIME) private readonly rt: HubRuntime) {}
+  constructor(
+    @Inject(OPS_OPTIONS) private readonly options: OpsOptions,
+    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(METRICS) private readonly metrics: HubMetrics,
+    @Inject(BROKER_CONNECTION) private readonly connection: ManagedConnection,
+    @Inject(PUBLISHER) private readonly publisher: ConfirmPublisher,
+    @Inject(TOPOLOGY) private readonly topology: Topology,
+    @Inject(STORE) private readonly store: ExceptionStore,
+  ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    if (!this.rt.env.roles.has('pipeline')) return;
-    const queue = this.rt.topology.names.dlqLedger;
+    if (!this.options.dlqLedger) return;
+    const queue = this.topology.names.dlqLedger;
     const deps: LedgerDeps = {
-      store: this.rt.store,
-      metrics: this.rt.metrics,
-      logger: this.rt.logger.child({ component: 'dlq-ledger' }),
+      store: this.store,
+      metrics: this.metrics,
+      logger: this.logger.child({ component: 'dlq-ledger' }),
     };
-    this.consumer = await startConsumer(this.rt.connection, {
+    this.consumer = await startConsumer(this.connection, {
       queue,
       prefetch: LEDGER_PREFETCH,
       handler: (msg) => recordLedgerCopy(deps, msg),
-      publisher: this.rt.publisher,
-      topology: this.rt.topology,
+      publisher: this.publisher,
+      topology: this.topology,
       onError: (error, msg) =>
-        this.rt.logger.warn({ queue, messageId: msg?.properties.messageId }, error.message),
+        this.logger.warn({ queue, messageId: msg?.properties.messageId }, error.message),
     });
   }
 

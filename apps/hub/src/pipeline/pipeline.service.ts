@@ -7,13 +7,34 @@ import {
 } from '@nestjs/common';
 import type { CanonicalException } from '@exhub/canonical';
 import type { SourceEventMeta } from '@exhub/core';
-import { startConsumer } from '@exhub/messaging';
-import { PIPELINE_ACTOR } from '@exhub/store';
+import {
+  startConsumer,
+  type ConfirmPublisher,
+  type ManagedConnection,
+  type Topology,
+} from '@exhub/messaging';
+import { PIPELINE_ACTOR, type ExceptionStore } from '@exhub/store';
 import { ContextService } from '../context/context.service';
 import { publishException } from './publish-exception';
 import { RootCauseGrouper } from './grouping';
-import { HUB_RUNTIME, type HubRuntime } from '../hub-runtime';
+import { PIPELINE_OPTIONS, type PipelineOptions } from './pipeline.options';
 import { processSourceEvent, type WorkerDeps } from './process-event';
+import type { EnvSettings } from '@exhub/config';
+import type { MappingRegistry } from '@exhub/mapping';
+import type { HubMetrics, Logger } from '@exhub/observability';
+import type { PolicyScorer } from '@exhub/prioritization';
+import {
+  BROKER_CONNECTION,
+  HUB_ENV,
+  HUB_VERSION,
+  LOGGER,
+  MAPPINGS,
+  METRICS,
+  PUBLISHER,
+  SCORER,
+  STORE,
+  TOPOLOGY,
+} from '../core/core.tokens';
 
 /** Runs the pipeline worker on exhub.work when this process has the `pipeline` role. */
 @Injectable()
@@ -23,10 +44,20 @@ export class PipelineService implements OnApplicationBootstrap, BeforeApplicatio
   private readonly deps: WorkerDeps;
 
   constructor(
-    @Inject(HUB_RUNTIME) private readonly rt: HubRuntime,
+    @Inject(PIPELINE_OPTIONS) private readonly options: PipelineOptions,
+    @Inject(HUB_ENV) private readonly env: EnvSettings,
+    @Inject(HUB_VERSION) version: string,
+    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(METRICS) metrics: HubMetrics,
+    @Inject(BROKER_CONNECTION) private readonly connection: ManagedConnection,
+    @Inject(PUBLISHER) private readonly publisher: ConfirmPublisher,
+    @Inject(TOPOLOGY) private readonly topology: Topology,
+    @Inject(STORE) store: ExceptionStore,
+    @Inject(MAPPINGS) mappings: MappingRegistry,
+    @Inject(SCORER) scorer: PolicyScorer,
     @Optional() context?: ContextService,
   ) {
-    const grouper = new RootCauseGrouper({ store: rt.store, scorer: rt.scorer, logger: rt.logger });
+    const grouper = new RootCauseGrouper({ store, scorer, logger });
     // What the store took as a new version (a redelivery is not: its related stay as they are).
     const changed = new WeakSet<CanonicalException>();
     const engine = context?.engine;
@@ -37,21 +68,21 @@ export class PipelineService implements OnApplicationBootstrap, BeforeApplicatio
         afterPublish: (e) => engine.afterPublish(e, changed.has(e)),
       },
       // The registry runs one evaluation at a time itself (see libs/mapping/src/serialized.ts).
-      mappings: rt.mappings,
-      scorer: rt.scorer,
-      metrics: rt.metrics,
-      logger: rt.logger,
+      mappings,
+      scorer,
+      metrics,
+      logger,
       now: () => new Date(),
-      connectorVersion: rt.version,
+      connectorVersion: version,
       publish: (exception, meta) => this.publish(exception, meta),
       // Ends and re-openings reported by the source (stages/lifecycle.ts), published as above.
-      lifecycle: { store: rt.store, metrics: rt.metrics, logger: rt.logger },
+      lifecycle: { store, metrics, logger },
       // Root-cause parents (grouping.ts); reads the live policy, so hot reloads apply.
       group: (exceptions, now) => grouper.group(exceptions, now),
       // Per-delivery fields (correlation, replayOf) stay this delivery's; version and status are
       // the store's. The store writes the audit entry of a new version.
       persist: async (exception) => {
-        const { exception: stored, changed: isNew } = await rt.store.upsertException(exception, {
+        const { exception: stored, changed: isNew } = await store.upsertException(exception, {
           actor: PIPELINE_ACTOR,
         });
         const result = { ...exception, version: stored.version, status: stored.status };
@@ -66,31 +97,35 @@ export class PipelineService implements OnApplicationBootstrap, BeforeApplicatio
    * required the same publish reaches exhub.review too (BCC), so the two can never disagree.
    */
   private async publish(exception: CanonicalException, meta: SourceEventMeta): Promise<void> {
-    await publishException(this.rt, exception, meta.traceparent);
+    await publishException(
+      { publisher: this.publisher, topology: this.topology },
+      exception,
+      meta.traceparent,
+    );
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    if (!this.rt.env.roles.has('pipeline')) return;
-    this.consumer = await startConsumer(this.rt.connection, {
-      queue: this.rt.topology.names.work,
-      prefetch: this.rt.prefetch,
+    if (!this.options.worker) return;
+    this.consumer = await startConsumer(this.connection, {
+      queue: this.topology.names.work,
+      prefetch: this.options.prefetch,
       handler: (msg) => processSourceEvent(this.deps, msg),
-      publisher: this.rt.publisher,
-      topology: this.rt.topology,
-      maxAttempts: this.rt.env.maxAttempts,
-      maxRetryAgeMs: this.rt.env.maxRetryAgeMs,
+      publisher: this.publisher,
+      topology: this.topology,
+      maxAttempts: this.env.maxAttempts,
+      maxRetryAgeMs: this.env.maxRetryAgeMs,
       onError: (error, msg) =>
-        this.rt.logger.warn(
-          { queue: this.rt.topology.names.work, messageId: msg?.properties.messageId },
+        this.logger.warn(
+          { queue: this.topology.names.work, messageId: msg?.properties.messageId },
           error.message,
         ),
       onResubscribed: () =>
-        this.rt.logger.info(
-          { queue: this.rt.topology.names.work },
+        this.logger.info(
+          { queue: this.topology.names.work },
           'pipeline worker consuming again after the broker connection recovered',
         ),
     });
-    this.rt.logger.info({ queue: this.rt.topology.names.work }, 'pipeline worker consuming');
+    this.logger.info({ queue: this.topology.names.work }, 'pipeline worker consuming');
   }
 
   /** Stop taking new messages and let in-flight ones finish and be acknowledged. */

@@ -1,13 +1,18 @@
 import type { CanonicalException } from '@exhub/canonical';
-import { childTraceparent, exceptionPublishOptions, exceptionRoutingKey } from '@exhub/messaging';
-import type { HubRuntime } from '../hub-runtime';
+import {
+  childTraceparent,
+  exceptionPublishOptions,
+  exceptionRoutingKey,
+  type ConfirmPublisher,
+  type Topology,
+} from '@exhub/messaging';
 
 /**
  * The one publish of an exception (first publication and every re-score): exhub.exceptions by
  * routing key, BCC to exhub.review when review is required; resolves once the broker confirmed.
  */
 export async function publishException(
-  rt: Pick<HubRuntime, 'publisher' | 'topology'>,
+  rt: { publisher: ConfirmPublisher; topology: Topology },
   exception: CanonicalException,
   traceparent: string | undefined,
 ): Promise<void> {

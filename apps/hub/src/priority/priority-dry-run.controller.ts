@@ -1,4 +1,5 @@
 import { Controller, HttpCode, Inject, Post, Req, UseGuards } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import {
   ScoringRequestError,
@@ -6,6 +7,7 @@ import {
   type Explanation,
   type Scorer,
   type ScoringInput,
+  type PolicyScorer,
 } from '@exhub/prioritization';
 import { ContextService } from '../context/context.service';
 import { runPipeline } from '../pipeline/runner';
@@ -13,7 +15,9 @@ import type { AssembledException } from '../pipeline/stages/assemble';
 import { ApiKeyGuard } from '../api/api-key.guard';
 import { Roles } from '../api/roles';
 import { apiError } from '../http/api-error';
-import { HUB_RUNTIME, type HubRuntime } from '../hub-runtime';
+import { ApiErrors, ApiJsonBody, ApiQueries, ApiRoute } from '../openapi/decorators';
+import type { MappingRegistry } from '@exhub/mapping';
+import { HUB_VERSION, MAPPINGS, SCORER } from '../core/core.tokens';
 
 const JSON_CONTENT_TYPE = /^application\/(.+\+)?json\s*(;|$)/i;
 const BAD_REQUEST = 400;
@@ -30,9 +34,12 @@ const UNSUPPORTED_MEDIA_TYPE = 415;
 @Controller('v1/priority')
 @UseGuards(ApiKeyGuard)
 @Roles('steward')
+@ApiTags('priority')
 export class PriorityDryRunController {
   constructor(
-    @Inject(HUB_RUNTIME) private readonly rt: HubRuntime,
+    @Inject(HUB_VERSION) private readonly version: string,
+    @Inject(MAPPINGS) private readonly mappings: MappingRegistry,
+    @Inject(SCORER) private readonly scorer: PolicyScorer,
     private readonly context: ContextService,
   ) {}
 
@@ -44,13 +51,13 @@ export class PriorityDryRunController {
   private async explain({ context, ...exception }: ScoringInput, now: Date): Promise<Explanation> {
     let explanation: Explanation | undefined;
     const explaining: Scorer = {
-      score: (input, at) => (explanation = this.rt.scorer.explain(input, at)).priority,
+      score: (input, at) => (explanation = this.scorer.explain(input, at)).priority,
     };
     const run = await runPipeline(
       {
-        mappings: this.rt.mappings,
+        mappings: this.mappings,
         scorer: explaining,
-        connectorVersion: this.rt.version,
+        connectorVersion: this.version,
         context: this.context.engine,
       },
       { exception: exception as unknown as AssembledException, context },
@@ -62,6 +69,14 @@ export class PriorityDryRunController {
 
   @Post('dry-run')
   @HttpCode(200)
+  @ApiRoute(
+    'Score an exception with the live policy, with the explanation',
+    { schema: { type: 'object', description: 'what `exhub priority explain --json` prints' } },
+    'Body: a canonical exception or `{exception, context}`; `?now=` scores as of another time. Nothing is stored or published.',
+  )
+  @ApiJsonBody('CanonicalException')
+  @ApiQueries([{ name: 'now', description: 'ISO 8601 time to score as of' }])
+  @ApiErrors(400, 415)
   async dryRun(@Req() req: FastifyRequest): Promise<Explanation> {
     const contentType = req.headers['content-type'] ?? '';
     if (!JSON_CONTENT_TYPE.test(contentType)) {

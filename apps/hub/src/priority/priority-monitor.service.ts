@@ -5,14 +5,17 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { join, resolve } from 'node:path';
-import { PriorityMetrics } from '@exhub/observability';
+import { PriorityMetrics, type HubMetrics, type Logger } from '@exhub/observability';
 import {
   DriftMonitor,
   PolicyReloader,
   type Explanation,
   type PolicyReloadResult,
+  type PolicyScorer,
 } from '@exhub/prioritization';
-import { HUB_RUNTIME, reportSlaTargets, type HubRuntime } from '../hub-runtime';
+import { reportSlaTargets } from '../hub-runtime';
+import type { EnvSettings } from '@exhub/config';
+import { HUB_ENV, LOGGER, METRICS, SCORER } from '../core/core.tokens';
 
 /** `EXHUB_POLICIES_WATCH=false` turns policy hot reload off (the policy loaded at start serves). */
 export const POLICIES_WATCH_ENV = 'EXHUB_POLICIES_WATCH';
@@ -38,29 +41,34 @@ export class PriorityMonitorService implements OnApplicationBootstrap, OnApplica
   private readonly drift = new DriftMonitor();
   private readonly metrics: PriorityMetrics;
 
-  constructor(@Inject(HUB_RUNTIME) private readonly rt: HubRuntime) {
-    this.metrics = PriorityMetrics.for(rt.metrics);
+  constructor(
+    @Inject(HUB_ENV) private readonly env: EnvSettings,
+    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(METRICS) private readonly hubMetrics: HubMetrics,
+    @Inject(SCORER) private readonly scorer: PolicyScorer,
+  ) {
+    this.metrics = PriorityMetrics.for(hubMetrics);
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    this.stopObserving = this.rt.scorer.observe((e) => this.record(e));
+    this.stopObserving = this.scorer.observe((e) => this.record(e));
     this.psiTimer = setInterval(() => this.refreshPsi(), PSI_REFRESH_MS);
     this.psiTimer.unref();
 
-    const file = resolve(join(this.rt.env.policiesDir, PRIORITY_POLICY_FILE));
+    const file = resolve(join(this.env.policiesDir, PRIORITY_POLICY_FILE));
     const setting = (process.env[POLICIES_WATCH_ENV] ?? '').trim().toLowerCase();
     if (FALSE_VALUES.has(setting)) {
-      this.rt.logger.info({ file }, `policy hot reload is off (${POLICIES_WATCH_ENV}=${setting})`);
+      this.logger.info({ file }, `policy hot reload is off (${POLICIES_WATCH_ENV}=${setting})`);
       return;
     }
     const debounce = Number(process.env[POLICIES_DEBOUNCE_ENV]);
-    this.reloader = new PolicyReloader(this.rt.scorer, file, {
+    this.reloader = new PolicyReloader(this.scorer, file, {
       debounceMs: Number.isFinite(debounce) && debounce >= 0 ? debounce : undefined,
       onResult: (r) => this.report(r),
     });
     await this.reloader.start();
-    this.rt.logger.info(
-      { file, policy: this.rt.scorer.version },
+    this.logger.info(
+      { file, policy: this.scorer.version },
       'watching the priority policy for changes (hot reload)',
     );
   }
@@ -73,7 +81,7 @@ export class PriorityMonitorService implements OnApplicationBootstrap, OnApplica
 
   /** Sets `exhub_score_psi` for the model now loaded (also called by tests). */
   refreshPsi(): void {
-    const model = this.rt.scorer.policy.model;
+    const model = this.scorer.policy.model;
     this.drift.retain(model);
     this.metrics.scorePsi.reset();
     if (!model) return;
@@ -95,12 +103,12 @@ export class PriorityMonitorService implements OnApplicationBootstrap, OnApplica
         });
       }
     } catch (err) {
-      this.rt.logger.debug({ err: (err as Error).message }, 'recording a score for drift failed');
+      this.logger.debug({ err: (err as Error).message }, 'recording a score for drift failed');
     }
   }
 
   private report(r: PolicyReloadResult): void {
-    const log = this.rt.logger.child({ component: 'policy' });
+    const log = this.logger.child({ component: 'policy' });
     if (r.ok) {
       this.metrics.policyReloads.inc({ result: 'success' });
       log.info(
@@ -114,7 +122,7 @@ export class PriorityMonitorService implements OnApplicationBootstrap, OnApplica
         },
         `priority policy reloaded: ${r.hash} now scoring (was ${r.previousHash})`,
       );
-      reportSlaTargets(this.rt.metrics, this.rt.scorer.policy.policy);
+      reportSlaTargets(this.hubMetrics, this.scorer.policy.policy);
       this.refreshPsi();
       return;
     }

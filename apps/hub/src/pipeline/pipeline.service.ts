@@ -8,19 +8,19 @@ import {
 import type { CanonicalException } from '@exhub/canonical';
 import type { SourceEventMeta } from '@exhub/core';
 import { startConsumer } from '@exhub/messaging';
-import { PIPELINE_ACTOR } from '@exhub/store';
+import { PIPELINE_ACTOR, type UpsertResult } from '@exhub/store';
 import { ContextService } from '../context/context.service';
 import { publishException } from './publish-exception';
 import { RootCauseGrouper } from './grouping';
 import { HUB_RUNTIME, type HubRuntime } from '../hub-runtime';
-import { processSourceEvent, type WorkerDeps } from './process-event';
+import { processSourceEvent, processSourceEventBatch, type BatchWorkerDeps } from './process-event';
 
 /** Runs the pipeline worker on exhub.work when this process has the `pipeline` role. */
 @Injectable()
 export class PipelineService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private consumer?: { cancel(): Promise<void> };
 
-  private readonly deps: WorkerDeps;
+  private readonly deps: BatchWorkerDeps;
 
   constructor(
     @Inject(HUB_RUNTIME) private readonly rt: HubRuntime,
@@ -30,6 +30,13 @@ export class PipelineService implements OnApplicationBootstrap, BeforeApplicatio
     // What the store took as a new version (a redelivery is not: its related stay as they are).
     const changed = new WeakSet<CanonicalException>();
     const engine = context?.engine;
+    // Per-delivery fields (correlation, replayOf) stay this delivery's; version and status are
+    // the store's. The store writes the audit entry of a new version.
+    const asStored = (exception: CanonicalException, r: UpsertResult): CanonicalException => {
+      const result = { ...exception, version: r.exception.version, status: r.exception.status };
+      if (r.changed) changed.add(result);
+      return result;
+    };
     this.deps = {
       // Enrichment, links and the back-links of related exceptions (apps/hub/src/context).
       context: engine && {
@@ -48,15 +55,14 @@ export class PipelineService implements OnApplicationBootstrap, BeforeApplicatio
       lifecycle: { store: rt.store, metrics: rt.metrics, logger: rt.logger },
       // Root-cause parents (grouping.ts); reads the live policy, so hot reloads apply.
       group: (exceptions, now) => grouper.group(exceptions, now),
-      // Per-delivery fields (correlation, replayOf) stay this delivery's; version and status are
-      // the store's. The store writes the audit entry of a new version.
-      persist: async (exception) => {
-        const { exception: stored, changed: isNew } = await rt.store.upsertException(exception, {
-          actor: PIPELINE_ACTOR,
-        });
-        const result = { ...exception, version: stored.version, status: stored.status };
-        if (isNew) changed.add(result);
-        return result;
+      persist: async (exception) =>
+        asStored(exception, await rt.store.upsertException(exception, { actor: PIPELINE_ACTOR })),
+      // The group commit of a micro-batch (EXHUB_WORKER_BATCH_MAX > 1): one transaction.
+      persistBatch: async (exceptions) => {
+        const results = await rt.store.upsertExceptions(
+          exceptions.map((exception) => ({ exception, context: { actor: PIPELINE_ACTOR } })),
+        );
+        return exceptions.map((e, i) => asStored(e, results[i]));
       },
     };
   }
@@ -75,6 +81,9 @@ export class PipelineService implements OnApplicationBootstrap, BeforeApplicatio
       queue: this.rt.topology.names.work,
       prefetch: this.rt.prefetch,
       handler: (msg) => processSourceEvent(this.deps, msg),
+      // Micro-batching with group commit (EXHUB_WORKER_BATCH_MAX; 1 = one delivery at a time).
+      batchHandler: (msgs) => processSourceEventBatch(this.deps, msgs),
+      batchMax: this.rt.env.workerBatchMax,
       publisher: this.rt.publisher,
       topology: this.rt.topology,
       maxAttempts: this.rt.env.maxAttempts,

@@ -3,6 +3,8 @@
  * stages up to `persist`, then waits here; once each delivery of the batch has either arrived or
  * left (failed earlier, or had nothing to store), the exceptions of all that arrived are written
  * in ONE store transaction, in the batch's order, and each delivery goes on to publish its own.
+ * The first to arrive waits at most `maxWaitMs` for the others; a delivery later than that is
+ * written on its own.
  *
  * If the batch transaction fails, each delivery is written again on its own (its own
  * transaction), so one bad row fails only its own delivery: that one is retried or dead-lettered
@@ -32,13 +34,22 @@ export interface GroupCommitOptions<T, R> {
   onFallback?(error: unknown, deliveries: number): void;
   /** Told after each batch transaction that committed (deliveries, items). */
   onCommit?(deliveries: number, items: number): void;
+  /**
+   * Longest the first delivery to arrive waits for the rest of its batch (default
+   * GROUP_COMMIT_MAX_WAIT_MS): then those that arrived are written, and each later one is written
+   * on its own, so one slow delivery (a slow lookup in `enrich`) cannot hold up the others' acks.
+   */
+  maxWaitMs?: number;
 }
+
+export const GROUP_COMMIT_MAX_WAIT_MS = 100;
 
 export class GroupCommit<T, R> {
   /** Slots in the batch's order; undefined until the member arrives, null once it left. */
   private readonly slots: (Arrival<T, R> | null | undefined)[] = [];
   private settled = 0;
   private flushed = false;
+  private timer?: NodeJS.Timeout;
 
   constructor(private readonly options: GroupCommitOptions<T, R>) {}
 
@@ -51,6 +62,8 @@ export class GroupCommit<T, R> {
       persist: (items) => {
         if (done) return Promise.reject(new Error('group commit: this delivery already persisted'));
         done = true;
+        // Late for its batch (the others were written after maxWaitMs): written on its own.
+        if (this.flushed) return this.options.write(items);
         return new Promise<R[]>((resolve, reject) => {
           this.slots[index] = { items, resolve, reject };
           this.arrived();
@@ -67,10 +80,23 @@ export class GroupCommit<T, R> {
 
   private arrived(): void {
     this.settled += 1;
-    if (this.settled === this.slots.length && !this.flushed) {
-      this.flushed = true;
-      void this.flush();
+    if (this.flushed) return;
+    if (this.settled === this.slots.length) {
+      this.flushNow();
+    } else if (!this.timer && this.slots.some((s) => !!s)) {
+      this.timer = setTimeout(
+        () => this.flushNow(),
+        this.options.maxWaitMs ?? GROUP_COMMIT_MAX_WAIT_MS,
+      );
+      this.timer.unref();
     }
+  }
+
+  private flushNow(): void {
+    if (this.flushed) return;
+    this.flushed = true;
+    clearTimeout(this.timer);
+    void this.flush();
   }
 
   private async flush(): Promise<void> {

@@ -5,6 +5,10 @@
  * If that publish fails the delivery is requeued (after a short pause), never dropped: the work
  * queue's x-delivery-limit bounds the loop by dead-lettering it through the broker.
  *
+ * With a `batchHandler` (micro-batching, the pipeline worker's group commit) the deliveries that
+ * arrived together are handed over as one batch, but each is still settled on its own, by its own
+ * outcome, exactly as above.
+ *
  * On a `ManagedConnection` the consumer re-subscribes by itself when its channel or the connection
  * is lost (or the broker cancels it): a new channel once the connection is back, with a growing
  * pause between failed attempts. Deliveries in flight on the dead channel are finished but cannot

@@ -292,6 +292,16 @@ async function runOnTopology(
     const rss = peakRssMiB(pid);
     const stageMeanMs = hub ? await stageMeans(hub.port) : undefined;
     if (stageMeanMs) progress(`hub mean ms per stage: ${JSON.stringify(stageMeanMs)}`);
+    if (hub) {
+      // The worker's group commits (EXHUB_WORKER_BATCH_MAX): how many deliveries each stored.
+      const b = await scrape(hub.port, 'exhub_worker_batch_');
+      const commits = b.get('exhub_worker_batch_deliveries_count') ?? 0;
+      const deliveries = b.get('exhub_worker_batch_deliveries_sum') ?? 0;
+      progress(
+        `hub group commits: ${commits}, ${commits ? round(deliveries / commits, 1) : 0} deliveries each on average, ` +
+          `${b.get('exhub_worker_batch_fallbacks_total') ?? 0} fallbacks`,
+      );
+    }
     return {
       name,
       backlog,

@@ -16,6 +16,11 @@ export const DEFAULT_DEDUPE_WINDOW_SECONDS = 24 * 60 * 60;
 export const DEFAULT_RETRY_AFTER_SECONDS = 5;
 /** How long shutdown may take before the process exits anyway. */
 export const DEFAULT_SHUTDOWN_DEADLINE_MS = 20_000;
+/**
+ * Deliveries the pipeline worker stores in one transaction at most (EXHUB_WORKER_BATCH_MAX): the
+ * channel prefetch (32), so every delivery that is ready can join one group commit.
+ */
+export const DEFAULT_WORKER_BATCH_MAX = 32;
 
 export const ROLES = ['ingress', 'pipeline'] as const;
 export type Role = (typeof ROLES)[number];

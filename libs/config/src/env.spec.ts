@@ -23,6 +23,18 @@ describe('loadEnvSettings', () => {
     expect(s.maxRetryAgeMs).toBe(3_600_000);
   });
 
+  it('reads the worker batch size: 32 by default, 1 turns batching off, 0 is refused', () => {
+    expect(loadEnvSettings({}).workerBatchMax).toBe(32);
+    expect(loadEnvSettings({ EXHUB_WORKER_BATCH_MAX: '1' }).workerBatchMax).toBe(1);
+    expect(loadEnvSettings({ EXHUB_WORKER_BATCH_MAX: '8' }).workerBatchMax).toBe(8);
+    expect(() => loadEnvSettings({ EXHUB_WORKER_BATCH_MAX: '0' })).toThrow(
+      /EXHUB_WORKER_BATCH_MAX="0" must be at least 1/,
+    );
+    expect(() => loadEnvSettings({ EXHUB_WORKER_BATCH_MAX: 'lots' })).toThrow(
+      'EXHUB_WORKER_BATCH_MAX="lots" must be a whole number',
+    );
+  });
+
   it('names the variable and the expected form when a value is wrong', () => {
     expect(() => loadEnvSettings({ EXHUB_RETRY_DELAYS: '5s,soon' })).toThrow(
       new EnvError(

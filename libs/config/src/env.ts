@@ -11,6 +11,7 @@ import {
   DEFAULT_ROLES,
   DEFAULT_SHUTDOWN_DEADLINE_MS,
   DEFAULT_STORE_URL,
+  DEFAULT_WORKER_BATCH_MAX,
   LOG_LEVELS,
   ROLES,
   type Role,
@@ -31,6 +32,11 @@ export interface EnvSettings {
   shutdownDeadlineMs: number;
   /** Retry tiers (EXHUB_RETRY_DELAYS, e.g. `5s,30s,5m`); undefined = the messaging defaults. */
   retryDelaysMs?: number[];
+  /**
+   * Deliveries the pipeline worker takes together, at most (EXHUB_WORKER_BATCH_MAX): those ready
+   * at once are stored in one transaction (group commit); 1 = one delivery at a time.
+   */
+  workerBatchMax: number;
   /** Attempts before a retryable failure is dead-lettered (EXHUB_MAX_ATTEMPTS). */
   maxAttempts?: number;
   /** How long a message may keep failing before it is dead-lettered (EXHUB_MAX_RETRY_AGE, e.g. `1h`). */
@@ -110,6 +116,17 @@ function parseOrigins(raw: string | undefined): string[] {
   return origins;
 }
 
+/** EXHUB_WORKER_BATCH_MAX: a whole number from 1 (no batching) up. */
+function parseWorkerBatchMax(raw: string | undefined): number {
+  const n = parseInteger('EXHUB_WORKER_BATCH_MAX', raw, DEFAULT_WORKER_BATCH_MAX);
+  if (n < 1) {
+    throw new EnvError(
+      `EXHUB_WORKER_BATCH_MAX="${raw}" must be at least 1 (1 = one delivery at a time, no group commit)`,
+    );
+  }
+  return n;
+}
+
 /** LOG_LEVEL, checked here so that a typo is one line at start, not a logger's stack trace. */
 function parseLogLevel(raw: string | undefined): string {
   if (raw === undefined || raw === '') return DEFAULT_LOG_LEVEL;
@@ -139,6 +156,7 @@ export function loadEnvSettings(env: NodeJS.ProcessEnv = process.env): EnvSettin
       DEFAULT_SHUTDOWN_DEADLINE_MS,
     ),
     retryDelaysMs: parseRetryDelays(env.EXHUB_RETRY_DELAYS),
+    workerBatchMax: parseWorkerBatchMax(env.EXHUB_WORKER_BATCH_MAX),
     maxAttempts: env.EXHUB_MAX_ATTEMPTS
       ? parseInteger('EXHUB_MAX_ATTEMPTS', env.EXHUB_MAX_ATTEMPTS, 0) || undefined
       : undefined,

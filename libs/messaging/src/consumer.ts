@@ -5,6 +5,10 @@
  * If that publish fails the delivery is requeued (after a short pause), never dropped: the work
  * queue's x-delivery-limit bounds the loop by dead-lettering it through the broker.
  *
+ * With a `batchHandler` (micro-batching, the pipeline worker's group commit) the deliveries that
+ * arrived together are handed over as one batch, but each is still settled on its own, by its own
+ * outcome, exactly as above.
+ *
  * On a `ManagedConnection` the consumer re-subscribes by itself when its channel or the connection
  * is lost (or the broker cancels it): a new channel once the connection is back, with a growing
  * pause between failed attempts. Deliveries in flight on the dead channel are finished but cannot
@@ -27,6 +31,11 @@ import type { Topology } from './topology';
 
 export type { HandlerOutcome } from './error-policy';
 export type MessageHandler = (msg: ConsumeMessage) => Promise<HandlerOutcome>;
+/**
+ * Handles the deliveries that were ready together (a micro-batch): one outcome per delivery, in
+ * the same order, each settled (acked, retried, dead-lettered) as soon as its own promise does.
+ */
+export type BatchHandler = (msgs: ConsumeMessage[]) => Promise<HandlerOutcome>[];
 
 export interface ConsumerOptions {
   queue: string;
@@ -36,6 +45,13 @@ export interface ConsumerOptions {
   topology: Pick<Topology, 'names' | 'retryTiers'>;
   /** Unacked deliveries at once on this consumer's channel. */
   prefetch?: number;
+  /**
+   * Micro-batching: with `batchHandler` and `batchMax` > 1, the deliveries that arrive together
+   * (within one turn of the event loop, never waiting for more) go to `batchHandler` in batches of
+   * up to `batchMax`; otherwise each goes to `handler` on its own.
+   */
+  batchHandler?: BatchHandler;
+  batchMax?: number;
   /** Failed attempts before a retryable failure is dead-lettered. */
   maxAttempts?: number;
   /** Time since the first failure after which retries stop (default 1 h). */
@@ -123,10 +139,14 @@ export async function startConsumer(
     }
   };
 
-  const handle = async (on: Channel, msg: ConsumeMessage): Promise<void> => {
+  const handle = async (
+    on: Channel,
+    msg: ConsumeMessage,
+    run: (msg: ConsumeMessage) => Promise<HandlerOutcome> = handler,
+  ): Promise<void> => {
     let outcome: HandlerOutcome;
     try {
-      const returned: unknown = await handler(msg);
+      const returned: unknown = await run(msg);
       outcome = isOutcome(returned)
         ? returned
         : outcomeFor(new TypeError(`handler for ${queue} returned no outcome`), fallbackStage);
@@ -158,6 +178,57 @@ export async function startConsumer(
     settle(on, 'ack', msg);
   };
 
+  const track = (work: Promise<void>, msg: ConsumeMessage): void => {
+    const tracked = work.catch((error: unknown) => report(error, msg));
+    inFlight.add(tracked);
+    void tracked.finally(() => inFlight.delete(tracked));
+  };
+
+  // Micro-batching: deliveries collected until the event loop has run what arrived with them.
+  const batchMax = options.batchHandler ? Math.max(1, options.batchMax ?? 1) : 1;
+  let pending: { on: Channel; msg: ConsumeMessage }[] = [];
+  let flushScheduled = false;
+  const flush = (): void => {
+    flushScheduled = false;
+    while (pending.length > 0) {
+      const batch = pending.slice(0, batchMax);
+      pending = pending.slice(batchMax);
+      handleBatch(batch);
+    }
+  };
+  const handleBatch = (batch: { on: Channel; msg: ConsumeMessage }[]): void => {
+    let outcomes: Promise<HandlerOutcome>[];
+    try {
+      outcomes = options.batchHandler!(batch.map((b) => b.msg));
+      if (outcomes.length !== batch.length) {
+        throw new TypeError(
+          `batch handler for ${queue} returned ${outcomes.length} outcomes for ${batch.length} deliveries`,
+        );
+      }
+    } catch (error) {
+      outcomes = batch.map(() => Promise.reject(error));
+    }
+    batch.forEach(({ on, msg }, i) =>
+      track(
+        handle(on, msg, () => outcomes[i]),
+        msg,
+      ),
+    );
+  };
+  const deliver = (on: Channel, msg: ConsumeMessage): void => {
+    if (batchMax <= 1) {
+      track(handle(on, msg), msg);
+      return;
+    }
+    pending.push({ on, msg });
+    if (pending.length >= batchMax) {
+      flush();
+    } else if (!flushScheduled) {
+      flushScheduled = true;
+      setImmediate(flush);
+    }
+  };
+
   const subscribe = async (): Promise<void> => {
     const ch: Channel = await model.createChannel();
     ch.on('error', (error: Error) =>
@@ -180,9 +251,7 @@ export async function startConsumer(
           if (managed && !cancelled) void ch.close().catch(() => undefined);
           return;
         }
-        const work = handle(ch, msg).catch((error: unknown) => report(error, msg));
-        inFlight.add(work);
-        void work.finally(() => inFlight.delete(work));
+        deliver(ch, msg);
       },
       { noAck: false },
     );
@@ -228,7 +297,7 @@ export async function startConsumer(
       return consumerTag;
     },
     get inFlight() {
-      return inFlight.size;
+      return inFlight.size + pending.length;
     },
     get active() {
       return active;
@@ -247,6 +316,7 @@ export async function startConsumer(
       // Deliveries already handed to us before cancel-ok are handled too; a requeue pause is cut
       // short so shutdown does not wait on it.
       stopping.abort();
+      flush();
       while (inFlight.size > 0) await Promise.all([...inFlight]);
       try {
         await channel?.close();

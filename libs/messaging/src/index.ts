@@ -60,6 +60,7 @@ export {
   type Consumer,
   type ConsumerOptions,
   type MessageHandler,
+  type BatchHandler,
 } from './consumer';
 export {
   AmqpUnavailableError,

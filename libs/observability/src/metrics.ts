@@ -120,6 +120,17 @@ export class HubMetrics {
     labelNames: ['stage'] as const,
     registers: [this.registry],
   });
+  readonly workerBatchDeliveries = new Histogram({
+    name: `${METRIC_PREFIX}worker_batch_deliveries`,
+    help: 'Deliveries stored together by one group commit of the pipeline worker (EXHUB_WORKER_BATCH_MAX).',
+    buckets: [1, 2, 4, 8, 16, 32, 64, 128],
+    registers: [this.registry],
+  });
+  readonly workerBatchFallbacks = new Counter({
+    name: `${METRIC_PREFIX}worker_batch_fallbacks_total`,
+    help: 'Group commits that failed and were written again one delivery at a time.',
+    registers: [this.registry],
+  });
   readonly exceptionScore = new Histogram({
     name: `${METRIC_PREFIX}exception_score`,
     help: 'Priority score (0-100) of each published exception, by domain.',

@@ -26,13 +26,21 @@ describe('tracing off (the default)', () => {
     ).toBe(false);
   });
 
-  it('keeps propagation without an SDK: same trace id, new span id', async () => {
+  it('keeps propagation without an SDK: same trace id, new span id for a hop', async () => {
     const tracer = await initTracing({}, 'test');
     expect(tracer.enabled).toBe(false);
-    const span = tracer.startSpan('ingress', { parent: PARENT });
+    for (const kind of ['server', 'producer', 'consumer', 'client'] as const) {
+      const span = tracer.startSpan('hop', { parent: PARENT, kind });
+      expect(span.traceId).toBe('4bf92f3577b34da6a3ce929d0e0e4736');
+      expect(span.traceparent).toMatch(/^00-4bf92f3577b34da6a3ce929d0e0e4736-[0-9a-f]{16}-01$/);
+      expect(span.traceparent).not.toBe(PARENT);
+    }
+  });
+
+  it('mints no span id for an internal span without an SDK: it carries its parent on', () => {
+    const span = new PropagatingTracer().startSpan('map', { parent: PARENT });
+    expect(span.traceparent).toBe(PARENT);
     expect(span.traceId).toBe('4bf92f3577b34da6a3ce929d0e0e4736');
-    expect(span.traceparent).toMatch(/^00-4bf92f3577b34da6a3ce929d0e0e4736-[0-9a-f]{16}-01$/);
-    expect(span.traceparent).not.toBe(PARENT);
   });
 
   it('starts a new trace for a missing or invalid parent', () => {

@@ -18,20 +18,24 @@ import type {
 
 export type { HubSpan, HubTracer, SpanAttributes, SpanKindName, StartSpanOptions };
 
-/** Spans that record nothing; trace context still propagates. */
+const noop = (): void => undefined;
+
+/**
+ * Spans that record nothing; trace context still propagates. A hop (server, client, producer,
+ * consumer: what crosses a process or the broker) gets a new span id; an internal span (a
+ * pipeline stage) keeps its parent's `traceparent`, since nothing records it: no random id per
+ * stage when tracing is off (issue 17).
+ */
 export class PropagatingTracer implements HubTracer {
   readonly enabled = false;
 
   startSpan(_name: string, options: StartSpanOptions = {}): HubSpan {
-    const traceparent = childTraceparent(options.parent);
-    const traceId = parseTraceparent(traceparent)?.traceId ?? '';
-    return {
-      traceparent,
-      traceId,
-      setAttributes: () => undefined,
-      fail: () => undefined,
-      end: () => undefined,
-    };
+    const parent = parseTraceparent(options.parent);
+    const internal = (options.kind ?? 'internal') === 'internal';
+    const traceparent =
+      internal && parent && options.parent ? options.parent : childTraceparent(options.parent);
+    const traceId = parent?.traceId ?? parseTraceparent(traceparent)?.traceId ?? '';
+    return { traceparent, traceId, setAttributes: noop, fail: noop, end: noop };
   }
 
   async shutdown(): Promise<void> {}

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import type { CanonicalException, Status } from '@exhub/canonical';
-import { appendAuditIn } from './audit.repo';
+import { appendAuditBatchIn, appendAuditIn } from './audit.repo';
 import { DEFAULT_PAGE_SIZE, MAX_FIND_OPEN, MAX_PAGE_SIZE } from './constants';
 import { DEGRADED_KEY, DUE_KEY, exceptionKeysOf } from './exception-keys';
 import { exceptionContentHash } from './content-hash';
@@ -16,6 +16,7 @@ import {
 import type { StoreDatabase } from './schema';
 import { iso, type StoreContext } from './store-context';
 import type {
+  AuditInput,
   DecisionInput,
   ExceptionVersion,
   OutcomeInput,
@@ -96,33 +97,40 @@ async function writeVersion(trx: Db, e: CanonicalException, contentHash: string,
     .execute();
 }
 
+/** One exception's write inside a transaction, and the audit entry it calls for (if any). */
+interface UpsertWrite {
+  result: UpsertResult;
+  audit?: AuditInput;
+}
+
 /**
- * Stores one mapped and scored exception. Same id and same content (an idempotent redelivery) →
- * nothing changes and the stored version comes back; different content → version + 1, a history
- * row and an audit entry. A closed exception that comes back `open` from its source re-opens.
+ * Writes one exception inside `trx` (the row, parties, key index, version history) and says which
+ * audit entry it needs; the caller appends it, alone or with the rest of a batch.
  */
-export async function upsertException(
+async function upsertIn(
   ctx: StoreContext,
+  trx: Db,
   incoming: CanonicalException,
   context: UpsertContext,
-): Promise<UpsertResult> {
+): Promise<UpsertWrite> {
   const contentHash = exceptionContentHash(incoming);
   const at = iso(context.at);
-  return ctx.db.transaction().execute(async (trx) => {
-    let current = await currentRow(ctx, trx, incoming.id);
-    if (!current) {
-      const stored: CanonicalException = { ...incoming, version: 1 };
-      const inserted = await trx
-        .insertInto('exceptions')
-        .values({ id: stored.id, created_at: at, ...columnsOf(stored, contentHash, at) })
-        .onConflict((oc) => oc.column('id').doNothing())
-        .returning('id')
-        .executeTakeFirst();
-      if (inserted) {
-        await writeParties(trx, stored);
-        await writeKeys(trx, stored);
-        await writeVersion(trx, stored, contentHash, at);
-        await appendAuditIn(trx, {
+  let current = await currentRow(ctx, trx, incoming.id);
+  if (!current) {
+    const stored: CanonicalException = { ...incoming, version: 1 };
+    const inserted = await trx
+      .insertInto('exceptions')
+      .values({ id: stored.id, created_at: at, ...columnsOf(stored, contentHash, at) })
+      .onConflict((oc) => oc.column('id').doNothing())
+      .returning('id')
+      .executeTakeFirst();
+    if (inserted) {
+      await writeParties(trx, stored);
+      await writeKeys(trx, stored);
+      await writeVersion(trx, stored, contentHash, at);
+      return {
+        result: { exception: stored, created: true, changed: true, reopened: false },
+        audit: {
           actor: context.actor,
           action: 'exception.created',
           exceptionId: stored.id,
@@ -133,35 +141,39 @@ export async function upsertException(
             score: stored.priority.score,
           },
           at: context.at,
-        });
-        return { exception: stored, created: true, changed: true, reopened: false };
-      }
-      // Another process inserted it between our read and our insert: continue as an update.
-      current = await currentRow(ctx, trx, incoming.id);
-      if (!current) throw new Error(`exception ${incoming.id} vanished while being stored`);
+        },
+      };
     }
-    if (current.content_hash === contentHash) {
-      return {
+    // Another process inserted it between our read and our insert: continue as an update.
+    current = await currentRow(ctx, trx, incoming.id);
+    if (!current) throw new Error(`exception ${incoming.id} vanished while being stored`);
+  }
+  if (current.content_hash === contentHash) {
+    return {
+      result: {
         exception: parse(current.document),
         created: false,
         changed: false,
         reopened: false,
-      };
-    }
-    const before = current.status as Status;
-    const reopened = isClosed(before) && incoming.status === 'open';
-    // The source decides when it reports a closing (e.g. a dispute won); otherwise people do.
-    const status: Status = reopened || isClosed(incoming.status) ? incoming.status : before;
-    const stored: CanonicalException = { ...incoming, version: current.version + 1, status };
-    await trx
-      .updateTable('exceptions')
-      .set(columnsOf(stored, contentHash, at))
-      .where('id', '=', stored.id)
-      .execute();
-    await writeParties(trx, stored);
-    await writeKeys(trx, stored);
-    await writeVersion(trx, stored, contentHash, at);
-    await appendAuditIn(trx, {
+      },
+    };
+  }
+  const before = current.status as Status;
+  const reopened = isClosed(before) && incoming.status === 'open';
+  // The source decides when it reports a closing (e.g. a dispute won); otherwise people do.
+  const status: Status = reopened || isClosed(incoming.status) ? incoming.status : before;
+  const stored: CanonicalException = { ...incoming, version: current.version + 1, status };
+  await trx
+    .updateTable('exceptions')
+    .set(columnsOf(stored, contentHash, at))
+    .where('id', '=', stored.id)
+    .execute();
+  await writeParties(trx, stored);
+  await writeKeys(trx, stored);
+  await writeVersion(trx, stored, contentHash, at);
+  return {
+    result: { exception: stored, created: false, changed: true, reopened },
+    audit: {
       actor: context.actor,
       action: reopened ? 'exception.reopened' : 'exception.updated',
       exceptionId: stored.id,
@@ -176,8 +188,57 @@ export async function upsertException(
         score: stored.priority.score,
       },
       at: context.at,
-    });
-    return { exception: stored, created: false, changed: true, reopened };
+    },
+  };
+}
+
+/**
+ * Stores one mapped and scored exception. Same id and same content (an idempotent redelivery) →
+ * nothing changes and the stored version comes back; different content → version + 1, a history
+ * row and an audit entry. A closed exception that comes back `open` from its source re-opens.
+ */
+export async function upsertException(
+  ctx: StoreContext,
+  incoming: CanonicalException,
+  context: UpsertContext,
+): Promise<UpsertResult> {
+  return ctx.db.transaction().execute(async (trx) => {
+    const write = await upsertIn(ctx, trx, incoming, context);
+    if (write.audit) await appendAuditIn(trx, write.audit);
+    return write.result;
+  });
+}
+
+/**
+ * Group commit: stores many exceptions in ONE transaction, each exactly as `upsertException`
+ * would (same versions, history rows and audit entries), and returns their results in the order
+ * given. Rows are written in id order (so two processes' batches lock rows in the same order on
+ * PostgreSQL and cannot deadlock on them; the same id twice keeps its given order); the audit
+ * entries are appended afterwards in one go, in the order given, so the chain reads as the batch.
+ * All or nothing: any failure rolls the whole batch back.
+ */
+export async function upsertExceptions(
+  ctx: StoreContext,
+  items: ReadonlyArray<{ exception: CanonicalException; context: UpsertContext }>,
+): Promise<UpsertResult[]> {
+  if (items.length === 0) return [];
+  const order = items
+    .map((item, index) => ({ item, index }))
+    .sort((a, b) =>
+      a.item.exception.id < b.item.exception.id
+        ? -1
+        : a.item.exception.id > b.item.exception.id
+          ? 1
+          : a.index - b.index,
+    );
+  return ctx.db.transaction().execute(async (trx) => {
+    const writes: UpsertWrite[] = new Array<UpsertWrite>(items.length);
+    for (const { item, index } of order) {
+      writes[index] = await upsertIn(ctx, trx, item.exception, item.context);
+    }
+    const audits = writes.flatMap((w) => (w.audit ? [w.audit] : []));
+    await appendAuditBatchIn(trx, audits);
+    return writes.map((w) => w.result);
   });
 }
 

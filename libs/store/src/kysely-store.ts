@@ -63,6 +63,11 @@ export class KyselyStore implements ExceptionStore {
   upsertException(exception: CanonicalException, context: UpsertContext) {
     return exceptions.upsertException(this.ctx, exception, context);
   }
+  upsertExceptions(
+    items: ReadonlyArray<{ exception: CanonicalException; context: UpsertContext }>,
+  ) {
+    return exceptions.upsertExceptions(this.ctx, items);
+  }
   getException(id: string) {
     return exceptions.getException(this.db, id);
   }

@@ -50,6 +50,13 @@ export interface ExceptionStore {
   close(): Promise<void>;
 
   upsertException(exception: CanonicalException, context: UpsertContext): Promise<UpsertResult>;
+  /**
+   * Group commit: many exceptions in one transaction, each stored as `upsertException` would
+   * store it, results in the order given; the audit entries appended in that order. All or nothing.
+   */
+  upsertExceptions(
+    items: ReadonlyArray<{ exception: CanonicalException; context: UpsertContext }>,
+  ): Promise<UpsertResult[]>;
   getException(id: string): Promise<CanonicalException | undefined>;
   exceptionHistory(id: string): Promise<ExceptionVersion[]>;
   worklist(query: WorklistQuery): Promise<WorklistPage>;

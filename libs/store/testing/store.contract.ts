@@ -12,6 +12,7 @@ import { describeOpenExceptions } from './open-exceptions.contract';
 import { describeDeadLetterLedger } from './dead-letters.contract';
 import { describeProcessInsights } from './insights.contract';
 import { describeSourceTransitions } from './source-transitions.contract';
+import { describeGroupCommit } from './group-commit.contract';
 import { sampleException, type SampleSpec as Spec } from './sample-exception';
 import { storeCursors } from '../src/cursor-store.adapter';
 import { storeReadiness } from '../src/readiness';
@@ -75,6 +76,7 @@ export function runStoreContract(name: string, factory: StoreHarnessFactory): vo
     describeProcessInsights(() => ({ store }));
     describeSourceTransitions(() => ({ store }));
     describeDeadLetterLedger(() => ({ store }));
+    describeGroupCommit(() => ({ store }));
 
     describe('exceptions', () => {
       it('stores version 1, keeps it for an identical redelivery and bumps it for new content', async () => {

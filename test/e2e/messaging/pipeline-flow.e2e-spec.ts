@@ -116,6 +116,61 @@ describe('ingress → work → retry / DLQ on a real broker', () => {
     expect(seen).toHaveLength(1);
   });
 
+  it('micro-batches what is ready together; a poison message dead-letters alone, a failed one retries alone', async () => {
+    const dead = await dlq();
+    const bodies = ['ok-1', 'poison', 'ok-2', 'flaky', 'ok-3', 'ok-4'];
+    for (const b of bodies) await ingest(Buffer.from(b), meta());
+    const batches: string[][] = [];
+    const acked: string[] = [];
+    let flakyAttempts = 0;
+    const consumer = await startConsumer(model, {
+      queue: topology.names.work,
+      prefetch: 8,
+      handler: async () => {
+        throw new Error('the single handler is not used when batching');
+      },
+      batchMax: 8,
+      batchHandler: (msgs) => {
+        batches.push(msgs.map((m) => m.content.toString()));
+        return msgs.map(async (msg): Promise<HandlerOutcome> => {
+          const body = msg.content.toString();
+          if (body === 'poison') {
+            return {
+              kind: 'dead-letter',
+              errorClass: 'INVALID_PAYLOAD',
+              stage: 'parse',
+              message: 'poison',
+            };
+          }
+          if (body === 'flaky' && ++flakyAttempts === 1) {
+            return { kind: 'retry', errorClass: 'TRANSIENT', stage: 'publish', message: 'nacked' };
+          }
+          acked.push(body);
+          return { kind: 'ack' };
+        });
+      },
+      publisher,
+      topology,
+      maxAttempts: 3,
+      onError: () => undefined,
+    });
+    stops.push(() => consumer.cancel());
+    await waitFor('every delivery handled', () => (acked.length === 5 ? true : undefined));
+    const deadLetter = await waitFor('the dead letter', () => dead[0]);
+    expect(deadLetter.content.toString()).toBe('poison');
+    expect(acked.sort()).toEqual(['flaky', 'ok-1', 'ok-2', 'ok-3', 'ok-4']);
+    // The six were queued before the consumer started: they came in batches, not one by one.
+    expect(batches[0].length).toBeGreaterThan(1);
+    expect(batches.flat().filter((b) => b === 'flaky')).toHaveLength(2);
+    await consumer.cancel();
+    await sleep(100);
+    const check = await model.createChannel();
+    const work = await check.checkQueue(topology.names.work);
+    await check.close();
+    expect(work.messageCount).toBe(0);
+    expect(dead).toHaveLength(1);
+  });
+
   it('dead-letter: the DLQ holds the byte-identical body, original properties and all five error headers', async () => {
     const dead = await dlq();
     await consume(async () => ({

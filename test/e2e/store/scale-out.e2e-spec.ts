@@ -245,6 +245,20 @@ describe('scale-out: two hub processes on one PostgreSQL', () => {
     expect(conflicting).toEqual([]);
     // And in the store: versions 1..n without gaps or duplicates, the last one the newest fact.
     const store = hubs[1].rt.store;
+    // Late copies (at-least-once, in any order) may still be committing while the checks below
+    // read: wait, within a bound, until each exception's current row and its history agree, so
+    // the two reads are not split by a commit (the micro-batching worker acks a batch later).
+    const settleBy = Date.now() + 15_000;
+    for (;;) {
+      const settled = await Promise.all(
+        ids.map(
+          async (id) =>
+            (await store.getException(id))?.version === (await store.exceptionHistory(id)).length,
+        ),
+      );
+      if (settled.every(Boolean) || Date.now() > settleBy) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
     for (const id of ids) {
       const history = await store.exceptionHistory(id);
       expect(history.map((v) => v.version)).toEqual(history.map((_, i) => i + 1));

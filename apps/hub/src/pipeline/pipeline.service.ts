@@ -13,12 +13,12 @@ import {
   type ManagedConnection,
   type Topology,
 } from '@exhub/messaging';
-import { PIPELINE_ACTOR, type ExceptionStore } from '@exhub/store';
+import { PIPELINE_ACTOR, type ExceptionStore, type UpsertResult } from '@exhub/store';
 import { ContextService } from '../context/context.service';
 import { publishException } from './publish-exception';
 import { RootCauseGrouper } from './grouping';
 import { PIPELINE_OPTIONS, type PipelineOptions } from './pipeline.options';
-import { processSourceEvent, type WorkerDeps } from './process-event';
+import { processSourceEvent, processSourceEventBatch, type BatchWorkerDeps } from './process-event';
 import type { EnvSettings } from '@exhub/config';
 import type { MappingRegistry } from '@exhub/mapping';
 import type { HubMetrics, Logger } from '@exhub/observability';
@@ -41,7 +41,7 @@ import {
 export class PipelineService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private consumer?: { cancel(): Promise<void> };
 
-  private readonly deps: WorkerDeps;
+  private readonly deps: BatchWorkerDeps;
 
   constructor(
     @Inject(PIPELINE_OPTIONS) private readonly options: PipelineOptions,
@@ -61,6 +61,13 @@ export class PipelineService implements OnApplicationBootstrap, BeforeApplicatio
     // What the store took as a new version (a redelivery is not: its related stay as they are).
     const changed = new WeakSet<CanonicalException>();
     const engine = context?.engine;
+    // Per-delivery fields (correlation, replayOf) stay this delivery's; version and status are
+    // the store's. The store writes the audit entry of a new version.
+    const asStored = (exception: CanonicalException, r: UpsertResult): CanonicalException => {
+      const result = { ...exception, version: r.exception.version, status: r.exception.status };
+      if (r.changed) changed.add(result);
+      return result;
+    };
     this.deps = {
       // Enrichment, links and the back-links of related exceptions (apps/hub/src/context).
       context: engine && {
@@ -79,15 +86,14 @@ export class PipelineService implements OnApplicationBootstrap, BeforeApplicatio
       lifecycle: { store, metrics, logger },
       // Root-cause parents (grouping.ts); reads the live policy, so hot reloads apply.
       group: (exceptions, now) => grouper.group(exceptions, now),
-      // Per-delivery fields (correlation, replayOf) stay this delivery's; version and status are
-      // the store's. The store writes the audit entry of a new version.
-      persist: async (exception) => {
-        const { exception: stored, changed: isNew } = await store.upsertException(exception, {
-          actor: PIPELINE_ACTOR,
-        });
-        const result = { ...exception, version: stored.version, status: stored.status };
-        if (isNew) changed.add(result);
-        return result;
+      persist: async (exception) =>
+        asStored(exception, await store.upsertException(exception, { actor: PIPELINE_ACTOR })),
+      // The group commit of a micro-batch (EXHUB_WORKER_BATCH_MAX > 1): one transaction.
+      persistBatch: async (exceptions) => {
+        const results = await store.upsertExceptions(
+          exceptions.map((exception) => ({ exception, context: { actor: PIPELINE_ACTOR } })),
+        );
+        return exceptions.map((e, i) => asStored(e, results[i]));
       },
     };
   }
@@ -110,6 +116,9 @@ export class PipelineService implements OnApplicationBootstrap, BeforeApplicatio
       queue: this.topology.names.work,
       prefetch: this.options.prefetch,
       handler: (msg) => processSourceEvent(this.deps, msg),
+      // Micro-batching with group commit (EXHUB_WORKER_BATCH_MAX; 1 = one delivery at a time).
+      batchHandler: (msgs) => processSourceEventBatch(this.deps, msgs),
+      batchMax: this.env.workerBatchMax,
       publisher: this.publisher,
       topology: this.topology,
       maxAttempts: this.env.maxAttempts,

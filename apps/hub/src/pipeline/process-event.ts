@@ -1,10 +1,12 @@
 import type { ConsumeMessage } from 'amqplib';
+import type { CanonicalException } from '@exhub/canonical';
 import { HubError } from '@exhub/core';
 import type { SourceEventMeta } from '@exhub/core';
 import type { HandlerOutcome } from '@exhub/messaging';
 import { HEADER, headerString, outcomeFor, sourceEventMetaFrom } from '@exhub/messaging';
 import type { HubMetrics, Logger, StageLabel } from '@exhub/observability';
 import { STAGES, hubTracer, observeStage } from '@exhub/observability';
+import { GroupCommit } from './group-commit';
 import { runPipeline, type PipelineDeps, type StageRunner } from './runner';
 
 /** Kept here for the callers that parse a source event's body as the pipeline does. */
@@ -116,4 +118,46 @@ export async function processSourceEvent(
     endTotal();
     work.end();
   }
+}
+
+export interface BatchWorkerDeps extends WorkerDeps {
+  /** Stores exceptions in ONE transaction, results in the same order (store.upsertExceptions). */
+  persistBatch(exceptions: CanonicalException[]): Promise<CanonicalException[]>;
+}
+
+/**
+ * The worker's micro-batch (issue 17): each delivery runs its own stages exactly as
+ * `processSourceEvent` does, but the exceptions of every delivery that reaches `persist` are
+ * stored in one transaction (group-commit.ts), then each delivery publishes its own and gets its
+ * own outcome: a poison message dead-letters alone, a failed publish retries only its delivery,
+ * and a failed batch transaction is written again delivery by delivery. One delivery: exactly
+ * `processSourceEvent`.
+ */
+export function processSourceEventBatch(
+  deps: BatchWorkerDeps,
+  msgs: ConsumeMessage[],
+): Promise<HandlerOutcome>[] {
+  if (msgs.length === 1) return [processSourceEvent(deps, msgs[0])];
+  const commit = new GroupCommit<CanonicalException, CanonicalException>({
+    write: (exceptions) => deps.persistBatch(exceptions),
+    onCommit: (deliveries) => deps.metrics.workerBatchDeliveries.observe(deliveries),
+    onFallback: (error, deliveries) => {
+      deps.metrics.workerBatchFallbacks.inc();
+      deps.logger.warn(
+        { deliveries, err: (error as Error).message },
+        'group commit failed; storing each delivery of the batch on its own',
+      );
+    },
+  });
+  // Every member joins before any runs, so the batch knows how many to wait for.
+  const members = msgs.map(() => commit.join());
+  return msgs.map(async (msg, i) => {
+    const member = members[i];
+    try {
+      return await processSourceEvent({ ...deps, persistAll: (es) => member.persist(es) }, msg);
+    } finally {
+      // Failed before persist, nothing to store, or a no-op: the others need not wait for it.
+      member.leave();
+    }
+  });
 }

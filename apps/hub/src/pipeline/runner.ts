@@ -50,6 +50,11 @@ export interface PipelineDeps {
   group?: Grouper;
   /** Records the exception before it is published. Absent: published as assembled. */
   persist?: Persister;
+  /**
+   * Records every exception of the event at once (the worker's group commit, group-commit.ts:
+   * the batch's deliveries in one transaction); stands over `persist` when given.
+   */
+  persistAll?: (exceptions: CanonicalException[]) => Promise<CanonicalException[]>;
   /** The confirmed publish. Required unless the run is dry. */
   publish?: Publisher;
   /**
@@ -197,7 +202,10 @@ export async function runPipeline(
   if (!publisher) throw new Error('runPipeline: a run that is not dry needs deps.publish');
   if (run.exceptions.length > 0) {
     const grouped = await inStage('group', () => group(deps.group, run.exceptions, now));
-    const stored = await inStage('persist', () => persist(deps.persist, grouped));
+    const persistAll = deps.persistAll;
+    const stored = await inStage('persist', () =>
+      persistAll ? persistAll(grouped) : persist(deps.persist, grouped),
+    );
     await inStage('publish', (span) =>
       publish(publisher, stored, source, span?.traceparent ?? source.traceparent),
     );

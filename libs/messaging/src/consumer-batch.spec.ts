@@ -1,0 +1,154 @@
+/**
+ * The consumer's micro-batching (batchHandler / batchMax): what arrived together goes to one
+ * batch, and each delivery is settled on its own as soon as its own outcome is known. The channel
+ * is a stand-in that records acks and nacks; the broker path is in
+ * test/e2e/messaging/pipeline-flow.e2e-spec.ts.
+ */
+import type { Channel, ConsumeMessage } from 'amqplib';
+import { startConsumer, type HandlerOutcome } from './index';
+import { buildTopology } from './topology';
+
+interface FakeChannel {
+  deliver(msg: ConsumeMessage): void;
+  acked: number[];
+  requeued: number[];
+}
+
+function fakeModel(): { model: { createChannel(): Promise<Channel> }; channel: FakeChannel } {
+  let onMessage: ((msg: ConsumeMessage | null) => void) | undefined;
+  const acked: number[] = [];
+  const requeued: number[] = [];
+  const channel = {
+    on: () => channel,
+    prefetch: async () => undefined,
+    consume: async (_queue: string, fn: (msg: ConsumeMessage | null) => void) => {
+      onMessage = fn;
+      return { consumerTag: 'ctag' };
+    },
+    ack: (msg: ConsumeMessage) => acked.push(msg.fields.deliveryTag),
+    nack: (msg: ConsumeMessage) => requeued.push(msg.fields.deliveryTag),
+    cancel: async () => undefined,
+    close: async () => undefined,
+  };
+  return {
+    model: { createChannel: async () => channel as unknown as Channel },
+    channel: { deliver: (msg) => onMessage?.(msg), acked, requeued },
+  };
+}
+
+const message = (tag: number): ConsumeMessage =>
+  ({
+    content: Buffer.from(`m${tag}`),
+    fields: { deliveryTag: tag, redelivered: false, exchange: '', routingKey: 'q' },
+    properties: { headers: {}, messageId: `m${tag}` },
+  }) as unknown as ConsumeMessage;
+
+const tick = () => new Promise((r) => setImmediate(r));
+
+describe('startConsumer with a batch handler', () => {
+  const topology = buildTopology({ prefix: 'batchtest' });
+
+  function deferred() {
+    let resolve!: (o: HandlerOutcome) => void;
+    const promise = new Promise<HandlerOutcome>((r) => (resolve = r));
+    return { promise, resolve };
+  }
+
+  it('hands what arrived together to one batch, up to batchMax, and acks each on its own', async () => {
+    const { model, channel } = fakeModel();
+    const batches: number[][] = [];
+    const pending = new Map<number, ReturnType<typeof deferred>>();
+    const published: string[] = [];
+    const consumer = await startConsumer(model, {
+      queue: 'q',
+      topology,
+      publisher: { publish: async (_x, key) => void published.push(key) },
+      handler: async () => {
+        throw new Error('the single handler is not used when batching');
+      },
+      batchMax: 3,
+      batchHandler: (msgs) => {
+        batches.push(msgs.map((m) => m.fields.deliveryTag));
+        return msgs.map((m) => {
+          const d = deferred();
+          pending.set(m.fields.deliveryTag, d);
+          return d.promise;
+        });
+      },
+    });
+    for (const tag of [1, 2, 3, 4, 5]) channel.deliver(message(tag));
+    // A full batch goes at once; the rest after this turn of the event loop, without waiting.
+    expect(batches).toEqual([[1, 2, 3]]);
+    await tick();
+    expect(batches).toEqual([
+      [1, 2, 3],
+      [4, 5],
+    ]);
+    expect(consumer.inFlight).toBe(5);
+
+    // Each delivery settles when its own outcome is known, not when its batch is done.
+    pending.get(2)!.resolve({ kind: 'ack' });
+    await tick();
+    expect(channel.acked).toEqual([2]);
+    pending.get(5)!.resolve({
+      kind: 'dead-letter',
+      errorClass: 'INVALID_PAYLOAD',
+      stage: 'parse',
+      message: 'poison',
+    });
+    await tick();
+    await tick();
+    // Dead-lettered (published to the DLX with a confirm), then acked: it alone.
+    expect(published).toHaveLength(1);
+    expect(channel.acked).toEqual([2, 5]);
+    for (const tag of [1, 3, 4]) pending.get(tag)!.resolve({ kind: 'ack' });
+    await consumer.cancel();
+    expect(channel.acked.sort()).toEqual([1, 2, 3, 4, 5]);
+    expect(channel.requeued).toEqual([]);
+  });
+
+  it('turns a batch handler that throws into one outcome per delivery (retried, never dropped)', async () => {
+    const { model, channel } = fakeModel();
+    const published: string[] = [];
+    const consumer = await startConsumer(model, {
+      queue: 'q',
+      topology,
+      publisher: { publish: async (_x, key) => void published.push(key) },
+      handler: async () => ({ kind: 'ack' }),
+      batchMax: 8,
+      batchHandler: () => {
+        throw new Error('boom');
+      },
+    });
+    channel.deliver(message(1));
+    channel.deliver(message(2));
+    await tick();
+    await consumer.cancel();
+    // Each failed delivery went to the retry path with a confirm and was then acked.
+    expect(published).toHaveLength(2);
+    expect(channel.acked.sort()).toEqual([1, 2]);
+  });
+
+  it('with batchMax 1 calls the single handler for each delivery', async () => {
+    const { model, channel } = fakeModel();
+    const seen: number[] = [];
+    const consumer = await startConsumer(model, {
+      queue: 'q',
+      topology,
+      publisher: { publish: async () => undefined },
+      handler: async (m) => {
+        seen.push(m.fields.deliveryTag);
+        return { kind: 'ack' };
+      },
+      batchMax: 1,
+      batchHandler: () => {
+        throw new Error('not used with batchMax 1');
+      },
+    });
+    channel.deliver(message(1));
+    channel.deliver(message(2));
+    await consumer.cancel();
+    expect(seen).toEqual([1, 2]);
+    expect(channel.acked).toEqual([1, 2]);
+  });
+});

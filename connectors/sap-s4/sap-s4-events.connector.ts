@@ -3,12 +3,13 @@ import {
   HMAC_SIGNATURE_HEADER,
   HMAC_SIGNATURE_HEADER_DISPLAY,
   verifyHmacSignature,
+  WebhookSourceError,
   type ParsedWebhook,
   type RevealableSecret,
   type WebhookConnector,
   type WebhookRequest,
 } from '@exhub/connector-sdk';
-import { AuthError, HubError, InvalidPayloadError, TransientError, type Issue } from '@exhub/core';
+import { AuthError, HubError, InvalidPayloadError, type Issue } from '@exhub/core';
 import { CLOUDEVENTS_JSON, readCloudEvent, toStructured, type CloudEvent } from './cloudevent';
 import { sapS4FromSettings, type SapS4Connector } from './sap-s4.connector';
 import {
@@ -53,13 +54,13 @@ export class SapEventAuthError extends AuthError {
  * The invoice could not be read now (SAP down, its breaker open, the communication user refused,
  * the invoice not returned): answered 503 + Retry-After, so Event Mesh delivers the event again.
  */
-export class SapEventSourceError extends TransientError {
+export class SapEventSourceError extends WebhookSourceError {
   constructor(
-    readonly reason: 'source_unavailable' | 'invoice_not_found',
+    override readonly reason: 'source_unavailable' | 'invoice_not_found',
     message: string,
     options?: { cause?: unknown },
   ) {
-    super('ingress', message, options);
+    super(reason, message, options);
     this.name = 'SapEventSourceError';
   }
 }

@@ -1,4 +1,4 @@
-import type { SourceEventMeta } from '@exhub/core';
+import { TransientError, type SourceEventMeta } from '@exhub/core';
 
 /** What a webhook connector receives: the raw body (never re-serialised) and the headers. */
 export interface WebhookRequest {
@@ -34,6 +34,22 @@ export type ParsedWebhook = Pick<SourceEventMeta, 'objectType' | 'sourceEventId'
  * A pushed source. `verify` runs on the raw body BEFORE anything parses it and throws an
  * `AuthError` (→ 401) naming what failed; `parse` throws an `InvalidPayloadError` (→ 400).
  */
+/**
+ * A webhook connector that reads its source to resolve a delivery (`resolve`) and cannot now: the
+ * ingress answers 503 + Retry-After with this `reason` (e.g. `source_unavailable`), so the sender
+ * delivers again. Any other transient failure at ingress is the broker's (`broker_unavailable`).
+ */
+export class WebhookSourceError extends TransientError {
+  constructor(
+    readonly reason: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super('ingress', message, options);
+    this.name = 'WebhookSourceError';
+  }
+}
+
 export interface WebhookConnector {
   readonly id: string;
   readonly system: string;

@@ -1,6 +1,7 @@
 import { Controller, HttpCode, Inject, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiConsumes, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { WebhookSourceError } from '@exhub/connector-sdk';
 import { AuthError, HubError, MS_PER_SECOND } from '@exhub/core';
 import { ApiError, apiError } from '../http/api-error';
 import { ApiErrors, ApiPublic, ApiRoute } from '../openapi/decorators';
@@ -144,8 +145,8 @@ export class IngestController {
       if (err instanceof HubError && err.errorClass === 'TRANSIENT') {
         reply.header('Retry-After', String(this.options.retryAfterSeconds));
         // A connector that reads the source to resolve a delivery names its own reason
-        // (`source_unavailable`); otherwise the broker did not confirm.
-        const reason = (err as HubError & { reason?: string }).reason ?? 'broker_unavailable';
+        // (`source_unavailable`); any other transient failure here: the broker did not confirm.
+        const reason = err instanceof WebhookSourceError ? err.reason : 'broker_unavailable';
         this.metrics.webhookRejections.inc({ connector: connectorId, reason });
         throw apiError(503, reason, `the event was not accepted: ${err.message}; retry later`);
       }

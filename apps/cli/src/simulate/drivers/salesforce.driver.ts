@@ -49,6 +49,9 @@ function caseRecord(ctx: GenContext, c: CaseShape): string {
   // Ids grow with the event number, so cases saved in the same second keep the keyset order.
   const id = `500Sm${digits}${seq}AAA`;
   const milestoneId = `5MsSm${digits}${seq}AAA`;
+  // Milestones come from an entitlement process: a case with one has an entitlement (the
+  // connector's default caseFilter selects cases under an entitlement by EntitlementId).
+  const entitlementId = `550Sm${digits}${seq}AAA`;
   const stamp = ctx.now.getTime();
   return JSON.stringify({
     attributes: { type: 'Case', url: `${API}/Case/${id}` },
@@ -63,6 +66,7 @@ function caseRecord(ctx: GenContext, c: CaseShape): string {
     Reason: c.reason,
     IsEscalated: c.escalated,
     IsClosed: false,
+    EntitlementId: entitlementId,
     CreatedDate: sfDateTime(stamp - rng.int(1, 72) * MS_PER_HOUR),
     ClosedDate: null,
     SystemModstamp: sfDateTime(stamp),

@@ -267,7 +267,7 @@ export const ISO20022_CORPUS: readonly CorpusSample[] = [
     file: 'camt.054.001.04-reversed-credit-and-pending.dvbern-iso20022.xml',
     objectType: 'camt.054',
     meaning:
-      'a received CHF 111.00 credit reversed by the bank (RvslInd true): the money is gone again, a returned break keyed by the notification (no bank reference); a pending CHF 2.00 credit and a booked CHF 3.00 debit carry creditor references: nothing',
+      'a received CHF 111.00 credit reversed by the bank (RvslInd true): the money is gone again, a returned break keyed by the notification (no bank reference); a pending (Sts PDNG) CHF 2.00 credit is not on the books yet, so nothing until the bank books it (it carries a creditor reference besides); a booked CHF 3.00 debit carries a creditor reference: nothing',
     expect: [
       {
         type: 'reconciliation_break',

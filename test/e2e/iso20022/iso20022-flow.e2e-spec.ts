@@ -190,6 +190,55 @@ describe('ISO 20022 webhook → RabbitMQ → canonical exceptions (real broker)'
     expect((await channel.checkQueue(finance)).messageCount).toBe(0);
   });
 
+  it('a pending entry repeated intraday raises nothing; once booked, exactly one reconciliation_break', async () => {
+    // One unreferenced credit: announced pending (Sts PDNG) in two intraday camt.054, then booked.
+    const camt054 = (msgId: string, status: string, bookingDate?: string) =>
+      Buffer.from(
+        `<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.054.001.08">
+  <BkToCstmrDbtCdtNtfctn>
+    <GrpHdr><MsgId>${msgId}</MsgId><CreDtTm>2026-06-02T09:00:00+02:00</CreDtTm></GrpHdr>
+    <Ntfctn>
+      <Id>${msgId}-1</Id>
+      <Acct><Id><IBAN>DE89370400440532013000</IBAN></Id><Ownr><Nm>Acme</Nm></Ownr></Acct>
+      <Ntry>
+        <NtryRef>0602-77</NtryRef>
+        <Amt Ccy="EUR">830.00</Amt>
+        <CdtDbtInd>CRDT</CdtDbtInd>
+        <Sts><Cd>${status}</Cd></Sts>
+        ${bookingDate ? `<BookgDt><Dt>${bookingDate}</Dt></BookgDt>` : ''}
+        <ValDt><Dt>2026-06-03</Dt></ValDt>
+        <AcctSvcrRef>NB2026060200077</AcctSvcrRef>
+      </Ntry>
+    </Ntfctn>
+  </BkToCstmrDbtCdtNtfctn>
+</Document>`,
+      );
+    for (const pending of [camt054('NTF-PDNG-1', 'PDNG'), camt054('NTF-PDNG-2', 'PDNG')]) {
+      const res = await post(pending, signed(pending));
+      expect(res.status).toBe(202);
+    }
+    await new Promise((r) => setTimeout(r, QUIET_MS));
+    expect((await channel.checkQueue(finance)).messageCount).toBe(0);
+
+    const booked = camt054('NTF-BOOK-1', 'BOOK', '2026-06-03');
+    expect((await post(booked, signed(booked))).status).toBe(202);
+    const [message] = await take(channel, finance, 1);
+    const e = JSON.parse(message.content.toString('utf8')) as CanonicalException;
+    expect(validateCanonicalException(e)).toEqual({ ok: true, value: e });
+    expect(e).toMatchObject({
+      type: 'reconciliation_break',
+      source: {
+        objectType: 'bank_entry',
+        objectId: 'DE89370400440532013000/2026-06-03/NB2026060200077/830.00 EUR',
+        eventId: 'NTF-BOOK-1',
+      },
+      signals: { breakKind: 'unmatched', entryStatus: 'BOOK' },
+    });
+    await new Promise((r) => setTimeout(r, QUIET_MS));
+    expect((await channel.checkQueue(finance)).messageCount).toBe(0);
+  });
+
   it('a camt.053 dropped into the folder → 2 reconciliation_break, file moved to processed/', async () => {
     writeFileSync(join(dropFolder, 'statement.xml'), fixture('camt.053-statement.xml'));
     const messages = await take(channel, finance, 2);

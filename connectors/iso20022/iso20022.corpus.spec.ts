@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import type { SourceEventMeta } from '@exhub/core';
 import { MappingRegistry } from '@exhub/mapping';
 import { loadPolicyFile, PolicyScorer } from '@exhub/prioritization';
-import { runPipeline } from '../../apps/hub/src/pipeline/runner';
-import { parsePayload } from '../../apps/hub/src/pipeline/stages/parse';
+import { runPipeline } from '@exhub/pipeline';
+import { parsePayload } from '@exhub/pipeline';
 import { Iso20022WebhookConnector } from './iso20022.connector';
 import { corpusView, ISO20022_CORPUS, sortedViews } from './testing';
 

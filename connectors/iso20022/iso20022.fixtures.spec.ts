@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parsePayload } from '../../apps/hub/src/pipeline/stages/parse';
+import { parsePayload } from '@exhub/pipeline';
 import type { SourceEventMeta } from '@exhub/core';
 import { parseXml } from '@exhub/connector-sdk';
 import { Iso20022WebhookConnector } from './iso20022.connector';

@@ -13,7 +13,7 @@ export type { ScoringInput, ScoringContext, LinkedException, Money } from './inp
 export { scoringInputOf, type ScorableException } from './scoring-input';
 export { computeFeatures } from './features';
 export type { FeatureSet } from './features';
-export { PolicyScorer, pointTotals } from './scorer';
+export { MAX_FACTORS, PolicyScorer, pointTotals } from './scorer';
 export type {
   Scorer,
   PriorityResult,

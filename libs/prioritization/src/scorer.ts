@@ -75,7 +75,8 @@ export interface ScorerOptions {
 
 const HUNDREDTHS = 100;
 const MAX_HUNDREDTHS = 100 * HUNDREDTHS;
-const MAX_FACTORS = 20;
+/** The most factors one explanation lists (the rest summed in one). */
+export const MAX_FACTORS = 20;
 const MAX_DETAIL = 500;
 const DEFAULT_BLEND = 0.3;
 const DIMENSION_CODES: Record<Dimension, string> = {

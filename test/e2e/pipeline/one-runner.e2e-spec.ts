@@ -22,7 +22,7 @@ import { sourceEventPublishOptions } from '@exhub/messaging';
 import { scoringInputOf, type Explanation } from '@exhub/prioritization';
 import { ContextService } from '../../../apps/hub/src/context/context.service';
 import { createRuntime, type HubRuntime } from '../../../apps/hub/src/hub-runtime';
-import { pipelineRecheck } from '../../../apps/hub/src/ops/recheck';
+import { pipelineRecheck } from '@exhub/pipeline';
 import { AMQP_URL, apiKeyHeader, serveRuntime, type ServedRuntime } from '../hub/hub-harness';
 
 const TIMEOUT_MS = 20_000;

@@ -39,7 +39,7 @@ import {
 } from '../../../connectors/servicenow/testing';
 import { createHubApp } from '../../../apps/hub/src/create-app';
 import { createRuntime, type HubRuntime } from '../../../apps/hub/src/hub-runtime';
-import { dryRun } from '../../../apps/hub/src/mappings/dry-run';
+import { dryRun } from '@exhub/pipeline';
 import { runSimulation } from '../../../apps/cli/src/simulate/engine';
 import { fetchWorklist } from '../../../apps/cli/src/simulate/hub-client';
 import type { PlannedEvent } from '../../../apps/cli/src/simulate/plan';

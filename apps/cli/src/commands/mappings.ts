@@ -21,8 +21,8 @@ import {
   type MappingProblem,
 } from '@exhub/mapping';
 import { loadPolicyFile, PolicyScorer } from '@exhub/prioritization';
-import { dryRun } from '../../../hub/src/mappings/dry-run';
-import { parsePayload } from '../../../hub/src/pipeline/stages/parse';
+import { dryRun } from '@exhub/pipeline';
+import { parsePayload } from '@exhub/pipeline';
 
 /** Where mappings and policies are when no path is given (same defaults as the hub). */
 const DEFAULT_MAPPINGS_DIR = 'mappings';

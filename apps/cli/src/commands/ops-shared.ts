@@ -15,7 +15,7 @@ import {
   type Recheck,
   type TopologyNames,
 } from '@exhub/messaging';
-import { ISO_TIME_EXAMPLE, parseIsoTime } from '../../../hub/src/ops/replay-request';
+import { ISO_TIME_EXAMPLE, parseIsoTime } from '@exhub/pipeline';
 import { EXIT_USAGE } from '../conventions';
 
 /** Exit codes of the operations commands (commander's own parse errors exit `usage` too). */
@@ -107,7 +107,7 @@ export async function loadRecheck(env: EnvSettings): Promise<Recheck> {
     await Promise.all([
       import('../../../../libs/mapping/src/index.js'),
       import('../../../../libs/prioritization/src/index.js'),
-      import('../../../hub/src/ops/recheck.js'),
+      import('../../../../libs/pipeline/src/index.js'),
     ]);
   const mappings = await MappingRegistry.loadDir(env.mappingsDir);
   const scorer = new PolicyScorer(loadPolicyFile(join(env.policiesDir, POLICY_FILE)));

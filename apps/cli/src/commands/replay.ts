@@ -16,7 +16,7 @@ import {
   type ReplayReport,
   type ReplayRequest,
 } from '@exhub/messaging';
-import { compilePayloadFilter, FilterError } from '../../../hub/src/ops/payload-filter';
+import { compilePayloadFilter, FilterError } from '@exhub/pipeline';
 import {
   EXIT,
   isoTimeOption,

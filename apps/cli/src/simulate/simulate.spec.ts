@@ -3,7 +3,7 @@ import type { CanonicalException } from '@exhub/canonical';
 import { parseXml } from '@exhub/connector-sdk';
 import { MappingRegistry } from '@exhub/mapping';
 import { PolicyScorer, loadPolicyFile } from '@exhub/prioritization';
-import { dryRun } from '../../../hub/src/mappings/dry-run';
+import { dryRun } from '@exhub/pipeline';
 import { SIM_DRIVERS } from './drivers';
 import { parseDuration } from './engine';
 import { EventGenerator, closeDateFor, planScenario, type PlannedEvent } from './plan';

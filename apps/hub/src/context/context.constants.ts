@@ -8,8 +8,8 @@ export const LOOKUP_CACHE_MAX_ENTRIES = 10_000;
 export const RESCORE_ACTOR = 'rescore';
 /** Audit action of a re-score (beside the store's own exception.updated entry). */
 export const RESCORED_ACTION = 'exception.rescored';
-/** The canonical schema's limits: at most this many factors and links. */
-export const MAX_FACTORS = 20;
+/** The canonical schema's limits: at most this many factors (the scorer's) and links. */
+export { MAX_FACTORS } from '@exhub/prioritization';
 export const MAX_LINKS = 100;
 /**
  * Most related open exceptions one new exception re-scores (back-link or new signal). A key that

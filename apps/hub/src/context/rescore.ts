@@ -3,8 +3,8 @@ import { validateCanonicalException } from '@exhub/canonical';
 import { formatIssues } from '@exhub/core';
 import type { Logger } from '@exhub/observability';
 import type { Scorer } from '@exhub/prioritization';
-import type { ExceptionContext } from '../pipeline/stages/enrich';
-import { score } from '../pipeline/stages/score';
+import type { ExceptionContext } from '@exhub/pipeline';
+import { score } from '@exhub/pipeline';
 import { linkKeysOf, type ExceptionStore } from '@exhub/store';
 import {
   FACTOR_CONTEXT,

@@ -14,9 +14,9 @@ import {
   type Topology,
 } from '@exhub/messaging';
 import { ContextService } from '../context/context.service';
-import { compilePayloadFilter, FilterError } from '../ops/payload-filter';
-import { pipelineRecheck } from '../ops/recheck';
-import { parseReplayRequest, RequestError } from '../ops/replay-request';
+import { compilePayloadFilter, FilterError } from '@exhub/pipeline';
+import { pipelineRecheck } from '@exhub/pipeline';
+import { parseReplayRequest, RequestError } from '@exhub/pipeline';
 import { apiError } from './api-error';
 import { ApiKeyGuard } from '../api/api-key.guard';
 import { Roles } from '../api/roles';

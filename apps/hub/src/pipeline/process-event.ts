@@ -7,10 +7,10 @@ import { HEADER, headerString, outcomeFor, sourceEventMetaFrom } from '@exhub/me
 import type { HubMetrics, Logger, StageLabel } from '@exhub/observability';
 import { STAGES, hubTracer, observeStage } from '@exhub/observability';
 import { GroupCommit } from './group-commit';
-import { runPipeline, type PipelineDeps, type StageRunner } from './runner';
+import { runPipeline, type PipelineDeps, type StageRunner } from '@exhub/pipeline';
 
 /** Kept here for the callers that parse a source event's body as the pipeline does. */
-export { parsePayload } from './stages/parse';
+export { parsePayload } from '@exhub/pipeline';
 
 export interface WorkerDeps extends PipelineDeps {
   publish: NonNullable<PipelineDeps['publish']>;

@@ -9,7 +9,7 @@ import { PolicyScorer, parsePolicy, type ShadowNote } from '@exhub/prioritizatio
 import { openStore, type ExceptionStore } from '@exhub/store';
 import { ContextEngine } from '../context/rescore';
 import { EnrichmentService } from '../context/enrichment.service';
-import { runPipeline, type PipelineDeps } from './runner';
+import { runPipeline, type PipelineDeps } from '@exhub/pipeline';
 
 const REPO = join(__dirname, '../../../..');
 const POLICY = join(REPO, 'policies/priority.yaml');

@@ -10,8 +10,8 @@ import {
   type PolicyScorer,
 } from '@exhub/prioritization';
 import { ContextService } from '../context/context.service';
-import { runPipeline } from '../pipeline/runner';
-import type { AssembledException } from '../pipeline/stages/assemble';
+import { runPipeline } from '@exhub/pipeline';
+import type { AssembledException } from '@exhub/pipeline';
 import { ApiKeyGuard } from '../api/api-key.guard';
 import { Roles } from '../api/roles';
 import { apiError } from '../http/api-error';

@@ -9,8 +9,8 @@ import {
   type MappedException,
   type MappingRegistry,
 } from '@exhub/mapping';
-import { runPipeline, type PipelineDeps } from '../pipeline/runner';
-import type { LifecycleSignal } from '../pipeline/stages/lifecycle';
+import { runPipeline, type PipelineDeps } from './runner';
+import type { LifecycleSignal } from './stages/lifecycle';
 
 /** Connector id recorded in a dry run's `source.connector` when the request names none. */
 export const DRY_RUN_CONNECTOR = 'dry-run';

@@ -7,7 +7,7 @@ import { sourceEventPublishOptions } from '@exhub/messaging';
 import { PolicyScorer, loadPolicyFile } from '@exhub/prioritization';
 import { pipelineRecheck } from './recheck';
 
-const REPO = join(__dirname, '../../../..');
+const REPO = join(__dirname, '../../..');
 const dispute = readFileSync(join(REPO, 'connectors/stripe/fixtures/charge.dispute.created.json'));
 
 function message(body: Buffer, objectType = 'event') {

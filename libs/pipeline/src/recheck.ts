@@ -12,7 +12,7 @@ import {
   type Recheck,
   type RecheckResult,
 } from '@exhub/messaging';
-import { runPipeline, type PipelineDeps, type PipelineStage } from '../pipeline/runner';
+import { runPipeline, type PipelineDeps, type PipelineStage } from './runner';
 
 export type RecheckDeps = Pick<PipelineDeps, 'mappings' | 'scorer' | 'connectorVersion'> & {
   /** The hub's context (enrichment, links); the CLI has none and scores without context. */

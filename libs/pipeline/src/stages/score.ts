@@ -1,6 +1,6 @@
 import type { CanonicalException } from '@exhub/canonical';
 import { scoringInputOf, type Scorer } from '@exhub/prioritization';
-import { MAX_FACTORS } from '../../context/context.constants';
+import { MAX_FACTORS } from '@exhub/prioritization';
 import type { AssembledException } from './assemble';
 import type { ExceptionContext } from './enrich';
 

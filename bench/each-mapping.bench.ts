@@ -14,7 +14,10 @@ const MAPPING_ID = 'iso20022.camt053-reconciliation-break';
 const LIMITS = { expressionTimeoutMs: 600_000, mappingTimeoutMs: 600_000, maxEachItems: 100_000 };
 
 async function main(): Promise<void> {
-  const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
+  const sizes = process.argv
+    .slice(2)
+    .map(Number)
+    .filter((n) => n > 0);
   const registry = await MappingRegistry.loadDir(MAPPINGS_DIR, { limits: LIMITS });
   const mapping = registry.get(MAPPING_ID);
   if (!mapping) throw new Error(`no mapping ${MAPPING_ID}`);

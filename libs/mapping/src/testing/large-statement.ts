@@ -21,7 +21,10 @@ export function largeCamt053(entries: number, messageId = `STMT-LARGE-${entries}
   let breaks = 0;
   for (let i = 0; i < entries; i++) {
     const n = String(i + 1).padStart(5, '0');
-    const amount = { '#text': `${100 + (i % 900)}.${String(i % 100).padStart(2, '0')}`, '@_Ccy': 'EUR' };
+    const amount = {
+      '#text': `${100 + (i % 900)}.${String(i % 100).padStart(2, '0')}`,
+      '@_Ccy': 'EUR',
+    };
     const common = {
       NtryRef: `E-${n}`,
       Amt: amount,

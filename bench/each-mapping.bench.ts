@@ -4,14 +4,20 @@
  * Run: node -r ./bench/swc-register.js bench/each-mapping.bench.ts [entries…]
  * Not a test: the figures depend on the machine; it prints them.
  */
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { evaluateMapping, evaluationCounts, MappingRegistry } from '@exhub/mapping';
 import { largeCamt053 } from '../libs/mapping/src/testing/large-statement';
 
-const MAPPINGS_DIR = resolve(__dirname, '../mappings');
+// EACH_BENCH_MAPPINGS: another mappings folder, e.g. an older version to compare with.
+const MAPPINGS_DIR = resolve(process.env.EACH_BENCH_MAPPINGS ?? join(__dirname, '../mappings'));
 const MAPPING_ID = 'iso20022.camt053-reconciliation-break';
 // Generous limits: this measures the cost, it must not stop at the default budget.
-const LIMITS = { expressionTimeoutMs: 600_000, mappingTimeoutMs: 600_000, maxEachItems: 100_000 };
+const LIMITS = {
+  expressionTimeoutMs: 600_000,
+  mappingTimeoutMs: 600_000,
+  eachTimeoutMs: 600_000,
+  maxEachItems: 100_000,
+};
 
 async function main(): Promise<void> {
   const sizes = process.argv
@@ -24,7 +30,7 @@ async function main(): Promise<void> {
   for (const entries of sizes.length > 0 ? sizes : [300, 1000]) {
     const { payload, breaks } = largeCamt053(entries);
     await evaluateMapping(mapping, payload); // warm-up
-    const runs = 3;
+    const runs = Number(process.env.EACH_BENCH_RUNS ?? 3);
     const before = { ...evaluationCounts };
     const started = process.hrtime.bigint();
     let produced = 0;

@@ -61,35 +61,35 @@ describe('limits of a mapping with each', () => {
   });
 
   it('gives every item its own budget: many items together may take far longer than one', async () => {
-    // 12 items of ≥ 6 ms each: ≥ 72 ms in all, against a budget of 40 ms per item.
+    // 12 items of ≥ 25 ms each: ≥ 300 ms in all, against a budget of 200 ms per item.
     const m = eachMapping(
       [
-        '  title: { expr: "$busy(6)", description: x }',
+        '  title: { expr: "$busy(25)", description: x }',
         '  summary: { expr: "\'line \' & id", description: x }',
       ].join('\n'),
-      { limits: { mappingTimeoutMs: 40 }, functions: [busy] },
+      { limits: { mappingTimeoutMs: 200 }, functions: [busy] },
     );
     const lines = Array.from({ length: 12 }, (_, i) => ({ id: String(i) }));
     const started = Date.now();
     const mapped = await evaluateMapping(m, { lines });
-    expect(Date.now() - started).toBeGreaterThan(40);
+    expect(Date.now() - started).toBeGreaterThan(200);
     expect(mapped.map((x) => x.fields.summary)).toEqual(lines.map((l) => `line ${l.id}`));
   });
 
   it('still stops an item that runs past its budget, naming the field, its file:line and the item', async () => {
     const m = eachMapping(
       [
-        "  title: { expr: \"id = '3' ? $busy(150) : 'ok'\", description: x }",
+        "  title: { expr: \"id = '3' ? $busy(400) : 'ok'\", description: x }",
         '  summary: { expr: "\'line \' & id", description: x }',
       ].join('\n'),
-      { limits: { mappingTimeoutMs: 100 }, functions: [busy] },
+      { limits: { mappingTimeoutMs: 300 }, functions: [busy] },
     );
     const lines = Array.from({ length: 5 }, (_, i) => ({ id: String(i) }));
     const err = await mappingError(m, { lines });
     expect(err.rule).toBe('timeout');
     expect(err.location).toBe('fields.summary');
     expect(err.message).toContain(`mapping acme.batch fields.summary (${FILE}:7:`);
-    expect(err.message).toMatch(/budget of 100 ms per item ran out .* \(item 4 of 5\)/);
+    expect(err.message).toMatch(/budget of 300 ms per item ran out .* \(item 4 of 5\)/);
     expect(err.message).toContain('raise mappingTimeoutMs');
   });
 

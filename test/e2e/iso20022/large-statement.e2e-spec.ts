@@ -208,3 +208,87 @@ describe('a 500-entry camt.053 through the signed ISO 20022 webhook of the built
     PROCESS_TIMEOUT_MS + 30_000,
   );
 });
+
+/**
+ * A time-out is retried once, then dead-lettered with a reason a steward can act on. Forced here
+ * with a per-item budget of 1 ms (EXHUB_MAPPING_TIMEOUT_MS), which no item of the statement's
+ * reconciliation mappings fits in.
+ */
+describe('a mapping time-out in the built hub: one retry, then the dead-letter queue', () => {
+  const prefix = `t-large-to-${randomBytes(4).toString('hex')}`;
+  const topology = buildTopology({ prefix });
+  let dir: string;
+  let hub: HubProcess;
+  let client: amqp.ChannelModel;
+  let channel: amqp.Channel;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'exhub-large-timeout-'));
+    const config = join(dir, 'exhub.config.yaml');
+    writeFileSync(
+      config,
+      'connectors:\n  - id: bank\n    type: iso20022\n    settings:\n      secrets: ["${ISO20022_WEBHOOK_SECRET}"]\n',
+    );
+    hub = await HubProcess.start({
+      prefix,
+      amqpUrl: AMQP_URL,
+      stripeSecret: `whsec_${randomBytes(16).toString('hex')}`,
+      env: {
+        EXHUB_CONFIG: config,
+        ISO20022_WEBHOOK_SECRET: SECRET,
+        EXHUB_STORE_URL: `sqlite:${join(dir, 'store.db')}`,
+        EXHUB_MAPPING_TIMEOUT_MS: '1',
+        EXHUB_RETRY_DELAYS: '200ms',
+      },
+    });
+    client = await amqp.connect(AMQP_URL);
+    channel = await client.createChannel();
+  }, 60_000);
+
+  afterAll(async () => {
+    await hub?.stop();
+    if (client) {
+      const ch = await client.createChannel();
+      await deleteTopology(ch, topology).catch(() => undefined);
+      await client.close().catch(() => undefined);
+    }
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('dead-letters after 2 attempts, naming the mapping, the item and the limit to raise', async () => {
+    const { xml } = statementXml(60, `STMT-TIMEOUT-${randomBytes(4).toString('hex')}`);
+    const body = Buffer.from(xml);
+    const res = await fetch(`${hub.url}/v1/ingest/bank`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/xml',
+        'x-exhub-signature': signHmacPayload(body, SECRET, Math.floor(Date.now() / 1000)),
+      },
+      body,
+    });
+    expect(res.status).toBe(202);
+
+    let dead: amqp.GetMessage | false = false;
+    const deadline = Date.now() + 60_000;
+    while (!dead && Date.now() < deadline) {
+      dead = await channel.get(topology.names.dlq, { noAck: true });
+      if (!dead) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(dead).not.toBe(false);
+    // Usually an item's field (`(item 1 of 40)`, the exact text is unit-tested in
+    // libs/mapping each-budget.spec.ts); on a loaded machine `match` alone may use up the 1 ms.
+    const headers = (dead as amqp.GetMessage).properties.headers ?? {};
+    expect(Number(headers['x-exhub-attempts'])).toBe(2);
+    expect(headers['x-exhub-error-stage']).toBe('map');
+    expect(String(headers['x-exhub-error-message'])).toMatch(
+      /^gave up after 2 attempts: mapping iso20022\.camt053[\w.-]* (fields\.[\w.]+|each|match) \(mappings\/iso20022\/camt053[\w-]*\.mapping\.yaml:\d+:\d+\): the mapping's budget of 1 ms per (item|payload) ran out before this expression( \(item \d+ of \d+\))?; raise mappingTimeoutMs/,
+    );
+    // Two attempts in all, not the policy's five: the handler failed twice (the metric counts
+    // the handler's outcome, `retry` both times; the policy turned the second into the
+    // dead-letter above), and nothing more arrives.
+    await new Promise((r) => setTimeout(r, 1_500));
+    const metrics = await (await fetch(`${hub.url}/metrics`)).text();
+    expect(metricValue(metrics, 'exhub_stage_failures_total', { stage: 'map' })).toBe(2);
+    expect((await channel.checkQueue(topology.names.dlq)).messageCount).toBe(0);
+  }, 90_000);
+});

@@ -67,7 +67,7 @@ export async function createRuntime(
   const config = loadHubConfig(env.configFile);
   if (overrides.connectors) config.connectors = overrides.connectors;
   const scorer = new PolicyScorer(loadPolicyFile(join(env.policiesDir, 'priority.yaml')));
-  const mappings = await MappingRegistry.loadDir(env.mappingsDir);
+  const mappings = await MappingRegistry.loadDir(env.mappingsDir, { limits: env.mappingLimits });
   const connectors = await buildConnectors(config.connectors);
   for (const slot of connectors.values()) {
     if (slot.unavailable)

@@ -35,6 +35,23 @@ describe('loadEnvSettings', () => {
     );
   });
 
+  it('reads the mapping limits the operator sets, and only those', () => {
+    expect(loadEnvSettings({}).mappingLimits).toEqual({});
+    expect(
+      loadEnvSettings({
+        EXHUB_MAPPING_TIMEOUT_MS: '500',
+        EXHUB_MAPPING_EACH_TIMEOUT_MS: '30000',
+        EXHUB_MAPPING_MAX_EACH_ITEMS: '50000',
+      }).mappingLimits,
+    ).toEqual({ mappingTimeoutMs: 500, eachTimeoutMs: 30_000, maxEachItems: 50_000 });
+    expect(() => loadEnvSettings({ EXHUB_MAPPING_MAX_EACH_ITEMS: '0' })).toThrow(
+      new EnvError('EXHUB_MAPPING_MAX_EACH_ITEMS="0" must be a whole number above 0'),
+    );
+    expect(() => loadEnvSettings({ EXHUB_MAPPING_TIMEOUT_MS: '1.5' })).toThrow(
+      new EnvError('EXHUB_MAPPING_TIMEOUT_MS="1.5" must be a whole number'),
+    );
+  });
+
   it('names the variable and the expected form when a value is wrong', () => {
     expect(() => loadEnvSettings({ EXHUB_RETRY_DELAYS: '5s,soon' })).toThrow(
       new EnvError(

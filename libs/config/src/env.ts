@@ -48,6 +48,12 @@ export interface EnvSettings {
   ingressRateLimit: { max: number; windowMs: number };
   /** Origins allowed to call the API from a browser (EXHUB_CORS_ORIGINS); empty = CORS off. */
   corsOrigins: string[];
+  /**
+   * Mapping limits set by the operator (libs/mapping MappingLimits; unset = the library's
+   * defaults): EXHUB_MAPPING_TIMEOUT_MS (budget per payload, or per `each` item),
+   * EXHUB_MAPPING_EACH_TIMEOUT_MS (the `each` expression) and EXHUB_MAPPING_MAX_EACH_ITEMS.
+   */
+  mappingLimits: { mappingTimeoutMs?: number; eachTimeoutMs?: number; maxEachItems?: number };
 }
 
 export class EnvError extends Error {
@@ -175,5 +181,24 @@ export function loadEnvSettings(env: NodeJS.ProcessEnv = process.env): EnvSettin
       ),
     },
     corsOrigins: parseOrigins(env.EXHUB_CORS_ORIGINS),
+    mappingLimits: parseMappingLimits(env),
   };
+}
+
+/** The mapping limits the environment sets (positive whole numbers), and only those. */
+function parseMappingLimits(env: NodeJS.ProcessEnv): EnvSettings['mappingLimits'] {
+  const limits: EnvSettings['mappingLimits'] = {};
+  const names = {
+    mappingTimeoutMs: 'EXHUB_MAPPING_TIMEOUT_MS',
+    eachTimeoutMs: 'EXHUB_MAPPING_EACH_TIMEOUT_MS',
+    maxEachItems: 'EXHUB_MAPPING_MAX_EACH_ITEMS',
+  } as const;
+  for (const [key, name] of Object.entries(names) as [keyof typeof names, string][]) {
+    const raw = env[name];
+    if (raw === undefined || raw === '') continue;
+    const n = parseInteger(name, raw, 0);
+    if (n <= 0) throw new EnvError(`${name}="${raw}" must be a whole number above 0`);
+    limits[key] = n;
+  }
+  return limits;
 }

@@ -33,6 +33,13 @@ export interface Issue {
 }
 
 export class HubError extends Error {
+  /**
+   * Attempts (the first included) after which a retryable error is dead-lettered, when fewer than
+   * the error policy's own: for a failure that a retry may cure, but that will most likely recur
+   * on the same input (a mapping time-out). Undefined: the policy's limit.
+   */
+  maxAttempts?: number;
+
   constructor(
     readonly errorClass: ErrorClass,
     readonly stage: Stage,

@@ -11,14 +11,30 @@ export interface SourcePosition {
 }
 
 /**
- * Resource limits of one evaluation. The first three are JSONata's own guardrails (checked each
- * time the evaluator enters an expression node); the last two are enforced by this library.
+ * Resource limits of one evaluation. The JSONata guardrails (the expression and `each` time
+ * limits, depth and sequence length) are checked each time the evaluator enters an expression
+ * node; the others are enforced by this library.
  */
 export interface MappingLimits {
   /** Wall-clock limit of one expression on one payload, in ms (JSONata `timeout`, error D1012). */
   expressionTimeoutMs: number;
-  /** Wall-clock budget of one mapping on one payload, all expressions together, in ms. */
+  /**
+   * Wall-clock budget of one mapping on one payload, all expressions together, in ms; for a
+   * mapping with `each`, of each item's field expressions (the budget starts again at each item,
+   * so a statement with many entries gets one budget per entry).
+   */
   mappingTimeoutMs: number;
+  /**
+   * Wall-clock limit of the `each` expression on one payload, in ms (JSONata `timeout`): it walks
+   * the whole document once, so its cost grows with the document, unlike a field's.
+   */
+  eachTimeoutMs: number;
+  /**
+   * Most items an `each` expression may yield for one payload. More is refused, naming the count:
+   * never truncated. With the two limits above it bounds one payload's time (MappingLimits in
+   * libs/mapping/README.md).
+   */
+  maxEachItems: number;
   /** Deepest nesting of expression frames, recursion included (JSONata `stack`, error D1011). */
   maxEvaluationDepth: number;
   /** Longest sequence an expression may build (JSONata `sequence`, errors D2014/D2015). */

@@ -111,9 +111,10 @@ export function compileMappingSource(
     path: DocPath,
     location: string,
     expr: unknown,
+    timeoutMs = limits.expressionTimeoutMs,
   ): CompiledExpression | undefined => {
     if (typeof expr !== 'string' || expr.trim() === '') return undefined;
-    const result = compileExpression(expr, limits, helpers);
+    const result = compileExpression(expr, { ...limits, expressionTimeoutMs: timeoutMs }, helpers);
     const position = positionOf(source, path);
     if ('problem' in result) {
       problems.push({ ...position, path: location, ...result.problem });
@@ -132,7 +133,8 @@ export function compileMappingSource(
   };
 
   const match = compile(['match'], 'match', doc.match);
-  const each = compile(['each'], 'each', doc.each);
+  // `each` walks the whole document once: its own time limit, which grows with no field's cost.
+  const each = compile(['each'], 'each', doc.each, limits.eachTimeoutMs);
   const fieldEntries = isRecord(doc.fields) ? Object.entries(doc.fields) : [];
   const fields: CompiledField[] = fieldEntries.map(([path, spec]) => {
     const s = (isRecord(spec) ? spec : {}) as Partial<MappingDocument['fields'][string]>;

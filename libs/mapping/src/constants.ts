@@ -12,12 +12,21 @@ export const VERSION_HASH_LENGTH = 12;
 export const DEFAULT_LIMITS = {
   expressionTimeoutMs: 50,
   mappingTimeoutMs: 250,
+  eachTimeoutMs: 10_000,
+  maxEachItems: 10_000,
   maxEvaluationDepth: 500,
   maxSequenceLength: 100_000,
   maxPayloadDepth: 64,
   // Twice the default ingress body limit: `$string($)` of any accepted payload fits.
   maxStringLength: 2_000_000,
 } as const;
+
+/**
+ * Attempts (the first included) after which a mapping time-out is dead-lettered: one retry, since
+ * a loaded machine may have caused it, and no more, since the same payload will most likely time
+ * out again on every further attempt.
+ */
+export const MAPPING_TIMEOUT_MAX_ATTEMPTS = 2;
 
 /** Variable bound in every expression to the whole payload (useful inside `each`). */
 export const ROOT_VARIABLE = 'root';

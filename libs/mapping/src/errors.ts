@@ -1,5 +1,6 @@
 import { HubError } from '@exhub/core';
 import type { MappingProblem, SourcePosition } from './basics';
+import { MAPPING_TIMEOUT_MAX_ATTEMPTS } from './constants';
 
 /** `file:line:column path: message — hint`, the form editors and terminals turn into links. */
 export function formatProblem(problem: MappingProblem): string {
@@ -63,10 +64,12 @@ export const TIMEOUT_RULE = 'timeout';
 /**
  * A payload that a mapping cannot turn into an exception. It is the payload's problem, not the
  * hub's (the mapping loaded fine), so it is an INVALID_PAYLOAD error at stage `map`: the error
- * policy dead-letters it instead of retrying. A time-out is the exception: the limit is
- * wall-clock time, which a GC pause or a loaded machine can eat, so it is TRANSIENT — retried on
- * the backoff schedule, and dead-lettered only when every attempt ran out of time (a real
- * runaway expression).
+ * policy dead-letters it instead of retrying. A time-out is the exception, half-way: the limit is
+ * wall-clock time, which a GC pause or a loaded machine can eat, so it is TRANSIENT and retried
+ * once (`maxAttempts` = MAPPING_TIMEOUT_MAX_ATTEMPTS); but the same payload through the same
+ * mapping most likely times out again, so the second time-out dead-letters it, with the message
+ * naming the mapping, the expression, the item and the limit to raise — not after the whole
+ * backoff schedule.
  */
 export class MappingError extends HubError {
   readonly mappingId: string;
@@ -96,6 +99,7 @@ export class MappingError extends HubError {
       options,
     );
     this.name = 'MappingError';
+    if (details.rule === TIMEOUT_RULE) this.maxAttempts = MAPPING_TIMEOUT_MAX_ATTEMPTS;
     this.mappingId = details.mappingId;
     this.mappingVersion = details.mappingVersion;
     this.location = details.location;

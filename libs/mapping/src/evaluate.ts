@@ -1,7 +1,7 @@
 import { INDEX_VARIABLE, ROOT_VARIABLE } from './constants';
 import { minorUnitsOf, normalizeCurrency } from './currencies';
 import { DecimalError, toMinorUnitPlaces } from './decimal';
-import { HelperError, MappingError, type MappingErrorDetails } from './errors';
+import { HelperError, MappingError, TIMEOUT_RULE, type MappingErrorDetails } from './errors';
 import type { JsonataFailure } from './expression';
 import { prune, setPath } from './field-path';
 import { plainPath, pointerForFailure, toPointer } from './payload-pointer';
@@ -17,40 +17,59 @@ const MONEY_FIELDS = ['amount', 'amountBase'] as const;
  */
 export const evaluationCounts = { compiled: 0, jsonata: 0, fellBack: 0 };
 
+/** Which `each` item an evaluation is at, for the time-out messages (items 0 without `each`). */
+interface Progress {
+  item: number;
+  items: number;
+}
+
 /**
  * Applies one compiled mapping to one payload: `match` → `each` → `fields`.
  *
  * Limits: every expression runs under JSONata's own guardrails, set at compile time (a
- * per-expression timeout, an evaluation depth and a sequence length, checked each time the
- * evaluator enters a node); the mapping as a whole has a time budget, checked before each
- * expression; and the payload's nesting depth is checked before anything runs, because
- * JSONata's `**` and the result copy recurse natively.
+ * per-expression timeout — `each` has its own, larger one —, an evaluation depth and a sequence
+ * length, checked each time the evaluator enters a node); the mapping has a time budget, checked
+ * before each expression: per payload, or per item for a mapping with `each`, so a statement with
+ * a thousand entries gets a thousand budgets; `each` may yield at most `maxEachItems` items; and
+ * the payload's nesting depth is checked before anything runs, because JSONata's `**` and the
+ * result copy recurse natively.
  */
 export async function evaluateMapping(
   mapping: CompiledMapping,
   payload: unknown,
 ): Promise<MappedException[]> {
-  let deadline = Date.now() + mapping.limits.mappingTimeoutMs;
+  const { limits } = mapping;
+  let deadline = Date.now() + limits.mappingTimeoutMs;
+  const progress: Progress = { item: 0, items: 0 };
   checkPayloadDepth(mapping, payload);
   const run = (expr: CompiledExpression, input: unknown, index: number, itemPointer?: string) => {
     const bindings = { [ROOT_VARIABLE]: payload, [INDEX_VARIABLE]: index };
     // The compiled path answers synchronously: no promise for the common case.
-    const quick = runCompiled(mapping, expr, input, bindings, deadline);
+    const quick = runCompiled(mapping, expr, input, bindings, deadline, progress);
     return quick !== NOT_ANSWERED
       ? quick
-      : runExpression(mapping, expr, input, bindings, itemPointer, deadline);
+      : runExpression(mapping, expr, input, bindings, itemPointer, deadline, progress);
   };
 
   if (mapping.match && !effectiveBoolean(await run(mapping.match, payload, 0, ''))) return [];
   const items = mapping.each ? toItems(await run(mapping.each, payload, 0, '')) : [payload];
+  if (mapping.each) {
+    checkItemCount(mapping, mapping.each, items.length);
+    progress.items = items.length;
+  }
 
   const results: MappedException[] = [];
   for (const [index, item] of items.entries()) {
     const itemPointer = mapping.each ? eachItemPointer(mapping.each, payload, item, index) : '';
+    if (mapping.each) {
+      // One budget per item: the work grows with the items, each item's does not.
+      progress.item = index;
+      deadline = Date.now() + limits.mappingTimeoutMs;
+    }
     const combined = await evaluateCombined(mapping, item, payload, index, deadline);
     // The slow path re-runs what failed to name the field at fault: it gets its own budget,
     // so a runaway expression costs at most two budgets.
-    if (combined === 'failed') deadline = Date.now() + mapping.limits.mappingTimeoutMs;
+    if (combined === 'failed') deadline = Date.now() + limits.mappingTimeoutMs;
     const fields: Record<string, unknown> = {};
     for (const field of mapping.fields) {
       let raw: unknown;
@@ -112,9 +131,10 @@ function runCompiled(
   input: unknown,
   bindings: Record<string, unknown>,
   deadline: number,
+  progress: Progress,
 ): unknown {
   if (!expr.fast) return NOT_ANSWERED;
-  checkBudget(mapping, expr, deadline);
+  checkBudget(mapping, expr, deadline, progress);
   try {
     const value = expr.fast.run(input, bindings);
     evaluationCounts.compiled++;
@@ -127,14 +147,43 @@ function runCompiled(
   }
 }
 
-function checkBudget(mapping: CompiledMapping, expr: CompiledExpression, deadline: number): void {
+function checkBudget(
+  mapping: CompiledMapping,
+  expr: CompiledExpression,
+  deadline: number,
+  progress: Progress,
+): void {
   if (Date.now() > deadline) {
+    const per = mapping.each && progress.items > 0 ? 'per item' : 'per payload';
     throw mappingError(mapping, expr, {
-      rule: 'timeout',
+      rule: TIMEOUT_RULE,
       pointer: '',
-      detail: `the mapping's budget of ${mapping.limits.mappingTimeoutMs} ms per payload ran out before this expression`,
+      detail:
+        `the mapping's budget of ${mapping.limits.mappingTimeoutMs} ms ${per} ran out before this ` +
+        `expression${itemOf(progress)}; raise mappingTimeoutMs if valid payloads need longer`,
     });
   }
+}
+
+/** ` (item 37 of 300)` within an `each`, nothing otherwise. */
+function itemOf(progress: Progress): string {
+  return progress.items > 0 ? ` (item ${progress.item + 1} of ${progress.items})` : '';
+}
+
+/**
+ * Refuses an `each` that yields more than `maxEachItems` items, naming the count: the hub never
+ * maps part of a document and drops the rest.
+ */
+function checkItemCount(mapping: CompiledMapping, each: CompiledExpression, count: number): void {
+  const max = mapping.limits.maxEachItems;
+  if (count <= max) return;
+  throw mappingError(mapping, each, {
+    rule: 'each_items',
+    pointer: '',
+    detail:
+      `\`each\` yielded ${count} items, more than the limit of ${max} (maxEachItems); ` +
+      'nothing of this payload was mapped — split the document at the source, or raise maxEachItems',
+  });
 }
 
 async function runExpression(
@@ -144,13 +193,14 @@ async function runExpression(
   bindings: Record<string, unknown>,
   itemPointer: string | undefined,
   deadline: number,
+  progress: Progress,
 ): Promise<unknown> {
-  checkBudget(mapping, expr, deadline);
+  checkBudget(mapping, expr, deadline, progress);
   evaluationCounts.jsonata++;
   try {
     return await expr.jsonata.evaluate(input, bindings);
   } catch (err) {
-    throw translateFailure(mapping, expr, err, itemPointer);
+    throw translateFailure(mapping, expr, err, itemPointer, progress);
   }
 }
 
@@ -159,6 +209,7 @@ function translateFailure(
   expr: CompiledExpression,
   err: unknown,
   itemPointer: string | undefined,
+  progress: Progress,
 ): MappingError {
   const failure = (err ?? {}) as JsonataFailure & { argIndex?: number };
   const pointer = pointerForFailure(expr.jsonata.ast(), failure, itemPointer);
@@ -174,11 +225,18 @@ function translateFailure(
     });
   }
   switch (failure.code) {
-    case 'D1012':
+    case 'D1012': {
+      const [limit, knob] =
+        expr === mapping.each
+          ? [limits.eachTimeoutMs, 'eachTimeoutMs']
+          : [limits.expressionTimeoutMs, 'expressionTimeoutMs'];
       return at({
-        rule: 'timeout',
-        detail: `took longer than ${limits.expressionTimeoutMs} ms; check for an endless loop or a walk over a very large payload`,
+        rule: TIMEOUT_RULE,
+        detail:
+          `took longer than ${limit} ms (${knob})${itemOf(progress)}; check for an endless loop ` +
+          'or a walk over a very large payload',
       });
+    }
     case 'D1011':
       return at({
         rule: 'depth',

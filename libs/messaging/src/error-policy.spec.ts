@@ -32,6 +32,18 @@ describe('outcomeFor', () => {
     });
   });
 
+  it("passes an error's own lower attempt limit on (a mapping time-out: one retry)", () => {
+    const error = new TransientError('map', 'mapping x took longer than 250 ms');
+    error.maxAttempts = 2;
+    expect(outcomeFor(error)).toEqual({
+      kind: 'retry',
+      errorClass: 'TRANSIENT',
+      stage: 'map',
+      message: error.message,
+      maxAttempts: 2,
+    });
+  });
+
   it('retries anything that is not a HubError as TRANSIENT, at the fallback stage', () => {
     expect(outcomeFor(new TypeError('x is undefined'))).toEqual({
       kind: 'retry',
@@ -171,6 +183,25 @@ describe('planFor', () => {
       },
     });
     expect(plan.kind === 'publish' && plan.options.expiration).toBeUndefined();
+  });
+
+  it("retries once, then dead-letters, an error whose own limit is 2 attempts (the policy's is 3)", () => {
+    const once: HandlerOutcome = { ...retry, stage: 'map', message: 'timed out', maxAttempts: 2 };
+    expect(planFor(message(), once, context)).toMatchObject({ action: 'retry' });
+    expect(planFor(message({ 'x-exhub-attempts': '1' }), once, context)).toMatchObject({
+      action: 'dead-letter',
+      options: {
+        headers: {
+          'x-exhub-attempts': 2,
+          'x-exhub-error-message': 'gave up after 2 attempts: timed out',
+        },
+      },
+    });
+    // Never more than the policy's own limit.
+    const generous: HandlerOutcome = { ...once, maxAttempts: 10 };
+    expect(planFor(message({ 'x-exhub-attempts': '2' }), generous, context)).toMatchObject({
+      action: 'dead-letter',
+    });
   });
 
   it('gives up once the message has been failing for longer than maxRetryAgeMs, whatever the attempts', () => {

@@ -5,6 +5,7 @@
  * | error class                    | outcome                                                    |
  * |--------------------------------|------------------------------------------------------------|
  * | TRANSIENT, RATE_LIMITED        | retry: retry tier for the attempt, DLQ after maxAttempts    |
+ * |                                | (or the error's own `maxAttempts`, when lower)              |
  * | INVALID_PAYLOAD, NOT_FOUND, AUTH | dead-letter at once                                       |
  * | anything else (a bug)          | retry as TRANSIENT                                         |
  */
@@ -29,6 +30,8 @@ export type HandlerOutcome =
       message: string;
       /** Wait at least this long (e.g. a rate limit's Retry-After); picks a longer tier if needed. */
       minDelayMs?: number;
+      /** Dead-letter after this many attempts when fewer than the policy's (HubError.maxAttempts). */
+      maxAttempts?: number;
     }
   | {
       kind: 'dead-letter';
@@ -55,6 +58,7 @@ export function outcomeFor(
       if (error instanceof RateLimitedError && error.retryAfterMs !== undefined) {
         outcome.minDelayMs = error.retryAfterMs;
       }
+      if (error.maxAttempts !== undefined) outcome.maxAttempts = error.maxAttempts;
       return outcome;
     }
     return {
@@ -150,7 +154,11 @@ export function planFor(
   if (outcome.kind === 'ack') return { kind: 'ack' };
 
   const now = (context.now ?? (() => new Date()))();
-  const maxAttempts = context.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+  const policyMax = context.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+  const maxAttempts =
+    outcome.kind === 'retry' && outcome.maxAttempts !== undefined
+      ? Math.max(1, Math.min(policyMax, outcome.maxAttempts))
+      : policyMax;
   const headers = msg.properties.headers as Record<string, unknown> | undefined;
   const attempts = previousAttempts(headers) + 1;
   const firstFailedAt = headerString(headers, HEADER.firstFailedAt) ?? now.toISOString();

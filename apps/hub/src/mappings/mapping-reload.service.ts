@@ -21,7 +21,7 @@ export const MAPPINGS_WATCH_ENV = 'EXHUB_MAPPINGS_WATCH';
 export const MAPPINGS_DEBOUNCE_ENV = 'EXHUB_MAPPINGS_RELOAD_DEBOUNCE_MS';
 const FALSE_VALUES = new Set(['false', '0', 'no', 'off']);
 // Bounded label values of exhub_mapping_failures_total{reason}.
-const FAILURE_REASONS = new Set(['timeout', 'depth', 'sequence', 'helper', 'error']);
+const FAILURE_REASONS = new Set(['timeout', 'depth', 'sequence', 'each_items', 'helper', 'error']);
 
 /**
  * Hot reload of the mappings folder (EXHUB_MAPPINGS_DIR): a change is compiled and validated as a
@@ -61,6 +61,8 @@ export class MappingReloadService implements OnApplicationBootstrap, OnApplicati
     }
     const debounce = Number(process.env[MAPPINGS_DEBOUNCE_ENV]);
     this.reloader = new MappingReloader(mappings, dir, {
+      // The same limits as at start: a reload must not reset what the operator set.
+      compile: { limits: this.env.mappingLimits },
       debounceMs: Number.isFinite(debounce) && debounce >= 0 ? debounce : undefined,
       onResult: (result) => this.report(result),
     });

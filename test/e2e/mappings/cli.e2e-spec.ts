@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import {
   cpSync,
   existsSync,
+  mkdirSync,
   mkdtempSync,
   readFileSync,
   readdirSync,
@@ -40,11 +41,14 @@ describe('exhub mappings test | lint | try (the built CLI)', () => {
 
   beforeAll(() => {
     if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first`);
-    // A copy of mappings/ beside a link to connectors/, so the cases' fixture paths still resolve.
+    // A copy of mappings/ beside links to connectors/ and test/corpus/ (the real samples), so
+    // the cases' fixture paths still resolve.
     root = mkdtempSync(join(tmpdir(), 'exhub-cli-'));
     dir = join(root, 'mappings');
     cpSync(join(ROOT, 'mappings'), dir, { recursive: true });
     symlinkSync(join(ROOT, 'connectors'), join(root, 'connectors'));
+    mkdirSync(join(root, 'test'));
+    symlinkSync(join(ROOT, 'test/corpus'), join(root, 'test/corpus'));
   });
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 

@@ -20,6 +20,7 @@ import { buildTopology, deleteTopology } from '@exhub/messaging';
 import { startHub } from '../hub-process';
 import { sign } from '../ingest/load';
 import { disputeEvent, peakRssMiB, percentile, sleep } from '../pipeline/common';
+import { MS_PER_SECOND } from '@exhub/core';
 
 const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@localhost:5672';
 const EVENTS = Number(process.env.E2E_EVENTS ?? 3000);
@@ -30,7 +31,6 @@ const RETRY_MS = Number(process.env.E2E_RETRY_MS ?? 200);
 /** Give up waiting for arrivals after this long without a new one. */
 const STALL_MS = 30_000;
 const PACE_TICK_MS = 50;
-const MS_PER_SECOND = 1000;
 const SECRET = `whsec_bench_${randomBytes(8).toString('hex')}`;
 
 export interface EndToEndRun {

@@ -25,6 +25,7 @@ import {
   SALESFORCE_TOKEN_PATH,
 } from '../salesforce.constants';
 import { matches, parseSoql, SoqlError, sortRows, valueAt, type Query, type Row } from './soql';
+import { MS_PER_MINUTE } from '@exhub/core';
 
 export type SalesforceFailure = '5xx' | '429' | 'limit' | '401' | 'malformed' | 'invalid' | 'slow';
 
@@ -57,7 +58,6 @@ export const SIMULATOR_API_VERSION = '62.0';
 const DEFAULT_PAGE_SIZE = 2000;
 const DEFAULT_SLOW_MS = 2000;
 const DEFAULT_SEEDED_FROM = '2026-11-20T09:00:00.000Z';
-const MS_PER_MINUTE = 60_000;
 /** Seeded cases were created two hours before their last change. */
 const CREATED_BEFORE_MS = 2 * 60 * MS_PER_MINUTE;
 /** Port of the demo instance in exhub.config.yaml. */

@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import type { PolledEvent, PollingConnector, RejectedRecord } from '../src/connector';
 import { HubError } from '@exhub/core';
 import type { WebhookConnector, WebhookRequest } from '../src/webhook';
+import { MS_PER_SECOND } from '@exhub/core';
 
 export type SimulatedFailure = '5xx' | '429' | '401' | 'malformed' | 'slow';
 
@@ -215,7 +216,6 @@ export interface WebhookContractSubject {
 
 /** A fixed clock for the webhook contract (any instant works; a fixed one keeps failures readable). */
 const WEBHOOK_NOW = Date.UTC(2026, 2, 2, 15, 40, 12);
-const MS_PER_SECOND = 1000;
 const DEFAULT_MALFORMED_JSON = Buffer.from('{"id": "evt_1", oops}');
 
 function thrown(fn: () => unknown): HubError {

@@ -5,34 +5,11 @@ import Ajv2020 from 'ajv/dist/2020';
 import { parse } from 'yaml';
 import policySchema from '../../../schemas/priority-policy.schema.json';
 import { loadModelFile, type PriorityModel } from './model';
+import { DIMENSIONS, type PriorityPolicy } from './policy-types';
 
-import {
-  DIMENSIONS,
-  TIER_ORDER,
-  type Dimension,
-  type Tier,
-  type Scalar,
-  type Condition,
-  type PolicyRule,
-  type ModelMode,
-  type GroupingKeyRule,
-  type PeriodEnd,
-  type PriorityPolicy,
-} from './policy-types';
-
-export {
-  DIMENSIONS,
-  TIER_ORDER,
-  type Dimension,
-  type Tier,
-  type Scalar,
-  type Condition,
-  type PolicyRule,
-  type ModelMode,
-  type GroupingKeyRule,
-  type PeriodEnd,
-  type PriorityPolicy,
-};
+// The vocabulary and the policy file's shape live in policy-types.ts (no imports, so the scorer's
+// modules use them without a cycle); this module re-exports them with the parser.
+export * from './policy-types';
 
 export interface LoadedPolicy {
   policy: PriorityPolicy;

@@ -234,6 +234,20 @@ export const ISO20022_CORPUS: readonly CorpusSample[] = [
   },
   // ---- camt.054 debit/credit notifications ----
   {
+    file: 'camt.054.001.02-credit-without-reference.sepa_file_parser.xml',
+    objectType: 'camt.054',
+    meaning:
+      'a German bank credits EUR 587.82 from Hans Mustermann (proprietary code NTRF+166) with NOTPROVIDED end-to-end id, no remittance information and an empty transaction amount: nothing ties it to an open item, camt.054.001.02',
+    expect: [
+      {
+        type: 'reconciliation_break',
+        objectId: 'DE12300606010002787431/2024-01-02/O/20625324522/587.82 EUR',
+        amount: { value: '587.82', currency: 'EUR' },
+        breakKind: 'unmatched',
+      },
+    ],
+  },
+  {
     file: 'camt.054.001.04-returned-credit-transfer.moov-iso20022.xml',
     objectType: 'camt.054',
     meaning:

@@ -232,6 +232,28 @@ export const ISO20022_CORPUS: readonly CorpusSample[] = [
     expect: [],
     resolves: 2,
   },
+  {
+    file: 'camt.053.001.12-returns-and-pending.iso20022-js.xml',
+    objectType: 'camt.053',
+    meaning:
+      'camt.053.001.12 (v12 shapes: Sts/Cd, Party50Choice, BICFI): a USD 8.29 credit with end-to-end id and remittance text matches; a pending USD 4.35 debit is not booked yet; a USD 1.13 transfer E2E-0003 comes back (PMNT/ICDT/RRTN, reversal, AC01) and USD 100.00 is credited back with a proprietary return reason (BANKREJ): two returns, keyed by the entry reference (no bank reference)',
+    expect: [
+      {
+        type: 'reconciliation_break',
+        objectId: 'DD01100056869/2026-03-01/E3-RETURN-CODED/1.13 USD',
+        amount: { value: '1.13', currency: 'USD' },
+        reasonCode: 'AC01',
+        breakKind: 'returned',
+      },
+      {
+        type: 'reconciliation_break',
+        objectId: 'DD01100056869/2026-03-01/E4-RETURN-PRTRY/100.00 USD',
+        amount: { value: '100.00', currency: 'USD' },
+        reasonCode: 'BANKREJ',
+        breakKind: 'returned',
+      },
+    ],
+  },
   // ---- camt.054 debit/credit notifications ----
   {
     file: 'camt.054.001.02-credit-without-reference.sepa_file_parser.xml',

@@ -187,6 +187,20 @@ export const ISO20022_CORPUS: readonly CorpusSample[] = [
       'Goldman Sachs accepts (ACCP) a whole block after validation, answering a NACHA file: nothing to do, and no payment is named, so nothing is ended',
     expect: [],
   },
+  {
+    file: 'pain.002.001.14-partially-rejected.iso20022-js.xml',
+    objectType: 'pain.002',
+    meaning:
+      'pain.002.001.14: run and block PMTINF-0001 partially accepted (PART); payment E2E-0002 rejected for a closed account (AC04, a second proprietary reason besides), payment E2E-0001 credited to the creditor (ACCC): one failed payment, and one "it went through" signal for E2E-0001',
+    expect: [
+      {
+        type: 'payment_failure',
+        objectId: 'PAIN001-0001/PMTINF-0001/E2E-0002',
+        reasonCode: 'AC04',
+      },
+    ],
+    resolves: 1,
+  },
   // ---- camt.053 bank-to-customer statements ----
   {
     file: 'camt.053.001.02-referenced-credit.genkgo-camt.xml',

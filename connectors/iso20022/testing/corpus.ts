@@ -188,6 +188,13 @@ export const ISO20022_CORPUS: readonly CorpusSample[] = [
     expect: [],
   },
   {
+    file: 'pain.002.001.11-no-status.moov-iso20022.xml',
+    objectType: 'pain.002',
+    meaning:
+      'pain.002.001.11 skeleton: a status report for run OrgnlMsgId that gives no status at all, for the run or for any payment: nothing rejected, nothing to do',
+    expect: [],
+  },
+  {
     file: 'pain.002.001.14-partially-rejected.iso20022-js.xml',
     objectType: 'pain.002',
     meaning:

@@ -232,6 +232,13 @@ export const ISO20022_CORPUS: readonly CorpusSample[] = [
     resolves: 2,
   },
   {
+    file: 'camt.053.001.03-referenced-credit.genkgo-camt.xml',
+    objectType: 'camt.053',
+    meaning:
+      'camt.053.001.03 statement (account given as Othr/Id): one booked credit of EUR 8.85 with a structured creditor reference (SCOR) and a proprietary reference besides: reconciliation can match it, no break',
+    expect: [],
+  },
+  {
     file: 'camt.053.001.04-referenced-credit-proprietary-code.genkgo-camt.xml',
     objectType: 'camt.053',
     meaning:

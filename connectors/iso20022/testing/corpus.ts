@@ -187,6 +187,27 @@ export const ISO20022_CORPUS: readonly CorpusSample[] = [
       'Goldman Sachs accepts (ACCP) a whole block after validation, answering a NACHA file: nothing to do, and no payment is named, so nothing is ended',
     expect: [],
   },
+  {
+    file: 'pain.002.001.11-no-status.moov-iso20022.xml',
+    objectType: 'pain.002',
+    meaning:
+      'pain.002.001.11 skeleton: a status report for run OrgnlMsgId that gives no status at all, for the run or for any payment: nothing rejected, nothing to do',
+    expect: [],
+  },
+  {
+    file: 'pain.002.001.14-partially-rejected.iso20022-js.xml',
+    objectType: 'pain.002',
+    meaning:
+      'pain.002.001.14: run and block PMTINF-0001 partially accepted (PART); payment E2E-0002 rejected for a closed account (AC04, a second proprietary reason besides), payment E2E-0001 credited to the creditor (ACCC): one failed payment, and one "it went through" signal for E2E-0001',
+    expect: [
+      {
+        type: 'payment_failure',
+        objectId: 'PAIN001-0001/PMTINF-0001/E2E-0002',
+        reasonCode: 'AC04',
+      },
+    ],
+    resolves: 1,
+  },
   // ---- camt.053 bank-to-customer statements ----
   {
     file: 'camt.053.001.02-referenced-credit.genkgo-camt.xml',
@@ -211,6 +232,13 @@ export const ISO20022_CORPUS: readonly CorpusSample[] = [
     resolves: 2,
   },
   {
+    file: 'camt.053.001.03-referenced-credit.genkgo-camt.xml',
+    objectType: 'camt.053',
+    meaning:
+      'camt.053.001.03 statement (account given as Othr/Id): one booked credit of EUR 8.85 with a structured creditor reference (SCOR) and a proprietary reference besides: reconciliation can match it, no break',
+    expect: [],
+  },
+  {
     file: 'camt.053.001.04-referenced-credit-proprietary-code.genkgo-camt.xml',
     objectType: 'camt.053',
     meaning:
@@ -232,7 +260,43 @@ export const ISO20022_CORPUS: readonly CorpusSample[] = [
     expect: [],
     resolves: 2,
   },
+  {
+    file: 'camt.053.001.12-returns-and-pending.iso20022-js.xml',
+    objectType: 'camt.053',
+    meaning:
+      'camt.053.001.12 (v12 shapes: Sts/Cd, Party50Choice, BICFI): a USD 8.29 credit with end-to-end id and remittance text matches; a pending USD 4.35 debit is not booked yet; a USD 1.13 transfer E2E-0003 comes back (PMNT/ICDT/RRTN, reversal, AC01) and USD 100.00 is credited back with a proprietary return reason (BANKREJ): two returns, keyed by the entry reference (no bank reference)',
+    expect: [
+      {
+        type: 'reconciliation_break',
+        objectId: 'DD01100056869/2026-03-01/E3-RETURN-CODED/1.13 USD',
+        amount: { value: '1.13', currency: 'USD' },
+        reasonCode: 'AC01',
+        breakKind: 'returned',
+      },
+      {
+        type: 'reconciliation_break',
+        objectId: 'DD01100056869/2026-03-01/E4-RETURN-PRTRY/100.00 USD',
+        amount: { value: '100.00', currency: 'USD' },
+        reasonCode: 'BANKREJ',
+        breakKind: 'returned',
+      },
+    ],
+  },
   // ---- camt.054 debit/credit notifications ----
+  {
+    file: 'camt.054.001.02-credit-without-reference.sepa_file_parser.xml',
+    objectType: 'camt.054',
+    meaning:
+      'a German bank credits EUR 587.82 from Hans Mustermann (proprietary code NTRF+166) with NOTPROVIDED end-to-end id, no remittance information and an empty transaction amount: nothing ties it to an open item, camt.054.001.02',
+    expect: [
+      {
+        type: 'reconciliation_break',
+        objectId: 'DE12300606010002787431/2024-01-02/O/20625324522/587.82 EUR',
+        amount: { value: '587.82', currency: 'EUR' },
+        breakKind: 'unmatched',
+      },
+    ],
+  },
   {
     file: 'camt.054.001.04-returned-credit-transfer.moov-iso20022.xml',
     objectType: 'camt.054',

@@ -130,6 +130,9 @@ describe('Iso20022WebhookConnector', () => {
       ['urn:iso:std:iso:20022:tech:xsd:pain.002.001.03.ch.02', 'CstmrPmtStsRpt', 'pain.002'],
       // German DK / EPC variant.
       ['urn:iso:std:iso:20022:tech:xsd:pain.002.003.03', 'CstmrPmtStsRpt', 'pain.002'],
+      // Austrian APC (Stuzza) guideline: the message, then the scheme's own name.
+      ['ISO:camt.053.001.02:APC:STUZZA:payments:003', 'BkToCstmrStmt', 'camt.053'],
+      ['ISO:pain.002.001.03:APC:STUZZA:payments:003', 'CstmrPmtStsRpt', 'pain.002'],
       ['urn:iso:std:iso:20022:tech:xsd:camt.053.001.02', 'BkToCstmrStmt', 'camt.053'],
       ['urn:iso:std:iso:20022:tech:xsd:camt.053.001.14', 'BkToCstmrStmt', 'camt.053'],
       ['urn:iso:std:iso:20022:tech:xsd:camt.054.001.02', 'BkToCstmrDbtCdtNtfctn', 'camt.054'],

@@ -8,11 +8,13 @@ export const ISO20022_CONTENT_TYPES: readonly string[] = ['application/xml', 'te
  * The message identifier in a `<Document>` namespace: ISO's own
  * `urn:iso:std:iso:20022:tech:xsd:pain.002.001.10`, a national usage guideline such as the Swiss
  * SPS 2009 `http://www.six-interbank-clearing.com/de/pain.002.001.03.ch.02.xsd`, or the German
- * DK variant `urn:iso:std:iso:20022:tech:xsd:pain.002.003.03`. Groups: message type, variant,
- * version, national suffix.
+ * DK variant `urn:iso:std:iso:20022:tech:xsd:pain.002.003.03`, or a scheme's own namespace
+ * that names the message and then itself, colon-separated, such as the Austrian payment
+ * association's (APC, Stuzza) `ISO:camt.053.001.02:APC:STUZZA:payments:003`. Groups: message
+ * type, variant, version, national suffix.
  */
 export const ISO20022_NAMESPACE =
-  /(?:^|[:/])([a-z]{4}\.\d{3})\.(\d{3})\.(\d{2})((?:\.[a-z]{2}\.\d{2})?)(?:\.xsd)?$/;
+  /(?:^|[:/])([a-z]{4}\.\d{3})\.(\d{3})\.(\d{2})((?:\.[a-z]{2}\.\d{2})?)(?:\.xsd)?(?::[^/]*)?$/;
 
 /**
  * The versions each message type is read in (`<variant>.<version>`, inclusive ranges of the

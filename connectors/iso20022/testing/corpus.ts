@@ -232,6 +232,13 @@ export const ISO20022_CORPUS: readonly CorpusSample[] = [
     resolves: 2,
   },
   {
+    file: 'camt.053.001.02-stuzza-referenced-credits.camt_parser.xml',
+    objectType: 'camt.053',
+    meaning:
+      'Austrian camt.053.001.02 under the APC (Stuzza) namespace ISO:camt.053.001.02:APC:STUZZA:payments:003 (read as camt.053.001.02, once refused as "does not belong"): three booked SEPA credits (EUR 50, 100, 250), each with a structured creditor reference (SCOR): reconciliation can match them, no break',
+    expect: [],
+  },
+  {
     file: 'camt.053.001.03-referenced-credit.genkgo-camt.xml',
     objectType: 'camt.053',
     meaning:

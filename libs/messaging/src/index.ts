@@ -124,3 +124,14 @@ export {
   type DlqReplayReport,
   type DlqSelection,
 } from './dlq';
+
+// The `POST /v1/replay` body and `exhub replay`'s time flags, checked (the hub and the CLI).
+export {
+  ISO_TIME_EXAMPLE,
+  parseIsoTime,
+  parseReplayRequest,
+  RequestError,
+  type ArchiveReplayRequest,
+  type DlqReplayRequest,
+  type ReplayApiRequest,
+} from './replay-request';

@@ -22,4 +22,3 @@ export { allIssues, validate } from './stages/validate';
 export * from './dry-run';
 export * from './recheck';
 export * from './payload-filter';
-export * from './replay-request';

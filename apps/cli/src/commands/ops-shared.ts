@@ -15,7 +15,7 @@ import {
   type Recheck,
   type TopologyNames,
 } from '@exhub/messaging';
-import { ISO_TIME_EXAMPLE, parseIsoTime } from '@exhub/pipeline';
+import { ISO_TIME_EXAMPLE, parseIsoTime } from '@exhub/messaging';
 import { EXIT_USAGE } from '../conventions';
 
 /** Exit codes of the operations commands (commander's own parse errors exit `usage` too). */

@@ -16,7 +16,7 @@ import {
 import { ContextService } from '../context/context.service';
 import { compilePayloadFilter, FilterError } from '@exhub/pipeline';
 import { pipelineRecheck } from '@exhub/pipeline';
-import { parseReplayRequest, RequestError } from '@exhub/pipeline';
+import { parseReplayRequest, RequestError } from '@exhub/messaging';
 import { apiError } from './api-error';
 import { ApiKeyGuard } from '../api/api-key.guard';
 import { Roles } from '../api/roles';

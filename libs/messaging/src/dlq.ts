@@ -25,7 +25,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ChannelModel, ConsumeMessage, Message, Options } from 'amqplib';
 import { openDeliveries } from './delivery-buffer';
-import { republishOptions, truncate } from './error-policy';
+import { isRetryClass, republishOptions, truncate } from './error-policy';
 import { HEADER, headerString } from './headers';
 import {
   BROKER_STAGE,
@@ -342,7 +342,7 @@ export interface DlqReplayItem {
   action: 'republished' | 'quarantined' | 'would-republish' | 'would-quarantine';
   /** The new event id of a republished dead letter. */
   eventId?: string;
-  /** Why it was (or would be) quarantined. */
+  /** Why it was (or would be) quarantined; or why a republished one could not be re-checked. */
   reason?: string;
 }
 
@@ -429,6 +429,14 @@ export async function replayDeadLetters(
     }));
     let replay: ReturnType<typeof replayPublishOptions> | undefined;
     let failure = result.status === 'valid' ? undefined : failureOf(result);
+    // A re-check that failed for the moment (a mapping out of time on a loaded machine, a source
+    // lookup that did not answer) says nothing about the message: quarantining it would set a good
+    // event aside. It is republished, and the pipeline retries it as it retries any delivery.
+    let undecided: string | undefined;
+    if (failure && isRetryClass(failure.errorClass)) {
+      undecided = `the re-check could not decide (${failure.errorClass} at ${failure.stage}: ${failure.message}); republished for the pipeline, which retries a ${failure.errorClass} failure`;
+      failure = undefined;
+    }
     const eventId = newEventId();
     if (!failure) {
       try {
@@ -460,6 +468,7 @@ export async function replayDeadLetters(
       }
     } else if (replay) {
       item.action = dryRun ? 'would-republish' : 'republished';
+      if (undecided) item.reason = undecided;
       if (!dryRun) {
         await options.publisher?.publish('', options.names.work, msg.content, replay.options);
         item.eventId = eventId;

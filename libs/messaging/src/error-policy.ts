@@ -42,6 +42,11 @@ export type HandlerOutcome =
 
 const RETRY_CLASSES: readonly ErrorClass[] = ['TRANSIENT', 'RATE_LIMITED'];
 
+/** True for the error classes the pipeline retries: a failure of the moment, not of the message. */
+export function isRetryClass(errorClass: string): boolean {
+  return (RETRY_CLASSES as readonly string[]).includes(errorClass);
+}
+
 /** Map an error to an outcome by its HubError class; anything that is not a HubError is retried. */
 export function outcomeFor(
   error: unknown,

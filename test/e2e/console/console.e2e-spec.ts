@@ -404,9 +404,10 @@ describe('web console (chromium, real hub and RabbitMQ)', () => {
       );
       // Under load the same event has been seen dead-lettered twice (a redelivery to the
       // pipeline); every copy must be republishable.
-      const { items } = check.json.report as { items: { action: string }[] };
+      const { items } = check.json.report as { items: { action: string; reason?: string }[] };
       expect(items.length).toBeGreaterThanOrEqual(1);
-      expect(items.every((i) => i.action === 'would-republish')).toBe(true);
+      // Listed, not counted, so that a failure shows why a copy would not be republished.
+      expect(items.filter((i) => i.action !== 'would-republish')).toEqual([]);
       const n = items.length;
       const t = await tab();
       await signIn(rig, t, rig.keys.operator);

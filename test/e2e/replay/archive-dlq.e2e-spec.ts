@@ -12,6 +12,8 @@ import {
   listDeadLetters,
   purgeDeadLetters,
   replayArchive,
+  replayDeadLetters,
+  type RecheckResult,
   sourceEventPublishOptions,
   type ReplayPosition,
   type Topology,
@@ -200,6 +202,87 @@ describe('archive replay and DLQ tools (real broker)', () => {
       expect(after.groups).toEqual([
         expect.objectContaining({ errorClass: 'INVALID_PAYLOAD', count: 1 }),
       ]);
+      await ch.close();
+    },
+    TEST_TIMEOUT_MS,
+  );
+  it(
+    'a DLQ replay republishes a dead letter whose re-check failed for the moment (TRANSIENT), and quarantines one that still fails',
+    async () => {
+      const ch = await model.createChannel();
+      await ch.purgeQueue(topology.names.dlq);
+      await ch.purgeQueue(topology.names.work);
+      const deadLetter = async (meta: SourceEventMeta): Promise<void> => {
+        const options = sourceEventPublishOptions(meta);
+        options.headers = {
+          ...options.headers,
+          [HEADER.errorClass]: 'INVALID_PAYLOAD',
+          [HEADER.errorStage]: 'map',
+          [HEADER.errorMessage]: 'the mapping was broken',
+          [HEADER.attempts]: 1,
+          [HEADER.firstFailedAt]: new Date().toISOString(),
+        };
+        await publisher.publish(topology.names.dlx, '', Buffer.from(`"${meta.eventId}"`), options);
+      };
+      const slow = event('stripe', new Date());
+      const broken = event('stripe', new Date());
+      await deadLetter(slow);
+      await deadLetter(broken);
+      const deadline = Date.now() + 5_000;
+      while ((await ch.checkQueue(topology.names.dlq)).messageCount < 2 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      // The re-check of `slow` runs out of time (as a mapping can on a loaded machine); the
+      // re-check of `broken` finds the message itself still wrong.
+      const recheck = async (msg: {
+        properties: { messageId?: string };
+      }): Promise<RecheckResult> =>
+        msg.properties.messageId === slow.eventId
+          ? {
+              status: 'invalid',
+              stage: 'map',
+              errorClass: 'TRANSIENT',
+              message: 'mapping stripe.charge-failed timed out',
+            }
+          : {
+              status: 'invalid',
+              stage: 'validate',
+              errorClass: 'INVALID_PAYLOAD',
+              message: 'amount is not a number',
+            };
+      const select = { errorClass: 'INVALID_PAYLOAD' };
+      const dry = await replayDeadLetters(model, {
+        names: topology.names,
+        select,
+        recheck,
+        dryRun: true,
+      });
+      const byId = (items: { id: string }[], id: string) => items.find((i) => i.id === id);
+      expect(byId(dry.items, slow.eventId)).toEqual(
+        expect.objectContaining({
+          action: 'would-republish',
+          reason: expect.stringMatching(
+            /^the re-check could not decide \(TRANSIENT at map: mapping stripe\.charge-failed timed out\)/,
+          ),
+        }),
+      );
+      expect(byId(dry.items, broken.eventId)).toEqual(
+        expect.objectContaining({ action: 'would-quarantine' }),
+      );
+
+      const report = await replayDeadLetters(model, {
+        names: topology.names,
+        select,
+        recheck,
+        publisher,
+      });
+      expect(report).toMatchObject({ selected: 2, republished: 1, quarantined: 1 });
+      const republished = await ch.get(topology.names.work, { noAck: true });
+      expect(republished && republished.content.toString()).toBe(`"${slow.eventId}"`);
+      expect(republished && republished.properties.headers?.[HEADER.replayOf]).toBe(slow.eventId);
+      const quarantined = await ch.get(topology.names.quarantine, { noAck: true });
+      expect(quarantined && quarantined.properties.messageId).toBe(broken.eventId);
+      expect((await ch.checkQueue(topology.names.dlq)).messageCount).toBe(0);
       await ch.close();
     },
     TEST_TIMEOUT_MS,

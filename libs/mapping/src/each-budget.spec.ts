@@ -168,7 +168,7 @@ describe('limits of a mapping with each', () => {
     const shipped = await MappingRegistry.loadDir(MAPPINGS_DIR);
     expect(shipped.get('iso20022.camt053-reconciliation-break')?.limits).toEqual(DEFAULT_LIMITS);
     const registry = await MappingRegistry.loadDir(MAPPINGS_DIR, {
-      limits: { expressionTimeoutMs: 30_000, mappingTimeoutMs: 60_000 },
+      limits: { expressionTimeoutMs: 30_000, mappingTimeoutMs: 60_000, eachTimeoutMs: 60_000 },
     });
     const mapping = registry.get('iso20022.camt053-reconciliation-break');
     const { payload, breaks } = largeCamt053(1000);

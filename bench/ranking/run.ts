@@ -7,17 +7,25 @@
  * with the graded truth (truth.ts): NDCG@10, NDCG@20, pairwise accuracy and the must-rank-above
  * pairs, beside arrival order (FIFO) and an impact × urgency matrix.
  *
+ * The hub runs as a deployment of that scenario's world would: its close calendar names the
+ * scenario's period end (`closeCalendar.periodEnds`, the policy otherwise as shipped). The lookup
+ * tables are the shipped ones; BENCH_RANKING_TABLES=master adds the master data such a deployment
+ * keeps (business-processes rows for its internal business services, keyed by the sys_id
+ * ServiceNow sends), to compare "with master data" and "as shipped".
+ *
  * BENCH_RANKING_SCENARIOS=close-and-surge limits the run; BENCH_RANKING_JSON=<file> writes the
- * figures. Needs RabbitMQ (AMQP_URL, default amqp://guest:guest@localhost:5672).
+ * figures and every graded exception. Needs RabbitMQ (AMQP_URL, default
+ * amqp://guest:guest@localhost:5672).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { parseDocument } from 'yaml';
 import * as amqp from 'amqplib';
 import pino from 'pino';
-import type { CanonicalException } from '@exhub/canonical';
+import type { CanonicalException, PriorityDimensions } from '@exhub/canonical';
 import { Secret, loadEnvSettings } from '@exhub/config';
 import { parseXml } from '@exhub/connector-sdk';
 import { MappingRegistry } from '@exhub/mapping';
@@ -46,8 +54,9 @@ import { runSimulation } from '../../apps/cli/src/simulate/engine';
 import { fetchWorklist } from '../../apps/cli/src/simulate/hub-client';
 import type { PlannedEvent } from '../../apps/cli/src/simulate/plan';
 import { loadReferenceData } from '../../apps/cli/src/simulate/reference-data';
+import { INTERNAL_SERVICES } from '../../apps/cli/src/simulate/drivers/servicenow.driver';
 import { RANKING_SCENARIOS, type RankingScenario } from './scenarios';
-import { factsOf, gradeOf, matrixPriority } from './truth';
+import { factsOf, gradeOf, matrixPriority, type Facts } from './truth';
 import { MS_PER_DAY } from '@exhub/core';
 
 const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@localhost:5672';
@@ -69,6 +78,10 @@ interface Item {
   degraded: boolean;
   label: string;
   factors: string;
+  /** The hub's dimensions and fired rules, and the facts the truth graded (for the JSON). */
+  dimensions: PriorityDimensions;
+  rules: string[];
+  facts: Facts;
 }
 
 interface Figures {
@@ -91,6 +104,8 @@ export interface ScenarioResult {
   top: string[];
   /** Must-rank-above pairs the hub inverts, grouped by the two kinds, most frequent first. */
   wrong: string[];
+  /** Every graded exception in the hub's order (BENCH_RANKING_JSON): to list each wrong pair. */
+  items: Item[];
 }
 
 /** Wrong must-rank-above pairs of the hub's order, counted per (kind above, kind below). */
@@ -127,6 +142,42 @@ function figures(order: Item[], pairs: [string, string][], must: [string, string
   };
 }
 
+/** The scenario's period end (the close the truth grades against), UTC midnight. */
+function closeDateOf(s: RankingScenario): Date {
+  const today = new Date();
+  return new Date(
+    Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate()) +
+      s.closeInDays * MS_PER_DAY,
+  );
+}
+
+/**
+ * The deployment's configuration in `dir`: the shipped policy with the scenario's period end as
+ * its close calendar, and the shipped mappings and lookup tables, plus master data when asked.
+ */
+function deployment(dir: string, closeDate: Date, masterData: boolean) {
+  const base = loadEnvSettings(process.env);
+  const policiesDir = join(dir, 'policies');
+  const doc = parseDocument(readFileSync(join(base.policiesDir, 'priority.yaml'), 'utf8'));
+  doc.setIn(
+    ['closeCalendar', 'periodEnds'],
+    [{ date: closeDate.toISOString().slice(0, 10), label: 'scenario period end' }],
+  );
+  const modelFile = doc.getIn(['model', 'file']);
+  if (typeof modelFile === 'string')
+    doc.setIn(['model', 'file'], resolve(base.policiesDir, modelFile));
+  cpSync(base.policiesDir, policiesDir, { recursive: true });
+  writeFileSync(join(policiesDir, 'priority.yaml'), doc.toString());
+  if (!masterData) return { EXHUB_POLICIES_DIR: policiesDir };
+  const mappingsDir = join(dir, 'mappings');
+  cpSync(base.mappingsDir, mappingsDir, { recursive: true });
+  const rows = INTERNAL_SERVICES.filter((x) => x.process).map(
+    (x) => `service:${x.sysId},${x.process},${x.closeCritical === true},${x.name}\n`,
+  );
+  appendFileSync(join(mappingsDir, 'lookups', 'business-processes.csv'), rows.join(''));
+  return { EXHUB_POLICIES_DIR: policiesDir, EXHUB_MAPPINGS_DIR: mappingsDir };
+}
+
 async function runScenario(s: RankingScenario): Promise<ScenarioResult> {
   const secrets = {
     stripe: `whsec_${randomBytes(16).toString('hex')}`,
@@ -139,8 +190,10 @@ async function runScenario(s: RankingScenario): Promise<ScenarioResult> {
   const servicenow = await ServiceNowSimulator.start({ incidents: [], taskSlas: [] });
   const tmp = mkdtempSync(join(tmpdir(), 'exhub-bench-ranking-'));
   process.env.EXHUB_CURSOR_FILE = join(tmp, 'cursors.json');
+  const closeDate = closeDateOf(s);
   const env = loadEnvSettings({
     ...process.env,
+    ...deployment(tmp, closeDate, process.env.BENCH_RANKING_TABLES === 'master'),
     AMQP_URL,
     EXHUB_TOPOLOGY_PREFIX: `bench${randomBytes(4).toString('hex')}`,
     EXHUB_STORE_URL: `sqlite:${join(tmp, 'exhub.db')}`,
@@ -211,11 +264,6 @@ async function runScenario(s: RankingScenario): Promise<ScenarioResult> {
     const mappings = await MappingRegistry.loadDir(rt.env.mappingsDir, {
       limits: { expressionTimeoutMs: 5_000, mappingTimeoutMs: 10_000 },
     });
-    const today = new Date();
-    const closeDate = new Date(
-      Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate()) +
-        s.closeInDays * MS_PER_DAY,
-    );
     const sent: { event: PlannedEvent; at: Date }[] = [];
     const result = await runSimulation({
       scenario: s,
@@ -281,7 +329,7 @@ async function runScenario(s: RankingScenario): Promise<ScenarioResult> {
     for (const x of items) {
       const truth = expected.get(x.id);
       if (!truth) continue; // a root-cause parent: no event raised it, the truth grades none
-      const facts = factsOf(truth.event, truth.at);
+      const facts = factsOf(truth.event, truth.at, closeDate);
       graded.push({
         id: x.id,
         type: x.type,
@@ -292,6 +340,9 @@ async function runScenario(s: RankingScenario): Promise<ScenarioResult> {
         degraded: x.priority.degraded === true,
         label: `${truth.event.driver}/${truth.event.kind}`,
         factors: x.priority.factors.map((f) => `${f.code} ${f.points}`).join(', '),
+        dimensions: x.priority.dimensions,
+        rules: x.priority.rulesFired,
+        facts,
       });
     }
     const pairs: [string, string][] = [];
@@ -323,6 +374,7 @@ async function runScenario(s: RankingScenario): Promise<ScenarioResult> {
         fifo: figures(fifo, pairs, must),
       },
       wrong: wrongPairs(graded, must),
+      items: hub,
       top: hub
         .slice(0, 20)
         .map(

@@ -108,13 +108,25 @@ describe('close calendar', () => {
   it('covers the last three and first two business days of a month', () => {
     expect(inWindow('2026-11-25T12:00:00Z')).toBe(false); // Wed: 4th-last business day
     expect(inWindow('2026-11-26T12:00:00Z')).toBe(true); // Thu
-    expect(inWindow('2026-11-28T12:00:00Z')).toBe(false); // Saturday
+    expect(inWindow('2026-11-22T12:00:00Z')).toBe(false); // Sunday before the window
     expect(closeWindow(new Date('2026-11-30T09:00:00Z'), 3, 2).label).toBe(
       'the last business day of November',
     );
     expect(inWindow('2026-12-01T12:00:00Z')).toBe(true);
     expect(inWindow('2026-12-02T12:00:00Z')).toBe(true);
     expect(inWindow('2026-12-03T12:00:00Z')).toBe(false);
+  });
+  it('keeps the weekend between two close days inside the window, with the sentence why', () => {
+    // Saturday 28 November 2026 lies between Friday 27 (business day 2 from the end) and Monday
+    // 30 (the last business day): the close goes on over that weekend.
+    const saturday = closeWindow(new Date('2026-11-28T12:00:00Z'), 3, 2);
+    expect(saturday).toEqual({
+      inWindow: true,
+      label:
+        'Saturday 2026-11-28, a day off between business day 2 from the end of November and the last business day of November',
+    });
+    // The weekend after the first two business days of December is not.
+    expect(inWindow('2026-12-05T12:00:00Z')).toBe(false);
   });
   it('skips holidays when counting business days', () => {
     // 2027-01-01 is a Friday holiday: the first business days are Jan 4 and 5.
@@ -477,6 +489,20 @@ describe("the deployment's own period close calendar", () => {
     );
     const after = dueRisk(invoice, withPeriods, new Date('2026-12-28T10:00:00Z'));
     expect(after.detail).toMatch(/business day 1 after the period end Q4 year-end/);
+  });
+  it('counts the Sunday before a Monday period end as part of its close', () => {
+    const monday = { ...withPeriods.closeCalendar, periodEnds: [{ date: '2026-12-07' }] };
+    const sunday = new Date('2026-12-06T10:00:00Z');
+    const d = dueRisk(invoice, { ...withPeriods, closeCalendar: monday }, sunday);
+    expect(d.inCloseWindow).toBe(true);
+    expect(d.detail).toBe(
+      'No due date or SLA deadline is known. Today is Sunday 2026-12-06, a day off between business day 2 from the period end 2026-12-07 and the last business day before the period end 2026-12-07, inside the close window.',
+    );
+    // A weekend a week before the period end is ordinary time.
+    const early = { ...withPeriods.closeCalendar, periodEnds: [{ date: '2026-12-14' }] };
+    expect(dueRisk(invoice, { ...withPeriods, closeCalendar: early }, sunday).inCloseWindow).toBe(
+      false,
+    );
   });
   it('replaces the calendar month-end: 30 November is no close day when the periods say so', () => {
     const monthEnd = new Date('2026-11-30T10:00:00Z');

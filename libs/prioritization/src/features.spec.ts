@@ -80,15 +80,36 @@ describe('financial exposure', () => {
 
 describe('due-date risk', () => {
   const input = (dueAt?: string) => ({ domain: 'support', type: 'escalation', dueAt }); // expected PT4H
+  // The shape alone, without the shipped policy's minimum horizon.
+  const shape = { ...policy, resolution: { ...policy.resolution, minimumHorizon: undefined } };
   it('is 1 when the time left is no more than the expected resolution time, 0 from three times it', () => {
-    expect(dueRisk(input('2026-11-18T10:00:00Z'), policy, midMonth).value).toBe(1); // overdue
-    expect(dueRisk(input('2026-11-18T16:00:00Z'), policy, midMonth).value).toBe(1); // 4 h = expected
-    expect(dueRisk(input('2026-11-18T20:00:00Z'), policy, midMonth).value).toBeCloseTo(0.5, 9); // 2x
-    expect(dueRisk(input('2026-11-19T00:00:00Z'), policy, midMonth).value).toBe(0); // 3x
-    expect(dueRisk(input(), policy, midMonth)).toMatchObject({
+    expect(dueRisk(input('2026-11-18T10:00:00Z'), shape, midMonth).value).toBe(1); // overdue
+    expect(dueRisk(input('2026-11-18T16:00:00Z'), shape, midMonth).value).toBe(1); // 4 h = expected
+    expect(dueRisk(input('2026-11-18T20:00:00Z'), shape, midMonth).value).toBeCloseTo(0.5, 9); // 2x
+    expect(dueRisk(input('2026-11-19T00:00:00Z'), shape, midMonth).value).toBe(0); // 3x
+    expect(dueRisk(input(), shape, midMonth)).toMatchObject({
       value: 0,
       detail: 'No due date or SLA deadline is known.',
     });
+  });
+
+  it('keeps some urgency for what is due within three days, however quick its type (minimumHorizon)', () => {
+    // Policy: an escalation due tomorrow is more urgent than one due next week. With PT4H × 3
+    // alone, both would have no due-date risk at all.
+    expect(policy.resolution.minimumHorizon).toBe('P3D');
+    const tomorrow = dueRisk(input('2026-11-19T12:00:00Z'), policy, midMonth); // in 24 h
+    const inTwoDays = dueRisk(input('2026-11-20T12:00:00Z'), policy, midMonth); // in 48 h
+    const nextWeek = dueRisk(input('2026-11-25T12:00:00Z'), policy, midMonth);
+    expect(tomorrow.value).toBeCloseTo((72 - 24) / (72 - 4), 9);
+    expect(inTwoDays.value).toBeCloseTo((72 - 48) / (72 - 4), 9);
+    expect(nextWeek.value).toBe(0);
+    expect(tomorrow.detail).toBe(
+      'Due 2026-11-19T12:00:00Z, in 24 h; an escalation takes about 4 h to resolve.',
+    );
+    expect(dueRisk(input('2026-11-19T12:00:00Z'), shape, midMonth).value).toBe(0);
+    // A type slower than that keeps its own horizon (a chargeback: P3D × 3).
+    const dispute = { domain: 'finance', type: 'chargeback_dispute', dueAt: '2026-11-24T12:00:00Z' };
+    expect(dueRisk(dispute, policy, midMonth).value).toBeCloseTo((9 - 6) / (9 - 3), 9);
   });
 
   it('rises in the month-end close window for finance only', () => {

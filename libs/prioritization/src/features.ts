@@ -144,7 +144,12 @@ export function dueRisk(input: ScoringInput, policy: PriorityPolicy, now: Date):
   const { resolution, closeCalendar: cal } = policy;
   const expected = resolution.expected.byType?.[input.type] ?? resolution.expected.default;
   const expectedHours = hoursOf(expected);
-  const horizon = resolution.horizonMultiple ?? DEFAULT_HORIZON_MULTIPLE;
+  // Risk is 1 up to the expected time and 0 from the horizon: horizonMultiple times the expected
+  // time, but no sooner than minimumHorizon.
+  const horizonHours = Math.max(
+    (resolution.horizonMultiple ?? DEFAULT_HORIZON_MULTIPLE) * expectedHours,
+    resolution.minimumHorizon ? hoursOf(resolution.minimumHorizon) : 0,
+  );
   let value = 0;
   let hoursToDue: number | undefined;
   let detail = 'No due date or SLA deadline is known.';
@@ -156,8 +161,7 @@ export function dueRisk(input: ScoringInput, policy: PriorityPolicy, now: Date):
       value = 1;
       detail = `Overdue since ${dueAt}.`;
     } else {
-      const ratio = hoursToDue / expectedHours;
-      value = clamp01((horizon - ratio) / (horizon - 1));
+      value = clamp01((horizonHours - hoursToDue) / (horizonHours - expectedHours));
       detail = `Due ${dueAt}, in ${hoursToDue.toFixed(0)} h; ${aType(input.type)} takes about ${round2(expectedHours)} h to resolve.`;
     }
     if (implied) detail += ` ${implied.why}`;

@@ -190,6 +190,27 @@ describe('PolicyScorer', () => {
     expect(debit.factors.find((f) => f.code === 'due_date_risk')).toBeUndefined();
   });
 
+  it('gives a declined card payment, which names no date, a follow-up within a day', () => {
+    const declined: ScoringInput = {
+      domain: 'finance',
+      type: 'payment_failure',
+      occurredAt: inHours(-2),
+      amount: usd('3600.00'),
+      signals: { reasonCode: 'card_declined' },
+      parties: [{ role: 'customer', id: 'cus_Q1', tier: 'enterprise' }],
+    };
+    const r = scored(declined);
+    expect(r.factors.find((f) => f.code === 'due_date_risk')?.detail).toBe(
+      `Due ${inHours(22)}, in 22 h; a payment failure takes about 24 h to resolve. The source gives no due date: a declined customer payment (a card charge names no date) is followed up within a day, retried or the customer asked for another card before the order or subscription lapses (occurredAt ${inHours(-2)} + P1D).`,
+    );
+    // A date the source gives wins (a subscription invoice's next retry).
+    const invoice = scored({ ...declined, dueAt: inDays(6) });
+    expect(invoice.factors.find((f) => f.code === 'due_date_risk')).toBeUndefined();
+    // A rejected supplier payment is no customer payment: nothing is implied for it.
+    const supplier = scored({ ...declined, parties: [{ role: 'supplier', id: '100045' }] });
+    expect(supplier.factors.find((f) => f.code === 'due_date_risk')).toBeUndefined();
+  });
+
   it('marks missing master data of a named party degraded, naming the party and the fix', () => {
     const returned: ScoringInput = {
       domain: 'finance',

@@ -96,11 +96,19 @@ describe('PolicyScorer', () => {
     expect(['p1', 'p2']).toContain(r.tier);
   });
 
-  it('floors fraudulent disputes at p2 even when the amount is small', () => {
-    const r = scored({ ...cases[0][1], signals: { reasonCode: 'fraudulent' } });
+  it('floors fraudulent disputes at p2 even when the amount is small, once the evidence is due within a week', () => {
+    const fraud = { ...cases[0][1], signals: { reasonCode: 'fraudulent' } };
+    const r = scored({ ...fraud, dueAt: '2026-11-25T12:00:00Z' }); // evidence due in 5 days
     expect(r.tier).toBe('p2');
     expect(r.rulesFired).toEqual(['fraud-dispute-floor']);
     expect(r.route).toBe('finance.disputes');
+    expect(r.factors.find((f) => f.code === 'tier:fraud-dispute-floor')?.detail).toMatch(
+      /^Disputes the card network classes as fraudulent are never below p2 once their evidence is due within a week/,
+    );
+    // Evidence due in a month: it waits its turn like any USD 22 dispute.
+    const later = scored(fraud);
+    expect(later.rulesFired).toEqual([]);
+    expect(later.tier).not.toBe('p2');
   });
 
   it('marks the score degraded and says why when no materiality is known for the currency', () => {

@@ -25,12 +25,12 @@ import { join, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import * as amqp from 'amqplib';
 import pino from 'pino';
-import type { CanonicalException, PriorityDimensions } from '@exhub/canonical';
+import type { CanonicalException } from '@exhub/canonical';
 import { Secret, loadEnvSettings } from '@exhub/config';
 import { parseXml } from '@exhub/connector-sdk';
 import { MappingRegistry } from '@exhub/mapping';
 import { deleteTopology } from '@exhub/messaging';
-import { ndcgAt, pairAccuracy } from '@exhub/prioritization';
+import { scoringInputOf, type ScoringInput } from '@exhub/prioritization';
 import {
   SapS4Simulator,
   SIMULATOR_PASSWORD,
@@ -56,7 +56,8 @@ import type { PlannedEvent } from '../../apps/cli/src/simulate/plan';
 import { loadReferenceData } from '../../apps/cli/src/simulate/reference-data';
 import { INTERNAL_SERVICES } from '../../apps/cli/src/simulate/drivers/servicenow.driver';
 import { RANKING_SCENARIOS, type RankingScenario } from './scenarios';
-import { factsOf, gradeOf, matrixPriority, type Facts } from './truth';
+import { factsOf, gradeOf, matrixPriority } from './truth';
+import { figures, pairsOf, wrongPairs, type Figures, type Item } from './figures';
 import { MS_PER_DAY } from '@exhub/core';
 
 const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@localhost:5672';
@@ -65,35 +66,13 @@ const WORKLIST_LIMIT = 200;
 const ARRIVAL_TIMEOUT_MS = 60_000;
 /** The worklist counts as settled once it has not changed for this long (re-scores included). */
 const SETTLE_MS = 4_000;
-/** Must-rank-above pairs: the truth grades of the two items differ by at least this much. */
-const MUST_GAP = 2;
-
-interface Item {
-  id: string;
-  type: string;
-  grade: number;
-  seq: number;
-  matrix: number;
-  score: number;
-  degraded: boolean;
-  label: string;
-  factors: string;
-  /** The hub's dimensions and fired rules, and the facts the truth graded (for the JSON). */
-  dimensions: PriorityDimensions;
-  rules: string[];
-  facts: Facts;
-}
-
-interface Figures {
-  ndcg10: number;
-  ndcg20: number;
-  pairwise: number;
-  mustAbove: number;
-}
 
 export interface ScenarioResult {
   scenario: string;
   seed: number;
+  /** The scenario's period end (the hub's calendar and the truth's close). */
+  closeDate: string;
+  tables: 'shipped' | 'master';
   events: number;
   exceptions: number;
   grades: Record<number, number>;
@@ -106,40 +85,6 @@ export interface ScenarioResult {
   wrong: string[];
   /** Every graded exception in the hub's order (BENCH_RANKING_JSON): to list each wrong pair. */
   items: Item[];
-}
-
-/** Wrong must-rank-above pairs of the hub's order, counted per (kind above, kind below). */
-function wrongPairs(items: Item[], must: [string, string][], limit = 10): string[] {
-  const byId = new Map(items.map((i) => [i.id, i]));
-  const groups = new Map<string, { n: number; gap: number }>();
-  for (const [hi, lo] of must) {
-    const a = byId.get(hi) as Item;
-    const b = byId.get(lo) as Item;
-    if (a.score > b.score) continue;
-    const key = `g${a.grade} ${a.label}${a.degraded ? ' (degraded)' : ''} at or below g${b.grade} ${b.label}${b.degraded ? ' (degraded)' : ''}`;
-    const g = groups.get(key) ?? { n: 0, gap: 0 };
-    g.n++;
-    g.gap += b.score - a.score;
-    groups.set(key, g);
-  }
-  return [...groups.entries()]
-    .sort((x, y) => y[1].n - x[1].n)
-    .slice(0, limit)
-    .map(
-      ([k, g]) =>
-        `${String(g.n).padStart(4)} × ${k} (by ${(g.gap / g.n).toFixed(1)} points on average)`,
-    );
-}
-
-function figures(order: Item[], pairs: [string, string][], must: [string, string][]): Figures {
-  const grades = order.map((i) => i.grade);
-  const position = new Map(order.map((i, k) => [i.id, k]));
-  return {
-    ndcg10: ndcgAt(grades, 10),
-    ndcg20: ndcgAt(grades, 20),
-    pairwise: pairAccuracy(pairs, position),
-    mustAbove: pairAccuracy(must, position),
-  };
 }
 
 /** The scenario's period end (the close the truth grades against), UTC midnight. */
@@ -256,6 +201,17 @@ async function runScenario(s: RankingScenario): Promise<ScenarioResult> {
   });
   // As a deployment with a CRM configures it: support exceptions get their account from Salesforce.
   rt.config.enrichment = { ...rt.config.enrichment, account: 'salesforce' };
+  // Every scorer input, keyed by the exception's own fields, so that rescore.ts can score the
+  // same exceptions with the same context under another policy (the last score wins).
+  const inputs = new Map<string, { input: ScoringInput; at: string }>();
+  const score = rt.scorer.score.bind(rt.scorer);
+  rt.scorer.score = (input, now) => {
+    inputs.set(JSON.stringify({ ...input, context: undefined }), {
+      input,
+      at: now.toISOString(),
+    });
+    return score(input, now);
+  };
   const app = await createHubApp(rt);
   try {
     await app.listen(0, '127.0.0.1');
@@ -343,16 +299,10 @@ async function runScenario(s: RankingScenario): Promise<ScenarioResult> {
         dimensions: x.priority.dimensions,
         rules: x.priority.rulesFired,
         facts,
+        scoring: inputs.get(JSON.stringify(scoringInputOf(x))),
       });
     }
-    const pairs: [string, string][] = [];
-    const must: [string, string][] = [];
-    for (const a of graded)
-      for (const b of graded) {
-        if (a.grade <= b.grade) continue;
-        pairs.push([a.id, b.id]);
-        if (a.grade - b.grade >= MUST_GAP) must.push([a.id, b.id]);
-      }
+    const { pairs, must } = pairsOf(graded);
     const bySeq = (a: Item, b: Item) => a.seq - b.seq;
     const hub = [...graded].sort((a, b) => b.score - a.score || bySeq(a, b));
     const fifo = [...graded].sort(bySeq);
@@ -362,6 +312,8 @@ async function runScenario(s: RankingScenario): Promise<ScenarioResult> {
     return {
       scenario: s.name,
       seed: s.seed,
+      closeDate: closeDate.toISOString().slice(0, 10),
+      tables: process.env.BENCH_RANKING_TABLES === 'master' ? 'master' : 'shipped',
       events: sent.length,
       exceptions: graded.length,
       grades,
@@ -402,7 +354,7 @@ function report(r: ScenarioResult): string {
     return `| ${name} | ${f3(f.ndcg10)} | ${f3(f.ndcg20)} | ${f3(f.pairwise)} | ${f3(f.mustAbove)} |`;
   });
   return [
-    `## ${r.scenario} (seed ${r.seed}): ${r.events} events, ${r.exceptions} exceptions, grades ${JSON.stringify(r.grades)}, ${r.pairs} ordered pairs, ${r.mustPairs} must-rank-above, ${r.degraded} degraded`,
+    `## ${r.scenario} (seed ${r.seed}, tables ${r.tables}): ${r.events} events, ${r.exceptions} exceptions, grades ${JSON.stringify(r.grades)}, ${r.pairs} ordered pairs, ${r.mustPairs} must-rank-above, ${r.degraded} degraded`,
     '',
     '| ranker | NDCG@10 | NDCG@20 | pairwise accuracy | must-rank-above |',
     '|---|---:|---:|---:|---:|',

@@ -54,6 +54,8 @@ export interface CloseWindow {
   inWindow: boolean;
   /** e.g. "the 2nd-last business day of November" */
   label?: string;
+  /** The period end (YYYY-MM-DD) whose close the window belongs to. */
+  periodEnd?: string;
 }
 
 /**
@@ -105,8 +107,14 @@ function computeCloseWindow(
         after === 0
           ? `the last business day of ${month}`
           : `business day ${after + 1} from the end of ${month}`,
+      periodEnd: isoDate(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 0)),
     };
-  if (before < first) return { inWindow: true, label: `business day ${before + 1} of ${month}` };
+  if (before < first)
+    return {
+      inWindow: true,
+      label: `business day ${before + 1} of ${month}`,
+      periodEnd: isoDate(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 0)),
+    };
   return { inWindow: false };
 }
 
@@ -149,6 +157,7 @@ export function periodCloseWindow(
               ? `the last business day before the period end ${name}`
               : `business day ${n} from the period end ${name}`,
           slaRiskBoost: p.slaRiskBoost,
+          periodEnd: p.date,
         };
     } else {
       let n = 0;
@@ -159,6 +168,7 @@ export function periodCloseWindow(
           inWindow: true,
           label: `business day ${n} after the period end ${name}`,
           slaRiskBoost: p.slaRiskBoost,
+          periodEnd: p.date,
         };
     }
   }

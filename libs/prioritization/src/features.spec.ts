@@ -108,7 +108,11 @@ describe('due-date risk', () => {
     );
     expect(dueRisk(input('2026-11-19T12:00:00Z'), shape, midMonth).value).toBe(0);
     // A type slower than that keeps its own horizon (a chargeback: P3D × 3).
-    const dispute = { domain: 'finance', type: 'chargeback_dispute', dueAt: '2026-11-24T12:00:00Z' };
+    const dispute = {
+      domain: 'finance',
+      type: 'chargeback_dispute',
+      dueAt: '2026-11-24T12:00:00Z',
+    };
     expect(dueRisk(dispute, policy, midMonth).value).toBeCloseTo((9 - 6) / (9 - 3), 9);
   });
 
@@ -145,9 +149,32 @@ describe('close calendar', () => {
       inWindow: true,
       label:
         'Saturday 2026-11-28, a day off between business day 2 from the end of November and the last business day of November',
+      periodEnd: '2026-11-30',
     });
     // The weekend after the first two business days of December is not.
     expect(inWindow('2026-12-05T12:00:00Z')).toBe(false);
+  });
+  it('raises only what the close waits for: due by the period-end day, no due date, or a close-critical incident', () => {
+    const closeDay = new Date('2026-11-27T12:00:00Z'); // business day 2 from the end of November
+    const invoice = (dueAt?: string) => ({ domain: 'finance', type: 'invoice_mismatch', dueAt });
+    // Due on the last day of the period: part of the close.
+    expect(dueRisk(invoice('2026-11-30T18:00:00Z'), policy, closeDay).inCloseWindow).toBe(true);
+    expect(dueRisk(invoice(), policy, closeDay).inCloseWindow).toBe(true);
+    // Due two weeks after it: the close does not wait for it, and the sentence says so.
+    const later = dueRisk(invoice('2026-12-11T00:00:00Z'), policy, closeDay);
+    expect(later.inCloseWindow).toBe(false);
+    expect(later.value).toBe(0);
+    expect(later.detail).toBe(
+      'Due 2026-12-11T00:00:00Z, in 324 h; an invoice mismatch takes about 24 h to resolve. Today is business day 2 from the end of November, inside the month-end close window, but it is due after the period end 2026-11-30: the close does not wait for it.',
+    );
+    // An incident that stops a close-critical process holds up the close whatever its own SLA.
+    const incident = {
+      domain: 'support',
+      type: 'sla_breach_risk',
+      dueAt: '2026-12-11T00:00:00Z',
+      signals: { closeCritical: true },
+    };
+    expect(dueRisk(incident, policy, closeDay).inCloseWindow).toBe(true);
   });
   it('skips holidays when counting business days', () => {
     // 2027-01-01 is a Friday holiday: the first business days are Jan 4 and 5.

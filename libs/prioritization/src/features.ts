@@ -91,7 +91,7 @@ export function financialExposure(input: ScoringInput, policy: PriorityPolicy): 
 export function closeWindowNow(
   policy: PriorityPolicy,
   now: Date,
-): { inWindow: boolean; label: string; boost: number } | undefined {
+): { inWindow: boolean; label: string; boost: number; periodEnd?: string } | undefined {
   const cal = policy.closeCalendar;
   if (!cal) return undefined;
   const w = cal.periodEnds
@@ -104,7 +104,7 @@ export function closeWindowNow(
       )
     : closeWindow(now, cal.lastBusinessDays, cal.firstBusinessDays, cal.holidays);
   const boost: number = (w as PeriodCloseWindow).slaRiskBoost ?? cal.slaRiskBoost;
-  return { inWindow: w.inWindow, label: w.label ?? '', boost };
+  return { inWindow: w.inWindow, label: w.label ?? '', boost, periodEnd: w.periodEnd };
 }
 
 /**
@@ -179,12 +179,21 @@ export function dueRisk(input: ScoringInput, policy: PriorityPolicy, now: Date):
   const closeCritical = input.signals?.closeCritical === true;
   if (cal && ((cal.domains ?? ['finance']).includes(input.domain) || closeCritical)) {
     const w = closeWindowNow(policy, now);
-    if (w?.inWindow && w.boost > 0) {
+    // The close waits for what is due by the end of the period-end day (or has no due date), and
+    // for an incident that stops a process the close needs; an invoice due two weeks later does
+    // not hold it up.
+    const afterPeriod =
+      !closeCritical &&
+      dueAt !== undefined &&
+      w?.periodEnd !== undefined &&
+      Date.parse(dueAt) >= Date.parse(`${w.periodEnd}T00:00:00Z`) + MS_PER_DAY;
+    const window = cal.periodEnds ? 'the close window' : 'the month-end close window';
+    if (w?.inWindow && w.boost > 0 && afterPeriod) {
+      detail += ` Today is ${w.label}, inside ${window}, but it is due after the period end ${w.periodEnd}: the close does not wait for it.`;
+    } else if (w?.inWindow && w.boost > 0) {
       inCloseWindow = true;
       value = clamp01(value + w.boost);
-      detail += cal.periodEnds
-        ? ` Today is ${w.label}, inside the close window.`
-        : ` Today is ${w.label}, inside the month-end close window.`;
+      detail += ` Today is ${w.label}, inside ${window}.`;
     }
   }
   return { value, detail, hoursToDue, inCloseWindow };

@@ -202,14 +202,14 @@ async function runScenario(s: RankingScenario): Promise<ScenarioResult> {
   // As a deployment with a CRM configures it: support exceptions get their account from Salesforce.
   rt.config.enrichment = { ...rt.config.enrichment, account: 'salesforce' };
   // Every scorer input, keyed by the exception's own fields, so that rescore.ts can score the
-  // same exceptions with the same context under another policy (the last score wins).
+  // same exceptions with the same context under another policy: the hub's last score with its
+  // context wins (the bench's own dry run below scores without context).
   const inputs = new Map<string, { input: ScoringInput; at: string }>();
   const score = rt.scorer.score.bind(rt.scorer);
   rt.scorer.score = (input, now) => {
-    inputs.set(JSON.stringify({ ...input, context: undefined }), {
-      input,
-      at: now.toISOString(),
-    });
+    const key = JSON.stringify({ ...input, context: undefined });
+    if (input.context !== undefined || !inputs.has(key))
+      inputs.set(key, { input, at: now.toISOString() });
     return score(input, now);
   };
   const app = await createHubApp(rt);

@@ -593,15 +593,35 @@ describe('business process of an internal incident', () => {
       closeCritical: true,
     });
     const inClose = businessProcessImpact(x, policy, closeDay);
-    expect(inClose.value).toBe(1);
+    expect(inClose.value).toBe(0.9);
     expect(inClose.closeCriticalInClose).toBe(true);
     expect(inClose.detail).toBe(
-      'It blocks invoice processing (group:Finance Applications), a close-critical process, and today is business day 2 from the end of November, inside the close window: business impact 1.',
+      'It blocks invoice processing (group:Finance Applications), a close-critical process, and today is business day 2 from the end of November, inside the close window: business impact 0.9.',
     );
     expect(businessProcessImpact(x, policy, midMonth).value).toBe(0.6);
     // Its due-date risk gets the close boost although it is a support item.
     expect(dueRisk(x, policy, closeDay).inCloseWindow).toBe(true);
     expect(dueRisk(incident({ category: 'hardware' }), policy, closeDay).inCloseWindow).toBe(false);
+  });
+  it("orders the incidents that hold up the close by the source's own priority, a P1 before a P4", () => {
+    const blocking = (priorityLabel: string) =>
+      computeFeatures(
+        {
+          domain: 'support',
+          type: 'sla_breach_risk',
+          signals: {
+            businessProcess: 'payment_run',
+            closeCritical: true,
+            priorityLabel,
+            reasonCode: 'sla_breached',
+          },
+        },
+        policy,
+        closeDay,
+      ).dimensions.customerImpact;
+    expect(blocking('1 - Critical')).toBeCloseTo(1 - 0.1 * 0.2, 9);
+    expect(blocking('4 - Low')).toBeCloseTo(1 - 0.1 * 0.85, 9);
+    expect(blocking('1 - Critical')).toBeGreaterThan(blocking('4 - Low'));
   });
   it('gives nothing to an incident that blocks no known process (a printer jam)', () => {
     const jam = businessProcessImpact(incident({ category: 'hardware' }), policy, closeDay);
@@ -615,7 +635,7 @@ describe('business process of an internal incident', () => {
       policy,
       closeDay,
     );
-    expect(f.dimensions.customerImpact).toBe(1);
+    expect(f.dimensions.customerImpact).toBe(0.9);
     expect(f.flat.closeCriticalInClose).toBe(true);
   });
 });

@@ -149,7 +149,7 @@ describe('PolicyScorer', () => {
     expect([blocked.tier, jam.tier]).toEqual(['p2', 'p3']);
     expect(blocked.rulesFired).toEqual(['close-critical-process-blocked']);
     expect(blocked.factors.find((f) => f.code === 'customer_impact')?.detail).toBe(
-      'The source rates it 1 - Critical (severity 0.8). It blocks payment run (service:SAP S/4HANA Payment Run), a close-critical process, and today is the last business day of November, inside the close window: business impact 1.',
+      'The source rates it 1 - Critical (severity 0.8). It blocks payment run (service:SAP S/4HANA Payment Run), a close-critical process, and today is the last business day of November, inside the close window: business impact 0.9.',
     );
     expect(blocked.factors.find((f) => f.code === 'due_date_risk')?.detail).toMatch(
       /inside the month-end close window\.$/,

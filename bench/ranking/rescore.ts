@@ -8,8 +8,10 @@
  * needs `npm run bench:ranking`.
  *
  *   node -r ./bench/swc-register.js bench/ranking/rescore.ts <run.json> [policy.yaml]
+ *
+ * RESCORE_JSON=<file> writes the rescored results in run.ts's shape (hub figures and items).
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import { PolicyScorer, parsePolicy } from '@exhub/prioritization';
 import { figures, pairsOf, wrongPairs, type Item } from './figures';
@@ -19,6 +21,7 @@ function main(): void {
   const [runFile, policyFile = 'policies/priority.yaml'] = process.argv.slice(2);
   if (!runFile) throw new Error('usage: rescore.ts <run.json> [policy.yaml]');
   const results = JSON.parse(readFileSync(runFile, 'utf8')) as ScenarioResult[];
+  const rescored: ScenarioResult[] = [];
   for (const r of results) {
     const doc = parseDocument(readFileSync(policyFile, 'utf8'));
     doc.setIn(
@@ -38,6 +41,7 @@ function main(): void {
     const { pairs, must } = pairsOf(items);
     const hub = [...items].sort((a, b) => b.score - a.score || a.seq - b.seq);
     const f = figures(hub, pairs, must);
+    rescored.push({ ...r, rankers: { ...r.rankers, hub: f }, items: hub });
     const was = r.rankers.hub;
     const f3 = (x: number) => x.toFixed(3);
     process.stdout.write(
@@ -50,6 +54,8 @@ function main(): void {
       ].join('\n'),
     );
   }
+  if (process.env.RESCORE_JSON)
+    writeFileSync(process.env.RESCORE_JSON, `${JSON.stringify(rescored, null, 2)}\n`);
 }
 
 main();

@@ -107,6 +107,28 @@ export function closeWindowNow(
   return { inWindow: w.inWindow, label: w.label ?? '', boost, periodEnd: w.periodEnd };
 }
 
+/** `impliedDue.from` naming the end of the current period rather than a field of the exception. */
+export const PERIOD_END = 'periodEnd';
+
+/**
+ * The end of the current period, as a date-time (midnight after the period-end day): the first of
+ * the close calendar's periodEnds on or after today, or (without them, or after the last) the
+ * last day of this month. Undefined without a close calendar.
+ */
+export function periodEndOf(policy: PriorityPolicy, now: Date): string | undefined {
+  const cal = policy.closeCalendar;
+  if (!cal) return undefined;
+  const today = now.toISOString().slice(0, 10);
+  const listed = cal.periodEnds
+    ?.map((p) => p.date)
+    .sort()
+    .find((d) => d >= today);
+  const end =
+    listed ??
+    new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 0)).toISOString().slice(0, 10);
+  return new Date(Date.parse(`${end}T00:00:00Z`) + MS_PER_DAY).toISOString().replace('.000Z', 'Z');
+}
+
 /**
  * The due date the policy implies for an exception its source gave none (`resolution.impliedDue`):
  * the first entry whose conditions hold and whose `from` date is present, plus `after`.
@@ -114,11 +136,12 @@ export function closeWindowNow(
 export function impliedDue(
   input: ScoringInput,
   policy: PriorityPolicy,
+  now: Date = new Date(),
 ): { dueAt: string; why: string } | undefined {
   for (const rule of policy.resolution.impliedDue ?? []) {
     if (!allHold(rule.when, input)) continue;
     if (rule.role !== undefined && !input.parties?.some((p) => p.role === rule.role)) continue;
-    const from = valueAt(input, rule.from);
+    const from = rule.from === PERIOD_END ? periodEndOf(policy, now) : valueAt(input, rule.from);
     const t = typeof from === 'string' ? Date.parse(from) : NaN;
     if (Number.isNaN(t)) continue;
     const dueAt = new Date(t + durationMs(rule.after)).toISOString().replace('.000Z', 'Z');
@@ -153,7 +176,7 @@ export function dueRisk(input: ScoringInput, policy: PriorityPolicy, now: Date):
   let value = 0;
   let hoursToDue: number | undefined;
   let detail = 'No due date or SLA deadline is known.';
-  const implied = input.dueAt ? undefined : impliedDue(input, policy);
+  const implied = input.dueAt ? undefined : impliedDue(input, policy, now);
   const dueAt = input.dueAt ?? implied?.dueAt;
   if (dueAt) {
     hoursToDue = (Date.parse(dueAt) - now.getTime()) / MS_PER_HOUR;
@@ -186,7 +209,7 @@ export function dueRisk(input: ScoringInput, policy: PriorityPolicy, now: Date):
       !closeCritical &&
       dueAt !== undefined &&
       w?.periodEnd !== undefined &&
-      Date.parse(dueAt) >= Date.parse(`${w.periodEnd}T00:00:00Z`) + MS_PER_DAY;
+      Date.parse(dueAt) > Date.parse(`${w.periodEnd}T00:00:00Z`) + MS_PER_DAY;
     const window = cal.periodEnds ? 'the close window' : 'the month-end close window';
     if (w?.inWindow && w.boost > 0 && afterPeriod) {
       detail += ` Today is ${w.label}, inside ${window}, but it is due after the period end ${w.periodEnd}: the close does not wait for it.`;

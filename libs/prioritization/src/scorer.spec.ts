@@ -198,6 +198,29 @@ describe('PolicyScorer', () => {
     expect(debit.factors.find((f) => f.code === 'due_date_risk')).toBeUndefined();
   });
 
+  it('gives an unmatched customer receipt the period end as its due date (applied before the books close)', () => {
+    const receipt: ScoringInput = {
+      domain: 'finance',
+      type: 'reconciliation_break',
+      occurredAt: inHours(-1),
+      amount: usd('6000.00'),
+      signals: { breakKind: 'unmatched' },
+    };
+    // Without periodEnds: the month-end (2026-11-30), due by the end of that day.
+    const r = scorer.explain(receipt, new Date('2026-11-29T12:00:00Z')).priority;
+    expect(r.factors.find((f) => f.code === 'due_date_risk')?.detail).toMatch(
+      /^Due 2026-12-01T00:00:00Z, in 36 h; .* The source gives no due date: a customer receipt the bank could not match is applied before the books close, by the end of the period \(periodEnd 2026-12-01T00:00:00Z \+ PT0S\)\. Today is Sunday 2026-11-29, .* inside the month-end close window\.$/,
+    );
+    // A 4-4-5 period end two days away: due then.
+    const data = parse(readFileSync(POLICY_FILE, 'utf8')) as PriorityPolicy;
+    data.closeCalendar!.periodEnds = [{ date: '2026-11-14' }, { date: '2026-11-22' }];
+    const fourFourFive = new PolicyScorer(parsePolicy(stringify(data), POLICY_FILE));
+    const soon = fourFourFive.explain(receipt, now).priority;
+    expect(soon.factors.find((f) => f.code === 'due_date_risk')?.detail).toMatch(
+      /^Due 2026-11-23T00:00:00Z, in 60 h;/,
+    );
+  });
+
   it('gives a declined card payment, which names no date, a follow-up within a day', () => {
     const declined: ScoringInput = {
       domain: 'finance',

@@ -7,14 +7,22 @@
  * with the graded truth (truth.ts): NDCG@10, NDCG@20, pairwise accuracy and the must-rank-above
  * pairs, beside arrival order (FIFO) and an impact × urgency matrix.
  *
+ * The hub runs as a deployment of that scenario's world would: its close calendar names the
+ * scenario's period end (`closeCalendar.periodEnds`, the policy otherwise as shipped). The lookup
+ * tables are the shipped ones; BENCH_RANKING_TABLES=master adds the master data such a deployment
+ * keeps (business-processes rows for its internal business services, keyed by the sys_id
+ * ServiceNow sends), to compare "with master data" and "as shipped".
+ *
  * BENCH_RANKING_SCENARIOS=close-and-surge limits the run; BENCH_RANKING_JSON=<file> writes the
- * figures. Needs RabbitMQ (AMQP_URL, default amqp://guest:guest@localhost:5672).
+ * figures and every graded exception. Needs RabbitMQ (AMQP_URL, default
+ * amqp://guest:guest@localhost:5672).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { parseDocument } from 'yaml';
 import * as amqp from 'amqplib';
 import pino from 'pino';
 import type { CanonicalException } from '@exhub/canonical';
@@ -22,7 +30,7 @@ import { Secret, loadEnvSettings } from '@exhub/config';
 import { parseXml } from '@exhub/connector-sdk';
 import { MappingRegistry } from '@exhub/mapping';
 import { deleteTopology } from '@exhub/messaging';
-import { ndcgAt, pairAccuracy } from '@exhub/prioritization';
+import { scoringInputOf, type ScoringInput } from '@exhub/prioritization';
 import {
   SapS4Simulator,
   SIMULATOR_PASSWORD,
@@ -46,8 +54,10 @@ import { runSimulation } from '../../apps/cli/src/simulate/engine';
 import { fetchWorklist } from '../../apps/cli/src/simulate/hub-client';
 import type { PlannedEvent } from '../../apps/cli/src/simulate/plan';
 import { loadReferenceData } from '../../apps/cli/src/simulate/reference-data';
+import { INTERNAL_SERVICES } from '../../apps/cli/src/simulate/drivers/servicenow.driver';
 import { RANKING_SCENARIOS, type RankingScenario } from './scenarios';
 import { factsOf, gradeOf, matrixPriority } from './truth';
+import { figures, pairsOf, wrongPairs, type Figures, type Item } from './figures';
 import { MS_PER_DAY } from '@exhub/core';
 
 const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@localhost:5672';
@@ -56,31 +66,13 @@ const WORKLIST_LIMIT = 200;
 const ARRIVAL_TIMEOUT_MS = 60_000;
 /** The worklist counts as settled once it has not changed for this long (re-scores included). */
 const SETTLE_MS = 4_000;
-/** Must-rank-above pairs: the truth grades of the two items differ by at least this much. */
-const MUST_GAP = 2;
-
-interface Item {
-  id: string;
-  type: string;
-  grade: number;
-  seq: number;
-  matrix: number;
-  score: number;
-  degraded: boolean;
-  label: string;
-  factors: string;
-}
-
-interface Figures {
-  ndcg10: number;
-  ndcg20: number;
-  pairwise: number;
-  mustAbove: number;
-}
 
 export interface ScenarioResult {
   scenario: string;
   seed: number;
+  /** The scenario's period end (the hub's calendar and the truth's close). */
+  closeDate: string;
+  tables: 'shipped' | 'master';
   events: number;
   exceptions: number;
   grades: Record<number, number>;
@@ -91,40 +83,44 @@ export interface ScenarioResult {
   top: string[];
   /** Must-rank-above pairs the hub inverts, grouped by the two kinds, most frequent first. */
   wrong: string[];
+  /** Every graded exception in the hub's order (BENCH_RANKING_JSON): to list each wrong pair. */
+  items: Item[];
 }
 
-/** Wrong must-rank-above pairs of the hub's order, counted per (kind above, kind below). */
-function wrongPairs(items: Item[], must: [string, string][], limit = 10): string[] {
-  const byId = new Map(items.map((i) => [i.id, i]));
-  const groups = new Map<string, { n: number; gap: number }>();
-  for (const [hi, lo] of must) {
-    const a = byId.get(hi) as Item;
-    const b = byId.get(lo) as Item;
-    if (a.score > b.score) continue;
-    const key = `g${a.grade} ${a.label}${a.degraded ? ' (degraded)' : ''} at or below g${b.grade} ${b.label}${b.degraded ? ' (degraded)' : ''}`;
-    const g = groups.get(key) ?? { n: 0, gap: 0 };
-    g.n++;
-    g.gap += b.score - a.score;
-    groups.set(key, g);
-  }
-  return [...groups.entries()]
-    .sort((x, y) => y[1].n - x[1].n)
-    .slice(0, limit)
-    .map(
-      ([k, g]) =>
-        `${String(g.n).padStart(4)} × ${k} (by ${(g.gap / g.n).toFixed(1)} points on average)`,
-    );
+/** The scenario's period end (the close the truth grades against), UTC midnight. */
+function closeDateOf(s: RankingScenario): Date {
+  const today = new Date();
+  return new Date(
+    Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate()) +
+      s.closeInDays * MS_PER_DAY,
+  );
 }
 
-function figures(order: Item[], pairs: [string, string][], must: [string, string][]): Figures {
-  const grades = order.map((i) => i.grade);
-  const position = new Map(order.map((i, k) => [i.id, k]));
-  return {
-    ndcg10: ndcgAt(grades, 10),
-    ndcg20: ndcgAt(grades, 20),
-    pairwise: pairAccuracy(pairs, position),
-    mustAbove: pairAccuracy(must, position),
-  };
+/**
+ * The deployment's configuration in `dir`: the shipped policy with the scenario's period end as
+ * its close calendar, and the shipped mappings and lookup tables, plus master data when asked.
+ */
+function deployment(dir: string, closeDate: Date, masterData: boolean) {
+  const base = loadEnvSettings(process.env);
+  const policiesDir = join(dir, 'policies');
+  const doc = parseDocument(readFileSync(join(base.policiesDir, 'priority.yaml'), 'utf8'));
+  doc.setIn(
+    ['closeCalendar', 'periodEnds'],
+    [{ date: closeDate.toISOString().slice(0, 10), label: 'scenario period end' }],
+  );
+  const modelFile = doc.getIn(['model', 'file']);
+  if (typeof modelFile === 'string')
+    doc.setIn(['model', 'file'], resolve(base.policiesDir, modelFile));
+  cpSync(base.policiesDir, policiesDir, { recursive: true });
+  writeFileSync(join(policiesDir, 'priority.yaml'), doc.toString());
+  if (!masterData) return { EXHUB_POLICIES_DIR: policiesDir };
+  const mappingsDir = join(dir, 'mappings');
+  cpSync(base.mappingsDir, mappingsDir, { recursive: true });
+  const rows = INTERNAL_SERVICES.filter((x) => x.process).map(
+    (x) => `service:${x.sysId},${x.process},${x.closeCritical === true},${x.name}\n`,
+  );
+  appendFileSync(join(mappingsDir, 'lookups', 'business-processes.csv'), rows.join(''));
+  return { EXHUB_POLICIES_DIR: policiesDir, EXHUB_MAPPINGS_DIR: mappingsDir };
 }
 
 async function runScenario(s: RankingScenario): Promise<ScenarioResult> {
@@ -139,8 +135,10 @@ async function runScenario(s: RankingScenario): Promise<ScenarioResult> {
   const servicenow = await ServiceNowSimulator.start({ incidents: [], taskSlas: [] });
   const tmp = mkdtempSync(join(tmpdir(), 'exhub-bench-ranking-'));
   process.env.EXHUB_CURSOR_FILE = join(tmp, 'cursors.json');
+  const closeDate = closeDateOf(s);
   const env = loadEnvSettings({
     ...process.env,
+    ...deployment(tmp, closeDate, process.env.BENCH_RANKING_TABLES === 'master'),
     AMQP_URL,
     EXHUB_TOPOLOGY_PREFIX: `bench${randomBytes(4).toString('hex')}`,
     EXHUB_STORE_URL: `sqlite:${join(tmp, 'exhub.db')}`,
@@ -203,6 +201,17 @@ async function runScenario(s: RankingScenario): Promise<ScenarioResult> {
   });
   // As a deployment with a CRM configures it: support exceptions get their account from Salesforce.
   rt.config.enrichment = { ...rt.config.enrichment, account: 'salesforce' };
+  // Every scorer input, keyed by the exception's own fields, so that rescore.ts can score the
+  // same exceptions with the same context under another policy: the hub's last score with its
+  // context wins (the bench's own dry run below scores without context).
+  const inputs = new Map<string, { input: ScoringInput; at: string }>();
+  const score = rt.scorer.score.bind(rt.scorer);
+  rt.scorer.score = (input, now) => {
+    const key = JSON.stringify({ ...input, context: undefined });
+    if (input.context !== undefined || !inputs.has(key))
+      inputs.set(key, { input, at: now.toISOString() });
+    return score(input, now);
+  };
   const app = await createHubApp(rt);
   try {
     await app.listen(0, '127.0.0.1');
@@ -211,11 +220,6 @@ async function runScenario(s: RankingScenario): Promise<ScenarioResult> {
     const mappings = await MappingRegistry.loadDir(rt.env.mappingsDir, {
       limits: { expressionTimeoutMs: 5_000, mappingTimeoutMs: 10_000 },
     });
-    const today = new Date();
-    const closeDate = new Date(
-      Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate()) +
-        s.closeInDays * MS_PER_DAY,
-    );
     const sent: { event: PlannedEvent; at: Date }[] = [];
     const result = await runSimulation({
       scenario: s,
@@ -281,7 +285,7 @@ async function runScenario(s: RankingScenario): Promise<ScenarioResult> {
     for (const x of items) {
       const truth = expected.get(x.id);
       if (!truth) continue; // a root-cause parent: no event raised it, the truth grades none
-      const facts = factsOf(truth.event, truth.at);
+      const facts = factsOf(truth.event, truth.at, closeDate);
       graded.push({
         id: x.id,
         type: x.type,
@@ -292,16 +296,13 @@ async function runScenario(s: RankingScenario): Promise<ScenarioResult> {
         degraded: x.priority.degraded === true,
         label: `${truth.event.driver}/${truth.event.kind}`,
         factors: x.priority.factors.map((f) => `${f.code} ${f.points}`).join(', '),
+        dimensions: x.priority.dimensions,
+        rules: x.priority.rulesFired,
+        facts,
+        scoring: inputs.get(JSON.stringify(scoringInputOf(x))),
       });
     }
-    const pairs: [string, string][] = [];
-    const must: [string, string][] = [];
-    for (const a of graded)
-      for (const b of graded) {
-        if (a.grade <= b.grade) continue;
-        pairs.push([a.id, b.id]);
-        if (a.grade - b.grade >= MUST_GAP) must.push([a.id, b.id]);
-      }
+    const { pairs, must } = pairsOf(graded);
     const bySeq = (a: Item, b: Item) => a.seq - b.seq;
     const hub = [...graded].sort((a, b) => b.score - a.score || bySeq(a, b));
     const fifo = [...graded].sort(bySeq);
@@ -311,6 +312,8 @@ async function runScenario(s: RankingScenario): Promise<ScenarioResult> {
     return {
       scenario: s.name,
       seed: s.seed,
+      closeDate: closeDate.toISOString().slice(0, 10),
+      tables: process.env.BENCH_RANKING_TABLES === 'master' ? 'master' : 'shipped',
       events: sent.length,
       exceptions: graded.length,
       grades,
@@ -323,6 +326,7 @@ async function runScenario(s: RankingScenario): Promise<ScenarioResult> {
         fifo: figures(fifo, pairs, must),
       },
       wrong: wrongPairs(graded, must),
+      items: hub,
       top: hub
         .slice(0, 20)
         .map(
@@ -350,7 +354,7 @@ function report(r: ScenarioResult): string {
     return `| ${name} | ${f3(f.ndcg10)} | ${f3(f.ndcg20)} | ${f3(f.pairwise)} | ${f3(f.mustAbove)} |`;
   });
   return [
-    `## ${r.scenario} (seed ${r.seed}): ${r.events} events, ${r.exceptions} exceptions, grades ${JSON.stringify(r.grades)}, ${r.pairs} ordered pairs, ${r.mustPairs} must-rank-above, ${r.degraded} degraded`,
+    `## ${r.scenario} (seed ${r.seed}, tables ${r.tables}): ${r.events} events, ${r.exceptions} exceptions, grades ${JSON.stringify(r.grades)}, ${r.pairs} ordered pairs, ${r.mustPairs} must-rank-above, ${r.degraded} degraded`,
     '',
     '| ranker | NDCG@10 | NDCG@20 | pairwise accuracy | must-rank-above |',
     '|---|---:|---:|---:|---:|',

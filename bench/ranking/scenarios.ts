@@ -1,7 +1,7 @@
 /**
  * The ranking benchmark's scenarios, written from the business policy, not from the hub's
  * weights: each is a mix of the simulate drivers' event kinds (apps/cli/src/simulate), a seed and
- * a size. Two different mixes and seeds, so nothing is tuned to one.
+ * a size. Three different mixes and seeds, so nothing is tuned to one.
  */
 import type { AmountSpec, MixEntry, Scenario } from '../../apps/cli/src/simulate/types';
 
@@ -119,6 +119,70 @@ export const RANKING_SCENARIOS: readonly RankingScenario[] = [
       entry('salesforce', 'billing_escalation', 4, CASE, fromNow(1, 10), customer(0.5)),
       entry('salesforce', 'milestone_violated', 4, CASE, fromNow(-1, 0), customer(0.3)),
       entry('zendesk', 'sla_breach_risk', 6, CASE, fromNow(0, 1), customer(0.3)),
+    ],
+  },
+  {
+    name: 'four-four-five-support-day',
+    description:
+      'a support-heavy day two days before a 4-4-5 period end that is not a month-end: internal IT incidents stopping the payment run, the close, invoice capture or order management next to printer and email trouble, ServiceNow customer incidents by impact and urgency, Zendesk tickets with SLA tags, Salesforce cases by priority and milestone, card failures and renewals in several currencies, rejected and returned supplier payments in smaller currencies, a few AP blocks',
+    seed: 47,
+    events: 150,
+    closeInDays: 2,
+    mix: [
+      entry('servicenow', 'internal_incident', 14, CASE, fromNow(0, 1), customer(0)),
+      entry('servicenow', 'escalation', 6, CASE, fromNow(0, 2), customer(0.5)),
+      entry('servicenow', 'sla_breach_risk', 8, CASE, fromNow(0, 1), customer(0.4)),
+      entry('zendesk', 'sla_breach_risk', 12, CASE, fromNow(0, 1), customer(0.4)),
+      entry('zendesk', 'billing_dispute', 6, CASE, fromNow(1, 10), customer(0.5)),
+      entry('zendesk', 'renewal_escalation', 4, CASE, fromNow(0, 3), customer(0.6)),
+      entry('salesforce', 'milestone_violated', 5, CASE, fromNow(-1, 0), customer(0.4)),
+      entry('salesforce', 'billing_escalation', 5, CASE, fromNow(1, 10), customer(0.5)),
+      entry('salesforce', 'renewal_at_risk', 4, CASE, fromNow(1, 5), customer(0.5)),
+      entry(
+        'stripe',
+        'charge_failed',
+        6,
+        { ...CARD, currencies: { USD: 40, EUR: 20, MXN: 20, ZAR: 20 } },
+        fromNow(0, 3),
+        customer(0.3),
+      ),
+      entry(
+        'stripe',
+        'invoice_payment_failed',
+        6,
+        { ...RENEWAL, currencies: { USD: 50, EUR: 30, GBP: 20 } },
+        fromNow(0, 7),
+        customer(0.5),
+      ),
+      entry('stripe', 'dispute', 4, CARD, fromNow(5, 20), customer(0.4)),
+      entry(
+        'iso20022',
+        'payment_rejected',
+        6,
+        { ...AP, median: 15000, currencies: { EUR: 40, CZK: 20, DKK: 20, NOK: 20 } },
+        aroundClose(-1, 2),
+        supplier(0.4),
+      ),
+      entry(
+        'iso20022',
+        'returned_payment',
+        4,
+        { ...AP, median: 12000 },
+        aroundClose(-1, 3),
+        supplier(0.4),
+      ),
+      entry(
+        'iso20022',
+        'unmatched_receipt',
+        4,
+        { ...AP, median: 6000 },
+        aroundClose(-1, 3),
+        customer(0),
+      ),
+      entry('sap-s4', 'po_price_mismatch', 5, AP, aroundClose(-3, 10), supplier(0.4)),
+      entry('sap-s4', 'payment_block', 4, AP, aroundClose(-3, 10), supplier(0.4)),
+      entry('sap-s4', 'tax_code_conflict', 3, AP, aroundClose(-2, 10), supplier(0.4)),
+      entry('netsuite', 'approval_past_due', 3, AP, fromNow(-6, -1), supplier(0.4)),
     ],
   },
 ];

@@ -14,9 +14,24 @@
  * - The source's own severity: a ServiceNow priority 1, a Zendesk Urgent ticket, an escalated
  *   case are what the source's own people flagged.
  * - The close: finance items due by the period end block the close.
+ * - An internal IT incident has no customer and no money: the business process it stops stands
+ *   for them. Stopping a finance process (payment run, period close, invoice capture, order to
+ *   cash) makes it a finance item; stopping one the close needs (payment run, period close,
+ *   invoice capture) within three days of the period end holds up the close itself. A printer jam
+ *   is judged by its own priority and SLA alone.
+ *
+ * Time is read from what the event says, the way the person working the queue sees it; where the
+ * source names no date, the business rule for that kind of item gives one:
+ * - a declined card payment (Stripe charge.failed) is followed up within a day: retried, or the
+ *   customer asked for another card before the order or subscription lapses;
+ * - a supplier payment the bank returns (camt.054) is re-sent with the next weekly payment run;
+ * - a customer receipt the bank could not match is applied before the books close (the period end);
+ * - a Zendesk ticket carries no due time: `sla_breached` is overdue, `sla_at_risk` due within
+ *   hours, and without either tag nobody can say when it is due.
  */
 import { supportAccount } from '../../apps/cli/src/simulate/support-accounts';
 import type { PlannedEvent } from '../../apps/cli/src/simulate/plan';
+import { INTERNAL_SERVICES } from '../../apps/cli/src/simulate/drivers/servicenow.driver';
 import { MS_PER_HOUR } from '@exhub/core';
 
 /** Real rates to USD for the bench's currencies (the truth knows them; the hub may not). */
@@ -27,12 +42,21 @@ const USD_PER: Readonly<Record<string, number>> = {
   PLN: 0.27,
   SEK: 0.1,
   HUF: 0.0029,
+  CZK: 0.045,
+  DKK: 0.15,
+  NOK: 0.097,
+  MXN: 0.052,
+  ZAR: 0.056,
 };
 const REGULATORY = new Set(['RR01', 'RR02', 'RR03', 'RR04']);
 
 export interface Facts {
   usd?: number;
+  /** Hours to the due date the event shows or the business rule gives (Infinity: none known). */
   hoursToDue: number;
+  /** An internal IT incident: the business process it stops, and whether the close needs it. */
+  process?: string;
+  closeCritical?: boolean;
   /** Customer tier (CRM) or supplier criticality (master data). */
   partyTier?: string;
   renewalInDays?: number;
@@ -49,11 +73,48 @@ export interface Facts {
 const json = (e: PlannedEvent): Record<string, unknown> =>
   e.contentType.includes('json') ? (JSON.parse(e.body) as Record<string, unknown>) : {};
 
+const FINANCE_PROCESSES = new Set([
+  'payment_run',
+  'period_close',
+  'invoice_processing',
+  'order_to_cash',
+]);
+const AT_RISK_HOURS = 4;
+const FOLLOW_UP_HOURS = 24;
+const PAYMENT_RUN_HOURS = 7 * 24;
+
+/** Glide date-time in UTC (`2026-11-22 14:05:09`) as a Date. */
+const glide = (s: unknown): Date => new Date(`${String(s).replace(' ', 'T')}Z`);
+
+/** When the event says the item is due, or the business rule for its kind when it says nothing. */
+function dueOf(e: PlannedEvent, body: Record<string, unknown>, sentAt: Date, close: Date): Date {
+  const after = (hours: number) => new Date(sentAt.getTime() + hours * MS_PER_HOUR);
+  if (e.driver === 'servicenow') return glide(body.sla_due);
+  if (e.driver === 'stripe' && e.kind === 'charge_failed') return after(FOLLOW_UP_HOURS);
+  if (e.kind === 'returned_payment') return after(PAYMENT_RUN_HOURS);
+  if (e.kind === 'unmatched_receipt') return close;
+  if (e.driver === 'zendesk') {
+    const tags = String(body.tags).split(' ');
+    if (tags.includes('sla_breached')) return sentAt;
+    if (tags.includes('sla_at_risk')) return after(AT_RISK_HOURS);
+    return new Date(Number.POSITIVE_INFINITY);
+  }
+  // SAP, NetSuite, pain.002, Stripe disputes and invoices, Salesforce milestones name their date.
+  return e.dueAt;
+}
+
 /** What the event says, read the way a person would read the source record. */
-export function factsOf(e: PlannedEvent, sentAt: Date): Facts {
+export function factsOf(e: PlannedEvent, sentAt: Date, closeDate: Date): Facts {
   const body = json(e);
   const support = ['zendesk', 'salesforce', 'servicenow'].includes(e.driver);
+  const internal = e.kind === 'internal_incident';
+  const service = internal
+    ? INTERNAL_SERVICES.find(
+        (x) => x.sysId === (body.business_service as { value?: string } | undefined)?.value,
+      )
+    : undefined;
   const customer =
+    !internal &&
     !['sap-s4', 'netsuite'].includes(e.driver) &&
     e.kind !== 'payment_rejected' &&
     e.kind !== 'returned_payment';
@@ -85,17 +146,26 @@ export function factsOf(e: PlannedEvent, sentAt: Date): Facts {
   if (e.kind === 'tax_code_conflict' || e.kind === 'duplicate_warning') compliance = true;
   const rate = USD_PER[e.amount.currency];
   const withAmount = !support;
+  const due = dueOf(e, body, sentAt, closeDate).getTime();
   return {
     usd: withAmount && rate !== undefined ? Number(e.amount.value) * rate : undefined,
-    hoursToDue: (e.dueAt.getTime() - sentAt.getTime()) / MS_PER_HOUR,
-    partyTier: account?.tier ?? e.party.tier,
+    hoursToDue: Number.isNaN(due)
+      ? Number.POSITIVE_INFINITY
+      : (due - sentAt.getTime()) / MS_PER_HOUR,
+    process: service?.process,
+    closeCritical: service?.closeCritical,
+    partyTier: internal ? undefined : (account?.tier ?? e.party.tier),
     renewalInDays: account?.renewalInDays,
     arr: account ? Number(account.arr) : undefined,
     regulatory,
     compliance,
     severity,
     slaBreached,
-    finance: !support || e.driver === 'stripe' || e.driver === 'iso20022',
+    finance:
+      !support ||
+      e.driver === 'stripe' ||
+      e.driver === 'iso20022' ||
+      (service?.process !== undefined && FINANCE_PROCESSES.has(service.process)),
   };
 }
 
@@ -126,8 +196,11 @@ export function gradeOf(f: Facts, type: string, closeDate: Date, sentAt: Date): 
     points += 1;
   if (f.compliance) points += 1.5;
   points += f.severity;
-  // The close: finance items due by the period end block it.
   const hoursToClose = (closeDate.getTime() - sentAt.getTime()) / MS_PER_HOUR;
+  // An internal incident: the business process it stops stands for the customer it does not have.
+  if (f.process !== undefined)
+    points += f.closeCritical && hoursToClose <= 72 ? 2 : FINANCE_PROCESSES.has(f.process) ? 1 : 0;
+  // The close: finance items due by the period end block it.
   if (f.finance && hoursToClose <= 72 && f.hoursToDue <= hoursToClose + 24) points += 1;
   if (points >= 7) return 3;
   if (points >= 5) return 2;

@@ -22,10 +22,40 @@ function isBusinessDay(t: number, holidays: ReadonlySet<string>): boolean {
   return wd !== 0 && wd !== 6 && !holidays.has(isoDate(t));
 }
 
+/** Longest run of weekend days and holidays looked through (a long holiday season). */
+const MAX_DAYS_OFF = 14;
+
+/**
+ * A weekend day or holiday is inside the close window when the business days on both sides of it
+ * are: the close goes on over the weekend between its business days, and an exception raised on
+ * the Sunday before a Monday period end is as much part of it. Outside the window otherwise.
+ */
+function betweenBusinessDays<W extends CloseWindow>(
+  day: number,
+  off: ReadonlySet<string>,
+  windowOn: (businessDay: number) => W,
+): W | CloseWindow {
+  let before = day - DAY_MS;
+  let after = day + DAY_MS;
+  for (let n = 0; n < MAX_DAYS_OFF && !isBusinessDay(before, off); n++) before -= DAY_MS;
+  for (let n = 0; n < MAX_DAYS_OFF && !isBusinessDay(after, off); n++) after += DAY_MS;
+  if (!isBusinessDay(before, off) || !isBusinessDay(after, off)) return { inWindow: false };
+  const [prev, next] = [windowOn(before), windowOn(after)];
+  if (!prev.inWindow || !next.inWindow) return { inWindow: false };
+  return {
+    ...next,
+    label: `${WEEKDAYS[new Date(day).getUTCDay()]} ${isoDate(day)}, a day off between ${prev.label} and ${next.label}`,
+  };
+}
+
+const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+
 export interface CloseWindow {
   inWindow: boolean;
   /** e.g. "the 2nd-last business day of November" */
   label?: string;
+  /** The period end (YYYY-MM-DD) whose close the window belongs to. */
+  periodEnd?: string;
 }
 
 /**
@@ -59,7 +89,10 @@ function computeCloseWindow(
 ): CloseWindow {
   const off = new Set(holidays);
   const day = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
-  if (!isBusinessDay(day, off)) return { inWindow: false };
+  if (!isBusinessDay(day, off))
+    return betweenBusinessDays(day, off, (t) =>
+      computeCloseWindow(new Date(t), last, first, holidays),
+    );
   const month = MONTHS[now.getUTCMonth()];
   let before = 0;
   for (let t = day - DAY_MS; new Date(t).getUTCMonth() === now.getUTCMonth(); t -= DAY_MS)
@@ -74,8 +107,14 @@ function computeCloseWindow(
         after === 0
           ? `the last business day of ${month}`
           : `business day ${after + 1} from the end of ${month}`,
+      periodEnd: isoDate(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 0)),
     };
-  if (before < first) return { inWindow: true, label: `business day ${before + 1} of ${month}` };
+  if (before < first)
+    return {
+      inWindow: true,
+      label: `business day ${before + 1} of ${month}`,
+      periodEnd: isoDate(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 0)),
+    };
   return { inWindow: false };
 }
 
@@ -99,7 +138,10 @@ export function periodCloseWindow(
 ): PeriodCloseWindow {
   const off = new Set(holidays);
   const day = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
-  if (!isBusinessDay(day, off)) return { inWindow: false };
+  if (!isBusinessDay(day, off))
+    return betweenBusinessDays(day, off, (t) =>
+      periodCloseWindow(new Date(t), periodEnds, last, first, holidays),
+    );
   for (const p of periodEnds) {
     const end = Date.parse(`${p.date}T00:00:00Z`);
     const name = p.label ? `${p.label} (${p.date})` : p.date;
@@ -115,6 +157,7 @@ export function periodCloseWindow(
               ? `the last business day before the period end ${name}`
               : `business day ${n} from the period end ${name}`,
           slaRiskBoost: p.slaRiskBoost,
+          periodEnd: p.date,
         };
     } else {
       let n = 0;
@@ -125,6 +168,7 @@ export function periodCloseWindow(
           inWindow: true,
           label: `business day ${n} after the period end ${name}`,
           slaRiskBoost: p.slaRiskBoost,
+          periodEnd: p.date,
         };
     }
   }

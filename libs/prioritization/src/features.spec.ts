@@ -80,15 +80,40 @@ describe('financial exposure', () => {
 
 describe('due-date risk', () => {
   const input = (dueAt?: string) => ({ domain: 'support', type: 'escalation', dueAt }); // expected PT4H
+  // The shape alone, without the shipped policy's minimum horizon.
+  const shape = { ...policy, resolution: { ...policy.resolution, minimumHorizon: undefined } };
   it('is 1 when the time left is no more than the expected resolution time, 0 from three times it', () => {
-    expect(dueRisk(input('2026-11-18T10:00:00Z'), policy, midMonth).value).toBe(1); // overdue
-    expect(dueRisk(input('2026-11-18T16:00:00Z'), policy, midMonth).value).toBe(1); // 4 h = expected
-    expect(dueRisk(input('2026-11-18T20:00:00Z'), policy, midMonth).value).toBeCloseTo(0.5, 9); // 2x
-    expect(dueRisk(input('2026-11-19T00:00:00Z'), policy, midMonth).value).toBe(0); // 3x
-    expect(dueRisk(input(), policy, midMonth)).toMatchObject({
+    expect(dueRisk(input('2026-11-18T10:00:00Z'), shape, midMonth).value).toBe(1); // overdue
+    expect(dueRisk(input('2026-11-18T16:00:00Z'), shape, midMonth).value).toBe(1); // 4 h = expected
+    expect(dueRisk(input('2026-11-18T20:00:00Z'), shape, midMonth).value).toBeCloseTo(0.5, 9); // 2x
+    expect(dueRisk(input('2026-11-19T00:00:00Z'), shape, midMonth).value).toBe(0); // 3x
+    expect(dueRisk(input(), shape, midMonth)).toMatchObject({
       value: 0,
       detail: 'No due date or SLA deadline is known.',
     });
+  });
+
+  it('keeps some urgency for what is due within three days, however quick its type (minimumHorizon)', () => {
+    // Policy: an escalation due tomorrow is more urgent than one due next week. With PT4H × 3
+    // alone, both would have no due-date risk at all.
+    expect(policy.resolution.minimumHorizon).toBe('P3D');
+    const tomorrow = dueRisk(input('2026-11-19T12:00:00Z'), policy, midMonth); // in 24 h
+    const inTwoDays = dueRisk(input('2026-11-20T12:00:00Z'), policy, midMonth); // in 48 h
+    const nextWeek = dueRisk(input('2026-11-25T12:00:00Z'), policy, midMonth);
+    expect(tomorrow.value).toBeCloseTo((72 - 24) / (72 - 4), 9);
+    expect(inTwoDays.value).toBeCloseTo((72 - 48) / (72 - 4), 9);
+    expect(nextWeek.value).toBe(0);
+    expect(tomorrow.detail).toBe(
+      'Due 2026-11-19T12:00:00Z, in 24 h; an escalation takes about 4 h to resolve.',
+    );
+    expect(dueRisk(input('2026-11-19T12:00:00Z'), shape, midMonth).value).toBe(0);
+    // A type slower than that keeps its own horizon (a chargeback: P3D × 3).
+    const dispute = {
+      domain: 'finance',
+      type: 'chargeback_dispute',
+      dueAt: '2026-11-24T12:00:00Z',
+    };
+    expect(dueRisk(dispute, policy, midMonth).value).toBeCloseTo((9 - 6) / (9 - 3), 9);
   });
 
   it('rises in the month-end close window for finance only', () => {
@@ -108,13 +133,48 @@ describe('close calendar', () => {
   it('covers the last three and first two business days of a month', () => {
     expect(inWindow('2026-11-25T12:00:00Z')).toBe(false); // Wed: 4th-last business day
     expect(inWindow('2026-11-26T12:00:00Z')).toBe(true); // Thu
-    expect(inWindow('2026-11-28T12:00:00Z')).toBe(false); // Saturday
+    expect(inWindow('2026-11-22T12:00:00Z')).toBe(false); // Sunday before the window
     expect(closeWindow(new Date('2026-11-30T09:00:00Z'), 3, 2).label).toBe(
       'the last business day of November',
     );
     expect(inWindow('2026-12-01T12:00:00Z')).toBe(true);
     expect(inWindow('2026-12-02T12:00:00Z')).toBe(true);
     expect(inWindow('2026-12-03T12:00:00Z')).toBe(false);
+  });
+  it('keeps the weekend between two close days inside the window, with the sentence why', () => {
+    // Saturday 28 November 2026 lies between Friday 27 (business day 2 from the end) and Monday
+    // 30 (the last business day): the close goes on over that weekend.
+    const saturday = closeWindow(new Date('2026-11-28T12:00:00Z'), 3, 2);
+    expect(saturday).toEqual({
+      inWindow: true,
+      label:
+        'Saturday 2026-11-28, a day off between business day 2 from the end of November and the last business day of November',
+      periodEnd: '2026-11-30',
+    });
+    // The weekend after the first two business days of December is not.
+    expect(inWindow('2026-12-05T12:00:00Z')).toBe(false);
+  });
+  it('raises only what the close waits for: due by the period-end day, no due date, or a close-critical incident', () => {
+    const closeDay = new Date('2026-11-27T12:00:00Z'); // business day 2 from the end of November
+    const invoice = (dueAt?: string) => ({ domain: 'finance', type: 'invoice_mismatch', dueAt });
+    // Due on the last day of the period: part of the close.
+    expect(dueRisk(invoice('2026-11-30T18:00:00Z'), policy, closeDay).inCloseWindow).toBe(true);
+    expect(dueRisk(invoice(), policy, closeDay).inCloseWindow).toBe(true);
+    // Due two weeks after it: the close does not wait for it, and the sentence says so.
+    const later = dueRisk(invoice('2026-12-11T00:00:00Z'), policy, closeDay);
+    expect(later.inCloseWindow).toBe(false);
+    expect(later.value).toBe(0);
+    expect(later.detail).toBe(
+      'Due 2026-12-11T00:00:00Z, in 324 h; an invoice mismatch takes about 24 h to resolve. Today is business day 2 from the end of November, inside the month-end close window, but it is due after the period end 2026-11-30: the close does not wait for it.',
+    );
+    // An incident that stops a close-critical process holds up the close whatever its own SLA.
+    const incident = {
+      domain: 'support',
+      type: 'sla_breach_risk',
+      dueAt: '2026-12-11T00:00:00Z',
+      signals: { closeCritical: true },
+    };
+    expect(dueRisk(incident, policy, closeDay).inCloseWindow).toBe(true);
   });
   it('skips holidays when counting business days', () => {
     // 2027-01-01 is a Friday holiday: the first business days are Jan 4 and 5.
@@ -478,6 +538,20 @@ describe("the deployment's own period close calendar", () => {
     const after = dueRisk(invoice, withPeriods, new Date('2026-12-28T10:00:00Z'));
     expect(after.detail).toMatch(/business day 1 after the period end Q4 year-end/);
   });
+  it('counts the Sunday before a Monday period end as part of its close', () => {
+    const monday = { ...withPeriods.closeCalendar, periodEnds: [{ date: '2026-12-07' }] };
+    const sunday = new Date('2026-12-06T10:00:00Z');
+    const d = dueRisk(invoice, { ...withPeriods, closeCalendar: monday }, sunday);
+    expect(d.inCloseWindow).toBe(true);
+    expect(d.detail).toBe(
+      'No due date or SLA deadline is known. Today is Sunday 2026-12-06, a day off between business day 2 from the period end 2026-12-07 and the last business day before the period end 2026-12-07, inside the close window.',
+    );
+    // A weekend a week before the period end is ordinary time.
+    const early = { ...withPeriods.closeCalendar, periodEnds: [{ date: '2026-12-14' }] };
+    expect(dueRisk(invoice, { ...withPeriods, closeCalendar: early }, sunday).inCloseWindow).toBe(
+      false,
+    );
+  });
   it('replaces the calendar month-end: 30 November is no close day when the periods say so', () => {
     const monthEnd = new Date('2026-11-30T10:00:00Z');
     expect(dueRisk(invoice, policy, monthEnd).inCloseWindow).toBe(true);
@@ -519,15 +593,35 @@ describe('business process of an internal incident', () => {
       closeCritical: true,
     });
     const inClose = businessProcessImpact(x, policy, closeDay);
-    expect(inClose.value).toBe(1);
+    expect(inClose.value).toBe(0.9);
     expect(inClose.closeCriticalInClose).toBe(true);
     expect(inClose.detail).toBe(
-      'It blocks invoice processing (group:Finance Applications), a close-critical process, and today is business day 2 from the end of November, inside the close window: business impact 1.',
+      'It blocks invoice processing (group:Finance Applications), a close-critical process, and today is business day 2 from the end of November, inside the close window: business impact 0.9.',
     );
     expect(businessProcessImpact(x, policy, midMonth).value).toBe(0.6);
     // Its due-date risk gets the close boost although it is a support item.
     expect(dueRisk(x, policy, closeDay).inCloseWindow).toBe(true);
     expect(dueRisk(incident({ category: 'hardware' }), policy, closeDay).inCloseWindow).toBe(false);
+  });
+  it("orders the incidents that hold up the close by the source's own priority, a P1 before a P4", () => {
+    const blocking = (priorityLabel: string) =>
+      computeFeatures(
+        {
+          domain: 'support',
+          type: 'sla_breach_risk',
+          signals: {
+            businessProcess: 'payment_run',
+            closeCritical: true,
+            priorityLabel,
+            reasonCode: 'sla_breached',
+          },
+        },
+        policy,
+        closeDay,
+      ).dimensions.customerImpact;
+    expect(blocking('1 - Critical')).toBeCloseTo(1 - 0.1 * 0.2, 9);
+    expect(blocking('4 - Low')).toBeCloseTo(1 - 0.1 * 0.85, 9);
+    expect(blocking('1 - Critical')).toBeGreaterThan(blocking('4 - Low'));
   });
   it('gives nothing to an incident that blocks no known process (a printer jam)', () => {
     const jam = businessProcessImpact(incident({ category: 'hardware' }), policy, closeDay);
@@ -541,7 +635,7 @@ describe('business process of an internal incident', () => {
       policy,
       closeDay,
     );
-    expect(f.dimensions.customerImpact).toBe(1);
+    expect(f.dimensions.customerImpact).toBe(0.9);
     expect(f.flat.closeCriticalInClose).toBe(true);
   });
 });

@@ -91,7 +91,7 @@ export function financialExposure(input: ScoringInput, policy: PriorityPolicy): 
 export function closeWindowNow(
   policy: PriorityPolicy,
   now: Date,
-): { inWindow: boolean; label: string; boost: number } | undefined {
+): { inWindow: boolean; label: string; boost: number; periodEnd?: string } | undefined {
   const cal = policy.closeCalendar;
   if (!cal) return undefined;
   const w = cal.periodEnds
@@ -104,7 +104,29 @@ export function closeWindowNow(
       )
     : closeWindow(now, cal.lastBusinessDays, cal.firstBusinessDays, cal.holidays);
   const boost: number = (w as PeriodCloseWindow).slaRiskBoost ?? cal.slaRiskBoost;
-  return { inWindow: w.inWindow, label: w.label ?? '', boost };
+  return { inWindow: w.inWindow, label: w.label ?? '', boost, periodEnd: w.periodEnd };
+}
+
+/** `impliedDue.from` naming the end of the current period rather than a field of the exception. */
+export const PERIOD_END = 'periodEnd';
+
+/**
+ * The end of the current period, as a date-time (midnight after the period-end day): the first of
+ * the close calendar's periodEnds on or after today, or (without them, or after the last) the
+ * last day of this month. Undefined without a close calendar.
+ */
+export function periodEndOf(policy: PriorityPolicy, now: Date): string | undefined {
+  const cal = policy.closeCalendar;
+  if (!cal) return undefined;
+  const today = now.toISOString().slice(0, 10);
+  const listed = cal.periodEnds
+    ?.map((p) => p.date)
+    .sort()
+    .find((d) => d >= today);
+  const end =
+    listed ??
+    new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 0)).toISOString().slice(0, 10);
+  return new Date(Date.parse(`${end}T00:00:00Z`) + MS_PER_DAY).toISOString().replace('.000Z', 'Z');
 }
 
 /**
@@ -114,11 +136,12 @@ export function closeWindowNow(
 export function impliedDue(
   input: ScoringInput,
   policy: PriorityPolicy,
+  now: Date = new Date(),
 ): { dueAt: string; why: string } | undefined {
   for (const rule of policy.resolution.impliedDue ?? []) {
     if (!allHold(rule.when, input)) continue;
     if (rule.role !== undefined && !input.parties?.some((p) => p.role === rule.role)) continue;
-    const from = valueAt(input, rule.from);
+    const from = rule.from === PERIOD_END ? periodEndOf(policy, now) : valueAt(input, rule.from);
     const t = typeof from === 'string' ? Date.parse(from) : NaN;
     if (Number.isNaN(t)) continue;
     const dueAt = new Date(t + durationMs(rule.after)).toISOString().replace('.000Z', 'Z');
@@ -144,11 +167,16 @@ export function dueRisk(input: ScoringInput, policy: PriorityPolicy, now: Date):
   const { resolution, closeCalendar: cal } = policy;
   const expected = resolution.expected.byType?.[input.type] ?? resolution.expected.default;
   const expectedHours = hoursOf(expected);
-  const horizon = resolution.horizonMultiple ?? DEFAULT_HORIZON_MULTIPLE;
+  // Risk is 1 up to the expected time and 0 from the horizon: horizonMultiple times the expected
+  // time, but no sooner than minimumHorizon.
+  const horizonHours = Math.max(
+    (resolution.horizonMultiple ?? DEFAULT_HORIZON_MULTIPLE) * expectedHours,
+    resolution.minimumHorizon ? hoursOf(resolution.minimumHorizon) : 0,
+  );
   let value = 0;
   let hoursToDue: number | undefined;
   let detail = 'No due date or SLA deadline is known.';
-  const implied = input.dueAt ? undefined : impliedDue(input, policy);
+  const implied = input.dueAt ? undefined : impliedDue(input, policy, now);
   const dueAt = input.dueAt ?? implied?.dueAt;
   if (dueAt) {
     hoursToDue = (Date.parse(dueAt) - now.getTime()) / MS_PER_HOUR;
@@ -156,8 +184,7 @@ export function dueRisk(input: ScoringInput, policy: PriorityPolicy, now: Date):
       value = 1;
       detail = `Overdue since ${dueAt}.`;
     } else {
-      const ratio = hoursToDue / expectedHours;
-      value = clamp01((horizon - ratio) / (horizon - 1));
+      value = clamp01((horizonHours - hoursToDue) / (horizonHours - expectedHours));
       detail = `Due ${dueAt}, in ${hoursToDue.toFixed(0)} h; ${aType(input.type)} takes about ${round2(expectedHours)} h to resolve.`;
     }
     if (implied) detail += ` ${implied.why}`;
@@ -175,12 +202,21 @@ export function dueRisk(input: ScoringInput, policy: PriorityPolicy, now: Date):
   const closeCritical = input.signals?.closeCritical === true;
   if (cal && ((cal.domains ?? ['finance']).includes(input.domain) || closeCritical)) {
     const w = closeWindowNow(policy, now);
-    if (w?.inWindow && w.boost > 0) {
+    // The close waits for what is due by the end of the period-end day (or has no due date), and
+    // for an incident that stops a process the close needs; an invoice due two weeks later does
+    // not hold it up.
+    const afterPeriod =
+      !closeCritical &&
+      dueAt !== undefined &&
+      w?.periodEnd !== undefined &&
+      Date.parse(dueAt) > Date.parse(`${w.periodEnd}T00:00:00Z`) + MS_PER_DAY;
+    const window = cal.periodEnds ? 'the close window' : 'the month-end close window';
+    if (w?.inWindow && w.boost > 0 && afterPeriod) {
+      detail += ` Today is ${w.label}, inside ${window}, but it is due after the period end ${w.periodEnd}: the close does not wait for it.`;
+    } else if (w?.inWindow && w.boost > 0) {
       inCloseWindow = true;
       value = clamp01(value + w.boost);
-      detail += cal.periodEnds
-        ? ` Today is ${w.label}, inside the close window.`
-        : ` Today is ${w.label}, inside the month-end close window.`;
+      detail += ` Today is ${w.label}, inside ${window}.`;
     }
   }
   return { value, detail, hoursToDue, inCloseWindow };

@@ -70,6 +70,8 @@ export interface PriorityPolicy {
   };
   resolution: {
     horizonMultiple?: number;
+    /** Due-date risk reaches 0 no sooner than this (ISO 8601), whatever the expected time. */
+    minimumHorizon?: string;
     /** A source's own SLA signal (reasonCode / slaStage) → the due-date risk it is worth at least. */
     slaSignals?: Record<string, number>;
     expected: { default: string; byType?: Record<string, string> };

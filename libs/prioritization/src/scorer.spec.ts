@@ -96,11 +96,19 @@ describe('PolicyScorer', () => {
     expect(['p1', 'p2']).toContain(r.tier);
   });
 
-  it('floors fraudulent disputes at p2 even when the amount is small', () => {
-    const r = scored({ ...cases[0][1], signals: { reasonCode: 'fraudulent' } });
+  it('floors fraudulent disputes at p2 even when the amount is small, once the evidence is due within a week', () => {
+    const fraud = { ...cases[0][1], signals: { reasonCode: 'fraudulent' } };
+    const r = scored({ ...fraud, dueAt: '2026-11-25T12:00:00Z' }); // evidence due in 5 days
     expect(r.tier).toBe('p2');
     expect(r.rulesFired).toEqual(['fraud-dispute-floor']);
     expect(r.route).toBe('finance.disputes');
+    expect(r.factors.find((f) => f.code === 'tier:fraud-dispute-floor')?.detail).toMatch(
+      /^Disputes the card network classes as fraudulent are never below p2 once their evidence is due within a week/,
+    );
+    // Evidence due in a month: it waits its turn like any USD 22 dispute.
+    const later = scored(fraud);
+    expect(later.rulesFired).toEqual([]);
+    expect(later.tier).not.toBe('p2');
   });
 
   it('marks the score degraded and says why when no materiality is known for the currency', () => {
@@ -141,7 +149,7 @@ describe('PolicyScorer', () => {
     expect([blocked.tier, jam.tier]).toEqual(['p2', 'p3']);
     expect(blocked.rulesFired).toEqual(['close-critical-process-blocked']);
     expect(blocked.factors.find((f) => f.code === 'customer_impact')?.detail).toBe(
-      'The source rates it 1 - Critical (severity 0.8). It blocks payment run (service:SAP S/4HANA Payment Run), a close-critical process, and today is the last business day of November, inside the close window: business impact 1.',
+      'The source rates it 1 - Critical (severity 0.8). It blocks payment run (service:SAP S/4HANA Payment Run), a close-critical process, and today is the last business day of November, inside the close window: business impact 0.9.',
     );
     expect(blocked.factors.find((f) => f.code === 'due_date_risk')?.detail).toMatch(
       /inside the month-end close window\.$/,
@@ -188,6 +196,50 @@ describe('PolicyScorer', () => {
     // A returned direct debit of a customer is no supplier payment: no due date is implied.
     const debit = scored({ ...returned, parties: [{ role: 'customer', id: 'C1', tier: 'gold' }] });
     expect(debit.factors.find((f) => f.code === 'due_date_risk')).toBeUndefined();
+  });
+
+  it('gives an unmatched customer receipt the period end as its due date (applied before the books close)', () => {
+    const receipt: ScoringInput = {
+      domain: 'finance',
+      type: 'reconciliation_break',
+      occurredAt: inHours(-1),
+      amount: usd('6000.00'),
+      signals: { breakKind: 'unmatched' },
+    };
+    // Without periodEnds: the month-end (2026-11-30), due by the end of that day.
+    const r = scorer.explain(receipt, new Date('2026-11-29T12:00:00Z')).priority;
+    expect(r.factors.find((f) => f.code === 'due_date_risk')?.detail).toMatch(
+      /^Due 2026-12-01T00:00:00Z, in 36 h; .* The source gives no due date: a customer receipt the bank could not match is applied before the books close, by the end of the period \(periodEnd 2026-12-01T00:00:00Z \+ PT0S\)\. Today is Sunday 2026-11-29, .* inside the month-end close window\.$/,
+    );
+    // A 4-4-5 period end two days away: due then.
+    const data = parse(readFileSync(POLICY_FILE, 'utf8')) as PriorityPolicy;
+    data.closeCalendar!.periodEnds = [{ date: '2026-11-14' }, { date: '2026-11-22' }];
+    const fourFourFive = new PolicyScorer(parsePolicy(stringify(data), POLICY_FILE));
+    const soon = fourFourFive.explain(receipt, now).priority;
+    expect(soon.factors.find((f) => f.code === 'due_date_risk')?.detail).toMatch(
+      /^Due 2026-11-23T00:00:00Z, in 60 h;/,
+    );
+  });
+
+  it('gives a declined card payment, which names no date, a follow-up within a day', () => {
+    const declined: ScoringInput = {
+      domain: 'finance',
+      type: 'payment_failure',
+      occurredAt: inHours(-2),
+      amount: usd('3600.00'),
+      signals: { reasonCode: 'card_declined' },
+      parties: [{ role: 'customer', id: 'cus_Q1', tier: 'enterprise' }],
+    };
+    const r = scored(declined);
+    expect(r.factors.find((f) => f.code === 'due_date_risk')?.detail).toBe(
+      `Due ${inHours(22)}, in 22 h; a payment failure takes about 24 h to resolve. The source gives no due date: a declined customer payment (a card charge names no date) is followed up within a day, retried or the customer asked for another card before the order or subscription lapses (occurredAt ${inHours(-2)} + P1D).`,
+    );
+    // A date the source gives wins (a subscription invoice's next retry).
+    const invoice = scored({ ...declined, dueAt: inDays(6) });
+    expect(invoice.factors.find((f) => f.code === 'due_date_risk')).toBeUndefined();
+    // A rejected supplier payment is no customer payment: nothing is implied for it.
+    const supplier = scored({ ...declined, parties: [{ role: 'supplier', id: '100045' }] });
+    expect(supplier.factors.find((f) => f.code === 'due_date_risk')).toBeUndefined();
   });
 
   it('marks missing master data of a named party degraded, naming the party and the fix', () => {

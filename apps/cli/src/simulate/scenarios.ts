@@ -158,6 +158,8 @@ export const SCENARIOS: Readonly<Record<string, Scenario>> = {
       // ServiceNow incidents (polled): escalations and resolution SLAs running out.
       support('servicenow', 'escalation', 6, { relativeTo: 'now', from: 0, to: 2 }),
       support('servicenow', 'sla_breach_risk', 6, { relativeTo: 'now', from: 0, to: 1 }),
+      // Employees' incidents on business services: the payment run stops, or a printer jams.
+      support('servicenow', 'internal_incident', 3, { relativeTo: 'now', from: 0, to: 1 }),
     ],
   },
 };

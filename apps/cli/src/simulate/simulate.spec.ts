@@ -159,6 +159,10 @@ describe('every generated payload maps through the shipped mappings', () => {
         } else if (e.driver === 'salesforce') {
           expect(accountParty).toMatchObject({ id: account.salesforceId, tier: account.tier });
           expect(first.signals?.renewalDate).toBeDefined();
+        } else if (e.driver === 'servicenow' && e.kind === 'internal_incident') {
+          // An employee's incident on a business service: no customer company.
+          expect(accountParty).toBeUndefined();
+          expect(Date.parse(first.dueAt ?? '')).not.toBeNaN();
         } else if (e.driver === 'servicenow') {
           expect(accountParty).toMatchObject({ id: account.servicenowCompany });
           expect(Date.parse(first.dueAt ?? '')).not.toBeNaN();

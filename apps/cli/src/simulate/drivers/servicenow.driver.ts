@@ -41,6 +41,74 @@ const CATEGORIES: readonly [string, string][] = [
   ['inquiry', 'Customer cannot access invoices in the portal'],
 ];
 
+/**
+ * Internal business services an IT incident can stop (no customer: the caller is an employee).
+ * `process` and `closeCritical` are what the business knows about each (the ranking bench's truth
+ * reads them); the hub knows them only through lookups/business-processes.csv rows keyed by the
+ * sys_id the Table API sends (`service:<sys_id>`), which a deployment adds as master data.
+ */
+export const INTERNAL_SERVICES: readonly {
+  name: string;
+  sysId: string;
+  category: string;
+  problem: string;
+  process?: string;
+  closeCritical?: boolean;
+}[] = [
+  {
+    name: 'SAP S/4HANA Payment Run',
+    sysId: 'b7e1c0a4db5a1010a1f3c3e0ab9619e1',
+    category: 'software',
+    problem: 'Payment proposal (F110) aborts with a dump',
+    process: 'payment_run',
+    closeCritical: true,
+  },
+  {
+    name: 'SAP S/4HANA Financial Close',
+    sysId: 'c3a9d2b5db5a1010a1f3c3e0ab9619f2',
+    category: 'software',
+    problem: 'Closing cockpit task list stuck on foreign currency valuation',
+    process: 'period_close',
+    closeCritical: true,
+  },
+  {
+    name: 'Bank Connectivity (SWIFT)',
+    sysId: 'd48be3c6db5a1010a1f3c3e0ab961a03',
+    category: 'network',
+    problem: 'pain.001 files not acknowledged by the bank gateway',
+    process: 'payment_run',
+    closeCritical: true,
+  },
+  {
+    name: 'Invoice Capture',
+    sysId: 'e59cf4d7db5a1010a1f3c3e0ab961a14',
+    category: 'software',
+    problem: 'OCR queue not processing supplier invoices',
+    process: 'invoice_processing',
+    closeCritical: true,
+  },
+  {
+    name: 'Order Management',
+    sysId: 'f6ad05e8db5a1010a1f3c3e0ab961a25',
+    category: 'software',
+    problem: 'Orders not released to billing',
+    process: 'order_to_cash',
+    closeCritical: false,
+  },
+  {
+    name: 'Office Printing',
+    sysId: '07be16f9db5a1010a1f3c3e0ab961a36',
+    category: 'hardware',
+    problem: 'Floor 3 printer jammed',
+  },
+  {
+    name: 'Corporate Email',
+    sysId: '18cf270adb5a1010a1f3c3e0ab961a47',
+    category: 'software',
+    problem: 'Shared mailbox not syncing on mobile',
+  },
+];
+
 /** Glide date-time in UTC: `2026-11-22 14:05:09`. */
 const glide = (ms: number) => new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
 const ref = (table: string, sysId: string) => ({
@@ -53,6 +121,8 @@ interface IncidentShape {
   urgency: number;
   escalation: number;
   sla: { percentage: number; plannedEnd: number; start: number };
+  /** An internal incident: the business service it stops, no customer company. */
+  service?: (typeof INTERNAL_SERVICES)[number];
 }
 
 function incident(ctx: GenContext, s: IncidentShape): string {
@@ -60,7 +130,9 @@ function incident(ctx: GenContext, s: IncidentShape): string {
   const account = supportAccount(ctx.party);
   const sysId = rng.hex(32);
   const number = `INC${runDigits(ctx.runId).slice(1)}${String(ctx.seq).padStart(4, '0')}`;
-  const [category, short] = rng.pick(CATEGORIES);
+  const [category, short] = s.service
+    ? [s.service.category, `${s.service.problem} (${s.service.name})`]
+    : rng.pick(CATEGORIES);
   const [groupName, group] = rng.pick(Object.entries(GROUPS));
   const [slaName, sla] = rng.pick(Object.entries(SLA_DEFINITIONS));
   const caller = rng.hex(32);
@@ -70,8 +142,10 @@ function incident(ctx: GenContext, s: IncidentShape): string {
   const record = {
     sys_id: sysId,
     number,
-    short_description: `${short} (${account.name})`,
-    description: `Reported by ${contactName(rng)} of ${account.name}; contract value ${amountText(ctx.amount.value, ctx.amount.currency)}. Assigned to ${groupName}.`,
+    short_description: s.service ? short : `${short} (${account.name})`,
+    description: s.service
+      ? `Reported by ${contactName(rng)} (employee). Assigned to ${groupName}.`
+      : `Reported by ${contactName(rng)} of ${account.name}; contract value ${amountText(ctx.amount.value, ctx.amount.currency)}. Assigned to ${groupName}.`,
     active: 'true',
     state: '2',
     incident_state: '2',
@@ -91,7 +165,8 @@ function incident(ctx: GenContext, s: IncidentShape): string {
     sys_mod_count: String(rng.int(1, 9)),
     reassignment_count: String(rng.int(0, 4)),
     sla_due: glide(s.sla.plannedEnd),
-    company: ref('core_company', account.servicenowCompany),
+    company: s.service ? '' : ref('core_company', account.servicenowCompany),
+    business_service: s.service ? ref('cmdb_ci_service', s.service.sysId) : '',
     caller_id: ref('sys_user', caller),
     opened_by: ref('sys_user', caller),
     assignment_group: ref('sys_user_group', group),
@@ -168,6 +243,17 @@ export const servicenowDriver: SimDriver = {
         impact: ctx.rng.int(1, 3),
         urgency: ctx.rng.int(1, 2),
         escalation: ctx.rng.int(0, 1),
+        sla: slaAt(ctx, ctx.rng.int(75, 98)),
+      }),
+    ),
+    internal_incident: kind(
+      'an internal IT incident (no customer) on a business service — payment run, close, invoice capture, order management, or printing and email — whose SLA is at risk or breached, sometimes escalated',
+      ['sla_breach_risk', 'escalation'],
+      (ctx) => ({
+        service: ctx.rng.pick(INTERNAL_SERVICES),
+        impact: ctx.rng.int(1, 3),
+        urgency: ctx.rng.int(1, 3),
+        escalation: ctx.rng.chance(0.25) ? 2 : ctx.rng.int(0, 1),
         sla: slaAt(ctx, ctx.rng.int(75, 98)),
       }),
     ),

@@ -122,6 +122,7 @@ describe('planFor', () => {
           'x-exhub-error-class': 'MAPPING',
           'x-exhub-error-message': 'no rule for type',
           'x-exhub-attempts': 1,
+          'x-exhub-failure-streak': 1,
           'x-exhub-first-failed-at': '2025-06-01T10:00:00.000Z',
           'x-exhub-dead-lettered-at': '2025-06-01T10:00:00.000Z',
         },
@@ -187,12 +188,22 @@ describe('planFor', () => {
 
   it("retries once, then dead-letters, an error whose own limit is 2 attempts (the policy's is 3)", () => {
     const once: HandlerOutcome = { ...retry, stage: 'map', message: 'timed out', maxAttempts: 2 };
-    expect(planFor(message(), once, context)).toMatchObject({ action: 'retry' });
-    expect(planFor(message({ 'x-exhub-attempts': '1' }), once, context)).toMatchObject({
+    expect(planFor(message(), once, context)).toMatchObject({
+      action: 'retry',
+      options: { headers: { 'x-exhub-attempts': 1, 'x-exhub-failure-streak': 1 } },
+    });
+    const timedOutOnce = {
+      'x-exhub-attempts': '1',
+      'x-exhub-failure-streak': '1',
+      'x-exhub-error-stage': 'map',
+      'x-exhub-error-class': 'TRANSIENT',
+    };
+    expect(planFor(message(timedOutOnce), once, context)).toMatchObject({
       action: 'dead-letter',
       options: {
         headers: {
           'x-exhub-attempts': 2,
+          'x-exhub-failure-streak': 2,
           'x-exhub-error-message': 'gave up after 2 attempts: timed out',
         },
       },
@@ -202,6 +213,53 @@ describe('planFor', () => {
     expect(planFor(message({ 'x-exhub-attempts': '2' }), generous, context)).toMatchObject({
       action: 'dead-letter',
     });
+  });
+
+  it("counts an error's own limit over failures of its kind in a row: a store outage before does not use it up", () => {
+    const context5 = { ...context, maxAttempts: 10 };
+    const timeout: HandlerOutcome = {
+      ...retry,
+      stage: 'map',
+      message: 'timed out',
+      maxAttempts: 2,
+    };
+    // Three attempts failed at publish while the store was down; then the mapping times out once
+    // in the recovery surge: that is its first time-out, so it is retried.
+    const afterOutage = message({
+      'x-exhub-attempts': '3',
+      'x-exhub-failure-streak': '3',
+      'x-exhub-error-stage': 'publish',
+      'x-exhub-error-class': 'TRANSIENT',
+    });
+    expect(planFor(afterOutage, timeout, context5)).toMatchObject({
+      action: 'retry',
+      options: { headers: { 'x-exhub-attempts': 4, 'x-exhub-failure-streak': 1 } },
+    });
+    // A second time-out in a row dead-letters it, and the message says how it counted.
+    const timedOutAgain = message({
+      'x-exhub-attempts': '4',
+      'x-exhub-failure-streak': '1',
+      'x-exhub-error-stage': 'map',
+      'x-exhub-error-class': 'TRANSIENT',
+    });
+    expect(planFor(timedOutAgain, timeout, context5)).toMatchObject({
+      action: 'dead-letter',
+      options: {
+        headers: {
+          'x-exhub-attempts': 5,
+          'x-exhub-failure-streak': 2,
+          'x-exhub-error-message':
+            'gave up after 2 attempts failing like this (5 in all): timed out',
+        },
+      },
+    });
+    // Retried by a hub that wrote no streak: the same kind before counts all its attempts.
+    const older = message({
+      'x-exhub-attempts': '1',
+      'x-exhub-error-stage': 'map',
+      'x-exhub-error-class': 'TRANSIENT',
+    });
+    expect(planFor(older, timeout, context5)).toMatchObject({ action: 'dead-letter' });
   });
 
   it('gives up once the message has been failing for longer than maxRetryAgeMs, whatever the attempts', () => {

@@ -5,7 +5,7 @@
  * | error class                    | outcome                                                    |
  * |--------------------------------|------------------------------------------------------------|
  * | TRANSIENT, RATE_LIMITED        | retry: retry tier for the attempt, DLQ after maxAttempts    |
- * |                                | (or the error's own `maxAttempts`, when lower)              |
+ * |                                | (or after the error's own `maxAttempts` of its kind in a row) |
  * | INVALID_PAYLOAD, NOT_FOUND, AUTH | dead-letter at once                                       |
  * | anything else (a bug)          | retry as TRANSIENT                                         |
  */
@@ -115,6 +115,23 @@ function previousAttempts(headers: Record<string, unknown> | undefined): number 
 }
 
 /**
+ * Failed attempts in a row, before this one, at the same stage with the same class as `outcome`:
+ * 0 when the previous failure was of another kind. A message retried by an older hub has no
+ * streak header; all its attempts count then, as they did.
+ */
+function failureStreak(
+  headers: Record<string, unknown> | undefined,
+  outcome: Exclude<HandlerOutcome, { kind: 'ack' }>,
+): number {
+  const sameKind =
+    headerString(headers, HEADER.errorStage) === outcome.stage &&
+    headerString(headers, HEADER.errorClass) === outcome.errorClass;
+  if (!sameKind) return 0;
+  const parsed = Number.parseInt(headerString(headers, HEADER.failureStreak) ?? '', 10);
+  return Number.isInteger(parsed) && parsed > 0 ? parsed : previousAttempts(headers);
+}
+
+/**
  * The original message's properties for a republish: everything the publisher set, minus what the
  * broker manages (`x-death`, delivery count), `expiration` (a retry sets its own) and `userId`
  * (the broker rejects a user id that is not the publishing connection's).
@@ -160,27 +177,35 @@ export function planFor(
 
   const now = (context.now ?? (() => new Date()))();
   const policyMax = context.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
-  const maxAttempts =
-    outcome.kind === 'retry' && outcome.maxAttempts !== undefined
-      ? Math.max(1, Math.min(policyMax, outcome.maxAttempts))
-      : policyMax;
   const headers = msg.properties.headers as Record<string, unknown> | undefined;
   const attempts = previousAttempts(headers) + 1;
+  const streak = failureStreak(headers, outcome) + 1;
+  // An error's own lower limit (a mapping time-out: 2) counts its own kind in a row: an event that
+  // was retried through a store outage still gets its retry when the recovery surge times out a
+  // mapping once.
+  const ownLimit =
+    outcome.kind === 'retry' && outcome.maxAttempts !== undefined
+      ? Math.max(1, outcome.maxAttempts)
+      : undefined;
+  const ownLimitHit = ownLimit !== undefined && streak >= ownLimit && attempts < policyMax;
   const firstFailedAt = headerString(headers, HEADER.firstFailedAt) ?? now.toISOString();
   const failingForMs = now.getTime() - Date.parse(firstFailedAt);
   const maxAgeMs = context.maxRetryAgeMs ?? DEFAULT_MAX_RETRY_AGE_MS;
   const tooOld = outcome.kind === 'retry' && failingForMs > maxAgeMs;
-  const giveUp = outcome.kind === 'retry' && (attempts >= maxAttempts || tooOld);
+  const giveUp = outcome.kind === 'retry' && (attempts >= policyMax || ownLimitHit || tooOld);
   const message = !giveUp
     ? outcome.message
-    : tooOld && attempts < maxAttempts
+    : tooOld && attempts < policyMax && !ownLimitHit
       ? `gave up after ${Math.round(failingForMs / 1000)} s of retries (limit ${Math.round(maxAgeMs / 1000)} s, ${attempts} attempts): ${outcome.message}`
-      : `gave up after ${attempts} attempts: ${outcome.message}`;
+      : ownLimitHit && streak < attempts
+        ? `gave up after ${streak} attempts failing like this (${attempts} in all): ${outcome.message}`
+        : `gave up after ${attempts} attempts: ${outcome.message}`;
   const errorHeaders = {
     [HEADER.errorStage]: outcome.stage,
     [HEADER.errorClass]: outcome.errorClass,
     [HEADER.errorMessage]: truncate(message),
     [HEADER.attempts]: attempts,
+    [HEADER.failureStreak]: streak,
     [HEADER.firstFailedAt]: firstFailedAt,
   };
   const options = republishOptions(msg, errorHeaders);

@@ -17,6 +17,11 @@ export const HEADER = {
   errorMessage: 'x-exhub-error-message',
   /** Failed handler attempts so far (integer). */
   attempts: 'x-exhub-attempts',
+  /**
+   * Of those, the failed attempts in a row with this stage and class (integer): what an error's own
+   * lower attempt limit counts, so earlier failures of another kind do not use it up.
+   */
+  failureStreak: 'x-exhub-failure-streak',
   /** ISO 8601 time of the first failed attempt; kept across retries. */
   firstFailedAt: 'x-exhub-first-failed-at',
   /** ISO 8601 time the hub dead-lettered the message (the dead-letter ledger's entry time). */

@@ -21,6 +21,8 @@ import {
   type SequenceReport,
 } from '../../support/sequence-checker';
 import { signStripePayload } from '@exhub/connectors/stripe';
+import { loadEnvSettings } from '@exhub/config';
+import { buildTopology, listDeadLetters } from '@exhub/messaging';
 
 const HTTP_ACCEPTED = 202;
 
@@ -34,7 +36,10 @@ export interface FaultCase {
   fixture: ReliabilityFixture;
   brokerProxy: FaultProxy;
   /** The test's own connection, straight to the broker (not through the proxy). */
+  model: ChannelModel;
   channel: ConfirmChannel;
+  /** The environment the last hub of this case was started with. */
+  hubEnv: Record<string, string>;
   hubs: HubProcess[];
   /** The port every hub of this case listens on (a restarted hub takes the same one). */
   port: number;
@@ -49,13 +54,16 @@ export async function faultCase(): Promise<FaultCase> {
   const channel = await client.createConfirmChannel();
   const port = await freePort();
   const hubs: HubProcess[] = [];
-  return {
+  const faultCaseOf: FaultCase = {
     fixture,
     brokerProxy,
+    model: client,
     channel,
     hubs,
     port,
+    hubEnv: {},
     async startHub(env = {}) {
+      faultCaseOf.hubEnv = env;
       const hub = await HubProcess.start({
         prefix: fixture.prefix,
         amqpUrl: brokerProxy.proxied(AMQP_URL),
@@ -73,6 +81,7 @@ export async function faultCase(): Promise<FaultCase> {
       await fixture.cleanup();
     },
   };
+  return faultCaseOf;
 }
 
 export interface SendStats {
@@ -115,6 +124,39 @@ export async function sendAll(
   return stats;
 }
 
+/**
+ * Explains a loss report: the depth of every queue of the hub's topology (work, retry tiers, DLQ,
+ * quarantine) and the dead letters by class, so a "lost" event is found waiting or dead-lettered.
+ */
+async function whereAreThey(c: FaultCase): Promise<string> {
+  // The hub's own retry tiers (EXHUB_RETRY_DELAYS of the last hub started), not the fixture's.
+  const { retryDelaysMs } = loadEnvSettings({ ...process.env, ...c.hubEnv });
+  const { names, retryTiers } = buildTopology({
+    prefix: c.fixture.prefix,
+    ...(retryDelaysMs ? { retryDelaysMs } : {}),
+  });
+  const queues = [names.work, ...retryTiers.map((t) => t.queue), names.dlq, names.quarantine];
+  const lines: string[] = [];
+  for (const queue of queues) {
+    // A channel per queue: checking a queue that does not exist closes the channel.
+    const probe = await c.model.createChannel();
+    const depth = await probe.checkQueue(queue).then(
+      (q) => String(q.messageCount),
+      (error: Error) => `unreadable (${error.message})`,
+    );
+    await probe.close().catch(() => undefined);
+    lines.push(`  ${queue}: ${depth}`);
+  }
+  const dead = await listDeadLetters(c.model, { names }).catch((error: Error) => error);
+  if (dead instanceof Error) lines.push(`  dead letters: unreadable (${dead.message})`);
+  else
+    for (const g of dead.groups)
+      lines.push(
+        `  dead letters ${g.errorClass} at ${g.stage}: ${g.count}, e.g. ${g.sampleIds.join(', ')}`,
+      );
+  return lines.join('\n');
+}
+
 /** Drains the collect queue into a checker for 1..count and logs the one-line summary. */
 export async function account(
   c: FaultCase,
@@ -127,6 +169,7 @@ export async function account(
   console.log(checker.summary(label));
   if (report.lost.length > 0) {
     console.log(`hub warnings:\n${c.hubs.map((h) => h.problems()).join('\n')}`);
+    console.log(`where the events not received are:\n${await whereAreThey(c)}`);
   }
   return report;
 }

@@ -22,6 +22,7 @@
  */
 
 import { DEFAULT_LIMITS } from './constants';
+import { GUARDED_BUILTINS } from './guards';
 
 /** Thrown when the fast path does not cover a case: evaluate with JSONata instead. */
 export class FallBack extends Error {
@@ -47,6 +48,8 @@ interface Node {
   else?: Node;
   arguments?: Node[];
   procedure?: Node;
+  body?: Node;
+  thunk?: boolean;
   [other: string]: unknown;
 }
 
@@ -67,6 +70,11 @@ const KNOWN_MEMBERS = new Set([
   'else',
   'arguments',
   'procedure',
+  // lambdas: `function($a) { body }` bound by `:=` in a block, and the tail-call thunks JSONata's
+  // parser wraps a lambda's tail calls in
+  'body',
+  'thunk',
+  'signature',
 ]);
 
 type Sequence = unknown[] & { sequence: true };
@@ -114,12 +122,34 @@ export function compileFast(
   helpers: ReadonlyMap<string, Helper>,
   maxStringLength: number = DEFAULT_LIMITS.maxStringLength,
 ): FastExpression | undefined {
-  const compiler = new Compiler(helpers, boundNames(ast as Node), maxStringLength);
+  const compiled = compileOrExplain(ast, helpers, maxStringLength);
+  return typeof compiled === 'string' ? undefined : compiled;
+}
+
+/**
+ * Why an expression gets no fast path (the first shape not covered, e.g. `$pad` or `stage
+ * index`), or undefined when it has one: what the bench and coverage reports print.
+ */
+export function fastPathGap(
+  ast: unknown,
+  helpers: ReadonlyMap<string, Helper>,
+): string | undefined {
+  const compiled = compileOrExplain(ast, helpers, DEFAULT_LIMITS.maxStringLength);
+  return typeof compiled === 'string' ? compiled : undefined;
+}
+
+function compileOrExplain(
+  ast: unknown,
+  helpers: ReadonlyMap<string, Helper>,
+  maxStringLength: number,
+): FastExpression | string {
   let evaluate: Evaluate;
   try {
+    const names = boundNames(ast as Node);
+    const compiler = new Compiler(helpers, names, maxStringLength);
     evaluate = compiler.node(ast as Node);
   } catch (err) {
-    if (err instanceof Unsupported) return undefined;
+    if (err instanceof Unsupported) return err.message;
     throw err;
   }
   return {
@@ -134,32 +164,130 @@ export function compileFast(
 /** Thrown at compile time for a shape the fast path does not take. */
 class Unsupported extends Error {}
 
-/** Every variable name an expression binds with `:=` (such a name must not be a function we call). */
-function boundNames(node: Node, into = new Set<string>()): Set<string> {
-  if (node === null || typeof node !== 'object') return into;
-  if (node.type === 'bind' && node.lhs && !Array.isArray(node.lhs)) {
-    into.add(String(node.lhs.value));
-  }
-  for (const value of Object.values(node)) {
-    if (Array.isArray(value)) {
-      for (const item of value) {
-        if (Array.isArray(item)) item.forEach((n) => boundNames(n as Node, into));
-        else boundNames(item as Node, into);
-      }
-    } else if (value && typeof value === 'object') {
-      boundNames(value as Node, into);
+/** The variable names an expression binds: to lambdas, and to anything else. */
+interface BoundNames {
+  /** Every name bound with `:=` or as a lambda parameter (such a name is not a built-in we call). */
+  all: Set<string>;
+  /** Names bound to a lambda (`$f := function($x) { … }`): called by name, never read as values. */
+  lambdas: Set<string>;
+}
+
+/**
+ * Every variable name an expression binds. A name bound to a lambda must be bound to nothing
+ * else (no other `:=`, no parameter of that name): its calls are then calls of a lambda.
+ */
+function boundNames(root: Node): BoundNames {
+  const all = new Set<string>();
+  const lambdas = new Set<string>();
+  const others = new Set<string>();
+  const visit = (node: Node): void => {
+    if (node === null || typeof node !== 'object' || node instanceof RegExp) return;
+    if (node.type === 'bind' && node.lhs && !Array.isArray(node.lhs)) {
+      const name = String(node.lhs.value);
+      all.add(name);
+      const rhs = node.rhs;
+      if (rhs?.type === 'lambda' && rhs.thunk !== true) lambdas.add(name);
+      else others.add(name);
     }
+    if (node.type === 'lambda' && node.thunk !== true) {
+      for (const param of node.arguments ?? []) {
+        all.add(String(param.value));
+        others.add(String(param.value));
+      }
+    }
+    for (const value of Object.values(node)) {
+      if (Array.isArray(value)) {
+        for (const item of value) {
+          if (Array.isArray(item)) item.forEach((n) => visit(n as Node));
+          else visit(item as Node);
+        }
+      } else if (value && typeof value === 'object') {
+        visit(value as Node);
+      }
+    }
+  };
+  visit(root);
+  for (const name of lambdas) {
+    if (others.has(name)) throw new Unsupported(`$${name} is bound to a lambda and to a value`);
   }
-  return into;
+  return { all, lambdas };
+}
+
+/**
+ * A lambda's value: its parameters and body, with the input and variables in force where it was
+ * defined (JSONata's closure). Only ever called by name, so it never reaches a result.
+ */
+class FastLambda {
+  constructor(
+    private readonly params: readonly string[],
+    private readonly body: Evaluate,
+    private readonly input: unknown,
+    private readonly scope: Scope,
+  ) {}
+
+  /** JSONata's applyProcedure: a frame over the closure's, each parameter bound (missing: undefined). */
+  call(args: readonly unknown[]): unknown {
+    const frame = new Scope(this.scope);
+    for (let i = 0; i < this.params.length; i++) frame.bind(this.params[i], args[i]);
+    return this.body(this.input, frame);
+  }
+}
+
+/** A regex literal, as JSONata's matcher runs it: a fresh `lastIndex` for every search. */
+class FastRegex {
+  private readonly re: RegExp;
+  constructor(literal: RegExp) {
+    this.re = new RegExp(literal);
+  }
+
+  /** The first match at or after `from`: JSONata's match object (match, start, end, groups). */
+  exec(str: string, from = 0): RegexMatch | undefined {
+    this.re.lastIndex = from;
+    const m = this.re.exec(str);
+    if (m === null) return undefined;
+    return { match: m[0], start: m.index, end: m.index + m[0].length, groups: m.slice(1) };
+  }
+
+  /**
+   * Every match in order, as JSONata's `next()` walks them (each search starts where the last
+   * match ended, none once the end of the string is reached), at most `limit`. A zero-length
+   * match falls back: JSONata refuses it (D1004) when it is not the last.
+   */
+  all(str: string, limit?: number): RegexMatch[] {
+    const matches: RegexMatch[] = [];
+    let m = this.exec(str);
+    while (m !== undefined && (limit === undefined || matches.length < limit)) {
+      if (m.match === '') throw new FallBack('zero-length regex match');
+      matches.push(m);
+      if (m.end >= str.length) break;
+      m = this.exec(str, m.end);
+    }
+    return matches;
+  }
+}
+
+interface RegexMatch {
+  match: string;
+  start: number;
+  end: number;
+  groups: (string | undefined)[];
 }
 
 class Compiler {
+  private readonly bound: ReadonlySet<string>;
+  private readonly lambdas: ReadonlySet<string>;
+  /** How many lambda bodies enclose the node being compiled. */
+  private inLambda = 0;
+
   constructor(
     private readonly helpers: ReadonlyMap<string, Helper>,
-    private readonly bound: ReadonlySet<string>,
-    /** `$replace` and `$join` fall back to JSONata past it, whose guarded built-ins refuse it. */
+    names: BoundNames,
+    /** String built-ins fall back to JSONata past it, whose guarded built-ins refuse it. */
     private readonly maxStringLength: number,
-  ) {}
+  ) {
+    this.bound = names.all;
+    this.lambdas = names.lambdas;
+  }
 
   /** A node as JSONata's `evaluate` runs it: the node, its predicates, then sequence unwrapping. */
   node(node: Node): Evaluate {
@@ -204,6 +332,13 @@ class Compiler {
         return this.bind(node);
       case 'function':
         return this.call(node);
+      case 'lambda':
+        // A tail call in a lambda body, which JSONata's trampoline evaluates right after the
+        // body, with the same input and variables: the call itself.
+        if (node.thunk === true && this.inLambda > 0 && node.body?.type === 'function') {
+          return this.node(node.body);
+        }
+        throw new Unsupported('lambda value');
       default:
         throw new Unsupported(node.type);
     }
@@ -212,6 +347,7 @@ class Compiler {
   private variable(node: Node): Evaluate {
     const name = String(node.value);
     if (name === '') return (input) => input;
+    if (this.lambdas.has(name)) throw new Unsupported(`lambda value $${name}`);
     // A bare `$lowercase` is a function value in JSONata: not taken here.
     if (!this.bound.has(name) && (this.helpers.has(name) || BUILTINS.has(name))) {
       throw new Unsupported(`function value $${name}`);
@@ -314,6 +450,8 @@ class Compiler {
       case '/':
       case '%':
         return (input, scope) => arithmetic(lhs(input, scope), rhs(input, scope), op);
+      case 'in':
+        return (input, scope) => includes(lhs(input, scope), rhs(input, scope));
       default:
         throw new Unsupported(`operator ${op}`);
     }
@@ -386,12 +524,46 @@ class Compiler {
   }
 
   private block(node: Node): Evaluate {
-    const expressions = (node.expressions ?? []).map((e) => this.node(e));
+    const list = node.expressions ?? [];
+    const expressions = list.map((e, i) =>
+      isLambdaDefinition(e) ? this.defineLambda(e, i === list.length - 1) : this.node(e),
+    );
     return (input, scope) => {
       const frame = new Scope(scope);
       let result: unknown;
       for (const e of expressions) result = e(input, frame);
       return result;
+    };
+  }
+
+  /**
+   * `$f := function($a, $b) { body }` in a block: binds a closure. Taken only where its value is
+   * not the block's result (a lambda never reaches an output), without a signature, outside other
+   * lambdas (calls of lambdas are not compiled inside lambdas, so nothing recurses).
+   */
+  private defineLambda(node: Node, last: boolean): Evaluate {
+    const lambda = node.rhs as Node;
+    if (last) throw new Unsupported('lambda as a result');
+    if (this.inLambda > 0) throw new Unsupported('lambda in a lambda');
+    if (lambda.signature !== undefined) throw new Unsupported('lambda signature');
+    for (const key of Object.keys(node)) {
+      if (!KNOWN_MEMBERS.has(key) && node[key] !== undefined) throw new Unsupported(key);
+    }
+    const name = String((node.lhs as Node).value);
+    const params = (lambda.arguments ?? []).map((p) => {
+      if (p.type !== 'variable') throw new Unsupported('lambda parameter');
+      return String(p.value);
+    });
+    this.inLambda++;
+    let body: Evaluate;
+    try {
+      body = this.node(lambda.body as Node);
+    } finally {
+      this.inLambda--;
+    }
+    return (input, scope) => {
+      scope.bind(name, new FastLambda(params, body, input, scope));
+      return undefined;
     };
   }
 
@@ -411,8 +583,21 @@ class Compiler {
     const procedure = node.procedure as Node;
     if (procedure.type !== 'variable') throw new Unsupported('procedure');
     const name = String(procedure.value);
+    if (this.lambdas.has(name)) return this.callLambda(name, node);
     if (this.bound.has(name)) throw new Unsupported(`$${name} is also a variable`);
-    const args = (node.arguments ?? []).map((a) => this.node(a));
+    const builtinRegex = REGEX_ARGUMENT.get(name);
+    const args = (node.arguments ?? []).map((a, i) => {
+      if (a.type !== 'regex') return this.node(a);
+      // A regex literal only as the pattern of the string functions that take one.
+      if (i !== builtinRegex || this.helpers.has(name) || !(a.value instanceof RegExp)) {
+        throw new Unsupported('regex');
+      }
+      for (const key of Object.keys(a)) {
+        if (!KNOWN_MEMBERS.has(key) && a[key] !== undefined) throw new Unsupported(key);
+      }
+      const regex = new FastRegex(a.value);
+      return () => regex;
+    });
     const helper = this.helpers.get(name);
     if (helper) {
       return (input, scope) => {
@@ -435,12 +620,58 @@ class Compiler {
       throw new Unsupported(`$${name}`);
     }
     const max = this.maxStringLength;
-    return (input, scope) =>
-      builtin.run(
-        args.map((a) => a(input, scope)),
-        max,
-      );
+    if (!GUARDED_BUILTINS.has(name)) {
+      return (input, scope) =>
+        builtin.run(
+          args.map((a) => a(input, scope)),
+          max,
+        );
+    }
+    // JSONata's string built-ins are guarded (guards.ts): past the limit, it refuses, naming it.
+    return (input, scope) => {
+      const values = args.map((a) => a(input, scope));
+      for (const v of values) {
+        if (typeof v === 'string' && v.length > max) throw new FallBack('string over the limit');
+      }
+      const result = builtin.run(values, max);
+      if (typeof result === 'string' && result.length > max) {
+        throw new FallBack('result over the limit');
+      }
+      return result;
+    };
   }
+
+  /** `$f(a, b)` of a lambda bound in the expression: JSONata's apply of a lambda. */
+  private callLambda(name: string, node: Node): Evaluate {
+    // Only at the top level: a lambda calling a lambda could recurse as deep as the data.
+    if (this.inLambda > 0) throw new Unsupported(`$${name} called in a lambda`);
+    const args = (node.arguments ?? []).map((a) => this.node(a));
+    return (input, scope) => {
+      const f = scope.lookup(name);
+      // Not bound yet, or out of scope: JSONata reports it (T1006).
+      if (!(f instanceof FastLambda)) throw new FallBack(`$${name} is not a function here`);
+      return f.call(args.map((a) => a(input, scope)));
+    };
+  }
+}
+
+/** `$f := function(…) { … }`, the one shape a lambda is taken in. */
+function isLambdaDefinition(node: Node): boolean {
+  return (
+    node.type === 'bind' &&
+    !Array.isArray(node.lhs) &&
+    node.lhs?.type === 'variable' &&
+    node.rhs?.type === 'lambda' &&
+    node.rhs.thunk !== true
+  );
+}
+
+/** JSONata's `in`: strict equality with the right side or one of its items. */
+function includes(l: unknown, r: unknown): boolean {
+  if (l === undefined || r === undefined) return false;
+  const list = Array.isArray(r) ? r : [r];
+  for (let i = 0; i < list.length; i++) if (list[i] === l) return true;
+  return false;
 }
 
 /** One path step over the input sequence: JSONata's evaluateStep (flattening one level). */
@@ -728,12 +959,61 @@ const BUILTINS: ReadonlyMap<string, Builtin> = new Map<string, Builtin>([
     },
   ],
   [
+    'substringAfter',
+    {
+      min: 2,
+      max: 2,
+      run: ([str, chars]) => {
+        const s = stringArg(str);
+        const c = stringArg(chars);
+        if (s === undefined) return undefined;
+        if (c === undefined) throw new FallBack('$substringAfter without chars');
+        const pos = s.indexOf(c);
+        return pos > -1 ? s.substring(pos + c.length) : s;
+      },
+    },
+  ],
+  [
+    'match',
+    {
+      min: 2,
+      max: 3,
+      run: ([str, regex, limitArg]) => {
+        const s = stringArg(str);
+        const limit = numberArg(limitArg);
+        if (s === undefined) return undefined;
+        // A pattern that is not a regex literal (a string, a function) is JSONata's to judge.
+        if (!(regex instanceof FastRegex)) throw new FallBack('$match without a regex');
+        if (limit !== undefined && limit < 0) throw new FallBack('$match limit');
+        const result = newSequence();
+        if (limit !== undefined && limit <= 0) return result;
+        for (const m of regex.all(s, limit)) {
+          result.push({ match: m.match, index: m.start, groups: m.groups });
+        }
+        return result;
+      },
+    },
+  ],
+  // JSONata raises the error, with its message and position.
+  [
+    'error',
+    {
+      min: 0,
+      max: 1,
+      run: () => {
+        throw new FallBack('$error');
+      },
+    },
+  ],
+  [
     'contains',
     {
       min: 2,
       max: 2,
       run: ([str, token]) => {
         const s = stringArg(str);
+        if (token instanceof FastRegex)
+          return s === undefined ? undefined : token.exec(s) !== undefined;
         const t = stringArg(token);
         if (s === undefined || t === undefined) return undefined;
         return s.indexOf(t) !== -1;
@@ -747,6 +1027,9 @@ const BUILTINS: ReadonlyMap<string, Builtin> = new Map<string, Builtin>([
       max: 4,
       run: ([str, pattern, replacement, limitArg], maxStringLength) => {
         const s = stringArg(str);
+        if (pattern instanceof FastRegex) {
+          return replaceRegex(s, pattern, replacement, limitArg, maxStringLength);
+        }
         const p = stringArg(pattern);
         const r = stringArg(replacement);
         const limit = numberArg(limitArg);
@@ -779,8 +1062,22 @@ const BUILTINS: ReadonlyMap<string, Builtin> = new Map<string, Builtin>([
       max: 3,
       run: ([str, separator, limitArg]) => {
         const s = stringArg(str);
-        const sep = stringArg(separator);
         const limit = numberArg(limitArg);
+        if (separator instanceof FastRegex) {
+          if (s === undefined) return undefined;
+          if (limit !== undefined && limit < 0) throw new FallBack('$split arguments');
+          if (limit !== undefined && limit <= 0) return [];
+          const result: string[] = [];
+          let start = 0;
+          const matches = separator.all(s, limit);
+          for (const m of matches) {
+            result.push(s.substring(start, m.start));
+            start = m.end;
+          }
+          if (limit === undefined || matches.length < limit) result.push(s.substring(start));
+          return result;
+        }
+        const sep = stringArg(separator);
         if (s === undefined) return undefined;
         if (sep === undefined || (limit !== undefined && limit < 0)) {
           throw new FallBack('$split arguments');
@@ -861,6 +1158,77 @@ const BUILTINS: ReadonlyMap<string, Builtin> = new Map<string, Builtin>([
       },
     },
   ],
+]);
+
+/**
+ * `$replace(str, /regex/, replacement, limit?)`: JSONata's own `$n` substitution (not
+ * JavaScript's), a zero-length match handed back to JSONata.
+ */
+function replaceRegex(
+  str: string | undefined,
+  regex: FastRegex,
+  replacementArg: unknown,
+  limitArg: unknown,
+  maxStringLength: number,
+): string | undefined {
+  if (str === undefined) return undefined;
+  const limit = numberArg(limitArg);
+  if (typeof replacementArg !== 'string') throw new FallBack('$replace replacement');
+  if (limit !== undefined && limit < 0) throw new FallBack('$replace arguments');
+  if (limit !== undefined && limit <= 0) return str;
+  let result = '';
+  let position = 0;
+  for (const m of regex.all(str, limit)) {
+    result += str.substring(position, m.start) + substitute(replacementArg, m);
+    if (result.length > maxStringLength) throw new FallBack('$replace result too long');
+    position = m.start + m.match.length;
+  }
+  return result + str.substring(position);
+}
+
+/** JSONata's replacement text for one match: `$$` a dollar, `$0` the match, `$n` group n. */
+function substitute(replacement: string, m: RegexMatch): string {
+  let out = '';
+  let position = 0;
+  let index = replacement.indexOf('$', position);
+  while (index !== -1 && position < replacement.length) {
+    out += replacement.substring(position, index);
+    position = index + 1;
+    const dollarVal = replacement.charAt(position);
+    if (dollarVal === '$') {
+      out += '$';
+      position++;
+    } else if (dollarVal === '0') {
+      out += m.match;
+      position++;
+    } else {
+      const maxDigits =
+        m.groups.length === 0 ? 1 : Math.floor(Math.log(m.groups.length) * Math.LOG10E) + 1;
+      let group = parseInt(replacement.substring(position, position + maxDigits), 10);
+      if (maxDigits > 1 && group > m.groups.length) {
+        group = parseInt(replacement.substring(position, position + maxDigits - 1), 10);
+      }
+      if (!isNaN(group)) {
+        if (m.groups.length > 0) {
+          const submatch = m.groups[group - 1];
+          if (submatch !== undefined) out += submatch;
+        }
+        position += group.toString().length;
+      } else {
+        out += '$';
+      }
+    }
+    index = replacement.indexOf('$', position);
+  }
+  return out + replacement.substring(position);
+}
+
+/** Which argument of a built-in may be a regex literal. */
+const REGEX_ARGUMENT: ReadonlyMap<string, number> = new Map([
+  ['replace', 1],
+  ['contains', 1],
+  ['split', 1],
+  ['match', 1],
 ]);
 
 /** A string as JSONata counts characters: by code point. */

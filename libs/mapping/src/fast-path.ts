@@ -994,6 +994,36 @@ const BUILTINS: ReadonlyMap<string, Builtin> = new Map<string, Builtin>([
       },
     },
   ],
+  [
+    'toMillis',
+    {
+      min: 1,
+      max: 2,
+      run: ([timestamp, picture]) => {
+        const t = stringArg(timestamp);
+        if (t === undefined) return undefined;
+        // A picture string is parsed by JSONata's own date-time parser.
+        if (picture !== undefined) throw new FallBack('$toMillis with a picture');
+        if (!ISO_8601.test(t)) throw new FallBack('$toMillis of a non-ISO 8601 string');
+        const millis = Date.parse(t);
+        if (Number.isNaN(millis)) throw new FallBack('$toMillis of an impossible date');
+        return millis;
+      },
+    },
+  ],
+  [
+    'fromMillis',
+    {
+      min: 1,
+      max: 3,
+      run: ([millis, picture, timezone]) => {
+        const ms = numberArg(millis);
+        if (ms === undefined) return undefined;
+        if (timezone !== undefined) throw new FallBack('$fromMillis with a timezone');
+        return formatUtc(ms, picture === undefined ? DEFAULT_PICTURE : stringArg(picture));
+      },
+    },
+  ],
   // JSONata raises the error, with its message and position.
   [
     'error',
@@ -1221,6 +1251,50 @@ function substitute(replacement: string, m: RegexMatch): string {
     index = replacement.indexOf('$', position);
   }
   return out + replacement.substring(position);
+}
+
+/** JSONata's test of an ISO 8601 timestamp before `Date.parse` (`$toMillis` without a picture). */
+const ISO_8601 =
+  /^\d{4}(-[01]\d)?(-[0-3]\d)?(T[0-2]\d:[0-5]\d:[0-5]\d)?(\.\d+)?([+-][0-2]\d:?[0-5]\d|Z)?$/;
+
+/** `$fromMillis` without a picture: JSONata's ISO 8601 picture in UTC (`Z`). */
+const DEFAULT_PICTURE = '[Y0001]-[M01]-[D01]T[H01]:[m01]:[s01].[f001]Z';
+
+/**
+ * The picture strings taken here: fixed-width numeric markers of a UTC date-time and literal
+ * text (no `[[` escapes, names, widths or time zones, which JSONata's formatter handles).
+ */
+const SIMPLE_PICTURE = /^(?:\[(?:Y0001|M01|D01|H01|m01|s01|f001)\]|[^[\]])*$/;
+const PICTURE_MARKER = /\[(Y0001|M01|D01|H01|m01|s01|f001)\]/g;
+
+/** `$fromMillis(ms, picture)` for a simple picture, in UTC; anything else falls back. */
+function formatUtc(millis: number, picture: string | undefined): string {
+  if (picture === undefined || !SIMPLE_PICTURE.test(picture)) {
+    throw new FallBack('$fromMillis picture');
+  }
+  const date = new Date(millis);
+  const year = date.getUTCFullYear();
+  // Beyond four digits (or before year 0) JSONata's year formatting has rules of its own.
+  if (Number.isNaN(year) || year < 0 || year > 9999) throw new FallBack('$fromMillis year');
+  const pad = (n: number, width: number) => String(n).padStart(width, '0');
+  return picture.replace(PICTURE_MARKER, (_marker, component: string) => {
+    switch (component) {
+      case 'Y0001':
+        return pad(year, 4);
+      case 'M01':
+        return pad(date.getUTCMonth() + 1, 2);
+      case 'D01':
+        return pad(date.getUTCDate(), 2);
+      case 'H01':
+        return pad(date.getUTCHours(), 2);
+      case 'm01':
+        return pad(date.getUTCMinutes(), 2);
+      case 's01':
+        return pad(date.getUTCSeconds(), 2);
+      default:
+        return pad(date.getUTCMilliseconds(), 3);
+    }
+  });
 }
 
 /** Which argument of a built-in may be a regex literal. */

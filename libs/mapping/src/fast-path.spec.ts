@@ -290,6 +290,28 @@ const EXPRESSIONS = [
   '$fromMillis(missing)',
   "$fromMillis('1773480600123')",
   "$fromMillis($toMillis('2026-03-14T09:30:00Z') + $number('30') * 86400000, '[Y0001]-[M01]-[D01]T[H01]:[m01]:[s01]Z')",
+  // array constructors first or last in a path, $distinct
+  "['a', 'b'].{ 'type': $, 'n': n }",
+  "['a', 'b'].($ & '!')",
+  '[n, s].$string($)',
+  '[n, missing].$',
+  '[].x',
+  '[[1, 2], [3]].$',
+  '[items.v].$',
+  'items.[k, v]',
+  'one.[v]',
+  'items.[tags]',
+  "items[k = 'z'].[v]",
+  "items.($i := $; $distinct(tags[$ != 'z']).($t := $; ['x', 'y'].{ 'k': $, 't': $t, 'i': $i.k }))",
+  "$distinct([1, 2, 1, 'a', 'a'])",
+  '$distinct(items.tags)',
+  '$distinct([d, d])',
+  '$distinct(missing)',
+  '$distinct(s)',
+  '$distinct(noTags)',
+  '$distinct(oneTag)',
+  "$distinct([{'a': 1}, {'a': 1}, {'a': 2}])",
+  "$distinct([[1], [1], {'0': 1}])",
   // lambdas bound in a block and called by name
   '($f := function($x) { $x * 2 }; $f(n))',
   '($f := function($x, $y) { $x & $y }; $f(s))',
@@ -360,6 +382,9 @@ describe('compiled fast path: the same answers as JSONata', () => {
       "$toMillis('2026-03-14T09:30:00.123+01:00')",
       "$fromMillis(1773480600123, '[Y0001]-[M01]-[D01]T[H01]:[m01]:[s01]Z')",
       '$fromMillis(1773480600123)',
+      "['a', 'b'].{ 'type': $, 'n': n }",
+      'items.[k, v]',
+      '$distinct(items.tags)',
     ];
     const handedOver = common.filter((expr) => {
       const r = viaFastPath(expr, PAYLOAD, bindings);

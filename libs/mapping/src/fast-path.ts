@@ -50,6 +50,7 @@ interface Node {
   procedure?: Node;
   body?: Node;
   thunk?: boolean;
+  consarray?: boolean;
   [other: string]: unknown;
 }
 
@@ -75,6 +76,8 @@ const KNOWN_MEMBERS = new Set([
   'body',
   'thunk',
   'signature',
+  // an array constructor first or last in a path (see path())
+  'consarray',
 ]);
 
 type Sequence = unknown[] & { sequence: true };
@@ -365,12 +368,22 @@ class Compiler {
       });
       return { evaluate, stages };
     });
-    const absolute = node.steps?.[0]?.type === 'variable';
+    const first = node.steps?.[0];
+    const absolute = first?.type === 'variable';
+    // `[a, b].x`: JSONata evaluates a leading array constructor once, against the whole input
+    // sequence, rather than once per item (and applies no stages to it).
+    const constructed = first?.consarray === true;
+    if (constructed && (first.type !== 'unary' || first.predicate || first.stages)) {
+      throw new Unsupported('leading constructor with predicates');
+    }
     return (input, scope) => {
       let current: unknown[] = Array.isArray(input) && !absolute ? input : sequenceOf(input);
       let result: unknown[] | undefined;
       for (let i = 0; i < steps.length; i++) {
-        result = step(steps[i], current, scope, i === steps.length - 1);
+        result =
+          i === 0 && constructed
+            ? (steps[0].evaluate(current, scope) as unknown[])
+            : step(steps[i], current, scope, i === steps.length - 1);
         if (result.length === 0) break;
         current = result;
       }
@@ -473,6 +486,7 @@ class Compiler {
           nested: e.type === 'unary' && e.value === '[',
           evaluate: this.node(e),
         }));
+        const cons = node.consarray === true;
         return (input, scope) => {
           let result: unknown[] = [];
           for (const item of items) {
@@ -481,6 +495,8 @@ class Compiler {
             if (item.nested) result.push(value);
             else result = result.concat(Array.isArray(value) ? value : [value]);
           }
+          // First or last in a path: kept whole, not flattened into the path's sequence.
+          if (cons) Object.defineProperty(result, 'cons', { value: true });
           return result;
         };
       }
@@ -1021,6 +1037,21 @@ const BUILTINS: ReadonlyMap<string, Builtin> = new Map<string, Builtin>([
         if (ms === undefined) return undefined;
         if (timezone !== undefined) throw new FallBack('$fromMillis with a timezone');
         return formatUtc(ms, picture === undefined ? DEFAULT_PICTURE : stringArg(picture));
+      },
+    },
+  ],
+  [
+    'distinct',
+    {
+      min: 1,
+      max: 1,
+      run: ([arr]) => {
+        if (!Array.isArray(arr) || arr.length <= 1) return arr;
+        const results: unknown[] = isSequence(arr) ? newSequence() : [];
+        for (const value of arr) {
+          if (!results.some((kept) => deepEqual(value, kept))) results.push(value);
+        }
+        return results;
       },
     },
   ],

@@ -1,24 +1,30 @@
 /**
- * A compiled fast path for the JSONata shapes mappings use most: paths (with filters), literals,
- * blocks with `:=` variables, conditions (`? :`, `?:`, `??`), `&`, comparisons, `and`/`or`,
- * arithmetic, array and object constructors, and calls of the hub's helpers and of a few
- * JSONata built-ins. Each shape is turned once, at load, into a plain JavaScript closure that
- * follows JSONata 2.x's own evaluation rules (sequences, singleton unwrapping, effective booleans,
- * `$string` casting), so a mapping runs without JSONata's per-node async machinery.
+ * A compiled fast path for the JSONata shapes mappings use: paths (with filters, and array
+ * constructors first or last), literals, blocks with `:=` variables, conditions (`? :`, `?:`,
+ * `??`), `&`, comparisons, `in`, `and`/`or`, arithmetic, array and object constructors, lambdas
+ * bound with `:=` and called by name, regex literals as the pattern of `$replace`, `$contains`,
+ * `$match` and `$split`, and calls of the hub's helpers and of the JSONata built-ins in BUILTINS.
+ * Each shape is turned once, at load, into a plain JavaScript closure that follows JSONata 2.x's
+ * own evaluation rules (sequences, singleton unwrapping, effective booleans, `$string` casting,
+ * its `$n` replacement syntax), so a mapping runs without JSONata's per-node async machinery.
  *
  * Two ways back to JSONata itself, so the output never differs:
- * - at load, an expression that uses anything else (lambdas, regexes, `~>`, sorting, `..`, `in`,
- *   functions not listed here, …) gets no fast path;
+ * - at load, an expression that uses anything else (a lambda as a value, `~>`, sorting, `..`,
+ *   positional `#` and context `@` bindings, functions not listed here, …) gets no fast path;
  * - at run time, any case the closures do not cover to the letter (a type error JSONata would
- *   report, an array as the whole input, a helper that throws or returns a promise) throws
- *   `FallBack`, and the caller evaluates the same expression with JSONata, which then gives its
- *   own result or error.
+ *   report, an array as the whole input, a helper that throws or returns a promise, a zero-length
+ *   regex match, a date picture with names, a string past `maxStringLength`) throws `FallBack`,
+ *   and the caller evaluates the same expression with JSONata, which then gives its own result or
+ *   error.
  * A differential test runs every golden case of every shipped mapping both ways and requires
  * identical output (fast-path.spec.ts and the registry's cases).
  *
  * Why it is safe without JSONata's guardrails: the closures recurse only as deep as the
- * expression (no lambdas, so no recursion driven by data), loop only over the payload's own
- * arrays, and call no built-in whose cost an argument can blow up ($pad, regexes are not here).
+ * expression (a lambda body calls no lambda, so nothing recurses with the data), loop only over
+ * the payload's own arrays, and call no built-in whose cost an argument can blow up: `$pad` is
+ * not here, a string past `maxStringLength` goes to JSONata's guarded built-ins, and a regex
+ * literal passed the load-time check for catastrophic backtracking (guards.ts) — its native call
+ * costs the same here as in JSONata, whose time limit cannot interrupt it either.
  */
 
 import { DEFAULT_LIMITS } from './constants';
@@ -376,7 +382,7 @@ class Compiler {
     if (constructed && (first.type !== 'unary' || first.predicate || first.stages)) {
       throw new Unsupported('leading constructor with predicates');
     }
-    return (input, scope) => {
+    const generic: Evaluate = (input, scope) => {
       let current: unknown[] = Array.isArray(input) && !absolute ? input : sequenceOf(input);
       let result: unknown[] | undefined;
       for (let i = 0; i < steps.length; i++) {
@@ -388,6 +394,32 @@ class Compiler {
         current = result;
       }
       return result;
+    };
+    return this.memberWalk(node, steps[0].evaluate, generic) ?? generic;
+  }
+
+  /**
+   * `a.b.c` or `$v.b.c` without filters, the commonest shape of all, as a walk down plain
+   * objects: no sequence per step. It gives what the generic path gives once unwrapped, so it is
+   * only taken where nothing reads the path's raw sequence (no predicate on the path); an array
+   * met on the way (JSONata maps over it) hands the whole path to the generic evaluation.
+   */
+  private memberWalk(node: Node, first: Evaluate, generic: Evaluate): Evaluate | undefined {
+    const steps = node.steps ?? [];
+    if (node.predicate || steps.length < 2) return undefined;
+    const plain = (s: Node, i: number) =>
+      !s.predicate && !s.stages && (s.type === 'name' || (i === 0 && s.type === 'variable'));
+    if (!steps.every(plain)) return undefined;
+    const fromVariable = steps[0].type === 'variable';
+    const keys = steps.slice(fromVariable ? 1 : 0).map((s) => String(s.value));
+    return (input, scope) => {
+      let value = fromVariable ? first(input, scope) : input;
+      for (const key of keys) {
+        if (Array.isArray(value)) return generic(input, scope);
+        if (value === null || typeof value !== 'object') return undefined;
+        value = lookup(value, key);
+      }
+      return value;
     };
   }
 

@@ -1,6 +1,6 @@
 /**
- * A compiled fast path for the JSONata shapes mappings use: paths (with filters, and array
- * constructors first or last), literals, blocks with `:=` variables, conditions (`? :`, `?:`,
+ * A compiled fast path for the JSONata shapes mappings use: paths (with filters, array
+ * constructors first or last, and positional `#$i` bindings), literals, blocks with `:=` variables, conditions (`? :`, `?:`,
  * `??`), `&`, comparisons, `in`, `and`/`or`, arithmetic, array and object constructors, lambdas
  * bound with `:=` and called by name, regex literals as the pattern of `$replace`, `$contains`,
  * `$match` and `$split`, and calls of the hub's helpers and of the JSONata built-ins in BUILTINS.
@@ -10,7 +10,7 @@
  *
  * Two ways back to JSONata itself, so the output never differs:
  * - at load, an expression that uses anything else (a lambda as a value, `~>`, sorting, `..`,
- *   positional `#` and context `@` bindings, functions not listed here, …) gets no fast path;
+ *   context `@` bindings, a filter on a step of a `#` tuple stream, functions not listed here, …) gets no fast path;
  * - at run time, any case the closures do not cover to the letter (a type error JSONata would
  *   report, an array as the whole input, a helper that throws or returns a promise, a zero-length
  *   regex match, a date picture with names, a string past `maxStringLength`) throws `FallBack`,
@@ -84,6 +84,9 @@ const KNOWN_MEMBERS = new Set([
   'signature',
   // an array constructor first or last in a path (see path())
   'consarray',
+  // a positional binding `step#$i` (see tupleStream())
+  'index',
+  'tuple',
 ]);
 
 type Sequence = unknown[] & { sequence: true };
@@ -303,6 +306,8 @@ class Compiler {
     for (const key of Object.keys(node)) {
       if (!KNOWN_MEMBERS.has(key) && node[key] !== undefined) throw new Unsupported(key);
     }
+    // A path that carries its tuples out (for `%` ancestry) is JSONata's.
+    if (node.type === 'path' && node.tuple !== undefined) throw new Unsupported('tuple path');
     const inner = this.kind(node);
     const predicates = (node.predicate ?? []).map((p) => this.filter(p));
     if (predicates.length === 0) return (input, scope) => unwrap(inner(input, scope));
@@ -382,6 +387,8 @@ class Compiler {
     if (constructed && (first.type !== 'unary' || first.predicate || first.stages)) {
       throw new Unsupported('leading constructor with predicates');
     }
+    const tupleAt = (node.steps ?? []).findIndex((s) => s.tuple !== undefined);
+    if (tupleAt >= 0) return this.tupleStream(node, steps, tupleAt, constructed, absolute);
     const generic: Evaluate = (input, scope) => {
       let current: unknown[] = Array.isArray(input) && !absolute ? input : sequenceOf(input);
       let result: unknown[] | undefined;
@@ -399,6 +406,62 @@ class Compiler {
   }
 
   /**
+   * A path with a positional binding, `steps#$i.rest`: JSONata's tuple stream. From the bound
+   * step on, each item travels with the variables bound so far; `$i` is the item's position in
+   * what its step gave for one input item. Filters on those steps (which JSONata applies to the
+   * tuples) are not taken.
+   */
+  private tupleStream(
+    node: Node,
+    steps: Parameters<typeof step>[0][],
+    tupleAt: number,
+    constructed: boolean,
+    absolute: boolean,
+  ): Evaluate {
+    const nodes = node.steps ?? [];
+    if (constructed && tupleAt === 0) throw new Unsupported('tuple on a leading constructor');
+    const indexes = nodes.map((s) => {
+      if (s.index !== undefined && typeof s.index !== 'string') throw new Unsupported('index');
+      return s.index as string | undefined;
+    });
+    for (let i = tupleAt; i < nodes.length; i++) {
+      if (nodes[i].stages) throw new Unsupported('filter in a tuple stream');
+    }
+    return (input, scope) => {
+      let current: unknown[] = Array.isArray(input) && !absolute ? input : sequenceOf(input);
+      for (let i = 0; i < tupleAt; i++) {
+        const result =
+          i === 0 && constructed
+            ? (steps[0].evaluate(current, scope) as unknown[])
+            : step(steps[i], current, scope, false);
+        if (result.length === 0) return result;
+        current = result;
+      }
+      let tuples: Record<string, unknown>[] = current.map((item) => ({ '@': item }));
+      for (let i = tupleAt; i < steps.length; i++) {
+        const next: Record<string, unknown>[] = [];
+        const index = indexes[i];
+        for (const tuple of tuples) {
+          const frame = new Scope(scope);
+          for (const key of Object.keys(tuple)) if (key !== '@') frame.bind(key, tuple[key]);
+          const res = steps[i].evaluate(tuple['@'], frame);
+          if (res === undefined) continue;
+          const items = Array.isArray(res) ? res : [res];
+          for (let position = 0; position < items.length; position++) {
+            const out: Record<string, unknown> = { ...tuple, '@': items[position] };
+            if (index !== undefined) out[index] = position;
+            next.push(out);
+          }
+        }
+        tuples = next;
+      }
+      const result = newSequence();
+      for (const tuple of tuples) result.push(tuple['@']);
+      return result;
+    };
+  }
+
+  /**
    * `a.b.c` or `$v.b.c` without filters, the commonest shape of all, as a walk down plain
    * objects: no sequence per step. It gives what the generic path gives once unwrapped, so it is
    * only taken where nothing reads the path's raw sequence (no predicate on the path); an array
@@ -408,7 +471,10 @@ class Compiler {
     const steps = node.steps ?? [];
     if (node.predicate || steps.length < 2) return undefined;
     const plain = (s: Node, i: number) =>
-      !s.predicate && !s.stages && (s.type === 'name' || (i === 0 && s.type === 'variable'));
+      !s.predicate &&
+      !s.stages &&
+      s.tuple === undefined &&
+      (s.type === 'name' || (i === 0 && s.type === 'variable'));
     if (!steps.every(plain)) return undefined;
     const fromVariable = steps[0].type === 'variable';
     const keys = steps.slice(fromVariable ? 1 : 0).map((s) => String(s.value));
@@ -1084,6 +1150,22 @@ const BUILTINS: ReadonlyMap<string, Builtin> = new Map<string, Builtin>([
           if (!results.some((kept) => deepEqual(value, kept))) results.push(value);
         }
         return results;
+      },
+    },
+  ],
+  [
+    'zip',
+    {
+      min: 1,
+      max: Infinity,
+      run: (args) => {
+        // JSONata's signature makes each argument an array; leave a missing one to it.
+        if (args.some((a) => a === undefined)) throw new FallBack('$zip of nothing');
+        const lists = args.map((a) => (Array.isArray(a) ? a : [a]));
+        const length = Math.min(...lists.map((l) => l.length));
+        const result: unknown[][] = [];
+        for (let i = 0; i < length; i++) result.push(lists.map((l) => l[i]));
+        return result;
       },
     },
   ],

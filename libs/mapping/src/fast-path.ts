@@ -1,27 +1,34 @@
 /**
- * A compiled fast path for the JSONata shapes mappings use most: paths (with filters), literals,
- * blocks with `:=` variables, conditions (`? :`, `?:`, `??`), `&`, comparisons, `and`/`or`,
- * arithmetic, array and object constructors, and calls of the hub's helpers and of a few
- * JSONata built-ins. Each shape is turned once, at load, into a plain JavaScript closure that
- * follows JSONata 2.x's own evaluation rules (sequences, singleton unwrapping, effective booleans,
- * `$string` casting), so a mapping runs without JSONata's per-node async machinery.
+ * A compiled fast path for the JSONata shapes mappings use: paths (with filters, array
+ * constructors first or last, and positional `#$i` bindings), literals, blocks with `:=` variables, conditions (`? :`, `?:`,
+ * `??`), `&`, comparisons, `in`, `and`/`or`, arithmetic, array and object constructors, lambdas
+ * bound with `:=` and called by name, regex literals as the pattern of `$replace`, `$contains`,
+ * `$match` and `$split`, and calls of the hub's helpers and of the JSONata built-ins in BUILTINS.
+ * Each shape is turned once, at load, into a plain JavaScript closure that follows JSONata 2.x's
+ * own evaluation rules (sequences, singleton unwrapping, effective booleans, `$string` casting,
+ * its `$n` replacement syntax), so a mapping runs without JSONata's per-node async machinery.
  *
  * Two ways back to JSONata itself, so the output never differs:
- * - at load, an expression that uses anything else (lambdas, regexes, `~>`, sorting, `..`, `in`,
- *   functions not listed here, …) gets no fast path;
+ * - at load, an expression that uses anything else (a lambda as a value, `~>`, sorting, `..`,
+ *   context `@` bindings, a filter on a step of a `#` tuple stream, functions not listed here, …) gets no fast path;
  * - at run time, any case the closures do not cover to the letter (a type error JSONata would
- *   report, an array as the whole input, a helper that throws or returns a promise) throws
- *   `FallBack`, and the caller evaluates the same expression with JSONata, which then gives its
- *   own result or error.
+ *   report, an array as the whole input, a helper that throws or returns a promise, a zero-length
+ *   regex match, a date picture with names, a string past `maxStringLength`) throws `FallBack`,
+ *   and the caller evaluates the same expression with JSONata, which then gives its own result or
+ *   error.
  * A differential test runs every golden case of every shipped mapping both ways and requires
  * identical output (fast-path.spec.ts and the registry's cases).
  *
  * Why it is safe without JSONata's guardrails: the closures recurse only as deep as the
- * expression (no lambdas, so no recursion driven by data), loop only over the payload's own
- * arrays, and call no built-in whose cost an argument can blow up ($pad, regexes are not here).
+ * expression (a lambda body calls no lambda, so nothing recurses with the data), loop only over
+ * the payload's own arrays, and call no built-in whose cost an argument can blow up: `$pad` is
+ * not here, a string past `maxStringLength` goes to JSONata's guarded built-ins, and a regex
+ * literal passed the load-time check for catastrophic backtracking (guards.ts) — its native call
+ * costs the same here as in JSONata, whose time limit cannot interrupt it either.
  */
 
 import { DEFAULT_LIMITS } from './constants';
+import { GUARDED_BUILTINS } from './guards';
 
 /** Thrown when the fast path does not cover a case: evaluate with JSONata instead. */
 export class FallBack extends Error {
@@ -47,6 +54,9 @@ interface Node {
   else?: Node;
   arguments?: Node[];
   procedure?: Node;
+  body?: Node;
+  thunk?: boolean;
+  consarray?: boolean;
   [other: string]: unknown;
 }
 
@@ -67,6 +77,16 @@ const KNOWN_MEMBERS = new Set([
   'else',
   'arguments',
   'procedure',
+  // lambdas: `function($a) { body }` bound by `:=` in a block, and the tail-call thunks JSONata's
+  // parser wraps a lambda's tail calls in
+  'body',
+  'thunk',
+  'signature',
+  // an array constructor first or last in a path (see path())
+  'consarray',
+  // a positional binding `step#$i` (see tupleStream())
+  'index',
+  'tuple',
 ]);
 
 type Sequence = unknown[] & { sequence: true };
@@ -114,12 +134,34 @@ export function compileFast(
   helpers: ReadonlyMap<string, Helper>,
   maxStringLength: number = DEFAULT_LIMITS.maxStringLength,
 ): FastExpression | undefined {
-  const compiler = new Compiler(helpers, boundNames(ast as Node), maxStringLength);
+  const compiled = compileOrExplain(ast, helpers, maxStringLength);
+  return typeof compiled === 'string' ? undefined : compiled;
+}
+
+/**
+ * Why an expression gets no fast path (the first shape not covered, e.g. `$pad` or `stage
+ * index`), or undefined when it has one: what the bench and coverage reports print.
+ */
+export function fastPathGap(
+  ast: unknown,
+  helpers: ReadonlyMap<string, Helper>,
+): string | undefined {
+  const compiled = compileOrExplain(ast, helpers, DEFAULT_LIMITS.maxStringLength);
+  return typeof compiled === 'string' ? compiled : undefined;
+}
+
+function compileOrExplain(
+  ast: unknown,
+  helpers: ReadonlyMap<string, Helper>,
+  maxStringLength: number,
+): FastExpression | string {
   let evaluate: Evaluate;
   try {
+    const names = boundNames(ast as Node);
+    const compiler = new Compiler(helpers, names, maxStringLength);
     evaluate = compiler.node(ast as Node);
   } catch (err) {
-    if (err instanceof Unsupported) return undefined;
+    if (err instanceof Unsupported) return err.message;
     throw err;
   }
   return {
@@ -134,38 +176,138 @@ export function compileFast(
 /** Thrown at compile time for a shape the fast path does not take. */
 class Unsupported extends Error {}
 
-/** Every variable name an expression binds with `:=` (such a name must not be a function we call). */
-function boundNames(node: Node, into = new Set<string>()): Set<string> {
-  if (node === null || typeof node !== 'object') return into;
-  if (node.type === 'bind' && node.lhs && !Array.isArray(node.lhs)) {
-    into.add(String(node.lhs.value));
-  }
-  for (const value of Object.values(node)) {
-    if (Array.isArray(value)) {
-      for (const item of value) {
-        if (Array.isArray(item)) item.forEach((n) => boundNames(n as Node, into));
-        else boundNames(item as Node, into);
-      }
-    } else if (value && typeof value === 'object') {
-      boundNames(value as Node, into);
+/** The variable names an expression binds: to lambdas, and to anything else. */
+interface BoundNames {
+  /** Every name bound with `:=` or as a lambda parameter (such a name is not a built-in we call). */
+  all: Set<string>;
+  /** Names bound to a lambda (`$f := function($x) { … }`): called by name, never read as values. */
+  lambdas: Set<string>;
+}
+
+/**
+ * Every variable name an expression binds. A name bound to a lambda must be bound to nothing
+ * else (no other `:=`, no parameter of that name): its calls are then calls of a lambda.
+ */
+function boundNames(root: Node): BoundNames {
+  const all = new Set<string>();
+  const lambdas = new Set<string>();
+  const others = new Set<string>();
+  const visit = (node: Node): void => {
+    if (node === null || typeof node !== 'object' || node instanceof RegExp) return;
+    if (node.type === 'bind' && node.lhs && !Array.isArray(node.lhs)) {
+      const name = String(node.lhs.value);
+      all.add(name);
+      const rhs = node.rhs;
+      if (rhs?.type === 'lambda' && rhs.thunk !== true) lambdas.add(name);
+      else others.add(name);
     }
+    if (node.type === 'lambda' && node.thunk !== true) {
+      for (const param of node.arguments ?? []) {
+        all.add(String(param.value));
+        others.add(String(param.value));
+      }
+    }
+    for (const value of Object.values(node)) {
+      if (Array.isArray(value)) {
+        for (const item of value) {
+          if (Array.isArray(item)) item.forEach((n) => visit(n as Node));
+          else visit(item as Node);
+        }
+      } else if (value && typeof value === 'object') {
+        visit(value as Node);
+      }
+    }
+  };
+  visit(root);
+  for (const name of lambdas) {
+    if (others.has(name)) throw new Unsupported(`$${name} is bound to a lambda and to a value`);
   }
-  return into;
+  return { all, lambdas };
+}
+
+/**
+ * A lambda's value: its parameters and body, with the input and variables in force where it was
+ * defined (JSONata's closure). Only ever called by name, so it never reaches a result.
+ */
+class FastLambda {
+  constructor(
+    private readonly params: readonly string[],
+    private readonly body: Evaluate,
+    private readonly input: unknown,
+    private readonly scope: Scope,
+  ) {}
+
+  /** JSONata's applyProcedure: a frame over the closure's, each parameter bound (missing: undefined). */
+  call(args: readonly unknown[]): unknown {
+    const frame = new Scope(this.scope);
+    for (let i = 0; i < this.params.length; i++) frame.bind(this.params[i], args[i]);
+    return this.body(this.input, frame);
+  }
+}
+
+/** A regex literal, as JSONata's matcher runs it: a fresh `lastIndex` for every search. */
+class FastRegex {
+  private readonly re: RegExp;
+  constructor(literal: RegExp) {
+    this.re = new RegExp(literal);
+  }
+
+  /** The first match at or after `from`: JSONata's match object (match, start, end, groups). */
+  exec(str: string, from = 0): RegexMatch | undefined {
+    this.re.lastIndex = from;
+    const m = this.re.exec(str);
+    if (m === null) return undefined;
+    return { match: m[0], start: m.index, end: m.index + m[0].length, groups: m.slice(1) };
+  }
+
+  /**
+   * Every match in order, as JSONata's `next()` walks them (each search starts where the last
+   * match ended, none once the end of the string is reached), at most `limit`. A zero-length
+   * match falls back: JSONata refuses it (D1004) when it is not the last.
+   */
+  all(str: string, limit?: number): RegexMatch[] {
+    const matches: RegexMatch[] = [];
+    let m = this.exec(str);
+    while (m !== undefined && (limit === undefined || matches.length < limit)) {
+      if (m.match === '') throw new FallBack('zero-length regex match');
+      matches.push(m);
+      if (m.end >= str.length) break;
+      m = this.exec(str, m.end);
+    }
+    return matches;
+  }
+}
+
+interface RegexMatch {
+  match: string;
+  start: number;
+  end: number;
+  groups: (string | undefined)[];
 }
 
 class Compiler {
+  private readonly bound: ReadonlySet<string>;
+  private readonly lambdas: ReadonlySet<string>;
+  /** How many lambda bodies enclose the node being compiled. */
+  private inLambda = 0;
+
   constructor(
     private readonly helpers: ReadonlyMap<string, Helper>,
-    private readonly bound: ReadonlySet<string>,
-    /** `$replace` and `$join` fall back to JSONata past it, whose guarded built-ins refuse it. */
+    names: BoundNames,
+    /** String built-ins fall back to JSONata past it, whose guarded built-ins refuse it. */
     private readonly maxStringLength: number,
-  ) {}
+  ) {
+    this.bound = names.all;
+    this.lambdas = names.lambdas;
+  }
 
   /** A node as JSONata's `evaluate` runs it: the node, its predicates, then sequence unwrapping. */
   node(node: Node): Evaluate {
     for (const key of Object.keys(node)) {
       if (!KNOWN_MEMBERS.has(key) && node[key] !== undefined) throw new Unsupported(key);
     }
+    // A path that carries its tuples out (for `%` ancestry) is JSONata's.
+    if (node.type === 'path' && node.tuple !== undefined) throw new Unsupported('tuple path');
     const inner = this.kind(node);
     const predicates = (node.predicate ?? []).map((p) => this.filter(p));
     if (predicates.length === 0) return (input, scope) => unwrap(inner(input, scope));
@@ -204,6 +346,13 @@ class Compiler {
         return this.bind(node);
       case 'function':
         return this.call(node);
+      case 'lambda':
+        // A tail call in a lambda body, which JSONata's trampoline evaluates right after the
+        // body, with the same input and variables: the call itself.
+        if (node.thunk === true && this.inLambda > 0 && node.body?.type === 'function') {
+          return this.node(node.body);
+        }
+        throw new Unsupported('lambda value');
       default:
         throw new Unsupported(node.type);
     }
@@ -212,6 +361,7 @@ class Compiler {
   private variable(node: Node): Evaluate {
     const name = String(node.value);
     if (name === '') return (input) => input;
+    if (this.lambdas.has(name)) throw new Unsupported(`lambda value $${name}`);
     // A bare `$lowercase` is a function value in JSONata: not taken here.
     if (!this.bound.has(name) && (this.helpers.has(name) || BUILTINS.has(name))) {
       throw new Unsupported(`function value $${name}`);
@@ -229,16 +379,113 @@ class Compiler {
       });
       return { evaluate, stages };
     });
-    const absolute = node.steps?.[0]?.type === 'variable';
-    return (input, scope) => {
+    const first = node.steps?.[0];
+    const absolute = first?.type === 'variable';
+    // `[a, b].x`: JSONata evaluates a leading array constructor once, against the whole input
+    // sequence, rather than once per item (and applies no stages to it).
+    const constructed = first?.consarray === true;
+    if (constructed && (first.type !== 'unary' || first.predicate || first.stages)) {
+      throw new Unsupported('leading constructor with predicates');
+    }
+    const tupleAt = (node.steps ?? []).findIndex((s) => s.tuple !== undefined);
+    if (tupleAt >= 0) return this.tupleStream(node, steps, tupleAt, constructed, absolute);
+    const generic: Evaluate = (input, scope) => {
       let current: unknown[] = Array.isArray(input) && !absolute ? input : sequenceOf(input);
       let result: unknown[] | undefined;
       for (let i = 0; i < steps.length; i++) {
-        result = step(steps[i], current, scope, i === steps.length - 1);
+        result =
+          i === 0 && constructed
+            ? (steps[0].evaluate(current, scope) as unknown[])
+            : step(steps[i], current, scope, i === steps.length - 1);
         if (result.length === 0) break;
         current = result;
       }
       return result;
+    };
+    return this.memberWalk(node, steps[0].evaluate, generic) ?? generic;
+  }
+
+  /**
+   * A path with a positional binding, `steps#$i.rest`: JSONata's tuple stream. From the bound
+   * step on, each item travels with the variables bound so far; `$i` is the item's position in
+   * what its step gave for one input item. Filters on those steps (which JSONata applies to the
+   * tuples) are not taken.
+   */
+  private tupleStream(
+    node: Node,
+    steps: Parameters<typeof step>[0][],
+    tupleAt: number,
+    constructed: boolean,
+    absolute: boolean,
+  ): Evaluate {
+    const nodes = node.steps ?? [];
+    if (constructed && tupleAt === 0) throw new Unsupported('tuple on a leading constructor');
+    const indexes = nodes.map((s) => {
+      if (s.index !== undefined && typeof s.index !== 'string') throw new Unsupported('index');
+      return s.index as string | undefined;
+    });
+    for (let i = tupleAt; i < nodes.length; i++) {
+      if (nodes[i].stages) throw new Unsupported('filter in a tuple stream');
+    }
+    return (input, scope) => {
+      let current: unknown[] = Array.isArray(input) && !absolute ? input : sequenceOf(input);
+      for (let i = 0; i < tupleAt; i++) {
+        const result =
+          i === 0 && constructed
+            ? (steps[0].evaluate(current, scope) as unknown[])
+            : step(steps[i], current, scope, false);
+        if (result.length === 0) return result;
+        current = result;
+      }
+      let tuples: Record<string, unknown>[] = current.map((item) => ({ '@': item }));
+      for (let i = tupleAt; i < steps.length; i++) {
+        const next: Record<string, unknown>[] = [];
+        const index = indexes[i];
+        for (const tuple of tuples) {
+          const frame = new Scope(scope);
+          for (const key of Object.keys(tuple)) if (key !== '@') frame.bind(key, tuple[key]);
+          const res = steps[i].evaluate(tuple['@'], frame);
+          if (res === undefined) continue;
+          const items = Array.isArray(res) ? res : [res];
+          for (let position = 0; position < items.length; position++) {
+            const out: Record<string, unknown> = { ...tuple, '@': items[position] };
+            if (index !== undefined) out[index] = position;
+            next.push(out);
+          }
+        }
+        tuples = next;
+      }
+      const result = newSequence();
+      for (const tuple of tuples) result.push(tuple['@']);
+      return result;
+    };
+  }
+
+  /**
+   * `a.b.c` or `$v.b.c` without filters, the commonest shape of all, as a walk down plain
+   * objects: no sequence per step. It gives what the generic path gives once unwrapped, so it is
+   * only taken where nothing reads the path's raw sequence (no predicate on the path); an array
+   * met on the way (JSONata maps over it) hands the whole path to the generic evaluation.
+   */
+  private memberWalk(node: Node, first: Evaluate, generic: Evaluate): Evaluate | undefined {
+    const steps = node.steps ?? [];
+    if (node.predicate || steps.length < 2) return undefined;
+    const plain = (s: Node, i: number) =>
+      !s.predicate &&
+      !s.stages &&
+      s.tuple === undefined &&
+      (s.type === 'name' || (i === 0 && s.type === 'variable'));
+    if (!steps.every(plain)) return undefined;
+    const fromVariable = steps[0].type === 'variable';
+    const keys = steps.slice(fromVariable ? 1 : 0).map((s) => String(s.value));
+    return (input, scope) => {
+      let value = fromVariable ? first(input, scope) : input;
+      for (const key of keys) {
+        if (Array.isArray(value)) return generic(input, scope);
+        if (value === null || typeof value !== 'object') return undefined;
+        value = lookup(value, key);
+      }
+      return value;
     };
   }
 
@@ -314,6 +561,8 @@ class Compiler {
       case '/':
       case '%':
         return (input, scope) => arithmetic(lhs(input, scope), rhs(input, scope), op);
+      case 'in':
+        return (input, scope) => includes(lhs(input, scope), rhs(input, scope));
       default:
         throw new Unsupported(`operator ${op}`);
     }
@@ -335,6 +584,7 @@ class Compiler {
           nested: e.type === 'unary' && e.value === '[',
           evaluate: this.node(e),
         }));
+        const cons = node.consarray === true;
         return (input, scope) => {
           let result: unknown[] = [];
           for (const item of items) {
@@ -343,6 +593,8 @@ class Compiler {
             if (item.nested) result.push(value);
             else result = result.concat(Array.isArray(value) ? value : [value]);
           }
+          // First or last in a path: kept whole, not flattened into the path's sequence.
+          if (cons) Object.defineProperty(result, 'cons', { value: true });
           return result;
         };
       }
@@ -386,12 +638,46 @@ class Compiler {
   }
 
   private block(node: Node): Evaluate {
-    const expressions = (node.expressions ?? []).map((e) => this.node(e));
+    const list = node.expressions ?? [];
+    const expressions = list.map((e, i) =>
+      isLambdaDefinition(e) ? this.defineLambda(e, i === list.length - 1) : this.node(e),
+    );
     return (input, scope) => {
       const frame = new Scope(scope);
       let result: unknown;
       for (const e of expressions) result = e(input, frame);
       return result;
+    };
+  }
+
+  /**
+   * `$f := function($a, $b) { body }` in a block: binds a closure. Taken only where its value is
+   * not the block's result (a lambda never reaches an output), without a signature, outside other
+   * lambdas (calls of lambdas are not compiled inside lambdas, so nothing recurses).
+   */
+  private defineLambda(node: Node, last: boolean): Evaluate {
+    const lambda = node.rhs as Node;
+    if (last) throw new Unsupported('lambda as a result');
+    if (this.inLambda > 0) throw new Unsupported('lambda in a lambda');
+    if (lambda.signature !== undefined) throw new Unsupported('lambda signature');
+    for (const key of Object.keys(node)) {
+      if (!KNOWN_MEMBERS.has(key) && node[key] !== undefined) throw new Unsupported(key);
+    }
+    const name = String((node.lhs as Node).value);
+    const params = (lambda.arguments ?? []).map((p) => {
+      if (p.type !== 'variable') throw new Unsupported('lambda parameter');
+      return String(p.value);
+    });
+    this.inLambda++;
+    let body: Evaluate;
+    try {
+      body = this.node(lambda.body as Node);
+    } finally {
+      this.inLambda--;
+    }
+    return (input, scope) => {
+      scope.bind(name, new FastLambda(params, body, input, scope));
+      return undefined;
     };
   }
 
@@ -411,8 +697,21 @@ class Compiler {
     const procedure = node.procedure as Node;
     if (procedure.type !== 'variable') throw new Unsupported('procedure');
     const name = String(procedure.value);
+    if (this.lambdas.has(name)) return this.callLambda(name, node);
     if (this.bound.has(name)) throw new Unsupported(`$${name} is also a variable`);
-    const args = (node.arguments ?? []).map((a) => this.node(a));
+    const builtinRegex = REGEX_ARGUMENT.get(name);
+    const args = (node.arguments ?? []).map((a, i) => {
+      if (a.type !== 'regex') return this.node(a);
+      // A regex literal only as the pattern of the string functions that take one.
+      if (i !== builtinRegex || this.helpers.has(name) || !(a.value instanceof RegExp)) {
+        throw new Unsupported('regex');
+      }
+      for (const key of Object.keys(a)) {
+        if (!KNOWN_MEMBERS.has(key) && a[key] !== undefined) throw new Unsupported(key);
+      }
+      const regex = new FastRegex(a.value);
+      return () => regex;
+    });
     const helper = this.helpers.get(name);
     if (helper) {
       return (input, scope) => {
@@ -435,12 +734,58 @@ class Compiler {
       throw new Unsupported(`$${name}`);
     }
     const max = this.maxStringLength;
-    return (input, scope) =>
-      builtin.run(
-        args.map((a) => a(input, scope)),
-        max,
-      );
+    if (!GUARDED_BUILTINS.has(name)) {
+      return (input, scope) =>
+        builtin.run(
+          args.map((a) => a(input, scope)),
+          max,
+        );
+    }
+    // JSONata's string built-ins are guarded (guards.ts): past the limit, it refuses, naming it.
+    return (input, scope) => {
+      const values = args.map((a) => a(input, scope));
+      for (const v of values) {
+        if (typeof v === 'string' && v.length > max) throw new FallBack('string over the limit');
+      }
+      const result = builtin.run(values, max);
+      if (typeof result === 'string' && result.length > max) {
+        throw new FallBack('result over the limit');
+      }
+      return result;
+    };
   }
+
+  /** `$f(a, b)` of a lambda bound in the expression: JSONata's apply of a lambda. */
+  private callLambda(name: string, node: Node): Evaluate {
+    // Only at the top level: a lambda calling a lambda could recurse as deep as the data.
+    if (this.inLambda > 0) throw new Unsupported(`$${name} called in a lambda`);
+    const args = (node.arguments ?? []).map((a) => this.node(a));
+    return (input, scope) => {
+      const f = scope.lookup(name);
+      // Not bound yet, or out of scope: JSONata reports it (T1006).
+      if (!(f instanceof FastLambda)) throw new FallBack(`$${name} is not a function here`);
+      return f.call(args.map((a) => a(input, scope)));
+    };
+  }
+}
+
+/** `$f := function(…) { … }`, the one shape a lambda is taken in. */
+function isLambdaDefinition(node: Node): boolean {
+  return (
+    node.type === 'bind' &&
+    !Array.isArray(node.lhs) &&
+    node.lhs?.type === 'variable' &&
+    node.rhs?.type === 'lambda' &&
+    node.rhs.thunk !== true
+  );
+}
+
+/** JSONata's `in`: strict equality with the right side or one of its items. */
+function includes(l: unknown, r: unknown): boolean {
+  if (l === undefined || r === undefined) return false;
+  const list = Array.isArray(r) ? r : [r];
+  for (let i = 0; i < list.length; i++) if (list[i] === l) return true;
+  return false;
 }
 
 /** One path step over the input sequence: JSONata's evaluateStep (flattening one level). */
@@ -728,12 +1073,122 @@ const BUILTINS: ReadonlyMap<string, Builtin> = new Map<string, Builtin>([
     },
   ],
   [
+    'substringAfter',
+    {
+      min: 2,
+      max: 2,
+      run: ([str, chars]) => {
+        const s = stringArg(str);
+        const c = stringArg(chars);
+        if (s === undefined) return undefined;
+        if (c === undefined) throw new FallBack('$substringAfter without chars');
+        const pos = s.indexOf(c);
+        return pos > -1 ? s.substring(pos + c.length) : s;
+      },
+    },
+  ],
+  [
+    'match',
+    {
+      min: 2,
+      max: 3,
+      run: ([str, regex, limitArg]) => {
+        const s = stringArg(str);
+        const limit = numberArg(limitArg);
+        if (s === undefined) return undefined;
+        // A pattern that is not a regex literal (a string, a function) is JSONata's to judge.
+        if (!(regex instanceof FastRegex)) throw new FallBack('$match without a regex');
+        if (limit !== undefined && limit < 0) throw new FallBack('$match limit');
+        const result = newSequence();
+        if (limit !== undefined && limit <= 0) return result;
+        for (const m of regex.all(s, limit)) {
+          result.push({ match: m.match, index: m.start, groups: m.groups });
+        }
+        return result;
+      },
+    },
+  ],
+  [
+    'toMillis',
+    {
+      min: 1,
+      max: 2,
+      run: ([timestamp, picture]) => {
+        const t = stringArg(timestamp);
+        if (t === undefined) return undefined;
+        // A picture string is parsed by JSONata's own date-time parser.
+        if (picture !== undefined) throw new FallBack('$toMillis with a picture');
+        if (!ISO_8601.test(t)) throw new FallBack('$toMillis of a non-ISO 8601 string');
+        const millis = Date.parse(t);
+        if (Number.isNaN(millis)) throw new FallBack('$toMillis of an impossible date');
+        return millis;
+      },
+    },
+  ],
+  [
+    'fromMillis',
+    {
+      min: 1,
+      max: 3,
+      run: ([millis, picture, timezone]) => {
+        const ms = numberArg(millis);
+        if (ms === undefined) return undefined;
+        if (timezone !== undefined) throw new FallBack('$fromMillis with a timezone');
+        return formatUtc(ms, picture === undefined ? DEFAULT_PICTURE : stringArg(picture));
+      },
+    },
+  ],
+  [
+    'distinct',
+    {
+      min: 1,
+      max: 1,
+      run: ([arr]) => {
+        if (!Array.isArray(arr) || arr.length <= 1) return arr;
+        const results: unknown[] = isSequence(arr) ? newSequence() : [];
+        for (const value of arr) {
+          if (!results.some((kept) => deepEqual(value, kept))) results.push(value);
+        }
+        return results;
+      },
+    },
+  ],
+  [
+    'zip',
+    {
+      min: 1,
+      max: Infinity,
+      run: (args) => {
+        // JSONata's signature makes each argument an array; leave a missing one to it.
+        if (args.some((a) => a === undefined)) throw new FallBack('$zip of nothing');
+        const lists = args.map((a) => (Array.isArray(a) ? a : [a]));
+        const length = Math.min(...lists.map((l) => l.length));
+        const result: unknown[][] = [];
+        for (let i = 0; i < length; i++) result.push(lists.map((l) => l[i]));
+        return result;
+      },
+    },
+  ],
+  // JSONata raises the error, with its message and position.
+  [
+    'error',
+    {
+      min: 0,
+      max: 1,
+      run: () => {
+        throw new FallBack('$error');
+      },
+    },
+  ],
+  [
     'contains',
     {
       min: 2,
       max: 2,
       run: ([str, token]) => {
         const s = stringArg(str);
+        if (token instanceof FastRegex)
+          return s === undefined ? undefined : token.exec(s) !== undefined;
         const t = stringArg(token);
         if (s === undefined || t === undefined) return undefined;
         return s.indexOf(t) !== -1;
@@ -747,6 +1202,9 @@ const BUILTINS: ReadonlyMap<string, Builtin> = new Map<string, Builtin>([
       max: 4,
       run: ([str, pattern, replacement, limitArg], maxStringLength) => {
         const s = stringArg(str);
+        if (pattern instanceof FastRegex) {
+          return replaceRegex(s, pattern, replacement, limitArg, maxStringLength);
+        }
         const p = stringArg(pattern);
         const r = stringArg(replacement);
         const limit = numberArg(limitArg);
@@ -779,8 +1237,22 @@ const BUILTINS: ReadonlyMap<string, Builtin> = new Map<string, Builtin>([
       max: 3,
       run: ([str, separator, limitArg]) => {
         const s = stringArg(str);
-        const sep = stringArg(separator);
         const limit = numberArg(limitArg);
+        if (separator instanceof FastRegex) {
+          if (s === undefined) return undefined;
+          if (limit !== undefined && limit < 0) throw new FallBack('$split arguments');
+          if (limit !== undefined && limit <= 0) return [];
+          const result: string[] = [];
+          let start = 0;
+          const matches = separator.all(s, limit);
+          for (const m of matches) {
+            result.push(s.substring(start, m.start));
+            start = m.end;
+          }
+          if (limit === undefined || matches.length < limit) result.push(s.substring(start));
+          return result;
+        }
+        const sep = stringArg(separator);
         if (s === undefined) return undefined;
         if (sep === undefined || (limit !== undefined && limit < 0)) {
           throw new FallBack('$split arguments');
@@ -861,6 +1333,121 @@ const BUILTINS: ReadonlyMap<string, Builtin> = new Map<string, Builtin>([
       },
     },
   ],
+]);
+
+/**
+ * `$replace(str, /regex/, replacement, limit?)`: JSONata's own `$n` substitution (not
+ * JavaScript's), a zero-length match handed back to JSONata.
+ */
+function replaceRegex(
+  str: string | undefined,
+  regex: FastRegex,
+  replacementArg: unknown,
+  limitArg: unknown,
+  maxStringLength: number,
+): string | undefined {
+  if (str === undefined) return undefined;
+  const limit = numberArg(limitArg);
+  if (typeof replacementArg !== 'string') throw new FallBack('$replace replacement');
+  if (limit !== undefined && limit < 0) throw new FallBack('$replace arguments');
+  if (limit !== undefined && limit <= 0) return str;
+  let result = '';
+  let position = 0;
+  for (const m of regex.all(str, limit)) {
+    result += str.substring(position, m.start) + substitute(replacementArg, m);
+    if (result.length > maxStringLength) throw new FallBack('$replace result too long');
+    position = m.start + m.match.length;
+  }
+  return result + str.substring(position);
+}
+
+/** JSONata's replacement text for one match: `$$` a dollar, `$0` the match, `$n` group n. */
+function substitute(replacement: string, m: RegexMatch): string {
+  let out = '';
+  let position = 0;
+  let index = replacement.indexOf('$', position);
+  while (index !== -1 && position < replacement.length) {
+    out += replacement.substring(position, index);
+    position = index + 1;
+    const dollarVal = replacement.charAt(position);
+    if (dollarVal === '$') {
+      out += '$';
+      position++;
+    } else if (dollarVal === '0') {
+      out += m.match;
+      position++;
+    } else {
+      const maxDigits =
+        m.groups.length === 0 ? 1 : Math.floor(Math.log(m.groups.length) * Math.LOG10E) + 1;
+      let group = parseInt(replacement.substring(position, position + maxDigits), 10);
+      if (maxDigits > 1 && group > m.groups.length) {
+        group = parseInt(replacement.substring(position, position + maxDigits - 1), 10);
+      }
+      if (!isNaN(group)) {
+        if (m.groups.length > 0) {
+          const submatch = m.groups[group - 1];
+          if (submatch !== undefined) out += submatch;
+        }
+        position += group.toString().length;
+      } else {
+        out += '$';
+      }
+    }
+    index = replacement.indexOf('$', position);
+  }
+  return out + replacement.substring(position);
+}
+
+/** JSONata's test of an ISO 8601 timestamp before `Date.parse` (`$toMillis` without a picture). */
+const ISO_8601 =
+  /^\d{4}(-[01]\d)?(-[0-3]\d)?(T[0-2]\d:[0-5]\d:[0-5]\d)?(\.\d+)?([+-][0-2]\d:?[0-5]\d|Z)?$/;
+
+/** `$fromMillis` without a picture: JSONata's ISO 8601 picture in UTC (`Z`). */
+const DEFAULT_PICTURE = '[Y0001]-[M01]-[D01]T[H01]:[m01]:[s01].[f001]Z';
+
+/**
+ * The picture strings taken here: fixed-width numeric markers of a UTC date-time and literal
+ * text (no `[[` escapes, names, widths or time zones, which JSONata's formatter handles).
+ */
+const SIMPLE_PICTURE = /^(?:\[(?:Y0001|M01|D01|H01|m01|s01|f001)\]|[^[\]])*$/;
+const PICTURE_MARKER = /\[(Y0001|M01|D01|H01|m01|s01|f001)\]/g;
+
+/** `$fromMillis(ms, picture)` for a simple picture, in UTC; anything else falls back. */
+function formatUtc(millis: number, picture: string | undefined): string {
+  if (picture === undefined || !SIMPLE_PICTURE.test(picture)) {
+    throw new FallBack('$fromMillis picture');
+  }
+  const date = new Date(millis);
+  const year = date.getUTCFullYear();
+  // Beyond four digits (or before year 0) JSONata's year formatting has rules of its own.
+  if (Number.isNaN(year) || year < 0 || year > 9999) throw new FallBack('$fromMillis year');
+  const pad = (n: number, width: number) => String(n).padStart(width, '0');
+  return picture.replace(PICTURE_MARKER, (_marker, component: string) => {
+    switch (component) {
+      case 'Y0001':
+        return pad(year, 4);
+      case 'M01':
+        return pad(date.getUTCMonth() + 1, 2);
+      case 'D01':
+        return pad(date.getUTCDate(), 2);
+      case 'H01':
+        return pad(date.getUTCHours(), 2);
+      case 'm01':
+        return pad(date.getUTCMinutes(), 2);
+      case 's01':
+        return pad(date.getUTCSeconds(), 2);
+      default:
+        return pad(date.getUTCMilliseconds(), 3);
+    }
+  });
+}
+
+/** Which argument of a built-in may be a regex literal. */
+const REGEX_ARGUMENT: ReadonlyMap<string, number> = new Map([
+  ['replace', 1],
+  ['contains', 1],
+  ['split', 1],
+  ['match', 1],
 ]);
 
 /** A string as JSONata counts characters: by code point. */

@@ -48,6 +48,9 @@ const STRING_BUILTINS: Readonly<Record<string, string>> = {
 };
 const STRING_BUILTIN_NAMES = Object.keys(STRING_BUILTINS);
 
+/** The built-ins guarded here: the fast path hands a string past the limit to them (fast-path.ts). */
+export const GUARDED_BUILTINS: ReadonlySet<string> = new Set(STRING_BUILTIN_NAMES);
+
 /** Functions a mapping or filter may not call, with why. */
 const REFUSED_FUNCTIONS: Readonly<Record<string, ExpressionProblem>> = {
   eval: {

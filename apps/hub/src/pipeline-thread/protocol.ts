@@ -1,0 +1,23 @@
+import type { MetricsJson } from './merge-metrics';
+
+/** What the main thread asks the pipeline worker thread. */
+export type ToThread =
+  | { kind: 'ask'; id: number; what: 'readiness' | 'metrics' }
+  /** Drain: cancel the consumer, let in-flight deliveries finish and be acked, close, exit 0. */
+  | { kind: 'shutdown' };
+
+/** What the pipeline worker thread tells the main thread. */
+export type FromThread =
+  /** Built and consuming exhub.work. */
+  | { kind: 'started' }
+  | {
+      kind: 'answer';
+      id: number;
+      readiness?: { ok: boolean; detail: string };
+      metrics?: MetricsJson;
+    };
+
+/** `workerData` of the thread. */
+export interface PipelineThreadData {
+  version: string;
+}

@@ -11,7 +11,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { NestFactory } from '@nestjs/core';
 import type { INestApplicationContext } from '@nestjs/common';
 import { loadEnvSettings, type EnvSettings, type Role } from '@exhub/config';
-import { createLogger } from '@exhub/observability';
+import { createLogger, initTracing, type HubTracer } from '@exhub/observability';
 import { nestLogger } from '../create-app';
 import { createRuntime, type HubRuntime } from '../hub-runtime';
 import { HubModule } from '../hub.module';
@@ -32,9 +32,12 @@ async function main(): Promise<void> {
 
   let runtime: HubRuntime | undefined;
   let app: INestApplicationContext | undefined;
+  let tracer: HubTracer | undefined;
   let stopping = false;
   const building = (async () => {
     try {
+      // The tracer is per isolate: the thread exports the pipeline's spans itself (OTEL_*).
+      tracer = await initTracing(process.env, data.version);
       runtime = await createRuntime(env, data.version, { logger });
       app = await NestFactory.createApplicationContext(
         HubModule.forRoot(runtime, { headless: true }),
@@ -57,6 +60,7 @@ async function main(): Promise<void> {
       // Consumers cancelled and their in-flight deliveries acked (PipelineService, outcomes,
       // DLQ ledger), then the publisher flushed, the connection and the store closed (CoreModule).
       await app?.close();
+      await tracer?.shutdown();
     } catch (err) {
       logger.error({ err }, 'pipeline worker thread shutdown failed');
       process.exit(1);

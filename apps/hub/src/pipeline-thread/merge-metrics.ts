@@ -19,14 +19,24 @@ const PROCESS_WIDE = `${METRIC_PREFIX}process_`;
 const PER_THREAD = `${METRIC_PREFIX}nodejs_`;
 /** A gauge where one thread down is the process down (1 = ready). */
 const MIN_GAUGES = new Set([`${METRIC_PREFIX}broker_ready`]);
+/**
+ * Counters of one event both threads see: each watches the same mappings folder and policy file
+ * and reloads its own copy, so one edit is one reload, not two.
+ */
+const SHARED_EVENT_COUNTERS = new Set([
+  `${METRIC_PREFIX}mapping_reloads_total`,
+  `${METRIC_PREFIX}policy_reloads_total`,
+]);
 
 /**
  * How the same series from the two threads combine. Counters and histograms count events each
- * thread saw on its own: summed. A gauge both threads set describes one state of the process
+ * thread saw on its own: summed (a mapping or policy reload, which both threads make, counts once:
+ * the larger). A gauge both threads set describes one state of the process
  * (build info, SLA targets, a breaker, the broker blocking a connection): the larger value
  * (`broker_ready`: the smaller). Gauges only one thread sets pass through unchanged.
  */
 function aggregatorOf(metric: MetricObjectWithValues<MetricValue<string>>): Aggregator {
+  if (SHARED_EVENT_COUNTERS.has(metric.name)) return 'max';
   if (String(metric.type) !== 'gauge') return 'sum';
   return MIN_GAUGES.has(metric.name) ? 'min' : 'max';
 }

@@ -58,10 +58,19 @@ export interface HubRuntime {
   close(): Promise<void>;
 }
 
+export interface ThreadReadiness {
+  pipeline: { ok: boolean; detail: string };
+  store?: { ok: boolean; detail: string };
+}
+
 /** A pipeline worker in another thread of this process, as HTTP sees it. */
 export interface RemotePipeline {
-  /** Its readiness as one check: its broker, topology and store, and its consumer subscribed. */
-  readiness(): Promise<{ ok: boolean; detail: string }>;
+  /**
+   * Its readiness: `pipeline`, one check of its broker connection, topology, store connection
+   * and consumer; `store`, its own store check when it has one (the store is shared: a write
+   * failure only the thread met, e.g. a full disk, is the store's).
+   */
+  readiness(): Promise<ThreadReadiness>;
   /** Its registry's metrics (prom-client JSON), or undefined when it cannot answer now. */
   metrics(): Promise<MetricObjectWithValues<MetricValue<string>>[] | undefined>;
 }

@@ -117,11 +117,17 @@ export class HealthController {
       store: infra.store,
     };
     // The pipeline worker: subscribed to exhub.work here, or, in its worker thread, that thread's
-    // own connections and consumer (EXHUB_WORKER_THREAD).
-    const pipeline = this.pipelineThread
-      ? await this.pipelineThread.readiness()
-      : this.pipelineService?.workerCheck();
-    if (pipeline) checks.pipeline = pipeline;
+    // own connections and consumer (EXHUB_WORKER_THREAD). The store is one file or database for
+    // both threads: a write failure only the thread met (the pipeline writes, HTTP may not) fails
+    // the store check too.
+    if (this.pipelineThread) {
+      const thread = await this.pipelineThread.readiness();
+      checks.pipeline = thread.pipeline;
+      if (checks.store.ok && thread.store && !thread.store.ok) checks.store = thread.store;
+    } else {
+      const worker = this.pipelineService?.workerCheck();
+      if (worker) checks.pipeline = worker;
+    }
     for (const slot of this.connectors.values()) {
       checks[`${CONNECTOR_CHECK}${slot.instance.id}`] = slot.check
         ? slot.check() // polled: breaker and last poll

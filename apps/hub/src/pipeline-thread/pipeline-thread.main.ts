@@ -80,18 +80,22 @@ async function main(): Promise<void> {
       ok: false,
       detail: 'no pipeline worker in this thread',
     };
-    const checks = { ...(await infraChecks(runtime)), consumer };
+    const infra = await infraChecks(runtime);
+    const checks = { ...infra, consumer };
     const failing = Object.entries(checks).filter(([, c]) => !c.ok);
     send({
       kind: 'answer',
       id,
-      readiness:
-        failing.length === 0
-          ? { ok: true, detail: `${consumer.detail} in its own thread` }
-          : {
-              ok: false,
-              detail: `pipeline worker thread: ${failing.map(([name, c]) => `${name}: ${c.detail}`).join('; ')}`,
-            },
+      readiness: {
+        pipeline:
+          failing.length === 0
+            ? { ok: true, detail: `${consumer.detail} in its own thread` }
+            : {
+                ok: false,
+                detail: `pipeline worker thread: ${failing.map(([name, c]) => `${name}: ${c.detail}`).join('; ')}`,
+              },
+        store: infra.store,
+      },
     });
   };
 

@@ -2,22 +2,45 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { PipelineThread, RESTART_MIN_DELAY_MS } from './pipeline-thread';
+import {
+  ASK_TIMEOUT_MS,
+  PipelineThread,
+  READINESS_STALE_MS,
+  RESTART_MIN_DELAY_MS,
+} from './pipeline-thread';
+
+const BUSY_MS = ASK_TIMEOUT_MS + 1000;
 
 /** Stand-ins for pipeline-thread.main.js, speaking the same protocol (protocol.ts). */
 const WORKS = `
 const { parentPort } = require('node:worker_threads');
 parentPort.on('message', (m) => {
   if (m.kind === 'shutdown') process.exit(0);
-  else parentPort.postMessage({ kind: 'answer', id: m.id, readiness: { ok: true, detail: 'consuming work' } });
+  else parentPort.postMessage({ kind: 'answer', id: m.id, readiness: { pipeline: { ok: true, detail: 'consuming work' } } });
+});
+parentPort.postMessage({ kind: 'started' });
+`;
+/** Answers once, then is busy (blocked, not spinning) longer than the main thread waits. */
+const ANSWERS_THEN_BUSY = `
+const { parentPort } = require('node:worker_threads');
+let answered = false;
+parentPort.on('message', (m) => {
+  if (m.kind === 'shutdown') process.exit(0);
+  if (answered) return;
+  answered = true;
+  parentPort.postMessage({ kind: 'answer', id: m.id, readiness: { pipeline: { ok: true, detail: 'consuming work' } } });
+  setImmediate(() => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ${BUSY_MS}));
 });
 parentPort.postMessage({ kind: 'started' });
 `;
 const FAILS_TO_START = `throw new Error('cannot reach the broker');`;
 
 async function until(ok: () => boolean | Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 200 && !(await ok()); i++) await new Promise((r) => setTimeout(r, 25));
-  if (!(await ok())) throw new Error('condition not reached');
+  for (let i = 0; i < 200; i++) {
+    if (await ok()) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error('condition not reached');
 }
 
 describe('PipelineThread: the main thread’s handle on the pipeline worker thread', () => {
@@ -41,18 +64,38 @@ describe('PipelineThread: the main thread’s handle on the pipeline worker thre
       file: file('works.js', WORKS),
     });
     thread.start();
-    expect(await thread.readiness()).toEqual({
+    expect((await thread.readiness()).pipeline).toEqual({
       ok: false,
       detail: 'pipeline worker thread starting',
     });
-    await until(async () => (await thread.readiness()).ok);
-    expect(await thread.readiness()).toEqual({ ok: true, detail: 'consuming work' });
+    await until(async () => (await thread.readiness()).pipeline.ok);
+    expect(await thread.readiness()).toEqual({ pipeline: { ok: true, detail: 'consuming work' } });
     expect(await thread.stop()).toBe(0);
-    expect(await thread.readiness()).toEqual({
+    expect((await thread.readiness()).pipeline).toEqual({
       ok: false,
       detail: 'pipeline worker thread stopping (shutdown)',
     });
     expect(restarts).toEqual([]);
+  });
+
+  it('keeps a busy thread’s last answer for a while instead of flapping to not ready', async () => {
+    expect(READINESS_STALE_MS).toBeGreaterThan(BUSY_MS);
+    const thread = new PipelineThread({
+      data: { version: 't' },
+      logger,
+      onRestart: () => undefined,
+      file: file('busy.js', ANSWERS_THEN_BUSY),
+    });
+    thread.start();
+    try {
+      await until(async () => (await thread.readiness()).pipeline.ok);
+      // The thread is now blocked past ASK_TIMEOUT_MS: the answer above stands, marked as old.
+      const stale = (await thread.readiness()).pipeline;
+      expect(stale.ok).toBe(true);
+      expect(stale.detail).toMatch(/^consuming work \(as of \d+ ms ago: the thread is busy\)$/);
+    } finally {
+      await thread.stop();
+    }
   });
 
   it('restarts a thread that dies, naming why, and restarts nothing once stopped', async () => {
@@ -65,7 +108,7 @@ describe('PipelineThread: the main thread’s handle on the pipeline worker thre
     });
     thread.start();
     await until(() => restarts === 1);
-    const readiness = await thread.readiness();
+    const readiness = (await thread.readiness()).pipeline;
     expect(readiness.ok).toBe(false);
     expect(readiness.detail).toMatch(
       /^pipeline worker thread failed to start \(Error: cannot reach the broker\); restarting in \d+ ms$/,

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '@exhub/observability';
-import type { RemotePipeline } from '../hub-runtime';
+import type { RemotePipeline, ThreadReadiness } from '../hub-runtime';
 import type { MetricsJson } from './merge-metrics';
 import type { FromThread, PipelineThreadData, ToThread } from './protocol';
 
@@ -14,6 +14,11 @@ export const RESTART_MAX_DELAY_MS = 30_000;
 export const RESTART_STABLE_MS = 60_000;
 /** How long /health/ready and /metrics wait for the thread's answer. */
 export const ASK_TIMEOUT_MS = 2000;
+/**
+ * A thread busy with one long synchronous step (a large statement's mapping may take seconds)
+ * answers late; its last answer stands for this long, so readiness does not flap while it works.
+ */
+export const READINESS_STALE_MS = 15_000;
 
 type State = 'starting' | 'running' | 'restarting' | 'stopping' | 'stopped';
 
@@ -57,6 +62,7 @@ export class PipelineThread implements RemotePipeline {
   private restartTimer?: NodeJS.Timeout;
   private restartAt?: number;
   private exited?: Promise<number>;
+  private lastReadiness?: { at: number; value: ThreadReadiness };
   private readonly log: Logger;
 
   constructor(private readonly options: PipelineThreadOptions) {
@@ -67,6 +73,7 @@ export class PipelineThread implements RemotePipeline {
   start(): void {
     this.state = 'starting';
     this.startedAt = undefined;
+    this.lastReadiness = undefined;
     this.lastError = undefined;
     const worker = new Worker(this.options.file ?? PIPELINE_THREAD_MAIN, {
       workerData: this.options.data,
@@ -159,30 +166,43 @@ export class PipelineThread implements RemotePipeline {
     });
   }
 
-  async readiness(): Promise<{ ok: boolean; detail: string }> {
+  async readiness(): Promise<ThreadReadiness> {
+    const notReady = (detail: string): ThreadReadiness => ({ pipeline: { ok: false, detail } });
     switch (this.state) {
       case 'starting':
-        return {
-          ok: false,
-          detail: this.lastFailure
+        return notReady(
+          this.lastFailure
             ? `pipeline worker thread starting again after it ${this.lastFailure}`
             : 'pipeline worker thread starting',
-        };
+        );
       case 'restarting':
-        return {
-          ok: false,
-          detail: `pipeline worker thread ${this.lastFailure}; restarting in ${Math.max(0, (this.restartAt ?? 0) - Date.now())} ms`,
-        };
+        return notReady(
+          `pipeline worker thread ${this.lastFailure}; restarting in ${Math.max(0, (this.restartAt ?? 0) - Date.now())} ms`,
+        );
       case 'stopping':
       case 'stopped':
-        return { ok: false, detail: 'pipeline worker thread stopping (shutdown)' };
+        return notReady('pipeline worker thread stopping (shutdown)');
       case 'running': {
-        const answer = await this.ask('readiness');
-        return (
-          answer?.readiness ?? {
-            ok: false,
-            detail: `pipeline worker thread did not answer within ${ASK_TIMEOUT_MS} ms`,
-          }
+        const answer = (await this.ask('readiness'))?.readiness;
+        if (answer) {
+          this.lastReadiness = { at: Date.now(), value: answer };
+          return answer;
+        }
+        const last = this.lastReadiness;
+        const ageMs = last ? Date.now() - last.at : undefined;
+        if (last && ageMs !== undefined && ageMs <= READINESS_STALE_MS) {
+          const { pipeline } = last.value;
+          return {
+            ...last.value,
+            pipeline: {
+              ...pipeline,
+              detail: `${pipeline.detail} (as of ${ageMs} ms ago: the thread is busy)`,
+            },
+          };
+        }
+        return notReady(
+          `pipeline worker thread did not answer within ${ASK_TIMEOUT_MS} ms` +
+            (ageMs !== undefined ? `; its last answer is ${ageMs} ms old` : ''),
         );
       }
     }

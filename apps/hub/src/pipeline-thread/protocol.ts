@@ -1,3 +1,4 @@
+import type { ThreadReadiness } from '../hub-runtime';
 import type { MetricsJson } from './merge-metrics';
 
 /** What the main thread asks the pipeline worker thread. */
@@ -13,7 +14,7 @@ export type FromThread =
   | {
       kind: 'answer';
       id: number;
-      readiness?: { ok: boolean; detail: string };
+      readiness?: ThreadReadiness;
       metrics?: MetricsJson;
     };
 

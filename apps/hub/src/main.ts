@@ -7,7 +7,7 @@ import { createLogger, redactUrl, type Logger } from '@exhub/observability';
 import { PolicyError } from '@exhub/prioritization';
 import { StoreOpenError, parseStoreUrl } from '@exhub/store';
 import { createHubApp } from './create-app';
-import { createRuntime } from './hub-runtime';
+import { createRuntime, type HubRuntime } from './hub-runtime';
 import { PipelineThread } from './pipeline-thread/pipeline-thread';
 
 function packageVersion(): string {
@@ -59,21 +59,26 @@ async function main(): Promise<void> {
   const logger = createLogger(env.logLevel);
   const version = packageVersion();
   const threaded = usePipelineThread(env, logger);
+  // Started first, so the thread loads its modules on the other core while this one builds its
+  // runtime; it builds its own only once told to (`release`), after this runtime opened the store
+  // (migrations ran) and nothing here failed: a start-up error is reported once, by this thread.
+  const built: { runtime?: HubRuntime } = {};
+  const thread = threaded
+    ? new PipelineThread({
+        data: { version },
+        logger,
+        onRestart: () => built.runtime?.metrics.pipelineThreadRestarts.inc(),
+      })
+    : undefined;
+  thread?.start();
   // With the pipeline in its own thread this thread keeps the other roles (HTTP always).
   const runtime = await createRuntime(
     threaded ? { ...env, roles: new Set([...env.roles].filter((r) => r !== 'pipeline')) } : env,
     version,
     { logger },
   );
-  // Started once the store is open (its migrations ran), beside the app being built.
-  const thread = threaded
-    ? new PipelineThread({
-        data: { version },
-        logger,
-        onRestart: () => runtime.metrics.pipelineThreadRestarts.inc(),
-      })
-    : undefined;
-  thread?.start();
+  built.runtime = runtime;
+  thread?.release();
   runtime.pipelineThread = thread;
   const app = await createHubApp(runtime);
   await app.listen({ port: env.port, host: env.host });

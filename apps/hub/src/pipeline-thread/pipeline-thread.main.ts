@@ -34,7 +34,11 @@ async function main(): Promise<void> {
   let app: INestApplicationContext | undefined;
   let tracer: HubTracer | undefined;
   let stopping = false;
-  const building = (async () => {
+  let isReleased = false;
+  let release: () => void = () => undefined;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  const build = async (): Promise<void> => {
+    await released;
     try {
       // The tracer is per isolate: the thread exports the pipeline's spans itself (OTEL_*).
       tracer = await initTracing(process.env, data.version);
@@ -50,11 +54,15 @@ async function main(): Promise<void> {
       // The main thread logs the exit and starts the thread again with backoff.
       process.exit(1);
     }
-  })();
+  };
+  // Waits for `build` from the main thread; the modules above are loaded meanwhile.
+  const building = build();
 
   const stop = async (): Promise<void> => {
     if (stopping) return;
     stopping = true;
+    // Told to stop before it was told to build: nothing to drain.
+    if (!isReleased) process.exit(0);
     await building;
     try {
       // Consumers cancelled and their in-flight deliveries acked (PipelineService, outcomes,
@@ -101,7 +109,10 @@ async function main(): Promise<void> {
 
   port.on('message', (message: ToThread) => {
     if (message.kind === 'shutdown') void stop();
-    else void answer(message.id, message.what);
+    else if (message.kind === 'build') {
+      isReleased = true;
+      release();
+    } else void answer(message.id, message.what);
   });
 
   await building;

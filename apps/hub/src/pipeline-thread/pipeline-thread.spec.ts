@@ -16,9 +16,9 @@ const WORKS = `
 const { parentPort } = require('node:worker_threads');
 parentPort.on('message', (m) => {
   if (m.kind === 'shutdown') process.exit(0);
-  else parentPort.postMessage({ kind: 'answer', id: m.id, readiness: { pipeline: { ok: true, detail: 'consuming work' } } });
+  else if (m.kind === 'build') parentPort.postMessage({ kind: 'started' });
+  else if (m.kind === 'ask') parentPort.postMessage({ kind: 'answer', id: m.id, readiness: { pipeline: { ok: true, detail: 'consuming work' } } });
 });
-parentPort.postMessage({ kind: 'started' });
 `;
 /** Answers once, then is busy (blocked, not spinning) longer than the main thread waits. */
 const ANSWERS_THEN_BUSY = `
@@ -26,7 +26,7 @@ const { parentPort } = require('node:worker_threads');
 let answered = false;
 parentPort.on('message', (m) => {
   if (m.kind === 'shutdown') process.exit(0);
-  if (answered) return;
+  if (m.kind !== 'ask' || answered) return;
   answered = true;
   parentPort.postMessage({ kind: 'answer', id: m.id, readiness: { pipeline: { ok: true, detail: 'consuming work' } } });
   setImmediate(() => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ${BUSY_MS}));
@@ -55,7 +55,7 @@ describe('PipelineThread: the main thread’s handle on the pipeline worker thre
   beforeAll(() => (dir = mkdtempSync(join(tmpdir(), 'exhub-thread-spec-'))));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('reports the thread’s own readiness once started, and stops it with exit code 0', async () => {
+  it('builds once released, then reports the thread’s own readiness; stops it with exit code 0', async () => {
     const restarts: number[] = [];
     const thread = new PipelineThread({
       data: { version: 't' },
@@ -68,6 +68,10 @@ describe('PipelineThread: the main thread’s handle on the pipeline worker thre
       ok: false,
       detail: 'pipeline worker thread starting',
     });
+    // Not released yet: the thread has loaded but not built (the main thread's store not open).
+    await new Promise((r) => setTimeout(r, 100));
+    expect((await thread.readiness()).pipeline.ok).toBe(false);
+    thread.release();
     await until(async () => (await thread.readiness()).pipeline.ok);
     expect(await thread.readiness()).toEqual({ pipeline: { ok: true, detail: 'consuming work' } });
     expect(await thread.stop()).toBe(0);

@@ -63,13 +63,17 @@ export class PipelineThread implements RemotePipeline {
   private restartAt?: number;
   private exited?: Promise<number>;
   private lastReadiness?: { at: number; value: ThreadReadiness };
+  private released = false;
   private readonly log: Logger;
 
   constructor(private readonly options: PipelineThreadOptions) {
     this.log = options.logger.child({ component: 'pipeline-thread' });
   }
 
-  /** Starts the thread; it reports `started` once it consumes exhub.work. */
+  /**
+   * Starts the thread: it loads its code at once, builds its runtime once `release` was called
+   * (at once for a restart), and reports `started` when it consumes exhub.work.
+   */
   start(): void {
     this.state = 'starting';
     this.startedAt = undefined;
@@ -90,6 +94,14 @@ export class PipelineThread implements RemotePipeline {
         resolve(code);
       }),
     );
+    if (this.released) worker.postMessage({ kind: 'build' } satisfies ToThread);
+  }
+
+  /** Lets the thread build its runtime (once the main thread's store is open and migrated). */
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.worker?.postMessage({ kind: 'build' } satisfies ToThread);
   }
 
   private onMessage(worker: Worker, message: FromThread): void {

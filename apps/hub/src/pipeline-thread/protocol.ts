@@ -4,6 +4,8 @@ import type { MetricsJson } from './merge-metrics';
 /** What the main thread asks the pipeline worker thread. */
 export type ToThread =
   | { kind: 'ask'; id: number; what: 'readiness' | 'metrics' }
+  /** Build the runtime and start consuming (sent once the main thread's runtime is up). */
+  | { kind: 'build' }
   /** Drain: cancel the consumer, let in-flight deliveries finish and be acked, close, exit 0. */
   | { kind: 'shutdown' };
 

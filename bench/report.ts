@@ -505,7 +505,9 @@ export function renderReport(resultsDir: string, root: string): string[] {
     md.push('## End to end as shipped (bench/e2e, issue 17)');
     md.push('');
     md.push(
-      `The hub with all roles in one process and the embedded SQLite store, against a hand-written ` +
+      `The hub with all roles in one process (the pipeline worker in a worker thread of its own, ` +
+        `EXHUB_WORKER_THREAD as set in the environment, default on) and the embedded SQLite store, ` +
+        `against a hand-written ` +
         `one-process pipe doing the same hops (verify the signature, confirmed persistent publish to ` +
         `a stream and a quorum queue, consume, confirmed publish of an exception, ack), under the ` +
         `same load: ${fmt(e2e.runs[0].events)} signed Stripe webhooks with ` +

@@ -1,5 +1,6 @@
 /**
- * The end-to-end pass of issue 17: the hub as shipped (all roles in one process, the embedded
+ * The end-to-end pass of issue 17: the hub as shipped (all roles in one process, the pipeline
+ * worker in its own worker thread unless EXHUB_WORKER_THREAD=off is set here; the embedded
  * SQLite store) against a hand-written one-process pipe doing the same hops (reference-pipe.ts),
  * under the same load in the same run. Signed Stripe webhooks go in over HTTP; what counts is an
  * exception arriving on a queue bound to the exceptions exchange.
@@ -87,7 +88,8 @@ async function startReference(prefix: string): Promise<Target> {
 }
 
 async function startShippedHub(prefix: string): Promise<Target> {
-  // As shipped: EXHUB_ROLES=all, the embedded store (a fresh file per run), info logging.
+  // As shipped: EXHUB_ROLES=all (the pipeline in its worker thread unless EXHUB_WORKER_THREAD=off
+  // is in this environment), the embedded store (a fresh file per run), info logging.
   const hub = await startHub({
     roles: 'all',
     prefix,

@@ -5,7 +5,8 @@
  * publishes each one with a broker confirm before answering 202.
  *
  *   1. EXHUB_ROLES=ingress — ingest alone;
- *   2. EXHUB_ROLES=all     — ingest while the pipeline worker drains the same events;
+ *   2. EXHUB_ROLES=all     — ingest while the pipeline worker drains the same events (in its
+ *                            worker thread; EXHUB_WORKER_THREAD=off here puts it on the HTTP loop);
  *   3. outage              — steady load, the broker's memory alarm raised for a few seconds
  *                            (RSS before / during / after, the 503 count).
  *

@@ -22,7 +22,7 @@ import { HubModule } from './hub.module';
 import { dlqAgeUpdater } from './ops/dlq-ledger';
 
 /** NestJS's own log lines go through pino, as JSON like every other line. */
-function nestLogger(logger: Logger): LoggerService {
+export function nestLogger(logger: Logger): LoggerService {
   const child = logger.child({ component: 'nest' });
   return {
     log: (m, ctx) => child.debug({ context: ctx }, String(m)),

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { MetricObjectWithValues, MetricValue } from 'prom-client';
 import {
   type ConnectorInstanceConfig,
   type EnvSettings,
@@ -49,7 +50,29 @@ export interface HubRuntime {
   state: { topologyDeclared: boolean };
   /** `Retry-After` (seconds) of the ingress's 503 answers. */
   retryAfterSeconds: number;
+  /**
+   * The pipeline worker when it runs in a worker thread of this process (EXHUB_WORKER_THREAD=on,
+   * set by main.ts before the app is built): /health/ready and /metrics include its own.
+   */
+  pipelineThread?: RemotePipeline;
   close(): Promise<void>;
+}
+
+export interface ThreadReadiness {
+  pipeline: { ok: boolean; detail: string };
+  store?: { ok: boolean; detail: string };
+}
+
+/** A pipeline worker in another thread of this process, as HTTP sees it. */
+export interface RemotePipeline {
+  /**
+   * Its readiness: `pipeline`, one check of its broker connection, topology, store connection
+   * and consumer; `store`, its own store check when it has one (the store is shared: a write
+   * failure only the thread met, e.g. a full disk, is the store's).
+   */
+  readiness(): Promise<ThreadReadiness>;
+  /** Its registry's metrics (prom-client JSON), or undefined when it cannot answer now. */
+  metrics(): Promise<MetricObjectWithValues<MetricValue<string>>[] | undefined>;
 }
 
 export interface RuntimeOverrides {

@@ -32,7 +32,11 @@ export const DEFAULT_PREFETCH = 32;
  */
 @Module({})
 export class HubModule {
-  static forRoot(infra: HubRuntime): DynamicModule {
+  /**
+   * `headless`: the pipeline worker thread's modules (pipeline-thread/), without the HTTP API it
+   * never serves (its Ops module keeps the DLQ ledger, hot reloads and monitors of that thread).
+   */
+  static forRoot(infra: HubRuntime, options: { headless?: boolean } = {}): DynamicModule {
     const { roles } = infra.env;
     // Each feature module is configured once and that instance handed to the modules using it.
     const connectors = ConnectorsModule.forRoot({ poll: roles.has('ingress') });
@@ -50,7 +54,7 @@ export class HubModule {
         connectors,
         pipeline,
         OpsModule.forRoot({ dlqLedger: roles.has('pipeline'), imports: [pipeline] }),
-        ApiModule.forRoot({ imports: [pipeline, connectors] }),
+        ...(options.headless ? [] : [ApiModule.forRoot({ imports: [pipeline, connectors] })]),
         ...(roles.has('ingress')
           ? [
               IngressModule.forRoot({

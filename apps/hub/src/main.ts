@@ -1,13 +1,14 @@
 import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError, EnvError, loadEnvSettings } from '@exhub/config';
+import { ConfigError, EnvError, loadEnvSettings, type EnvSettings } from '@exhub/config';
 import { AmqpUnavailableError } from '@exhub/messaging';
-import { createLogger, redactUrl } from '@exhub/observability';
+import { createLogger, redactUrl, type Logger } from '@exhub/observability';
 import { PolicyError } from '@exhub/prioritization';
-import { StoreOpenError } from '@exhub/store';
+import { StoreOpenError, parseStoreUrl } from '@exhub/store';
 import { createHubApp } from './create-app';
-import { createRuntime } from './hub-runtime';
+import { createRuntime, type HubRuntime } from './hub-runtime';
+import { PipelineThread } from './pipeline-thread/pipeline-thread';
 
 function packageVersion(): string {
   try {
@@ -35,17 +36,57 @@ const USER_ERRORS = [
   StoreOpenError,
 ] as const;
 
+/**
+ * Whether the pipeline worker runs in a worker thread of its own (EXHUB_WORKER_THREAD=on, with the
+ * `pipeline` role): not when it is off, and not with an in-memory store, which one connection
+ * alone can see (the thread would write exceptions HTTP never reads).
+ */
+function usePipelineThread(env: EnvSettings, logger: Logger): boolean {
+  if (!env.roles.has('pipeline') || env.workerThread === 'off') return false;
+  const store = parseStoreUrl(env.storeUrl);
+  if (store.kind === 'sqlite' && store.path === ':memory:') {
+    logger.warn(
+      { storeUrl: env.storeUrl },
+      'EXHUB_WORKER_THREAD=on needs a store both threads can open; sqlite::memory: is private to one connection, so the pipeline worker runs on the HTTP event loop',
+    );
+    return false;
+  }
+  return true;
+}
+
 async function main(): Promise<void> {
   const env = loadEnvSettings();
   const logger = createLogger(env.logLevel);
   const version = packageVersion();
-  const runtime = await createRuntime(env, version, { logger });
+  const threaded = usePipelineThread(env, logger);
+  // Started first, so the thread loads its modules on the other core while this one builds its
+  // runtime; it builds its own only once told to (`release`), after this runtime opened the store
+  // (migrations ran) and nothing here failed: a start-up error is reported once, by this thread.
+  const built: { runtime?: HubRuntime } = {};
+  const thread = threaded
+    ? new PipelineThread({
+        data: { version },
+        logger,
+        onRestart: () => built.runtime?.metrics.pipelineThreadRestarts.inc(),
+      })
+    : undefined;
+  thread?.start();
+  // With the pipeline in its own thread this thread keeps the other roles (HTTP always).
+  const runtime = await createRuntime(
+    threaded ? { ...env, roles: new Set([...env.roles].filter((r) => r !== 'pipeline')) } : env,
+    version,
+    { logger },
+  );
+  built.runtime = runtime;
+  thread?.release();
+  runtime.pipelineThread = thread;
   const app = await createHubApp(runtime);
   await app.listen({ port: env.port, host: env.host });
   logger.info(
     {
       port: env.port,
       roles: [...env.roles],
+      pipelineThread: threaded,
       amqp: redactUrl(env.amqpUrl),
       connectors: [...runtime.connectors.keys()],
       mappings: runtime.mappings.list().length,
@@ -68,9 +109,11 @@ async function main(): Promise<void> {
       process.exit(EXIT_DEADLINE_PASSED);
     }, env.shutdownDeadlineMs).unref();
     try {
-      // Consumer cancelled and its in-flight messages acked (PipelineService), HTTP closed, then
-      // the publisher flushed and the connection closed (RuntimeCloser).
-      await app.close();
+      // Consumer cancelled and its in-flight messages acked (PipelineService, here or in its
+      // thread, which drains beside), HTTP closed, then the publisher flushed and the connection
+      // closed (RuntimeCloser).
+      const [, threadExit] = await Promise.all([app.close(), thread?.stop()]);
+      if (threadExit) process.exit(EXIT_SHUTDOWN_FAILED);
     } catch (err) {
       logger.error({ err }, 'shutdown failed');
       process.exit(EXIT_SHUTDOWN_FAILED);

@@ -21,6 +21,13 @@ export const DEFAULT_SHUTDOWN_DEADLINE_MS = 20_000;
  * channel prefetch (32), so every delivery that is ready can join one group commit.
  */
 export const DEFAULT_WORKER_BATCH_MAX = 32;
+/**
+ * EXHUB_WORKER_THREAD: with the `pipeline` role beside others in one process, run the pipeline
+ * worker in its own worker thread (`on`) or on the HTTP event loop (`off`).
+ */
+export const DEFAULT_WORKER_THREAD = 'on';
+export const WORKER_THREAD_SETTINGS = ['on', 'off'] as const;
+export type WorkerThreadSetting = (typeof WORKER_THREAD_SETTINGS)[number];
 
 export const ROLES = ['ingress', 'pipeline'] as const;
 export type Role = (typeof ROLES)[number];

@@ -35,6 +35,15 @@ describe('loadEnvSettings', () => {
     );
   });
 
+  it('reads where the pipeline worker runs: a thread of its own by default, on or off, nothing else', () => {
+    expect(loadEnvSettings({}).workerThread).toBe('on');
+    expect(loadEnvSettings({ EXHUB_WORKER_THREAD: 'off' }).workerThread).toBe('off');
+    expect(loadEnvSettings({ EXHUB_WORKER_THREAD: ' ON ' }).workerThread).toBe('on');
+    expect(() => loadEnvSettings({ EXHUB_WORKER_THREAD: 'yes' })).toThrow(
+      /EXHUB_WORKER_THREAD="yes": use "on" .* or "off"/,
+    );
+  });
+
   it('reads the mapping limits the operator sets, and only those', () => {
     expect(loadEnvSettings({}).mappingLimits).toEqual({});
     expect(

@@ -12,9 +12,12 @@ import {
   DEFAULT_SHUTDOWN_DEADLINE_MS,
   DEFAULT_STORE_URL,
   DEFAULT_WORKER_BATCH_MAX,
+  DEFAULT_WORKER_THREAD,
   LOG_LEVELS,
   ROLES,
+  WORKER_THREAD_SETTINGS,
   type Role,
+  type WorkerThreadSetting,
 } from './constants';
 
 export interface EnvSettings {
@@ -37,6 +40,12 @@ export interface EnvSettings {
    * at once are stored in one transaction (group commit); 1 = one delivery at a time.
    */
   workerBatchMax: number;
+  /**
+   * Where the pipeline worker runs when this process also has other roles (EXHUB_WORKER_THREAD):
+   * `on` = in a worker thread of its own, with its own broker and store connections, so the
+   * pipeline does not starve HTTP and a second core is used; `off` = on the HTTP event loop.
+   */
+  workerThread: WorkerThreadSetting;
   /** Attempts before a retryable failure is dead-lettered (EXHUB_MAX_ATTEMPTS). */
   maxAttempts?: number;
   /** How long a message may keep failing before it is dead-lettered (EXHUB_MAX_RETRY_AGE, e.g. `1h`). */
@@ -133,6 +142,18 @@ function parseWorkerBatchMax(raw: string | undefined): number {
   return n;
 }
 
+/** EXHUB_WORKER_THREAD: `on` or `off`. */
+function parseWorkerThread(raw: string | undefined): WorkerThreadSetting {
+  if (raw === undefined || raw.trim() === '') return DEFAULT_WORKER_THREAD;
+  const value = raw.trim().toLowerCase();
+  if ((WORKER_THREAD_SETTINGS as readonly string[]).includes(value)) {
+    return value as WorkerThreadSetting;
+  }
+  throw new EnvError(
+    `EXHUB_WORKER_THREAD="${raw}": use "on" (the pipeline worker in a thread of its own) or "off" (on the HTTP event loop); default ${DEFAULT_WORKER_THREAD}`,
+  );
+}
+
 /** LOG_LEVEL, checked here so that a typo is one line at start, not a logger's stack trace. */
 function parseLogLevel(raw: string | undefined): string {
   if (raw === undefined || raw === '') return DEFAULT_LOG_LEVEL;
@@ -163,6 +184,7 @@ export function loadEnvSettings(env: NodeJS.ProcessEnv = process.env): EnvSettin
     ),
     retryDelaysMs: parseRetryDelays(env.EXHUB_RETRY_DELAYS),
     workerBatchMax: parseWorkerBatchMax(env.EXHUB_WORKER_BATCH_MAX),
+    workerThread: parseWorkerThread(env.EXHUB_WORKER_THREAD),
     maxAttempts: env.EXHUB_MAX_ATTEMPTS
       ? parseInteger('EXHUB_MAX_ATTEMPTS', env.EXHUB_MAX_ATTEMPTS, 0) || undefined
       : undefined,

@@ -210,6 +210,11 @@ export class HubMetrics {
     help: 'Times the broker connection was re-established after it was lost.',
     registers: [this.registry],
   });
+  readonly pipelineThreadRestarts = new Counter({
+    name: `${METRIC_PREFIX}pipeline_thread_restarts_total`,
+    help: 'Times the pipeline worker thread (EXHUB_WORKER_THREAD=on) died unexpectedly and was restarted.',
+    registers: [this.registry],
+  });
   readonly brokerBlocked = new Gauge({
     name: `${METRIC_PREFIX}broker_blocked`,
     help: '1 while the broker blocks the connection (memory or disk alarm), else 0.',

@@ -17,6 +17,7 @@ import {
   LOGGER,
   MAPPINGS,
   METRICS,
+  PIPELINE_THREAD,
   PUBLISHER,
   SCORER,
   STORE,
@@ -46,6 +47,7 @@ const PARTS = [
   [MAPPINGS, (i: HubRuntime) => i.mappings],
   [SCORER, (i: HubRuntime) => i.scorer],
   [CONNECTOR_SLOTS, (i: HubRuntime) => i.connectors],
+  [PIPELINE_THREAD, (i: HubRuntime) => i.pipelineThread ?? null],
 ] as const;
 
 /**

@@ -31,6 +31,12 @@ export const SCORER = Symbol('SCORER');
 /** `ConnectorSlots`: every connector instance of the config file, by id. */
 export const CONNECTOR_SLOTS = Symbol('CONNECTOR_SLOTS');
 
+/**
+ * `RemotePipeline | null`: the pipeline worker running in a worker thread of this process
+ * (EXHUB_WORKER_THREAD), asked for its readiness and metrics; null when it runs here or elsewhere.
+ */
+export const PIPELINE_THREAD = Symbol('PIPELINE_THREAD');
+
 export type ConnectorSlots = Map<string, ConnectorSlot>;
 export interface BrokerState {
   topologyDeclared: boolean;

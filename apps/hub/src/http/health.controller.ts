@@ -1,7 +1,7 @@
-import { Controller, Get, Inject, Res } from '@nestjs/common';
+import { Controller, Get, Inject, Optional, Res } from '@nestjs/common';
 import { ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { storeReadiness, type ExceptionStore } from '@exhub/store';
+import type { ExceptionStore } from '@exhub/store';
 import { ApiPublic, ApiRoute } from '../openapi/decorators';
 import type { EnvSettings } from '@exhub/config';
 import type { MappingRegistry } from '@exhub/mapping';
@@ -13,6 +13,7 @@ import {
   CONNECTOR_SLOTS,
   HUB_ENV,
   MAPPINGS,
+  PIPELINE_THREAD,
   PUBLISHER,
   SCORER,
   STORE,
@@ -20,14 +21,12 @@ import {
   type BrokerState,
   type ConnectorSlots,
 } from '../core/core.tokens';
+import type { RemotePipeline } from '../hub-runtime';
+import { PipelineService } from '../pipeline/pipeline.service';
+import { infraChecks, type Check } from './readiness-checks';
 
 /** Prefix of the per-connector checks, which degrade readiness without failing it. */
 const CONNECTOR_CHECK = 'connector:';
-
-interface Check {
-  ok: boolean;
-  detail: string;
-}
 
 /** Body of /health/ready, with 200 and with 503. */
 const READINESS_SCHEMA = {
@@ -51,14 +50,16 @@ const READINESS_SCHEMA = {
 export class HealthController {
   constructor(
     @Inject(HUB_ENV) private readonly env: EnvSettings,
-    @Inject(BROKER_CONNECTION) private readonly connection: ManagedConnection,
-    @Inject(BROKER_STATE) private readonly state: BrokerState,
-    @Inject(PUBLISHER) private readonly publisher: ConfirmPublisher,
-    @Inject(TOPOLOGY) private readonly topology: Topology,
-    @Inject(STORE) private readonly store: ExceptionStore,
+    @Inject(BROKER_CONNECTION) readonly connection: ManagedConnection,
+    @Inject(BROKER_STATE) readonly state: BrokerState,
+    @Inject(PUBLISHER) readonly publisher: ConfirmPublisher,
+    @Inject(TOPOLOGY) readonly topology: Topology,
+    @Inject(STORE) readonly store: ExceptionStore,
     @Inject(MAPPINGS) private readonly mappings: MappingRegistry,
     @Inject(SCORER) private readonly scorer: PolicyScorer,
     @Inject(CONNECTOR_SLOTS) private readonly connectors: ConnectorSlots,
+    @Inject(PIPELINE_THREAD) private readonly pipelineThread: RemotePipeline | null,
+    @Optional() private readonly pipelineService?: PipelineService,
   ) {}
 
   /** The process is up and its event loop answers. */
@@ -77,7 +78,9 @@ export class HealthController {
 
   /**
    * Ready to take traffic: the broker connection can confirm, the topology is declared, mappings
-   * and the policy are loaded and the store answers — otherwise 503. Each connector's own check
+   * and the policy are loaded, the store answers and, with the `pipeline` role, the pipeline
+   * worker is subscribed to exhub.work (in its worker thread: with that thread's own broker and
+   * store connections) — otherwise 503. Each connector's own check
    * (webhook configured; for polled sources the breaker and the last poll) is reported too, but a
    * failing connector makes the hub `degraded`, not unready: a load balancer must not take the
    * whole hub out of service, and refuse every other source's webhooks, because one source system
@@ -86,7 +89,7 @@ export class HealthController {
   @Get('ready')
   @ApiPublic()
   @ApiRoute(
-    'Readiness: broker, topology, mappings, policy, store (503 when one fails); connectors degrade only',
+    'Readiness: broker, topology, mappings, policy, store, pipeline worker (503 when one fails); connectors degrade only',
     {
       description: 'Ready (`ready`), or ready with a failing connector (`degraded`)',
       schema: READINESS_SCHEMA,
@@ -95,34 +98,36 @@ export class HealthController {
   @ApiResponse({
     status: 503,
     description:
-      'Not ready (`not_ready`): the broker, topology, mappings, policy or store check failed; the same body names it',
+      'Not ready (`not_ready`): the broker, topology, mappings, policy, store or pipeline check failed; the same body names it',
     schema: READINESS_SCHEMA,
   })
   async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<{
     status: 'ready' | 'degraded' | 'not_ready';
     checks: Record<string, Check>;
   }> {
-    const notConfirming = this.publisher.ready
-      ? this.publisher.confirmStall()
-      : (this.publisher.notReadyReason ?? 'unknown');
+    const infra = await infraChecks(this);
     const checks: Record<string, Check> = {
-      broker:
-        notConfirming === undefined
-          ? { ok: true, detail: 'connected; publishes are confirmed' }
-          : { ok: false, detail: `cannot confirm publishes: ${notConfirming}` },
-      topology: this.state.topologyDeclared
-        ? { ok: true, detail: `declared with prefix "${this.topology.names.prefix}"` }
-        : {
-            ok: false,
-            detail: `not declared (${this.connection.downReason ?? 'declaring'}); retried on reconnect`,
-          },
+      broker: infra.broker,
+      topology: infra.topology,
       mappings: {
         ok: true,
         detail: `${this.mappings.list().length} mappings loaded from ${this.env.mappingsDir}`,
       },
       policy: { ok: true, detail: `priority policy ${this.scorer.version}` },
-      store: await storeReadiness(this.store),
+      store: infra.store,
     };
+    // The pipeline worker: subscribed to exhub.work here, or, in its worker thread, that thread's
+    // own connections and consumer (EXHUB_WORKER_THREAD). The store is one file or database for
+    // both threads: a write failure only the thread met (the pipeline writes, HTTP may not) fails
+    // the store check too.
+    if (this.pipelineThread) {
+      const thread = await this.pipelineThread.readiness();
+      checks.pipeline = thread.pipeline;
+      if (checks.store.ok && thread.store && !thread.store.ok) checks.store = thread.store;
+    } else {
+      const worker = this.pipelineService?.workerCheck();
+      if (worker) checks.pipeline = worker;
+    }
     for (const slot of this.connectors.values()) {
       checks[`${CONNECTOR_CHECK}${slot.instance.id}`] = slot.check
         ? slot.check() // polled: breaker and last poll

@@ -7,11 +7,11 @@ import { PipelineModuleClass } from './pipeline.options';
 /**
  * The pipeline worker (exhub.work), the outcomes consumer (exhub.outcomes) and the context stage
  * (enrichment, links, re-scoring of degraded exceptions). Exports ContextService so the dry-runs
- * and the DLQ recheck enrich like the worker. Needs the connector registry (ConnectorsModule,
+ * and the DLQ recheck enrich like the worker, and PipelineService for readiness. Needs the connector registry (ConnectorsModule,
  * passed in `imports`).
  */
 @Module({
   providers: [ContextService, PipelineService, OutcomesService],
-  exports: [ContextService],
+  exports: [ContextService, PipelineService],
 })
 export class PipelineModule extends PipelineModuleClass {}

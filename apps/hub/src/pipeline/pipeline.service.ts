@@ -39,7 +39,7 @@ import {
 /** Runs the pipeline worker on exhub.work when this process has the `pipeline` role. */
 @Injectable()
 export class PipelineService implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private consumer?: { cancel(): Promise<void> };
+  private consumer?: { readonly active: boolean; cancel(): Promise<void> };
 
   private readonly deps: BatchWorkerDeps;
 
@@ -135,6 +135,22 @@ export class PipelineService implements OnApplicationBootstrap, BeforeApplicatio
         ),
     });
     this.logger.info({ queue: this.topology.names.work }, 'pipeline worker consuming');
+  }
+
+  /**
+   * Readiness of the worker (`pipeline` role only): subscribed to exhub.work. While the broker
+   * connection is lost the consumer re-subscribes by itself once it is back.
+   */
+  workerCheck(): { ok: boolean; detail: string } | undefined {
+    if (!this.options.worker) return undefined;
+    const queue = this.topology.names.work;
+    if (this.consumer?.active) return { ok: true, detail: `consuming ${queue}` };
+    return {
+      ok: false,
+      detail: this.consumer
+        ? `not subscribed to ${queue} (${this.connection.downReason ?? 're-subscribing'})`
+        : `not subscribed to ${queue} yet (starting)`,
+    };
   }
 
   /** Stop taking new messages and let in-flight ones finish and be acknowledged. */

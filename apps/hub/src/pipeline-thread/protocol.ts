@@ -1,0 +1,26 @@
+import type { ThreadReadiness } from '../hub-runtime';
+import type { MetricsJson } from './merge-metrics';
+
+/** What the main thread asks the pipeline worker thread. */
+export type ToThread =
+  | { kind: 'ask'; id: number; what: 'readiness' | 'metrics' }
+  /** Build the runtime and start consuming (sent once the main thread's runtime is up). */
+  | { kind: 'build' }
+  /** Drain: cancel the consumer, let in-flight deliveries finish and be acked, close, exit 0. */
+  | { kind: 'shutdown' };
+
+/** What the pipeline worker thread tells the main thread. */
+export type FromThread =
+  /** Built and consuming exhub.work. */
+  | { kind: 'started' }
+  | {
+      kind: 'answer';
+      id: number;
+      readiness?: ThreadReadiness;
+      metrics?: MetricsJson;
+    };
+
+/** `workerData` of the thread. */
+export interface PipelineThreadData {
+  version: string;
+}

@@ -21,6 +21,13 @@ export const DEFAULT_SHUTDOWN_DEADLINE_MS = 20_000;
  * channel prefetch (32), so every delivery that is ready can join one group commit.
  */
 export const DEFAULT_WORKER_BATCH_MAX = 32;
+/**
+ * Who checkpoints the embedded SQLite store's WAL (EXHUB_SQLITE_CHECKPOINT): a thread of its own
+ * (`background`), or SQLite's automatic checkpoint inside the commit that fills it (`commit`).
+ */
+export const SQLITE_CHECKPOINT_MODES = ['background', 'commit'] as const;
+export type SqliteCheckpoint = (typeof SQLITE_CHECKPOINT_MODES)[number];
+export const DEFAULT_SQLITE_CHECKPOINT: SqliteCheckpoint = 'background';
 
 export const ROLES = ['ingress', 'pipeline'] as const;
 export type Role = (typeof ROLES)[number];

@@ -10,11 +10,14 @@ import {
   DEFAULT_PORT,
   DEFAULT_ROLES,
   DEFAULT_SHUTDOWN_DEADLINE_MS,
+  DEFAULT_SQLITE_CHECKPOINT,
   DEFAULT_STORE_URL,
   DEFAULT_WORKER_BATCH_MAX,
   LOG_LEVELS,
   ROLES,
+  SQLITE_CHECKPOINT_MODES,
   type Role,
+  type SqliteCheckpoint,
 } from './constants';
 
 export interface EnvSettings {
@@ -22,6 +25,11 @@ export interface EnvSettings {
   port: number;
   host: string;
   storeUrl: string;
+  /**
+   * Who checkpoints the SQLite store's WAL (EXHUB_SQLITE_CHECKPOINT): `background` (a thread, off
+   * the event loop) or `commit` (SQLite's own, inside a commit). No effect on PostgreSQL.
+   */
+  sqliteCheckpoint: SqliteCheckpoint;
   roles: ReadonlySet<Role>;
   mappingsDir: string;
   policiesDir: string;
@@ -133,6 +141,17 @@ function parseWorkerBatchMax(raw: string | undefined): number {
   return n;
 }
 
+/** EXHUB_SQLITE_CHECKPOINT: one of the modes, `background` when unset. */
+function parseSqliteCheckpoint(raw: string | undefined): SqliteCheckpoint {
+  if (raw === undefined || raw.trim() === '') return DEFAULT_SQLITE_CHECKPOINT;
+  const mode = raw.trim().toLowerCase();
+  if ((SQLITE_CHECKPOINT_MODES as readonly string[]).includes(mode))
+    return mode as SqliteCheckpoint;
+  throw new EnvError(
+    `EXHUB_SQLITE_CHECKPOINT="${raw}" is not a checkpoint mode; use one of ${SQLITE_CHECKPOINT_MODES.join(', ')} (default ${DEFAULT_SQLITE_CHECKPOINT})`,
+  );
+}
+
 /** LOG_LEVEL, checked here so that a typo is one line at start, not a logger's stack trace. */
 function parseLogLevel(raw: string | undefined): string {
   if (raw === undefined || raw === '') return DEFAULT_LOG_LEVEL;
@@ -150,6 +169,7 @@ export function loadEnvSettings(env: NodeJS.ProcessEnv = process.env): EnvSettin
     port: parseInteger('PORT', env.PORT, DEFAULT_PORT),
     host: env.HOST || DEFAULT_HOST,
     storeUrl: env.EXHUB_STORE_URL || DEFAULT_STORE_URL,
+    sqliteCheckpoint: parseSqliteCheckpoint(env.EXHUB_SQLITE_CHECKPOINT),
     roles: parseRoles(env.EXHUB_ROLES || DEFAULT_ROLES),
     mappingsDir: env.EXHUB_MAPPINGS_DIR || DEFAULT_MAPPINGS_DIR,
     policiesDir: env.EXHUB_POLICIES_DIR || DEFAULT_POLICIES_DIR,

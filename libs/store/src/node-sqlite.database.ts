@@ -17,7 +17,7 @@ export interface NodeSqliteOptions {
   /** Who checkpoints the WAL; `background` by default. */
   checkpoint?: SqliteCheckpointMode;
   /** The checkpoint thread's interval and truncate threshold (tests; the defaults otherwise). */
-  checkpointer?: Omit<WalCheckpointerOptions, 'busyTimeoutMs'>;
+  checkpointer?: WalCheckpointerOptions;
 }
 
 /*
@@ -110,8 +110,7 @@ export class NodeSqliteDatabase implements SqliteDatabase {
       this.db.exec('PRAGMA synchronous = NORMAL');
       if ((options.checkpoint ?? 'background') === 'background') {
         this.db.exec('PRAGMA wal_autocheckpoint = 0');
-        const settings = { ...options.checkpointer, busyTimeoutMs };
-        this.checkpointer = new WalCheckpointer(path, settings, (reason) => {
+        this.checkpointer = new WalCheckpointer(path, options.checkpointer ?? {}, (reason) => {
           // Never leave the WAL without a checkpoint: the commits take it over again.
           if (this.db.isOpen) {
             this.db.exec(`PRAGMA wal_autocheckpoint = ${SQLITE_DEFAULT_AUTOCHECKPOINT_PAGES}`);

@@ -112,7 +112,7 @@ describe('WAL checkpoints off the commit path (wal-checkpointer.ts)', () => {
     const failures: string[] = [];
     const checkpointer = new WalCheckpointer(
       join(dir, 'missing', 'dir', 'exhub.db'),
-      { busyTimeoutMs: 100, intervalMs: NEVER_MS },
+      { intervalMs: NEVER_MS },
       (reason) => failures.push(reason),
     );
     await new Promise<void>((resolve) => {

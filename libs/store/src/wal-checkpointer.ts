@@ -18,10 +18,14 @@ import { Worker } from 'node:worker_threads';
  * copies it into the database file later (synchronous = NORMAL: it survives a crash of the
  * process; a power loss may lose the last commits, as before).
  *
- * A PASSIVE checkpoint cannot restart the WAL while writes keep coming, so under sustained
- * writes the WAL file can only grow; once it is larger than `truncateAboveBytes` the thread runs
- * one TRUNCATE checkpoint (it waits, in the thread, for the writer in progress, and makes new
- * writers wait the few milliseconds it takes), which brings the file back to zero bytes.
+ * A PASSIVE checkpoint cannot restart the WAL while writes keep coming (the next writer starts
+ * it over only if every frame was copied), so under sustained writes the WAL file only grows;
+ * once it is larger than `truncateAboveBytes` the thread runs a TRUNCATE checkpoint instead,
+ * which brings the file back to zero bytes. The thread's connection has no busy timeout: the
+ * TRUNCATE takes the write lock only when no write is in progress, and otherwise is tried again
+ * at the next tick; it holds new writers for as long as it copies what the last PASSIVE left
+ * and syncs (about the length of one of SQLite's own automatic checkpoints, once per
+ * `truncateAboveBytes` of WAL instead of once per 4 MiB).
  *
  * If the thread fails (it cannot open the file, or it exits), the connection goes back to
  * SQLite's automatic checkpoint (`wal_autocheckpoint = 1000`, the default) and `failure` says why:
@@ -31,15 +35,13 @@ import { Worker } from 'node:worker_threads';
 /** How often the thread checkpoints, by default: about half of what the default 1,000 pages took at 200 events/s. */
 export const WAL_CHECKPOINT_INTERVAL_MS = 500;
 /** A WAL file larger than this is truncated by the thread (a TRUNCATE checkpoint). */
-export const WAL_TRUNCATE_ABOVE_BYTES = 64 * 1024 * 1024;
+export const WAL_TRUNCATE_ABOVE_BYTES = 32 * 1024 * 1024;
 /** SQLite's own default `wal_autocheckpoint`, restored when the thread fails. */
 export const SQLITE_DEFAULT_AUTOCHECKPOINT_PAGES = 1000;
 
 export interface WalCheckpointerOptions {
   intervalMs?: number;
   truncateAboveBytes?: number;
-  /** How long the TRUNCATE checkpoint waits for a writer in progress (in the thread). */
-  busyTimeoutMs: number;
 }
 
 /** What the thread did, for tests and diagnostics. */
@@ -48,7 +50,7 @@ export interface WalCheckpointStats {
   runs: number;
   /** Of which TRUNCATE (the WAL file had grown past `truncateAboveBytes`). */
   truncates: number;
-  /** Checkpoints that could not start because another one was running (SQLITE_BUSY). */
+  /** Checkpoints that could not finish (SQLITE_BUSY: another checkpoint, a writer or a reader). */
   busy: number;
   /** Frames in the WAL and frames checkpointed, as the last checkpoint reported them. */
   lastLogFrames: number;
@@ -66,7 +68,7 @@ const THREAD_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { DatabaseSync } = require('node:sqlite');
 const { statSync } = require('node:fs');
-const { path, intervalMs, truncateAboveBytes, busyTimeoutMs } = workerData;
+const { path, intervalMs, truncateAboveBytes } = workerData;
 const stats = { runs: 0, truncates: 0, busy: 0, lastLogFrames: 0, lastCheckpointedFrames: 0 };
 // Ends the thread after telling why: no timer, a closed port, nothing left to run.
 function fail(message) {
@@ -76,7 +78,7 @@ function fail(message) {
 function main() {
   let db;
   try {
-    db = new DatabaseSync(path, { timeout: busyTimeoutMs });
+    db = new DatabaseSync(path, { timeout: 0 });
     db.exec('PRAGMA wal_autocheckpoint = 0');
   } catch (err) {
     return fail('cannot open the store for checkpoints: ' + err.message);
@@ -147,7 +149,6 @@ export class WalCheckpointer {
         path,
         intervalMs: options.intervalMs ?? WAL_CHECKPOINT_INTERVAL_MS,
         truncateAboveBytes: options.truncateAboveBytes ?? WAL_TRUNCATE_ABOVE_BYTES,
-        busyTimeoutMs: options.busyTimeoutMs,
       },
       // Its own heap stays small: it holds a connection and a few statements.
       resourceLimits: { maxOldGenerationSizeMb: 32 },

@@ -186,6 +186,9 @@ export class WalCheckpointer {
   stop(): Promise<void> {
     if (!this.stopped) {
       this.stopped = true;
+      // Held open until the thread is gone: an awaited close() must not let the process end
+      // (an empty event loop) half-way, with the caller's next step never run.
+      this.worker.ref();
       this.worker.postMessage({ kind: 'stop' });
     }
     return this.exited;

@@ -737,6 +737,7 @@ hub, a preloaded \`monitorEventLoopDelay\` / statement timer, and \`E2E_DUMP\` (
   giving the core to another process) fails as TRANSIENT and goes to the first retry tier (5 s); a second time-out
   dead-letters it. Under this load, 0–6 such events per paced pass, each arriving after 5.4–5.8 s. Not changed here
   (libs/mapping): on a quiet machine this is rare, but any stall during an evaluation can set it off.
+  Measured before the fast path compiled every shipped expression (merged since): to be measured again.
 
 **Not changed yet**: random trace ids from a pooled buffer instead of
 \`randomBytes\` per span (libs/messaging/src/trace.ts, ~3–5 %); one info log line per exception and per webhook

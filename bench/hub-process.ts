@@ -1,10 +1,11 @@
 /**
  * Starts the built hub (dist/apps/hub/src/main.js) as a child process on its own topology prefix
  * and port, for the benchmarks. The hub is a separate process so its RSS is its own and the load
- * tool never shares its event loop.
+ * tool never shares its event loop. HUB_LOG_FILE=<file> appends the hub's log (stdout) to a file;
+ * HUB_LOG_LEVEL sets its level (default info, as shipped).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { appendFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -71,7 +72,9 @@ export async function startHub(options: StartHubOptions): Promise<HubProcess> {
   const seen: HubProcess['seen'] = [];
   let buffered = '';
   // Always read stdout: an unread pipe fills up and blocks the hub's logging.
+  const logFile = process.env.HUB_LOG_FILE;
   child.stdout?.on('data', (chunk: Buffer) => {
+    if (logFile) appendFileSync(logFile, chunk);
     if (!options.watch) return;
     buffered += chunk.toString();
     const lines = buffered.split('\n');

@@ -719,6 +719,28 @@ latency at 100–200 events/s is *higher* than at 1,000/s in the tables above. M
 Since then the hub connects with \`noDelay: true\` (libs/messaging), and the bare pipe and the producer do too
 (\`AMQP_NODELAY=0\` restores amqplib's default for comparison); stock Nest is measured as a Nest user gets it.
 
+**Latency: what stalls the shipped hub's event loop** (issue 17, the paced p99; 2026-12-06, load 7–16 from other
+jobs, so the figures are about *where* the loop stops, not the p99 itself). Measured with \`perf trace -e fsync\` on the
+hub, a preloaded \`monitorEventLoopDelay\` / statement timer, and \`E2E_DUMP\` (each event's send time and latency):
+
+- **SQLite's automatic WAL checkpoint ran inside a commit on the event loop**: at 200 events/s the ingress's dedupe
+  claims (three autocommits per webhook) and the worker's batch transactions filled 1,000 WAL pages about once a
+  second, and the commit that did so copied them into the database file and fsynced the WAL and the file (three
+  fsyncs, 10–50 ms together on this disk, and as long as the disk makes an fsync wait when other processes — the
+  broker's own logs — are writing). Every request and delivery in flight waited. Changed: the store's connection
+  never checkpoints and a thread of its own does, PASSIVE, every 500 ms (\`EXHUB_SQLITE_CHECKPOINT\`, libs/store
+  README): in the same pass 46–62 checkpoints, 1.2–1.8 s of work, ran in that thread; what stays on the loop is one
+  small fsync of the WAL header when a writer starts the WAL over.
+- **The 30 s backlog and root-cause scans** (\`backlogStats\`, \`rootCauseStats\`) read every open exception's document in
+  one statement: at 51,000 open exceptions they stopped the loop 1.2–3.5 s in a row every 30 s. They do not fire in
+  the 10 s paced pass, but do in a hub that has run for a while. Changed: 200 rows per statement, the loop free in
+  between (longest block 7–82 ms at load 9–10, about the same total).
+- **A mapping time-out turns a pause into a 5 s retry**: an expression limited to 50 ms of wall clock (GC, or the OS
+  giving the core to another process) fails as TRANSIENT and goes to the first retry tier (5 s); a second time-out
+  dead-letters it. Under this load, 0–6 such events per paced pass, each arriving after 5.4–5.8 s. Not changed here
+  (libs/mapping): on a quiet machine this is rare, but any stall during an evaluation can set it off.
+  Measured before the fast path compiled every shipped expression (merged since): to be measured again.
+
 **Not changed yet**: random trace ids from a pooled buffer instead of
 \`randomBytes\` per span (libs/messaging/src/trace.ts, ~3–5 %); one info log line per exception and per webhook
 (pino ~2 %); stage timing and spans per stage (libs/observability); and the mapping engine itself — a compiled
@@ -734,6 +756,7 @@ BENCH_SKIP=mapping,scoring npm run bench
 npm run bench:pipeline                 # EVENTS=5000 RATE=1000 RATE_SECONDS=5 LOW_RATE=200 BACKLOG=10000 ONLY=bare,hub,nest AMQP_NODELAY=1
 npm run bench:ingest                   # INGEST_SECONDS=10 INGEST_CONNECTIONS=50 OUTAGE_RATE=500 INGEST_ONLY=ingress,all,outage
 npm run bench:e2e                      # E2E_EVENTS=3000 E2E_CONCURRENCY=32 E2E_RATE=200 E2E_SECONDS=10
+E2E_MODES=paced E2E_VARIANTS=hub E2E_DUMP=lat.txt HUB_LOG_FILE=hub.log npm run bench:e2e   # the paced hub pass alone
 npm run bench:mapping                  # BENCH_SECONDS=1
 npm run bench:scoring                  # -- --n 20000 --mode off,shadow,active
 HUB_NODE_ARGS="--cpu-prof --cpu-prof-dir=.prof" ONLY=hub npm run bench:pipeline

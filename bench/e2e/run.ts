@@ -9,11 +9,17 @@
  *             the first request to the last arrival;
  *   paced:    E2E_RATE [200] events/s for E2E_SECONDS [10]; p50/p99 from request to arrival.
  *
+ * E2E_MODES [flat,paced] and E2E_VARIANTS [reference,hub] pick the passes to run (e.g. only the
+ * paced hub: E2E_MODES=paced E2E_VARIANTS=hub); HUB_NODE_ARGS passes node flags to the hub
+ * (e.g. --cpu-prof); E2E_DUMP=<file> appends each measured event's send time (ms from the start
+ * of the pass) and latency, one `sent latency` a line, to see when in a pass the slow ones were.
+ *
  * A 503/429 answer is retried after E2E_RETRY_MS [200], as a webhook sender does; every event
  * must arrive, or the run says how many did not. Nothing here asserts a time.
  */
 import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { appendFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import * as amqp from 'amqplib';
@@ -29,6 +35,10 @@ const CONCURRENCY = Number(process.env.E2E_CONCURRENCY ?? 32);
 const RATE = Number(process.env.E2E_RATE ?? 200);
 const PACED_SECONDS = Number(process.env.E2E_SECONDS ?? 10);
 const RETRY_MS = Number(process.env.E2E_RETRY_MS ?? 200);
+const MODES = (process.env.E2E_MODES ?? 'flat,paced').split(',');
+const VARIANTS = (process.env.E2E_VARIANTS ?? 'reference,hub').split(',');
+/** A file to write each measured event's send time and latency to (ms, one `sent latency` a line). */
+const DUMP = process.env.E2E_DUMP;
 /** Give up waiting for arrivals after this long without a new one. */
 const STALL_MS = 30_000;
 const PACE_TICK_MS = 50;
@@ -252,6 +262,13 @@ async function measure(
       latencies.push(at - sentAt);
       lastArrival = Math.max(lastArrival, at);
     }
+    if (DUMP) {
+      const rows = [...sent.sentAt].map(([id, at]) => {
+        const arrived = sink.arrivals.get(id);
+        return `${(at - began).toFixed(1)} ${arrived === undefined ? 'lost' : (arrived - at).toFixed(1)}`;
+      });
+      appendFileSync(DUMP, `# ${variant} ${mode}\n${rows.join('\n')}\n`);
+    }
     latencies.sort((a, b) => a - b);
     const round = (n: number) => Math.round(n * 10) / 10;
     return {
@@ -275,10 +292,12 @@ async function measure(
 export async function benchEndToEnd(progress: (s: string) => void): Promise<EndToEndResults> {
   const runs: EndToEndRun[] = [];
   for (const mode of ['flat', 'paced'] as const) {
+    if (!MODES.includes(mode)) continue;
     for (const [variant, start] of [
       ['reference', startReference],
       ['hub', startShippedHub],
     ] as const) {
+      if (!VARIANTS.includes(variant)) continue;
       const r = await measure(variant, mode, start);
       progress(
         `e2e ${mode} ${variant}: ${r.arrived}/${r.events} arrived, ${r.perSecond}/s, ` +

@@ -130,7 +130,7 @@ export async function createRuntime(
   }
   let store: ExceptionStore;
   try {
-    store = await openStore(env.storeUrl);
+    store = await openStore(env.storeUrl, { sqliteCheckpoint: env.sqliteCheckpoint });
   } catch (err) {
     await publisher.close().catch(() => undefined);
     await connection.close().catch(() => undefined);

@@ -28,6 +28,13 @@ export const DEFAULT_WORKER_BATCH_MAX = 32;
 export const DEFAULT_WORKER_THREAD = 'on';
 export const WORKER_THREAD_SETTINGS = ['on', 'off'] as const;
 export type WorkerThreadSetting = (typeof WORKER_THREAD_SETTINGS)[number];
+/**
+ * Who checkpoints the embedded SQLite store's WAL (EXHUB_SQLITE_CHECKPOINT): a thread of its own
+ * (`background`), or SQLite's automatic checkpoint inside the commit that fills it (`commit`).
+ */
+export const SQLITE_CHECKPOINT_MODES = ['background', 'commit'] as const;
+export type SqliteCheckpoint = (typeof SQLITE_CHECKPOINT_MODES)[number];
+export const DEFAULT_SQLITE_CHECKPOINT: SqliteCheckpoint = 'background';
 
 export const ROLES = ['ingress', 'pipeline'] as const;
 export type Role = (typeof ROLES)[number];

@@ -44,6 +44,17 @@ describe('loadEnvSettings', () => {
     );
   });
 
+  it('reads who checkpoints the SQLite WAL: a thread by default, or the commits; a typo is refused', () => {
+    expect(loadEnvSettings({}).sqliteCheckpoint).toBe('background');
+    expect(loadEnvSettings({ EXHUB_SQLITE_CHECKPOINT: 'commit' }).sqliteCheckpoint).toBe('commit');
+    expect(loadEnvSettings({ EXHUB_SQLITE_CHECKPOINT: ' Background ' }).sqliteCheckpoint).toBe(
+      'background',
+    );
+    expect(() => loadEnvSettings({ EXHUB_SQLITE_CHECKPOINT: 'never' })).toThrow(
+      'EXHUB_SQLITE_CHECKPOINT="never" is not a checkpoint mode; use one of background, commit',
+    );
+  });
+
   it('reads the mapping limits the operator sets, and only those', () => {
     expect(loadEnvSettings({}).mappingLimits).toEqual({});
     expect(

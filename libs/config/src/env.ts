@@ -10,13 +10,16 @@ import {
   DEFAULT_PORT,
   DEFAULT_ROLES,
   DEFAULT_SHUTDOWN_DEADLINE_MS,
+  DEFAULT_SQLITE_CHECKPOINT,
   DEFAULT_STORE_URL,
   DEFAULT_WORKER_BATCH_MAX,
   DEFAULT_WORKER_THREAD,
   LOG_LEVELS,
   ROLES,
+  SQLITE_CHECKPOINT_MODES,
   WORKER_THREAD_SETTINGS,
   type Role,
+  type SqliteCheckpoint,
   type WorkerThreadSetting,
 } from './constants';
 
@@ -25,6 +28,11 @@ export interface EnvSettings {
   port: number;
   host: string;
   storeUrl: string;
+  /**
+   * Who checkpoints the SQLite store's WAL (EXHUB_SQLITE_CHECKPOINT): `background` (a thread, off
+   * the event loop) or `commit` (SQLite's own, inside a commit). No effect on PostgreSQL.
+   */
+  sqliteCheckpoint: SqliteCheckpoint;
   roles: ReadonlySet<Role>;
   mappingsDir: string;
   policiesDir: string;
@@ -154,6 +162,17 @@ function parseWorkerThread(raw: string | undefined): WorkerThreadSetting {
   );
 }
 
+/** EXHUB_SQLITE_CHECKPOINT: one of the modes, `background` when unset. */
+function parseSqliteCheckpoint(raw: string | undefined): SqliteCheckpoint {
+  if (raw === undefined || raw.trim() === '') return DEFAULT_SQLITE_CHECKPOINT;
+  const mode = raw.trim().toLowerCase();
+  if ((SQLITE_CHECKPOINT_MODES as readonly string[]).includes(mode))
+    return mode as SqliteCheckpoint;
+  throw new EnvError(
+    `EXHUB_SQLITE_CHECKPOINT="${raw}" is not a checkpoint mode; use one of ${SQLITE_CHECKPOINT_MODES.join(', ')} (default ${DEFAULT_SQLITE_CHECKPOINT})`,
+  );
+}
+
 /** LOG_LEVEL, checked here so that a typo is one line at start, not a logger's stack trace. */
 function parseLogLevel(raw: string | undefined): string {
   if (raw === undefined || raw === '') return DEFAULT_LOG_LEVEL;
@@ -171,6 +190,7 @@ export function loadEnvSettings(env: NodeJS.ProcessEnv = process.env): EnvSettin
     port: parseInteger('PORT', env.PORT, DEFAULT_PORT),
     host: env.HOST || DEFAULT_HOST,
     storeUrl: env.EXHUB_STORE_URL || DEFAULT_STORE_URL,
+    sqliteCheckpoint: parseSqliteCheckpoint(env.EXHUB_SQLITE_CHECKPOINT),
     roles: parseRoles(env.EXHUB_ROLES || DEFAULT_ROLES),
     mappingsDir: env.EXHUB_MAPPINGS_DIR || DEFAULT_MAPPINGS_DIR,
     policiesDir: env.EXHUB_POLICIES_DIR || DEFAULT_POLICIES_DIR,

@@ -29,6 +29,11 @@ export const POLL_LOCK_NAMESPACE = 'exhub:poll:';
 export const STORE_PING_TIMEOUT_MS = 2000;
 /** How often a hub process deletes expired webhook event ids. */
 export const WEBHOOK_EVENT_PURGE_INTERVAL_MS = 10 * 60 * 1000;
+/**
+ * Open exceptions read per statement by the periodic scans (backlog gauges, root-cause counts),
+ * the event loop free between statements (open-scan.ts).
+ */
+export const OPEN_SCAN_BATCH = 200;
 /** Exceptions read per round trip while the key index is filled for rows stored before it. */
 export const KEY_BACKFILL_BATCH = 500;
 /** Most exceptions one findOpenExceptions call returns (also the schema's `links` maximum). */

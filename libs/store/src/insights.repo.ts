@@ -1,5 +1,7 @@
 import { sql, type RawBuilder } from 'kysely';
+import { OPEN_SCAN_BATCH } from './constants';
 import { StoreInputError } from './errors';
+import { byIdOrder, scanInBatches } from './open-scan';
 import type { StoreContext } from './store-context';
 
 /** Statuses that still wait for someone. */
@@ -164,22 +166,46 @@ export async function statusTransitions(
   return { transitions, lastSeq, more };
 }
 
-/** Open exceptions with a root-cause key, parents excepted, per key and type. */
-export async function rootCauseStats(ctx: StoreContext): Promise<RootCauseCount[]> {
+/**
+ * Open exceptions with a root-cause key, parents excepted, per key and type. Counted in batches of
+ * `batchSize` (open-scan.ts): this runs every 30 s over the whole backlog, which must not stop the
+ * event loop.
+ */
+export async function rootCauseStats(
+  ctx: StoreContext,
+  batchSize = OPEN_SCAN_BATCH,
+): Promise<RootCauseCount[]> {
   const key = groupField(ctx, 'key');
   const role = groupField(ctx, 'role');
-  const rows = await ctx.db
-    .selectFrom('exceptions')
-    .select([key.as('group_key'), 'type'])
-    .select((eb) => eb.fn.countAll<number | string>().as('n'))
-    .where('status', 'in', OPEN_STATUSES)
-    .where(key, 'is not', null)
-    .where((eb) => eb.or([eb(role, 'is', null), eb(role, '!=', 'parent')]))
-    .groupBy([key, 'type'])
-    .execute();
-  return rows
-    .map((r) => ({ key: String(r.group_key), type: r.type, open: Number(r.n) }))
-    .sort((a, b) => b.open - a.open || a.key.localeCompare(b.key) || a.type.localeCompare(b.type));
+  const counts = new Map<string, RootCauseCount>();
+  // The key and role are tested here, not in SQL: a batch is then `batchSize` open rows read,
+  // however few carry a key (in SQL, one batch could walk every open row to find a full batch).
+  await scanInBatches(
+    (after, limit) =>
+      ctx.db
+        .selectFrom('exceptions')
+        .select(['id', 'type', key.as('group_key'), role.as('group_role')])
+        .where(byIdOrder(ctx), 'in', OPEN_STATUSES)
+        .where('id', '>', after)
+        .orderBy('id')
+        .limit(limit)
+        .execute(),
+    (rows) => {
+      for (const r of rows) {
+        if (r.group_key === null || r.group_key === undefined || r.group_role === 'parent')
+          continue;
+        const groupKey = String(r.group_key);
+        const id = `${groupKey}\u0000${r.type}`;
+        const count = counts.get(id);
+        if (count) count.open += 1;
+        else counts.set(id, { key: groupKey, type: r.type, open: 1 });
+      }
+    },
+    batchSize,
+  );
+  return [...counts.values()].sort(
+    (a, b) => b.open - a.open || a.key.localeCompare(b.key) || a.type.localeCompare(b.type),
+  );
 }
 
 /** The open exceptions (parents excepted) that carry one root-cause key. */

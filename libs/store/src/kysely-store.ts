@@ -58,6 +58,7 @@ export class KyselyStore implements ExceptionStore {
 
   async close(): Promise<void> {
     await this.db.destroy();
+    await this.sqlite?.closed();
   }
 
   upsertException(exception: CanonicalException, context: UpsertContext) {

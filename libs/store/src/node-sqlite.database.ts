@@ -1,5 +1,24 @@
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import type { SqliteDatabase, SqliteStatement } from 'kysely';
+import {
+  SQLITE_DEFAULT_AUTOCHECKPOINT_PAGES,
+  WalCheckpointer,
+  type WalCheckpointerOptions,
+} from './wal-checkpointer';
+
+/**
+ * Who checkpoints the WAL into the database file (EXHUB_SQLITE_CHECKPOINT): `background` = a
+ * thread of its own (`wal-checkpointer.ts`; commits never checkpoint), `commit` = SQLite's
+ * automatic checkpoint inside the commit that takes the WAL past 1,000 pages (on the event loop).
+ */
+export type SqliteCheckpointMode = 'background' | 'commit';
+
+export interface NodeSqliteOptions {
+  /** Who checkpoints the WAL; `background` by default. */
+  checkpoint?: SqliteCheckpointMode;
+  /** The checkpoint thread's interval and truncate threshold (tests; the defaults otherwise). */
+  checkpointer?: WalCheckpointerOptions;
+}
 
 /*
  * Kysely's SqliteDialect expects better-sqlite3's shape (`prepare(sql)` → a statement with
@@ -74,10 +93,13 @@ export class NodeSqliteDatabase implements SqliteDatabase {
   private readonly statements = new Map<string, NodeSqliteStatement>();
   /** Set when a statement could not write (disk full, I/O error); cleared by a successful write. */
   writeFailure?: WriteFailure;
+  /** The WAL checkpoint thread (`background` mode, a file database). */
+  readonly checkpointer?: WalCheckpointer;
 
   constructor(
     private readonly path: string,
     busyTimeoutMs: number,
+    options: NodeSqliteOptions = {},
   ) {
     this.db = new DatabaseSync(path, { timeout: busyTimeoutMs });
     if (path !== ':memory:') {
@@ -86,6 +108,19 @@ export class NodeSqliteDatabase implements SqliteDatabase {
       // survives a crash of the process (the hub's failure mode) and can only be lost with
       // the machine's power; the database is never corrupted. FULL costs ~4x the throughput.
       this.db.exec('PRAGMA synchronous = NORMAL');
+      if ((options.checkpoint ?? 'background') === 'background') {
+        this.db.exec('PRAGMA wal_autocheckpoint = 0');
+        this.checkpointer = new WalCheckpointer(path, options.checkpointer ?? {}, (reason) => {
+          // Never leave the WAL without a checkpoint: the commits take it over again.
+          if (this.db.isOpen) {
+            this.db.exec(`PRAGMA wal_autocheckpoint = ${SQLITE_DEFAULT_AUTOCHECKPOINT_PAGES}`);
+          }
+          process.emitWarning(
+            `SQLite store ${path}: ${reason}; commits checkpoint the WAL themselves again`,
+            'ExhubStoreWarning',
+          );
+        });
+      }
     }
     this.db.exec('PRAGMA foreign_keys = ON');
   }
@@ -129,6 +164,12 @@ export class NodeSqliteDatabase implements SqliteDatabase {
   }
 
   close(): void {
+    void this.checkpointer?.stop();
     if (this.db.isOpen) this.db.close();
+  }
+
+  /** Resolves once the checkpoint thread (if any) closed its connection. */
+  async closed(): Promise<void> {
+    await this.checkpointer?.stop();
   }
 }

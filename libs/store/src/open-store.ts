@@ -6,7 +6,7 @@ import { PG_CONNECT_TIMEOUT_MS, PG_POOL_SIZE, SQLITE_BUSY_TIMEOUT_MS } from './c
 import { StoreOpenError } from './errors';
 import { KyselyStore } from './kysely-store';
 import { migrateToLatest } from './migrations';
-import { NodeSqliteDatabase } from './node-sqlite.database';
+import { NodeSqliteDatabase, type SqliteCheckpointMode } from './node-sqlite.database';
 import { ImmediateSqliteDialect } from './sqlite-dialect';
 import type { StoreDatabase } from './schema';
 import type { ExceptionStore } from './store';
@@ -18,6 +18,11 @@ export interface OpenStoreOptions {
    * Tests isolate each run in a random one.
    */
   schema?: string;
+  /**
+   * SQLite only: who checkpoints the WAL (EXHUB_SQLITE_CHECKPOINT): a thread of its own
+   * (`background`, the default) or the commit that fills it (`commit`, SQLite's own).
+   */
+  sqliteCheckpoint?: SqliteCheckpointMode;
 }
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -36,7 +41,9 @@ export async function openStore(
     let database: NodeSqliteDatabase;
     try {
       if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-      database = new NodeSqliteDatabase(path, SQLITE_BUSY_TIMEOUT_MS);
+      database = new NodeSqliteDatabase(path, SQLITE_BUSY_TIMEOUT_MS, {
+        checkpoint: options.sqliteCheckpoint,
+      });
     } catch (err) {
       throw new StoreOpenError(
         `cannot open the SQLite store ${path} (${(err as Error).message}) — check the path and its permissions, or set EXHUB_STORE_URL`,

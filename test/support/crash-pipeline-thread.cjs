@@ -7,12 +7,13 @@
  */
 'use strict';
 const { existsSync, rmSync } = require('node:fs');
-const { isMainThread } = require('node:worker_threads');
+const { isMainThread, workerData } = require('node:worker_threads');
 
 const trigger = process.env.EXHUB_TEST_CRASH_FILE;
 const POLL_MS = 50;
 
-if (!isMainThread && trigger) {
+// Other threads (the SQLite store's checkpoint thread) run this preload too: only the pipeline's.
+if (!isMainThread && trigger && workerData && workerData.thread === 'pipeline') {
   const timer = setInterval(() => {
     if (!existsSync(trigger)) return;
     rmSync(trigger, { force: true });

@@ -65,7 +65,7 @@ async function main(): Promise<void> {
   const built: { runtime?: HubRuntime } = {};
   const thread = threaded
     ? new PipelineThread({
-        data: { version },
+        data: { thread: 'pipeline', version },
         logger,
         onRestart: () => built.runtime?.metrics.pipelineThreadRestarts.inc(),
       })

@@ -269,6 +269,7 @@ describe('the built hub with the pipeline worker in its own thread (EXHUB_WORKER
         /"msg":"stopped: in-flight work finished and acknowledged/.test(line),
       );
       // One line from the main thread, one from the pipeline thread.
+      if (stopped.length < 2) console.log(`the hub's last lines:\n${hub.tail(30)}`);
       expect(stopped.map((line) => (JSON.parse(line) as { thread?: string }).thread)).toEqual(
         expect.arrayContaining([undefined, 'pipeline']),
       );

@@ -58,7 +58,7 @@ describe('PipelineThread: the main thread’s handle on the pipeline worker thre
   it('builds once released, then reports the thread’s own readiness; stops it with exit code 0', async () => {
     const restarts: number[] = [];
     const thread = new PipelineThread({
-      data: { version: 't' },
+      data: { thread: 'pipeline', version: 't' },
       logger,
       onRestart: () => restarts.push(Date.now()),
       file: file('works.js', WORKS),
@@ -85,7 +85,7 @@ describe('PipelineThread: the main thread’s handle on the pipeline worker thre
   it('keeps a busy thread’s last answer for a while instead of flapping to not ready', async () => {
     expect(READINESS_STALE_MS).toBeGreaterThan(BUSY_MS);
     const thread = new PipelineThread({
-      data: { version: 't' },
+      data: { thread: 'pipeline', version: 't' },
       logger,
       onRestart: () => undefined,
       file: file('busy.js', ANSWERS_THEN_BUSY),
@@ -105,7 +105,7 @@ describe('PipelineThread: the main thread’s handle on the pipeline worker thre
   it('restarts a thread that dies, naming why, and restarts nothing once stopped', async () => {
     let restarts = 0;
     const thread = new PipelineThread({
-      data: { version: 't' },
+      data: { thread: 'pipeline', version: 't' },
       logger,
       onRestart: () => (restarts += 1),
       file: file('fails.js', FAILS_TO_START),
@@ -126,7 +126,7 @@ describe('PipelineThread: the main thread’s handle on the pipeline worker thre
   it('backs off: the second death in a row waits twice as long as the first', async () => {
     const delays: number[] = [];
     const thread = new PipelineThread({
-      data: { version: 't' },
+      data: { thread: 'pipeline', version: 't' },
       logger: pino({ level: 'silent' }),
       onRestart: () => undefined,
       file: file('fails-again.js', FAILS_TO_START),

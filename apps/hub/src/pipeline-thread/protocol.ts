@@ -22,5 +22,7 @@ export type FromThread =
 
 /** `workerData` of the thread. */
 export interface PipelineThreadData {
+  /** Names the thread for whoever looks at a thread's workerData (a preload, a debugger). */
+  thread: 'pipeline';
   version: string;
 }

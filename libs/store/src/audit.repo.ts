@@ -146,7 +146,11 @@ export async function appendAuditBatchIn(
   }
   const setHash = prepared.bind(
     'audit.set-hash',
-    (v) => trx.updateTable('audit_head').set({ hash: v(0) }).where('id', '=', v(1)),
+    (v) =>
+      trx
+        .updateTable('audit_head')
+        .set({ hash: v(0) })
+        .where('id', '=', v(1)),
     [prevHash, 1],
   );
   await trx.executeQuery(setHash);

@@ -745,6 +745,40 @@ export async function listOutcomes(db: Db, exceptionId?: string): Promise<Outcom
 const OPEN_STATUSES = ['open', 'in_review'];
 
 /**
+ * Whether any exception but `excludeId` has one of `keys`: a look at the key index alone. Most
+ * exceptions share no key with another (the worker asks twice per event, before and after it
+ * stores one), and this answers that case for a fifth of the CPU the full query below takes
+ * (its IN-subquery, status filter and ordering cost ~25 µs in SQLite even when nothing matches).
+ */
+async function anyKeyOfAnother(
+  ctx: StoreContext,
+  keys: ReadonlyArray<{ kind: string; value: string }>,
+  excludeId: string | undefined,
+): Promise<boolean> {
+  const values: unknown[] = [];
+  for (const key of keys) values.push(key.kind, key.value);
+  if (excludeId !== undefined) values.push(excludeId);
+  values.push(1);
+  const compiled = ctx.prepared.bind(
+    `find-open-probe:${keys.length}:${excludeId !== undefined ? 'exclude' : '-'}`,
+    (v) => {
+      let next = 0;
+      const value = () => v(next++);
+      let q = ctx.db
+        .selectFrom('exception_keys')
+        .select('exception_id')
+        .where((k) =>
+          k.or(keys.map(() => k.and([k('kind', '=', value()), k('value', '=', value())]))),
+        );
+      if (excludeId !== undefined) q = q.where('exception_id', '!=', value());
+      return q.limit(value());
+    },
+    values,
+  );
+  return (await ctx.db.executeQuery(compiled)).rows.length > 0;
+}
+
+/**
  * Open exceptions by what they share (keys), by due date or by degraded score: the one query behind
  * links and re-scoring. Every value is a bound parameter; the key index (exception_keys) answers it.
  */
@@ -763,6 +797,7 @@ export async function findOpenExceptions(
   const keys = query.keys;
   if (keys !== undefined && keys.length === 0) return [];
   const { dueBefore, degraded, excludeId, afterId } = query;
+  if (keys !== undefined && !(await anyKeyOfAnother(ctx, keys, excludeId))) return [];
   // The values in the order the template below takes them (`v(i)`); the shape names what is set.
   const values: unknown[] = [...OPEN_STATUSES];
   for (const key of keys ?? []) values.push(key.kind, key.value);

@@ -757,7 +757,9 @@ child per event, made when a line is logged. After (a690f41 + this change; backl
 main (A) 1.737 and 1.505 ms, this change (B) 1.229 and 1.242 ms, interleaved A B A B at load 8.6, 8.7, 7.4,
 5.7 (2026-12-07, on main 0abd982 with the mapping fast path): ~25 % less CPU per event. Rates in the same runs
 (noisy): drain A 158 / 459, B 350 / 530 events/s; flat out A 236 / 406, B 308 / 494 events/s. At load 3.7–5 (B with the bare pipe, A right after): B 1.098 ms,
-A 1.513 ms per event; hub ÷ bare (1,599 flat out, 1,735 drain) flat out 0.41 / drain 0.37 for B, 0.27 / 0.28 for A.
+A 1.513 ms per event; hub ÷ bare (1,599 flat out, 1,735 drain) flat out 0.41 / drain 0.37 for B, 0.27 / 0.28 for A. Again on main 63b880f (pipeline in
+a worker thread, checkpoints in their own), B A A B at load 5.0–6.3: CPU per event B 1.231 / 1.262 ms, A 1.852 /
+1.811 ms (−32 %); drain B 612 / 617, A 453 / 452 events/s; flat out B 567 / 521, A 356 / 353 events/s.
 
 **Not changed yet**: one info log line per exception and per webhook (pino, now ~0.7 %); stage timing and spans
 per stage (libs/observability); the content hash and audit canonical JSON (~2.5 %); and the mapping engine

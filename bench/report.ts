@@ -741,10 +741,29 @@ hub, a preloaded \`monitorEventLoopDelay\` / statement timer, and \`E2E_DUMP\` (
   (libs/mapping): on a quiet machine this is rare, but any stall during an evaluation can set it off.
   Measured before the fast path compiled every shipped expression (merged since): to be measured again.
 
-**Not changed yet**: random trace ids from a pooled buffer instead of
-\`randomBytes\` per span (libs/messaging/src/trace.ts, ~3–5 %); one info log line per exception and per webhook
-(pino ~2 %); stage timing and spans per stage (libs/observability); and the mapping engine itself — a compiled
-(non-async) evaluation of the combined expression is the one change that would move the pipeline numbers.`;
+**Changed (issue 17: the worker's own CPU outside mapping).** Profile of the worker on main a690f41
+(\`ONLY=hub\`, default passes, load 4–7): self time libs/store ~31 % (of it node:sqlite running statements ~23 %),
+Kysely ~11 % (building and compiling ~7 small statements per exception and two related-exception lookups per event),
+pino ~1.7 %, trace-id \`randomBytes\` ~1.2 %. Changed: the group commit writes new exceptions with one multi-row
+statement per table (≤ 32 rows) after one read of which ids exist; the hot statements are Kysely's, compiled once
+per shape and run again with new bound values (libs/store/src/prepared.ts); \`findOpenExceptions\` first asks the
+key index whether any other exception has a key (~5 µs in SQLite against ~28 µs for the full query, which the
+worker ran twice per event and which almost never matches); trace ids come from a pooled CSPRNG buffer; one pino
+child per event, made when a line is logged. After (a690f41 + this change; backlog, flat out and 1,000 at 500/s; load ~7): Kysely 1.7 %, pino 0.7 %, libs/store
+28 % — of that node:sqlite's \`run\` is mostly \`commit\` (then WAL checkpoints ran inside commits on the event loop: 20–46 commits over
+50 ms per run, ~2 s CPU of ~7–11 s wall; they have since moved to a thread of their own, above). CPU per event
+(\`hub CPU:\` line, user + system from /proc, steadier than rates on this shared machine; 16,000 events:
+\`ONLY=hub RATE=500 RATE_SECONDS=2 LOW_RATE=0\`):
+main (A) 1.737 and 1.505 ms, this change (B) 1.229 and 1.242 ms, interleaved A B A B at load 8.6, 8.7, 7.4,
+5.7 (2026-12-07, on main 0abd982 with the mapping fast path): ~25 % less CPU per event. Rates in the same runs
+(noisy): drain A 158 / 459, B 350 / 530 events/s; flat out A 236 / 406, B 308 / 494 events/s. At load 3.7–5 (B with the bare pipe, A right after): B 1.098 ms,
+A 1.513 ms per event; hub ÷ bare (1,599 flat out, 1,735 drain) flat out 0.41 / drain 0.37 for B, 0.27 / 0.28 for A. Again on main 63b880f (pipeline in
+a worker thread, checkpoints in their own), B A A B at load 5.0–6.3: CPU per event B 1.231 / 1.262 ms, A 1.852 /
+1.811 ms (−32 %); drain B 612 / 617, A 453 / 452 events/s; flat out B 567 / 521, A 356 / 353 events/s.
+
+**Not changed yet**: one info log line per exception and per webhook (pino, now ~0.7 %); stage timing and spans
+per stage (libs/observability); the content hash and audit canonical JSON (~2.5 %); and the mapping engine
+itself.`;
 
 const REPRODUCE = `## Reproduce
 

@@ -46,4 +46,16 @@ export function rssMiB(pid: number): number {
   return Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? Number.NaN) / 1024;
 }
 
+/**
+ * CPU seconds (user + system) a process has used so far, from the kernel (/proc/<pid>/stat, in
+ * clock ticks of 1/100 s: USER_HZ on Linux). On a shared machine this is steadier than a rate:
+ * other jobs slow a worker down, they do not make it use more CPU per event.
+ */
+export function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces) start at field 3; utime, stime = 14, 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

@@ -31,7 +31,7 @@ import {
   sourceEventPublishOptions,
 } from '@exhub/messaging';
 import { scrape, startHub, type HubProcess } from '../hub-process';
-import { correlationFor, disputeEvent, peakRssMiB, percentile, sleep } from './common';
+import { correlationFor, cpuSeconds, disputeEvent, peakRssMiB, percentile, sleep } from './common';
 
 const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@localhost:5672';
 /**
@@ -72,6 +72,11 @@ export interface VariantResult {
   atLowRate?: RunStats & { rate: number };
   peakRssMiB: number;
   messageBytes: number;
+  /**
+   * CPU the worker process used per event over the backlog, flat-out and paced passes (user +
+   * system, from /proc; bare and hub): comparable across loads where the rates are not.
+   */
+  cpuMsPerEvent?: number;
   /** Hub only: mean time per pipeline stage (exhub_stage_duration_seconds sum ÷ count), ms. */
   stageMeanMs?: Record<string, number>;
 }
@@ -265,12 +270,16 @@ async function runOnTopology(
       hub = await startHub({ roles: 'pipeline', prefix: topology.names.prefix, amqpUrl: AMQP_URL });
     }
     const pid = (hub?.pid ?? worker?.pid) as number;
+    // Once the worker is ready: its start-up is not part of the per-event figure.
+    const cpuAtStart = cpuSeconds(pid);
+    let events = 0;
 
     let backlog: VariantResult['backlog'];
     if (BACKLOG > 0) {
       const stats = await probe.done(true);
       await missing('backlog', stats);
       backlog = { ...stats, peakRssMiB: round(peakRssMiB(pid), 1), publishPerSecond };
+      events += stats.received;
       report(progress, name, `backlog ${BACKLOG} (drain rate)`, stats);
       progress(`${name} backlog: queued with confirms at ${publishPerSecond}/s (producer side)`);
     }
@@ -279,6 +288,7 @@ async function runOnTopology(
       probe = new Probe(count);
       await drive(count, rate, (i) => publishOne(label, i));
       const stats = await probe.done();
+      events += stats.received;
       await missing(label, stats);
       report(progress, name, label === 't' ? 'throughput' : `at ${rate}/s`, stats);
       return stats;
@@ -290,6 +300,8 @@ async function runOnTopology(
       ? { ...(await pass('l', LOW_RATE * RATE_SECONDS, LOW_RATE)), rate: LOW_RATE }
       : undefined;
     const rss = peakRssMiB(pid);
+    const cpuMsPerEvent = events ? round(((cpuSeconds(pid) - cpuAtStart) * 1000) / events, 3) : 0;
+    progress(`${name} CPU: ${cpuMsPerEvent} ms per event (${events} events, user + system)`);
     const stageMeanMs = hub ? await stageMeans(hub.port) : undefined;
     if (stageMeanMs) progress(`hub mean ms per stage: ${JSON.stringify(stageMeanMs)}`);
     if (hub) {
@@ -310,6 +322,7 @@ async function runOnTopology(
       atLowRate,
       peakRssMiB: round(rss, 1),
       messageBytes,
+      cpuMsPerEvent,
       stageMeanMs,
     };
   } finally {

@@ -11,6 +11,14 @@ describe('traceparent', () => {
     expect(a).not.toBe(b);
   });
 
+  it('never hands out the same id twice, across refills of its pool of random bytes', () => {
+    // 24 random bytes per new trace: 1,000 traces use the 4,096-byte pool up ~6 times.
+    const traces = Array.from({ length: 1000 }, () => newTraceparent());
+    for (const t of traces) expect(t).toMatch(FORMAT);
+    expect(new Set(traces.map((t) => t.slice(3, 35))).size).toBe(1000);
+    expect(new Set(traces.map((t) => t.slice(36, 52))).size).toBe(1000);
+  });
+
   it('continues the trace with a new span and the parent flags', () => {
     const parent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00';
     const child = childTraceparent(parent);

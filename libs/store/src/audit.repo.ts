@@ -5,6 +5,7 @@ import type { StoreDatabase } from './schema';
 import { iso } from './store-context';
 import type { AuditEntry, AuditInput, AuditVerification } from './types';
 import { canonicalJson } from './canonical-json';
+import type { PreparedQueries } from './prepared';
 
 type Row = StoreDatabase['audit_log'];
 
@@ -62,26 +63,44 @@ export async function appendAuditIn(
 }
 
 /** Rows per INSERT when a batch of entries is appended (well under SQLite's bound parameters). */
-const AUDIT_INSERT_CHUNK = 100;
+const AUDIT_INSERT_CHUNK = 32;
+
+const AUDIT_COLUMNS = [
+  'seq',
+  'at',
+  'actor',
+  'action',
+  'exception_id',
+  'details',
+  'prev_hash',
+  'hash',
+] as const;
 
 /**
  * Appends many entries in the order given, as one step of the chain: the head row is bumped once
  * by their number (one row lock on PostgreSQL for the whole batch), each entry links to the one
  * before it exactly as `appendAuditIn` would link them one by one, and the head's hash is set
- * once. Must run inside a transaction; `verifyAuditChain` cannot tell the two apart.
+ * once. Must run inside a transaction; `verifyAuditChain` cannot tell the two apart. Its
+ * statements are compiled once per shape (prepared.ts): this is the worker's group commit.
  */
 export async function appendAuditBatchIn(
   trx: Kysely<StoreDatabase>,
   inputs: ReadonlyArray<AuditInput>,
+  prepared: PreparedQueries,
 ): Promise<AuditEntry[]> {
   if (inputs.length === 0) return [];
-  if (inputs.length === 1) return [await appendAuditIn(trx, inputs[0])];
-  const head = await trx
-    .updateTable('audit_head')
-    .set((eb) => ({ seq: eb('seq', '+', inputs.length) }))
-    .where('id', '=', 1)
-    .returning(['seq', 'hash'])
-    .executeTakeFirstOrThrow();
+  const bump = prepared.bind(
+    'audit.bump',
+    (v) =>
+      trx
+        .updateTable('audit_head')
+        .set((eb) => ({ seq: eb('seq', '+', v(0)) }))
+        .where('id', '=', v(1))
+        .returning(['seq', 'hash']),
+    [inputs.length, 1],
+  );
+  const [head] = (await trx.executeQuery(bump)).rows;
+  if (!head) throw new Error('audit: the audit_head row is missing');
   let seq = Number(head.seq) - inputs.length;
   let prevHash = head.hash;
   const entries = inputs.map((input): AuditEntry => {
@@ -100,23 +119,41 @@ export async function appendAuditBatchIn(
     return entry;
   });
   for (let i = 0; i < entries.length; i += AUDIT_INSERT_CHUNK) {
-    await trx
-      .insertInto('audit_log')
-      .values(
-        entries.slice(i, i + AUDIT_INSERT_CHUNK).map((entry) => ({
-          seq: entry.seq,
-          at: entry.at,
-          actor: entry.actor,
-          action: entry.action,
-          exception_id: entry.exceptionId,
-          details: entry.details,
-          prev_hash: entry.prevHash,
-          hash: entry.hash,
-        })),
-      )
-      .execute();
+    const chunk = entries.slice(i, i + AUDIT_INSERT_CHUNK);
+    const values = chunk.flatMap((e) => [
+      e.seq,
+      e.at,
+      e.actor,
+      e.action,
+      e.exceptionId,
+      e.details,
+      e.prevHash,
+      e.hash,
+    ]);
+    const insert = prepared.bind(
+      `audit_log.insert:${chunk.length}`,
+      (v) =>
+        trx
+          .insertInto('audit_log')
+          .values(
+            chunk.map((_, r) =>
+              Object.fromEntries(AUDIT_COLUMNS.map((c, j) => [c, v(r * AUDIT_COLUMNS.length + j)])),
+            ) as never,
+          ),
+      values,
+    );
+    await trx.executeQuery(insert);
   }
-  await trx.updateTable('audit_head').set({ hash: prevHash }).where('id', '=', 1).execute();
+  const setHash = prepared.bind(
+    'audit.set-hash',
+    (v) =>
+      trx
+        .updateTable('audit_head')
+        .set({ hash: v(0) })
+        .where('id', '=', v(1)),
+    [prevHash, 1],
+  );
+  await trx.executeQuery(setHash);
   return entries;
 }
 

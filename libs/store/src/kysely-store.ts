@@ -10,6 +10,7 @@ import * as insights from './insights.repo';
 import * as exceptions from './exceptions.repo';
 import type { NodeSqliteDatabase } from './node-sqlite.database';
 import { withPollLock } from './poll-lock';
+import { PreparedQueries } from './prepared';
 import type { StoreDatabase } from './schema';
 import type { StoreContext } from './store-context';
 import type { ExceptionStore } from './store';
@@ -37,7 +38,7 @@ export class KyselyStore implements ExceptionStore {
     /** The SQLite adapter, which tracks write failures; PostgreSQL reports them per statement. */
     private readonly sqlite?: NodeSqliteDatabase,
   ) {
-    this.ctx = { db, kind };
+    this.ctx = { db, kind, prepared: new PreparedQueries() };
   }
 
   recordDeadLetter(entry: deadLetters.DeadLetterRecord) {

@@ -85,8 +85,12 @@ class NodeSqliteStatement implements SqliteStatement {
   }
 }
 
-/** Distinct SQL texts kept prepared; Kysely's queries are a small fixed set per process. */
-const STATEMENT_CACHE_SIZE = 256;
+/**
+ * Distinct SQL texts kept prepared. Kysely's queries are a fixed set per process, but the group
+ * commit's multi-row statements have one text per row count (six statements × 1–32 rows), so
+ * 256 could fill up and be cleared over and over; a prepared statement is a few KB.
+ */
+const STATEMENT_CACHE_SIZE = 1024;
 
 export class NodeSqliteDatabase implements SqliteDatabase {
   private readonly db: DatabaseSync;

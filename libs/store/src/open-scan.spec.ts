@@ -5,6 +5,7 @@ import { rootCauseStats } from './insights.repo';
 import type { KyselyStore } from './kysely-store';
 import { scanInBatches } from './open-scan';
 import { openStore } from './open-store';
+import { PreparedQueries } from './prepared';
 import type { StoreContext } from './store-context';
 
 describe('scanInBatches', () => {
@@ -50,7 +51,7 @@ describe('the periodic scans give the same answer in any batch size (SQLite)', (
 
   beforeAll(async () => {
     store = (await openStore('sqlite::memory:')) as KyselyStore;
-    ctx = { db: store.db, kind: 'sqlite' };
+    ctx = { db: store.db, kind: 'sqlite', prepared: new PreparedQueries() };
     const put = (e: CanonicalException, minutesAgo: number) =>
       store.upsertException(e, { actor: 'pipeline', at: at(minutesAgo) });
     const tiers = ['p1', 'p2', 'p3'] as const;

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { PreparedQueries } from './prepared';
 import type { StoreDatabase } from './schema';
 import type { StoreKind } from './types';
 
@@ -6,6 +7,8 @@ import type { StoreKind } from './types';
 export interface StoreContext {
   db: Kysely<StoreDatabase>;
   kind: StoreKind;
+  /** The hot path's queries, compiled once per shape for this dialect (prepared.ts). */
+  prepared: PreparedQueries;
 }
 
 export const iso = (at: Date | undefined): string => (at ?? new Date()).toISOString();

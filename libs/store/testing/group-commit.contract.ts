@@ -74,6 +74,61 @@ export function describeGroupCommit(ctx: () => Ctx): void {
       expect(await store.verifyAudit()).toMatchObject({ ok: true, entries: headBefore + 4 });
     });
 
+    it('writes a batch of new exceptions larger than one multi-row statement as one upsertException each would', async () => {
+      const { store } = ctx();
+      // 70 new ids: more rows than one statement of the bulk path takes (32), in three chunks.
+      const batch = Array.from({ length: 70 }, (_, i) =>
+        sampleException({
+          id: `g-bulk-${String(i).padStart(3, '0')}`,
+          score: i,
+          parties: ['cus_shared', `cus_${i}`],
+        }),
+      ).reverse();
+      const results = await store.upsertExceptions(
+        batch.map((exception) => ({ exception, context: pipeline })),
+      );
+      expect(results.map((r) => [r.exception.id, r.created, r.changed, r.reopened])).toEqual(
+        batch.map((e) => [e.id, true, true, false]),
+      );
+      for (const [i, e] of batch.entries()) {
+        expect(results[i].exception).toEqual({ ...e, version: 1 });
+        expect(await store.getException(e.id)).toEqual({ ...e, version: 1 });
+        const history = await store.exceptionHistory(e.id);
+        expect(history.map((h) => [h.version, h.exception])).toEqual([[1, { ...e, version: 1 }]]);
+      }
+      // Parties and keys of every row: found by each, and by the one they all share.
+      expect(
+        (await store.findOpenExceptions({ keys: [{ kind: 'party', value: 'cus_shared' }] })).map(
+          (e) => e.id,
+        ),
+      ).toEqual(batch.map((e) => e.id).sort());
+      expect(
+        await store.findOpenExceptions({ keys: [{ kind: 'payment', value: 'ch_g-bulk-041' }] }),
+      ).toEqual([expect.objectContaining({ id: 'g-bulk-041' })]);
+      expect((await store.worklist({ partyId: 'cus_7' })).items.map((e) => e.id)).toEqual([
+        'g-bulk-007',
+      ]);
+      // One created entry each, in the batch's order, chained.
+      const trail = await store.auditTrail();
+      expect(trail.map((a) => [a.exceptionId, a.action])).toEqual(
+        batch.map((e) => [e.id, 'exception.created']),
+      );
+      expect(await store.verifyAudit()).toMatchObject({ ok: true, entries: 70 });
+
+      // The same batch again is a redelivery (no new version, no entry); a re-score is version 2.
+      const again = await store.upsertExceptions(
+        batch.map((exception) => ({ exception, context: pipeline })),
+      );
+      expect(again.every((r) => !r.created && !r.changed && r.exception.version === 1)).toBe(true);
+      const next = await store.upsertExceptions(
+        batch.slice(0, 40).map((e) => ({ exception: rescored(e, 99), context: pipeline })),
+      );
+      expect(next.map((r) => [r.exception.version, r.changed])).toEqual(
+        batch.slice(0, 40).map(() => [2, true]),
+      );
+      expect(await store.verifyAudit()).toMatchObject({ ok: true, entries: 110 });
+    });
+
     it('is all or nothing: a row that cannot be written rolls the whole batch back', async () => {
       const { store } = ctx();
       const ok = sampleException({ id: 'g-ok', score: 10 });

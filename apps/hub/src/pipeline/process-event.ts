@@ -45,7 +45,11 @@ export async function processSourceEvent(
   const endTotal = deps.metrics.time('total');
   deps.metrics.stageReceived.inc({ stage: 'total' });
   let meta: SourceEventMeta | undefined;
-  let log = deps.logger.child({ traceId: work.traceId });
+  // The flow's ids for every line logged below; the child logger is made when a line is (pino
+  // serialises a child's bindings when it is made), and once for all of them.
+  let bindings: Record<string, string> = { traceId: work.traceId };
+  let child: Logger | undefined;
+  const log = (): Logger => (child ??= deps.logger.child(bindings));
   let exceptionIdKnown: string | undefined;
   // map, enrich, score, validate and publish are timed, counted and traced; the others run as is.
   const stage: StageRunner = (name, fn) =>
@@ -54,11 +58,13 @@ export async function processSourceEvent(
       : Promise.resolve(fn());
   try {
     meta = sourceEventMetaFrom(msg);
-    log = log.child({
+    bindings = {
+      ...bindings,
       correlationId: meta.correlationId,
       connector: meta.connectorId,
       eventId: meta.eventId,
-    });
+    };
+    child = undefined;
     work.setAttributes({
       'exhub.connector': meta.connectorId,
       'messaging.message.id': meta.eventId,
@@ -77,7 +83,7 @@ export async function processSourceEvent(
     if (run.mapped.length === 0) {
       deps.metrics.eventsUnmapped.inc({ connector: meta.connectorId });
       deps.metrics.stageProcessed.inc({ stage: 'total' });
-      log.info(
+      log().info(
         { sourceEventId: meta.sourceEventId },
         'no mapping matched; acknowledged (the event stays in the archive)',
       );
@@ -86,7 +92,7 @@ export async function processSourceEvent(
     for (const e of run.published) {
       deps.metrics.exceptionsPublished.inc({ domain: e.domain, tier: e.priority.tier });
       deps.metrics.exceptionScore.observe({ domain: e.domain }, e.priority.score);
-      log.info(
+      log().info(
         { exceptionId: e.id, type: e.type, tier: e.priority.tier, score: e.priority.score },
         'exception published',
       );
@@ -103,7 +109,7 @@ export async function processSourceEvent(
       error_class: errorClass,
       outcome: outcome.kind === 'retry' ? 'retry' : 'dead_letter',
     });
-    log.warn(
+    log().warn(
       {
         exceptionId: exceptionIdKnown,
         stage,

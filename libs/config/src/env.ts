@@ -162,7 +162,7 @@ function parseWorkerThread(raw: string | undefined): WorkerThreadSetting {
   );
 }
 
-/** EXHUB_SQLITE_CHECKPOINT: one of the modes, `background` when unset. */
+/** EXHUB_SQLITE_CHECKPOINT: one of the modes, `commit` when unset. */
 function parseSqliteCheckpoint(raw: string | undefined): SqliteCheckpoint {
   if (raw === undefined || raw.trim() === '') return DEFAULT_SQLITE_CHECKPOINT;
   const mode = raw.trim().toLowerCase();

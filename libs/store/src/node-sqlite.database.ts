@@ -112,7 +112,7 @@ export class NodeSqliteDatabase implements SqliteDatabase {
       // survives a crash of the process (the hub's failure mode) and can only be lost with
       // the machine's power; the database is never corrupted. FULL costs ~4x the throughput.
       this.db.exec('PRAGMA synchronous = NORMAL');
-      if ((options.checkpoint ?? 'background') === 'background') {
+      if ((options.checkpoint ?? 'commit') === 'background') {
         this.db.exec('PRAGMA wal_autocheckpoint = 0');
         this.checkpointer = new WalCheckpointer(path, options.checkpointer ?? {}, (reason) => {
           // Never leave the WAL without a checkpoint: the commits take it over again.

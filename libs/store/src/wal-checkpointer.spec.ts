@@ -51,14 +51,14 @@ describe('WAL checkpoints off the commit path (wal-checkpointer.ts)', () => {
   });
 
   it('background mode: no commit checkpoints; the WAL keeps every frame until the thread runs', async () => {
-    const db = openDb({ checkpointer: { intervalMs: NEVER_MS } });
+    const db = openDb({ checkpoint: 'background', checkpointer: { intervalMs: NEVER_MS } });
     fill(db, 3000);
     expect(walBytes(file)).toBeGreaterThan(2 * AUTOCHECKPOINT_PAGES * PAGE);
     expect(await db.checkpointer?.stats()).toMatchObject({ runs: 0 });
   });
 
   it('the thread copies every committed frame into the database file', async () => {
-    const db = openDb({ checkpointer: { intervalMs: NEVER_MS } });
+    const db = openDb({ checkpoint: 'background', checkpointer: { intervalMs: NEVER_MS } });
     fill(db, 1500);
     const stats = await db.checkpointer!.checkpointNow();
     expect(stats.runs).toBe(1);
@@ -76,7 +76,7 @@ describe('WAL checkpoints off the commit path (wal-checkpointer.ts)', () => {
   });
 
   it('after a checkpoint the next commit starts the WAL over: it does not grow with the writes', async () => {
-    const db = openDb({ checkpointer: { intervalMs: NEVER_MS } });
+    const db = openDb({ checkpoint: 'background', checkpointer: { intervalMs: NEVER_MS } });
     fill(db, 1500);
     const before = walBytes(file);
     const first = await db.checkpointer!.checkpointNow();
@@ -88,7 +88,10 @@ describe('WAL checkpoints off the commit path (wal-checkpointer.ts)', () => {
   });
 
   it('truncates a WAL file that grew past the threshold', async () => {
-    const db = openDb({ checkpointer: { intervalMs: NEVER_MS, truncateAboveBytes: 1024 * 1024 } });
+    const db = openDb({
+      checkpoint: 'background',
+      checkpointer: { intervalMs: NEVER_MS, truncateAboveBytes: 1024 * 1024 },
+    });
     fill(db, 1500);
     expect(walBytes(file)).toBeGreaterThan(1024 * 1024);
     const stats = await db.checkpointer!.checkpointNow();
@@ -97,7 +100,7 @@ describe('WAL checkpoints off the commit path (wal-checkpointer.ts)', () => {
   });
 
   it('runs on its timer while the connection writes', async () => {
-    const db = openDb({ checkpointer: { intervalMs: 20 } });
+    const db = openDb({ checkpoint: 'background', checkpointer: { intervalMs: 20 } });
     fill(db, 200);
     // Wait for the timer's first run (no time limit asserted: the test fails on Jest's timeout).
     let stats = await db.checkpointer!.stats();

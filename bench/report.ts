@@ -278,6 +278,110 @@ export function renderReport(resultsDir: string, root: string): string[] {
     md.push('');
   }
 
+  // ---- the aims of issue 17, each from this run's own figures
+  if (pipeline || ingest || e2e || mapping) {
+    const status = (ok: boolean | undefined) =>
+      ok === undefined ? 'not measured' : ok ? '**met**' : '**not met**';
+    const ok = (xs: number[], pred: (x: number) => boolean) =>
+      xs.filter((x) => Number.isFinite(x)).length === 0 ? undefined : pred(median(xs));
+    const by = (
+      num: string,
+      den: string,
+      value: (v: VariantResult) => number | undefined,
+    ): number[] => (pipeline ? ratios(pipeline, num, den, (v) => value(v) ?? NaN) : []);
+    const flatBare = by('hub', 'bare', (v) => v.throughput.perSecond);
+    const drainBare = by('hub', 'bare', (v) => v.backlog?.perSecond);
+    const flatNest = by('hub', 'nest', (v) => v.throughput.perSecond);
+    const drainNest = by('hub', 'nest', (v) => v.backlog?.perSecond);
+    const ingestRuns = ingest?.runs ?? [];
+    const rolesRate = (roles: string) =>
+      ingestRuns.map((r) => r.runs.find((x) => x.roles === roles)?.load.perSecond ?? NaN);
+    const ingressRps = rolesRate('ingress');
+    const allRps = rolesRate('all');
+    const ceiling = pipeline
+      ? variants(pipeline, 'bare').map((v) => v.backlog?.publishPerSecond ?? NaN)
+      : [];
+    const ingestCeiling = ingressRps.map((x, i) => x / (ceiling[i] ?? ceiling[0] ?? NaN));
+    const allOverIngress = allRps.map((x, i) => x / ingressRps[i]);
+    const e2eRuns = e2e?.runs ?? [];
+    const e2eOf = (variant: string, mode: string) =>
+      e2eRuns.map((r) => r.runs.find((x) => x.variant === variant && x.mode === mode));
+    const e2eFlat = e2eOf('hub', 'flat').map(
+      (h, i) => (h?.perSecond ?? NaN) / (e2eOf('reference', 'flat')[i]?.perSecond ?? NaN),
+    );
+    const e2eP99 = e2eOf('hub', 'paced').map((h) => h?.p99Ms ?? NaN);
+    const mappings = mapping?.rows ?? [];
+    const slow = mappings.filter((m) => m.perSecond < 20_000);
+    const rss = pipeline ? variants(pipeline, 'hub').map((v) => v.backlog?.peakRssMiB ?? NaN) : [];
+    md.push('## Aims of issue 17 and where they stand');
+    md.push('');
+    md.push(
+      table(
+        ['aim', 'measured in this run (median (min–max))', 'status'],
+        [
+          [
+            'end to end as shipped ≥ 0.5× the hand-written one-process pipe (aim 0.7)',
+            `hub ÷ pipe = ${cell(e2eFlat, 2)} (bench/e2e, flat out)`,
+            status(ok(e2eFlat, (x) => x >= 0.5)),
+          ],
+          [
+            'p99 at 200 events/s ≤ 50 ms, as shipped',
+            `${cell(e2eP99, 1)} ms (bench/e2e, paced)`,
+            status(ok(e2eP99, (x) => x <= 50)),
+          ],
+          [
+            'worker ≥ 0.5× the bare pipe, flat out and draining a backlog',
+            `hub ÷ bare = ${cell(flatBare, 2)} flat out, ${cell(drainBare, 2)} draining`,
+            status(
+              ok(
+                [...flatBare, ...drainBare],
+                () => Math.min(median(flatBare), median(drainBare)) >= 0.5,
+              ),
+            ),
+          ],
+          [
+            'worker ≥ 1.0× stock NestJS RMQ',
+            `hub ÷ stock Nest = ${cell(flatNest, 2)} flat out, ${cell(drainNest, 2)} draining`,
+            status(
+              ok(
+                [...flatNest, ...drainNest],
+                () => Math.min(median(flatNest), median(drainNest)) >= 1,
+              ),
+            ),
+          ],
+          [
+            "ingest (ingress role) ≥ 0.5× the broker's confirmed-publish ceiling",
+            `${cell(ingressRps)} req/s ÷ ${cell(ceiling)}/s = ${cell(ingestCeiling, 2)}`,
+            status(ok(ingestCeiling, (x) => x >= 0.5)),
+          ],
+          [
+            'ingest with all roles busy ≥ 0.7× the ingress-only figure',
+            `${cell(allRps)} ÷ ${cell(ingressRps)} req/s = ${cell(allOverIngress, 2)}`,
+            status(ok(allOverIngress, (x) => x >= 0.7)),
+          ],
+          [
+            'every shipped mapping ≥ 20,000 payloads/s/core',
+            mappings.length
+              ? `${mappings.length - slow.length} of ${mappings.length} at or above; under it: ${slow.map((m) => `${m.mapping} ${fmt(m.perSecond)}/s`).join(', ') || 'none'} (why: the mapping section below)`
+              : '–',
+            mappings.length ? status(slow.length === 0) : 'not measured',
+          ],
+          [
+            'peak RSS ≤ 300 MiB with 10,000 in flight',
+            `${cell(rss, 1)} MiB (bench/pipeline backlog pass)`,
+            status(ok(rss, (x) => x <= 300)),
+          ],
+          [
+            'scale-out: two hubs on PostgreSQL drain faster than one',
+            'not in `npm run bench` (test/e2e/store/scale-out-processes checks that two processes share the work, not their speed)',
+            'not measured',
+          ],
+        ],
+      ),
+    );
+    md.push('');
+  }
+
   if (pipeline) {
     md.push('## End-to-end pipeline (bench/pipeline)');
     md.push('');

@@ -58,7 +58,9 @@ export interface WalCheckpointStats {
 }
 
 type FromThread =
-  { kind: 'stats'; id: number; stats: WalCheckpointStats } | { kind: 'error'; message: string };
+  | { kind: 'stats'; id: number; stats: WalCheckpointStats }
+  | { kind: 'error'; message: string }
+  | { kind: 'warning'; message: string };
 
 /*
  * The thread's code, evaluated as CommonJS in the worker (no separate file to find in dist/ or
@@ -97,9 +99,12 @@ function main() {
     stats.lastLogFrames = row.log;
     stats.lastCheckpointedFrames = row.checkpointed;
   };
+  // A connection that will not close is reported, not hidden: the thread ends either way.
   const stop = () => {
     clearInterval(timer);
-    try { db.close(); } catch {}
+    try { db.close(); } catch (err) {
+      parentPort.postMessage({ kind: 'warning', message: 'closing its connection failed: ' + err.message });
+    }
   };
   const timer = setInterval(() => {
     try { run(); } catch (err) {
@@ -161,6 +166,10 @@ export class WalCheckpointer {
         this.waiting.delete(m.id);
       } else if (m.kind === 'error') {
         this.fail(m.message);
+      } else {
+        process.emitWarning(`SQLite store ${path}: the checkpoint thread: ${m.message}`, {
+          type: 'ExhubStoreWarning',
+        });
       }
     });
     this.worker.on('error', (err) => this.fail(`the checkpoint thread failed: ${err.message}`));

@@ -319,6 +319,9 @@ describe('source severity and SLA signals', () => {
     expect(sev('1 - Critical')).toEqual({
       value: 0.8,
       detail: 'The source rates it 1 - Critical (severity 0.8).',
+      points: 10,
+      pointsDetail:
+        "The source's own people rate it 1 - Critical: more urgent than its normal work, 10 points more.",
     });
     expect(sev('urgent').value).toBe(0.8);
     expect(sev('High').value).toBe(0.55);
@@ -326,7 +329,11 @@ describe('source severity and SLA signals', () => {
     expect(sev('whatever')).toEqual({
       value: 0,
       detail: 'The source gives no severity the policy rates.',
+      points: 0,
+      pointsDetail: '',
     });
+    expect(sev('LOW').points).toBe(-5);
+    expect(sev('normal').points).toBe(0);
   });
 
   it('raises customer impact of a critical incident above a low one, with the sentence', () => {

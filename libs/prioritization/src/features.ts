@@ -384,15 +384,41 @@ export function businessProcessImpact(
   return { value, detail, process, closeCriticalInClose };
 }
 
+export interface Severity extends Feature {
+  /** Points the label adds to the score as a factor of its own (`sourceSeverity.points`). */
+  points: number;
+  /** The sentence of that factor (empty without points). */
+  pointsDetail: string;
+}
+
 /** The source's own severity (ServiceNow priority, Zendesk priority, Salesforce case priority). */
-export function sourceSeverity(input: ScoringInput, policy: PriorityPolicy): Feature {
+export function sourceSeverity(input: ScoringInput, policy: PriorityPolicy): Severity {
   const label = input.signals?.priorityLabel;
   const hit = lookupCi(policy.sourceSeverity?.labels, label);
-  if (!hit) return { value: 0, detail: 'The source gives no severity the policy rates.' };
+  const points = pointsOf(policy.sourceSeverity?.points, label);
+  const pointsDetail = points
+    ? `The source's own people rate it ${String(label)}: ${points > 0 ? 'more' : 'less'} urgent than its normal work, ${points > 0 ? `${points} points more` : `${-points} points less`}.`
+    : '';
+  if (!hit)
+    return {
+      value: 0,
+      detail: 'The source gives no severity the policy rates.',
+      points,
+      pointsDetail,
+    };
   return {
     value: hit.value,
     detail: `The source rates it ${String(label)} (severity ${hit.value}).`,
+    points,
+    pointsDetail,
   };
+}
+
+/** The points `map` gives `key` (case-insensitive), 0 when it lists none. */
+function pointsOf(map: Record<string, number> | undefined, key: unknown): number {
+  if (!map || typeof key !== 'string') return 0;
+  const found = Object.keys(map).find((k) => k.toLowerCase() === key.toLowerCase());
+  return found === undefined ? 0 : map[found];
 }
 
 /** Compliance sensitivity: the type's own, or higher for tax, duplicate and sanction reason codes. */
@@ -478,7 +504,7 @@ export interface FeatureSet {
   customer: CustomerImpact;
   supplier: Feature;
   business: BusinessImpact;
-  severity: Feature;
+  severity: Severity;
   compliance: Feature;
   dependency: Dependency;
   dimensions: Record<Dimension, number>;
@@ -548,6 +574,7 @@ export function computeFeatures(
     businessProcessImpact: business.value,
     closeCriticalInClose: business.closeCriticalInClose,
     sourceSeverity: severity.value,
+    sourceSeverityPoints: severity.points,
     ...dimensions,
   };
   return {

@@ -336,6 +336,22 @@ describe('source severity and SLA signals', () => {
     expect(sev('normal').points).toBe(0);
   });
 
+  it("lets the known account decide customer impact, not the type's default for when nothing is known", () => {
+    const declined = (context?: Record<string, unknown>) =>
+      computeFeatures({ domain: 'finance', type: 'payment_failure', context }, policy, midMonth);
+    // Nothing known of the customer: the policy's default for a payment failure.
+    const unknown = declined();
+    expect(unknown.dimensions.customerImpact).toBe(0.5);
+    expect(unknown.details.customerImpact).toBe(
+      'The policy rates the customer impact of a payment failure at 0.5; no account tier, ARR or renewal is known for the customer.',
+    );
+    // A small account: its own tier, below the default; a strategic one above it.
+    const smb = declined({ accountTier: 'smb' });
+    expect(smb.dimensions.customerImpact).toBe(0.2);
+    expect(smb.details.customerImpact).toBe('Customer: a smb account.');
+    expect(declined({ accountTier: 'strategic' }).dimensions.customerImpact).toBe(1);
+  });
+
   it('raises customer impact of a critical incident above a low one, with the sentence', () => {
     const incident = (priorityLabel: string) =>
       computeFeatures(

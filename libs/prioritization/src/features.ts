@@ -186,8 +186,7 @@ export function dueRisk(input: ScoringInput, policy: PriorityPolicy, now: Date):
     } else {
       value = clamp01((horizonHours - hoursToDue) / (horizonHours - expectedHours));
       detail = `Due ${dueAt}, in ${hoursToDue.toFixed(0)} h; ${aType(input.type)} takes about ${round2(expectedHours)} h to resolve.`;
-    }
-    if (implied) detail += ` ${implied.why}`;
+    }    if (implied) detail += ` ${implied.why}`;
   }
   for (const signal of [input.signals?.reasonCode, input.signals?.slaStage]) {
     const sla = lookupCi(resolution.slaSignals, signal);
@@ -530,7 +529,15 @@ export function computeFeatures(
   const dependency = dependencyRisk(input, ctx, policy);
   const atRisk = revenueAtRisk(input, ctx, customer, policy);
   const money = atRisk && atRisk.value > exposure.value ? atRisk : exposure;
-  const profileImpact = clamp01(profile.customerImpact ?? 0);
+  // The type profile's customer impact is what the type carries before any context is known: once
+  // the account, the supplier or the blocked process is known, that context decides (a declined
+  // card of a small account is not worth the default of a payment failure).
+  const known =
+    ctx.accountTier !== undefined ||
+    ctx.arr !== undefined ||
+    ctx.supplierCriticality !== undefined ||
+    business.process !== undefined;
+  const profileImpact = known ? 0 : clamp01(profile.customerImpact ?? 0);
   const base = Math.max(profileImpact, customer.value, supplier.value, business.value);
   let impactDetail: string;
   if (base === 0) impactDetail = customer.detail;

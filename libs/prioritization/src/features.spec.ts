@@ -293,6 +293,26 @@ describe('compliance and dependency', () => {
     );
     expect(all.value).toBe(1);
   });
+
+  it('with referenceOnly counts only links that share a reference, not the same account alone', () => {
+    const ticket = { domain: 'support', type: 'sla_breach_risk' };
+    const links = {
+      linkedOpenExceptions: [
+        { domain: 'finance', type: 'payment_failure', via: 'party' as const },
+        { domain: 'finance', type: 'payment_failure', via: 'party' as const },
+        { domain: 'finance', type: 'billing_dispute', via: 'reference' as const },
+      ],
+    };
+    const strict = { ...policy, dependency: { ...policy.dependency, referenceOnly: true } };
+    const d = dependencyRisk(ticket, links, strict);
+    expect(d.value).toBeCloseTo(1 / 3, 9);
+    expect(d.linkedOpenFinance).toBe(3); // rules still see the account's open finance work
+    expect(d.detail).toBe(
+      "Depends on 1 linked open exception (billing dispute). 2 open exceptions of another domain share only a party, no reference: the same account's or supplier's other work, not a dependency, and do not count.",
+    );
+    // The shipped policy leaves it off: every link of another domain counts.
+    expect(dependencyRisk(ticket, links, policy).value).toBe(1);
+  });
 });
 
 describe('policy building blocks', () => {

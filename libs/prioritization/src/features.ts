@@ -186,7 +186,8 @@ export function dueRisk(input: ScoringInput, policy: PriorityPolicy, now: Date):
     } else {
       value = clamp01((horizonHours - hoursToDue) / (horizonHours - expectedHours));
       detail = `Due ${dueAt}, in ${hoursToDue.toFixed(0)} h; ${aType(input.type)} takes about ${round2(expectedHours)} h to resolve.`;
-    }    if (implied) detail += ` ${implied.why}`;
+    }
+    if (implied) detail += ` ${implied.why}`;
   }
   for (const signal of [input.signals?.reasonCode, input.signals?.slaStage]) {
     const sla = lookupCi(resolution.slaSignals, signal);
@@ -458,9 +459,14 @@ export function dependencyRisk(
 ): Dependency {
   const cfg = { ...DEFAULT_DEPENDENCY_FULL, ...policy.dependency };
   const all = ctx.linkedOpenExceptions ?? [];
-  // One item waits on another when the same object is open in another domain; several items of
-  // one domain and party are a crowd (a root-cause group, see grouping.ts), not a dependency.
-  const linked = cfg.crossDomainOnly === false ? all : all.filter((l) => l.domain !== input.domain);
+  // One item waits on another when the same object (a shared reference) is open in another
+  // domain; several items of one domain, or of one party only, are a crowd (a root-cause group or
+  // an account's other work, see grouping.ts), not a dependency.
+  const linked = all.filter(
+    (l) =>
+      (cfg.crossDomainOnly === false || l.domain !== input.domain) &&
+      (cfg.referenceOnly !== true || l.via !== 'party'),
+  );
   const blocked = ctx.blockedItems ?? 0;
   const recurrence = ctx.recurrenceCount ?? 0;
   const parts = [
@@ -478,9 +484,21 @@ export function dependencyRisk(
   if (blocked) said.push(`${plural(blocked, 'blocked item')}`);
   if (recurrence) said.push(`the same root cause seen ${plural(recurrence, 'time')} before`);
   const crowd = all.length - linked.length;
-  const crowdNote = crowd
-    ? ` ${plural(crowd, 'open exception')} of the same domain and party ${crowd === 1 ? 'is' : 'are'} a root-cause group, not a dependency, and ${crowd === 1 ? 'does' : 'do'} not count.`
-    : '';
+  // Left out for sharing only a party (its domain would have counted).
+  const partyOnly = all.filter(
+    (l) => !linked.includes(l) && (cfg.crossDomainOnly === false || l.domain !== input.domain),
+  ).length;
+  const sameDomain = crowd - partyOnly;
+  const notes: string[] = [];
+  if (sameDomain)
+    notes.push(
+      ` ${plural(sameDomain, 'open exception')} of the same domain and party ${sameDomain === 1 ? 'is' : 'are'} a root-cause group, not a dependency, and ${sameDomain === 1 ? 'does' : 'do'} not count.`,
+    );
+  if (partyOnly)
+    notes.push(
+      ` ${plural(partyOnly, 'open exception')} of another domain ${partyOnly === 1 ? 'shares' : 'share'} only a party, no reference: the same account's or supplier's other work, not a dependency, and ${partyOnly === 1 ? 'does' : 'do'} not count.`,
+    );
+  const crowdNote = notes.join('');
   const detail = said.length
     ? `Depends on ${said.join('; ')}.${crowdNote}`
     : `No linked open exceptions of another domain, blocked items or recurrences are known.${crowdNote}`;

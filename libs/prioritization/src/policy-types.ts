@@ -137,6 +137,8 @@ export interface PriorityPolicy {
     recurrenceFull?: number;
     /** Only links to another domain count (default true); same-domain crowds are a root-cause group. */
     crossDomainOnly?: boolean;
+    /** Only links that share a reference count (default false); a shared party alone is a crowd. */
+    referenceOnly?: boolean;
   };
   requiredContext?: {
     domain?: string;

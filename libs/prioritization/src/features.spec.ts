@@ -293,6 +293,26 @@ describe('compliance and dependency', () => {
     );
     expect(all.value).toBe(1);
   });
+
+  it('with referenceOnly counts only links that share a reference, not the same account alone', () => {
+    const ticket = { domain: 'support', type: 'sla_breach_risk' };
+    const links = {
+      linkedOpenExceptions: [
+        { domain: 'finance', type: 'payment_failure', via: 'party' as const },
+        { domain: 'finance', type: 'payment_failure', via: 'party' as const },
+        { domain: 'finance', type: 'billing_dispute', via: 'reference' as const },
+      ],
+    };
+    const strict = { ...policy, dependency: { ...policy.dependency, referenceOnly: true } };
+    const d = dependencyRisk(ticket, links, strict);
+    expect(d.value).toBeCloseTo(1 / 3, 9);
+    expect(d.linkedOpenFinance).toBe(3); // rules still see the account's open finance work
+    expect(d.detail).toBe(
+      "Depends on 1 linked open exception (billing dispute). 2 open exceptions of another domain share only a party, no reference: the same account's or supplier's other work, not a dependency, and do not count.",
+    );
+    // The shipped policy leaves it off: every link of another domain counts.
+    expect(dependencyRisk(ticket, links, policy).value).toBe(1);
+  });
 });
 
 describe('policy building blocks', () => {
@@ -319,6 +339,9 @@ describe('source severity and SLA signals', () => {
     expect(sev('1 - Critical')).toEqual({
       value: 0.8,
       detail: 'The source rates it 1 - Critical (severity 0.8).',
+      points: 10,
+      pointsDetail:
+        "The source's own people rate it 1 - Critical: more urgent than its normal work, 10 points more.",
     });
     expect(sev('urgent').value).toBe(0.8);
     expect(sev('High').value).toBe(0.55);
@@ -326,7 +349,27 @@ describe('source severity and SLA signals', () => {
     expect(sev('whatever')).toEqual({
       value: 0,
       detail: 'The source gives no severity the policy rates.',
+      points: 0,
+      pointsDetail: '',
     });
+    expect(sev('LOW').points).toBe(-5);
+    expect(sev('normal').points).toBe(0);
+  });
+
+  it("lets the known account decide customer impact, not the type's default for when nothing is known", () => {
+    const declined = (context?: Record<string, unknown>) =>
+      computeFeatures({ domain: 'finance', type: 'payment_failure', context }, policy, midMonth);
+    // Nothing known of the customer: the policy's default for a payment failure.
+    const unknown = declined();
+    expect(unknown.dimensions.customerImpact).toBe(0.5);
+    expect(unknown.details.customerImpact).toBe(
+      'The policy rates the customer impact of a payment failure at 0.5; no account tier, ARR or renewal is known for the customer.',
+    );
+    // A small account: its own tier, below the default; a strategic one above it.
+    const smb = declined({ accountTier: 'smb' });
+    expect(smb.dimensions.customerImpact).toBe(0.2);
+    expect(smb.details.customerImpact).toBe('Customer: a smb account.');
+    expect(declined({ accountTier: 'strategic' }).dimensions.customerImpact).toBe(1);
   });
 
   it('raises customer impact of a critical incident above a low one, with the sentence', () => {

@@ -384,15 +384,41 @@ export function businessProcessImpact(
   return { value, detail, process, closeCriticalInClose };
 }
 
+export interface Severity extends Feature {
+  /** Points the label adds to the score as a factor of its own (`sourceSeverity.points`). */
+  points: number;
+  /** The sentence of that factor (empty without points). */
+  pointsDetail: string;
+}
+
 /** The source's own severity (ServiceNow priority, Zendesk priority, Salesforce case priority). */
-export function sourceSeverity(input: ScoringInput, policy: PriorityPolicy): Feature {
+export function sourceSeverity(input: ScoringInput, policy: PriorityPolicy): Severity {
   const label = input.signals?.priorityLabel;
   const hit = lookupCi(policy.sourceSeverity?.labels, label);
-  if (!hit) return { value: 0, detail: 'The source gives no severity the policy rates.' };
+  const points = pointsOf(policy.sourceSeverity?.points, label);
+  const pointsDetail = points
+    ? `The source's own people rate it ${String(label)}: ${points > 0 ? 'more' : 'less'} urgent than its normal work, ${points > 0 ? `${points} points more` : `${-points} points less`}.`
+    : '';
+  if (!hit)
+    return {
+      value: 0,
+      detail: 'The source gives no severity the policy rates.',
+      points,
+      pointsDetail,
+    };
   return {
     value: hit.value,
     detail: `The source rates it ${String(label)} (severity ${hit.value}).`,
+    points,
+    pointsDetail,
   };
+}
+
+/** The points `map` gives `key` (case-insensitive), 0 when it lists none. */
+function pointsOf(map: Record<string, number> | undefined, key: unknown): number {
+  if (!map || typeof key !== 'string') return 0;
+  const found = Object.keys(map).find((k) => k.toLowerCase() === key.toLowerCase());
+  return found === undefined ? 0 : map[found];
 }
 
 /** Compliance sensitivity: the type's own, or higher for tax, duplicate and sanction reason codes. */
@@ -433,9 +459,14 @@ export function dependencyRisk(
 ): Dependency {
   const cfg = { ...DEFAULT_DEPENDENCY_FULL, ...policy.dependency };
   const all = ctx.linkedOpenExceptions ?? [];
-  // One item waits on another when the same object is open in another domain; several items of
-  // one domain and party are a crowd (a root-cause group, see grouping.ts), not a dependency.
-  const linked = cfg.crossDomainOnly === false ? all : all.filter((l) => l.domain !== input.domain);
+  // One item waits on another when the same object (a shared reference) is open in another
+  // domain; several items of one domain, or of one party only, are a crowd (a root-cause group or
+  // an account's other work, see grouping.ts), not a dependency.
+  const linked = all.filter(
+    (l) =>
+      (cfg.crossDomainOnly === false || l.domain !== input.domain) &&
+      (cfg.referenceOnly !== true || l.via !== 'party'),
+  );
   const blocked = ctx.blockedItems ?? 0;
   const recurrence = ctx.recurrenceCount ?? 0;
   const parts = [
@@ -453,9 +484,21 @@ export function dependencyRisk(
   if (blocked) said.push(`${plural(blocked, 'blocked item')}`);
   if (recurrence) said.push(`the same root cause seen ${plural(recurrence, 'time')} before`);
   const crowd = all.length - linked.length;
-  const crowdNote = crowd
-    ? ` ${plural(crowd, 'open exception')} of the same domain and party ${crowd === 1 ? 'is' : 'are'} a root-cause group, not a dependency, and ${crowd === 1 ? 'does' : 'do'} not count.`
-    : '';
+  // Left out for sharing only a party (its domain would have counted).
+  const partyOnly = all.filter(
+    (l) => !linked.includes(l) && (cfg.crossDomainOnly === false || l.domain !== input.domain),
+  ).length;
+  const sameDomain = crowd - partyOnly;
+  const notes: string[] = [];
+  if (sameDomain)
+    notes.push(
+      ` ${plural(sameDomain, 'open exception')} of the same domain and party ${sameDomain === 1 ? 'is' : 'are'} a root-cause group, not a dependency, and ${sameDomain === 1 ? 'does' : 'do'} not count.`,
+    );
+  if (partyOnly)
+    notes.push(
+      ` ${plural(partyOnly, 'open exception')} of another domain ${partyOnly === 1 ? 'shares' : 'share'} only a party, no reference: the same account's or supplier's other work, not a dependency, and ${partyOnly === 1 ? 'does' : 'do'} not count.`,
+    );
+  const crowdNote = notes.join('');
   const detail = said.length
     ? `Depends on ${said.join('; ')}.${crowdNote}`
     : `No linked open exceptions of another domain, blocked items or recurrences are known.${crowdNote}`;
@@ -478,7 +521,7 @@ export interface FeatureSet {
   customer: CustomerImpact;
   supplier: Feature;
   business: BusinessImpact;
-  severity: Feature;
+  severity: Severity;
   compliance: Feature;
   dependency: Dependency;
   dimensions: Record<Dimension, number>;
@@ -504,7 +547,15 @@ export function computeFeatures(
   const dependency = dependencyRisk(input, ctx, policy);
   const atRisk = revenueAtRisk(input, ctx, customer, policy);
   const money = atRisk && atRisk.value > exposure.value ? atRisk : exposure;
-  const profileImpact = clamp01(profile.customerImpact ?? 0);
+  // The type profile's customer impact is what the type carries before any context is known: once
+  // the account, the supplier or the blocked process is known, that context decides (a declined
+  // card of a small account is not worth the default of a payment failure).
+  const known =
+    ctx.accountTier !== undefined ||
+    ctx.arr !== undefined ||
+    ctx.supplierCriticality !== undefined ||
+    business.process !== undefined;
+  const profileImpact = known ? 0 : clamp01(profile.customerImpact ?? 0);
   const base = Math.max(profileImpact, customer.value, supplier.value, business.value);
   let impactDetail: string;
   if (base === 0) impactDetail = customer.detail;
@@ -548,6 +599,7 @@ export function computeFeatures(
     businessProcessImpact: business.value,
     closeCriticalInClose: business.closeCriticalInClose,
     sourceSeverity: severity.value,
+    sourceSeverityPoints: severity.points,
     ...dimensions,
   };
   return {

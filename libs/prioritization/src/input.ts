@@ -6,6 +6,12 @@ export interface LinkedException {
   domain: string;
   type: string;
   tier?: Tier;
+  /**
+   * How it is linked: `reference` — it shares a reference (the same invoice, payment, order, …),
+   * so one item waits on the other; `party` — only a party (the same account or supplier), a crowd
+   * rather than a dependency. Absent: not said (counted as a reference link).
+   */
+  via?: 'reference' | 'party';
 }
 
 /**

@@ -124,7 +124,12 @@ export interface PriorityPolicy {
     closeCriticalInClose?: number;
   };
   /** The source's own priority label (signals.priorityLabel) → the customer impact it is worth at least. */
-  sourceSeverity?: { labels?: Record<string, number> };
+  /**
+   * The source's own severity (signals.priorityLabel, case-insensitive). `labels`: how much each
+   * raises customer impact; `points`: points it adds to (or, below normal, takes from) the score
+   * as a factor of its own, so it is not lost when customer impact is already full.
+   */
+  sourceSeverity?: { labels?: Record<string, number>; points?: Record<string, number> };
   compliance?: { reasonCodes?: Record<string, number> };
   dependency?: {
     linkedOpenFull?: number;
@@ -132,6 +137,8 @@ export interface PriorityPolicy {
     recurrenceFull?: number;
     /** Only links to another domain count (default true); same-domain crowds are a root-cause group. */
     crossDomainOnly?: boolean;
+    /** Only links that share a reference count (default false); a shared party alone is a crowd. */
+    referenceOnly?: boolean;
   };
   requiredContext?: {
     domain?: string;

@@ -165,6 +165,43 @@ describe('PolicyScorer', () => {
     );
   });
 
+  it("ranks what the source's own people flagged critical above the same account's normal ticket, though customer impact is full", () => {
+    // An enterprise account renewing in 30 days: customer impact is full whatever the label.
+    const ticket = (priorityLabel: string): ScoringInput => ({
+      domain: 'support',
+      type: 'sla_breach_risk',
+      dueAt: inHours(6),
+      signals: { priorityLabel },
+      context: { accountTier: 'enterprise', renewalDate: inDays(30) },
+    });
+    const critical = scored(ticket('1 - Critical'));
+    const normal = scored(ticket('normal'));
+    const low = scored(ticket('low'));
+    expect(critical.dimensions.customerImpact).toBe(1);
+    expect(normal.dimensions.customerImpact).toBe(1);
+    expect(critical.score - normal.score).toBe(10);
+    expect(normal.score - low.score).toBe(5);
+    expect(critical.factors.find((f) => f.code === 'source_severity')).toEqual({
+      code: 'source_severity',
+      points: 10,
+      detail:
+        "The source's own people rate it 1 - Critical: more urgent than its normal work, 10 points more.",
+    });
+    expect(low.factors.find((f) => f.code === 'source_severity')?.detail).toBe(
+      "The source's own people rate it low: less urgent than its normal work, 5 points less.",
+    );
+    expect(normal.factors.some((f) => f.code === 'source_severity')).toBe(false);
+    // A low label never takes the score below 0: the factor says it was capped.
+    const lowest = scorerWith((p) => {
+      p.sourceSeverity = { points: { low: -50 } };
+    });
+    const capped = scored({ ...ticket('low'), context: undefined }, lowest);
+    expect(capped.score).toBe(0);
+    expect(capped.factors.find((f) => f.code === 'source_severity')?.detail).toMatch(
+      /50 points less\. \(capped at -\d+\.\d\d to stay within 0-100\)$/,
+    );
+  });
+
   it('gives a returned supplier payment a due date and its supplier criticality', () => {
     const returned: ScoringInput = {
       domain: 'finance',

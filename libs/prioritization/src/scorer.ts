@@ -176,6 +176,22 @@ export class PolicyScorer implements Scorer {
       largest.hundredths -= total - MAX_HUNDREDTHS;
       total = MAX_HUNDREDTHS;
     }
+    // What the source's own people flagged, beside the dimensions: it counts whoever the customer
+    // is, where customer impact may already be full (capped to keep the score 0-100).
+    if (features.severity.points !== 0) {
+      const wanted = Math.round(features.severity.points * HUNDREDTHS);
+      const applied = Math.min(MAX_HUNDREDTHS, Math.max(0, total + wanted)) - total;
+      if (applied !== 0) {
+        total += applied;
+        const capped =
+          applied !== wanted ? ` (capped at ${fmt(applied)} to stay within 0-100)` : '';
+        drafts.push({
+          code: 'source_severity',
+          hundredths: applied,
+          detail: `${features.severity.pointsDetail}${capped}`,
+        });
+      }
+    }
 
     const rules = (policy.rules ?? []).filter((r) => allHold(r.when, subject));
     const fired = new Set<string>();

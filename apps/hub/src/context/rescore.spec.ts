@@ -135,6 +135,20 @@ describe('ContextEngine', () => {
     expect((await engine.prepare(ticket('t-3'), NOW)).links).toEqual([ID['t-2']]);
   });
 
+  it('says how each related exception is linked: a shared reference, or only the party', async () => {
+    await store.upsertException(await engine.prepare(ticket('t-1'), NOW), { actor: 'pipeline' });
+    // t-2 names the same ticket as t-1 (it waits on it); t-3 shares only the account.
+    await store.upsertException(
+      await engine.prepare(ticket('t-2', { references: { ticket: 'T-t-1' } }), NOW),
+      { actor: 'pipeline' },
+    );
+    const ctx = await engine.contextOf(ticket('t-3', { references: { ticket: 'T-t-1' } }));
+    const viaOf = (id: string) => ctx.scoring.linkedOpenExceptions?.find((l) => l.id === id)?.via;
+    expect([viaOf(ID['t-1']), viaOf(ID['t-2'])]).toEqual(['reference', 'reference']);
+    const apart = await engine.contextOf(ticket('t-3'));
+    expect(apart.scoring.linkedOpenExceptions?.map((l) => l.via)).toEqual(['party', 'party']);
+  });
+
   it('links both ways when two related exceptions were prepared at the same time', async () => {
     // Two pipeline workers: each prepared its exception before the other one was stored.
     const first = await engine.prepare(ticket('t-1'), NOW);

@@ -5,7 +5,7 @@ import type { Logger } from '@exhub/observability';
 import type { Scorer } from '@exhub/prioritization';
 import type { ExceptionContext } from '@exhub/pipeline';
 import { score } from '@exhub/pipeline';
-import { linkKeysOf, type ExceptionStore } from '@exhub/store';
+import { PARTY_KEY, linkKeysOf, type ExceptionStore } from '@exhub/store';
 import {
   FACTOR_CONTEXT,
   FACTOR_CONTEXT_MISSING,
@@ -66,11 +66,22 @@ export class ContextEngine {
    */
   async contextOf(e: Omit<CanonicalException, 'priority'>): Promise<ExceptionContext> {
     const enrichment = await this.deps.enrichment.enrich(e);
+    const keys = linkKeysOf(e as CanonicalException);
     const related = await this.deps.store.findOpenExceptions({
-      keys: linkKeysOf(e as CanonicalException),
+      keys,
       excludeId: e.id,
       limit: MAX_LINKS,
     });
+    const references = new Set(
+      keys.filter((k) => k.kind !== PARTY_KEY).map((k) => `${k.kind}\u0000${k.value}`),
+    );
+    // A shared reference (the same invoice, payment, order) means one item waits on the other; a
+    // shared party alone is the same account's or supplier's other work (the dependency feature
+    // tells them apart).
+    const via = (r: CanonicalException): 'reference' | 'party' =>
+      linkKeysOf(r).some((k) => k.kind !== PARTY_KEY && references.has(`${k.kind}\u0000${k.value}`))
+        ? 'reference'
+        : 'party';
     return {
       scoring: {
         ...enrichment.context,
@@ -79,6 +90,7 @@ export class ContextEngine {
           domain: r.domain,
           type: r.type,
           tier: r.priority.tier,
+          via: via(r),
         })),
       },
       links: related.map((r) => r.id).sort(),

@@ -32,8 +32,34 @@ export interface WorklistOptions {
   timeoutMs: number;
 }
 
-/** GET /v1/exceptions: the open worklist, highest score first. */
+/** GET /v1/exceptions: the open worklist, highest score first (one page of `limit`). */
 export async function fetchWorklist(o: WorklistOptions): Promise<CanonicalException[]> {
+  return (await fetchWorklistPage(o)).items;
+}
+
+/**
+ * The whole worklist, page after page (`nextCursor`), highest score first, up to `maxItems`:
+ * a scenario larger than one page (the API's limit is 200) is read whole, never cut off.
+ */
+export async function fetchWholeWorklist(
+  o: WorklistOptions & { maxItems: number },
+): Promise<CanonicalException[]> {
+  const items: CanonicalException[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await fetchWorklistPage({
+      ...o,
+      filters: cursor ? { ...o.filters, cursor } : o.filters,
+    });
+    items.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor && items.length < o.maxItems);
+  return items;
+}
+
+async function fetchWorklistPage(
+  o: WorklistOptions,
+): Promise<{ items: CanonicalException[]; nextCursor?: string }> {
   const query = new URLSearchParams({ ...o.filters, limit: String(o.limit) });
   const url = `${trimUrl(o.hubUrl)}/v1/exceptions?${query}`;
   let res: Response;
@@ -63,5 +89,5 @@ export async function fetchWorklist(o: WorklistOptions): Promise<CanonicalExcept
     })();
     throw new SimulateError(`GET ${url} answered ${res.status}: ${message.slice(0, 300)}`);
   }
-  return (JSON.parse(text) as { items: CanonicalException[] }).items;
+  return JSON.parse(text) as { items: CanonicalException[]; nextCursor?: string };
 }

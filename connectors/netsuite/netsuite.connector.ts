@@ -9,8 +9,7 @@ import type {
 } from '@exhub/connector-sdk';
 import { InvalidPayloadError, type Issue } from '@exhub/core';
 import { screenRecords } from '@exhub/connector-sdk';
-import type { BreakerMetrics, BreakerOptions } from '@exhub/resilience';
-import type { RetryOptions } from '@exhub/resilience';
+import type { BreakerMetrics } from '@exhub/resilience';
 import configSchema from './netsuite.config.schema.json';
 import {
   MS_PER_DAY,
@@ -25,7 +24,7 @@ import {
   NS_CORE,
 } from './netsuite.constants';
 import { SuiteTalkClient, xmlText } from './suitetalk.client';
-import { numberSetting, resilienceSettings } from '@exhub/connector-sdk';
+import { pollSettings, type PollConnectorOptions } from '@exhub/connector-sdk';
 import type { RevealableSecret } from '@exhub/connector-sdk';
 
 export const NETSUITE_CONFIG_SCHEMA = configSchema as unknown as ConfigSchema;
@@ -34,8 +33,7 @@ export const NETSUITE_CONFIG_SCHEMA = configSchema as unknown as ConfigSchema;
 export type { RevealableSecret };
 type SecretLike = string | RevealableSecret;
 
-export interface NetSuiteConnectorConfig {
-  id: string;
+export interface NetSuiteConnectorConfig extends PollConnectorOptions {
   /** The SOAP port URL (…/services/NetSuitePort_2015_1). */
   endpoint: string;
   account: SecretLike;
@@ -43,16 +41,8 @@ export interface NetSuiteConnectorConfig {
   consumerSecret: SecretLike;
   tokenId: SecretLike;
   tokenSecret: SecretLike;
-  allowedHosts?: string[];
-  pageSize?: number;
   /** YYYY-MM-DD; default 30 days before the first poll. */
   startFrom?: string;
-  timeoutMs?: number;
-  maxResponseBytes?: number;
-  retry?: Partial<RetryOptions>;
-  breaker?: Partial<BreakerOptions>;
-  metrics?: BreakerMetrics;
-  now?: () => number;
 }
 
 /**
@@ -443,19 +433,13 @@ export function netSuiteFromSettings(
   s: Record<string, unknown>,
   metrics?: BreakerMetrics,
 ): NetSuiteConnector {
-  const n = (k: string) => numberSetting(s, k);
   return new NetSuiteConnector({
-    id,
+    ...pollSettings(id, s, metrics),
     endpoint: String(s.endpoint),
     account: s.account as SecretLike,
     consumerKey: s.consumerKey as SecretLike,
     consumerSecret: s.consumerSecret as SecretLike,
     tokenId: s.tokenId as SecretLike,
     tokenSecret: s.tokenSecret as SecretLike,
-    allowedHosts: s.allowedHosts as string[] | undefined,
-    pageSize: n('pageSize'),
-    startFrom: s.startFrom as string | undefined,
-    ...resilienceSettings(s),
-    metrics,
   });
 }

@@ -13,10 +13,9 @@ import { HubError, InvalidPayloadError, NotFoundError, type Issue } from '@exhub
 import {
   EndpointBreaker,
   type BreakerMetrics,
-  type BreakerOptions,
   type BreakerState,
 } from '@exhub/resilience';
-import { withRetry, type RetryOptions } from '@exhub/resilience';
+import { withRetry } from '@exhub/resilience';
 import configSchema from './salesforce.config.schema.json';
 import { SalesforceAuth, type SalesforceAuthFlow } from './salesforce.auth';
 import {
@@ -33,7 +32,7 @@ import {
   SALESFORCE_SYSTEM,
 } from './salesforce.constants';
 import { assertAllowed, rawHttp, SalesforceTransport } from './salesforce.transport';
-import { numberSetting, resilienceSettings } from '@exhub/connector-sdk';
+import { pollSettings, type PollConnectorOptions } from '@exhub/connector-sdk';
 import type { RevealableSecret } from '@exhub/connector-sdk';
 
 export const SALESFORCE_CONFIG_SCHEMA = configSchema as unknown as ConfigSchema;
@@ -44,8 +43,7 @@ type SecretLike = string | RevealableSecret;
 const reveal = (s: SecretLike | undefined): string | undefined =>
   s === undefined ? undefined : typeof s === 'string' ? s : s.reveal();
 
-export interface SalesforceConnectorConfig {
-  id: string;
+export interface SalesforceConnectorConfig extends PollConnectorOptions {
   /** Where tokens come from: login.salesforce.com, test.salesforce.com or the My Domain URL. */
   loginUrl?: string;
   /** The org's instance URL; default: the `instance_url` the token endpoint answers. */
@@ -56,7 +54,6 @@ export interface SalesforceConnectorConfig {
   clientSecret?: SecretLike;
   username?: string;
   privateKey?: SecretLike;
-  allowedHosts?: string[];
   /** SOQL condition selecting the cases that are exceptions. */
   caseFilter?: string;
   /** API names of the Account fields with the tier, ARR and renewal date. */
@@ -66,15 +63,8 @@ export interface SalesforceConnectorConfig {
   accountExternalIdField?: string;
   /** Per source system (`zendesk`, `servicenow`, `stripe`, …), the Account field with its key. */
   accountKeys?: Record<string, string>;
-  pageSize?: number;
   /** YYYY-MM-DD; default 30 days before the first poll. */
   startFrom?: string;
-  timeoutMs?: number;
-  maxResponseBytes?: number;
-  retry?: Partial<RetryOptions>;
-  breaker?: Partial<BreakerOptions>;
-  metrics?: BreakerMetrics;
-  now?: () => number;
 }
 
 /**
@@ -589,11 +579,10 @@ export function salesforceFromSettings(
   s: Record<string, unknown>,
   metrics?: BreakerMetrics,
 ): SalesforceConnector {
-  const n = (k: string) => numberSetting(s, k);
   const str = (k: string): string | undefined =>
     typeof s[k] === 'string' ? (s[k] as string) : undefined;
   return new SalesforceConnector({
-    id,
+    ...pollSettings(id, s, metrics),
     loginUrl: str('loginUrl'),
     instanceUrl: str('instanceUrl'),
     apiVersion: str('apiVersion'),
@@ -602,14 +591,9 @@ export function salesforceFromSettings(
     clientSecret: s.clientSecret as SecretLike | undefined,
     username: str('username'),
     privateKey: s.privateKey as SecretLike | undefined,
-    allowedHosts: s.allowedHosts as string[] | undefined,
     caseFilter: str('caseFilter'),
     accountFields: s.accountFields as SalesforceConnectorConfig['accountFields'],
     accountExternalIdField: str('accountExternalIdField'),
     accountKeys: s.accountKeys as SalesforceConnectorConfig['accountKeys'],
-    pageSize: n('pageSize'),
-    startFrom: str('startFrom'),
-    ...resilienceSettings(s),
-    metrics,
   });
 }

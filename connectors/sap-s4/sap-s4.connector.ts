@@ -10,9 +10,8 @@ import type {
 import { screenRecords } from '@exhub/connector-sdk';
 import { InvalidPayloadError, NotFoundError, type Issue } from '@exhub/core';
 import { basicAuth } from '@exhub/resilience';
-import type { BreakerMetrics, BreakerOptions } from '@exhub/resilience';
+import type { BreakerMetrics } from '@exhub/resilience';
 import { httpClientFromSettings, type ResilientHttpClient } from '@exhub/resilience';
-import type { RetryOptions } from '@exhub/resilience';
 import configSchema from './sap-s4.config.schema.json';
 import {
   MS_PER_DAY,
@@ -26,7 +25,7 @@ import {
   SAP_SUPPLIER_ENTITY_SET,
   SAP_SUPPLIER_SERVICE,
 } from './sap-s4.constants';
-import { numberSetting, resilienceSettings } from '@exhub/connector-sdk';
+import { pollSettings, type PollConnectorOptions } from '@exhub/connector-sdk';
 import type { RevealableSecret } from '@exhub/connector-sdk';
 
 export const SAP_S4_CONFIG_SCHEMA = configSchema as unknown as ConfigSchema;
@@ -34,24 +33,15 @@ export const SAP_S4_CONFIG_SCHEMA = configSchema as unknown as ConfigSchema;
 /** A resolved secret as libs/config hands it over: the SDK's one secret type. */
 export type { RevealableSecret };
 
-export interface SapS4ConnectorConfig {
-  id: string;
+export interface SapS4ConnectorConfig extends PollConnectorOptions {
   baseUrl: string;
   /** OData service of A_Supplier; default: baseUrl with the service name API_BUSINESS_PARTNER. */
   supplierServiceUrl?: string;
   username: string | RevealableSecret;
   password: string | RevealableSecret;
   sapClient?: string;
-  allowedHosts?: string[];
-  pageSize?: number;
   /** YYYY-MM-DD; default 30 days before the first poll. */
   startFrom?: string;
-  timeoutMs?: number;
-  maxResponseBytes?: number;
-  retry?: Partial<RetryOptions>;
-  breaker?: Partial<BreakerOptions>;
-  metrics?: BreakerMetrics;
-  now?: () => number;
 }
 
 /** Keyset position: (PostingDate, FiscalYear, SupplierInvoice) of the last invoice read. */
@@ -467,18 +457,12 @@ export function sapS4FromSettings(
   s: Record<string, unknown>,
   metrics?: BreakerMetrics,
 ): SapS4Connector {
-  const n = (k: string) => numberSetting(s, k);
   return new SapS4Connector({
-    id,
+    ...pollSettings(id, s, metrics),
     baseUrl: String(s.baseUrl),
     supplierServiceUrl: s.supplierServiceUrl as string | undefined,
     username: s.username as string | RevealableSecret,
     password: s.password as string | RevealableSecret,
     sapClient: s.sapClient as string | undefined,
-    allowedHosts: s.allowedHosts as string[] | undefined,
-    pageSize: n('pageSize'),
-    startFrom: s.startFrom as string | undefined,
-    ...resilienceSettings(s),
-    metrics,
   });
 }

@@ -10,9 +10,8 @@ import type {
 import { screenRecords } from '@exhub/connector-sdk';
 import { InvalidPayloadError, NotFoundError, type Issue } from '@exhub/core';
 import { basicAuth, OAuth2ClientCredentials, type AuthProvider } from '@exhub/resilience';
-import type { BreakerMetrics, BreakerOptions } from '@exhub/resilience';
+import type { BreakerMetrics } from '@exhub/resilience';
 import { httpClientFromSettings, type ResilientHttpClient } from '@exhub/resilience';
-import type { RetryOptions } from '@exhub/resilience';
 import configSchema from './servicenow.config.schema.json';
 import {
   COMPANY_TABLE,
@@ -31,7 +30,7 @@ import {
   TASK_SLA_TABLE,
   USER_TABLE,
 } from './servicenow.constants';
-import { numberSetting, resilienceSettings } from '@exhub/connector-sdk';
+import { pollSettings, type PollConnectorOptions } from '@exhub/connector-sdk';
 import type { RevealableSecret } from '@exhub/connector-sdk';
 
 export const SERVICENOW_CONFIG_SCHEMA = configSchema as unknown as ConfigSchema;
@@ -44,23 +43,14 @@ export type ServiceNowAuth =
   | { kind: 'basic'; username: SecretValue; password: SecretValue }
   | { kind: 'oauth'; clientId: SecretValue; clientSecret: SecretValue; tokenUrl?: string };
 
-export interface ServiceNowConnectorConfig {
-  id: string;
+export interface ServiceNowConnectorConfig extends PollConnectorOptions {
   instanceUrl: string;
   auth: ServiceNowAuth;
   /** Extra encoded query ANDed to the incident poll. */
   query?: string;
   fetchTaskSla?: boolean;
-  allowedHosts?: string[];
-  pageSize?: number;
   /** `YYYY-MM-DD` or `YYYY-MM-DD HH:mm:ss` (UTC); default 30 days before the first poll. */
   startFrom?: string;
-  timeoutMs?: number;
-  maxResponseBytes?: number;
-  retry?: Partial<RetryOptions>;
-  breaker?: Partial<BreakerOptions>;
-  metrics?: BreakerMetrics;
-  now?: () => number;
 }
 
 /**
@@ -337,7 +327,6 @@ export function serviceNowFromSettings(
   s: Record<string, unknown>,
   metrics?: BreakerMetrics,
 ): ServiceNowConnector {
-  const n = (k: string) => numberSetting(s, k);
   const need = (k: string): SecretValue => {
     const v = s[k];
     if (v === undefined || v === '') {
@@ -363,15 +352,10 @@ export function serviceNowFromSettings(
     );
   }
   return new ServiceNowConnector({
-    id,
+    ...pollSettings(id, s, metrics),
     instanceUrl: String(s.instanceUrl),
     auth,
     query: s.query as string | undefined,
     fetchTaskSla: s.fetchTaskSla === true,
-    allowedHosts: s.allowedHosts as string[] | undefined,
-    pageSize: n('pageSize'),
-    startFrom: s.startFrom as string | undefined,
-    ...resilienceSettings(s),
-    metrics,
   });
 }

@@ -10,9 +10,8 @@ import type {
 import { screenRecords } from '@exhub/connector-sdk';
 import { InvalidPayloadError, NotFoundError, type Issue } from '@exhub/core';
 import { basicAuth, type AuthProvider } from '@exhub/resilience';
-import type { BreakerMetrics, BreakerOptions } from '@exhub/resilience';
+import type { BreakerMetrics } from '@exhub/resilience';
 import { httpClientFromSettings, type ResilientHttpClient } from '@exhub/resilience';
-import type { RetryOptions } from '@exhub/resilience';
 import configSchema from './zendesk-export.config.schema.json';
 import {
   EXPORT_ENDPOINT,
@@ -31,7 +30,7 @@ import {
   ZENDESK_TICKET_SLA_OBJECT_TYPE,
 } from './zendesk.constants';
 import { slaRecords, type ZendeskMetricEvent } from './sla-events';
-import { numberSetting, resilienceSettings } from '@exhub/connector-sdk';
+import { pollSettings, type PollConnectorOptions } from '@exhub/connector-sdk';
 import type { RevealableSecret } from '@exhub/connector-sdk';
 
 export const ZENDESK_EXPORT_CONFIG_SCHEMA = configSchema as unknown as ConfigSchema;
@@ -46,13 +45,10 @@ export type ZendeskAuth =
   /** An OAuth access token (read scope), sent as a bearer token. */
   | { kind: 'oauth'; accessToken: SecretValue };
 
-export interface ZendeskExportConfig {
-  id: string;
+export interface ZendeskExportConfig extends PollConnectorOptions {
   /** `https://<subdomain>.zendesk.com` */
   instanceUrl: string;
   auth: ZendeskAuth;
-  allowedHosts?: string[];
-  pageSize?: number;
   /** `YYYY-MM-DD` (UTC) the first export starts from; default 30 days back. */
   startFrom?: string;
   /**
@@ -60,12 +56,6 @@ export interface ZendeskExportConfig {
    * apply_sla / breach / fulfill become a `ticket_sla` record (sla-events.ts).
    */
   slaEvents?: boolean;
-  timeoutMs?: number;
-  maxResponseBytes?: number;
-  retry?: Partial<RetryOptions>;
-  breaker?: Partial<BreakerOptions>;
-  metrics?: BreakerMetrics;
-  now?: () => number;
 }
 
 /**
@@ -332,7 +322,6 @@ export function zendeskExportFromSettings(
   s: Record<string, unknown>,
   metrics?: BreakerMetrics,
 ): ZendeskExportConnector {
-  const n = (k: string) => numberSetting(s, k);
   const need = (k: string): SecretValue => {
     const v = s[k];
     if (v === undefined || v === '') {
@@ -352,14 +341,9 @@ export function zendeskExportFromSettings(
     );
   }
   return new ZendeskExportConnector({
-    id,
+    ...pollSettings(id, s, metrics),
     instanceUrl: String(s.instanceUrl),
     auth,
-    allowedHosts: s.allowedHosts as string[] | undefined,
-    pageSize: n('pageSize'),
-    startFrom: s.startFrom as string | undefined,
     slaEvents: s.slaEvents === true,
-    ...resilienceSettings(s),
-    metrics,
   });
 }

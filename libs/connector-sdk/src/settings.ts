@@ -4,6 +4,7 @@
  * in every config schema.
  */
 import { MS_PER_SECOND } from '@exhub/core';
+import type { BreakerMetrics, BreakerOptions, RetryOptions } from '@exhub/resilience';
 
 /** A numeric setting, or undefined when absent (the schema has checked its type). */
 export function numberSetting(s: Record<string, unknown>, key: string): number | undefined {
@@ -35,5 +36,41 @@ export function resilienceSettings(s: Record<string, unknown>): {
         volumeThreshold: n('breakerVolumeThreshold'),
       }),
     },
+  };
+}
+
+/**
+ * The options every polled HTTP connector takes besides its own: where it may go, how much it
+ * reads a page, where its first poll starts, and the resilience knobs (libs/resilience). A
+ * connector's config interface extends this with its endpoint and credentials; `pollSettings`
+ * reads these from an instance's resolved settings, named the same in every config schema.
+ */
+export interface PollConnectorOptions {
+  id: string;
+  allowedHosts?: string[];
+  pageSize?: number;
+  /** Where the first poll starts (the connector's README says the format); default: a lookback. */
+  startFrom?: string;
+  timeoutMs?: number;
+  maxResponseBytes?: number;
+  retry?: Partial<RetryOptions>;
+  breaker?: Partial<BreakerOptions>;
+  metrics?: BreakerMetrics;
+  now?: () => number;
+}
+
+/** `allowedHosts`, `pageSize`, `startFrom` and the resilience knobs of an instance's settings. */
+export function pollSettings(
+  id: string,
+  s: Record<string, unknown>,
+  metrics?: BreakerMetrics,
+): PollConnectorOptions {
+  return {
+    id,
+    allowedHosts: s.allowedHosts as string[] | undefined,
+    pageSize: numberSetting(s, 'pageSize'),
+    startFrom: s.startFrom as string | undefined,
+    ...resilienceSettings(s),
+    metrics,
   };
 }

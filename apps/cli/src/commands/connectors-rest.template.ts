@@ -115,11 +115,10 @@ export const ${n.upper}_DEFAULT_PAGE_SIZE = 50;
   PollResult,
 } from '@exhub/connector-sdk';
 import { InvalidPayloadError, type Issue } from '@exhub/core';
-import { screenRecords } from '@exhub/connector-sdk';
+import { pollSettings, screenRecords, type PollConnectorOptions } from '@exhub/connector-sdk';
 import { basicAuth } from '@exhub/resilience';
-import type { BreakerMetrics, BreakerOptions } from '@exhub/resilience';
+import type { BreakerMetrics } from '@exhub/resilience';
 import { ResilientHttpClient } from '@exhub/resilience';
-import type { RetryOptions } from '@exhub/resilience';
 import configSchema from './${n.name}.config.schema.json';
 import {
   ${n.upper}_DEFAULT_PAGE_SIZE,
@@ -130,17 +129,10 @@ import {
 
 export const ${n.upper}_CONFIG_SCHEMA = configSchema as unknown as ConfigSchema;
 
-export interface ${n.pascal}ConnectorConfig {
-  id: string;
+export interface ${n.pascal}ConnectorConfig extends PollConnectorOptions {
   baseUrl: string;
   username: string | { reveal(): string };
   password: string | { reveal(): string };
-  allowedHosts?: string[];
-  pageSize?: number;
-  timeoutMs?: number;
-  retry?: Partial<RetryOptions>;
-  breaker?: Partial<BreakerOptions>;
-  metrics?: BreakerMetrics;
 }
 
 /** Keyset position: \`<updatedAt>|<id>\` of the last item read. */
@@ -236,13 +228,10 @@ export function ${camel}FromSettings(
   metrics?: BreakerMetrics,
 ): ${n.pascal}Connector {
   return new ${n.pascal}Connector({
-    id,
+    ...pollSettings(id, s, metrics),
     baseUrl: String(s.baseUrl),
     username: s.username as ${n.pascal}ConnectorConfig['username'],
     password: s.password as ${n.pascal}ConnectorConfig['password'],
-    allowedHosts: s.allowedHosts as string[] | undefined,
-    pageSize: typeof s.pageSize === 'number' ? s.pageSize : undefined,
-    metrics,
   });
 }
 `,

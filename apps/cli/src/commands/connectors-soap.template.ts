@@ -198,9 +198,13 @@ import type {
   PollResult,
 } from '@exhub/connector-sdk';
 import { InvalidPayloadError, type Issue } from '@exhub/core';
-import { screenRecords, type ScreenedPage } from '@exhub/connector-sdk';
-import type { BreakerMetrics, BreakerOptions } from '@exhub/resilience';
-import type { RetryOptions } from '@exhub/resilience';
+import {
+  pollSettings,
+  screenRecords,
+  type PollConnectorOptions,
+  type ScreenedPage,
+} from '@exhub/connector-sdk';
+import type { BreakerMetrics } from '@exhub/resilience';
 import { classifySoapFailure, ResilientSoapClient } from '@exhub/resilience';
 import configSchema from './${n.name}.config.schema.json';
 import {
@@ -225,18 +229,11 @@ export const ${n.upper}_WSDL_PATH = [
 
 type SecretLike = string | { reveal(): string };
 
-export interface ${n.pascal}ConnectorConfig {
-  id: string;
+export interface ${n.pascal}ConnectorConfig extends PollConnectorOptions {
   /** The SOAP port URL; overrides the WSDL's soap:address. */
   endpoint: string;
   username: SecretLike;
   password: SecretLike;
-  allowedHosts?: string[];
-  pageSize?: number;
-  timeoutMs?: number;
-  retry?: Partial<RetryOptions>;
-  breaker?: Partial<BreakerOptions>;
-  metrics?: BreakerMetrics;
 }
 
 /** Keyset position: \`<updatedAt>|<id>\` of the last item read. */
@@ -370,14 +367,10 @@ export function ${camel}FromSettings(
   metrics?: BreakerMetrics,
 ): ${n.pascal}Connector {
   return new ${n.pascal}Connector({
-    id,
+    ...pollSettings(id, s, metrics),
     endpoint: String(s.endpoint),
     username: s.username as SecretLike,
     password: s.password as SecretLike,
-    allowedHosts: s.allowedHosts as string[] | undefined,
-    pageSize: typeof s.pageSize === 'number' ? s.pageSize : undefined,
-    timeoutMs: typeof s.timeoutMs === 'number' ? s.timeoutMs : undefined,
-    metrics,
   });
 }
 `,

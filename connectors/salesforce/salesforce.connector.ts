@@ -10,11 +10,7 @@ import type {
 } from '@exhub/connector-sdk';
 import { screenRecords } from '@exhub/connector-sdk';
 import { HubError, InvalidPayloadError, NotFoundError, type Issue } from '@exhub/core';
-import {
-  EndpointBreaker,
-  type BreakerMetrics,
-  type BreakerState,
-} from '@exhub/resilience';
+import { EndpointBreaker, type BreakerMetrics, type BreakerState } from '@exhub/resilience';
 import { withRetry } from '@exhub/resilience';
 import configSchema from './salesforce.config.schema.json';
 import { SalesforceAuth, type SalesforceAuthFlow } from './salesforce.auth';

@@ -38,11 +38,15 @@ const USER_ERRORS = [
 
 /**
  * Whether the pipeline worker runs in a worker thread of its own (EXHUB_WORKER_THREAD=on, with the
- * `pipeline` role): not when it is off, and not with an in-memory store, which one connection
- * alone can see (the thread would write exceptions HTTP never reads).
+ * `pipeline` role beside `ingress`): not when it is off; not for the `pipeline` role alone, where
+ * no webhook waits on the event loop and a second V8 isolate would only add its own heap (~140 MiB
+ * of RSS at idle); and not with an in-memory store, which one connection alone can see (the thread
+ * would write exceptions HTTP never reads).
  */
 function usePipelineThread(env: EnvSettings, logger: Logger): boolean {
-  if (!env.roles.has('pipeline') || env.workerThread === 'off') return false;
+  if (!env.roles.has('pipeline') || !env.roles.has('ingress') || env.workerThread === 'off') {
+    return false;
+  }
   const store = parseStoreUrl(env.storeUrl);
   if (store.kind === 'sqlite' && store.path === ':memory:') {
     logger.warn(

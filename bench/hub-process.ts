@@ -11,6 +11,12 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 
 export const ROOT = join(__dirname, '../..');
+/**
+ * The node flags the hub ships with (scripts/start.sh, docker/Dockerfile, `npm start`): V8's young
+ * generation at 2 × 16 MiB per isolate (README, Operations, Memory). The bench measures the hub as
+ * shipped; HUB_NODE_ARGS come after these, so a flag given there wins.
+ */
+export const SHIPPED_NODE_ARGS = ['--max-semi-space-size=16'];
 const READY_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 10_000;
 
@@ -39,7 +45,7 @@ export interface StartHubOptions {
   prefix: string;
   amqpUrl: string;
   env?: Record<string, string>;
-  /** Extra node flags (e.g. --cpu-prof); defaults to HUB_NODE_ARGS. */
+  /** Extra node flags (e.g. --cpu-prof), after SHIPPED_NODE_ARGS; defaults to HUB_NODE_ARGS. */
   nodeArgs?: string[];
   /** Log lines (stdout) to remember with their time, e.g. /blocked/. */
   watch?: RegExp;
@@ -47,7 +53,10 @@ export interface StartHubOptions {
 
 export async function startHub(options: StartHubOptions): Promise<HubProcess> {
   const port = await freePort();
-  const nodeArgs = options.nodeArgs ?? process.env.HUB_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const nodeArgs = [
+    ...SHIPPED_NODE_ARGS,
+    ...(options.nodeArgs ?? process.env.HUB_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+  ];
   const child = spawn(process.execPath, [...nodeArgs, join(ROOT, 'dist/apps/hub/src/main.js')], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -799,9 +799,14 @@ HMAC ~2 %. At low concurrency it is latency-bound instead (Nagle, below). 5,000/
 than one hub process (EXHUB_ROLES=ingress scales out) or a much cheaper request path.
 
 **Memory** is V8 heap headroom, not messages held: prefetch keeps at most 32 deliveries in the worker, the rest wait
-in the broker. The same 10,000-event drain, back to back: default heap 426 MiB peak at 672 events/s;
-\`--max-old-space-size=160\` 206 MiB peak at 267 events/s (the garbage the mapping engine makes then costs GC time). The
-300 MB aim is a throughput trade-off until mapping allocates less.
+in the broker. Two changes brought it down (10,000-event drain, \`EXHUB_ROLES=pipeline\`, measured back to back on a
+shared machine at load 9–16, each figure twice): the \`pipeline\` role alone no longer starts the worker thread (a second
+V8 isolate that only added its heap: idle RSS 345 → 208 MiB, drain peak 434–477 → 288–297 MiB); and the hub ships with
+\`--max-semi-space-size=16\` (start.sh, the image, \`npm start\`, and so this bench): V8 had sized each isolate's young
+generation up to 2 × 64 MiB from the machine's memory (drain peak 288–297 → 209–214 MiB; the shipped all-roles hub in
+bench:e2e 506–524 → ~345 MiB). CPU per event did not change beyond the noise (1.02–1.32 ms either way); 8 MiB was
+worse (~261 MiB peak, ~20 % more CPU per event: more objects survive into the old generation). Capping the old
+generation instead (\`--max-old-space-size=160\`: 206 MiB peak at 267 events/s against 672) trades throughput for it.
 
 **Changed** (libs/mapping/src/evaluate.ts): the payload depth check ran once per mapping (four walks of the same
 payload per Stripe event) and allocated an array per node; now once per payload, allocation-free — its self time went

@@ -1,7 +1,6 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { LoggerService } from '@nestjs/common';
 import type { FastifyInstance } from 'fastify';
 import {
   BacklogCollector,
@@ -20,18 +19,7 @@ import { fastifyTimeoutOptions, httpTimeouts } from './http/timeouts';
 import { setupOpenApi } from './openapi/openapi';
 import { HubModule } from './hub.module';
 import { dlqAgeUpdater } from './ops/dlq-ledger';
-
-/** NestJS's own log lines go through pino, as JSON like every other line. */
-export function nestLogger(logger: Logger): LoggerService {
-  const child = logger.child({ component: 'nest' });
-  return {
-    log: (m, ctx) => child.debug({ context: ctx }, String(m)),
-    error: (m, trace, ctx) => child.error({ context: ctx, trace }, String(m)),
-    warn: (m, ctx) => child.warn({ context: ctx }, String(m)),
-    debug: (m, ctx) => child.debug({ context: ctx }, String(m)),
-    verbose: (m, ctx) => child.trace({ context: ctx }, String(m)),
-  };
-}
+import { nestLogger } from './nest-logger';
 
 /**
  * Builds the NestJS application on Fastify. Bodies are kept as raw Buffers (no JSON parser runs

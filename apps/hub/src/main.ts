@@ -1,14 +1,15 @@
 import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError, EnvError, loadEnvSettings, type EnvSettings } from '@exhub/config';
+import { ConfigError, EnvError, loadEnvSettings } from '@exhub/config';
 import { AmqpUnavailableError } from '@exhub/messaging';
-import { createLogger, redactUrl, type Logger } from '@exhub/observability';
+import { createLogger, redactUrl } from '@exhub/observability';
 import { PolicyError } from '@exhub/prioritization';
-import { StoreOpenError, parseStoreUrl } from '@exhub/store';
+import { StoreOpenError } from '@exhub/store';
 import { createHubApp } from './create-app';
 import { createRuntime, type HubRuntime } from './hub-runtime';
 import { PipelineThread } from './pipeline-thread/pipeline-thread';
+import { usePipelineThread } from './pipeline-thread/use-thread';
 
 function packageVersion(): string {
   try {
@@ -35,24 +36,6 @@ const USER_ERRORS = [
   PolicyError,
   StoreOpenError,
 ] as const;
-
-/**
- * Whether the pipeline worker runs in a worker thread of its own (EXHUB_WORKER_THREAD=on, with the
- * `pipeline` role): not when it is off, and not with an in-memory store, which one connection
- * alone can see (the thread would write exceptions HTTP never reads).
- */
-function usePipelineThread(env: EnvSettings, logger: Logger): boolean {
-  if (!env.roles.has('pipeline') || env.workerThread === 'off') return false;
-  const store = parseStoreUrl(env.storeUrl);
-  if (store.kind === 'sqlite' && store.path === ':memory:') {
-    logger.warn(
-      { storeUrl: env.storeUrl },
-      'EXHUB_WORKER_THREAD=on needs a store both threads can open; sqlite::memory: is private to one connection, so the pipeline worker runs on the HTTP event loop',
-    );
-    return false;
-  }
-  return true;
-}
 
 async function main(): Promise<void> {
   const env = loadEnvSettings();

@@ -73,6 +73,24 @@ describe('docker/: compose, Prometheus, alerts and dashboard agree with the hub'
     expect(dockerfile).toMatch(/npm run build/);
   });
 
+  it('starts the hub with the same V8 young generation from every launcher, the bench included', () => {
+    const semiSpace = (text: string) =>
+      [...text.matchAll(/--max-semi-space-size=(\d+)/g)].map((m) => m[1]);
+    const launchers = {
+      dockerfile: semiSpace(read('docker/Dockerfile')),
+      startSh: semiSpace(read('scripts/start.sh')),
+      npmStart: semiSpace(
+        (JSON.parse(read('package.json')) as { scripts: { start: string } }).scripts.start,
+      ),
+      bench: semiSpace(read('bench/hub-process.ts')),
+    };
+    const sizes = new Set(Object.values(launchers).flat());
+    expect(Object.values(launchers).every((found) => found.length > 0)).toBe(true);
+    expect([...sizes]).toHaveLength(1);
+    // The size the README documents is the one shipped.
+    expect(semiSpace(read('README.md'))).toContain([...sizes][0]);
+  });
+
   it('copies into the image every data file the hub reads at its defaults, the model included', () => {
     const dockerfile = read('docker/Dockerfile');
     const copied = [...dockerfile.matchAll(/^COPY (?!--from)(\S+) \.\/(\S+)$/gm)].map((m) => m[1]);

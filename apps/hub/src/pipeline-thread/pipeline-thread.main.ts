@@ -12,7 +12,7 @@ import { NestFactory } from '@nestjs/core';
 import type { INestApplicationContext } from '@nestjs/common';
 import { loadEnvSettings, type EnvSettings, type Role } from '@exhub/config';
 import { createLogger, initTracing, type HubTracer } from '@exhub/observability';
-import { nestLogger } from '../create-app';
+import { nestLogger } from '../nest-logger';
 import { createRuntime, type HubRuntime } from '../hub-runtime';
 import { HubModule } from '../hub.module';
 import { infraChecks } from '../http/readiness-checks';

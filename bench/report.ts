@@ -522,7 +522,9 @@ export function renderReport(resultsDir: string, root: string): string[] {
       '`POST /v1/ingest/stripe` on the built hub (own process, own topology prefix) driven by autocannon 9 from a second ' +
         'process on loopback; every request is a distinct Stripe event with its own `Stripe-Signature` ' +
         '(HMAC-SHA256 over `t.body`, computed per request). A `202` means verified, parsed, deduplicated and confirmed by the broker. ' +
-        `${ingress[0]?.load.durationSeconds ?? '?'} s, ${ingress[0]?.connections ?? '?'} connections, after a 1 s warm-up.`,
+        `${ingress[0]?.load.durationSeconds ?? '?'} s, ${ingress[0]?.connections ?? '?'} connections, after a 1 s warm-up. ` +
+        'Hub CPU = user + system CPU of the hub process (all its threads, from /proc) during the load ÷ its 2xx answers: ' +
+        'steadier than the rate on a shared machine; with all roles it includes the pipeline draining the same events.',
     );
     md.push('');
     const rows = ['ingress', 'all'].flatMap((roles) => {
@@ -540,6 +542,10 @@ export function renderReport(resultsDir: string, root: string): string[] {
             rs.map((x) => x.hubPeakRssMiB),
             1,
           ),
+          cell(
+            rs.map((x) => x.hubCpuMsPerRequest ?? NaN),
+            2,
+          ),
           roles === 'all' ? cell(rs.map((x) => x.pipelinePublished ?? NaN)) : '–',
         ],
       ];
@@ -554,6 +560,7 @@ export function renderReport(resultsDir: string, root: string): string[] {
           'non-2xx',
           'socket errors',
           'hub peak RSS MiB',
+          'hub CPU ms per 202',
           'exceptions published meanwhile',
         ],
         rows,

@@ -26,6 +26,15 @@ export const DEFAULT_WORKER_BATCH_MAX = 32;
  * worker in its own worker thread (`on`) or on the HTTP event loop (`off`).
  */
 export const DEFAULT_WORKER_THREAD = 'on';
+/**
+ * EXHUB_PIPELINE_THREAD_NICE: the pipeline worker thread's nice value (Linux, 0–19). Above the
+ * HTTP thread's 0, so when the cores are busy the scheduler gives webhook ingress (and the broker
+ * it waits on) the CPU first and the pipeline drains with what is left; idle cores are used all
+ * the same. 0 = the same priority as HTTP.
+ */
+export const DEFAULT_PIPELINE_THREAD_NICE = 10;
+/** The highest (least favoured) nice value Linux accepts. */
+export const MAX_NICE = 19;
 export const WORKER_THREAD_SETTINGS = ['on', 'off'] as const;
 export type WorkerThreadSetting = (typeof WORKER_THREAD_SETTINGS)[number];
 /**

@@ -37,8 +37,8 @@ describe('loadEnvSettings', () => {
 
   it('reads where the pipeline worker runs: a thread of its own by default, on or off, nothing else', () => {
     expect(loadEnvSettings({}).workerThread).toBe('on');
-    expect(loadEnvSettings({}).pipelineThreadNice).toBe(10);
-    expect(loadEnvSettings({ EXHUB_PIPELINE_THREAD_NICE: '0' }).pipelineThreadNice).toBe(0);
+    expect(loadEnvSettings({}).pipelineThreadNice).toBe(0);
+    expect(loadEnvSettings({ EXHUB_PIPELINE_THREAD_NICE: '10' }).pipelineThreadNice).toBe(10);
     expect(loadEnvSettings({ EXHUB_PIPELINE_THREAD_NICE: ' 19 ' }).pipelineThreadNice).toBe(19);
     expect(() => loadEnvSettings({ EXHUB_PIPELINE_THREAD_NICE: '20' })).toThrow(
       /EXHUB_PIPELINE_THREAD_NICE="20" must be 0–19/,

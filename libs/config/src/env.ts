@@ -57,8 +57,8 @@ export interface EnvSettings {
    */
   workerThread: WorkerThreadSetting;
   /**
-   * The pipeline worker thread's nice value, 0–19 (EXHUB_PIPELINE_THREAD_NICE, default 10): when
-   * the cores are busy, webhook ingress gets the CPU first. 0 = the same priority as HTTP.
+   * The pipeline worker thread's nice value, 0–19 (EXHUB_PIPELINE_THREAD_NICE, default 0 = the
+   * same priority as HTTP): above 0, when the cores are busy, webhook ingress gets the CPU first.
    */
   pipelineThreadNice: number;
   /** Attempts before a retryable failure is dead-lettered (EXHUB_MAX_ATTEMPTS). */

@@ -141,7 +141,8 @@ async function ingestRun(roles: string, progress: (s: string) => void): Promise<
       connections: CONNECTIONS,
       load: { ...run, non2xxAtMs: run.non2xxAtMs.slice(0, 20) },
       hubPeakRssMiB: Math.round(peakRssMiB(hub.pid) * 10) / 10,
-      hubCpuMsPerRequest: accepted > 0 ? Math.round((cpu * 1000 * 1000) / accepted) / 1000 : undefined,
+      hubCpuMsPerRequest:
+        accepted > 0 ? Math.round((cpu * 1000 * 1000) / accepted) / 1000 : undefined,
       pipelinePublished: after,
     };
     progress(

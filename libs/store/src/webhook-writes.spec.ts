@@ -37,7 +37,11 @@ describe('WebhookWriteBatcher (group commit of the ingress dedupe writes)', () =
       store.rememberWebhookEvent(event(1), ttl, t0),
       store.rememberWebhookEvent(event(2), ttl, t0),
       // The same id twice in one batch: the first claim wins, the second is told to retry.
-      store.rememberWebhookEvent({ ...event(2), eventId: 'hub-x', correlationId: 'corr-x' }, ttl, t0),
+      store.rememberWebhookEvent(
+        { ...event(2), eventId: 'hub-x', correlationId: 'corr-x' },
+        ttl,
+        t0,
+      ),
       store.confirmWebhookEvent(event(0)),
       store.confirmWebhookEvent({ ...event(0), eventId: 'not-the-owner' }),
     ]);

@@ -56,9 +56,12 @@ export async function applySecurity(app: NestFastifyApplication, rt: HubRuntime)
   app
     .getHttpAdapter()
     .getInstance()
-    .addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => {
-      csp(request.raw, reply.raw, done);
-    });
+    .addHook(
+      'onRequest',
+      (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => {
+        csp(request.raw, reply.raw, done);
+      },
+    );
   const { max, windowMs } = rt.env.ingressRateLimit;
   if (max > 0) {
     await app.register(rateLimit, {

@@ -2,7 +2,9 @@
  * Starts the built hub (dist/apps/hub/src/main.js) as a child process on its own topology prefix
  * and port, for the benchmarks. The hub is a separate process so its RSS is its own and the load
  * tool never shares its event loop. HUB_LOG_FILE=<file> appends the hub's log (stdout) to a file;
- * HUB_LOG_LEVEL sets its level (default info, as shipped).
+ * HUB_LOG_LEVEL sets its level (default info, as shipped). HUB_DIST=<dir> runs the hub built in
+ * another dist directory (a copy of an earlier build: A/B comparisons in one run); the working
+ * directory, config and mappings stay this checkout's.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, mkdtempSync } from 'node:fs';
@@ -57,7 +59,8 @@ export async function startHub(options: StartHubOptions): Promise<HubProcess> {
     ...SHIPPED_NODE_ARGS,
     ...(options.nodeArgs ?? process.env.HUB_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
   ];
-  const child = spawn(process.execPath, [...nodeArgs, join(ROOT, 'dist/apps/hub/src/main.js')], {
+  const dist = process.env.HUB_DIST ?? join(ROOT, 'dist');
+  const child = spawn(process.execPath, [...nodeArgs, join(dist, 'apps/hub/src/main.js')], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {

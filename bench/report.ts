@@ -522,7 +522,9 @@ export function renderReport(resultsDir: string, root: string): string[] {
       '`POST /v1/ingest/stripe` on the built hub (own process, own topology prefix) driven by autocannon 9 from a second ' +
         'process on loopback; every request is a distinct Stripe event with its own `Stripe-Signature` ' +
         '(HMAC-SHA256 over `t.body`, computed per request). A `202` means verified, parsed, deduplicated and confirmed by the broker. ' +
-        `${ingress[0]?.load.durationSeconds ?? '?'} s, ${ingress[0]?.connections ?? '?'} connections, after a 1 s warm-up.`,
+        `${ingress[0]?.load.durationSeconds ?? '?'} s, ${ingress[0]?.connections ?? '?'} connections, after a 1 s warm-up. ` +
+        'Hub CPU = user + system CPU of the hub process (all its threads, from /proc) during the load ÷ its 2xx answers: ' +
+        'steadier than the rate on a shared machine; with all roles it includes the pipeline draining the same events.',
     );
     md.push('');
     const rows = ['ingress', 'all'].flatMap((roles) => {
@@ -540,6 +542,10 @@ export function renderReport(resultsDir: string, root: string): string[] {
             rs.map((x) => x.hubPeakRssMiB),
             1,
           ),
+          cell(
+            rs.map((x) => x.hubCpuMsPerRequest ?? NaN),
+            2,
+          ),
           roles === 'all' ? cell(rs.map((x) => x.pipelinePublished ?? NaN)) : '–',
         ],
       ];
@@ -554,6 +560,7 @@ export function renderReport(resultsDir: string, root: string): string[] {
           'non-2xx',
           'socket errors',
           'hub peak RSS MiB',
+          'hub CPU ms per 202',
           'exceptions published meanwhile',
         ],
         rows,
@@ -869,6 +876,23 @@ main (A) 1.737 and 1.505 ms, this change (B) 1.229 and 1.242 ms, interleaved A B
 A 1.513 ms per event; hub ÷ bare (1,599 flat out, 1,735 drain) flat out 0.41 / drain 0.37 for B, 0.27 / 0.28 for A. Again on main 63b880f (pipeline in
 a worker thread, checkpoints in their own), B A A B at load 5.0–6.3: CPU per event B 1.231 / 1.262 ms, A 1.852 /
 1.811 ms (−32 %); drain B 612 / 617, A 453 / 452 events/s; flat out B 567 / 521, A 356 / 353 events/s.
+
+**Changed (issue 17: webhook ingest).** Profile of the ingress-only hub under \`bench:ingest\` (main 11c9406, load
+~11): node:sqlite ~8.6 % and Kysely ~7 % for three autocommits per webhook (delete an expired claim, insert the
+claim, confirm it), Helmet ~4.7 % (@fastify/helmet rebuilds Helmet per request, parsing the CSP directives each
+time), the Stripe connector's prototype-key walk ~2 % (a JSON pointer built for every node), socket writes (HTTP,
+amqplib) and pino's writes of the one log line per webhook. Changed: the claim is one upsert that replaces only an
+expired record, compiled once; the claims and confirms of concurrent requests are group-committed in one
+transaction, each settling only after it committed (libs/store/src/webhook-writes.ts; a failed batch is rerun
+write by write, so errors stay per request); Helmet's CSP middleware is built once; the key walk builds no
+pointers unless a key is refused. After: libs/store + Kysely ~5.6 %. Measured A = main 90069d1, B = this branch,
+alternating A B in one run, 10 s each, 50 connections (2026-12-07, load 10–13 from other jobs): ingress role A
+546 / 398 / 432, B 1,033 / 637 / 535 req/s; hub CPU per 202 A 0.77 / 0.94 / 0.89 ms, B 0.50 / 0.52 / 0.66 ms
+(−40 %). All roles (pipeline thread at the same priority) A 110 / 138, B 419 / 208 req/s; hub CPU per 202 (the
+pipeline's work included) A 3.4 / 3.3 ms, B 1.3 / 1.7 ms. Opt-in \`EXHUB_PIPELINE_THREAD_NICE=10\` in the same run:
+601 / 372 req/s — but it delays the pipeline (apps/hub/README.md), so it is off by default. Logging at \`warn\`
+instead of \`info\` made no difference beyond the noise (hub CPU per 202 0.56 / 0.61 ms at info, 0.62 / 0.54 at
+warn), so the per-webhook log line stays.
 
 **Not changed yet**: one info log line per exception and per webhook (pino, now ~0.7 %); stage timing and spans
 per stage (libs/observability); the content hash and audit canonical JSON (~2.5 %); and the mapping engine

@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import * as amqp from 'amqplib';
 import { buildTopology, deleteTopology } from '@exhub/messaging';
 import { ROOT, scrape, startHub, type HubProcess } from '../hub-process';
-import { peakRssMiB, rssMiB, sleep } from '../pipeline/common';
+import { cpuSeconds, peakRssMiB, rssMiB, sleep } from '../pipeline/common';
 import { withMemoryAlarm } from './broker-alarm';
 import type { LoadOptions, LoadResult } from './load';
 
@@ -39,6 +39,12 @@ export interface IngestRun {
   connections: number;
   load: LoadResult;
   hubPeakRssMiB: number;
+  /**
+   * The hub process's CPU (user + system, all its threads) over the measured load ÷ its 2xx
+   * answers, in ms: steadier than the rate on a shared machine. With roles=all it includes the
+   * pipeline's work on the events it drained meanwhile.
+   */
+  hubCpuMsPerRequest?: number;
   /** Events the pipeline published while the load ran (roles=all). */
   pipelinePublished?: number;
 }
@@ -119,6 +125,7 @@ async function ingestRun(roles: string, progress: (s: string) => void): Promise<
     }); // warm-up
     if (result.non2xx > 0) progress(`ingest ${roles}: warm-up had ${result.non2xx} non-2xx`);
     const before = roles === 'ingress' ? 0 : await published(hub.port);
+    const cpuBefore = cpuSeconds(hub.pid);
     const run = await load({
       url,
       secret: SECRET,
@@ -126,18 +133,22 @@ async function ingestRun(roles: string, progress: (s: string) => void): Promise<
       durationSeconds: SECONDS,
       connections: CONNECTIONS,
     });
+    const cpu = cpuSeconds(hub.pid) - cpuBefore;
     const after = roles === 'ingress' ? undefined : (await published(hub.port)) - before;
+    const accepted = run.requests - run.non2xx;
     const out: IngestRun = {
       roles,
       connections: CONNECTIONS,
       load: { ...run, non2xxAtMs: run.non2xxAtMs.slice(0, 20) },
       hubPeakRssMiB: Math.round(peakRssMiB(hub.pid) * 10) / 10,
+      hubCpuMsPerRequest:
+        accepted > 0 ? Math.round((cpu * 1000 * 1000) / accepted) / 1000 : undefined,
       pipelinePublished: after,
     };
     progress(
       `ingest roles=${roles}: ${run.perSecond} req/s, p50 ${run.p50Ms} ms, p99 ${run.p99Ms} ms, ` +
         `non-2xx ${run.non2xx} ${JSON.stringify(run.statusCodes)}, errors ${run.errors}, ` +
-        `hub peak RSS ${out.hubPeakRssMiB} MiB` +
+        `hub peak RSS ${out.hubPeakRssMiB} MiB, hub CPU ${out.hubCpuMsPerRequest} ms per 2xx` +
         (after !== undefined ? `, pipeline published ${after} meanwhile` : ''),
     );
     return out;

@@ -220,6 +220,11 @@ describe('StripeWebhookConnector', () => {
         '{"id":"evt_1","object":"event","type":"x","data":{"object":{"lines":[{"a/b":{"prototype":1}}]}}}',
         '/data/object/lines/0/a~1b/prototype',
       ],
+      [
+        // Spelled with a JSON escape: the parsed key is what counts.
+        '{"id":"evt_1","object":"event","type":"x","data":{"object":{"\\u0063onstructor":{}}}}',
+        '/data/object/constructor',
+      ],
     ])('rejects prototype-polluting keys, naming the pointer (%#)', (body, pointer) => {
       const err = parseFailure(connector, body);
       expect(err.issues).toContainEqual(

@@ -26,6 +26,16 @@ export const DEFAULT_WORKER_BATCH_MAX = 32;
  * worker in its own worker thread (`on`) or on the HTTP event loop (`off`).
  */
 export const DEFAULT_WORKER_THREAD = 'on';
+/**
+ * EXHUB_PIPELINE_THREAD_NICE: the pipeline worker thread's nice value (Linux, 0–19). Above the
+ * HTTP thread's 0, when the cores are busy the scheduler gives webhook ingress (and the broker it
+ * waits on) the CPU first and the pipeline drains with what is left; idle cores are used all the
+ * same. Off (0, the same priority as HTTP) by default: on a busy shared host it also loses to
+ * every other process, and the pipeline's latency grows (apps/hub/README.md has the figures).
+ */
+export const DEFAULT_PIPELINE_THREAD_NICE = 0;
+/** The highest (least favoured) nice value Linux accepts. */
+export const MAX_NICE = 19;
 export const WORKER_THREAD_SETTINGS = ['on', 'off'] as const;
 export type WorkerThreadSetting = (typeof WORKER_THREAD_SETTINGS)[number];
 /**

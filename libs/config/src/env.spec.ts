@@ -37,6 +37,15 @@ describe('loadEnvSettings', () => {
 
   it('reads where the pipeline worker runs: a thread of its own by default, on or off, nothing else', () => {
     expect(loadEnvSettings({}).workerThread).toBe('on');
+    expect(loadEnvSettings({}).pipelineThreadNice).toBe(0);
+    expect(loadEnvSettings({ EXHUB_PIPELINE_THREAD_NICE: '10' }).pipelineThreadNice).toBe(10);
+    expect(loadEnvSettings({ EXHUB_PIPELINE_THREAD_NICE: ' 19 ' }).pipelineThreadNice).toBe(19);
+    expect(() => loadEnvSettings({ EXHUB_PIPELINE_THREAD_NICE: '20' })).toThrow(
+      /EXHUB_PIPELINE_THREAD_NICE="20" must be 0–19/,
+    );
+    expect(() => loadEnvSettings({ EXHUB_PIPELINE_THREAD_NICE: '-5' })).toThrow(
+      /EXHUB_PIPELINE_THREAD_NICE="-5" must be a whole number/,
+    );
     expect(loadEnvSettings({ EXHUB_WORKER_THREAD: 'off' }).workerThread).toBe('off');
     expect(loadEnvSettings({ EXHUB_WORKER_THREAD: ' ON ' }).workerThread).toBe('on');
     expect(() => loadEnvSettings({ EXHUB_WORKER_THREAD: 'yes' })).toThrow(

@@ -14,6 +14,8 @@ import {
   DEFAULT_STORE_URL,
   DEFAULT_WORKER_BATCH_MAX,
   DEFAULT_WORKER_THREAD,
+  DEFAULT_PIPELINE_THREAD_NICE,
+  MAX_NICE,
   LOG_LEVELS,
   ROLES,
   SQLITE_CHECKPOINT_MODES,
@@ -54,6 +56,11 @@ export interface EnvSettings {
    * pipeline does not starve HTTP and a second core is used; `off` = on the HTTP event loop.
    */
   workerThread: WorkerThreadSetting;
+  /**
+   * The pipeline worker thread's nice value, 0–19 (EXHUB_PIPELINE_THREAD_NICE, default 0 = the
+   * same priority as HTTP): above 0, when the cores are busy, webhook ingress gets the CPU first.
+   */
+  pipelineThreadNice: number;
   /** Attempts before a retryable failure is dead-lettered (EXHUB_MAX_ATTEMPTS). */
   maxAttempts?: number;
   /** How long a message may keep failing before it is dead-lettered (EXHUB_MAX_RETRY_AGE, e.g. `1h`). */
@@ -162,6 +169,17 @@ function parseWorkerThread(raw: string | undefined): WorkerThreadSetting {
   );
 }
 
+/** EXHUB_PIPELINE_THREAD_NICE: a whole number 0–19. */
+function parsePipelineThreadNice(raw: string | undefined): number {
+  const n = parseInteger('EXHUB_PIPELINE_THREAD_NICE', raw?.trim(), DEFAULT_PIPELINE_THREAD_NICE);
+  if (n > MAX_NICE) {
+    throw new EnvError(
+      `EXHUB_PIPELINE_THREAD_NICE="${raw}" must be 0–${MAX_NICE} (0 = the HTTP thread's priority; default ${DEFAULT_PIPELINE_THREAD_NICE})`,
+    );
+  }
+  return n;
+}
+
 /** EXHUB_SQLITE_CHECKPOINT: one of the modes, `commit` when unset. */
 function parseSqliteCheckpoint(raw: string | undefined): SqliteCheckpoint {
   if (raw === undefined || raw.trim() === '') return DEFAULT_SQLITE_CHECKPOINT;
@@ -205,6 +223,7 @@ export function loadEnvSettings(env: NodeJS.ProcessEnv = process.env): EnvSettin
     retryDelaysMs: parseRetryDelays(env.EXHUB_RETRY_DELAYS),
     workerBatchMax: parseWorkerBatchMax(env.EXHUB_WORKER_BATCH_MAX),
     workerThread: parseWorkerThread(env.EXHUB_WORKER_THREAD),
+    pipelineThreadNice: parsePipelineThreadNice(env.EXHUB_PIPELINE_THREAD_NICE),
     maxAttempts: env.EXHUB_MAX_ATTEMPTS
       ? parseInteger('EXHUB_MAX_ATTEMPTS', env.EXHUB_MAX_ATTEMPTS, 0) || undefined
       : undefined,

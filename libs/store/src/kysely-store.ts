@@ -26,10 +26,13 @@ import type {
   WebhookEventInput,
 } from './types';
 import * as webhookEvents from './webhook-events.repo';
+import { WebhookWriteBatcher } from './webhook-writes';
 
 /** The one implementation: both adapters differ only in their Kysely dialect and `kind`. */
 export class KyselyStore implements ExceptionStore {
   private readonly ctx: StoreContext;
+  /** Group commit of the ingress's dedupe claims and confirms (webhook-writes.ts). */
+  readonly webhookWrites: WebhookWriteBatcher;
 
   constructor(
     readonly db: Kysely<StoreDatabase>,
@@ -39,6 +42,7 @@ export class KyselyStore implements ExceptionStore {
     private readonly sqlite?: NodeSqliteDatabase,
   ) {
     this.ctx = { db, kind, prepared: new PreparedQueries() };
+    this.webhookWrites = new WebhookWriteBatcher(db);
   }
 
   recordDeadLetter(entry: deadLetters.DeadLetterRecord) {
@@ -58,6 +62,7 @@ export class KyselyStore implements ExceptionStore {
   }
 
   async close(): Promise<void> {
+    await this.webhookWrites.idle();
     await this.db.destroy();
     await this.sqlite?.closed();
   }
@@ -125,16 +130,21 @@ export class KyselyStore implements ExceptionStore {
     return cursors.putCursor(this.db, connectorId, cursor, at);
   }
 
-  rememberWebhookEvent(
+  async rememberWebhookEvent(
     event: WebhookEventInput,
     ttlMs: number,
     now: Date = new Date(),
     pendingTimeoutMs?: number,
   ) {
-    return webhookEvents.rememberWebhookEvent(this.db, event, ttlMs, now, pendingTimeoutMs);
+    webhookEvents.refuseNul(event);
+    return this.webhookWrites.submit((db) =>
+      webhookEvents.rememberWebhookEvent(this.ctx, db, event, ttlMs, now, pendingTimeoutMs),
+    );
   }
   confirmWebhookEvent(event: Pick<WebhookEventInput, 'connectorId' | 'sourceEventId' | 'eventId'>) {
-    return webhookEvents.confirmWebhookEvent(this.db, event);
+    return this.webhookWrites.submit((db) =>
+      webhookEvents.confirmWebhookEvent(this.ctx, db, event),
+    );
   }
   forgetWebhookEvent(event: Pick<WebhookEventInput, 'connectorId' | 'sourceEventId' | 'eventId'>) {
     return webhookEvents.forgetWebhookEvent(this.db, event);

@@ -2,29 +2,32 @@ import type { Kysely } from 'kysely';
 import { DEFAULT_WEBHOOK_PENDING_TIMEOUT_MS } from './constants';
 import { StoreInputError } from './errors';
 import type { StoreDatabase } from './schema';
+import type { StoreContext } from './store-context';
 import type { WebhookEventClaim, WebhookEventInput } from './types';
 
 /**
  * Claims a source event id unless it is already known (within its TTL). One INSERT … ON CONFLICT
- * DO NOTHING decides: of concurrent calls for the same id, in one process or several, exactly one
- * gets `isNew: true`. The claim is `pending` until its owner confirms it (`confirmWebhookEvent`,
+ * DO UPDATE … WHERE the record has expired decides: of concurrent calls for the same id, in one
+ * process or several, exactly one gets `isNew: true` (an expired record is replaced in the same
+ * statement, so it takes no DELETE before). The claim is `pending` until its owner confirms it (`confirmWebhookEvent`,
  * after the broker confirmed the publish): only a confirmed claim answers a retry as a duplicate.
  * A pending claim younger than `pendingTimeoutMs` answers "in progress, retry in `retryAfterMs`";
  * an older one is taken over by exactly one caller (a compare-and-set on its claim time), which
  * then publishes with the first acceptance's ids.
  */
 export async function rememberWebhookEvent(
+  ctx: StoreContext,
+  /** `ctx.db`, or the transaction of a batch (webhook-writes.ts). */
   db: Kysely<StoreDatabase>,
   input: WebhookEventInput,
   ttlMs: number,
   now: Date,
   pendingTimeoutMs: number = DEFAULT_WEBHOOK_PENDING_TIMEOUT_MS,
 ): Promise<WebhookEventClaim> {
-  refuseNul(input);
   // Twice at most: the second round only runs if the row changed between the statements (purged,
   // released or taken over by another caller).
   for (let attempt = 0; ; attempt++) {
-    const claim = await tryClaim(db, input, ttlMs, now, pendingTimeoutMs);
+    const claim = await tryClaim(ctx, db, input, ttlMs, now, pendingTimeoutMs);
     if (claim) return claim;
     if (attempt > 0) {
       // Still racing with another caller: it holds the claim now; ask for a retry, never "done".
@@ -39,7 +42,7 @@ const NUL = '\u0000';
  * PostgreSQL cannot store U+0000 in text (the statement fails, so dedupe silently stopped working
  * for such an id) while SQLite can: both refuse it the same way, naming the field.
  */
-function refuseNul(input: WebhookEventInput): void {
+export function refuseNul(input: WebhookEventInput): void {
   for (const field of ['connectorId', 'sourceEventId', 'eventId', 'correlationId'] as const) {
     const value = input[field];
     if (value.includes(NUL)) {
@@ -57,6 +60,7 @@ function idsOf(input: WebhookEventInput): Pick<WebhookEventClaim, 'eventId' | 'c
 }
 
 async function tryClaim(
+  ctx: StoreContext,
   db: Kysely<StoreDatabase>,
   input: WebhookEventInput,
   ttlMs: number,
@@ -65,27 +69,48 @@ async function tryClaim(
 ): Promise<WebhookEventClaim | undefined> {
   const nowIso = now.toISOString();
   const expiresAt = new Date(now.getTime() + ttlMs).toISOString();
-  // An expired record no longer counts: clear it so the insert below can take its place.
-  await db
-    .deleteFrom('webhook_events')
-    .where('connector_id', '=', input.connectorId)
-    .where('source_event_id', '=', input.sourceEventId)
-    .where('expires_at', '<=', nowIso)
-    .execute();
-  const inserted = await db
-    .insertInto('webhook_events')
-    .values({
-      connector_id: input.connectorId,
-      source_event_id: input.sourceEventId,
-      event_id: input.eventId,
-      correlation_id: input.correlationId,
-      created_at: nowIso,
-      expires_at: expiresAt,
-      state: 'pending',
-    })
-    .onConflict((oc) => oc.columns(['connector_id', 'source_event_id']).doNothing())
-    .returning('event_id')
-    .executeTakeFirst();
+  // One statement: insert the claim, or replace a record whose TTL has run out (it no longer
+  // counts); a live record is left alone and returns no row. Compiled once (prepared.ts).
+  const { rows } = await db.executeQuery(
+    ctx.prepared.bind(
+      'webhook_events.claim',
+      (v) =>
+        ctx.db
+          .insertInto('webhook_events')
+          .values({
+            connector_id: v(0),
+            source_event_id: v(1),
+            event_id: v(2),
+            correlation_id: v(3),
+            created_at: v(4),
+            expires_at: v(5),
+            state: v(6),
+          })
+          .onConflict((oc) =>
+            oc
+              .columns(['connector_id', 'source_event_id'])
+              .doUpdateSet((eb) => ({
+                event_id: eb.ref('excluded.event_id'),
+                correlation_id: eb.ref('excluded.correlation_id'),
+                created_at: eb.ref('excluded.created_at'),
+                expires_at: eb.ref('excluded.expires_at'),
+                state: eb.ref('excluded.state'),
+              }))
+              .where('webhook_events.expires_at', '<=', v(4)),
+          )
+          .returning('event_id'),
+      [
+        input.connectorId,
+        input.sourceEventId,
+        input.eventId,
+        input.correlationId,
+        nowIso,
+        expiresAt,
+        'pending',
+      ],
+    ),
+  );
+  const inserted = rows[0];
   if (inserted) return { ...idsOf(input), isNew: true, state: 'pending' };
   const first = await db
     .selectFrom('webhook_events')
@@ -119,17 +144,24 @@ async function tryClaim(
  * a duplicate. False if the claim is no longer this acceptance's (purged, or released).
  */
 export async function confirmWebhookEvent(
+  ctx: StoreContext,
   db: Kysely<StoreDatabase>,
   input: Pick<WebhookEventInput, 'connectorId' | 'sourceEventId' | 'eventId'>,
 ): Promise<boolean> {
-  const result = await db
-    .updateTable('webhook_events')
-    .set({ state: 'confirmed' })
-    .where('connector_id', '=', input.connectorId)
-    .where('source_event_id', '=', input.sourceEventId)
-    .where('event_id', '=', input.eventId)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) > 0;
+  const result = await db.executeQuery(
+    ctx.prepared.bind(
+      'webhook_events.confirm',
+      (v) =>
+        ctx.db
+          .updateTable('webhook_events')
+          .set({ state: v(0) })
+          .where('connector_id', '=', v(1))
+          .where('source_event_id', '=', v(2))
+          .where('event_id', '=', v(3)),
+      ['confirmed', input.connectorId, input.sourceEventId, input.eventId],
+    ),
+  );
+  return Number(result.numAffectedRows ?? 0) > 0;
 }
 
 /** Releases this acceptance's claim (its publish failed), so the source's retry is not refused. */

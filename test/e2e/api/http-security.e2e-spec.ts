@@ -74,6 +74,8 @@ describe('ingress rate limit, secure headers, CORS off by default', () => {
     expect(r.headers['x-frame-options']).toBe('SAMEORIGIN');
     expect(r.headers['strict-transport-security']).toMatch(/max-age=\d+/);
     expect(r.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+    expect(r.headers['content-security-policy']).toContain("default-src 'self'");
+    expect(r.headers['content-security-policy']).toContain("object-src 'none'");
   });
 
   it('does not answer CORS when no origins are configured', async () => {

@@ -18,6 +18,7 @@ import { HubModule } from '../hub.module';
 import { infraChecks } from '../http/readiness-checks';
 import { PipelineService } from '../pipeline/pipeline.service';
 import { PIPELINE_THREAD_NAME, THREAD_LABEL } from './merge-metrics';
+import { lowerThreadPriority } from './thread-priority';
 import type { FromThread, PipelineThreadData, ToThread } from './protocol';
 
 const PIPELINE_ONLY: ReadonlySet<Role> = new Set<Role>(['pipeline']);
@@ -29,6 +30,19 @@ async function main(): Promise<void> {
   const env: EnvSettings = { ...loadEnvSettings(), roles: PIPELINE_ONLY };
   const logger = createLogger(env.logLevel, { [THREAD_LABEL]: PIPELINE_THREAD_NAME });
   const send = (message: FromThread): void => port.postMessage(message);
+  // Before any work: when the cores are busy, HTTP ingress gets the CPU first (issue 17).
+  const priority = lowerThreadPriority(env.pipelineThreadNice);
+  if (priority.applied) {
+    logger.info(
+      { nice: env.pipelineThreadNice, tid: priority.tid },
+      'pipeline worker thread runs below the HTTP thread (EXHUB_PIPELINE_THREAD_NICE)',
+    );
+  } else if (env.pipelineThreadNice > 0) {
+    logger.warn(
+      { nice: env.pipelineThreadNice },
+      `pipeline worker thread keeps the process's priority: ${priority.reason}`,
+    );
+  }
 
   let runtime: HubRuntime | undefined;
   let app: INestApplicationContext | undefined;

@@ -196,6 +196,7 @@ async function runScenario(s: RankingScenario): Promise<ScenarioResult> {
           username: SN_USER,
           password: SN_PASSWORD,
           fetchTaskSla: true,
+          fetchReferenceNames: true,
           ...poll,
         },
       },

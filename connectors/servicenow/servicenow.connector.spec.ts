@@ -153,6 +153,82 @@ describe('ServiceNow connector', () => {
     ]);
   });
 
+  it('with fetchReferenceNames, writes the name of each referenced CI, business service and group as its display_value (one request per page and table)', async () => {
+    await sim.close();
+    const [get, post, patch] = fixtureIncidents();
+    const service = 'f6ad05e8db5a1010a1f3c3e0ab961a25';
+    const link = (table: string, id: string) =>
+      `https://instance.servicenow.com/api/now/table/${table}/${id}`;
+    sim = await ServiceNowSimulator.start({
+      incidents: [
+        {
+          ...post,
+          business_service: { link: link('cmdb_ci_service', service), value: service },
+        },
+        get,
+        patch,
+      ],
+      // incident-get's CI is listed, incident-patch's CI is not (deleted, or hidden by an ACL).
+      cis: [
+        { sys_id: service, name: 'Order Management', sys_class_name: 'cmdb_ci_service' },
+        {
+          sys_id: 'a9c0c8d2c6112276018f7705562f9cb0',
+          name: 'EXCH-SD-05',
+          sys_class_name: 'cmdb_ci_computer',
+        },
+      ],
+      groups: [{ sys_id: '8a4dde73c6112278017a6a4baf547aa7', name: 'Software' }],
+    });
+    await connector.close();
+    connector = connectorFor(sim, { fetchReferenceNames: true, pageSize: 10 });
+    const { events } = await drain(connector, undefined);
+    const byNumber = new Map(
+      events.map((e) => [
+        (e.payload as { number: string }).number,
+        e.payload as Record<string, unknown>,
+      ]),
+    );
+    expect(byNumber.get(post.number as string)?.business_service).toEqual({
+      link: link('cmdb_ci_service', service),
+      value: service,
+      display_value: 'Order Management',
+    });
+    expect(byNumber.get(get.number as string)?.cmdb_ci).toEqual({
+      ...(get.cmdb_ci as object),
+      display_value: 'EXCH-SD-05',
+    });
+    // Unknown to cmdb_ci: the reference stays as the Table API sent it.
+    expect(byNumber.get(patch.number as string)?.cmdb_ci).toEqual(patch.cmdb_ci);
+    expect(byNumber.get(get.number as string)?.business_service).toBe('');
+    expect(byNumber.get(get.number as string)?.assignment_group).toEqual({
+      ...(get.assignment_group as object),
+      display_value: 'Software',
+    });
+    expect(byNumber.get(post.number as string)?.assignment_group).toEqual(post.assignment_group);
+    const groupRequests = sim.log.filter((l) => l.startsWith('/api/now/table/sys_user_group'));
+    expect(groupRequests).toHaveLength(1);
+    for (const g of [get, post, patch]) {
+      expect(groupRequests[0]).toContain((g.assignment_group as { value: string }).value);
+    }
+    const ciRequests = sim.log.filter((l) => l.startsWith('/api/now/table/cmdb_ci'));
+    expect(ciRequests).toHaveLength(1);
+    expect(ciRequests[0]).toContain('sysparm_fields=sys_id,name');
+    for (const id of [
+      service,
+      'a9c0c8d2c6112276018f7705562f9cb0',
+      '281190e3c0a8000b003f593aa3f20ca6',
+    ]) {
+      expect(ciRequests[0]).toContain(id);
+    }
+  });
+
+  it('reads no reference names unless fetchReferenceNames is on', async () => {
+    await drain(connector, undefined);
+    expect(sim.log.filter((l) => /^\/api\/now\/table\/(cmdb_ci|sys_user_group)/.test(l))).toEqual(
+      [],
+    );
+  });
+
   it('publishes exactly the payloads in fixtures/published (the golden case inputs)', async () => {
     const read = (f: string) =>
       JSON.parse(readFileSync(join(__dirname, 'fixtures/published', f), 'utf8')) as unknown;

@@ -14,6 +14,9 @@ import type { BreakerMetrics } from '@exhub/resilience';
 import { httpClientFromSettings, type ResilientHttpClient } from '@exhub/resilience';
 import configSchema from './servicenow.config.schema.json';
 import {
+  NAME_FIELD,
+  NAME_IDS_PER_REQUEST,
+  NAMED_REFERENCES,
   COMPANY_TABLE,
   DISPLAY_VALUE,
   GLIDE_DATE_TIME,
@@ -49,6 +52,12 @@ export interface ServiceNowConnectorConfig extends PollConnectorOptions {
   /** Extra encoded query ANDed to the incident poll. */
   query?: string;
   fetchTaskSla?: boolean;
+  /**
+   * Also read the name of the CI, business service and assignment group each incident references
+   * (one request per page on cmdb_ci, one on sys_user_group) and publish it as the reference's
+   * `display_value`, as `sysparm_display_value=all` would show it, so lookups keyed by name find it.
+   */
+  fetchReferenceNames?: boolean;
   /** `YYYY-MM-DD` or `YYYY-MM-DD HH:mm:ss` (UTC); default 30 days before the first poll. */
   startFrom?: string;
 }
@@ -91,6 +100,27 @@ export function referenceValue(field: unknown): string | undefined {
     return v === '' ? undefined : v;
   }
   return undefined;
+}
+
+const SYS_ID_FIELD = 'sys_id';
+
+/**
+ * The incident with each CI / business service / assignment group reference whose name is known
+ * written as `{link, value, display_value}` (the shape `sysparm_display_value=all` gives a reference).
+ */
+function withReferenceNames(
+  row: Record<string, unknown>,
+  names: Map<string, string>,
+): Record<string, unknown> {
+  const out = { ...row };
+  for (const [f, table] of Object.entries(NAMED_REFERENCES)) {
+    const ref = row[f];
+    const id = referenceValue(ref);
+    const name = id === undefined ? undefined : names.get(`${table}/${id}`);
+    if (name === undefined || !ref || typeof ref !== 'object') continue;
+    out[f] = { ...(ref as Record<string, unknown>), display_value: name };
+  }
+  return out;
 }
 
 /** Polls ServiceNow incidents (Table API) on sys_updated_on, with their task_sla rows if asked. */
@@ -156,10 +186,13 @@ export class ServiceNowConnector implements Connector<ServiceNowCursor> {
     });
     const { rows, rejected } = this.screen(res.data);
     const slas = this.config.fetchTaskSla && rows.length ? await this.taskSlas(rows) : undefined;
+    const names =
+      this.config.fetchReferenceNames && rows.length ? await this.referenceNames(rows) : undefined;
     const events: PolledEvent[] = rows.map((row) => {
       const k = row as unknown as IncidentKeys;
       this.advance(c, k.sys_updated_on, k.sys_id);
-      const payload = slas ? { ...row, [TASK_SLA_PAYLOAD_KEY]: slas.get(k.sys_id) ?? [] } : row;
+      const named = names ? withReferenceNames(row, names) : row;
+      const payload = slas ? { ...named, [TASK_SLA_PAYLOAD_KEY]: slas.get(k.sys_id) ?? [] } : named;
       return {
         objectType: INCIDENT_OBJECT_TYPE,
         payload,
@@ -265,6 +298,59 @@ export class ServiceNowConnector implements Connector<ServiceNowCursor> {
   }
 
   /**
+   * The names of the CIs, business services and assignment groups a page of incidents references,
+   * by `<table>/<sys_id>` (one request per table: cmdb_ci, which every CI class extends, and
+   * sys_user_group). A record the instance does not return (deleted, or hidden by a read ACL) has
+   * no name: its reference keeps only its sys_id.
+   */
+  private async referenceNames(rows: Record<string, unknown>[]): Promise<Map<string, string>> {
+    const idsByTable = new Map<string, Set<string>>();
+    for (const r of rows) {
+      for (const [f, table] of Object.entries(NAMED_REFERENCES)) {
+        const id = referenceValue(r[f]);
+        if (id === undefined || !SYS_ID.test(id)) continue;
+        idsByTable.set(table, (idsByTable.get(table) ?? new Set()).add(id));
+      }
+    }
+    const names = new Map<string, string>();
+    for (const [table, idSet] of idsByTable) {
+      const ids = [...idSet];
+      // A page references few distinct records; chunks keep the URL short when it does not.
+      for (let at = 0; at < ids.length; at += NAME_IDS_PER_REQUEST) {
+        const chunk = ids.slice(at, at + NAME_IDS_PER_REQUEST);
+        const res = await this.client.getJson(table, `/${table}`, {
+          sysparm_query: `sys_idIN${chunk.join(',')}`,
+          sysparm_fields: `${SYS_ID_FIELD},${NAME_FIELD}`,
+          sysparm_limit: chunk.length,
+          sysparm_display_value: DISPLAY_VALUE,
+        });
+        const body = res.data as { result?: unknown } | null;
+        if (!Array.isArray(body?.result)) {
+          throw new InvalidPayloadError(
+            'parse',
+            `connector '${this.id}': ${table} response is not a Table API collection {"result":[…]}`,
+            [
+              {
+                pointer: '/result',
+                rule: 'required',
+                message: `must be an array of ${table} records`,
+              },
+            ],
+          );
+        }
+        for (const rec of body.result as (Record<string, unknown> | null)[]) {
+          const id = rec?.[SYS_ID_FIELD];
+          const name = rec?.[NAME_FIELD];
+          if (typeof id === 'string' && typeof name === 'string' && name.trim() !== '') {
+            names.set(`${table}/${id}`, name);
+          }
+        }
+      }
+    }
+    return names;
+  }
+
+  /**
    * The incident page: a broken envelope refuses the page; a record without a valid sys_id or
    * sys_updated_on (a placeholder id, display values instead of raw ones) is set aside alone.
    */
@@ -357,5 +443,6 @@ export function serviceNowFromSettings(
     auth,
     query: s.query as string | undefined,
     fetchTaskSla: s.fetchTaskSla === true,
+    fetchReferenceNames: s.fetchReferenceNames === true,
   });
 }

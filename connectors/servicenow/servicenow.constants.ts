@@ -8,6 +8,26 @@ export const INCIDENT_TABLE = 'incident';
 export const TASK_SLA_TABLE = 'task_sla';
 export const COMPANY_TABLE = 'core_company';
 export const USER_TABLE = 'sys_user';
+/**
+ * The base CMDB table: business services (cmdb_ci_service) and every other CI class extend it, so
+ * one query on it by sys_id finds the record a `business_service` or `cmdb_ci` reference names.
+ */
+export const CI_TABLE = 'cmdb_ci';
+export const GROUP_TABLE = 'sys_user_group';
+/**
+ * The incident's reference fields whose record name the connector reads when
+ * `fetchReferenceNames` is on, and the table each is read from (`name` is the display value of
+ * both tables).
+ */
+export const NAMED_REFERENCES: Readonly<Record<string, string>> = {
+  cmdb_ci: CI_TABLE,
+  business_service: CI_TABLE,
+  assignment_group: GROUP_TABLE,
+};
+/** The field a CI's or a group's name is in. */
+export const NAME_FIELD = 'name';
+/** sys_ids per name request (`sys_idIN…`), so the URL stays a few KB long. */
+export const NAME_IDS_PER_REQUEST = 100;
 /** The objectType of every SourceEvent this connector publishes (picks the mappings). */
 export const INCIDENT_OBJECT_TYPE = 'incident';
 /** Where the connector puts the incident's task_sla rows inside the published payload. */

@@ -1,6 +1,7 @@
 /**
  * A fake ServiceNow instance at the protocol level: the Table API (`GET /api/now/table/<table>`
- * and `GET /api/now/table/<table>/<sys_id>`) for incident, task_sla, core_company and sys_user,
+ * and `GET /api/now/table/<table>/<sys_id>`) for incident, task_sla, core_company, sys_user,
+ * sys_user_group and cmdb_ci (business services and other CIs, as the base CMDB table holds them),
  * with the `{"result": …}` envelope, encoded queries (`sysparm_query`: `=`, `!=`, `>`, `>=`, `<`,
  * `<=`, `IN`, `NOT IN`, `^` for AND, `^OR`, `ORDERBY` / `ORDERBYDESC`), `sysparm_limit` /
  * `sysparm_offset` with `Link` and `X-Total-Count` headers, `sysparm_fields`, HTTP basic
@@ -11,7 +12,7 @@
  * Tests start it in process (`ServiceNowSimulator.start()`); for the demo instance in
  * exhub.config.yaml, `npm run simulator -- servicenow` runs it from its source (test code is never
  * built; port SERVICENOW_SIM_PORT, default 4020). `POST /__sim/fail?kind=5xx&count=3` switches failures on.
- * `POST /__sim/incidents` and `POST /__sim/companies` add records (`exhub simulate`).
+ * `POST /__sim/incidents`, `/__sim/companies`, `/__sim/cis` and `/__sim/groups` add records (`exhub simulate`).
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -19,7 +20,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { SimulatorServer } from '../../../libs/connector-sdk/testing/simulator-server';
 import {
+  CI_TABLE,
   COMPANY_TABLE,
+  GROUP_TABLE,
   INCIDENT_TABLE,
   OAUTH_TOKEN_PATH,
   TABLE_API_PATH,
@@ -39,6 +42,10 @@ export interface ServiceNowSimulatorOptions {
   incidents?: GlideRecord[];
   taskSlas?: GlideRecord[];
   companies?: GlideRecord[];
+  /** cmdb_ci records (`sys_id`, `name`, `sys_class_name`, …); default none. */
+  cis?: GlideRecord[];
+  /** sys_user_group records (`sys_id`, `name`); default none. */
+  groups?: GlideRecord[];
   port?: number;
   retryAfterSeconds?: number;
   slowMs?: number;
@@ -149,6 +156,8 @@ export class ServiceNowSimulator extends SimulatorServer<ServiceNowFailure> {
       [TASK_SLA_TABLE]: structuredClone(o.taskSlas ?? fixtureTaskSlas()),
       [COMPANY_TABLE]: structuredClone(o.companies ?? fixtureCompanies()),
       [USER_TABLE]: [],
+      [CI_TABLE]: structuredClone(o.cis ?? []),
+      [GROUP_TABLE]: structuredClone(o.groups ?? []),
     };
   }
 
@@ -197,11 +206,14 @@ export class ServiceNowSimulator extends SimulatorServer<ServiceNowFailure> {
       await this.token(req, res);
       return;
     }
-    if (
-      (url.pathname === '/__sim/incidents' || url.pathname === '/__sim/companies') &&
-      req.method === 'POST'
-    ) {
-      await this.addFromRequest(url.pathname === '/__sim/incidents', req, res);
+    const adds: Record<string, string> = {
+      '/__sim/incidents': INCIDENT_TABLE,
+      '/__sim/companies': COMPANY_TABLE,
+      '/__sim/cis': CI_TABLE,
+      '/__sim/groups': GROUP_TABLE,
+    };
+    if (adds[url.pathname] && req.method === 'POST') {
+      await this.addFromRequest(adds[url.pathname], req, res);
       return;
     }
     const m = new RegExp(`^${TABLE_API_PATH}/([a-z_]+)(?:/([0-9a-f]{32}))?$`).exec(url.pathname);
@@ -309,12 +321,14 @@ export class ServiceNowSimulator extends SimulatorServer<ServiceNowFailure> {
   /**
    * `POST /__sim/incidents` with one incident or an array, each as the connector publishes it (the
    * Table API record, its task_sla rows under `task_sla`): the rows go to the task_sla table, the
-   * record to incident. `POST /__sim/companies` adds core_company records. A known sys_id is
+   * record to incident. `POST /__sim/companies` adds core_company records, `POST /__sim/cis`
+   * cmdb_ci records (business services and other CIs, with their `name`), `POST /__sim/groups`
+   * sys_user_group records. A known sys_id is
    * replaced (an incident with its task_sla rows). `exhub simulate` uses both: `201 {added,
    * total}`; `400` without a 32-hex `sys_id` (and, for an incident, `number` and `sys_updated_on`).
    */
   private async addFromRequest(
-    incidents: boolean,
+    tableName: string,
     req: IncomingMessage,
     res: ServerResponse,
   ): Promise<void> {
@@ -328,7 +342,8 @@ export class ServiceNowSimulator extends SimulatorServer<ServiceNowFailure> {
       return;
     }
     const list = (Array.isArray(body) ? body : [body]) as Record<string, unknown>[];
-    const table = this.tables[incidents ? INCIDENT_TABLE : COMPANY_TABLE];
+    const incidents = tableName === INCIDENT_TABLE;
+    const table = this.tables[tableName];
     const bad = list.findIndex(
       (r) =>
         typeof r?.sys_id !== 'string' ||

@@ -121,8 +121,11 @@ describe('PolicyScorer', () => {
 
   it('marks a support score degraded when the account tier the policy requires is unknown', () => {
     const ticket: ScoringInput = { domain: 'support', type: 'sla_breach_risk', dueAt: inHours(6) };
+    // With the fix: a customer's account, or (an internal incident) its business process.
     expect(scorer.explain(ticket, now).degradedReasons).toEqual([
-      'context.accountTier is not known',
+      expect.stringMatching(
+        /^context.accountTier is not known: a customer's ticket: .*an internal incident: list its business service, CI, group or category in lookups\/business-processes.csv, by sys_id or by name/,
+      ),
     ]);
     expect(scored(ticket).degraded).toBe(true);
     const withParty = { ...ticket, parties: [{ role: 'account', id: 'A1', tier: 'gold' }] };

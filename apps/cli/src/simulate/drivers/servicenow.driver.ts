@@ -3,8 +3,11 @@
  * sysparm_display_value=false — choice values, UTC `YYYY-MM-DD HH:mm:ss`, references as
  * `{link, value}` — and its task_sla rows under `task_sla`), added to a running ServiceNow
  * simulator (connectors/servicenow/testing/simulator.ts, `POST /__sim/incidents`); the hub's
- * servicenow connector finds them on its next poll. On connect the driver adds the scenario's
- * customers as core_company records (`POST /__sim/companies`). Where the simulator listens:
+ * servicenow connector finds them on its next poll. On connect the driver adds the internal
+ * business services as cmdb_ci records (`POST /__sim/cis`: sys_id, name, class cmdb_ci_service),
+ * the assignment groups as sys_user_group records (`POST /__sim/groups`; the connector reads both
+ * names with `fetchReferenceNames`) and the scenario's customers as
+ * core_company records (`POST /__sim/companies`). Where the simulator listens:
  * SERVICENOW_SIM_URL [http://127.0.0.1:4020].
  */
 import { DEFAULT_SERVICENOW_SIM_URL } from '../constants';
@@ -45,7 +48,8 @@ const CATEGORIES: readonly [string, string][] = [
  * Internal business services an IT incident can stop (no customer: the caller is an employee).
  * `process` and `closeCritical` are what the business knows about each (the ranking bench's truth
  * reads them); the hub knows them only through lookups/business-processes.csv rows keyed by the
- * sys_id the Table API sends (`service:<sys_id>`), which a deployment adds as master data.
+ * sys_id the Table API sends (`service:<sys_id>`, master data a deployment adds) or by the
+ * service's name (`service:<name>`, which the connector reads from cmdb_ci with `fetchReferenceNames`).
  */
 export const INTERNAL_SERVICES: readonly {
   name: string;
@@ -269,6 +273,30 @@ export const servicenowDriver: SimDriver = {
       timeoutMs,
     });
     await admin.probe('/__sim/incidents');
+    const services = INTERNAL_SERVICES.map((x) => ({
+      sys_id: x.sysId,
+      name: x.name,
+      sys_class_name: 'cmdb_ci_service',
+      operational_status: '1',
+      sys_updated_on: glide(Date.now()),
+    }));
+    const groups = Object.entries(GROUPS).map(([name, sysId]) => ({
+      sys_id: sysId,
+      name,
+      active: 'true',
+      sys_updated_on: glide(Date.now()),
+    }));
+    for (const [path, records, what] of [
+      ['/__sim/cis', services, 'business services'],
+      ['/__sim/groups', groups, 'assignment groups'],
+    ] as const) {
+      const added = await admin.add(path, JSON.stringify(records));
+      if (added.outcome !== 'accepted') {
+        throw new SimulateError(
+          `the ServiceNow simulator at ${admin.base} refused the ${what} (POST ${path}: ${added.status ?? ''} ${added.detail ?? ''})`,
+        );
+      }
+    }
     if (refs) {
       const companies = supportAccounts(refs).map((a) => ({
         sys_id: a.servicenowCompany,

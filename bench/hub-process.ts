@@ -2,7 +2,10 @@
  * Starts the built hub (dist/apps/hub/src/main.js) as a child process on its own topology prefix
  * and port, for the benchmarks. The hub is a separate process so its RSS is its own and the load
  * tool never shares its event loop. HUB_LOG_FILE=<file> appends the hub's log (stdout) to a file;
- * HUB_LOG_LEVEL sets its level (default info, as shipped).
+ * HUB_LOG_LEVEL sets its level (default info, as shipped). HUB_DIST=<dir> starts the hub built into
+ * another directory of the repository instead of dist/ (an A/B of two builds in one run: copy a
+ * build of the reference to e.g. dist-a/ first; it must sit at the same depth, so that node_modules
+ * and the repository's files resolve the same).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, mkdtempSync } from 'node:fs';
@@ -49,6 +52,8 @@ export interface StartHubOptions {
   nodeArgs?: string[];
   /** Log lines (stdout) to remember with their time, e.g. /blocked/. */
   watch?: RegExp;
+  /** The build to start (a directory of the repository); defaults to HUB_DIST, else dist. */
+  dist?: string;
 }
 
 export async function startHub(options: StartHubOptions): Promise<HubProcess> {
@@ -57,7 +62,8 @@ export async function startHub(options: StartHubOptions): Promise<HubProcess> {
     ...SHIPPED_NODE_ARGS,
     ...(options.nodeArgs ?? process.env.HUB_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
   ];
-  const child = spawn(process.execPath, [...nodeArgs, join(ROOT, 'dist/apps/hub/src/main.js')], {
+  const dist = options.dist ?? process.env.HUB_DIST ?? 'dist';
+  const child = spawn(process.execPath, [...nodeArgs, join(ROOT, dist, 'apps/hub/src/main.js')], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {

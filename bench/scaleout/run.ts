@@ -41,6 +41,11 @@ const DATABASE = 'exhub_bench_scaleout';
 export const SCALEOUT_BACKLOG = Number(process.env.SCALEOUT_BACKLOG ?? 10_000);
 const BACKLOG = SCALEOUT_BACKLOG;
 const HUBS = (process.env.SCALEOUT_HUBS ?? '1,2').split(',').map(Number);
+/**
+ * Builds to compare in one run (an A/B), e.g. `dist-a,dist`: each hub count is run with each
+ * build in turn. Default: the one the hubs start from (HUB_DIST, else dist).
+ */
+const BUILDS = (process.env.SCALEOUT_BUILDS ?? process.env.HUB_DIST ?? 'dist').split(',');
 const WINDOW = 256;
 const SAMPLE_MS = 250;
 const DRAIN_TIMEOUT_MS = Number(process.env.SCALEOUT_TIMEOUT_MS ?? 300_000);
@@ -49,6 +54,8 @@ const round = (x: number, d: number) => Math.round(x * 10 ** d) / 10 ** d;
 
 export interface ScaleoutPass {
   hubs: number;
+  /** The build the hubs ran (SCALEOUT_BUILDS; dist unless an A/B; absent = dist). */
+  build?: string;
   events: number;
   received: number;
   /** First → last arrival. */
@@ -198,7 +205,11 @@ async function pgDatabaseStats(): Promise<{
 const sum = (m: Map<string, number>, prefix: string) =>
   [...m].filter(([k]) => k.startsWith(prefix)).reduce((s, [, v]) => s + v, 0);
 
-async function runPass(hubCount: number, progress: (s: string) => void): Promise<ScaleoutPass> {
+async function runPass(
+  hubCount: number,
+  build: string,
+  progress: (s: string) => void,
+): Promise<ScaleoutPass> {
   const run = `so${hubCount}${randomBytes(3).toString('hex')}`;
   await freshDatabase();
   const topology = buildTopology({ prefix: `bench-${run}` });
@@ -269,6 +280,7 @@ async function runPass(hubCount: number, progress: (s: string) => void): Promise
           roles: 'pipeline',
           prefix: topology.names.prefix,
           amqpUrl: AMQP_URL,
+          dist: build,
           env: { EXHUB_STORE_URL: databaseUrl() },
         }).then((hub) => {
           hubs.push(hub);
@@ -311,6 +323,7 @@ async function runPass(hubCount: number, progress: (s: string) => void): Promise
     const middle = arrivals.filter((t) => t > lo && t <= hi).length;
     const result: Omit<ScaleoutPass, 'check'> = {
       hubs: hubCount,
+      build,
       events: BACKLOG,
       received: arrivals.length,
       seconds: round(seconds, 3),
@@ -381,7 +394,7 @@ export function describe(p: ScaleoutPass): string {
   const c = p.cpu;
   const hubsCpu = c.hubs.reduce((s, x) => s + x, 0);
   return [
-    `scale-out ${p.hubs} hub(s): ${p.received}/${p.events} in ${p.seconds}s, ${p.perSecond}/s ` +
+    `scale-out ${p.hubs} hub(s)${p.build === 'dist' ? '' : ` of ${p.build}`}: ${p.received}/${p.events} in ${p.seconds}s, ${p.perSecond}/s ` +
       `(10th–90th percentile arrival: ${p.middlePerSecond}/s); hubs ready ${p.readySkewMs} ms apart`,
     `  CPU s over the drain: hubs ${c.hubs.join(' + ')}, RabbitMQ ${c.broker}, PostgreSQL ${c.postgres} ` +
       `(the bench database's backends ${c.postgresBench}), bench ${c.bench}; ` +
@@ -398,24 +411,30 @@ export function describe(p: ScaleoutPass): string {
 }
 
 /**
- * One run: a pass per hub count in SCALEOUT_HUBS (default 1 then 2; `reverse` runs them the
- * other way round, so repeats can alternate the order and a drift of the shared machine's load
- * does not always favour the same one).
+ * One run: a pass per hub count in SCALEOUT_HUBS (default 1 then 2) and build in SCALEOUT_BUILDS;
+ * `reverse` runs them the other way round, so repeats can alternate the order and a drift of the
+ * shared machine's load does not always favour the same one.
  */
 export async function benchScaleout(
   progress: (s: string) => void = (s) => console.log(s),
   reverse = false,
 ): Promise<ScaleoutRun> {
   const passes: ScaleoutPass[] = [];
-  for (const n of reverse ? [...HUBS].reverse() : HUBS) passes.push(await runPass(n, progress));
+  for (const n of reverse ? [...HUBS].reverse() : HUBS) {
+    for (const build of reverse ? [...BUILDS].reverse() : BUILDS) {
+      passes.push(await runPass(n, build, progress));
+    }
+  }
   passes.sort((a, b) => a.hubs - b.hubs);
-  const one = passes.find((p) => p.hubs === 1);
-  const two = passes.find((p) => p.hubs === 2);
-  if (one && two) {
-    progress(
-      `scale-out: two ÷ one = ${(two.perSecond / one.perSecond).toFixed(2)} ` +
-        `(10th–90th percentile: ${(two.middlePerSecond / one.middlePerSecond).toFixed(2)})`,
-    );
+  for (const build of BUILDS) {
+    const one = passes.find((p) => p.hubs === 1 && p.build === build);
+    const two = passes.find((p) => p.hubs === 2 && p.build === build);
+    if (one && two) {
+      progress(
+        `scale-out${build === 'dist' ? '' : ` (${build})`}: two ÷ one = ${(two.perSecond / one.perSecond).toFixed(2)} ` +
+          `(10th–90th percentile: ${(two.middlePerSecond / one.middlePerSecond).toFixed(2)})`,
+      );
+    }
   }
   return { at: new Date().toISOString(), passes };
 }

@@ -870,7 +870,9 @@ average 10–22 from other jobs; the figures are that day's, not regenerated):
   170 / 131 and 103 / 96, 3.5 and 4.5 ms, 15 waiting; both changes 187 / 121 and 105 / 116, 2.9 and
   3.9 ms, 2.6 waiting. Two ÷ one in those runs: before 0.58 and 0.82, after 0.65 and 1.10. So the
   changes made PostgreSQL's work per event smaller and two hubs faster in both runs, but they do not
-  turn two ÷ one reliably above 1 on this machine: the CPU above is still the limit.
+  turn two ÷ one reliably above 1 on this machine: the CPU above is still the limit. Again after
+  main ran \`EXHUB_ROLES=pipeline\` on the main thread (23fcce3), load 9–13: 119 → 226/s (1.90) and,
+  two hubs first, 168 → 158/s (0.94); the spread is the other jobs' load, not the hubs.
 - **What would lift it further** (not done): larger group commits under load (the worker's 100 ms
   wait for its batch splits batches when the CPU is starved: 2.6–3.5 deliveries per commit of up to
   32), fewer round trips before the commit, or (a design change) an audit chain that does not make

@@ -2,15 +2,16 @@
  * Starts the built hub (dist/apps/hub/src/main.js) as a child process on its own topology prefix
  * and port, for the benchmarks. The hub is a separate process so its RSS is its own and the load
  * tool never shares its event loop. HUB_LOG_FILE=<file> appends the hub's log (stdout) to a file;
- * HUB_LOG_LEVEL sets its level (default info, as shipped). HUB_DIST=<dir> runs the hub built in
- * another dist directory (a copy of an earlier build: A/B comparisons in one run); the working
- * directory, config and mappings stay this checkout's.
+ * HUB_LOG_LEVEL sets its level (default info, as shipped). HUB_DIST=<dir> (or `dist` of the options)
+ * starts the hub built into another directory instead of dist/ (an A/B of two builds in one run:
+ * copy a build of the reference to e.g. dist-a/ first), absolute or relative to the repository;
+ * the working directory, config and mappings stay this checkout's.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
 export const ROOT = join(__dirname, '../..');
 /**
@@ -51,6 +52,8 @@ export interface StartHubOptions {
   nodeArgs?: string[];
   /** Log lines (stdout) to remember with their time, e.g. /blocked/. */
   watch?: RegExp;
+  /** The build to start (a directory of the repository); defaults to HUB_DIST, else dist. */
+  dist?: string;
 }
 
 export async function startHub(options: StartHubOptions): Promise<HubProcess> {
@@ -59,7 +62,7 @@ export async function startHub(options: StartHubOptions): Promise<HubProcess> {
     ...SHIPPED_NODE_ARGS,
     ...(options.nodeArgs ?? process.env.HUB_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
   ];
-  const dist = process.env.HUB_DIST ?? join(ROOT, 'dist');
+  const dist = resolve(ROOT, options.dist ?? process.env.HUB_DIST ?? 'dist');
   const child = spawn(process.execPath, [...nodeArgs, join(dist, 'apps/hub/src/main.js')], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],

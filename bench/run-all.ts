@@ -1,10 +1,12 @@
 /**
  * `npm run bench`: every benchmark in one run — mapping and scoring (in-process, one core), the
  * end-to-end pipeline (bare amqplib ÷ hub ÷ stock NestJS), webhook ingest (incl. a short broker
- * memory alarm) and the hub as shipped end to end against a hand-written pipe (issue 17) — results written to bench/results/*.json, then BENCHMARKS.md and
+ * memory alarm), the hub as shipped end to end against a hand-written pipe, and one ÷ two hub
+ * processes on PostgreSQL draining a backlog (issue 17) — results written to bench/results/*.json, then BENCHMARKS.md and
  * the chart regenerated from them (bench/report.ts). Ratios come from this one run; nothing is
- * asserted. BENCH_REPEATS=N repeats pipeline and ingest N times and reports median and range.
- * BENCH_SKIP=mapping,scoring,pipeline,ingest,e2e skips parts (their previous results are reused).
+ * asserted. BENCH_REPEATS=N repeats pipeline, ingest, e2e and scaleout N times and reports median
+ * and range. BENCH_SKIP=mapping,scoring,pipeline,ingest,e2e,scaleout skips parts (their previous
+ * results are reused).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -14,6 +16,7 @@ import { ROOT } from './hub-process';
 import { benchEndToEnd, type EndToEndResults } from './e2e/run';
 import { benchIngest, type IngestResults } from './ingest/run';
 import { benchPipeline, type VariantResult } from './pipeline/run';
+import { SCALEOUT_BACKLOG, benchScaleout, type ScaleoutRun } from './scaleout/run';
 import { renderReport, type Machine, type MappingRow, type ScoringRow } from './report';
 
 const RESULTS = join(ROOT, 'bench/results');
@@ -151,6 +154,22 @@ async function main(): Promise<void> {
       );
     }
     save('e2e', { at: new Date().toISOString(), runs });
+  }
+  if (!SKIP.has('scaleout')) {
+    const runs: ScaleoutRun[] = [];
+    for (let i = 0; i < REPEATS; i++) {
+      log(`scale-out on PostgreSQL, one hub then two, run ${i + 1}/${REPEATS}`);
+      // Every other run takes two hubs first, so a drift in the shared machine's load evens out.
+      await benchScaleout((s) => log(s), i % 2 === 1).then(
+        (r) => runs.push(r),
+        (err: Error) => log(`scale-out run ${i + 1} FAILED: ${err.message}`),
+      );
+    }
+    save('scaleout', {
+      at: new Date().toISOString(),
+      backlog: SCALEOUT_BACKLOG,
+      runs,
+    });
   }
   m.loadavgEnd = loadavg().map((l) => Math.round(l * 100) / 100);
   save('machine', m);

@@ -5,7 +5,9 @@ import type { StoreDatabase } from './schema';
 import { iso } from './store-context';
 import type { AuditEntry, AuditInput, AuditVerification } from './types';
 import { canonicalJson } from './canonical-json';
-import type { PreparedQueries } from './prepared';
+import type { ValueOf } from './prepared';
+import type { AuditTurn } from './audit-head-queue';
+import type { StoreContext } from './store-context';
 
 type Row = StoreDatabase['audit_log'];
 
@@ -21,44 +23,44 @@ const toEntry = (r: Row): AuditEntry => ({
 });
 
 /**
- * Appends one entry; must run inside a transaction. Bumping the single head row first takes its
- * row lock on PostgreSQL, so concurrent appends (from any process) queue up and each one links to
- * the entry committed before it.
+ * What appending needs besides the transaction: the compiled statements, which database, and on
+ * PostgreSQL the process's queue for the head with this transaction's turn in it (given by
+ * `auditedTransaction`; without a turn the append does not queue in the process).
+ */
+export type AuditAppendContext = Pick<StoreContext, 'prepared' | 'kind' | 'auditHead'> & {
+  turn?: AuditTurn;
+};
+
+/**
+ * Runs `fn` in one transaction in which audit entries may be appended (with `audited`): an
+ * append waits for the transaction's turn in the process's queue for the audit head first
+ * (audit-head-queue.ts), and the turn is given back once the transaction has ended, committed or
+ * rolled back.
+ */
+export async function auditedTransaction<T>(
+  ctx: StoreContext,
+  fn: (trx: Kysely<StoreDatabase>, audited: AuditAppendContext) => Promise<T>,
+): Promise<T> {
+  const turn: AuditTurn = {};
+  try {
+    return await ctx.db.transaction().execute((trx) => fn(trx, { ...ctx, turn }));
+  } finally {
+    turn.release?.();
+  }
+}
+
+/**
+ * Appends one entry; must run inside a transaction. The same steps as a batch of one
+ * (`appendAuditBatchIn`): bumping the single head row first takes its row lock on PostgreSQL, so
+ * concurrent appends (from any process) queue up and each one links to the entry committed before
+ * it.
  */
 export async function appendAuditIn(
   trx: Kysely<StoreDatabase>,
   input: AuditInput,
+  ctx: AuditAppendContext,
 ): Promise<AuditEntry> {
-  const head = await trx
-    .updateTable('audit_head')
-    .set((eb) => ({ seq: eb('seq', '+', 1) }))
-    .where('id', '=', 1)
-    .returning(['seq', 'hash'])
-    .executeTakeFirstOrThrow();
-  const unhashed = {
-    seq: Number(head.seq),
-    at: iso(input.at),
-    actor: input.actor,
-    action: input.action,
-    exceptionId: input.exceptionId ?? null,
-    details: canonicalJson(input.details ?? {}),
-    prevHash: head.hash,
-  };
-  const entry: AuditEntry = { ...unhashed, hash: auditEntryHash(unhashed) };
-  await trx
-    .insertInto('audit_log')
-    .values({
-      seq: entry.seq,
-      at: entry.at,
-      actor: entry.actor,
-      action: entry.action,
-      exception_id: entry.exceptionId,
-      details: entry.details,
-      prev_hash: entry.prevHash,
-      hash: entry.hash,
-    })
-    .execute();
-  await trx.updateTable('audit_head').set({ hash: entry.hash }).where('id', '=', 1).execute();
+  const [entry] = await appendAuditBatchIn(trx, [input], ctx);
   return entry;
 }
 
@@ -82,13 +84,21 @@ const AUDIT_COLUMNS = [
  * before it exactly as `appendAuditIn` would link them one by one, and the head's hash is set
  * once. Must run inside a transaction; `verifyAuditChain` cannot tell the two apart. Its
  * statements are compiled once per shape (prepared.ts): this is the worker's group commit.
+ *
+ * The head's row lock is held from the bump to the commit, and every writer of any process waits
+ * for it: each statement in between is a round trip to a Node process that may be busy. So on
+ * PostgreSQL the head's new hash is set by the same statement that inserts the (last) entries, a
+ * data-modifying WITH: bump, insert, commit. SQLite has no such WITH, and needs none: its writers
+ * queue for the whole transaction anyway (`begin immediate`).
  */
 export async function appendAuditBatchIn(
   trx: Kysely<StoreDatabase>,
   inputs: ReadonlyArray<AuditInput>,
-  prepared: PreparedQueries,
+  { prepared, kind, auditHead, turn }: AuditAppendContext,
 ): Promise<AuditEntry[]> {
   if (inputs.length === 0) return [];
+  // This transaction's turn for the head's row lock (once per transaction, however many appends).
+  if (auditHead && turn && !turn.release) turn.release = await auditHead.enter();
   const bump = prepared.bind(
     'audit.bump',
     (v) =>
@@ -118,9 +128,11 @@ export async function appendAuditBatchIn(
     prevHash = entry.hash;
     return entry;
   });
+  const headHash = prevHash;
+  const setHeadInInsert = kind === 'postgres';
   for (let i = 0; i < entries.length; i += AUDIT_INSERT_CHUNK) {
     const chunk = entries.slice(i, i + AUDIT_INSERT_CHUNK);
-    const values = chunk.flatMap((e) => [
+    const values: unknown[] = chunk.flatMap((e) => [
       e.seq,
       e.at,
       e.actor,
@@ -130,30 +142,46 @@ export async function appendAuditBatchIn(
       e.prevHash,
       e.hash,
     ]);
-    const insert = prepared.bind(
-      `audit_log.insert:${chunk.length}`,
-      (v) =>
-        trx
-          .insertInto('audit_log')
-          .values(
-            chunk.map((_, r) =>
-              Object.fromEntries(AUDIT_COLUMNS.map((c, j) => [c, v(r * AUDIT_COLUMNS.length + j)])),
-            ) as never,
-          ),
-      values,
-    );
+    const rows = (v: ValueOf) =>
+      chunk.map((_, r) =>
+        Object.fromEntries(AUDIT_COLUMNS.map((c, j) => [c, v(r * AUDIT_COLUMNS.length + j)])),
+      ) as never;
+    const last = i + AUDIT_INSERT_CHUNK >= entries.length;
+    const insert =
+      setHeadInInsert && last
+        ? prepared.bind(
+            `audit_log.insert+head:${chunk.length}`,
+            (v) =>
+              trx
+                .with('head', (db) =>
+                  db
+                    .updateTable('audit_head')
+                    .set({ hash: v(values.length) })
+                    .where('id', '=', v(values.length + 1)),
+                )
+                .insertInto('audit_log')
+                .values(rows(v)),
+            [...values, headHash, 1],
+          )
+        : prepared.bind(
+            `audit_log.insert:${chunk.length}`,
+            (v) => trx.insertInto('audit_log').values(rows(v)),
+            values,
+          );
     await trx.executeQuery(insert);
   }
-  const setHash = prepared.bind(
-    'audit.set-hash',
-    (v) =>
-      trx
-        .updateTable('audit_head')
-        .set({ hash: v(0) })
-        .where('id', '=', v(1)),
-    [prevHash, 1],
-  );
-  await trx.executeQuery(setHash);
+  if (!setHeadInInsert) {
+    const setHash = prepared.bind(
+      'audit.set-hash',
+      (v) =>
+        trx
+          .updateTable('audit_head')
+          .set({ hash: v(0) })
+          .where('id', '=', v(1)),
+      [headHash, 1],
+    );
+    await trx.executeQuery(setHash);
+  }
   return entries;
 }
 

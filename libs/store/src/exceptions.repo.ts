@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import type { CanonicalException, Status } from '@exhub/canonical';
-import { appendAuditBatchIn, appendAuditIn } from './audit.repo';
+import { appendAuditBatchIn, appendAuditIn, auditedTransaction } from './audit.repo';
 import { DEFAULT_PAGE_SIZE, MAX_FIND_OPEN, MAX_PAGE_SIZE } from './constants';
 import { DEGRADED_KEY, DUE_KEY, exceptionKeysOf } from './exception-keys';
 import { exceptionContentHash } from './content-hash';
@@ -226,9 +226,9 @@ export async function upsertException(
   incoming: CanonicalException,
   context: UpsertContext,
 ): Promise<UpsertResult> {
-  return ctx.db.transaction().execute(async (trx) => {
+  return auditedTransaction(ctx, async (trx, audited) => {
     const write = await upsertIn(ctx, trx, incoming, context);
-    if (write.audit) await appendAuditIn(trx, write.audit);
+    if (write.audit) await appendAuditIn(trx, write.audit, audited);
     return write.result;
   });
 }
@@ -264,7 +264,7 @@ export async function upsertExceptions(
   const order = items.map((item, index) => ({ item, index })).sort(byId);
   const times = new Map<string, number>();
   for (const { exception } of items) times.set(exception.id, (times.get(exception.id) ?? 0) + 1);
-  return ctx.db.transaction().execute(async (trx) => {
+  return auditedTransaction(ctx, async (trx, audited) => {
     const writes: UpsertWrite[] = new Array<UpsertWrite>(items.length);
     const stored = await currentIds(ctx, trx, [...times.keys()].sort());
     const candidates = order.filter(
@@ -280,7 +280,7 @@ export async function upsertExceptions(
       throw new Error(`group commit: ${inserted + rest.length} of ${items.length} written`);
     }
     const audits = writes.flatMap((w) => (w.audit ? [w.audit] : []));
-    await appendAuditBatchIn(trx, audits, ctx.prepared);
+    await appendAuditBatchIn(trx, audits, audited);
     return writes.map((w) => w.result);
   });
 }
@@ -585,7 +585,7 @@ export async function applyDecision(
     throw new StoreInputError('an override needs the new tier (p1…p4)', 'tier');
   }
   const at = iso(decision.at);
-  return ctx.db.transaction().execute(async (trx) => {
+  return auditedTransaction(ctx, async (trx, audited) => {
     const row = await requireRow(ctx, trx, id);
     const before = row.status as Status;
     const status = statusAfterDecision(id, before, decision.action);
@@ -605,20 +605,24 @@ export async function applyDecision(
         resolvedBy: 'person',
       });
     }
-    await appendAuditIn(trx, {
-      actor: decision.actor,
-      action: `decision.${decision.action}`,
-      exceptionId: id,
-      details: {
-        reason: decision.reason,
-        statusBefore: before,
-        status,
-        tierBefore: row.tier,
-        tier,
-        version: Number(row.version),
+    await appendAuditIn(
+      trx,
+      {
+        actor: decision.actor,
+        action: `decision.${decision.action}`,
+        exceptionId: id,
+        details: {
+          reason: decision.reason,
+          statusBefore: before,
+          status,
+          tierBefore: row.tier,
+          tier,
+          version: Number(row.version),
+        },
+        at: decision.at,
       },
-      at: decision.at,
-    });
+      audited,
+    );
     return updated;
   });
 }
@@ -629,7 +633,7 @@ export async function applyOutcome(
   outcome: OutcomeInput,
 ): Promise<CanonicalException> {
   const at = iso(outcome.at);
-  return ctx.db.transaction().execute(async (trx) => {
+  return auditedTransaction(ctx, async (trx, audited) => {
     const row = await requireRow(ctx, trx, outcome.exceptionId);
     const before = row.status as Status;
     const status = statusAfterOutcome(before, outcome.kind);
@@ -646,13 +650,23 @@ export async function applyOutcome(
       tierAfter: outcome.tierAfter ?? tier,
       resolvedBy: outcome.resolvedBy ?? 'workflow',
     });
-    await appendAuditIn(trx, {
-      actor: outcome.actor,
-      action: `outcome.${outcome.kind}`,
-      exceptionId: outcome.exceptionId,
-      details: { outcomeId: record.id, reason: record.reason, statusBefore: before, status, tier },
-      at: outcome.at,
-    });
+    await appendAuditIn(
+      trx,
+      {
+        actor: outcome.actor,
+        action: `outcome.${outcome.kind}`,
+        exceptionId: outcome.exceptionId,
+        details: {
+          outcomeId: record.id,
+          reason: record.reason,
+          statusBefore: before,
+          status,
+          tier,
+        },
+        at: outcome.at,
+      },
+      audited,
+    );
     return updated;
   });
 }
@@ -670,7 +684,7 @@ export async function applySourceTransition(
 ): Promise<SourceTransitionResult> {
   const at = iso(input.at);
   const { resolution } = input;
-  return ctx.db.transaction().execute(async (trx) => {
+  return auditedTransaction(ctx, async (trx, audited) => {
     const row = await currentRow(ctx, trx, input.exceptionId);
     if (!row) return { kind: 'unknown' };
     const before = row.status as Status;
@@ -698,24 +712,28 @@ export async function applySourceTransition(
             resolvedBy: 'source',
           })
         : undefined;
-    await appendAuditIn(trx, {
-      actor: input.actor,
-      action: status === 'resolved' ? 'outcome.resolved' : 'exception.reopened',
-      exceptionId: row.id,
-      details: {
-        resolvedBy: 'source',
-        reason: resolution.reason,
-        statusBefore: before,
-        status,
-        version,
-        previousVersion: Number(row.version),
-        tier: row.tier,
-        ...(outcome ? { outcomeId: outcome.id } : {}),
-        ...(resolution.eventId ? { sourceEventId: resolution.eventId } : {}),
-        ...(resolution.mapping ? { mapping: resolution.mapping } : {}),
+    await appendAuditIn(
+      trx,
+      {
+        actor: input.actor,
+        action: status === 'resolved' ? 'outcome.resolved' : 'exception.reopened',
+        exceptionId: row.id,
+        details: {
+          resolvedBy: 'source',
+          reason: resolution.reason,
+          statusBefore: before,
+          status,
+          version,
+          previousVersion: Number(row.version),
+          tier: row.tier,
+          ...(outcome ? { outcomeId: outcome.id } : {}),
+          ...(resolution.eventId ? { sourceEventId: resolution.eventId } : {}),
+          ...(resolution.mapping ? { mapping: resolution.mapping } : {}),
+        },
+        at: input.at,
       },
-      at: input.at,
-    });
+      audited,
+    );
     return {
       kind: 'changed',
       exception: updated,

@@ -10,6 +10,7 @@ import * as insights from './insights.repo';
 import * as exceptions from './exceptions.repo';
 import type { NodeSqliteDatabase } from './node-sqlite.database';
 import { withPollLock } from './poll-lock';
+import { AuditHeadQueue } from './audit-head-queue';
 import { PreparedQueries } from './prepared';
 import type { StoreDatabase } from './schema';
 import type { StoreContext } from './store-context';
@@ -41,7 +42,12 @@ export class KyselyStore implements ExceptionStore {
     /** The SQLite adapter, which tracks write failures; PostgreSQL reports them per statement. */
     private readonly sqlite?: NodeSqliteDatabase,
   ) {
-    this.ctx = { db, kind, prepared: new PreparedQueries() };
+    this.ctx = {
+      db,
+      kind,
+      prepared: new PreparedQueries(),
+      auditHead: kind === 'postgres' ? new AuditHeadQueue() : undefined,
+    };
     this.webhookWrites = new WebhookWriteBatcher(db);
   }
 
@@ -114,7 +120,9 @@ export class KyselyStore implements ExceptionStore {
   }
 
   appendAudit(entry: AuditInput) {
-    return this.db.transaction().execute((trx) => audit.appendAuditIn(trx, entry));
+    return audit.auditedTransaction(this.ctx, (trx, audited) =>
+      audit.appendAuditIn(trx, entry, audited),
+    );
   }
   auditTrail(filter: { exceptionId?: string; afterSeq?: number; limit?: number } = {}) {
     return audit.auditTrail(this.db, filter);

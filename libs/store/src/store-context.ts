@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { AuditHeadQueue } from './audit-head-queue';
 import type { PreparedQueries } from './prepared';
 import type { StoreDatabase } from './schema';
 import type { StoreKind } from './types';
@@ -9,6 +10,8 @@ export interface StoreContext {
   kind: StoreKind;
   /** The hot path's queries, compiled once per shape for this dialect (prepared.ts). */
   prepared: PreparedQueries;
+  /** PostgreSQL: this process's queue for the audit head's row lock (audit-head-queue.ts). */
+  auditHead?: AuditHeadQueue;
 }
 
 export const iso = (at: Date | undefined): string => (at ?? new Date()).toISOString();

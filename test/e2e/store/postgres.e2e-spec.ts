@@ -1,3 +1,5 @@
+import { jest } from '@jest/globals';
+import { Client } from 'pg';
 import type { ExceptionStore } from '@exhub/store';
 import { runStoreContract, sampleException } from '../../../libs/store/testing';
 import { pgHarness } from './pg-harness';
@@ -99,5 +101,75 @@ describe('PostgreSQL across processes (two connection pools on one schema)', () 
       ),
     );
     expect(await a.verifyAudit()).toMatchObject({ ok: true, entries: 30 });
+  });
+});
+
+describe('PostgreSQL audit appends: the head row stays locked for as few round trips as it can', () => {
+  let harness: Awaited<ReturnType<typeof pgHarness>>;
+  let store: ExceptionStore;
+  let statements: string[];
+
+  beforeEach(async () => {
+    harness = await pgHarness();
+    store = await harness.open();
+    statements = [];
+    // Every statement any pooled connection of this test process sends, in order.
+    const query = Client.prototype.query as (...args: unknown[]) => unknown;
+    jest.spyOn(Client.prototype, 'query').mockImplementation(function (
+      this: Client,
+      ...args: unknown[]
+    ) {
+      const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string }).text;
+      if (text) statements.push(text.replace(/\s+/g, ' ').trim());
+      return query.apply(this, args) as never;
+    } as never);
+  });
+  afterEach(async () => {
+    jest.restoreAllMocks();
+    await harness.cleanup();
+  });
+
+  /**
+   * The statements each transaction sends after it bumped the audit head (which takes the head's
+   * row lock, held to the commit: every writer of every process waits for it meanwhile).
+   */
+  function afterTheBump(): string[][] {
+    const out: string[][] = [];
+    let current: string[] | undefined;
+    for (const s of statements) {
+      if (/^update "audit_head" set "seq" = "seq" \+/.test(s)) current = [];
+      else if (current && /^(commit|rollback)$/i.test(s)) {
+        out.push(current);
+        current = undefined;
+      } else current?.push(s);
+    }
+    return out;
+  }
+
+  it('sends one statement between the bump and the commit: the entries and the head hash together', async () => {
+    await store.appendAudit({ actor: 'a', action: 'test' });
+    await store.upsertException(sampleException({ id: 'lock-1', score: 1 }), { actor: 'pipeline' });
+    // 40 exceptions, two audit inserts (32 + 8 rows): the head is set with the last one.
+    await store.upsertExceptions(
+      Array.from({ length: 40 }, (_, i) => ({
+        exception: sampleException({ id: `lock-batch-${i}`, score: 1 }),
+        context: { actor: 'pipeline' },
+      })),
+    );
+    const tails = afterTheBump();
+    expect(tails).toHaveLength(3);
+    for (const tail of tails.slice(0, 2)) {
+      expect(tail).toHaveLength(1);
+      expect(tail[0]).toMatch(
+        /^with "head" as \(update "audit_head" set "hash" = .*insert into "audit_log"/,
+      );
+    }
+    expect(tails[2]).toHaveLength(2);
+    expect(tails[2][0]).toMatch(/^insert into "audit_log"/);
+    expect(tails[2][1]).toMatch(/^with "head" as \(update "audit_head"/);
+    jest.restoreAllMocks();
+    const audit = await store.verifyAudit();
+    expect(audit).toMatchObject({ ok: true, entries: 42 });
+    expect(audit.ok && audit.headHash).toBe((await store.auditTrail({ afterSeq: 41 }))[0].hash);
   });
 });

@@ -2,18 +2,19 @@ import type { DynamicModule, Provider } from '@nestjs/common';
 import { describe, expect, it } from '@jest/globals';
 import { API_OPTIONS } from './api/api.options';
 import { CONNECTORS_OPTIONS } from './connectors/connectors.options';
-import { DEFAULT_PREFETCH, HubModule } from './hub.module';
+import { HubModule } from './hub.module';
 import type { HubRuntime } from './hub-runtime';
 import { INGRESS_OPTIONS } from './ingest/ingress.options';
 import { OPS_OPTIONS } from './ops/ops.options';
 import { PIPELINE_OPTIONS } from './pipeline/pipeline.options';
 
 const RETRY_AFTER_SECONDS = 7;
+const WORKER_PREFETCH = 48;
 
 /** The feature modules HubModule imports for these roles, by options token, with their options. */
 function featuresFor(roles: string[]): Map<unknown, unknown> {
   const infra = {
-    env: { roles: new Set(roles) },
+    env: { roles: new Set(roles), workerPrefetch: WORKER_PREFETCH },
     retryAfterSeconds: RETRY_AFTER_SECONDS,
   } as unknown as HubRuntime;
   const features = new Map<unknown, unknown>();
@@ -39,7 +40,7 @@ describe('HubModule picks the feature modules from EXHUB_ROLES', () => {
     expect(f.get(PIPELINE_OPTIONS)).toEqual({
       worker: true,
       lookupConnectors: false,
-      prefetch: DEFAULT_PREFETCH,
+      prefetch: WORKER_PREFETCH,
     });
     expect(f.get(OPS_OPTIONS)).toEqual({ dlqLedger: true });
     expect(f.has(API_OPTIONS)).toBe(true);

@@ -7,9 +7,6 @@ import { IngressModule } from './ingest/ingress.module';
 import { OpsModule } from './ops/ops.module';
 import { PipelineModule } from './pipeline/pipeline.module';
 
-/** Messages the pipeline worker holds unacknowledged at once. */
-export const DEFAULT_PREFETCH = 32;
-
 /**
  * The hub: CoreModule (the infrastructure createRuntime built) and the feature modules, picked and
  * configured from EXHUB_ROLES:
@@ -44,7 +41,8 @@ export class HubModule {
       worker: roles.has('pipeline'),
       // A worker that does not poll builds the connectors enrichment asks, for lookups only.
       lookupConnectors: roles.has('pipeline') && !roles.has('ingress'),
-      prefetch: DEFAULT_PREFETCH,
+      // Deliveries the worker holds unacknowledged at once (EXHUB_WORKER_PREFETCH).
+      prefetch: infra.env.workerPrefetch,
       imports: [connectors],
     });
     return {

@@ -13,6 +13,7 @@ import {
   DEFAULT_SQLITE_CHECKPOINT,
   DEFAULT_STORE_URL,
   DEFAULT_WORKER_BATCH_MAX,
+  DEFAULT_WORKER_PREFETCH,
   DEFAULT_WORKER_THREAD,
   DEFAULT_PIPELINE_THREAD_NICE,
   MAX_NICE,
@@ -50,6 +51,11 @@ export interface EnvSettings {
    * at once are stored in one transaction (group commit); 1 = one delivery at a time.
    */
   workerBatchMax: number;
+  /**
+   * Deliveries the pipeline worker holds unacknowledged at once (EXHUB_WORKER_PREFETCH, the
+   * channel prefetch on exhub.work): the most a group commit can take.
+   */
+  workerPrefetch: number;
   /**
    * Where the pipeline worker runs when this process also has other roles (EXHUB_WORKER_THREAD):
    * `on` = in a worker thread of its own, with its own broker and store connections, so the
@@ -157,6 +163,17 @@ function parseWorkerBatchMax(raw: string | undefined): number {
   return n;
 }
 
+/** EXHUB_WORKER_PREFETCH: a whole number from 1 up. */
+function parseWorkerPrefetch(raw: string | undefined): number {
+  const n = parseInteger('EXHUB_WORKER_PREFETCH', raw, DEFAULT_WORKER_PREFETCH);
+  if (n < 1) {
+    throw new EnvError(
+      `EXHUB_WORKER_PREFETCH="${raw}" must be at least 1 (the deliveries the pipeline worker holds unacknowledged at once)`,
+    );
+  }
+  return n;
+}
+
 /** EXHUB_WORKER_THREAD: `on` or `off`. */
 function parseWorkerThread(raw: string | undefined): WorkerThreadSetting {
   if (raw === undefined || raw.trim() === '') return DEFAULT_WORKER_THREAD;
@@ -222,6 +239,7 @@ export function loadEnvSettings(env: NodeJS.ProcessEnv = process.env): EnvSettin
     ),
     retryDelaysMs: parseRetryDelays(env.EXHUB_RETRY_DELAYS),
     workerBatchMax: parseWorkerBatchMax(env.EXHUB_WORKER_BATCH_MAX),
+    workerPrefetch: parseWorkerPrefetch(env.EXHUB_WORKER_PREFETCH),
     workerThread: parseWorkerThread(env.EXHUB_WORKER_THREAD),
     pipelineThreadNice: parsePipelineThreadNice(env.EXHUB_PIPELINE_THREAD_NICE),
     maxAttempts: env.EXHUB_MAX_ATTEMPTS

@@ -3,7 +3,7 @@ import { sql, type Kysely } from 'kysely';
 import type { CanonicalException, Status } from '@exhub/canonical';
 import { appendAuditBatchIn, appendAuditIn, auditedTransaction } from './audit.repo';
 import { DEFAULT_PAGE_SIZE, MAX_FIND_OPEN, MAX_PAGE_SIZE } from './constants';
-import { DEGRADED_KEY, DUE_KEY, exceptionKeysOf } from './exception-keys';
+import { DEGRADED_KEY, DUE_KEY, exceptionKeysOf, linkKeysOf } from './exception-keys';
 import { exceptionContentHash } from './content-hash';
 import { StoreInputError, StoreNotFoundError } from './errors';
 import {
@@ -794,6 +794,67 @@ async function anyKeyOfAnother(
     values,
   );
   return (await ctx.db.executeQuery(compiled)).rows.length > 0;
+}
+
+/** Distinct keys per statement of `sharingLinkKeys` (each count is one compiled shape). */
+const SHARED_KEYS_PER_STATEMENT = 32;
+
+/**
+ * Of `exceptions` (stored, committed), the ids with a link key (linkKeysOf) that some other
+ * exception has too: for each other one, `findOpenExceptions` by its link keys would find nothing.
+ * One look at the key index for a whole group commit instead of one per exception (the worker's
+ * after-publish step): per distinct key, how many exceptions hold it, counting at most one more
+ * than the exceptions of this call that hold it. Asked after the commit, so of two exceptions
+ * sharing a key, the one committed later always sees the other.
+ */
+export async function sharingLinkKeys(
+  ctx: StoreContext,
+  exceptions: ReadonlyArray<CanonicalException>,
+): Promise<Set<string>> {
+  // Each distinct key with the ids (of this call) holding it.
+  const holders = new Map<string, { kind: string; value: string; ids: Set<string> }>();
+  for (const e of exceptions) {
+    for (const k of linkKeysOf(e)) {
+      const id = `${k.kind}\u0000${k.value}`;
+      let h = holders.get(id);
+      if (!h) holders.set(id, (h = { kind: k.kind, value: k.value, ids: new Set() }));
+      h.ids.add(e.id);
+    }
+  }
+  const shared = new Set<string>();
+  for (const chunk of chunked([...holders.values()], SHARED_KEYS_PER_STATEMENT)) {
+    const values = chunk.flatMap((h) => [h.kind, h.value, h.ids.size + 1]);
+    const compiled = ctx.prepared.bind(
+      `exception-keys.holders:${chunk.length}`,
+      (v) =>
+        ctx.db.selectNoFrom((eb) =>
+          chunk.map((_, i) =>
+            eb
+              .selectFrom(
+                eb
+                  .selectFrom('exception_keys')
+                  .select('exception_id')
+                  .where('kind', '=', v(3 * i))
+                  .where('value', '=', v(3 * i + 1))
+                  .limit(v(3 * i + 2))
+                  .as('holder'),
+              )
+              .select(eb.fn.countAll<number>().as('n'))
+              .as(`k${i}`),
+          ),
+        ),
+      values,
+    );
+    const { rows } = await ctx.db.executeQuery(compiled);
+    const counts = (rows[0] ?? {}) as Record<string, number | string | bigint>;
+    chunk.forEach((h, i) => {
+      // More holders than this call's: another exception has it; two of this call's: they share it.
+      if (Number(counts[`k${i}`]) > h.ids.size || h.ids.size > 1) {
+        for (const id of h.ids) shared.add(id);
+      }
+    });
+  }
+  return shared;
 }
 
 /**

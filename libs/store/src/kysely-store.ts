@@ -105,6 +105,9 @@ export class KyselyStore implements ExceptionStore {
   findOpenExceptions(query: OpenExceptionQuery) {
     return exceptions.findOpenExceptions(this.ctx, query);
   }
+  sharingLinkKeys(list: ReadonlyArray<CanonicalException>) {
+    return exceptions.sharingLinkKeys(this.ctx, list);
+  }
 
   backlogStats(now: Date = new Date()) {
     return backlogStats(this.ctx, now);

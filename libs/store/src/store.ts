@@ -67,6 +67,11 @@ export interface ExceptionStore {
   applySourceTransition(input: SourceTransitionInput): Promise<SourceTransitionResult>;
   /** Open exceptions sharing a party or reference, due soon, or degraded (links, re-scoring). */
   findOpenExceptions(query: OpenExceptionQuery): Promise<CanonicalException[]>;
+  /**
+   * Of these stored exceptions, the ids with a link key some other exception has too; for the
+   * rest, `findOpenExceptions` by their link keys finds nothing. One look for a whole batch.
+   */
+  sharingLinkKeys(exceptions: ReadonlyArray<CanonicalException>): Promise<Set<string>>;
   /** Open exceptions per domain and tier, their oldest age, and those past `dueAt` (metrics). */
   backlogStats(now?: Date): Promise<BacklogStats>;
   /** Status changes read from the audit trail (time to triage and to resolve). */

@@ -5,6 +5,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { CanonicalException } from '@exhub/canonical';
 import { MAX_FIND_OPEN } from '../src/constants';
+import { linkKeysOf } from '../src/exception-keys';
 import { StoreInputError } from '../src/errors';
 import { sampleException } from './sample-exception';
 import type { ExceptionStore } from '../src/store';
@@ -48,6 +49,36 @@ export function describeOpenExceptions(ctx: () => Ctx): void {
         ids(await store.findOpenExceptions({ keys: [{ kind: 'subscription', value: 'sub_1' }] })),
       ).toEqual(['d']);
       expect(await store.findOpenExceptions({ keys: [] })).toEqual([]);
+    });
+
+    it('says which exceptions of a batch share a link key with another, in one look', async () => {
+      const { store } = ctx();
+      const a = withRefs('a', ['cus_1'], { payment: 'ch_1' });
+      const b = withRefs('b', ['cus_1'], {});
+      const c = withRefs('c', ['cus_2'], { payment: 'ch_9' });
+      const d = withRefs('d', ['cus_3'], {});
+      const e = withRefs('e', ['cus_3'], {});
+      const hot = ['h1', 'h2', 'h3', 'h4', 'h5'].map((id) => withRefs(id, ['cus_hot'], {}));
+      const none = withRefs('n', [], {});
+      for (const x of [a, b, c, d, e, ...hot, none]) await store.upsertException(x, actor);
+      const sharing = async (list: CanonicalException[]) =>
+        [...(await store.sharingLinkKeys(list))].sort();
+      // a shares cus_1 with b, outside the batch; c shares nothing; n has no link key.
+      expect(await sharing([a, c, none])).toEqual(['a']);
+      // d and e share cus_3 with each other, inside the batch.
+      expect(await sharing([c, d, e])).toEqual(['d', 'e']);
+      // Counting stops at one more than the batch's own holders: a key many hold still counts.
+      expect(await sharing([hot[0]])).toEqual(['h1']);
+      expect(await sharing(hot)).toEqual(['h1', 'h2', 'h3', 'h4', 'h5']);
+      expect(await sharing([])).toEqual([]);
+      // The same answer findOpenExceptions gives, exception by exception.
+      for (const x of [a, c, none, hot[0]]) {
+        const related = await store.findOpenExceptions({
+          keys: linkKeysOf(x),
+          excludeId: x.id,
+        });
+        expect(related.length > 0).toBe((await sharing([x])).includes(x.id));
+      }
     });
 
     it('follows changes: new keys replace old ones, closed exceptions drop out', async () => {

@@ -36,6 +36,29 @@ import {
   TOPOLOGY,
 } from '../core/core.tokens';
 
+/**
+ * Marks the exceptions of a committed group commit that share no link key with any other
+ * exception: what `afterPublish` would look up one exception at a time (issue 17: batched). Asked
+ * after the commit, so of two exceptions sharing a key the one committed later sees the other and
+ * re-scores it. If the look fails, nothing is marked and each exception looks for itself.
+ */
+async function markUnlinked(
+  store: ExceptionStore,
+  stored: CanonicalException[],
+  unlinked: WeakSet<CanonicalException>,
+  logger: Logger,
+): Promise<void> {
+  try {
+    const shared = await store.sharingLinkKeys(stored);
+    for (const e of stored) if (!shared.has(e.id)) unlinked.add(e);
+  } catch (err) {
+    logger.warn(
+      { err: (err as Error).message, exceptions: stored.length },
+      'batch look-up of shared link keys failed; each exception looks up its related ones itself',
+    );
+  }
+}
+
 /** Runs the pipeline worker on exhub.work when this process has the `pipeline` role. */
 @Injectable()
 export class PipelineService implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -60,6 +83,9 @@ export class PipelineService implements OnApplicationBootstrap, BeforeApplicatio
     const grouper = new RootCauseGrouper({ store, scorer, logger });
     // What the store took as a new version (a redelivery is not: its related stay as they are).
     const changed = new WeakSet<CanonicalException>();
+    // Stored by a group commit and sharing no link key with any other exception (one look at the
+    // key index for the batch, after its commit): their after-publish step has nothing to do.
+    const unlinked = new WeakSet<CanonicalException>();
     const engine = context?.engine;
     // Per-delivery fields (correlation, replayOf) stay this delivery's; version and status are
     // the store's. The store writes the audit entry of a new version.
@@ -72,7 +98,7 @@ export class PipelineService implements OnApplicationBootstrap, BeforeApplicatio
       // Enrichment, links and the back-links of related exceptions (apps/hub/src/context).
       context: engine && {
         contextOf: (e) => engine.contextOf(e),
-        afterPublish: (e) => engine.afterPublish(e, changed.has(e)),
+        afterPublish: async (e) => (unlinked.has(e) ? [] : engine.afterPublish(e, changed.has(e))),
       },
       // The registry runs one evaluation at a time itself (see libs/mapping/src/serialized.ts).
       mappings,
@@ -93,7 +119,9 @@ export class PipelineService implements OnApplicationBootstrap, BeforeApplicatio
         const results = await store.upsertExceptions(
           exceptions.map((exception) => ({ exception, context: { actor: PIPELINE_ACTOR } })),
         );
-        return exceptions.map((e, i) => asStored(e, results[i]));
+        const stored = exceptions.map((e, i) => asStored(e, results[i]));
+        if (engine) await markUnlinked(store, stored, unlinked, logger);
+        return stored;
       },
     };
   }

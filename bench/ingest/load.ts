@@ -61,16 +61,23 @@ type Autocannon = (
 
 const FIXTURE = join(__dirname, '../../../connectors/stripe/fixtures/charge.dispute.created.json');
 
-/** The fixture as a template: the three ids that make an event distinct are placeholders. */
+/**
+ * The fixture as a template: the ids that make an event a distinct source fact are placeholders —
+ * the event, its request, the dispute, and the dispute's charge and payment intent. One shared
+ * charge would link every exception of the run to every other (bench/pipeline/common.ts), and
+ * the all-roles pass would measure a pipeline reading ever more linked exceptions instead.
+ */
 function template(): (seq: string) => string {
   const event = JSON.parse(readFileSync(FIXTURE, 'utf8')) as {
     id: string;
     request: { id: string };
-    data: { object: { id: string } };
+    data: { object: { id: string; charge: string; payment_intent: string } };
   };
   event.id = 'evt_@SEQ@';
   event.request = { ...event.request, id: 'req_@SEQ@' };
   event.data.object.id = 'du_@SEQ@';
+  event.data.object.charge = 'ch_@SEQ@';
+  event.data.object.payment_intent = 'pi_@SEQ@';
   const parts = JSON.stringify(event).split('@SEQ@');
   return (seq) => parts.join(seq);
 }

@@ -30,6 +30,7 @@ export {
   type DecisionInput,
   type ExceptionVersion,
   type OpenExceptionQuery,
+  type OpenLink,
   type OutcomeInput,
   type OutcomeKind,
   type OutcomeRecord,

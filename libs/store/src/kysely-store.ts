@@ -105,6 +105,10 @@ export class KyselyStore implements ExceptionStore {
   findOpenExceptions(query: OpenExceptionQuery) {
     return exceptions.findOpenExceptions(this.ctx, query);
   }
+  findOpenLinks(query: OpenExceptionQuery) {
+    return exceptions.findOpenLinks(this.ctx, query);
+  }
+
   sharingLinkKeys(list: ReadonlyArray<CanonicalException>) {
     return exceptions.sharingLinkKeys(this.ctx, list);
   }

@@ -12,6 +12,7 @@ import type {
   DecisionInput,
   ExceptionVersion,
   OpenExceptionQuery,
+  OpenLink,
   OutcomeInput,
   OutcomeRecord,
   SourceTransitionInput,
@@ -67,6 +68,8 @@ export interface ExceptionStore {
   applySourceTransition(input: SourceTransitionInput): Promise<SourceTransitionResult>;
   /** Open exceptions sharing a party or reference, due soon, or degraded (links, re-scoring). */
   findOpenExceptions(query: OpenExceptionQuery): Promise<CanonicalException[]>;
+  /** The same exceptions as `findOpenExceptions`, without their documents: ids, tiers, link keys. */
+  findOpenLinks(query: OpenExceptionQuery): Promise<OpenLink[]>;
   /**
    * Of these stored exceptions, the ids with a link key some other exception has too; for the
    * rest, `findOpenExceptions` by their link keys finds nothing. One look for a whole batch.

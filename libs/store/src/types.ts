@@ -242,6 +242,16 @@ export interface BacklogStats {
  * Open exceptions (status `open` or `in_review`) to link or re-score; every given filter must hold.
  * Ordered by id; at most `limit` (default and maximum MAX_FIND_OPEN).
  */
+/** An open exception as `findOpenLinks` gives it: what a related one's context needs, no document. */
+export interface OpenLink {
+  id: string;
+  domain: string;
+  type: string;
+  tier: string;
+  /** Its link keys (parties and references; not `due` nor `degraded`). */
+  keys: { kind: string; value: string }[];
+}
+
 export interface OpenExceptionQuery {
   /** Shares at least one of these keys (e.g. `{ kind: 'party', value: 'cus_1' }`). */
   keys?: { kind: string; value: string }[];

@@ -51,6 +51,50 @@ export function describeOpenExceptions(ctx: () => Ctx): void {
       expect(await store.findOpenExceptions({ keys: [] })).toEqual([]);
     });
 
+    it('gives the same exceptions as summaries, without their documents (findOpenLinks)', async () => {
+      const { store } = ctx();
+      await store.upsertException(withRefs('a', ['cus_1'], { payment: 'ch_1' }), actor);
+      await store.upsertException(
+        withRefs('b', ['cus_1'], { invoice: 'in_9' }, { dueAt: '2026-05-01T00:00:00Z' }),
+        actor,
+      );
+      const c = withRefs('c', ['cus_2'], { payment: 'ch_1' });
+      c.priority = { ...c.priority, tier: 'p1', degraded: true };
+      await store.upsertException(c, actor);
+      await store.upsertException(withRefs('d', ['cus_3'], { subscription: 'sub_1' }), actor);
+      const query = {
+        keys: [
+          { kind: 'party', value: 'cus_1' },
+          { kind: 'payment', value: 'ch_1' },
+        ],
+        excludeId: 'a',
+      };
+      const full = await store.findOpenExceptions(query);
+      const links = await store.findOpenLinks(query);
+      expect(links.map((l) => l.id)).toEqual(['b', 'c']);
+      const byKey = (k: { kind: string; value: string }[]) =>
+        [...k].map((x) => `${x.kind}=${x.value}`).sort();
+      // Each summary says what its document says: domain, type, tier and the link keys (no due
+      // date, no degraded marker: they link nothing).
+      expect(links.map((l) => ({ ...l, keys: byKey(l.keys) }))).toEqual(
+        full.map((e) => ({
+          id: e.id,
+          domain: e.domain,
+          type: e.type,
+          tier: e.priority.tier,
+          keys: byKey(linkKeysOf(e)),
+        })),
+      );
+      expect(links.find((l) => l.id === 'c')?.tier).toBe('p1');
+      expect(byKey(links.find((l) => l.id === 'b')?.keys ?? [])).toEqual([
+        'invoice=in_9',
+        'party=cus_1',
+      ]);
+      expect(await store.findOpenLinks({ ...query, limit: 1 })).toHaveLength(1);
+      expect(await store.findOpenLinks({ keys: [{ kind: 'party', value: 'nobody' }] })).toEqual([]);
+      expect(await store.findOpenLinks({ keys: [] })).toEqual([]);
+    });
+
     it('says which exceptions of a batch share a link key with another, in one look', async () => {
       const { store } = ctx();
       const a = withRefs('a', ['cus_1'], { payment: 'ch_1' });

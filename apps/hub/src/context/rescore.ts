@@ -1,11 +1,11 @@
-import type { CanonicalException } from '@exhub/canonical';
+import type { CanonicalException, Tier } from '@exhub/canonical';
 import { validateCanonicalException } from '@exhub/canonical';
 import { formatIssues } from '@exhub/core';
 import type { Logger } from '@exhub/observability';
 import type { Scorer } from '@exhub/prioritization';
 import type { ExceptionContext } from '@exhub/pipeline';
 import { score } from '@exhub/pipeline';
-import { PARTY_KEY, linkKeysOf, type ExceptionStore } from '@exhub/store';
+import { PARTY_KEY, linkKeysOf, type ExceptionStore, type OpenLink } from '@exhub/store';
 import {
   FACTOR_CONTEXT,
   FACTOR_CONTEXT_MISSING,
@@ -67,7 +67,9 @@ export class ContextEngine {
   async contextOf(e: Omit<CanonicalException, 'priority'>): Promise<ExceptionContext> {
     const enrichment = await this.deps.enrichment.enrich(e);
     const keys = linkKeysOf(e as CanonicalException);
-    const related = await this.deps.store.findOpenExceptions({
+    // Summaries, not documents: an account with a hundred open exceptions would otherwise cost a
+    // hundred documents parsed for every new one.
+    const related = await this.deps.store.findOpenLinks({
       keys,
       excludeId: e.id,
       limit: MAX_LINKS,
@@ -78,8 +80,8 @@ export class ContextEngine {
     // A shared reference (the same invoice, payment, order) means one item waits on the other; a
     // shared party alone is the same account's or supplier's other work (the dependency feature
     // tells them apart).
-    const via = (r: CanonicalException): 'reference' | 'party' =>
-      linkKeysOf(r).some((k) => k.kind !== PARTY_KEY && references.has(`${k.kind}\u0000${k.value}`))
+    const via = (r: OpenLink): 'reference' | 'party' =>
+      r.keys.some((k) => k.kind !== PARTY_KEY && references.has(`${k.kind}\u0000${k.value}`))
         ? 'reference'
         : 'party';
     return {
@@ -89,7 +91,7 @@ export class ContextEngine {
           id: r.id,
           domain: r.domain,
           type: r.type,
-          tier: r.priority.tier,
+          tier: r.tier as Tier,
           via: via(r),
         })),
       },
@@ -114,13 +116,19 @@ export class ContextEngine {
     e: CanonicalException,
     changed: boolean = true,
   ): Promise<CanonicalException[]> {
-    const related = await this.deps.store.findOpenExceptions({
-      keys: linkKeysOf(e),
-      excludeId: e.id,
-      limit: MAX_LINKS,
+    const query = { keys: linkKeysOf(e), excludeId: e.id };
+    // Documents only while there are few enough to re-score (one more says "too many"); beyond
+    // that, only their ids (summaries), which is all the check below needs.
+    const few = await this.deps.store.findOpenExceptions({
+      ...query,
+      limit: MAX_BACKLINK_FANOUT + 1,
     });
+    const related: { id: string }[] =
+      few.length <= MAX_BACKLINK_FANOUT
+        ? few
+        : await this.deps.store.findOpenLinks({ ...query, limit: MAX_LINKS });
     const republished: CanonicalException[] = [];
-    const fanOut = related.length <= MAX_BACKLINK_FANOUT ? related : [];
+    const fanOut = few.length <= MAX_BACKLINK_FANOUT ? few : [];
     if (fanOut.length < related.length) {
       this.deps.logger.debug(
         { exceptionId: e.id, related: related.length, limit: MAX_BACKLINK_FANOUT },

@@ -879,11 +879,15 @@ average 10–22 from other jobs; the figures are that day's, not regenerated):
   changes made PostgreSQL's work per event smaller and two hubs faster in both runs, but they do not
   turn two ÷ one reliably above 1 on this machine: the CPU above is still the limit. Again after
   main ran \`EXHUB_ROLES=pipeline\` on the main thread (23fcce3), load 9–13: 119 → 226/s (1.90) and,
-  two hubs first, 168 → 158/s (0.94); the spread is the other jobs' load, not the hubs.
-- **What would lift it further** (not done): larger group commits under load (the worker's 100 ms
-  wait for its batch splits batches when the CPU is starved: 2.6–3.5 deliveries per commit of up to
-  32), fewer round trips before the commit, or (a design change) an audit chain that does not make
-  every writer of every process wait for one row.
+  two hubs first, 168 → 158/s (0.94); the spread is the other jobs' load, not the hubs. On a quiet
+  machine (the table above, after the worker's prefetch went from 32 to 128) one hub drains about
+  1,200/s with the machine 82 % busy; a second hub takes it to 95 % busy and the rate does not rise:
+  the two cores, shared with RabbitMQ and PostgreSQL, are the limit.
+- **What would lift it further** (not done): cores for the second process; larger group commits
+  under load (the worker's 100 ms wait for its batch splits batches when the CPU is starved:
+  2.6–3.5 deliveries per commit under load 10–22, 12–17 on a quiet machine, of up to 128), fewer
+  round trips before the commit, or (a design change) an audit chain that does not make every
+  writer of every process wait for one row.
 
 Reproduce the lock sampling while \`npm run bench:scaleout\` runs:
 \`psql -c "select a.query, b.query, b.state from pg_stat_activity a join pg_stat_activity b on b.pid =

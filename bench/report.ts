@@ -958,8 +958,11 @@ socket internals ~26 %, the Stripe connector's JSON parse and forbidden-key walk
 HMAC ~2 %. At low concurrency it is latency-bound instead (Nagle, below). 5,000/s on these 2 cores would take more
 than one hub process (EXHUB_ROLES=ingress scales out) or a much cheaper request path.
 
-**Memory** is V8 heap headroom, not messages held: prefetch keeps at most 32 deliveries in the worker, the rest wait
-in the broker. Two changes brought it down (10,000-event drain, \`EXHUB_ROLES=pipeline\`, measured back to back on a
+**Memory** is V8 heap headroom, not messages held: prefetch keeps at most 128 deliveries in the worker (32 when the
+figures below were taken), the rest wait in the broker. With 128 the worker drains about a fifth faster per CPU
+second, and the peak in this run is higher than those below: back to back on a quiet machine (load 1–2, 2026-12-07,
+\`EXHUB_WORKER_PREFETCH=128|64 ONLY=hub BACKLOG=10000\`), 296 and 288 MiB at 128 (1,514 and 1,473/s) against 279 and
+289 MiB at 64 (1,162 and 1,284/s): the peak moves ±40 MiB from run to run at the same prefetch. Two changes brought it down (10,000-event drain, \`EXHUB_ROLES=pipeline\`, measured back to back on a
 shared machine at load 9–16, each figure twice): the \`pipeline\` role alone no longer starts the worker thread (a second
 V8 isolate that only added its heap: idle RSS 345 → 208 MiB, drain peak 434–477 → 288–297 MiB); and the hub ships with
 \`--max-semi-space-size=16\` (start.sh, the image, \`npm start\`, and so this bench): V8 had sized each isolate's young

@@ -129,6 +129,40 @@ describe('startConsumer with a batch handler', () => {
     expect(channel.acked.sort()).toEqual([1, 2]);
   });
 
+  it('leaves a delivery that arrives after cancel() unprocessed and unacked, for the broker to requeue', async () => {
+    const { model, channel } = fakeModel();
+    const handled: number[] = [];
+    const reports: string[] = [];
+    const consumer = await startConsumer(model, {
+      queue: 'q',
+      topology,
+      publisher: { publish: async () => undefined },
+      handler: async () => ({ kind: 'ack' }),
+      batchMax: 4,
+      batchHandler: (msgs) =>
+        msgs.map(async (m) => {
+          handled.push(m.fields.deliveryTag);
+          return { kind: 'ack' } as HandlerOutcome;
+        }),
+      onError: (error) => reports.push(error.message),
+    });
+    channel.deliver(message(1));
+    const stopping = consumer.cancel();
+    // A quorum queue may still deliver while (or after) the cancel is answered: handled then, its
+    // ack could reach the broker after the channel's close and be dropped, and the next hub would
+    // process it a second time.
+    channel.deliver(message(2));
+    await stopping;
+    channel.deliver(message(3));
+    await tick();
+    expect(handled).toEqual([1]);
+    expect(channel.acked).toEqual([1]);
+    expect(channel.requeued).toEqual([]);
+    expect(reports).toEqual([
+      '1 deliveries arrived on q after the consumer was cancelled: not processed, requeued by the broker when the channel closed',
+    ]);
+  });
+
   it('with batchMax 1 calls the single handler for each delivery', async () => {
     const { model, channel } = fakeModel();
     const seen: number[] = [];

@@ -118,6 +118,8 @@ export async function startConsumer(
   let consumerTag = '';
   let active = false;
   let cancelled = false;
+  /** Deliveries that arrived after cancel(): left to the broker to requeue (see deliver). */
+  let lateDeliveries = 0;
   let resubscribing = false;
   const stopping = new AbortController();
   const inFlight = new Set<Promise<void>>();
@@ -216,6 +218,14 @@ export async function startConsumer(
     );
   };
   const deliver = (on: Channel, msg: ConsumeMessage): void => {
+    if (cancelled) {
+      // Arrived after cancel() collected the in-flight work (a queue may still deliver after its
+      // cancel-ok): handled now, its ack could follow the channel's close and be ignored, and it
+      // would be processed again after a restart. Left unacked, the broker requeues it when the
+      // channel closes, unprocessed.
+      lateDeliveries += 1;
+      return;
+    }
     if (batchMax <= 1) {
       track(handle(on, msg), msg);
       return;
@@ -313,8 +323,9 @@ export async function startConsumer(
           report(error);
         }
       }
-      // Deliveries already handed to us before cancel-ok are handled too; a requeue pause is cut
-      // short so shutdown does not wait on it.
+      // Deliveries handed to us before cancel() are handled too (those waiting for their batch
+      // included); those arriving later are left for the broker to requeue (deliver). A requeue
+      // pause is cut short so shutdown does not wait on it.
       stopping.abort();
       flush();
       while (inFlight.size > 0) await Promise.all([...inFlight]);
@@ -322,6 +333,13 @@ export async function startConsumer(
         await channel?.close();
       } catch {
         // Already closed (connection lost or cancelled twice).
+      }
+      if (lateDeliveries > 0) {
+        report(
+          new Error(
+            `${lateDeliveries} deliveries arrived on ${queue} after the consumer was cancelled: not processed, requeued by the broker when the channel closed`,
+          ),
+        );
       }
     },
   };

@@ -18,12 +18,14 @@ export const DEFAULT_RETRY_AFTER_SECONDS = 5;
 export const DEFAULT_SHUTDOWN_DEADLINE_MS = 20_000;
 /**
  * Deliveries the pipeline worker holds unacknowledged at once (EXHUB_WORKER_PREFETCH). The worker
- * is CPU-bound, and what it costs per event falls with the size of its group commits (one
- * transaction, commit and audit append per batch): a window of 32 gave batches of ~12 deliveries,
- * 128 gives ~40 and ~20 % less CPU per event (bench:pipeline). What it holds in memory is small
- * (a delivery is a few KB); the rest waits in the broker.
+ * is CPU-bound and costs less per event in larger group commits (128 gave ~20 % less CPU per event
+ * than 32 on bench:pipeline), but 32 is RabbitMQ's `quorum_commands_soft_limit`: a channel holds
+ * settles beyond it unsent, and a graceful stop that closes the channel right after acking more
+ * than that many loses them — the broker redelivers those deliveries and the next hub processes
+ * them again (test/e2e/reliability/crash-and-shutdown: 15–93 of 1,000 events twice in 3 of 5 runs
+ * at 128, none at 32). Raise it only with the broker's limit raised to match.
  */
-export const DEFAULT_WORKER_PREFETCH = 128;
+export const DEFAULT_WORKER_PREFETCH = 32;
 /**
  * Deliveries the pipeline worker stores in one transaction at most (EXHUB_WORKER_BATCH_MAX): the
  * prefetch, so every delivery that is ready can join one group commit.

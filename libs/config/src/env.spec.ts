@@ -23,8 +23,8 @@ describe('loadEnvSettings', () => {
     expect(s.maxRetryAgeMs).toBe(3_600_000);
   });
 
-  it('reads the worker batch size: the prefetch (128) by default, 1 turns batching off, 0 is refused', () => {
-    expect(loadEnvSettings({}).workerBatchMax).toBe(128);
+  it('reads the worker batch size: the prefetch (32) by default, 1 turns batching off, 0 is refused', () => {
+    expect(loadEnvSettings({}).workerBatchMax).toBe(32);
     expect(loadEnvSettings({ EXHUB_WORKER_BATCH_MAX: '1' }).workerBatchMax).toBe(1);
     expect(loadEnvSettings({ EXHUB_WORKER_BATCH_MAX: '8' }).workerBatchMax).toBe(8);
     expect(() => loadEnvSettings({ EXHUB_WORKER_BATCH_MAX: '0' })).toThrow(
@@ -35,9 +35,9 @@ describe('loadEnvSettings', () => {
     );
   });
 
-  it('reads the worker prefetch: 128 by default, 0 and words are refused', () => {
-    expect(loadEnvSettings({}).workerPrefetch).toBe(128);
-    expect(loadEnvSettings({ EXHUB_WORKER_PREFETCH: '32' }).workerPrefetch).toBe(32);
+  it('reads the worker prefetch: 32 by default, 0 and words are refused', () => {
+    expect(loadEnvSettings({}).workerPrefetch).toBe(32);
+    expect(loadEnvSettings({ EXHUB_WORKER_PREFETCH: '128' }).workerPrefetch).toBe(128);
     expect(() => loadEnvSettings({ EXHUB_WORKER_PREFETCH: '0' })).toThrow(
       /EXHUB_WORKER_PREFETCH="0" must be at least 1/,
     );

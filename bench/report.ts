@@ -880,12 +880,12 @@ average 10–22 from other jobs; the figures are that day's, not regenerated):
   turn two ÷ one reliably above 1 on this machine: the CPU above is still the limit. Again after
   main ran \`EXHUB_ROLES=pipeline\` on the main thread (23fcce3), load 9–13: 119 → 226/s (1.90) and,
   two hubs first, 168 → 158/s (0.94); the spread is the other jobs' load, not the hubs. On a quiet
-  machine (the table above, after the worker's prefetch went from 32 to 128) one hub drains about
-  1,200/s with the machine 82 % busy; a second hub takes it to 95 % busy and the rate does not rise:
-  the two cores, shared with RabbitMQ and PostgreSQL, are the limit.
+  machine (2026-12-07 03:37, with a worker prefetch of 128 then) one hub drained about 1,200/s with
+  the machine 82 % busy; a second hub took it to 95 % busy and the rate did not rise: the two cores,
+  shared with RabbitMQ and PostgreSQL, are the limit.
 - **What would lift it further** (not done): cores for the second process; larger group commits
   under load (the worker's 100 ms wait for its batch splits batches when the CPU is starved:
-  2.6–3.5 deliveries per commit under load 10–22, 12–17 on a quiet machine, of up to 128), fewer
+  2.6–3.5 deliveries per commit under load 10–22, 12–17 on a quiet machine, of up to 128 then, 32 now), fewer
   round trips before the commit, or (a design change) an audit chain that does not make every
   writer of every process wait for one row.
 
@@ -958,11 +958,10 @@ socket internals ~26 %, the Stripe connector's JSON parse and forbidden-key walk
 HMAC ~2 %. At low concurrency it is latency-bound instead (Nagle, below). 5,000/s on these 2 cores would take more
 than one hub process (EXHUB_ROLES=ingress scales out) or a much cheaper request path.
 
-**Memory** is V8 heap headroom, not messages held: prefetch keeps at most 128 deliveries in the worker (32 when the
-figures below were taken), the rest wait in the broker. With 128 the worker drains about a fifth faster per CPU
-second, and the peak in this run is higher than those below: back to back on a quiet machine (load 1–2, 2026-12-07,
-\`EXHUB_WORKER_PREFETCH=128|64 ONLY=hub BACKLOG=10000\`), 296 and 288 MiB at 128 (1,514 and 1,473/s) against 279 and
-289 MiB at 64 (1,162 and 1,284/s): the peak moves ±40 MiB from run to run at the same prefetch. Two changes brought it down (10,000-event drain, \`EXHUB_ROLES=pipeline\`, measured back to back on a
+**Memory** is V8 heap headroom, not messages held: prefetch keeps at most 32 deliveries in the worker, the rest wait
+in the broker (128 was tried: about a fifth less CPU per event, and back to back on a quiet machine a backlog peak of
+288–296 MiB against 279–289 at 64, but a graceful stop then lost quorum-queue acks beyond RabbitMQ's soft limit of 32;
+README, \`EXHUB_WORKER_PREFETCH\`). Two changes brought it down (10,000-event drain, \`EXHUB_ROLES=pipeline\`, measured back to back on a
 shared machine at load 9–16, each figure twice): the \`pipeline\` role alone no longer starts the worker thread (a second
 V8 isolate that only added its heap: idle RSS 345 → 208 MiB, drain peak 434–477 → 288–297 MiB); and the hub ships with
 \`--max-semi-space-size=16\` (start.sh, the image, \`npm start\`, and so this bench): V8 had sized each isolate's young

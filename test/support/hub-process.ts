@@ -36,6 +36,12 @@ export interface ExitResult {
 const LIFECYCLE =
   /"component":"broker"|"msg":"(shutting down|stopped|pipeline worker|exception hub)|^exhub:/;
 
+/**
+ * The node flags the hub ships with (scripts/start.sh, docker/Dockerfile, `npm start`; README,
+ * Operations, Memory): tests run the hub as it is run, its memory figures included.
+ */
+const SHIPPED_NODE_ARGS = ['--max-semi-space-size=16'];
+
 export class HubProcess {
   /** The newest log lines (bounded). */
   readonly logs: string[] = [];
@@ -73,7 +79,7 @@ export class HubProcess {
       throw new Error(`${main} is missing — run \`npm run build\` first (scripts/test.sh does)`);
     }
     const port = options.port ?? (await freePort());
-    const child = spawn(process.execPath, [main], {
+    const child = spawn(process.execPath, [...SHIPPED_NODE_ARGS, main], {
       cwd: options.cwd ?? ROOT,
       env: {
         ...process.env,

@@ -73,7 +73,7 @@ describe('docker/: compose, Prometheus, alerts and dashboard agree with the hub'
     expect(dockerfile).toMatch(/npm run build/);
   });
 
-  it('starts the hub with the same V8 young generation from every launcher, the bench included', () => {
+  it('starts the hub with the same V8 young generation from every launcher, the bench and the tests included', () => {
     const semiSpace = (text: string) =>
       [...text.matchAll(/--max-semi-space-size=(\d+)/g)].map((m) => m[1]);
     const launchers = {
@@ -83,6 +83,7 @@ describe('docker/: compose, Prometheus, alerts and dashboard agree with the hub'
         (JSON.parse(read('package.json')) as { scripts: { start: string } }).scripts.start,
       ),
       bench: semiSpace(read('bench/hub-process.ts')),
+      tests: semiSpace(read('test/support/hub-process.ts')),
     };
     const sizes = new Set(Object.values(launchers).flat());
     expect(Object.values(launchers).every((found) => found.length > 0)).toBe(true);

@@ -268,16 +268,8 @@ export class ServiceNowConnector implements Connector<ServiceNowCursor> {
       sysparm_query: `taskIN${ids.join(',')}^ORDERBYplanned_end_time`,
       sysparm_display_value: DISPLAY_VALUE,
     });
-    const body = res.data as { result?: unknown } | null;
-    if (!Array.isArray(body?.result)) {
-      throw new InvalidPayloadError(
-        'parse',
-        `connector '${this.id}': ${TASK_SLA_TABLE} response is not a Table API collection {"result":[…]}`,
-        [{ pointer: '/result', rule: 'required', message: 'must be an array of task_sla records' }],
-      );
-    }
     const byTask = new Map<string, unknown[]>();
-    body.result.forEach((sla: unknown, n) => {
+    this.collection(res.data, TASK_SLA_TABLE).forEach((sla: unknown, n) => {
       const task = referenceValue((sla as Record<string, unknown> | null)?.task);
       if (!task) {
         throw new InvalidPayloadError(
@@ -324,21 +316,7 @@ export class ServiceNowConnector implements Connector<ServiceNowCursor> {
           sysparm_limit: chunk.length,
           sysparm_display_value: DISPLAY_VALUE,
         });
-        const body = res.data as { result?: unknown } | null;
-        if (!Array.isArray(body?.result)) {
-          throw new InvalidPayloadError(
-            'parse',
-            `connector '${this.id}': ${table} response is not a Table API collection {"result":[…]}`,
-            [
-              {
-                pointer: '/result',
-                rule: 'required',
-                message: `must be an array of ${table} records`,
-              },
-            ],
-          );
-        }
-        for (const rec of body.result as (Record<string, unknown> | null)[]) {
+        for (const rec of this.collection(res.data, table) as (Record<string, unknown> | null)[]) {
           const id = rec?.[SYS_ID_FIELD];
           const name = rec?.[NAME_FIELD];
           if (typeof id === 'string' && typeof name === 'string' && name.trim() !== '') {
@@ -350,25 +328,25 @@ export class ServiceNowConnector implements Connector<ServiceNowCursor> {
     return names;
   }
 
+  /** A Table API answer's `result` array; any other envelope refuses the whole answer. */
+  private collection(data: unknown, table: string): unknown[] {
+    const result = (data as { result?: unknown } | null)?.result;
+    if (!Array.isArray(result)) {
+      throw new InvalidPayloadError(
+        'parse',
+        `connector '${this.id}': ${table} response is not a Table API collection {"result":[…]}`,
+        [{ pointer: '/result', rule: 'required', message: `must be an array of ${table} records` }],
+      );
+    }
+    return result;
+  }
+
   /**
    * The incident page: a broken envelope refuses the page; a record without a valid sys_id or
    * sys_updated_on (a placeholder id, display values instead of raw ones) is set aside alone.
    */
   private screen(data: unknown): { rows: Record<string, unknown>[]; rejected: RejectedRecord[] } {
-    const result = (data as { result?: unknown } | null)?.result;
-    if (!Array.isArray(result)) {
-      throw new InvalidPayloadError(
-        'parse',
-        `connector '${this.id}': ${INCIDENT_TABLE} response is not a Table API collection {"result":[…]}`,
-        [
-          {
-            pointer: '/result',
-            rule: 'required',
-            message: `must be an array of ${INCIDENT_TABLE} records`,
-          },
-        ],
-      );
-    }
+    const result = this.collection(data, INCIDENT_TABLE);
     const { valid, rejected } = screenRecords(result, INCIDENT_OBJECT_TYPE, '/result', (r) => {
       const issues: Issue[] = [];
       if (typeof r.sys_id !== 'string' || !SYS_ID.test(r.sys_id)) {

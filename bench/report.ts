@@ -405,7 +405,7 @@ export function renderReport(resultsDir: string, root: string): string[] {
         'published to `exhub.ingress` with confirms; latency = publish → arrival on a queue bound to `exhub.exceptions` ' +
         '(stock Nest: its out queue). Each worker is its own process. **bare** = amqplib consume → publish with confirm → ack, ' +
         'nothing else (the limit); **hub** = the built hub, `EXHUB_ROLES=pipeline`, log level info as shipped; ' +
-        '**stock Nest** = `ClientProxy.emit` + `@EventPattern` over `Transport.RMQ`, prefetch 32 like the hub, otherwise its defaults: ' +
+        '**stock Nest** = `ClientProxy.emit` + `@EventPattern` over `Transport.RMQ`, prefetch 32 like each of the hub's two consumer channels, otherwise its defaults: ' +
         'publisher confirms (amqp-connection-manager) but **non-persistent** messages into classic queues, one hop in and one out — ' +
         "cheaper for the broker than the hub's persistent publishes into a stream plus quorum queues, which bare shares with the hub. " +
         `Passes: *backlog* — ${fmt(pipeline.backlog)} events queued before the worker starts, then drained ` +
@@ -958,10 +958,11 @@ socket internals ~26 %, the Stripe connector's JSON parse and forbidden-key walk
 HMAC ~2 %. At low concurrency it is latency-bound instead (Nagle, below). 5,000/s on these 2 cores would take more
 than one hub process (EXHUB_ROLES=ingress scales out) or a much cheaper request path.
 
-**Memory** is V8 heap headroom, not messages held: prefetch keeps at most 32 deliveries in the worker, the rest wait
-in the broker (128 was tried: about a fifth less CPU per event, and back to back on a quiet machine a backlog peak of
-288–296 MiB against 279–289 at 64, but a graceful stop then lost quorum-queue acks beyond RabbitMQ's soft limit of 32;
-README, \`EXHUB_WORKER_PREFETCH\`). Two changes brought it down (10,000-event drain, \`EXHUB_ROLES=pipeline\`, measured back to back on a
+**Memory** is V8 heap headroom, not messages held: the worker holds at most 64 deliveries (prefetch 32 on each of two
+channels, \`EXHUB_WORKER_CHANNELS\`), the rest wait in the broker (a prefetch of 128 on one channel was tried: about a fifth
+less CPU per event, and back to back on a quiet machine a backlog peak of 288–296 MiB against 279–289 at 64, but a
+graceful stop then lost quorum-queue acks beyond RabbitMQ's soft limit of 32 per channel; README,
+\`EXHUB_WORKER_PREFETCH\`; two channels of 32: 226–236 MiB against 227–245 with one, three: 292 MiB). Two changes brought it down (10,000-event drain, \`EXHUB_ROLES=pipeline\`, measured back to back on a
 shared machine at load 9–16, each figure twice): the \`pipeline\` role alone no longer starts the worker thread (a second
 V8 isolate that only added its heap: idle RSS 345 → 208 MiB, drain peak 434–477 → 288–297 MiB); and the hub ships with
 \`--max-semi-space-size=16\` (start.sh, the image, \`npm start\`, and so this bench): V8 had sized each isolate's young

@@ -10,11 +10,16 @@ import { PIPELINE_OPTIONS } from './pipeline/pipeline.options';
 
 const RETRY_AFTER_SECONDS = 7;
 const WORKER_PREFETCH = 48;
+const WORKER_CHANNELS = 3;
 
 /** The feature modules HubModule imports for these roles, by options token, with their options. */
 function featuresFor(roles: string[]): Map<unknown, unknown> {
   const infra = {
-    env: { roles: new Set(roles), workerPrefetch: WORKER_PREFETCH },
+    env: {
+      roles: new Set(roles),
+      workerPrefetch: WORKER_PREFETCH,
+      workerChannels: WORKER_CHANNELS,
+    },
     retryAfterSeconds: RETRY_AFTER_SECONDS,
   } as unknown as HubRuntime;
   const features = new Map<unknown, unknown>();
@@ -41,6 +46,7 @@ describe('HubModule picks the feature modules from EXHUB_ROLES', () => {
       worker: true,
       lookupConnectors: false,
       prefetch: WORKER_PREFETCH,
+      channels: WORKER_CHANNELS,
     });
     expect(f.get(OPS_OPTIONS)).toEqual({ dlqLedger: true });
     expect(f.has(API_OPTIONS)).toBe(true);

@@ -43,6 +43,8 @@ export class HubModule {
       lookupConnectors: roles.has('pipeline') && !roles.has('ingress'),
       // Deliveries the worker holds unacknowledged at once (EXHUB_WORKER_PREFETCH).
       prefetch: infra.env.workerPrefetch,
+      // The channels it consumes on, each with that prefetch (EXHUB_WORKER_CHANNELS).
+      channels: infra.env.workerChannels,
       imports: [connectors],
     });
     return {

@@ -23,8 +23,11 @@ describe('loadEnvSettings', () => {
     expect(s.maxRetryAgeMs).toBe(3_600_000);
   });
 
-  it('reads the worker batch size: the prefetch (32) by default, 1 turns batching off, 0 is refused', () => {
-    expect(loadEnvSettings({}).workerBatchMax).toBe(32);
+  it('reads the worker batch size: all it holds (prefetch × channels, 64) by default, 1 turns batching off, 0 is refused', () => {
+    expect(loadEnvSettings({}).workerBatchMax).toBe(64);
+    expect(
+      loadEnvSettings({ EXHUB_WORKER_PREFETCH: '16', EXHUB_WORKER_CHANNELS: '3' }).workerBatchMax,
+    ).toBe(48);
     expect(loadEnvSettings({ EXHUB_WORKER_BATCH_MAX: '1' }).workerBatchMax).toBe(1);
     expect(loadEnvSettings({ EXHUB_WORKER_BATCH_MAX: '8' }).workerBatchMax).toBe(8);
     expect(() => loadEnvSettings({ EXHUB_WORKER_BATCH_MAX: '0' })).toThrow(
@@ -43,6 +46,17 @@ describe('loadEnvSettings', () => {
     );
     expect(() => loadEnvSettings({ EXHUB_WORKER_PREFETCH: 'lots' })).toThrow(
       'EXHUB_WORKER_PREFETCH="lots" must be a whole number',
+    );
+  });
+
+  it('reads the worker channels: 2 by default, 0 and words are refused', () => {
+    expect(loadEnvSettings({}).workerChannels).toBe(2);
+    expect(loadEnvSettings({ EXHUB_WORKER_CHANNELS: '1' }).workerChannels).toBe(1);
+    expect(() => loadEnvSettings({ EXHUB_WORKER_CHANNELS: '0' })).toThrow(
+      /EXHUB_WORKER_CHANNELS="0" must be at least 1/,
+    );
+    expect(() => loadEnvSettings({ EXHUB_WORKER_CHANNELS: 'two' })).toThrow(
+      'EXHUB_WORKER_CHANNELS="two" must be a whole number',
     );
   });
 

@@ -12,7 +12,8 @@ import {
   DEFAULT_SHUTDOWN_DEADLINE_MS,
   DEFAULT_SQLITE_CHECKPOINT,
   DEFAULT_STORE_URL,
-  DEFAULT_WORKER_BATCH_MAX,
+  DEFAULT_WORKER_CHANNELS,
+  defaultWorkerBatchMax,
   DEFAULT_WORKER_PREFETCH,
   DEFAULT_WORKER_THREAD,
   DEFAULT_PIPELINE_THREAD_NICE,
@@ -52,10 +53,15 @@ export interface EnvSettings {
    */
   workerBatchMax: number;
   /**
-   * Deliveries the pipeline worker holds unacknowledged at once (EXHUB_WORKER_PREFETCH, the
-   * channel prefetch on exhub.work): the most a group commit can take.
+   * Deliveries the pipeline worker holds unacknowledged at once on each of its channels
+   * (EXHUB_WORKER_PREFETCH, the channel prefetch on exhub.work).
    */
   workerPrefetch: number;
+  /**
+   * Channels the pipeline worker consumes exhub.work on (EXHUB_WORKER_CHANNELS), each with the
+   * prefetch: prefetch × channels is the most a group commit can take.
+   */
+  workerChannels: number;
   /**
    * Where the pipeline worker runs when this process also has other roles (EXHUB_WORKER_THREAD):
    * `on` = in a worker thread of its own, with its own broker and store connections, so the
@@ -152,9 +158,9 @@ function parseOrigins(raw: string | undefined): string[] {
   return origins;
 }
 
-/** EXHUB_WORKER_BATCH_MAX: a whole number from 1 (no batching) up. */
-function parseWorkerBatchMax(raw: string | undefined): number {
-  const n = parseInteger('EXHUB_WORKER_BATCH_MAX', raw, DEFAULT_WORKER_BATCH_MAX);
+/** EXHUB_WORKER_BATCH_MAX: a whole number from 1 (no batching) up; unset, prefetch × channels. */
+function parseWorkerBatchMax(raw: string | undefined, fallback: number): number {
+  const n = parseInteger('EXHUB_WORKER_BATCH_MAX', raw, fallback);
   if (n < 1) {
     throw new EnvError(
       `EXHUB_WORKER_BATCH_MAX="${raw}" must be at least 1 (1 = one delivery at a time, no group commit)`,
@@ -169,6 +175,17 @@ function parseWorkerPrefetch(raw: string | undefined): number {
   if (n < 1) {
     throw new EnvError(
       `EXHUB_WORKER_PREFETCH="${raw}" must be at least 1 (the deliveries the pipeline worker holds unacknowledged at once)`,
+    );
+  }
+  return n;
+}
+
+/** EXHUB_WORKER_CHANNELS: a whole number from 1 up. */
+function parseWorkerChannels(raw: string | undefined): number {
+  const n = parseInteger('EXHUB_WORKER_CHANNELS', raw, DEFAULT_WORKER_CHANNELS);
+  if (n < 1) {
+    throw new EnvError(
+      `EXHUB_WORKER_CHANNELS="${raw}" must be at least 1 (the channels the pipeline worker consumes exhub.work on)`,
     );
   }
   return n;
@@ -220,6 +237,8 @@ function parseLogLevel(raw: string | undefined): string {
 
 /** Reads the hub's settings from the environment, with the documented defaults. */
 export function loadEnvSettings(env: NodeJS.ProcessEnv = process.env): EnvSettings {
+  const workerPrefetch = parseWorkerPrefetch(env.EXHUB_WORKER_PREFETCH);
+  const workerChannels = parseWorkerChannels(env.EXHUB_WORKER_CHANNELS);
   return {
     amqpUrl: env.AMQP_URL || DEFAULT_AMQP_URL,
     port: parseInteger('PORT', env.PORT, DEFAULT_PORT),
@@ -238,8 +257,12 @@ export function loadEnvSettings(env: NodeJS.ProcessEnv = process.env): EnvSettin
       DEFAULT_SHUTDOWN_DEADLINE_MS,
     ),
     retryDelaysMs: parseRetryDelays(env.EXHUB_RETRY_DELAYS),
-    workerBatchMax: parseWorkerBatchMax(env.EXHUB_WORKER_BATCH_MAX),
-    workerPrefetch: parseWorkerPrefetch(env.EXHUB_WORKER_PREFETCH),
+    workerBatchMax: parseWorkerBatchMax(
+      env.EXHUB_WORKER_BATCH_MAX,
+      defaultWorkerBatchMax(workerPrefetch, workerChannels),
+    ),
+    workerPrefetch,
+    workerChannels,
     workerThread: parseWorkerThread(env.EXHUB_WORKER_THREAD),
     pipelineThreadNice: parsePipelineThreadNice(env.EXHUB_PIPELINE_THREAD_NICE),
     maxAttempts: env.EXHUB_MAX_ATTEMPTS

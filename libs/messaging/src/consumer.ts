@@ -9,6 +9,12 @@
  * arrived together are handed over as one batch, but each is still settled on its own, by its own
  * outcome, exactly as above.
  *
+ * With `channels` > 1 it consumes the queue on that many channels, each with its own prefetch, and
+ * feeds one batch queue: a group commit can then take more deliveries than one channel may hold
+ * unacked. RabbitMQ holds a channel's quorum-queue settles beyond `quorum_commands_soft_limit` (32)
+ * unsent, and closing the channel drops them, so one channel with a larger prefetch would lose its
+ * last acks on a graceful stop; several channels of 32 never have more than 32 settles pending each.
+ *
  * On a `ManagedConnection` the consumer re-subscribes by itself when its channel or the connection
  * is lost (or the broker cancels it): a new channel once the connection is back, with a growing
  * pause between failed attempts. Deliveries in flight on the dead channel are finished but cannot
@@ -43,8 +49,13 @@ export interface ConsumerOptions {
   /** Confirmed publisher for retry and dead-letter copies. */
   publisher: Publisher;
   topology: Pick<Topology, 'names' | 'retryTiers'>;
-  /** Unacked deliveries at once on this consumer's channel. */
+  /** Unacked deliveries at once on each of this consumer's channels. */
   prefetch?: number;
+  /**
+   * Channels consuming the queue (default 1), each with `prefetch`: up to `channels` × `prefetch`
+   * deliveries in hand at once, in one batch queue.
+   */
+  channels?: number;
   /**
    * Micro-batching: with `batchHandler` and `batchMax` > 1, the deliveries that arrive together
    * (within one turn of the event loop, never waiting for more) go to `batchHandler` in batches of
@@ -72,6 +83,7 @@ export interface ConsumerOptions {
 
 export interface Consumer {
   readonly queue: string;
+  /** The consumer tag of the first channel (each channel has its own). */
   readonly consumerTag: string;
   /** Deliveries being handled or settled right now. */
   readonly inFlight: number;
@@ -80,7 +92,7 @@ export interface Consumer {
    * ManagedConnection it becomes true again once re-subscribed).
    */
   readonly active: boolean;
-  /** Stop consuming, wait for in-flight deliveries to be settled (acked), close the channel. */
+  /** Stop consuming, wait for in-flight deliveries to be settled (acked), close the channels. */
   cancel(): Promise<void>;
 }
 
@@ -101,6 +113,7 @@ export async function startConsumer(
   const fallbackStage = options.fallbackStage ?? DEFAULT_FALLBACK_STAGE;
   const requeueDelayMs = options.requeueDelayMs ?? DEFAULT_REQUEUE_DELAY_MS;
   const prefetch = options.prefetch ?? DEFAULT_PREFETCH;
+  const channelCount = Math.max(1, Math.floor(options.channels ?? 1));
   const onError =
     options.onError ??
     ((error: Error) => console.error(`exhub messaging: consumer on ${queue}: ${error.message}`));
@@ -114,20 +127,30 @@ export async function startConsumer(
   const managed = model instanceof ManagedConnection ? model : undefined;
   const gone = (): boolean => cancelled || managed?.state === 'closed';
 
-  let channel: Channel | undefined;
-  let consumerTag = '';
-  let active = false;
+  /** One subscription: a channel of its own, its consumer tag, re-subscribed on its own. */
+  interface Slot {
+    channel?: Channel;
+    consumerTag: string;
+    active: boolean;
+    resubscribing: boolean;
+  }
+  const slots: Slot[] = Array.from({ length: channelCount }, () => ({
+    consumerTag: '',
+    active: false,
+    resubscribing: false,
+  }));
   let cancelled = false;
   /** Deliveries that arrived after cancel(): left to the broker to requeue (see deliver). */
   let lateDeliveries = 0;
-  let resubscribing = false;
   const stopping = new AbortController();
   const inFlight = new Set<Promise<void>>();
 
   /** Acks and nacks go to the channel the delivery came on: delivery tags are per channel. */
   const settle = (on: Channel, action: 'ack' | 'requeue', msg: ConsumeMessage): void => {
     try {
-      if (on !== channel) throw new Error('its channel was lost (the broker requeued it)');
+      if (!slots.some((slot) => slot.channel === on)) {
+        throw new Error('its channel was lost (the broker requeued it)');
+      }
       if (action === 'ack') on.ack(msg);
       else on.nack(msg, false, true);
     } catch (error) {
@@ -239,24 +262,24 @@ export async function startConsumer(
     }
   };
 
-  const subscribe = async (): Promise<void> => {
+  const subscribe = async (slot: Slot): Promise<void> => {
     const ch: Channel = await model.createChannel();
     ch.on('error', (error: Error) =>
       report(new Error(`consumer channel on ${queue}: ${error.message}`)),
     );
     ch.on('close', () => {
-      if (ch !== channel) return;
-      active = false;
-      if (managed && !cancelled) void resubscribe();
+      if (ch !== slot.channel) return;
+      slot.active = false;
+      if (managed && !cancelled) void resubscribe(slot);
     });
-    channel = ch;
+    slot.channel = ch;
     await ch.prefetch(prefetch);
     const ok = await ch.consume(
       queue,
       (msg) => {
         if (msg === null) {
           // The broker cancelled us: the queue was deleted or its leader moved away.
-          active = false;
+          slot.active = false;
           report(new Error(`the broker cancelled the consumer on ${queue} (queue deleted?)`));
           if (managed && !cancelled) void ch.close().catch(() => undefined);
           return;
@@ -265,20 +288,20 @@ export async function startConsumer(
       },
       { noAck: false },
     );
-    consumerTag = ok.consumerTag;
-    active = true;
+    slot.consumerTag = ok.consumerTag;
+    slot.active = true;
   };
 
-  const resubscribe = async (): Promise<void> => {
-    if (resubscribing) return;
-    resubscribing = true;
+  const resubscribe = async (slot: Slot): Promise<void> => {
+    if (slot.resubscribing) return;
+    slot.resubscribing = true;
     let delay = DEFAULT_CHANNEL_REOPEN_DELAY_MS;
     try {
       while (!gone()) {
         try {
-          await subscribe();
+          await subscribe(slot);
           if (gone()) {
-            await channel?.close().catch(() => undefined);
+            await slot.channel?.close().catch(() => undefined);
           } else {
             options.onResubscribed?.();
           }
@@ -295,45 +318,59 @@ export async function startConsumer(
         }
       }
     } finally {
-      resubscribing = false;
+      slot.resubscribing = false;
     }
   };
 
-  await subscribe();
+  try {
+    for (const slot of slots) await subscribe(slot);
+  } catch (error) {
+    // Not started: the channels already open are closed, so nothing is left consuming.
+    cancelled = true;
+    await Promise.all(slots.map((slot) => slot.channel?.close().catch(() => undefined)));
+    throw error;
+  }
 
   return {
     queue,
     get consumerTag() {
-      return consumerTag;
+      return slots[0].consumerTag;
     },
     get inFlight() {
       return inFlight.size + pending.length;
     },
     get active() {
-      return active;
+      return !cancelled && slots.every((slot) => slot.active);
     },
     async cancel() {
-      const wasActive = active;
       cancelled = true;
-      active = false;
-      if (wasActive && channel) {
-        try {
-          await channel.cancel(consumerTag);
-        } catch (error) {
-          report(error);
-        }
-      }
+      await Promise.all(
+        slots.map(async (slot) => {
+          const wasActive = slot.active;
+          slot.active = false;
+          if (!wasActive || !slot.channel) return;
+          try {
+            await slot.channel.cancel(slot.consumerTag);
+          } catch (error) {
+            report(error);
+          }
+        }),
+      );
       // Deliveries handed to us before cancel() are handled too (those waiting for their batch
       // included); those arriving later are left for the broker to requeue (deliver). A requeue
       // pause is cut short so shutdown does not wait on it.
       stopping.abort();
       flush();
       while (inFlight.size > 0) await Promise.all([...inFlight]);
-      try {
-        await channel?.close();
-      } catch {
-        // Already closed (connection lost or cancelled twice).
-      }
+      await Promise.all(
+        slots.map(async (slot) => {
+          try {
+            await slot.channel?.close();
+          } catch {
+            // Already closed (connection lost or cancelled twice).
+          }
+        }),
+      );
       if (lateDeliveries > 0) {
         report(
           new Error(

@@ -171,6 +171,54 @@ describe('ingress → work → retry / DLQ on a real broker', () => {
     expect(dead).toHaveLength(1);
   });
 
+  it('on several channels, holds prefetch × channels deliveries for one batch, and acks each on its own channel', async () => {
+    const total = 40;
+    for (let i = 0; i < total; i++) await ingest(Buffer.from(`event-${i}`), meta());
+    const batches: number[] = [];
+    const handled: string[] = [];
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    const consumer = await startConsumer(model, {
+      queue: topology.names.work,
+      prefetch: 4,
+      channels: 3,
+      handler: async () => {
+        throw new Error('the single handler is not used when batching');
+      },
+      batchMax: 12,
+      batchHandler: (msgs) => {
+        batches.push(msgs.length);
+        return msgs.map(async (msg): Promise<HandlerOutcome> => {
+          // The first deliveries wait until twelve are in hand: more than one channel's prefetch.
+          await released;
+          handled.push(msg.content.toString());
+          return { kind: 'ack' };
+        });
+      },
+      publisher,
+      topology,
+      onError: () => undefined,
+    });
+    stops.push(() => consumer.cancel());
+    await waitFor('twelve deliveries in hand on three channels of four', () =>
+      consumer.inFlight === 12 ? true : undefined,
+    );
+    await sleep(100);
+    // Each channel holds no more than its own prefetch: the broker gives no thirteenth.
+    expect(consumer.inFlight).toBe(12);
+    release();
+    await waitFor('every delivery handled', () => (handled.length === total ? true : undefined));
+    expect(new Set(handled).size).toBe(total);
+    expect(Math.max(...batches)).toBeGreaterThan(4);
+    await consumer.cancel();
+    await sleep(100); // an unacked delivery would now be back in the queue
+    const check = await model.createChannel();
+    const work = await check.checkQueue(topology.names.work);
+    await check.close();
+    expect(work.messageCount).toBe(0);
+    expect(handled).toHaveLength(total);
+  });
+
   it('dead-letter: the DLQ holds the byte-identical body, original properties and all five error headers', async () => {
     const dead = await dlq();
     await consume(async () => ({

@@ -8,8 +8,10 @@ export interface PipelineOptions {
   worker: boolean;
   /** Build the connectors enrichment asks, for lookups only (a worker that does not poll). */
   lookupConnectors: boolean;
-  /** Messages the worker holds unacknowledged at once. */
+  /** Messages the worker holds unacknowledged at once, on each of its channels. */
   prefetch: number;
+  /** Channels the worker consumes exhub.work on (EXHUB_WORKER_CHANNELS). */
+  channels: number;
 }
 
 export const {

@@ -143,6 +143,7 @@ export class PipelineService implements OnApplicationBootstrap, BeforeApplicatio
     this.consumer = await startConsumer(this.connection, {
       queue: this.topology.names.work,
       prefetch: this.options.prefetch,
+      channels: this.options.channels,
       handler: (msg) => processSourceEvent(this.deps, msg),
       // Micro-batching with group commit (EXHUB_WORKER_BATCH_MAX; 1 = one delivery at a time).
       batchHandler: (msgs) => processSourceEventBatch(this.deps, msgs),

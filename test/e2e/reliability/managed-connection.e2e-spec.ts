@@ -72,6 +72,8 @@ describe('ManagedConnection recovers the publisher and the consumer (real broker
     publisher = await ConfirmPublisher.create(connection);
     consumer = await startConsumer(connection, {
       queue: topology.names.work,
+      // Two channels, as the hub's pipeline worker consumes: each must re-subscribe by itself.
+      channels: 2,
       publisher,
       topology,
       onError: () => undefined,

@@ -405,7 +405,7 @@ export function renderReport(resultsDir: string, root: string): string[] {
         'published to `exhub.ingress` with confirms; latency = publish → arrival on a queue bound to `exhub.exceptions` ' +
         '(stock Nest: its out queue). Each worker is its own process. **bare** = amqplib consume → publish with confirm → ack, ' +
         'nothing else (the limit); **hub** = the built hub, `EXHUB_ROLES=pipeline`, log level info as shipped; ' +
-        '**stock Nest** = `ClientProxy.emit` + `@EventPattern` over `Transport.RMQ`, prefetch 32 like each of the hub's two consumer channels, otherwise its defaults: ' +
+        '**stock Nest** = `ClientProxy.emit` + `@EventPattern` over `Transport.RMQ`, prefetch 32 like each of the two consumer channels of the hub, otherwise its defaults: ' +
         'publisher confirms (amqp-connection-manager) but **non-persistent** messages into classic queues, one hop in and one out — ' +
         "cheaper for the broker than the hub's persistent publishes into a stream plus quorum queues, which bare shares with the hub. " +
         `Passes: *backlog* — ${fmt(pipeline.backlog)} events queued before the worker starts, then drained ` +

@@ -15,6 +15,7 @@ import type { HubRuntime } from './hub-runtime';
 import { HubExceptionFilter } from './http/exception-filter';
 import { applySecurity } from './http/security';
 import { serveConsole } from './console/serve-console';
+import { wasLoggedByFeature } from './http/access-log';
 import { fastifyTimeoutOptions, httpTimeouts } from './http/timeouts';
 import { setupOpenApi } from './openapi/openapi';
 import { HubModule } from './hub.module';
@@ -97,8 +98,9 @@ const INGEST_PATH = /^\/v1\/ingest\/([^/?]+)/;
 
 /**
  * One access line per request: method, path (never the query string), status and time. Headers
- * and bodies are not logged (signatures, tokens); connector and correlation ids of an accepted
- * webhook are on the ingress line that IngestService writes.
+ * and bodies are not logged (signatures, tokens). An accepted webhook's info line is the ingress
+ * line IngestService writes (connector, event, correlation and trace ids); its access line is at
+ * debug (http/access-log.ts).
  */
 const SERVICE_UNAVAILABLE = 503;
 
@@ -114,7 +116,7 @@ function logRequests(fastify: FastifyInstance, logger: Logger): void {
         ? 'warn'
         : status >= 500
           ? 'error'
-          : QUIET_PATHS.test(path)
+          : QUIET_PATHS.test(path) || (status < 300 && wasLoggedByFeature(request.raw))
             ? 'debug'
             : 'info';
     http[level](

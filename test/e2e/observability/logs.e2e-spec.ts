@@ -133,6 +133,29 @@ describe('logs: one flow is traceable by its ids, and no secret is ever printed'
     });
   });
 
+  it('writes one info line per accepted webhook, the ingress line; its access line is at debug', async () => {
+    const event = JSON.parse(dispute.toString('utf8'));
+    event.id = 'evt_exhub_logs_one_line';
+    event.data.object.id = 'du_exhub_logs_one_line';
+    const body = Buffer.from(JSON.stringify(event));
+    const before = capture.lines().length;
+    const res = await post(body, stripeHeaders(body, undefined, SECRET));
+    expect(res.status).toBe(202);
+    const lines = capture.lines().slice(before);
+    const access = lines.filter(
+      (l) => l.component === 'http' && l.statusCode === 202 && l.path === '/v1/ingest/stripe',
+    );
+    expect(access).toHaveLength(1);
+    expect(access[0].level).toBe('debug');
+    const info = lines.filter(
+      (l) => l.level === 'info' && l.correlationId === res.json.correlationId,
+    );
+    expect(info.map((l) => l.msg)).toContain(
+      'webhook accepted: source event confirmed by the broker',
+    );
+    expect(lines.filter((l) => l.level === 'info' && l.component === 'http')).toEqual([]);
+  });
+
   it('writes one access line per request, rejected signatures included', async () => {
     const res = await post(dispute, stripeHeaders(dispute, undefined, 'whsec_not_the_secret'));
     expect(res.status).toBe(401);

@@ -4,6 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { WebhookSourceError } from '@exhub/connector-sdk';
 import { AuthError, HubError, MS_PER_SECOND } from '@exhub/core';
 import { ApiError, apiError } from '../http/api-error';
+import { markLoggedByFeature } from '../http/access-log';
 import { ApiErrors, ApiPublic, ApiRoute } from '../openapi/decorators';
 import { IngestService, IngressRetryLaterError } from './ingest.service';
 import { checkCharset, checkUtf8 } from './ingress-checks';
@@ -118,11 +119,14 @@ export class IngestController {
       throw err;
     }
     try {
-      return await this.ingest.accept(slot.webhook, {
+      const answer = await this.ingest.accept(slot.webhook, {
         rawBody,
         headers: req.headers,
         now: Date.now(),
       });
+      // The ingress line (accepted, or a redelivery answered) is this request's info line.
+      markLoggedByFeature(req.raw);
+      return answer;
     } catch (err) {
       if (err instanceof AuthError) {
         const reason = (err as AuthError & { reason?: string }).reason ?? 'unauthorized';

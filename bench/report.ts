@@ -21,6 +21,8 @@ export interface MappingRow {
   perSecond: number;
   handWrittenPerSecond?: number;
   sameOutput: string;
+  /** Exceptions the bench payload maps to (a statement or status report: one per entry). */
+  exceptionsPerPayload?: number;
 }
 export interface ScoringRow {
   mode: string;
@@ -694,8 +696,9 @@ export function renderReport(resultsDir: string, root: string): string[] {
     md.push(
       'Declarative = as the hub runs it: the compiled fast path (libs/mapping/src/fast-path.ts) for ' +
         'the expressions it covers, JSONata for the rest; "JSONata only" = every expression interpreted ' +
-        'by JSONata. A camt.053 or camt.054 payload is a whole statement or notification: its figure ' +
-        'is per document, not per entry.',
+        'by JSONata. A camt.053 or camt.054 payload is a whole statement or notification, a pain.002 a ' +
+        'whole status report: its figure is per document, and the last two columns give what the ' +
+        'document maps to and the same rate per exception (per entry).',
     );
     md.push('');
     md.push(
@@ -707,6 +710,8 @@ export function renderReport(resultsDir: string, root: string): string[] {
           'declarative /s',
           'hand-written TypeScript /s',
           'same output',
+          'exceptions per payload',
+          'declarative exceptions /s',
         ],
         mapping.rows.map((r) => [
           r.mapping,
@@ -715,6 +720,8 @@ export function renderReport(resultsDir: string, root: string): string[] {
           fmt(r.perSecond),
           r.handWrittenPerSecond ? fmt(r.handWrittenPerSecond) : '–',
           r.sameOutput,
+          r.exceptionsPerPayload === undefined ? '–' : String(r.exceptionsPerPayload),
+          r.exceptionsPerPayload ? fmt(r.perSecond * r.exceptionsPerPayload) : '–',
         ]),
       ),
     );
@@ -723,7 +730,15 @@ export function renderReport(resultsDir: string, root: string): string[] {
     if (under.length > 0) {
       md.push(
         `**Under ${fmt(MAPPING_AIM_PER_SECOND)} payloads/s (issue #17's aim):** ` +
-          `${under.map((r) => `${r.mapping} (${fmt(r.perSecond)}/s)`).join(', ')}. ` +
+          `${under
+            .map(
+              (r) =>
+                `${r.mapping} (${fmt(r.perSecond)}/s` +
+                (r.exceptionsPerPayload && r.exceptionsPerPayload > 1
+                  ? `; ${r.exceptionsPerPayload} exceptions each, ${fmt(r.perSecond * r.exceptionsPerPayload)} exceptions/s)`
+                  : ')'),
+            )
+            .join(', ')}. ` +
           MAPPING_UNDER_AIM,
       );
       md.push('');

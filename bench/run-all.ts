@@ -67,13 +67,14 @@ function runMapping(): MappingRow[] {
     .split('\n')
     .map((line) => line.trim().split(/\s{2,}/))
     .filter((cells) => cells.length >= 6 && /^[\d,]+$/.test(cells[3]))
-    .map(([mapping, compiled, jsonataOnly, declarative, handWritten, , same]) => ({
+    .map(([mapping, compiled, jsonataOnly, declarative, handWritten, , same, perPayload]) => ({
       mapping,
       compiled,
       jsonataOnlyPerSecond: num(jsonataOnly),
       perSecond: num(declarative),
       handWrittenPerSecond: /^[\d,]+$/.test(handWritten) ? num(handWritten) : undefined,
       sameOutput: same ?? '',
+      exceptionsPerPayload: /^\d+$/.test(perPayload ?? '') ? Number(perPayload) : undefined,
     }));
 }
 

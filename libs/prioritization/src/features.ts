@@ -156,6 +156,10 @@ export function impliedDue(
 export interface DueRisk extends Feature {
   hoursToDue?: number;
   inCloseWindow: boolean;
+  /** Its due date has passed, or the source reports its SLA breached (an SLA signal worth 1). */
+  overdue: boolean;
+  /** The sentence of the overdue factor (empty when not overdue). */
+  overdueDetail: string;
 }
 
 /**
@@ -176,6 +180,7 @@ export function dueRisk(input: ScoringInput, policy: PriorityPolicy, now: Date):
   let value = 0;
   let hoursToDue: number | undefined;
   let detail = 'No due date or SLA deadline is known.';
+  let overdueDetail = '';
   const implied = input.dueAt ? undefined : impliedDue(input, policy, now);
   const dueAt = input.dueAt ?? implied?.dueAt;
   if (dueAt) {
@@ -183,6 +188,7 @@ export function dueRisk(input: ScoringInput, policy: PriorityPolicy, now: Date):
     if (hoursToDue <= 0) {
       value = 1;
       detail = `Overdue since ${dueAt}.`;
+      overdueDetail = `Overdue since ${dueAt}, ${(-hoursToDue).toFixed(0)} h ago: already late, unlike what is still due within its expected resolution time.`;
     } else {
       value = clamp01((horizonHours - hoursToDue) / (horizonHours - expectedHours));
       detail = `Due ${dueAt}, in ${hoursToDue.toFixed(0)} h; ${aType(input.type)} takes about ${round2(expectedHours)} h to resolve.`;
@@ -195,6 +201,8 @@ export function dueRisk(input: ScoringInput, policy: PriorityPolicy, now: Date):
       value = sla.value;
       detail += ` The source reports ${String(signal)}: due-date risk at least ${sla.value}.`;
     }
+    if (sla?.value === 1 && !overdueDetail)
+      overdueDetail = `The source reports ${String(signal)}: its SLA is already breached, unlike what is still due within its expected resolution time.`;
   }
   let inCloseWindow = false;
   // An incident that blocks a close-critical business process is part of the close whatever its
@@ -219,7 +227,14 @@ export function dueRisk(input: ScoringInput, policy: PriorityPolicy, now: Date):
       detail += ` Today is ${w.label}, inside ${window}.`;
     }
   }
-  return { value, detail, hoursToDue, inCloseWindow };
+  return {
+    value,
+    detail,
+    hoursToDue,
+    inCloseWindow,
+    overdue: overdueDetail !== '',
+    overdueDetail,
+  };
 }
 
 export interface CustomerImpact extends Feature {

@@ -74,6 +74,8 @@ export interface PriorityPolicy {
     minimumHorizon?: string;
     /** A source's own SLA signal (reasonCode / slaStage) → the due-date risk it is worth at least. */
     slaSignals?: Record<string, number>;
+    /** Points what is overdue (or its SLA breached) adds beside the due-date risk, as a factor. */
+    overduePoints?: number;
     expected: { default: string; byType?: Record<string, string> };
     /** Due dates for exceptions whose source gives none: the first that applies, from + after. */
     impliedDue?: {

@@ -205,6 +205,45 @@ describe('PolicyScorer', () => {
     );
   });
 
+  it('ranks what is overdue, or its SLA breached, above what is still due within its expected time (overdue)', () => {
+    // Both have due-date risk 1: a payment failure takes about a day, and one is due in 20 h.
+    const failure = (dueAt: string): ScoringInput => ({
+      domain: 'finance',
+      type: 'payment_failure',
+      amount: usd('5000.00'),
+      dueAt,
+    });
+    const late = scored(failure(inHours(-6)));
+    const dueSoon = scored(failure(inHours(20)));
+    expect(late.dimensions.slaRisk).toBe(1);
+    expect(dueSoon.dimensions.slaRisk).toBe(1);
+    expect(late.score - dueSoon.score).toBe(3);
+    expect(late.factors.find((f) => f.code === 'overdue')).toEqual({
+      code: 'overdue',
+      points: 3,
+      detail: `Overdue since ${inHours(-6)}, 6 h ago: already late, unlike what is still due within its expected resolution time. 3 points more.`,
+    });
+    expect(dueSoon.factors.some((f) => f.code === 'overdue')).toBe(false);
+    // A source that reports its SLA breached (risk 1) is overdue whatever due date it carries; one
+    // that reports it at risk is not.
+    const ticket = (reasonCode: string): ScoringInput => ({
+      domain: 'support',
+      type: 'sla_breach_risk',
+      signals: { reasonCode },
+      context: { accountTier: 'gold' },
+    });
+    const breached = scored(ticket('sla_breached'));
+    expect(breached.factors.find((f) => f.code === 'overdue')?.detail).toBe(
+      'The source reports sla_breached: its SLA is already breached, unlike what is still due within its expected resolution time. 3 points more.',
+    );
+    expect(scored(ticket('sla_at_risk')).factors.some((f) => f.code === 'overdue')).toBe(false);
+    // Without overduePoints nothing is added.
+    const without = scorerWith((p) => {
+      delete p.resolution.overduePoints;
+    });
+    expect(scored(failure(inHours(-6)), without).score).toBe(dueSoon.score);
+  });
+
   it('gives a returned supplier payment a due date and its supplier criticality', () => {
     const returned: ScoringInput = {
       domain: 'finance',

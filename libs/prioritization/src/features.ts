@@ -410,10 +410,16 @@ export interface Severity extends Feature {
 export function sourceSeverity(input: ScoringInput, policy: PriorityPolicy): Severity {
   const label = input.signals?.priorityLabel;
   const hit = lookupCi(policy.sourceSeverity?.labels, label);
-  const points = pointsOf(policy.sourceSeverity?.points, label);
-  const pointsDetail = points
-    ? `The source's own people rate it ${String(label)}: ${points > 0 ? 'more' : 'less'} urgent than its normal work, ${points > 0 ? `${points} points more` : `${-points} points less`}.`
+  const labelPoints = pointsOf(policy.sourceSeverity?.points, label);
+  // A case its source marks escalated: its own people raised it above its priority.
+  const escalatedPoints =
+    input.signals?.escalated === true ? (policy.sourceSeverity?.escalatedPoints ?? 0) : 0;
+  const points = labelPoints + escalatedPoints;
+  let pointsDetail = labelPoints
+    ? `The source's own people rate it ${String(label)}: ${labelPoints > 0 ? 'more' : 'less'} urgent than its normal work, ${labelPoints > 0 ? `${labelPoints} points more` : `${-labelPoints} points less`}.`
     : '';
+  if (escalatedPoints)
+    pointsDetail += `${pointsDetail ? ' ' : ''}Its source marks it escalated: its own people raised it above its priority${typeof label === 'string' ? ` ${label}` : ''}, ${escalatedPoints} points more.`;
   if (!hit)
     return {
       value: 0,

@@ -131,7 +131,12 @@ export interface PriorityPolicy {
    * raises customer impact; `points`: points it adds to (or, below normal, takes from) the score
    * as a factor of its own, so it is not lost when customer impact is already full.
    */
-  sourceSeverity?: { labels?: Record<string, number>; points?: Record<string, number> };
+  sourceSeverity?: {
+    labels?: Record<string, number>;
+    points?: Record<string, number>;
+    /** Points a case its source marks escalated (signals.escalated) adds beside its label's. */
+    escalatedPoints?: number;
+  };
   compliance?: { reasonCodes?: Record<string, number> };
   dependency?: {
     linkedOpenFull?: number;

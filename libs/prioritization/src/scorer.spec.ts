@@ -205,6 +205,36 @@ describe('PolicyScorer', () => {
     );
   });
 
+  it('ranks a case its source marks escalated one step above its priority (source_severity)', () => {
+    const escalation = (priorityLabel: string, escalated: boolean): ScoringInput => ({
+      domain: 'support',
+      type: 'escalation',
+      dueAt: inDays(5),
+      signals: { priorityLabel, escalated },
+      context: { accountTier: 'strategic' },
+    });
+    const medium = scored(escalation('Medium', true));
+    const notEscalated = scored(escalation('Medium', false));
+    expect(medium.score - notEscalated.score).toBe(5);
+    expect(medium.factors.find((f) => f.code === 'source_severity')).toEqual({
+      code: 'source_severity',
+      points: 5,
+      detail:
+        'Its source marks it escalated: its own people raised it above its priority Medium, 5 points more.',
+    });
+    expect(notEscalated.factors.some((f) => f.code === 'source_severity')).toBe(false);
+    // A High escalated case counts as an urgent one: both in the one factor, both said.
+    const high = scored(escalation('High', true));
+    expect(high.factors.find((f) => f.code === 'source_severity')).toEqual({
+      code: 'source_severity',
+      points: 10,
+      detail:
+        "The source's own people rate it High: more urgent than its normal work, 5 points more. Its source marks it escalated: its own people raised it above its priority High, 5 points more.",
+    });
+    // Customer impact is full for a strategic account either way: the same score as urgent.
+    expect(high.score).toBe(scored(escalation('urgent', false)).score);
+  });
+
   it('ranks what is overdue, or its SLA breached, above what is still due within its expected time (overdue)', () => {
     // Both have due-date risk 1: a payment failure takes about a day, and one is due in 20 h.
     const failure = (dueAt: string): ScoringInput => ({

@@ -160,6 +160,8 @@ export interface DueRisk extends Feature {
   overdue: boolean;
   /** The sentence of the overdue factor (empty when not overdue). */
   overdueDetail: string;
+  /** The part of the close boost a full due-date risk left out (0-1; 0 outside the close). */
+  closeBeyondFull: number;
 }
 
 /**
@@ -205,6 +207,7 @@ export function dueRisk(input: ScoringInput, policy: PriorityPolicy, now: Date):
       overdueDetail = `The source reports ${String(signal)}: its SLA is already breached, unlike what is still due within its expected resolution time.`;
   }
   let inCloseWindow = false;
+  let closeBeyondFull = 0;
   // An incident that blocks a close-critical business process is part of the close whatever its
   // domain (an IT incident that stops the payment run).
   const closeCritical = input.signals?.closeCritical === true;
@@ -223,6 +226,7 @@ export function dueRisk(input: ScoringInput, policy: PriorityPolicy, now: Date):
       detail += ` Today is ${w.label}, inside ${window}, but it is due after the period end ${w.periodEnd}: the close does not wait for it.`;
     } else if (w?.inWindow && w.boost > 0) {
       inCloseWindow = true;
+      closeBeyondFull = Math.max(0, value + w.boost - 1);
       value = clamp01(value + w.boost);
       detail += ` Today is ${w.label}, inside ${window}.`;
     }
@@ -234,6 +238,7 @@ export function dueRisk(input: ScoringInput, policy: PriorityPolicy, now: Date):
     inCloseWindow,
     overdue: overdueDetail !== '',
     overdueDetail,
+    closeBeyondFull,
   };
 }
 

@@ -93,6 +93,8 @@ export interface PriorityPolicy {
     lastBusinessDays: number;
     firstBusinessDays: number;
     slaRiskBoost: number;
+    /** The part of the boost a full due-date risk leaves out counts as points of its own. */
+    boostBeyondFullRisk?: boolean;
     holidays?: string[];
     /** The deployment's period ends; when given they replace the calendar month-ends. */
     periodEnds?: PeriodEnd[];

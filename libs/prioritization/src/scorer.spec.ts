@@ -274,6 +274,36 @@ describe('PolicyScorer', () => {
     expect(scored(failure(inHours(-6)), without).score).toBe(dueSoon.score);
   });
 
+  it('counts the close on top of a full due-date risk: the part of the boost it leaves out is its own factor (close_window)', () => {
+    const closeDay = new Date('2026-11-27T12:00:00Z'); // business day 2 from the end of November
+    const invoice = (dueAt: string): ScoringInput => ({
+      domain: 'finance',
+      type: 'invoice_mismatch',
+      amount: usd('5000.00'),
+      dueAt,
+    });
+    // Due within its expected time (a day): due-date risk 1 already, and the close waits for it.
+    const dueSoon = expectPointsAddUp(scorer.score(invoice('2026-11-28T06:00:00Z'), closeDay));
+    const outside = expectPointsAddUp(scorer.score(invoice(inHours(18)), now));
+    expect(dueSoon.dimensions.slaRisk).toBe(1);
+    expect(dueSoon.score - outside.score).toBe(6.25);
+    expect(dueSoon.factors.find((f) => f.code === 'close_window')).toEqual({
+      code: 'close_window',
+      points: 6.25,
+      detail:
+        'The close waits for it, and its due-date risk is full already: the close boost it leaves out (0.25) counts on its own, 6.25 points.',
+    });
+    // Due in two days: risk 0.5, the boost fits inside the dimension and nothing is left out.
+    const later = expectPointsAddUp(scorer.score(invoice('2026-11-29T12:00:00Z'), closeDay));
+    expect(later.dimensions.slaRisk).toBe(0.75);
+    expect(later.factors.some((f) => f.code === 'close_window')).toBe(false);
+    // Without boostBeyondFullRisk the boost is lost on what is due soonest.
+    const lost = scorerWith((p) => {
+      p.closeCalendar!.boostBeyondFullRisk = false;
+    });
+    expect(lost.score(invoice('2026-11-28T06:00:00Z'), closeDay).score).toBe(outside.score);
+  });
+
   it('gives a returned supplier payment a due date and its supplier criticality', () => {
     const returned: ScoringInput = {
       domain: 'finance',

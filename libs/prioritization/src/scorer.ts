@@ -197,6 +197,16 @@ export class PolicyScorer implements Scorer {
         overduePoints,
         `${features.due.overdueDetail} ${overduePoints} points more.`,
       );
+    // The close comes on top of a deadline that already made due-date risk full.
+    const beyond = features.due.closeBeyondFull;
+    if (policy.closeCalendar?.boostBeyondFullRisk === true && beyond > 0) {
+      const points = ((100 * policy.weights.slaRisk) / this.totalWeight) * beyond;
+      beside(
+        'close_window',
+        points,
+        `The close waits for it, and its due-date risk is full already: the close boost it leaves out (${round3(beyond)}) counts on its own, ${fmt(Math.round(points * HUNDREDTHS))} points.`,
+      );
+    }
 
     const rules = (policy.rules ?? []).filter((r) => allHold(r.when, subject));
     const fired = new Set<string>();

@@ -304,6 +304,32 @@ describe('PolicyScorer', () => {
     expect(lost.score(invoice('2026-11-28T06:00:00Z'), closeDay).score).toBe(outside.score);
   });
 
+  it("counts as a dependency only what shares a reference, not the same account's other open work", () => {
+    const ticket = (via: 'party' | 'reference'): ScoringInput => ({
+      domain: 'support',
+      type: 'sla_breach_risk',
+      dueAt: inHours(6),
+      context: {
+        accountTier: 'enterprise',
+        linkedOpenExceptions: [
+          { id: 'a', domain: 'finance', type: 'billing_dispute', via },
+          { id: 'b', domain: 'finance', type: 'payment_failure', via: 'party' },
+        ],
+      },
+    });
+    const shared = scored(ticket('reference'));
+    const partyOnly = scored(ticket('party'));
+    expect(shared.factors.find((f) => f.code === 'dependency_risk')).toEqual({
+      code: 'dependency_risk',
+      dimension: 'dependencyRisk',
+      points: 3.33,
+      detail:
+        "Depends on 1 linked open exception (billing dispute). 1 open exception of another domain shares only a party, no reference: the same account's or supplier's other work, not a dependency, and does not count.",
+    });
+    expect(partyOnly.factors.some((f) => f.code === 'dependency_risk')).toBe(false);
+    expect(shared.score - partyOnly.score).toBeCloseTo(3.33, 9);
+  });
+
   it('gives a returned supplier payment a due date and its supplier criticality', () => {
     const returned: ScoringInput = {
       domain: 'finance',

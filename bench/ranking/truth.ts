@@ -32,7 +32,7 @@
 import { supportAccount } from '../../apps/cli/src/simulate/support-accounts';
 import type { PlannedEvent } from '../../apps/cli/src/simulate/plan';
 import { INTERNAL_SERVICES } from '../../apps/cli/src/simulate/drivers/servicenow.driver';
-import { MS_PER_HOUR } from '@exhub/core';
+import { MS_PER_DAY, MS_PER_HOUR } from '@exhub/core';
 
 /** Real rates to USD for the bench's currencies (the truth knows them; the hub may not). */
 const USD_PER: Readonly<Record<string, number>> = {
@@ -92,7 +92,9 @@ function dueOf(e: PlannedEvent, body: Record<string, unknown>, sentAt: Date, clo
   if (e.driver === 'servicenow') return glide(body.sla_due);
   if (e.driver === 'stripe' && e.kind === 'charge_failed') return after(FOLLOW_UP_HOURS);
   if (e.kind === 'returned_payment') return after(PAYMENT_RUN_HOURS);
-  if (e.kind === 'unmatched_receipt') return close;
+  // Before the books close: by the end of the period-end day (`close` is its midnight start), as
+  // the close rule below reads "due by the period end".
+  if (e.kind === 'unmatched_receipt') return new Date(close.getTime() + MS_PER_DAY);
   if (e.driver === 'zendesk') {
     const tags = String(body.tags).split(' ');
     if (tags.includes('sla_breached')) return sentAt;

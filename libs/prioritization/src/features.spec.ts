@@ -310,8 +310,10 @@ describe('compliance and dependency', () => {
     expect(d.detail).toBe(
       "Depends on 1 linked open exception (billing dispute). 2 open exceptions of another domain share only a party, no reference: the same account's or supplier's other work, not a dependency, and do not count.",
     );
-    // The shipped policy leaves it off: every link of another domain counts.
-    expect(dependencyRisk(ticket, links, policy).value).toBe(1);
+    // The shipped policy has it on; a deployment may count every link of another domain again.
+    expect(dependencyRisk(ticket, links, policy).value).toBeCloseTo(1 / 3, 9);
+    const loose = { ...policy, dependency: { ...policy.dependency, referenceOnly: false } };
+    expect(dependencyRisk(ticket, links, loose).value).toBe(1);
   });
 });
 

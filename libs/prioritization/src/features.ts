@@ -156,6 +156,12 @@ export function impliedDue(
 export interface DueRisk extends Feature {
   hoursToDue?: number;
   inCloseWindow: boolean;
+  /** Its due date has passed, or the source reports its SLA breached (an SLA signal worth 1). */
+  overdue: boolean;
+  /** The sentence of the overdue factor (empty when not overdue). */
+  overdueDetail: string;
+  /** The part of the close boost a full due-date risk left out (0-1; 0 outside the close). */
+  closeBeyondFull: number;
 }
 
 /**
@@ -176,6 +182,7 @@ export function dueRisk(input: ScoringInput, policy: PriorityPolicy, now: Date):
   let value = 0;
   let hoursToDue: number | undefined;
   let detail = 'No due date or SLA deadline is known.';
+  let overdueDetail = '';
   const implied = input.dueAt ? undefined : impliedDue(input, policy, now);
   const dueAt = input.dueAt ?? implied?.dueAt;
   if (dueAt) {
@@ -183,6 +190,7 @@ export function dueRisk(input: ScoringInput, policy: PriorityPolicy, now: Date):
     if (hoursToDue <= 0) {
       value = 1;
       detail = `Overdue since ${dueAt}.`;
+      overdueDetail = `Overdue since ${dueAt}, ${(-hoursToDue).toFixed(0)} h ago: already late, unlike what is still due within its expected resolution time.`;
     } else {
       value = clamp01((horizonHours - hoursToDue) / (horizonHours - expectedHours));
       detail = `Due ${dueAt}, in ${hoursToDue.toFixed(0)} h; ${aType(input.type)} takes about ${round2(expectedHours)} h to resolve.`;
@@ -195,8 +203,11 @@ export function dueRisk(input: ScoringInput, policy: PriorityPolicy, now: Date):
       value = sla.value;
       detail += ` The source reports ${String(signal)}: due-date risk at least ${sla.value}.`;
     }
+    if (sla?.value === 1 && !overdueDetail)
+      overdueDetail = `The source reports ${String(signal)}: its SLA is already breached, unlike what is still due within its expected resolution time.`;
   }
   let inCloseWindow = false;
+  let closeBeyondFull = 0;
   // An incident that blocks a close-critical business process is part of the close whatever its
   // domain (an IT incident that stops the payment run).
   const closeCritical = input.signals?.closeCritical === true;
@@ -215,11 +226,20 @@ export function dueRisk(input: ScoringInput, policy: PriorityPolicy, now: Date):
       detail += ` Today is ${w.label}, inside ${window}, but it is due after the period end ${w.periodEnd}: the close does not wait for it.`;
     } else if (w?.inWindow && w.boost > 0) {
       inCloseWindow = true;
+      closeBeyondFull = Math.max(0, value + w.boost - 1);
       value = clamp01(value + w.boost);
       detail += ` Today is ${w.label}, inside ${window}.`;
     }
   }
-  return { value, detail, hoursToDue, inCloseWindow };
+  return {
+    value,
+    detail,
+    hoursToDue,
+    inCloseWindow,
+    overdue: overdueDetail !== '',
+    overdueDetail,
+    closeBeyondFull,
+  };
 }
 
 export interface CustomerImpact extends Feature {
@@ -395,10 +415,16 @@ export interface Severity extends Feature {
 export function sourceSeverity(input: ScoringInput, policy: PriorityPolicy): Severity {
   const label = input.signals?.priorityLabel;
   const hit = lookupCi(policy.sourceSeverity?.labels, label);
-  const points = pointsOf(policy.sourceSeverity?.points, label);
-  const pointsDetail = points
-    ? `The source's own people rate it ${String(label)}: ${points > 0 ? 'more' : 'less'} urgent than its normal work, ${points > 0 ? `${points} points more` : `${-points} points less`}.`
+  const labelPoints = pointsOf(policy.sourceSeverity?.points, label);
+  // A case its source marks escalated: its own people raised it above its priority.
+  const escalatedPoints =
+    input.signals?.escalated === true ? (policy.sourceSeverity?.escalatedPoints ?? 0) : 0;
+  const points = labelPoints + escalatedPoints;
+  let pointsDetail = labelPoints
+    ? `The source's own people rate it ${String(label)}: ${labelPoints > 0 ? 'more' : 'less'} urgent than its normal work, ${labelPoints > 0 ? `${labelPoints} points more` : `${-labelPoints} points less`}.`
     : '';
+  if (escalatedPoints)
+    pointsDetail += `${pointsDetail ? ' ' : ''}Its source marks it escalated: its own people raised it above its priority${typeof label === 'string' ? ` ${label}` : ''}, ${escalatedPoints} points more.`;
   if (!hit)
     return {
       value: 0,

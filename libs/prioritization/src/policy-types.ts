@@ -74,6 +74,8 @@ export interface PriorityPolicy {
     minimumHorizon?: string;
     /** A source's own SLA signal (reasonCode / slaStage) → the due-date risk it is worth at least. */
     slaSignals?: Record<string, number>;
+    /** Points what is overdue (or its SLA breached) adds beside the due-date risk, as a factor. */
+    overduePoints?: number;
     expected: { default: string; byType?: Record<string, string> };
     /** Due dates for exceptions whose source gives none: the first that applies, from + after. */
     impliedDue?: {
@@ -91,6 +93,8 @@ export interface PriorityPolicy {
     lastBusinessDays: number;
     firstBusinessDays: number;
     slaRiskBoost: number;
+    /** The part of the boost a full due-date risk leaves out counts as points of its own. */
+    boostBeyondFullRisk?: boolean;
     holidays?: string[];
     /** The deployment's period ends; when given they replace the calendar month-ends. */
     periodEnds?: PeriodEnd[];
@@ -129,7 +133,12 @@ export interface PriorityPolicy {
    * raises customer impact; `points`: points it adds to (or, below normal, takes from) the score
    * as a factor of its own, so it is not lost when customer impact is already full.
    */
-  sourceSeverity?: { labels?: Record<string, number>; points?: Record<string, number> };
+  sourceSeverity?: {
+    labels?: Record<string, number>;
+    points?: Record<string, number>;
+    /** Points a case its source marks escalated (signals.escalated) adds beside its label's. */
+    escalatedPoints?: number;
+  };
   compliance?: { reasonCodes?: Record<string, number> };
   dependency?: {
     linkedOpenFull?: number;

@@ -205,6 +205,131 @@ describe('PolicyScorer', () => {
     );
   });
 
+  it('ranks a case its source marks escalated one step above its priority (source_severity)', () => {
+    const escalation = (priorityLabel: string, escalated: boolean): ScoringInput => ({
+      domain: 'support',
+      type: 'escalation',
+      dueAt: inDays(5),
+      signals: { priorityLabel, escalated },
+      context: { accountTier: 'strategic' },
+    });
+    const medium = scored(escalation('Medium', true));
+    const notEscalated = scored(escalation('Medium', false));
+    expect(medium.score - notEscalated.score).toBe(5);
+    expect(medium.factors.find((f) => f.code === 'source_severity')).toEqual({
+      code: 'source_severity',
+      points: 5,
+      detail:
+        'Its source marks it escalated: its own people raised it above its priority Medium, 5 points more.',
+    });
+    expect(notEscalated.factors.some((f) => f.code === 'source_severity')).toBe(false);
+    // A High escalated case counts as an urgent one: both in the one factor, both said.
+    const high = scored(escalation('High', true));
+    expect(high.factors.find((f) => f.code === 'source_severity')).toEqual({
+      code: 'source_severity',
+      points: 10,
+      detail:
+        "The source's own people rate it High: more urgent than its normal work, 5 points more. Its source marks it escalated: its own people raised it above its priority High, 5 points more.",
+    });
+    // Customer impact is full for a strategic account either way: the same score as urgent.
+    expect(high.score).toBe(scored(escalation('urgent', false)).score);
+  });
+
+  it('ranks what is overdue, or its SLA breached, above what is still due within its expected time (overdue)', () => {
+    // Both have due-date risk 1: a payment failure takes about a day, and one is due in 20 h.
+    const failure = (dueAt: string): ScoringInput => ({
+      domain: 'finance',
+      type: 'payment_failure',
+      amount: usd('5000.00'),
+      dueAt,
+    });
+    const late = scored(failure(inHours(-6)));
+    const dueSoon = scored(failure(inHours(20)));
+    expect(late.dimensions.slaRisk).toBe(1);
+    expect(dueSoon.dimensions.slaRisk).toBe(1);
+    expect(late.score - dueSoon.score).toBe(3);
+    expect(late.factors.find((f) => f.code === 'overdue')).toEqual({
+      code: 'overdue',
+      points: 3,
+      detail: `Overdue since ${inHours(-6)}, 6 h ago: already late, unlike what is still due within its expected resolution time. 3 points more.`,
+    });
+    expect(dueSoon.factors.some((f) => f.code === 'overdue')).toBe(false);
+    // A source that reports its SLA breached (risk 1) is overdue whatever due date it carries; one
+    // that reports it at risk is not.
+    const ticket = (reasonCode: string): ScoringInput => ({
+      domain: 'support',
+      type: 'sla_breach_risk',
+      signals: { reasonCode },
+      context: { accountTier: 'gold' },
+    });
+    const breached = scored(ticket('sla_breached'));
+    expect(breached.factors.find((f) => f.code === 'overdue')?.detail).toBe(
+      'The source reports sla_breached: its SLA is already breached, unlike what is still due within its expected resolution time. 3 points more.',
+    );
+    expect(scored(ticket('sla_at_risk')).factors.some((f) => f.code === 'overdue')).toBe(false);
+    // Without overduePoints nothing is added.
+    const without = scorerWith((p) => {
+      delete p.resolution.overduePoints;
+    });
+    expect(scored(failure(inHours(-6)), without).score).toBe(dueSoon.score);
+  });
+
+  it('counts the close on top of a full due-date risk: the part of the boost it leaves out is its own factor (close_window)', () => {
+    const closeDay = new Date('2026-11-27T12:00:00Z'); // business day 2 from the end of November
+    const invoice = (dueAt: string): ScoringInput => ({
+      domain: 'finance',
+      type: 'invoice_mismatch',
+      amount: usd('5000.00'),
+      dueAt,
+    });
+    // Due within its expected time (a day): due-date risk 1 already, and the close waits for it.
+    const dueSoon = expectPointsAddUp(scorer.score(invoice('2026-11-28T06:00:00Z'), closeDay));
+    const outside = expectPointsAddUp(scorer.score(invoice(inHours(18)), now));
+    expect(dueSoon.dimensions.slaRisk).toBe(1);
+    expect(dueSoon.score - outside.score).toBe(6.25);
+    expect(dueSoon.factors.find((f) => f.code === 'close_window')).toEqual({
+      code: 'close_window',
+      points: 6.25,
+      detail:
+        'The close waits for it, and its due-date risk is full already: the close boost it leaves out (0.25) counts on its own, 6.25 points.',
+    });
+    // Due in two days: risk 0.5, the boost fits inside the dimension and nothing is left out.
+    const later = expectPointsAddUp(scorer.score(invoice('2026-11-29T12:00:00Z'), closeDay));
+    expect(later.dimensions.slaRisk).toBe(0.75);
+    expect(later.factors.some((f) => f.code === 'close_window')).toBe(false);
+    // Without boostBeyondFullRisk the boost is lost on what is due soonest.
+    const lost = scorerWith((p) => {
+      p.closeCalendar!.boostBeyondFullRisk = false;
+    });
+    expect(lost.score(invoice('2026-11-28T06:00:00Z'), closeDay).score).toBe(outside.score);
+  });
+
+  it("counts as a dependency only what shares a reference, not the same account's other open work", () => {
+    const ticket = (via: 'party' | 'reference'): ScoringInput => ({
+      domain: 'support',
+      type: 'sla_breach_risk',
+      dueAt: inHours(6),
+      context: {
+        accountTier: 'enterprise',
+        linkedOpenExceptions: [
+          { id: 'a', domain: 'finance', type: 'billing_dispute', via },
+          { id: 'b', domain: 'finance', type: 'payment_failure', via: 'party' },
+        ],
+      },
+    });
+    const shared = scored(ticket('reference'));
+    const partyOnly = scored(ticket('party'));
+    expect(shared.factors.find((f) => f.code === 'dependency_risk')).toEqual({
+      code: 'dependency_risk',
+      dimension: 'dependencyRisk',
+      points: 3.33,
+      detail:
+        "Depends on 1 linked open exception (billing dispute). 1 open exception of another domain shares only a party, no reference: the same account's or supplier's other work, not a dependency, and does not count.",
+    });
+    expect(partyOnly.factors.some((f) => f.code === 'dependency_risk')).toBe(false);
+    expect(shared.score - partyOnly.score).toBeCloseTo(3.33, 9);
+  });
+
   it('gives a returned supplier payment a due date and its supplier criticality', () => {
     const returned: ScoringInput = {
       domain: 'finance',

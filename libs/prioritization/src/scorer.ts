@@ -176,21 +176,36 @@ export class PolicyScorer implements Scorer {
       largest.hundredths -= total - MAX_HUNDREDTHS;
       total = MAX_HUNDREDTHS;
     }
-    // What the source's own people flagged, beside the dimensions: it counts whoever the customer
-    // is, where customer impact may already be full (capped to keep the score 0-100).
-    if (features.severity.points !== 0) {
-      const wanted = Math.round(features.severity.points * HUNDREDTHS);
+    // Points beside the dimensions, each a factor of its own (capped to keep the score 0-100).
+    const beside = (code: string, points: number, detail: string) => {
+      const wanted = Math.round(points * HUNDREDTHS);
       const applied = Math.min(MAX_HUNDREDTHS, Math.max(0, total + wanted)) - total;
-      if (applied !== 0) {
-        total += applied;
-        const capped =
-          applied !== wanted ? ` (capped at ${fmt(applied)} to stay within 0-100)` : '';
-        drafts.push({
-          code: 'source_severity',
-          hundredths: applied,
-          detail: `${features.severity.pointsDetail}${capped}`,
-        });
-      }
+      if (applied === 0) return;
+      total += applied;
+      const capped = applied !== wanted ? ` (capped at ${fmt(applied)} to stay within 0-100)` : '';
+      drafts.push({ code, hundredths: applied, detail: `${detail}${capped}` });
+    };
+    // What the source's own people flagged: it counts whoever the customer is, where customer
+    // impact may already be full.
+    if (features.severity.points !== 0)
+      beside('source_severity', features.severity.points, features.severity.pointsDetail);
+    // Overdue comes before due within the expected time, though both have due-date risk 1.
+    const overduePoints = policy.resolution.overduePoints ?? 0;
+    if (features.due.overdue && overduePoints > 0)
+      beside(
+        'overdue',
+        overduePoints,
+        `${features.due.overdueDetail} ${overduePoints} points more.`,
+      );
+    // The close comes on top of a deadline that already made due-date risk full.
+    const beyond = features.due.closeBeyondFull;
+    if (policy.closeCalendar?.boostBeyondFullRisk === true && beyond > 0) {
+      const points = ((100 * policy.weights.slaRisk) / this.totalWeight) * beyond;
+      beside(
+        'close_window',
+        points,
+        `The close waits for it, and its due-date risk is full already: the close boost it leaves out (${round3(beyond)}) counts on its own, ${fmt(Math.round(points * HUNDREDTHS))} points.`,
+      );
     }
 
     const rules = (policy.rules ?? []).filter((r) => allHold(r.when, subject));

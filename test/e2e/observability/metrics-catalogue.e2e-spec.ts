@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { DEFAULT_WORKER_CHANNELS } from '@exhub/config';
 import { loadPolicyFile } from '@exhub/prioritization';
 import { durationMs } from '@exhub/prioritization';
 import { startHub, stripeHeaders, subscribe, take, type Harness } from '../hub/hub-harness';
@@ -149,10 +150,13 @@ describe('docs/metrics.md is what /metrics exposes (after traffic through a real
     expect(text).toMatch(/^exhub_queue_messages\{queue="retry\.5s"\} \d/m);
   });
 
-  it('reports queue depths and consumers read from the broker', async () => {
-    expect(await metricsUntil(/^exhub_queue_consumers\{queue="work"\} 1$/m)).toMatch(
-      /^exhub_queue_consumers\{queue="work"\} 1$/m,
+  it('reports queue depths and consumers read from the broker: one per worker channel', async () => {
+    // One pipeline worker, consuming on EXHUB_WORKER_CHANNELS channels.
+    const consumers = new RegExp(
+      `^exhub_queue_consumers\\{queue="work"\\} ${DEFAULT_WORKER_CHANNELS}$`,
+      'm',
     );
+    expect(await metricsUntil(consumers)).toMatch(consumers);
   });
 
   it('reports the DLQ depth from the broker', async () => {

@@ -304,6 +304,34 @@ describe('PolicyScorer', () => {
     expect(lost.score(invoice('2026-11-28T06:00:00Z'), closeDay).score).toBe(outside.score);
   });
 
+  it('counts the close from three business days before the period-end day (lastBusinessDays 4)', () => {
+    // Wednesday 25 November 2026: the period-end day (Monday 30) and three business days before it.
+    const wednesday = new Date('2026-11-25T12:00:00Z');
+    const invoice: ScoringInput = {
+      domain: 'finance',
+      type: 'invoice_mismatch',
+      amount: usd('5000.00'),
+      dueAt: '2026-11-26T06:00:00Z',
+    };
+    const r = expectPointsAddUp(scorer.score(invoice, wednesday));
+    expect(r.factors.find((f) => f.code === 'close_window')).toEqual({
+      code: 'close_window',
+      points: 6.25,
+      detail:
+        'The close waits for it, and its due-date risk is full already: the close boost it leaves out (0.25) counts on its own, 6.25 points.',
+    });
+    expect(r.factors.find((f) => f.code === 'due_date_risk')?.detail).toContain(
+      'business day 4 from the end of November',
+    );
+    // With the window of three business days, the Wednesday is outside it.
+    const three = scorerWith((p) => {
+      p.closeCalendar!.lastBusinessDays = 3;
+    });
+    const outside = three.score(invoice, wednesday);
+    expect(outside.factors.some((f) => f.code === 'close_window')).toBe(false);
+    expect(r.score - outside.score).toBe(6.25);
+  });
+
   it("counts as a dependency only what shares a reference, not the same account's other open work", () => {
     const ticket = (via: 'party' | 'reference'): ScoringInput => ({
       domain: 'support',

@@ -36,7 +36,14 @@ function main(): void {
         return i;
       }
       const p = scorer.score(i.scoring.input, new Date(i.scoring.at));
-      return { ...i, score: p.score, degraded: i.degraded || p.degraded };
+      return {
+        ...i,
+        score: p.score,
+        degraded: i.degraded || p.degraded,
+        factors: p.factors.map((f) => `${f.code} ${f.points}`).join(', '),
+        dimensions: p.dimensions,
+        rules: p.rulesFired,
+      };
     });
     const { pairs, must } = pairsOf(items);
     const hub = [...items].sort((a, b) => b.score - a.score || a.seq - b.seq);

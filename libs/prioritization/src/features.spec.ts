@@ -107,13 +107,13 @@ describe('due-date risk', () => {
       'Due 2026-11-19T12:00:00Z, in 24 h; an escalation takes about 4 h to resolve.',
     );
     expect(dueRisk(input('2026-11-19T12:00:00Z'), shape, midMonth).value).toBe(0);
-    // A type slower than that keeps its own horizon (a chargeback: P3D × 3).
+    // A type slower than that keeps its own horizon (a chargeback: P2D × 3, six days).
     const dispute = {
       domain: 'finance',
       type: 'chargeback_dispute',
-      dueAt: '2026-11-24T12:00:00Z',
+      dueAt: '2026-11-22T12:00:00Z',
     };
-    expect(dueRisk(dispute, policy, midMonth).value).toBeCloseTo((9 - 6) / (9 - 3), 9);
+    expect(dueRisk(dispute, policy, midMonth).value).toBeCloseTo((6 - 4) / (6 - 2), 9);
   });
 
   it('rises in the month-end close window for finance only', () => {

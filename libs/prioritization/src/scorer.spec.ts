@@ -304,6 +304,56 @@ describe('PolicyScorer', () => {
     expect(lost.score(invoice('2026-11-28T06:00:00Z'), closeDay).score).toBe(outside.score);
   });
 
+  it('gives a chargeback due in five days a quarter of the due-date risk: its evidence takes about two days (P2D)', () => {
+    const dispute: ScoringInput = {
+      domain: 'finance',
+      type: 'chargeback_dispute',
+      amount: usd('800.00'),
+      dueAt: inHours(120),
+    };
+    const r = scored(dispute);
+    expect(r.dimensions.slaRisk).toBe(0.25);
+    expect(r.factors.find((f) => f.code === 'due_date_risk')).toEqual({
+      code: 'due_date_risk',
+      dimension: 'slaRisk',
+      points: 6.25,
+      detail: `Due ${inHours(120)}, in 120 h; a chargeback dispute takes about 48 h to resolve.`,
+    });
+    // With P3D (a horizon of nine days) the same dispute had two thirds of it.
+    const three = scorerWith((p) => {
+      p.resolution.expected.byType!.chargeback_dispute = 'P3D';
+    });
+    expect(three.score(dispute, now).dimensions.slaRisk).toBe(0.667);
+  });
+
+  it('counts the close from three business days before the period-end day (lastBusinessDays 4)', () => {
+    // Wednesday 25 November 2026: the period-end day (Monday 30) and three business days before it.
+    const wednesday = new Date('2026-11-25T12:00:00Z');
+    const invoice: ScoringInput = {
+      domain: 'finance',
+      type: 'invoice_mismatch',
+      amount: usd('5000.00'),
+      dueAt: '2026-11-26T06:00:00Z',
+    };
+    const r = expectPointsAddUp(scorer.score(invoice, wednesday));
+    expect(r.factors.find((f) => f.code === 'close_window')).toEqual({
+      code: 'close_window',
+      points: 6.25,
+      detail:
+        'The close waits for it, and its due-date risk is full already: the close boost it leaves out (0.25) counts on its own, 6.25 points.',
+    });
+    expect(r.factors.find((f) => f.code === 'due_date_risk')?.detail).toContain(
+      'business day 4 from the end of November',
+    );
+    // With the window of three business days, the Wednesday is outside it.
+    const three = scorerWith((p) => {
+      p.closeCalendar!.lastBusinessDays = 3;
+    });
+    const outside = three.score(invoice, wednesday);
+    expect(outside.factors.some((f) => f.code === 'close_window')).toBe(false);
+    expect(r.score - outside.score).toBe(6.25);
+  });
+
   it("counts as a dependency only what shares a reference, not the same account's other open work", () => {
     const ticket = (via: 'party' | 'reference'): ScoringInput => ({
       domain: 'support',

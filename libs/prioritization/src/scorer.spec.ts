@@ -476,9 +476,33 @@ describe('PolicyScorer', () => {
       type: 'chargeback_dispute',
       parties: [{ role: 'customer', id: 'cus_Unlisted' }],
     };
-    expect(scorer.explain(dispute, now).degradedReasons[0]).toMatch(
-      /^context.accountTier is not known for customer cus_Unlisted: add the customer under the source's customer id/,
-    );
+    expect(scorer.explain(dispute, now).degradedReasons).toEqual([
+      expect.stringMatching(
+        /^context.accountTier is not known for customer cus_Unlisted: add the customer under the source's customer id/,
+      ),
+    ]);
+  });
+
+  it('marks a chargeback that names no customer degraded: every dispute has one, the event did not say whose', () => {
+    // Stripe's charge.dispute.created names the charge only.
+    const dispute: ScoringInput = {
+      domain: 'finance',
+      type: 'chargeback_dispute',
+      amount: { value: '800.00', currency: 'USD' },
+      references: { payment: 'ch_3Q1' },
+    };
+    const r = scored(dispute);
+    expect(r.degraded).toBe(true);
+    expect(scorer.explain(dispute, now).degradedReasons).toEqual([
+      expect.stringMatching(
+        /^context.accountTier is not known: the dispute names no customer \(a Stripe dispute event carries only its charge id\)/,
+      ),
+    ]);
+    // A customer the lookup tables know: nothing missing.
+    const known = { ...dispute, parties: [{ role: 'customer', id: 'cus_K', tier: 'enterprise' }] };
+    expect(scored(known).degraded).toBe(false);
+    // A payment failure without a customer is not held to it (a payout has none).
+    expect(scored({ ...dispute, type: 'payment_failure' }).degraded).toBe(false);
   });
 
   it('moves a score a rule floored into its tier, so the worklist ranks it there (RR04 to p1)', () => {

@@ -765,11 +765,22 @@ const OPEN_STATUSES = ['open', 'in_review'];
 
 /**
  * Whether any exception but `excludeId` has one of `keys`: a look at the key index alone. Most
- * exceptions share no key with another (the worker asks twice per event, before and after it
- * stores one), and this answers that case for a fifth of the CPU the full query below takes
- * (its IN-subquery, status filter and ordering cost ~25 µs in SQLite even when nothing matches).
+ * exceptions share no key with another (the worker asks before it stores one, and after when
+ * the group commit's `sharingLinkKeys` did not rule it out), and this answers that case for a
+ * fifth of the CPU the full query below takes (its IN-subquery, status filter and ordering cost
+ * ~25 µs in SQLite even when nothing matches). The probes of concurrent callers (a micro-batch's
+ * deliveries) are answered together, one statement per turn (key-probes.ts).
  */
-async function anyKeyOfAnother(
+function anyKeyOfAnother(
+  ctx: StoreContext,
+  keys: ReadonlyArray<{ kind: string; value: string }>,
+  excludeId: string | undefined,
+): Promise<boolean> {
+  return ctx.keyProbes ? ctx.keyProbes.probe(keys, excludeId) : probeKeyIndex(ctx, keys, excludeId);
+}
+
+/** `anyKeyOfAnother` of one caller alone: one statement. */
+export async function probeKeyIndex(
   ctx: StoreContext,
   keys: ReadonlyArray<{ kind: string; value: string }>,
   excludeId: string | undefined,

@@ -10,11 +10,8 @@ describe('KeyProbes (SQLite)', () => {
 
   beforeAll(async () => {
     store = (await openStore('sqlite::memory:')) as KyselyStore;
-    for (const [id, party] of [
-      ['a', 'cus_1'],
-      ['b', 'cus_1'],
-      ['c', 'cus_2'],
-    ]) {
+    const hot = Array.from({ length: 10 }, (_, i) => [`h${i}`, 'cus_hot']);
+    for (const [id, party] of [['a', 'cus_1'], ['b', 'cus_1'], ['c', 'cus_2'], ...hot]) {
       await store.upsertException(sampleException({ id, score: 30, parties: [party] }), {
         actor: 'pipeline',
       });
@@ -62,6 +59,19 @@ describe('KeyProbes (SQLite)', () => {
       [1, 'a'],
       [2, undefined],
     ]);
+    expect(p.stats).toEqual({ statements: 2, probes: 2 });
+  });
+
+  it('asks its own probe for a caller the bounded read may have missed a holder of', async () => {
+    const { p, alone } = probes();
+    // Two keys: 8 rows at most, and cus_hot has 10 holders.
+    const answers = await Promise.all([
+      p.probe([key('cus_hot')], 'h1'),
+      p.probe([key('nobody')], 'x'),
+    ]);
+    // The first found another holder; the second is answered by its own probe (the stub's true).
+    expect(answers).toEqual([true, true]);
+    expect(alone).toEqual([[1, 'x']]);
     expect(p.stats).toEqual({ statements: 2, probes: 2 });
   });
 

@@ -18,10 +18,14 @@ interface Pending {
   reject: (err: unknown) => void;
 }
 
-/** The lowest and highest id holding a key (undefined: none does). */
-interface Holders {
-  first?: string;
-  last?: string;
+/** Holder rows read per distinct key of a statement, at most (a key many hold may use more). */
+export const PROBE_ROWS_PER_KEY = 4;
+
+/** What one statement found: the holders of its keys, all of them unless it hit its limit. */
+interface Found {
+  holders: Map<string, Set<string>>;
+  /** Keys of a statement that hit its row limit: a holder of theirs may not have been read. */
+  partial: Set<string>;
 }
 
 const keyId = (k: ProbeKey) => `${k.kind}\u0000${k.value}`;
@@ -30,16 +34,16 @@ const keyId = (k: ProbeKey) => `${k.kind}\u0000${k.value}`;
  * The key-index probes of concurrent callers, one statement for all (issue 17). The worker's
  * deliveries of one micro-batch each ask, before their exception is stored, whether another
  * exception has one of its link keys (`anyKeyOfAnother`): one small statement per event. The
- * probes asked in one turn of the event loop are answered together on the next: per distinct
- * key, the lowest and highest id holding it (two index seeks, whatever the number of holders).
- * A caller's answer is whether one of its keys is held by an id other than its `excludeId`: the
- * lowest or the highest is not `excludeId` — exactly what its own probe would say. A lone probe
- * runs its own statement (`single`), as before.
+ * probes asked in one turn of the event loop are answered together on the next by one plain
+ * index read of the holders of all their distinct keys (chunks of PROBE_KEYS_PER_STATEMENT). A
+ * caller's answer is whether a holder of one of its keys is not its `excludeId`: exactly what its
+ * own probe would say. The read is bounded (PROBE_ROWS_PER_KEY per key): when it hits the bound,
+ * a caller it found no other holder for asks its own probe, as does a lone probe.
  */
 export class KeyProbes {
   private queue: Pending[] = [];
   private scheduled = false;
-  /** Statements run and probes they answered (tests and the bench). */
+  /** Probes asked, and statements run to answer them (tests and the bench). */
   readonly stats = { statements: 0, probes: 0 };
 
   constructor(
@@ -54,6 +58,7 @@ export class KeyProbes {
   /** Whether any exception but `excludeId` holds one of `keys` (`keys` not empty). */
   probe(keys: ReadonlyArray<ProbeKey>, excludeId: string | undefined): Promise<boolean> {
     return new Promise<boolean>((resolve, reject) => {
+      this.stats.probes++;
       this.queue.push({ keys, excludeId, resolve, reject });
       if (!this.scheduled) {
         this.scheduled = true;
@@ -67,64 +72,72 @@ export class KeyProbes {
     const batch = this.queue;
     this.queue = [];
     this.scheduled = false;
-    if (batch.length === 1) {
-      const [p] = batch;
-      this.stats.statements++;
-      this.stats.probes++;
-      this.single(p.keys, p.excludeId).then(p.resolve, p.reject);
-      return;
-    }
-    try {
-      const holders = await this.holders(batch);
-      for (const p of batch) {
-        p.resolve(
-          p.keys.some((k) => {
-            const h = holders.get(keyId(k));
-            if (h?.first === undefined) return false;
-            return p.excludeId === undefined || h.first !== p.excludeId || h.last !== p.excludeId;
-          }),
-        );
+    let found: Found | undefined;
+    if (batch.length > 1) {
+      try {
+        found = await this.holders(batch);
+      } catch (err) {
+        for (const p of batch) p.reject(err);
+        return;
       }
-    } catch (err) {
-      for (const p of batch) p.reject(err);
+    }
+    for (const p of batch) {
+      const answer = found && answerOf(p, found);
+      if (answer !== undefined) {
+        p.resolve(answer);
+        continue;
+      }
+      this.stats.statements++;
+      this.single(p.keys, p.excludeId).then(p.resolve, p.reject);
     }
   }
 
-  /** Per distinct key of `batch`, its lowest and highest holder. */
-  private async holders(batch: Pending[]): Promise<Map<string, Holders>> {
+  /** The holders of the distinct keys of `batch`, one bounded statement per chunk. */
+  private async holders(batch: Pending[]): Promise<Found> {
     const distinct = new Map<string, ProbeKey>();
     for (const p of batch) for (const k of p.keys) distinct.set(keyId(k), k);
-    const keys = [...distinct.entries()];
-    const out = new Map<string, Holders>();
+    const keys = [...distinct.values()];
+    const found: Found = { holders: new Map(), partial: new Set() };
     for (let i = 0; i < keys.length; i += PROBE_KEYS_PER_STATEMENT) {
       const chunk = keys.slice(i, i + PROBE_KEYS_PER_STATEMENT);
+      const limit = PROBE_ROWS_PER_KEY * chunk.length;
       const compiled = this.prepared.bind(
         `exception-keys.probe:${chunk.length}`,
         (v) =>
-          this.db.selectNoFrom((eb) =>
-            chunk.flatMap((_, j) =>
-              (['asc', 'desc'] as const).map((direction) =>
-                eb
-                  .selectFrom('exception_keys')
-                  .select('exception_id')
-                  .where('kind', '=', v(2 * j))
-                  .where('value', '=', v(2 * j + 1))
-                  .orderBy('exception_id', direction)
-                  .limit(v(2 * chunk.length))
-                  .as(`${direction === 'asc' ? 'f' : 'l'}${j}`),
+          this.db
+            .selectFrom('exception_keys')
+            .select(['kind', 'value', 'exception_id'])
+            .where((k) =>
+              k.or(
+                chunk.map((_, j) =>
+                  k.and([k('kind', '=', v(2 * j)), k('value', '=', v(2 * j + 1))]),
+                ),
               ),
-            ),
-          ),
-        [...chunk.flatMap(([, k]) => [k.kind, k.value]), 1],
+            )
+            .limit(v(2 * chunk.length)),
+        [...chunk.flatMap((k) => [k.kind, k.value]), limit],
       );
       this.stats.statements++;
       const { rows } = await this.db.executeQuery(compiled);
-      const row = (rows[0] ?? {}) as Record<string, string | null>;
-      chunk.forEach(([id], j) => {
-        out.set(id, { first: row[`f${j}`] ?? undefined, last: row[`l${j}`] ?? undefined });
-      });
+      for (const r of rows) {
+        const id = keyId(r);
+        let holders = found.holders.get(id);
+        if (!holders) found.holders.set(id, (holders = new Set()));
+        holders.add(r.exception_id);
+      }
+      if (rows.length >= limit) for (const k of chunk) found.partial.add(keyId(k));
     }
-    this.stats.probes += batch.length;
-    return out;
+    return found;
   }
+}
+
+/** A caller's answer from what the statement found; undefined when only its own probe can say. */
+function answerOf(p: Pending, found: Found): boolean | undefined {
+  let complete = true;
+  for (const k of p.keys) {
+    const id = keyId(k);
+    for (const holder of found.holders.get(id) ?? []) if (holder !== p.excludeId) return true;
+    if (found.partial.has(id)) complete = false;
+  }
+  return complete ? false : undefined;
 }

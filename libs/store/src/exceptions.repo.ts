@@ -122,9 +122,13 @@ interface UpsertWrite {
 }
 
 /** The result and audit entry of a new exception (version 1). */
-function createdWrite(stored: CanonicalException, context: UpsertContext): UpsertWrite {
+function createdWrite(
+  stored: CanonicalException,
+  context: UpsertContext,
+  document: string,
+): UpsertWrite {
   return {
-    result: { exception: stored, created: true, changed: true, reopened: false },
+    result: { exception: stored, created: true, changed: true, reopened: false, document },
     audit: {
       actor: context.actor,
       action: 'exception.created',
@@ -166,7 +170,7 @@ async function upsertIn(
       await writeParties(trx, stored, true);
       await writeKeys(trx, stored, true);
       await writeVersion(trx, stored, contentHash, at, document);
-      return createdWrite(stored, context);
+      return createdWrite(stored, context, document);
     }
     // Another process inserted it between our read and our insert: continue as an update.
     current = await currentRow(ctx, trx, incoming.id);
@@ -197,7 +201,7 @@ async function upsertIn(
   await writeKeys(trx, stored);
   await writeVersion(trx, stored, contentHash, at, document);
   return {
-    result: { exception: stored, created: false, changed: true, reopened },
+    result: { exception: stored, created: false, changed: true, reopened, document },
     audit: {
       actor: context.actor,
       action: reopened ? 'exception.reopened' : 'exception.updated',
@@ -436,7 +440,7 @@ async function bulkInsert(
     for (const party of partyIdsOf(p.stored)) parties.push([id, party]);
     for (const k of exceptionKeysOf(p.stored)) keys.push([id, k.kind, k.value]);
     versions.push([id, 1, p.contentHash, p.document, p.at]);
-    writes[p.index] = createdWrite(p.stored, p.item.context);
+    writes[p.index] = createdWrite(p.stored, p.item.context, p.document);
   }
   await insertRows(ctx, trx, 'exception_parties', PARTY_COLUMNS, parties);
   await insertRows(ctx, trx, 'exception_keys', KEY_COLUMNS, keys);

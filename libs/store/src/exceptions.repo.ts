@@ -122,9 +122,13 @@ interface UpsertWrite {
 }
 
 /** The result and audit entry of a new exception (version 1). */
-function createdWrite(stored: CanonicalException, context: UpsertContext): UpsertWrite {
+function createdWrite(
+  stored: CanonicalException,
+  context: UpsertContext,
+  document: string,
+): UpsertWrite {
   return {
-    result: { exception: stored, created: true, changed: true, reopened: false },
+    result: { exception: stored, created: true, changed: true, reopened: false, document },
     audit: {
       actor: context.actor,
       action: 'exception.created',
@@ -166,7 +170,7 @@ async function upsertIn(
       await writeParties(trx, stored, true);
       await writeKeys(trx, stored, true);
       await writeVersion(trx, stored, contentHash, at, document);
-      return createdWrite(stored, context);
+      return createdWrite(stored, context, document);
     }
     // Another process inserted it between our read and our insert: continue as an update.
     current = await currentRow(ctx, trx, incoming.id);
@@ -197,7 +201,7 @@ async function upsertIn(
   await writeKeys(trx, stored);
   await writeVersion(trx, stored, contentHash, at, document);
   return {
-    result: { exception: stored, created: false, changed: true, reopened },
+    result: { exception: stored, created: false, changed: true, reopened, document },
     audit: {
       actor: context.actor,
       action: reopened ? 'exception.reopened' : 'exception.updated',
@@ -436,7 +440,7 @@ async function bulkInsert(
     for (const party of partyIdsOf(p.stored)) parties.push([id, party]);
     for (const k of exceptionKeysOf(p.stored)) keys.push([id, k.kind, k.value]);
     versions.push([id, 1, p.contentHash, p.document, p.at]);
-    writes[p.index] = createdWrite(p.stored, p.item.context);
+    writes[p.index] = createdWrite(p.stored, p.item.context, p.document);
   }
   await insertRows(ctx, trx, 'exception_parties', PARTY_COLUMNS, parties);
   await insertRows(ctx, trx, 'exception_keys', KEY_COLUMNS, keys);
@@ -765,11 +769,22 @@ const OPEN_STATUSES = ['open', 'in_review'];
 
 /**
  * Whether any exception but `excludeId` has one of `keys`: a look at the key index alone. Most
- * exceptions share no key with another (the worker asks twice per event, before and after it
- * stores one), and this answers that case for a fifth of the CPU the full query below takes
- * (its IN-subquery, status filter and ordering cost ~25 µs in SQLite even when nothing matches).
+ * exceptions share no key with another (the worker asks before it stores one, and after when
+ * the group commit's `sharingLinkKeys` did not rule it out), and this answers that case for a
+ * fifth of the CPU the full query below takes (its IN-subquery, status filter and ordering cost
+ * ~25 µs in SQLite even when nothing matches). The probes of concurrent callers (a micro-batch's
+ * deliveries) are answered together, one statement per turn (key-probes.ts).
  */
-async function anyKeyOfAnother(
+function anyKeyOfAnother(
+  ctx: StoreContext,
+  keys: ReadonlyArray<{ kind: string; value: string }>,
+  excludeId: string | undefined,
+): Promise<boolean> {
+  return ctx.keyProbes ? ctx.keyProbes.probe(keys, excludeId) : probeKeyIndex(ctx, keys, excludeId);
+}
+
+/** `anyKeyOfAnother` of one caller alone: one statement. */
+export async function probeKeyIndex(
   ctx: StoreContext,
   keys: ReadonlyArray<{ kind: string; value: string }>,
   excludeId: string | undefined,
@@ -804,9 +819,10 @@ const SHARED_KEYS_PER_STATEMENT = 32;
  * Of `exceptions` (stored, committed), the ids with a link key (linkKeysOf) that some other
  * exception has too: for each other one, `findOpenExceptions` by its link keys would find nothing.
  * One look at the key index for a whole group commit instead of one per exception (the worker's
- * after-publish step): per distinct key, how many exceptions hold it, counting at most one more
- * than the exceptions of this call that hold it. Asked after the commit, so of two exceptions
- * sharing a key, the one committed later always sees the other.
+ * after-publish step): per distinct key, how many exceptions hold it (a bounded read of the
+ * holders; past its bound, counted up to one more than the exceptions of this call that hold it).
+ * Asked after the commit, so of two exceptions sharing a key, the one committed later always sees
+ * the other.
  */
 export async function sharingLinkKeys(
   ctx: StoreContext,
@@ -824,38 +840,85 @@ export async function sharingLinkKeys(
   }
   const shared = new Set<string>();
   for (const chunk of chunked([...holders.values()], SHARED_KEYS_PER_STATEMENT)) {
-    const values = chunk.flatMap((h) => [h.kind, h.value, h.ids.size + 1]);
-    const compiled = ctx.prepared.bind(
-      `exception-keys.holders:${chunk.length}`,
-      (v) =>
-        ctx.db.selectNoFrom((eb) =>
-          chunk.map((_, i) =>
-            eb
-              .selectFrom(
-                eb
-                  .selectFrom('exception_keys')
-                  .select('exception_id')
-                  .where('kind', '=', v(3 * i))
-                  .where('value', '=', v(3 * i + 1))
-                  .limit(v(3 * i + 2))
-                  .as('holder'),
-              )
-              .select(eb.fn.countAll<number>().as('n'))
-              .as(`k${i}`),
-          ),
-        ),
-      values,
-    );
-    const { rows } = await ctx.db.executeQuery(compiled);
-    const counts = (rows[0] ?? {}) as Record<string, number | string | bigint>;
+    const counts = (await holderRows(ctx, chunk)) ?? (await holderCounts(ctx, chunk));
     chunk.forEach((h, i) => {
       // More holders than this call's: another exception has it; two of this call's: they share it.
-      if (Number(counts[`k${i}`]) > h.ids.size || h.ids.size > 1) {
+      if (counts[i] > h.ids.size || h.ids.size > 1) {
         for (const id of h.ids) shared.add(id);
       }
     });
   }
   return shared;
+}
+
+/** Holder rows read per key by `holderRows` beyond the call's own holders, at most. */
+const SHARED_ROWS_PER_KEY = 4;
+
+/**
+ * Per key of `chunk`, how many exceptions hold it: one plain read of the key index (~2 µs a
+ * key in SQLite, where a scalar count subquery per key costs ~8). Bounded; undefined when it hits
+ * the bound (a key many hold), and `holderCounts` answers instead.
+ */
+async function holderRows(
+  ctx: StoreContext,
+  chunk: ReadonlyArray<{ kind: string; value: string; ids: Set<string> }>,
+): Promise<number[] | undefined> {
+  let limit = SHARED_ROWS_PER_KEY * chunk.length;
+  for (const h of chunk) limit += h.ids.size;
+  const compiled = ctx.prepared.bind(
+    `exception-keys.holder-rows:${chunk.length}`,
+    (v) =>
+      ctx.db
+        .selectFrom('exception_keys')
+        .select(['kind', 'value'])
+        .where((k) =>
+          k.or(
+            chunk.map((_, i) => k.and([k('kind', '=', v(2 * i)), k('value', '=', v(2 * i + 1))])),
+          ),
+        )
+        .limit(v(2 * chunk.length)),
+    [...chunk.flatMap((h) => [h.kind, h.value]), limit],
+  );
+  const { rows } = await ctx.db.executeQuery(compiled);
+  if (rows.length >= limit) return undefined;
+  const n = new Map<string, number>();
+  for (const r of rows) {
+    const id = `${r.kind}\u0000${r.value}`;
+    n.set(id, (n.get(id) ?? 0) + 1);
+  }
+  return chunk.map((h) => n.get(`${h.kind}\u0000${h.value}`) ?? 0);
+}
+
+/** Per key of `chunk`, its holders counted up to one more than the call's own. */
+async function holderCounts(
+  ctx: StoreContext,
+  chunk: ReadonlyArray<{ kind: string; value: string; ids: Set<string> }>,
+): Promise<number[]> {
+  const values = chunk.flatMap((h) => [h.kind, h.value, h.ids.size + 1]);
+  const compiled = ctx.prepared.bind(
+    `exception-keys.holders:${chunk.length}`,
+    (v) =>
+      ctx.db.selectNoFrom((eb) =>
+        chunk.map((_, i) =>
+          eb
+            .selectFrom(
+              eb
+                .selectFrom('exception_keys')
+                .select('exception_id')
+                .where('kind', '=', v(3 * i))
+                .where('value', '=', v(3 * i + 1))
+                .limit(v(3 * i + 2))
+                .as('holder'),
+            )
+            .select(eb.fn.countAll<number>().as('n'))
+            .as(`k${i}`),
+        ),
+      ),
+    values,
+  );
+  const { rows } = await ctx.db.executeQuery(compiled);
+  const counts = (rows[0] ?? {}) as Record<string, number | string | bigint>;
+  return chunk.map((_, i) => Number(counts[`k${i}`]));
 }
 
 /**

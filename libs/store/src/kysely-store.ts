@@ -27,6 +27,7 @@ import type {
   WebhookEventInput,
 } from './types';
 import * as webhookEvents from './webhook-events.repo';
+import { KeyProbes } from './key-probes';
 import { WebhookWriteBatcher } from './webhook-writes';
 
 /** The one implementation: both adapters differ only in their Kysely dialect and `kind`. */
@@ -48,6 +49,10 @@ export class KyselyStore implements ExceptionStore {
       prepared: new PreparedQueries(),
       auditHead: kind === 'postgres' ? new AuditHeadQueue() : undefined,
     };
+    const ctx = this.ctx;
+    this.ctx.keyProbes = new KeyProbes(db, ctx.prepared, (keys, excludeId) =>
+      exceptions.probeKeyIndex(ctx, keys, excludeId),
+    );
     this.webhookWrites = new WebhookWriteBatcher(db);
   }
 

@@ -29,6 +29,11 @@ export interface UpsertResult {
   changed: boolean;
   /** A resolved or dismissed exception was re-opened by this new source fact. */
   reopened: boolean;
+  /**
+   * The document this call stored (`JSON.stringify(exception)`) when it wrote a new version: a
+   * publish of the stored exception can send it as is instead of serialising it again.
+   */
+  document?: string;
 }
 
 export interface ExceptionVersion {

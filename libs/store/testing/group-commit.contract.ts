@@ -129,6 +129,41 @@ export function describeGroupCommit(ctx: () => Ctx): void {
       expect(await store.verifyAudit()).toMatchObject({ ok: true, entries: 110 });
     });
 
+    it('gives each new version the document it stored: the exception as the pipeline publishes it', async () => {
+      const { store } = ctx();
+      const known = sampleException({ id: 'd-known', score: 10 });
+      const same = sampleException({ id: 'd-same', score: 10 });
+      await store.upsertException(known, pipeline);
+      await store.upsertException(same, pipeline);
+      const fresh = sampleException({ id: 'd-new', score: 20, parties: ['cus_9'] });
+      const twice = sampleException({ id: 'd-twice', score: 30 });
+      const batch = [fresh, rescored(known, 50), same, twice, rescored(twice, 31)];
+      const results = await store.upsertExceptions(
+        batch.map((exception) => ({ exception, context: pipeline })),
+      );
+      const alone = await store.upsertException(rescored(fresh, 60), pipeline);
+      const unchanged = await store.upsertException(rescored(fresh, 60), pipeline);
+      const all = [...results, alone, unchanged];
+      expect(all.map((r) => r.document !== undefined)).toEqual([
+        true,
+        true,
+        false,
+        true,
+        true,
+        true,
+        false,
+      ]);
+      [...batch, rescored(fresh, 60)].forEach((input, i) => {
+        const r = all[i];
+        if (r.document === undefined) return;
+        expect(r.document).toBe(JSON.stringify(r.exception));
+        // What the worker publishes: the input with the store's version and status.
+        const published = { ...input, version: r.exception.version, status: r.exception.status };
+        expect(r.document).toBe(JSON.stringify(published));
+      });
+      expect(JSON.parse(alone.document ?? '')).toEqual(await store.getException('d-new'));
+    });
+
     it('is all or nothing: a row that cannot be written rolls the whole batch back', async () => {
       const { store } = ctx();
       const ok = sampleException({ id: 'g-ok', score: 10 });

@@ -125,6 +125,59 @@ export function describeOpenExceptions(ctx: () => Ctx): void {
       }
     });
 
+    it('answers look-ups made at once each as it would answer it alone', async () => {
+      const { store } = ctx();
+      // a and b share cus_1; c alone holds ch_3; many hold cus_hot; z is closed.
+      await store.upsertException(withRefs('a', ['cus_1'], { payment: 'ch_1' }), actor);
+      await store.upsertException(withRefs('b', ['cus_1'], { invoice: 'in_2' }), actor);
+      await store.upsertException(withRefs('c', ['cus_2'], { payment: 'ch_3' }), actor);
+      for (const id of ['h1', 'h2', 'h3', 'h4']) {
+        await store.upsertException(withRefs(id, ['cus_hot'], {}), actor);
+      }
+      await store.upsertException(withRefs('z', ['cus_z'], {}, { status: 'resolved' }), actor);
+      const key = (kind: string, value: string) => ({ kind, value });
+      const queries = [
+        { keys: [key('party', 'cus_1')], excludeId: 'a' },
+        { keys: [key('party', 'cus_1')], excludeId: 'b' },
+        { keys: [key('party', 'cus_1')] },
+        { keys: [key('party', 'cus_1')], excludeId: 'x' },
+        // The only holder of its one key, and of both its keys.
+        { keys: [key('payment', 'ch_3')], excludeId: 'c' },
+        { keys: [key('party', 'cus_2'), key('payment', 'ch_3')], excludeId: 'c' },
+        { keys: [key('party', 'cus_2'), key('payment', 'ch_1')], excludeId: 'c' },
+        { keys: [key('payment', 'ch_3')], excludeId: 'a' },
+        { keys: [key('party', 'cus_hot')], excludeId: 'h1' },
+        { keys: [key('party', 'cus_hot')], excludeId: 'h4', limit: 2 },
+        { keys: [key('party', 'cus_z')] },
+        { keys: [key('party', 'nobody')], excludeId: 'a' },
+        // More distinct keys than one statement takes.
+        ...Array.from({ length: 40 }, (_, i) => ({
+          keys: [key('party', `cus_${i % 3 ? 'none' + i : 1}`), key('order', `or_${i}`)],
+          excludeId: i % 2 ? 'a' : undefined,
+        })),
+      ];
+      const alone: string[][] = [];
+      for (const q of queries) alone.push(ids(await store.findOpenExceptions(q)));
+      expect(alone.slice(0, 12)).toEqual([
+        ['b'],
+        ['a'],
+        ['a', 'b'],
+        ['a', 'b'],
+        [],
+        [],
+        ['a'],
+        ['c'],
+        ['h2', 'h3', 'h4'],
+        ['h1', 'h2'],
+        [],
+        [],
+      ]);
+      const together = await Promise.all(queries.map((q) => store.findOpenExceptions(q)));
+      expect(together.map(ids)).toEqual(alone);
+      const links = await Promise.all(queries.map((q) => store.findOpenLinks(q)));
+      expect(links.map((l) => l.map((x) => x.id))).toEqual(alone);
+    });
+
     it('follows changes: new keys replace old ones, closed exceptions drop out', async () => {
       const { store } = ctx();
       await store.upsertException(withRefs('a', ['cus_1'], { payment: 'ch_1' }), actor);

@@ -66,6 +66,9 @@ export class PipelineService implements OnApplicationBootstrap, BeforeApplicatio
 
   private readonly deps: BatchWorkerDeps;
 
+  /** The stored document of an exception just persisted: its publish sends it as is. */
+  private readonly bodies = new WeakMap<CanonicalException, string>();
+
   constructor(
     @Inject(PIPELINE_OPTIONS) private readonly options: PipelineOptions,
     @Inject(HUB_ENV) private readonly env: EnvSettings,
@@ -92,6 +95,9 @@ export class PipelineService implements OnApplicationBootstrap, BeforeApplicatio
     const asStored = (exception: CanonicalException, r: UpsertResult): CanonicalException => {
       const result = { ...exception, version: r.exception.version, status: r.exception.status };
       if (r.changed) changed.add(result);
+      // The store wrote `{ ...exception, version, status }`: the same keys in the same order and
+      // the same values as `result`, so its document is the message body, serialised once.
+      if (r.document !== undefined) this.bodies.set(result, r.document);
       return result;
     };
     this.deps = {
@@ -135,6 +141,7 @@ export class PipelineService implements OnApplicationBootstrap, BeforeApplicatio
       { publisher: this.publisher, topology: this.topology },
       exception,
       meta.traceparent,
+      this.bodies.get(exception),
     );
   }
 

@@ -15,6 +15,8 @@ export async function publishException(
   rt: { publisher: ConfirmPublisher; topology: Topology },
   exception: CanonicalException,
   traceparent: string | undefined,
+  /** `JSON.stringify(exception)` when the caller has it already (the store's document). */
+  body?: string,
 ): Promise<void> {
   const options = exceptionPublishOptions(exception, childTraceparent(traceparent), {
     routeToReview: exception.priority.review.required,
@@ -22,7 +24,7 @@ export async function publishException(
   await rt.publisher.publish(
     rt.topology.names.exceptions,
     exceptionRoutingKey(exception),
-    Buffer.from(JSON.stringify(exception)),
+    Buffer.from(body ?? JSON.stringify(exception)),
     options,
   );
 }

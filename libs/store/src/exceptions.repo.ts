@@ -15,6 +15,7 @@ import {
 } from './lifecycle';
 import type { StoreDatabase } from './schema';
 import { iso, type StoreContext } from './store-context';
+import { HOLDER_ROWS_PER_KEY, KEYS_PER_STATEMENT, keyId, readKeyHolders } from './key-probes';
 import type {
   AuditInput,
   DecisionInput,
@@ -812,9 +813,6 @@ export async function probeKeyIndex(
   return (await ctx.db.executeQuery(compiled)).rows.length > 0;
 }
 
-/** Distinct keys per statement of `sharingLinkKeys` (each count is one compiled shape). */
-const SHARED_KEYS_PER_STATEMENT = 32;
-
 /**
  * Of `exceptions` (stored, committed), the ids with a link key (linkKeysOf) that some other
  * exception has too: for each other one, `findOpenExceptions` by its link keys would find nothing.
@@ -832,14 +830,14 @@ export async function sharingLinkKeys(
   const holders = new Map<string, { kind: string; value: string; ids: Set<string> }>();
   for (const e of exceptions) {
     for (const k of linkKeysOf(e)) {
-      const id = `${k.kind}\u0000${k.value}`;
+      const id = keyId(k);
       let h = holders.get(id);
       if (!h) holders.set(id, (h = { kind: k.kind, value: k.value, ids: new Set() }));
       h.ids.add(e.id);
     }
   }
   const shared = new Set<string>();
-  for (const chunk of chunked([...holders.values()], SHARED_KEYS_PER_STATEMENT)) {
+  for (const chunk of chunked([...holders.values()], KEYS_PER_STATEMENT)) {
     const counts = (await holderRows(ctx, chunk)) ?? (await holderCounts(ctx, chunk));
     chunk.forEach((h, i) => {
       // More holders than this call's: another exception has it; two of this call's: they share it.
@@ -851,42 +849,22 @@ export async function sharingLinkKeys(
   return shared;
 }
 
-/** Holder rows read per key by `holderRows` beyond the call's own holders, at most. */
-const SHARED_ROWS_PER_KEY = 4;
-
 /**
- * Per key of `chunk`, how many exceptions hold it: one plain read of the key index (~2 µs a
- * key in SQLite, where a scalar count subquery per key costs ~8). Bounded; undefined when it hits
- * the bound (a key many hold), and `holderCounts` answers instead.
+ * Per key of `chunk`, how many exceptions hold it, from one bounded read of the holders
+ * (readKeyHolders: HOLDER_ROWS_PER_KEY per key beyond the call's own holders); undefined when it
+ * hits the bound (a key many hold), and `holderCounts` answers instead.
  */
 async function holderRows(
   ctx: StoreContext,
   chunk: ReadonlyArray<{ kind: string; value: string; ids: Set<string> }>,
 ): Promise<number[] | undefined> {
-  let limit = SHARED_ROWS_PER_KEY * chunk.length;
+  let limit = HOLDER_ROWS_PER_KEY * chunk.length;
   for (const h of chunk) limit += h.ids.size;
-  const compiled = ctx.prepared.bind(
-    `exception-keys.holder-rows:${chunk.length}`,
-    (v) =>
-      ctx.db
-        .selectFrom('exception_keys')
-        .select(['kind', 'value'])
-        .where((k) =>
-          k.or(
-            chunk.map((_, i) => k.and([k('kind', '=', v(2 * i)), k('value', '=', v(2 * i + 1))])),
-          ),
-        )
-        .limit(v(2 * chunk.length)),
-    [...chunk.flatMap((h) => [h.kind, h.value]), limit],
-  );
-  const { rows } = await ctx.db.executeQuery(compiled);
+  const rows = await readKeyHolders(ctx.db, ctx.prepared, chunk, limit);
   if (rows.length >= limit) return undefined;
   const n = new Map<string, number>();
-  for (const r of rows) {
-    const id = `${r.kind}\u0000${r.value}`;
-    n.set(id, (n.get(id) ?? 0) + 1);
-  }
-  return chunk.map((h) => n.get(`${h.kind}\u0000${h.value}`) ?? 0);
+  for (const r of rows) n.set(keyId(r), (n.get(keyId(r)) ?? 0) + 1);
+  return chunk.map((h) => n.get(keyId(h)) ?? 0);
 }
 
 /** Per key of `chunk`, its holders counted up to one more than the call's own. */

@@ -8,8 +8,8 @@ export interface ProbeKey {
   value: string;
 }
 
-/** Distinct keys per statement of a coalesced probe (each count is one compiled shape). */
-export const PROBE_KEYS_PER_STATEMENT = 32;
+/** Distinct keys per read of the key index (each count is one compiled shape). */
+export const KEYS_PER_STATEMENT = 32;
 
 interface Pending {
   keys: ReadonlyArray<ProbeKey>;
@@ -19,7 +19,7 @@ interface Pending {
 }
 
 /** Holder rows read per distinct key of a statement, at most (a key many hold may use more). */
-export const PROBE_ROWS_PER_KEY = 4;
+export const HOLDER_ROWS_PER_KEY = 4;
 
 /** What one statement found: the holders of its keys, all of them unless it hit its limit. */
 interface Found {
@@ -28,16 +28,46 @@ interface Found {
   partial: Set<string>;
 }
 
-const keyId = (k: ProbeKey) => `${k.kind}\u0000${k.value}`;
+/** One string per key, for maps and sets. */
+export const keyId = (k: ProbeKey) => `${k.kind}\u0000${k.value}`;
+
+/**
+ * Who holds `keys` in the key index: one plain, bounded read (at most `limit` rows; a key many
+ * exceptions hold can use them all). A plain read costs ~2 µs a key in SQLite, where a scalar
+ * subquery per key costs ~8: both the coalesced probes below and the group commit's
+ * `sharingLinkKeys` read holders this way.
+ */
+export async function readKeyHolders(
+  db: Kysely<StoreDatabase>,
+  prepared: PreparedQueries,
+  keys: ReadonlyArray<ProbeKey>,
+  limit: number,
+): Promise<{ kind: string; value: string; exception_id: string }[]> {
+  const compiled = prepared.bind(
+    `exception-keys.holders-read:${keys.length}`,
+    (v) =>
+      db
+        .selectFrom('exception_keys')
+        .select(['kind', 'value', 'exception_id'])
+        .where((k) =>
+          k.or(
+            keys.map((_, j) => k.and([k('kind', '=', v(2 * j)), k('value', '=', v(2 * j + 1))])),
+          ),
+        )
+        .limit(v(2 * keys.length)),
+    [...keys.flatMap((k) => [k.kind, k.value]), limit],
+  );
+  return (await db.executeQuery(compiled)).rows;
+}
 
 /**
  * The key-index probes of concurrent callers, one statement for all (issue 17). The worker's
  * deliveries of one micro-batch each ask, before their exception is stored, whether another
  * exception has one of its link keys (`anyKeyOfAnother`): one small statement per event. The
  * probes asked in one turn of the event loop are answered together on the next by one plain
- * index read of the holders of all their distinct keys (chunks of PROBE_KEYS_PER_STATEMENT). A
+ * index read of the holders of all their distinct keys (chunks of KEYS_PER_STATEMENT). A
  * caller's answer is whether a holder of one of its keys is not its `excludeId`: exactly what its
- * own probe would say. The read is bounded (PROBE_ROWS_PER_KEY per key): when it hits the bound,
+ * own probe would say. The read is bounded (HOLDER_ROWS_PER_KEY per key): when it hits the bound,
  * a caller it found no other holder for asks its own probe, as does a lone probe.
  */
 export class KeyProbes {
@@ -98,27 +128,11 @@ export class KeyProbes {
     for (const p of batch) for (const k of p.keys) distinct.set(keyId(k), k);
     const keys = [...distinct.values()];
     const found: Found = { holders: new Map(), partial: new Set() };
-    for (let i = 0; i < keys.length; i += PROBE_KEYS_PER_STATEMENT) {
-      const chunk = keys.slice(i, i + PROBE_KEYS_PER_STATEMENT);
-      const limit = PROBE_ROWS_PER_KEY * chunk.length;
-      const compiled = this.prepared.bind(
-        `exception-keys.probe:${chunk.length}`,
-        (v) =>
-          this.db
-            .selectFrom('exception_keys')
-            .select(['kind', 'value', 'exception_id'])
-            .where((k) =>
-              k.or(
-                chunk.map((_, j) =>
-                  k.and([k('kind', '=', v(2 * j)), k('value', '=', v(2 * j + 1))]),
-                ),
-              ),
-            )
-            .limit(v(2 * chunk.length)),
-        [...chunk.flatMap((k) => [k.kind, k.value]), limit],
-      );
+    for (let i = 0; i < keys.length; i += KEYS_PER_STATEMENT) {
+      const chunk = keys.slice(i, i + KEYS_PER_STATEMENT);
+      const limit = HOLDER_ROWS_PER_KEY * chunk.length;
       this.stats.statements++;
-      const { rows } = await this.db.executeQuery(compiled);
+      const rows = await readKeyHolders(this.db, this.prepared, chunk, limit);
       for (const r of rows) {
         const id = keyId(r);
         let holders = found.holders.get(id);

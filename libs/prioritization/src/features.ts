@@ -156,10 +156,11 @@ export function impliedDue(
 export interface DueRisk extends Feature {
   hoursToDue?: number;
   inCloseWindow: boolean;
-  /** Its due date has passed, or the source reports its SLA breached (an SLA signal worth 1). */
-  overdue: boolean;
-  /** The sentence of the overdue factor (empty when not overdue). */
-  overdueDetail: string;
+  /**
+   * Set when its due date has passed, or the source reports its SLA breached (an SLA signal worth
+   * 1): the sentence of the overdue factor.
+   */
+  overdueDetail?: string;
   /** The part of the close boost a full due-date risk left out (0-1; 0 outside the close). */
   closeBeyondFull: number;
 }
@@ -182,7 +183,7 @@ export function dueRisk(input: ScoringInput, policy: PriorityPolicy, now: Date):
   let value = 0;
   let hoursToDue: number | undefined;
   let detail = 'No due date or SLA deadline is known.';
-  let overdueDetail = '';
+  let overdueDetail: string | undefined;
   const implied = input.dueAt ? undefined : impliedDue(input, policy, now);
   const dueAt = input.dueAt ?? implied?.dueAt;
   if (dueAt) {
@@ -236,7 +237,6 @@ export function dueRisk(input: ScoringInput, policy: PriorityPolicy, now: Date):
     detail,
     hoursToDue,
     inCloseWindow,
-    overdue: overdueDetail !== '',
     overdueDetail,
     closeBeyondFull,
   };

@@ -191,7 +191,7 @@ export class PolicyScorer implements Scorer {
       beside('source_severity', features.severity.points, features.severity.pointsDetail);
     // Overdue comes before due within the expected time, though both have due-date risk 1.
     const overduePoints = policy.resolution.overduePoints ?? 0;
-    if (features.due.overdue && overduePoints > 0)
+    if (features.due.overdueDetail !== undefined && overduePoints > 0)
       beside(
         'overdue',
         overduePoints,

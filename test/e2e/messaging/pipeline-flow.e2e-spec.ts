@@ -81,6 +81,15 @@ describe('ingress → work → retry / DLQ on a real broker', () => {
     return consumer;
   }
 
+  /** Messages on work once an unacked delivery would be back there (after a consumer stopped). */
+  async function workLeftAfterSettling(): Promise<number> {
+    await sleep(100);
+    const check = await model.createChannel();
+    const work = await check.checkQueue(topology.names.work);
+    await check.close();
+    return work.messageCount;
+  }
+
   async function dlq() {
     const c = await collect(model, topology.names.dlq);
     stops.push(c.stop);
@@ -108,11 +117,7 @@ describe('ingress → work → retry / DLQ on a real broker', () => {
     expect(sourceEventMetaFrom(delivered)).toEqual(m);
 
     await consumer.cancel();
-    await sleep(100); // an unacked delivery would now be back in the queue
-    const check = await model.createChannel();
-    const work = await check.checkQueue(topology.names.work);
-    await check.close();
-    expect(work.messageCount).toBe(0);
+    expect(await workLeftAfterSettling()).toBe(0);
     expect(seen).toHaveLength(1);
   });
 
@@ -163,11 +168,7 @@ describe('ingress → work → retry / DLQ on a real broker', () => {
     expect(batches[0].length).toBeGreaterThan(1);
     expect(batches.flat().filter((b) => b === 'flaky')).toHaveLength(2);
     await consumer.cancel();
-    await sleep(100);
-    const check = await model.createChannel();
-    const work = await check.checkQueue(topology.names.work);
-    await check.close();
-    expect(work.messageCount).toBe(0);
+    expect(await workLeftAfterSettling()).toBe(0);
     expect(dead).toHaveLength(1);
   });
 
@@ -211,11 +212,7 @@ describe('ingress → work → retry / DLQ on a real broker', () => {
     expect(new Set(handled).size).toBe(total);
     expect(Math.max(...batches)).toBeGreaterThan(4);
     await consumer.cancel();
-    await sleep(100); // an unacked delivery would now be back in the queue
-    const check = await model.createChannel();
-    const work = await check.checkQueue(topology.names.work);
-    await check.close();
-    expect(work.messageCount).toBe(0);
+    expect(await workLeftAfterSettling()).toBe(0);
     expect(handled).toHaveLength(total);
   });
 
@@ -354,10 +351,6 @@ describe('ingress → work → retry / DLQ on a real broker', () => {
     expect(consumer.inFlight).toBe(0);
     expect(consumer.active).toBe(false);
 
-    await sleep(100); // an unacked delivery would now be back in the queue
-    const check = await model.createChannel();
-    const work = await check.checkQueue(topology.names.work);
-    await check.close();
-    expect(work.messageCount).toBe(0); // acked, not requeued
+    expect(await workLeftAfterSettling()).toBe(0); // acked, not requeued
   });
 });

@@ -185,4 +185,92 @@ describe('startConsumer with a batch handler', () => {
     expect(seen).toEqual([1, 2]);
     expect(channel.acked).toEqual([1, 2]);
   });
+
+  describe('yielding to other work (yieldTo)', () => {
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+    async function yieldingConsumer(yieldTo: {
+      busy: () => boolean;
+      maxWaitMs: number;
+      onWaited?: (ms: number) => void;
+    }) {
+      const { model, channel } = fakeModel();
+      const batches: number[][] = [];
+      const consumer = await startConsumer(model, {
+        queue: 'q',
+        topology,
+        publisher: { publish: async () => undefined },
+        handler: async () => ({ kind: 'ack' }),
+        batchMax: 8,
+        batchHandler: (msgs) => {
+          batches.push(msgs.map((m) => m.fields.deliveryTag));
+          return msgs.map(async () => ({ kind: 'ack' }) as HandlerOutcome);
+        },
+        yieldTo: { pollMs: 2, ...yieldTo },
+      });
+      return { consumer, channel, batches };
+    }
+
+    it('holds deliveries, unacknowledged, while busy, and hands them over together once it is not', async () => {
+      let busy = true;
+      const waited: number[] = [];
+      const { consumer, channel, batches } = await yieldingConsumer({
+        busy: () => busy,
+        maxWaitMs: 60_000,
+        onWaited: (ms) => waited.push(ms),
+      });
+      channel.deliver(message(1));
+      channel.deliver(message(2));
+      await sleep(30);
+      channel.deliver(message(3));
+      await sleep(30);
+      expect(batches).toEqual([]);
+      expect(channel.acked).toEqual([]);
+      expect(consumer.inFlight).toBe(3);
+
+      busy = false;
+      await sleep(30);
+      expect(batches).toEqual([[1, 2, 3]]);
+      expect(channel.acked).toEqual([1, 2, 3]);
+      expect(waited).toHaveLength(1);
+      expect(waited[0]).toBeGreaterThanOrEqual(50);
+
+      // Not busy: the next delivery goes at once, without waiting.
+      channel.deliver(message(4));
+      await tick();
+      expect(batches).toEqual([[1, 2, 3], [4]]);
+      expect(waited).toHaveLength(1);
+      await consumer.cancel();
+    });
+
+    it('never holds a delivery longer than maxWaitMs, however long the other work stays busy', async () => {
+      const { consumer, channel, batches } = await yieldingConsumer({
+        busy: () => true,
+        maxWaitMs: 40,
+      });
+      const started = Date.now();
+      channel.deliver(message(1));
+      while (batches.length === 0 && Date.now() - started < 5000) await sleep(5);
+      expect(batches).toEqual([[1]]);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(35);
+      expect(channel.acked).toEqual([1]);
+      await consumer.cancel();
+    });
+
+    it('on cancel() handles and acks what it held at once (a graceful stop neither waits nor drops)', async () => {
+      const { consumer, channel, batches } = await yieldingConsumer({
+        busy: () => true,
+        maxWaitMs: 60_000,
+      });
+      channel.deliver(message(1));
+      channel.deliver(message(2));
+      await sleep(20);
+      expect(batches).toEqual([]);
+      const started = Date.now();
+      await consumer.cancel();
+      expect(Date.now() - started).toBeLessThan(1000);
+      expect(batches).toEqual([[1, 2]]);
+      expect(channel.acked).toEqual([1, 2]);
+    });
+  });
 });

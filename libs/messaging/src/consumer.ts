@@ -43,6 +43,17 @@ export type MessageHandler = (msg: ConsumeMessage) => Promise<HandlerOutcome>;
  */
 export type BatchHandler = (msgs: ConsumeMessage[]) => Promise<HandlerOutcome>[];
 
+export interface YieldTo {
+  /** True while the other work is busy enough that this consumer should wait. */
+  busy(): boolean;
+  /** The longest a delivery waits before its batch starts, busy or not. */
+  maxWaitMs: number;
+  /** How often `busy()` is asked again while deliveries wait. */
+  pollMs: number;
+  /** Told how long a batch waited, each time one started after waiting (for a metric). */
+  onWaited?: (ms: number) => void;
+}
+
 export interface ConsumerOptions {
   queue: string;
   handler: MessageHandler;
@@ -63,6 +74,13 @@ export interface ConsumerOptions {
    */
   batchHandler?: BatchHandler;
   batchMax?: number;
+  /**
+   * Yields to work that matters more in the same process (the pipeline worker to webhook ingress,
+   * EXHUB_INGRESS_FIRST): while `busy()` says so, deliveries that arrived wait, unacknowledged,
+   * before their batch starts — never longer than `maxWaitMs` each, so the consumer always makes
+   * progress — and the broker sends no more than the prefetch meanwhile. Only with micro-batching.
+   */
+  yieldTo?: YieldTo;
   /** Failed attempts before a retryable failure is dead-lettered. */
   maxAttempts?: number;
   /** Time since the first failure after which retries stop (default 1 h). */
@@ -213,8 +231,35 @@ export async function startConsumer(
   const batchMax = options.batchHandler ? Math.max(1, options.batchMax ?? 1) : 1;
   let pending: { on: Channel; msg: ConsumeMessage }[] = [];
   let flushScheduled = false;
+  const yieldTo = options.yieldTo;
+  /** Since when the deliveries in `pending` have waited for `yieldTo`, and the timer that asks again. */
+  let waitingSince: number | undefined;
+  let waitTimer: NodeJS.Timeout | undefined;
+  /** True when `pending` must wait for `yieldTo` (and a timer will flush it later). */
+  const mustWait = (): boolean => {
+    if (!yieldTo || pending.length === 0) return false;
+    const now = Date.now();
+    waitingSince ??= now;
+    if (!cancelled && now - waitingSince < yieldTo.maxWaitMs && yieldTo.busy()) {
+      waitTimer ??= setTimeout(
+        () => {
+          waitTimer = undefined;
+          flush();
+        },
+        Math.min(yieldTo.pollMs, Math.max(1, waitingSince + yieldTo.maxWaitMs - now)),
+      );
+      return true;
+    }
+    if (waitTimer) clearTimeout(waitTimer);
+    waitTimer = undefined;
+    const waited = now - waitingSince;
+    waitingSince = undefined;
+    if (waited > 0) yieldTo.onWaited?.(waited);
+    return false;
+  };
   const flush = (): void => {
     flushScheduled = false;
+    if (mustWait()) return;
     while (pending.length > 0) {
       const batch = pending.slice(0, batchMax);
       pending = pending.slice(batchMax);

@@ -61,6 +61,7 @@ export {
   type ConsumerOptions,
   type MessageHandler,
   type BatchHandler,
+  type YieldTo,
 } from './consumer';
 export {
   AmqpUnavailableError,

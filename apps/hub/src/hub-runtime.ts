@@ -25,6 +25,7 @@ import {
 } from '@exhub/prioritization';
 import { WEBHOOK_EVENT_PURGE_INTERVAL_MS, openStore, type ExceptionStore } from '@exhub/store';
 import { buildConnectors, type ConnectorSlot } from './connectors/connector-types';
+import { IngressLoad } from './ingest/ingress-load';
 
 /**
  * The hub's shared infrastructure, built before NestJS starts so that an unreachable broker or an
@@ -55,6 +56,11 @@ export interface HubRuntime {
    * set by main.ts before the app is built): /health/ready and /metrics include its own.
    */
   pipelineThread?: RemotePipeline;
+  /**
+   * The webhooks being handled now: counted by the ingress, read by the pipeline worker, which
+   * yields to them (EXHUB_INGRESS_FIRST); one counter for the process, shared with its thread.
+   */
+  ingressLoad: IngressLoad;
   close(): Promise<void>;
 }
 
@@ -79,6 +85,8 @@ export interface RuntimeOverrides {
   /** Replaces the config file's connector instances (tests). */
   connectors?: ConnectorInstanceConfig[];
   logger?: Logger;
+  /** The process's counter (the pipeline worker thread gets the main thread's); default a new one. */
+  ingressLoad?: IngressLoad;
 }
 
 export async function createRuntime(
@@ -161,6 +169,7 @@ export async function createRuntime(
     store,
     state,
     retryAfterSeconds: DEFAULT_RETRY_AFTER_SECONDS,
+    ingressLoad: overrides.ingressLoad ?? new IngressLoad(),
     async close() {
       await publisher.close().catch(() => undefined);
       await connection.close().catch(() => undefined);

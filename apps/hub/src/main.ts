@@ -8,6 +8,7 @@ import { PolicyError } from '@exhub/prioritization';
 import { StoreOpenError } from '@exhub/store';
 import { createHubApp } from './create-app';
 import { createRuntime, type HubRuntime } from './hub-runtime';
+import { IngressLoad } from './ingest/ingress-load';
 import { PipelineThread } from './pipeline-thread/pipeline-thread';
 import { usePipelineThread } from './pipeline-thread/use-thread';
 
@@ -46,9 +47,14 @@ async function main(): Promise<void> {
   // runtime; it builds its own only once told to (`release`), after this runtime opened the store
   // (migrations ran) and nothing here failed: a start-up error is reported once, by this thread.
   const built: { runtime?: HubRuntime } = {};
+  // The webhooks this thread handles, which the pipeline worker thread yields to.
+  const ingressLoad = new IngressLoad();
+  if (env.ingressFirst > 0 && env.roles.has('ingress') && env.roles.has('pipeline')) {
+    ingressLoad.sampleLoop();
+  }
   const thread = threaded
     ? new PipelineThread({
-        data: { thread: 'pipeline', version },
+        data: { thread: 'pipeline', version, ingressLoad: ingressLoad.buffer },
         logger,
         onRestart: () => built.runtime?.metrics.pipelineThreadRestarts.inc(),
       })
@@ -58,7 +64,7 @@ async function main(): Promise<void> {
   const runtime = await createRuntime(
     threaded ? { ...env, roles: new Set([...env.roles].filter((r) => r !== 'pipeline')) } : env,
     version,
-    { logger },
+    { logger, ingressLoad },
   );
   built.runtime = runtime;
   thread?.release();

@@ -55,6 +55,22 @@ export const DEFAULT_WORKER_THREAD = 'on';
  * every other process, and the pipeline's latency grows (apps/hub/README.md has the figures).
  */
 export const DEFAULT_PIPELINE_THREAD_NICE = 0;
+/**
+ * EXHUB_INGRESS_FIRST: while this many webhooks (or more) are being handled in this process, the
+ * pipeline worker holds its next batch (unacknowledged, at most EXHUB_INGRESS_FIRST_MAX_WAIT), so
+ * a burst is answered first and drained after. 0 = never hold.
+ */
+export const DEFAULT_INGRESS_FIRST = 8;
+/** EXHUB_INGRESS_FIRST_MAX_WAIT: the longest a batch is held for webhooks, busy or not. */
+export const DEFAULT_INGRESS_FIRST_MAX_WAIT_MS = 250;
+/**
+ * EXHUB_INGRESS_FIRST_LOOP: the HTTP event loop's utilisation (0–1, over the last 25 ms) from which
+ * the webhooks count as saturating it: below it, HTTP keeps up and the pipeline never waits,
+ * however many are in flight.
+ */
+export const DEFAULT_INGRESS_FIRST_LOOP = 0.5;
+/** How often a held batch asks again whether the webhooks are still busy. */
+export const INGRESS_FIRST_POLL_MS = 5;
 /** The highest (least favoured) nice value Linux accepts. */
 export const MAX_NICE = 19;
 export const WORKER_THREAD_SETTINGS = ['on', 'off'] as const;

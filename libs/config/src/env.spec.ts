@@ -60,6 +60,27 @@ describe('loadEnvSettings', () => {
     );
   });
 
+  it('reads when the pipeline worker yields to webhooks: 8 in flight by default, 0 = never, waits of at most 250 ms', () => {
+    expect(loadEnvSettings({}).ingressFirst).toBe(8);
+    expect(loadEnvSettings({}).ingressFirstMaxWaitMs).toBe(250);
+    expect(loadEnvSettings({}).ingressFirstLoop).toBe(0.5);
+    expect(loadEnvSettings({ EXHUB_INGRESS_FIRST_LOOP: '0' }).ingressFirstLoop).toBe(0);
+    expect(() => loadEnvSettings({ EXHUB_INGRESS_FIRST_LOOP: '50%' })).toThrow(
+      /EXHUB_INGRESS_FIRST_LOOP="50%" must be a number from 0 to 1/,
+    );
+    expect(loadEnvSettings({ EXHUB_INGRESS_FIRST: '0' }).ingressFirst).toBe(0);
+    expect(loadEnvSettings({ EXHUB_INGRESS_FIRST: ' 32 ' }).ingressFirst).toBe(32);
+    expect(loadEnvSettings({ EXHUB_INGRESS_FIRST_MAX_WAIT: '1s' }).ingressFirstMaxWaitMs).toBe(
+      1000,
+    );
+    expect(() => loadEnvSettings({ EXHUB_INGRESS_FIRST: 'yes' })).toThrow(
+      /EXHUB_INGRESS_FIRST="yes" must be a whole number/,
+    );
+    expect(() => loadEnvSettings({ EXHUB_INGRESS_FIRST_MAX_WAIT: '250' })).toThrow(
+      /EXHUB_INGRESS_FIRST_MAX_WAIT/,
+    );
+  });
+
   it('reads where the pipeline worker runs: a thread of its own by default, on or off, nothing else', () => {
     expect(loadEnvSettings({}).workerThread).toBe('on');
     expect(loadEnvSettings({}).pipelineThreadNice).toBe(0);

@@ -17,6 +17,9 @@ import {
   DEFAULT_WORKER_PREFETCH,
   DEFAULT_WORKER_THREAD,
   DEFAULT_PIPELINE_THREAD_NICE,
+  DEFAULT_INGRESS_FIRST,
+  DEFAULT_INGRESS_FIRST_MAX_WAIT_MS,
+  DEFAULT_INGRESS_FIRST_LOOP,
   MAX_NICE,
   LOG_LEVELS,
   ROLES,
@@ -73,6 +76,15 @@ export interface EnvSettings {
    * same priority as HTTP): above 0, when the cores are busy, webhook ingress gets the CPU first.
    */
   pipelineThreadNice: number;
+  /**
+   * Webhooks in flight at which the pipeline worker of the same process holds its next batch
+   * (EXHUB_INGRESS_FIRST, default 8; 0 = never): webhooks are answered first during a burst.
+   */
+  ingressFirst: number;
+  /** The longest the pipeline worker holds a batch for webhooks (EXHUB_INGRESS_FIRST_MAX_WAIT). */
+  ingressFirstMaxWaitMs: number;
+  /** HTTP event loop utilisation (0–1) from which the webhooks count as saturating it (EXHUB_INGRESS_FIRST_LOOP). */
+  ingressFirstLoop: number;
   /** Attempts before a retryable failure is dead-lettered (EXHUB_MAX_ATTEMPTS). */
   maxAttempts?: number;
   /** How long a message may keep failing before it is dead-lettered (EXHUB_MAX_RETRY_AGE, e.g. `1h`). */
@@ -116,6 +128,16 @@ function parseInteger(name: string, raw: string | undefined, fallback: number): 
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 0) throw new EnvError(`${name}="${raw}" must be a whole number`);
+  return n;
+}
+
+/** A number from 0 to 1 (`0.5`). */
+function parseFraction(name: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0 || n > 1) {
+    throw new EnvError(`${name}="${raw}" must be a number from 0 to 1 (default ${fallback})`);
+  }
   return n;
 }
 
@@ -265,6 +287,19 @@ export function loadEnvSettings(env: NodeJS.ProcessEnv = process.env): EnvSettin
     workerChannels,
     workerThread: parseWorkerThread(env.EXHUB_WORKER_THREAD),
     pipelineThreadNice: parsePipelineThreadNice(env.EXHUB_PIPELINE_THREAD_NICE),
+    ingressFirst: parseInteger(
+      'EXHUB_INGRESS_FIRST',
+      env.EXHUB_INGRESS_FIRST?.trim(),
+      DEFAULT_INGRESS_FIRST,
+    ),
+    ingressFirstMaxWaitMs: env.EXHUB_INGRESS_FIRST_MAX_WAIT
+      ? parseDuration('EXHUB_INGRESS_FIRST_MAX_WAIT', env.EXHUB_INGRESS_FIRST_MAX_WAIT)
+      : DEFAULT_INGRESS_FIRST_MAX_WAIT_MS,
+    ingressFirstLoop: parseFraction(
+      'EXHUB_INGRESS_FIRST_LOOP',
+      env.EXHUB_INGRESS_FIRST_LOOP,
+      DEFAULT_INGRESS_FIRST_LOOP,
+    ),
     maxAttempts: env.EXHUB_MAX_ATTEMPTS
       ? parseInteger('EXHUB_MAX_ATTEMPTS', env.EXHUB_MAX_ATTEMPTS, 0) || undefined
       : undefined,

@@ -215,6 +215,11 @@ export class HubMetrics {
     help: 'Times the pipeline worker thread (EXHUB_WORKER_THREAD=on) died unexpectedly and was restarted.',
     registers: [this.registry],
   });
+  readonly pipelineIngressWait = new Counter({
+    name: `${METRIC_PREFIX}pipeline_ingress_wait_seconds_total`,
+    help: 'Time the pipeline worker held its batches for the webhooks being answered in the same process (EXHUB_INGRESS_FIRST), summed over batches.',
+    registers: [this.registry],
+  });
   readonly brokerBlocked = new Gauge({
     name: `${METRIC_PREFIX}broker_blocked`,
     help: '1 while the broker blocks the connection (memory or disk alarm), else 0.',

@@ -154,6 +154,11 @@ describe('the built hub with the pipeline worker in its own thread (EXHUB_WORKER
         EXHUB_CONFIG: config,
         EXHUB_STORE_URL: `sqlite:${join(dir, 'store.db')}`,
         NODE_OPTIONS: `--require ${CRASH_PRELOAD}`,
+        // Webhooks first at the slightest load (the default waits for 8 in flight on a loop busy
+        // half the time, which a test cannot count on reaching): the thread must see the main
+        // thread's count.
+        EXHUB_INGRESS_FIRST: '1',
+        EXHUB_INGRESS_FIRST_LOOP: '0',
         EXHUB_TEST_CRASH_FILE: crashFile,
       },
     });
@@ -223,6 +228,46 @@ describe('the built hub with the pipeline worker in its own thread (EXHUB_WORKER
       expect(
         execFileSync('promtool', ['check', 'metrics'], { input: after, encoding: 'utf8' }),
       ).toBe('');
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'holds its batches while webhooks are in flight in the main thread, and still publishes every one',
+    async () => {
+      const waitedBefore = metricValue(await scrape(), 'exhub_pipeline_ingress_wait_seconds_total');
+      const BURST = 200;
+      const CONCURRENCY = 20;
+      const events = Array.from({ length: BURST }, () => newDispute());
+      const statuses: number[] = [];
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: CONCURRENCY }, async () => {
+          while (next < events.length) statuses.push(await postStripe(hub, events[next++].body));
+        }),
+      );
+      expect(statuses.filter((s) => s === 202)).toHaveLength(BURST);
+
+      // Every one becomes an exception: holding delays the pipeline, it drops nothing.
+      const missing = new Set(events.map((e) => e.eventId));
+      await until(
+        hub,
+        `the ${BURST} exceptions of the burst`,
+        async () => {
+          for (;;) {
+            const msg = await channel.get(queue, { noAck: true });
+            if (!msg) return missing.size;
+            missing.delete(
+              (JSON.parse(msg.content.toString('utf8')) as CanonicalException).source.eventId,
+            );
+          }
+        },
+        (left) => left === 0,
+      );
+      // The thread read the main thread's count: its batches waited for the webhooks.
+      expect(
+        metricValue(await scrape(), 'exhub_pipeline_ingress_wait_seconds_total'),
+      ).toBeGreaterThan(waitedBefore);
     },
     TEST_TIMEOUT_MS,
   );

@@ -14,6 +14,7 @@ import {
   HUB_CONFIG,
   HUB_ENV,
   HUB_VERSION,
+  INGRESS_LOAD,
   LOGGER,
   MAPPINGS,
   METRICS,
@@ -48,6 +49,7 @@ const PARTS = [
   [SCORER, (i: HubRuntime) => i.scorer],
   [CONNECTOR_SLOTS, (i: HubRuntime) => i.connectors],
   [PIPELINE_THREAD, (i: HubRuntime) => i.pipelineThread ?? null],
+  [INGRESS_LOAD, (i: HubRuntime) => i.ingressLoad],
 ] as const;
 
 /**

@@ -37,6 +37,12 @@ export const CONNECTOR_SLOTS = Symbol('CONNECTOR_SLOTS');
  */
 export const PIPELINE_THREAD = Symbol('PIPELINE_THREAD');
 
+/**
+ * `IngressLoad`: the webhooks being handled now, shared with the pipeline worker thread (it yields
+ * to them: EXHUB_INGRESS_FIRST).
+ */
+export const INGRESS_LOAD = Symbol('INGRESS_LOAD');
+
 export type ConnectorSlots = Map<string, ConnectorSlot>;
 export interface BrokerState {
   topologyDeclared: boolean;

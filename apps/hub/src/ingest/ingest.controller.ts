@@ -10,7 +10,14 @@ import { IngestService, IngressRetryLaterError } from './ingest.service';
 import { checkCharset, checkUtf8 } from './ingress-checks';
 import type { HubConfig } from '@exhub/config';
 import type { HubMetrics } from '@exhub/observability';
-import { CONNECTOR_SLOTS, HUB_CONFIG, METRICS, type ConnectorSlots } from '../core/core.tokens';
+import {
+  CONNECTOR_SLOTS,
+  HUB_CONFIG,
+  INGRESS_LOAD,
+  METRICS,
+  type ConnectorSlots,
+} from '../core/core.tokens';
+import type { IngressLoad } from './ingress-load';
 import { INGRESS_OPTIONS, type IngressOptions } from './ingress.options';
 
 /** What a connector that declares no `contentTypes` accepts. */
@@ -32,6 +39,7 @@ export class IngestController {
     @Inject(HUB_CONFIG) private readonly config: HubConfig,
     @Inject(METRICS) private readonly metrics: HubMetrics,
     @Inject(CONNECTOR_SLOTS) private readonly connectors: ConnectorSlots,
+    @Inject(INGRESS_LOAD) private readonly load: IngressLoad,
     private readonly ingest: IngestService,
   ) {}
 
@@ -118,6 +126,8 @@ export class IngestController {
         this.metrics.webhookRejections.inc({ connector: connectorId, reason: err.body.error });
       throw err;
     }
+    // Counted while it is verified, deduplicated and confirmed: the pipeline worker yields to it.
+    this.load.enter();
     try {
       const answer = await this.ingest.accept(slot.webhook, {
         rawBody,
@@ -155,6 +165,8 @@ export class IngestController {
         throw apiError(503, reason, `the event was not accepted: ${err.message}; retry later`);
       }
       throw err;
+    } finally {
+      this.load.leave();
     }
   }
 }

@@ -16,6 +16,7 @@ import { nestLogger } from '../nest-logger';
 import { createRuntime, type HubRuntime } from '../hub-runtime';
 import { HubModule } from '../hub.module';
 import { infraChecks } from '../http/readiness-checks';
+import { IngressLoad } from '../ingest/ingress-load';
 import { PipelineService } from '../pipeline/pipeline.service';
 import { PIPELINE_THREAD_NAME, THREAD_LABEL } from './merge-metrics';
 import { lowerThreadPriority } from './thread-priority';
@@ -56,7 +57,10 @@ async function main(): Promise<void> {
     try {
       // The tracer is per isolate: the thread exports the pipeline's spans itself (OTEL_*).
       tracer = await initTracing(process.env, data.version);
-      runtime = await createRuntime(env, data.version, { logger });
+      runtime = await createRuntime(env, data.version, {
+        logger,
+        ingressLoad: data.ingressLoad && new IngressLoad(data.ingressLoad),
+      });
       app = await NestFactory.createApplicationContext(
         HubModule.forRoot(runtime, { headless: true }),
         { logger: nestLogger(logger) },

@@ -25,4 +25,6 @@ export interface PipelineThreadData {
   /** Names the thread for whoever looks at a thread's workerData (a preload, a debugger). */
   thread: 'pipeline';
   version: string;
+  /** The main thread's IngressLoad counter (the webhooks it is handling), which the worker yields to. */
+  ingressLoad?: SharedArrayBuffer;
 }

@@ -6,7 +6,7 @@ import {
   Optional,
 } from '@nestjs/common';
 import type { CanonicalException } from '@exhub/canonical';
-import type { SourceEventMeta } from '@exhub/core';
+import { MS_PER_SECOND, type SourceEventMeta } from '@exhub/core';
 import {
   startConsumer,
   type ConfirmPublisher,
@@ -19,7 +19,8 @@ import { publishException } from './publish-exception';
 import { RootCauseGrouper } from './grouping';
 import { PIPELINE_OPTIONS, type PipelineOptions } from './pipeline.options';
 import { processSourceEvent, processSourceEventBatch, type BatchWorkerDeps } from './process-event';
-import type { EnvSettings } from '@exhub/config';
+import { INGRESS_FIRST_POLL_MS, type EnvSettings } from '@exhub/config';
+import type { IngressLoad } from '../ingest/ingress-load';
 import type { MappingRegistry } from '@exhub/mapping';
 import type { HubMetrics, Logger } from '@exhub/observability';
 import type { PolicyScorer } from '@exhub/prioritization';
@@ -27,6 +28,7 @@ import {
   BROKER_CONNECTION,
   HUB_ENV,
   HUB_VERSION,
+  INGRESS_LOAD,
   LOGGER,
   MAPPINGS,
   METRICS,
@@ -74,13 +76,14 @@ export class PipelineService implements OnApplicationBootstrap, BeforeApplicatio
     @Inject(HUB_ENV) private readonly env: EnvSettings,
     @Inject(HUB_VERSION) version: string,
     @Inject(LOGGER) private readonly logger: Logger,
-    @Inject(METRICS) metrics: HubMetrics,
+    @Inject(METRICS) private readonly metrics: HubMetrics,
     @Inject(BROKER_CONNECTION) private readonly connection: ManagedConnection,
     @Inject(PUBLISHER) private readonly publisher: ConfirmPublisher,
     @Inject(TOPOLOGY) private readonly topology: Topology,
     @Inject(STORE) store: ExceptionStore,
     @Inject(MAPPINGS) mappings: MappingRegistry,
     @Inject(SCORER) scorer: PolicyScorer,
+    @Inject(INGRESS_LOAD) private readonly ingressLoad: IngressLoad,
     @Optional() context?: ContextService,
   ) {
     const grouper = new RootCauseGrouper({ store, scorer, logger });
@@ -155,6 +158,18 @@ export class PipelineService implements OnApplicationBootstrap, BeforeApplicatio
       // Micro-batching with group commit (EXHUB_WORKER_BATCH_MAX; 1 = one delivery at a time).
       batchHandler: (msgs) => processSourceEventBatch(this.deps, msgs),
       batchMax: this.env.workerBatchMax,
+      // Webhooks of this process first (EXHUB_INGRESS_FIRST): a burst is answered, then drained.
+      // Without the ingress role here or in the main thread, nothing counts and nothing waits.
+      yieldTo:
+        this.env.ingressFirst > 0
+          ? {
+              busy: () =>
+                this.ingressLoad.saturated(this.env.ingressFirst, this.env.ingressFirstLoop),
+              maxWaitMs: this.env.ingressFirstMaxWaitMs,
+              pollMs: INGRESS_FIRST_POLL_MS,
+              onWaited: (ms) => this.metrics.pipelineIngressWait.inc(ms / MS_PER_SECOND),
+            }
+          : undefined,
       publisher: this.publisher,
       topology: this.topology,
       maxAttempts: this.env.maxAttempts,

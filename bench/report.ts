@@ -541,7 +541,9 @@ export function renderReport(resultsDir: string, root: string): string[] {
         '(HMAC-SHA256 over `t.body`, computed per request). A `202` means verified, parsed, deduplicated and confirmed by the broker. ' +
         `${ingress[0]?.load.durationSeconds ?? '?'} s, ${ingress[0]?.connections ?? '?'} connections, after a 1 s warm-up. ` +
         'Hub CPU = user + system CPU of the hub process (all its threads, from /proc) during the load ÷ its 2xx answers: ' +
-        'steadier than the rate on a shared machine; with all roles it includes the pipeline draining the same events.',
+        'steadier than the rate on a shared machine; with all roles it includes the pipeline draining the same events. ' +
+        'With all roles the pipeline yields to the webhooks while they saturate HTTP (`EXHUB_INGRESS_FIRST`, default 8 in flight on a ' +
+        'loop busy half the time; each batch held at most 250 ms): it drains what it can meanwhile (last column) and the rest after.',
     );
     md.push('');
     const rows = ['ingress', 'all'].flatMap((roles) => {
@@ -634,7 +636,8 @@ export function renderReport(resultsDir: string, root: string): string[] {
     md.push('');
     md.push(
       `The hub with all roles in one process (the pipeline worker in a worker thread of its own, ` +
-        `EXHUB_WORKER_THREAD as set in the environment, default on) and the embedded SQLite store, ` +
+        `EXHUB_WORKER_THREAD as set in the environment, default on; webhooks first while they saturate HTTP, ` +
+        `EXHUB_INGRESS_FIRST) and the embedded SQLite store, ` +
         `against a hand-written ` +
         `one-process pipe doing the same hops (verify the signature, confirmed persistent publish to ` +
         `a stream and a quorum queue, consume, confirmed publish of an exception, ack), under the ` +

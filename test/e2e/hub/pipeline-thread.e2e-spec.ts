@@ -257,9 +257,8 @@ describe('the built hub with the pipeline worker in its own thread (EXHUB_WORKER
           for (;;) {
             const msg = await channel.get(queue, { noAck: true });
             if (!msg) return missing.size;
-            missing.delete(
-              (JSON.parse(msg.content.toString('utf8')) as CanonicalException).source.eventId,
-            );
+            const { source } = JSON.parse(msg.content.toString('utf8')) as CanonicalException;
+            if (source.eventId) missing.delete(source.eventId);
           }
         },
         (left) => left === 0,

@@ -6,6 +6,7 @@
 import * as amqp from 'amqplib';
 import type { ErrorClass } from '@exhub/core';
 import { DEFAULT_CONNECT_TIMEOUT_MS } from './constants';
+import { coalesceFrameWrites } from './write-coalescing';
 
 export interface ConnectOptions {
   /** Shown as the connection name in the management UI and `rabbitmqctl list_connections`. */
@@ -140,5 +141,6 @@ export async function connectAmqp(
     throw describeConnectError(url, error);
   }
   model.on('error', () => undefined);
+  coalesceFrameWrites(model.connection);
   return model;
 }

@@ -21,6 +21,7 @@ import {
   DEFAULT_RECONNECT_JITTER,
   DEFAULT_RECONNECT_MAX_DELAY_MS,
 } from './constants';
+import { coalesceFrameWrites } from './write-coalescing';
 
 export interface ReconnectOptions {
   /** Delay before the first reconnect attempt. */
@@ -72,7 +73,8 @@ export class ManagedConnection extends EventEmitter<ManagedConnectionEvents> {
     readonly url: string,
   ) {
     super();
-    model.on('connect', () => {
+    model.on('connect', (connected: ChannelModel) => {
+      coalesceFrameWrites(connected.connection);
       const reconnect = this.connectedOnce;
       const downForMs = this.downSince === undefined ? undefined : Date.now() - this.downSince;
       this.connectedOnce = true;

@@ -111,8 +111,9 @@ export function checkParsedIds(connectorId: string, parsed: ParsedWebhook): void
   ];
   for (const [field, value] of fields) {
     if (value === undefined) continue;
-    const start = JSON.stringify(value.slice(0, 40));
     if (value.length > MAX_SOURCE_ID_LENGTH) {
+      // Quoted only when refused: every accepted webhook passes here.
+      const start = JSON.stringify(value.slice(0, 40));
       issues.push({
         pointer: `/${field}`,
         rule: 'maxLength',

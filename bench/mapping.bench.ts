@@ -4,6 +4,10 @@
  *
  *   npm run bench:mapping                # builds bench/ to dist/ and runs it
  *   BENCH_SECONDS=3 npm run bench:mapping
+ *   BENCH_MAPPINGS=netsuite.vendor-bill,iso20022 node dist/bench/mapping.bench.js
+ *       only the mappings whose id is, or starts with, one of the comma-separated names
+ *   BENCH_DECLARATIVE_ONLY=1 ...   measure only the declarative path (no JSONata-only and
+ *       hand-written columns): what an A/B comparison of the fast path needs, in a third the time
  *
  * Never a timed assertion: numbers depend on the machine. Each payload is the real fixture the
  * mapping's first golden case uses; the reference's output is checked equal to the mapping's, so
@@ -325,7 +329,13 @@ async function main(): Promise<void> {
     'exceptions per payload',
   ];
   const rows: string[][] = [];
+  const only = (process.env.BENCH_MAPPINGS ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  const declarativeOnly = process.env.BENCH_DECLARATIVE_ONLY === '1';
   for (const summary of registry.list()) {
+    if (only.length > 0 && !only.some((name) => summary.id.startsWith(name))) continue;
     const mapping = registry.get(summary.id) as CompiledMapping;
     const payload = payloads.get(summary.id);
     const reference = REFERENCES[summary.id];
@@ -334,13 +344,15 @@ async function main(): Promise<void> {
       continue;
     }
     const slowMapping = interpreted.get(summary.id) as CompiledMapping;
-    const jsonataOnly = await rate(() => evaluateMapping(slowMapping, payload), seconds);
+    const jsonataOnly = declarativeOnly
+      ? Number.NaN
+      : await rate(() => evaluateMapping(slowMapping, payload), seconds);
     const declarative = await rate(() => evaluateMapping(mapping, payload), seconds);
     const outputs = await evaluateMapping(mapping, payload);
     const [mapped] = outputs;
     let handWritten = Number.NaN;
-    let same = 'no reference';
-    if (reference) {
+    let same = declarativeOnly ? '-' : 'no reference';
+    if (reference && !declarativeOnly) {
       handWritten = await rate(() => prune(reference(payload, registry.lookups)), seconds);
       same = isDeepStrictEqual(prune(reference(payload, registry.lookups)), mapped?.fields)
         ? 'yes'
@@ -349,7 +361,7 @@ async function main(): Promise<void> {
     rows.push([
       summary.id,
       compiledShare(mapping),
-      Math.round(jsonataOnly).toLocaleString('en-US'),
+      Number.isNaN(jsonataOnly) ? '-' : Math.round(jsonataOnly).toLocaleString('en-US'),
       Math.round(declarative).toLocaleString('en-US'),
       Number.isNaN(handWritten) ? '-' : Math.round(handWritten).toLocaleString('en-US'),
       Number.isNaN(handWritten) ? '-' : `1 : ${(handWritten / declarative).toFixed(1)}`,

@@ -98,7 +98,9 @@ type Helper = (...args: unknown[]) => unknown;
  * reads the caller's bindings ($root, $index) and `$$`, the input.
  */
 class Scope {
-  private vars: Map<string, unknown> | undefined;
+  /** This frame's variables, names and values side by side: a block binds a handful, and a scan of a few interned strings is cheaper than a Map. */
+  private names: string[] | undefined;
+  private values: unknown[] | undefined;
   constructor(
     private readonly parent: Scope | undefined,
     private readonly bindings?: Readonly<Record<string, unknown>>,
@@ -106,15 +108,40 @@ class Scope {
   ) {}
 
   bind(name: string, value: unknown): void {
-    (this.vars ??= new Map()).set(name, value);
+    if (this.names === undefined) {
+      this.names = [name];
+      this.values = [value];
+      return;
+    }
+    const at = this.names.indexOf(name);
+    if (at >= 0) (this.values as unknown[])[at] = value;
+    else {
+      this.names.push(name);
+      (this.values as unknown[]).push(value);
+    }
   }
 
+  /** The innermost frame's value of `name`: a loop up the frames, not a call per frame. */
   lookup(name: string): unknown {
-    if (this.vars?.has(name)) return this.vars.get(name);
-    if (this.parent) return this.parent.lookup(name);
-    if (name === '$') return this.root;
-    return this.bindings && Object.prototype.hasOwnProperty.call(this.bindings, name)
-      ? this.bindings[name]
+    return Scope.find(this, name);
+  }
+
+  private static find(start: Scope, name: string): unknown {
+    let frame = start;
+    for (;;) {
+      const names = frame.names;
+      if (names !== undefined) {
+        for (let i = 0; i < names.length; i++) {
+          if (names[i] === name) return (frame.values as unknown[])[i];
+        }
+      }
+      if (frame.parent === undefined) break;
+      frame = frame.parent;
+    }
+    if (name === '$') return frame.root;
+    const bindings = frame.bindings;
+    return bindings && Object.prototype.hasOwnProperty.call(bindings, name)
+      ? bindings[name]
       : undefined;
   }
 }
@@ -308,9 +335,16 @@ class Compiler {
     }
     // A path that carries its tuples out (for `%` ancestry) is JSONata's.
     if (node.type === 'path' && node.tuple !== undefined) throw new Unsupported('tuple path');
-    const inner = this.kind(node);
+    // Without predicates, the kinds that can unwrap their own result do (`fold`), and those whose
+    // result is never a sequence need no unwrapping: one closure per node instead of two.
+    const fold = (node.predicate ?? []).length === 0;
+    const inner = this.kind(node, fold);
     const predicates = (node.predicate ?? []).map((p) => this.filter(p));
-    if (predicates.length === 0) return (input, scope) => unwrap(inner(input, scope));
+    if (predicates.length === 0) {
+      return FOLDED_KINDS.has(node.type) || neverSequence(node)
+        ? inner
+        : (input, scope) => unwrap(inner(input, scope));
+    }
     return (input, scope) => {
       let result = inner(input, scope);
       for (const p of predicates) result = p(result, scope);
@@ -318,7 +352,8 @@ class Compiler {
     };
   }
 
-  private kind(node: Node): Evaluate {
+  /** The node's own evaluation; `fold`: with JSONata's unwrapping of its result (FOLDED_KINDS). */
+  private kind(node: Node, fold: boolean): Evaluate {
     switch (node.type) {
       case 'string':
       case 'number':
@@ -327,25 +362,25 @@ class Compiler {
         return () => value;
       }
       case 'variable':
-        return this.variable(node);
+        return this.variable(node, fold);
       case 'name': {
         const key = String(node.value);
-        return (input) => lookup(input, key);
+        return fold ? (input) => unwrap(lookup(input, key)) : (input) => lookup(input, key);
       }
       case 'path':
-        return this.path(node);
+        return this.path(node, fold);
       case 'binary':
         return this.binary(node);
       case 'unary':
         return this.unary(node);
       case 'condition':
-        return this.condition(node);
+        return this.condition(node, fold);
       case 'block':
-        return this.block(node);
+        return this.block(node, fold);
       case 'bind':
-        return this.bind(node);
+        return this.bind(node, fold);
       case 'function':
-        return this.call(node);
+        return this.call(node, fold);
       case 'lambda':
         // A tail call in a lambda body, which JSONata's trampoline evaluates right after the
         // body, with the same input and variables: the call itself.
@@ -358,18 +393,20 @@ class Compiler {
     }
   }
 
-  private variable(node: Node): Evaluate {
+  private variable(node: Node, fold: boolean): Evaluate {
     const name = String(node.value);
-    if (name === '') return (input) => input;
+    if (name === '') return fold ? (input) => unwrap(input) : (input) => input;
     if (this.lambdas.has(name)) throw new Unsupported(`lambda value $${name}`);
     // A bare `$lowercase` is a function value in JSONata: not taken here.
     if (!this.bound.has(name) && (this.helpers.has(name) || BUILTINS.has(name))) {
       throw new Unsupported(`function value $${name}`);
     }
-    return (_input, scope) => scope.lookup(name);
+    return fold
+      ? (_input, scope) => unwrap(scope.lookup(name))
+      : (_input, scope) => scope.lookup(name);
   }
 
-  private path(node: Node): Evaluate {
+  private path(node: Node, fold: boolean): Evaluate {
     const steps = (node.steps ?? []).map((step) => {
       if (step.type === 'sort') throw new Unsupported('sort');
       const evaluate = this.node(step);
@@ -388,8 +425,11 @@ class Compiler {
       throw new Unsupported('leading constructor with predicates');
     }
     const tupleAt = (node.steps ?? []).findIndex((s) => s.tuple !== undefined);
-    if (tupleAt >= 0) return this.tupleStream(node, steps, tupleAt, constructed, absolute);
-    const generic: Evaluate = (input, scope) => {
+    if (tupleAt >= 0) {
+      const tuples = this.tupleStream(node, steps, tupleAt, constructed, absolute);
+      return fold ? (input, scope) => unwrap(tuples(input, scope)) : tuples;
+    }
+    const walk = (input: unknown, scope: Scope): unknown[] | undefined => {
       let current: unknown[] = Array.isArray(input) && !absolute ? input : sequenceOf(input);
       let result: unknown[] | undefined;
       for (let i = 0; i < steps.length; i++) {
@@ -402,7 +442,8 @@ class Compiler {
       }
       return result;
     };
-    return this.memberWalk(node, steps[0].evaluate, generic) ?? generic;
+    const generic: Evaluate = fold ? (input, scope) => unwrap(walk(input, scope)) : walk;
+    return this.memberWalk(node, steps[0].evaluate, generic, fold) ?? generic;
   }
 
   /**
@@ -467,7 +508,12 @@ class Compiler {
    * only taken where nothing reads the path's raw sequence (no predicate on the path); an array
    * met on the way (JSONata maps over it) hands the whole path to the generic evaluation.
    */
-  private memberWalk(node: Node, first: Evaluate, generic: Evaluate): Evaluate | undefined {
+  private memberWalk(
+    node: Node,
+    first: Evaluate,
+    generic: Evaluate,
+    fold: boolean,
+  ): Evaluate | undefined {
     const steps = node.steps ?? [];
     if (node.predicate || steps.length < 2) return undefined;
     const plain = (s: Node, i: number) =>
@@ -485,7 +531,7 @@ class Compiler {
         if (value === null || typeof value !== 'object') return undefined;
         value = lookup(value, key);
       }
-      return value;
+      return fold ? unwrap(value) : value;
     };
   }
 
@@ -627,17 +673,23 @@ class Compiler {
     }
   }
 
-  private condition(node: Node): Evaluate {
+  private condition(node: Node, fold: boolean): Evaluate {
     const test = this.node(node.condition as Node);
     const then = this.node(node.then as Node);
     const otherwise = node.else ? this.node(node.else) : undefined;
+    if (fold) {
+      return (input, scope) => {
+        if (toBoolean(test(input, scope))) return unwrap(then(input, scope));
+        return otherwise ? unwrap(otherwise(input, scope)) : undefined;
+      };
+    }
     return (input, scope) => {
       if (toBoolean(test(input, scope))) return then(input, scope);
       return otherwise ? otherwise(input, scope) : undefined;
     };
   }
 
-  private block(node: Node): Evaluate {
+  private block(node: Node, fold: boolean): Evaluate {
     const list = node.expressions ?? [];
     const expressions = list.map((e, i) =>
       isLambdaDefinition(e) ? this.defineLambda(e, i === list.length - 1) : this.node(e),
@@ -645,8 +697,8 @@ class Compiler {
     return (input, scope) => {
       const frame = new Scope(scope);
       let result: unknown;
-      for (const e of expressions) result = e(input, frame);
-      return result;
+      for (let i = 0; i < expressions.length; i++) result = expressions[i](input, frame);
+      return fold ? unwrap(result) : result;
     };
   }
 
@@ -681,7 +733,7 @@ class Compiler {
     };
   }
 
-  private bind(node: Node): Evaluate {
+  private bind(node: Node, fold: boolean): Evaluate {
     const target = node.lhs as Node;
     if (target.type !== 'variable') throw new Unsupported('bind target');
     const name = String(target.value);
@@ -689,15 +741,15 @@ class Compiler {
     return (input, scope) => {
       const v = value(input, scope);
       scope.bind(name, v);
-      return v;
+      return fold ? unwrap(v) : v;
     };
   }
 
-  private call(node: Node): Evaluate {
+  private call(node: Node, fold: boolean): Evaluate {
     const procedure = node.procedure as Node;
     if (procedure.type !== 'variable') throw new Unsupported('procedure');
     const name = String(procedure.value);
-    if (this.lambdas.has(name)) return this.callLambda(name, node);
+    if (this.lambdas.has(name)) return this.callLambda(name, node, fold);
     if (this.bound.has(name)) throw new Unsupported(`$${name} is also a variable`);
     const builtinRegex = REGEX_ARGUMENT.get(name);
     const args = (node.arguments ?? []).map((a, i) => {
@@ -715,7 +767,7 @@ class Compiler {
     const helper = this.helpers.get(name);
     if (helper) {
       return (input, scope) => {
-        const values = args.map((a) => a(input, scope));
+        const values = argValues(args, input, scope);
         let result: unknown;
         try {
           result = helper(...values);
@@ -726,7 +778,7 @@ class Compiler {
         if (result !== null && typeof result === 'object' && 'then' in result) {
           throw new FallBack(`$${name} returned a promise`);
         }
-        return result;
+        return fold ? unwrap(result) : result;
       };
     }
     const builtin = BUILTINS.get(name);
@@ -735,15 +787,13 @@ class Compiler {
     }
     const max = this.maxStringLength;
     if (!GUARDED_BUILTINS.has(name)) {
-      return (input, scope) =>
-        builtin.run(
-          args.map((a) => a(input, scope)),
-          max,
-        );
+      return fold
+        ? (input, scope) => unwrap(builtin.run(argValues(args, input, scope), max))
+        : (input, scope) => builtin.run(argValues(args, input, scope), max);
     }
     // JSONata's string built-ins are guarded (guards.ts): past the limit, it refuses, naming it.
     return (input, scope) => {
-      const values = args.map((a) => a(input, scope));
+      const values = argValues(args, input, scope);
       for (const v of values) {
         if (typeof v === 'string' && v.length > max) throw new FallBack('string over the limit');
       }
@@ -751,12 +801,12 @@ class Compiler {
       if (typeof result === 'string' && result.length > max) {
         throw new FallBack('result over the limit');
       }
-      return result;
+      return fold ? unwrap(result) : result;
     };
   }
 
   /** `$f(a, b)` of a lambda bound in the expression: JSONata's apply of a lambda. */
-  private callLambda(name: string, node: Node): Evaluate {
+  private callLambda(name: string, node: Node, fold: boolean): Evaluate {
     // Only at the top level: a lambda calling a lambda could recurse as deep as the data.
     if (this.inLambda > 0) throw new Unsupported(`$${name} called in a lambda`);
     const args = (node.arguments ?? []).map((a) => this.node(a));
@@ -764,8 +814,46 @@ class Compiler {
       const f = scope.lookup(name);
       // Not bound yet, or out of scope: JSONata reports it (T1006).
       if (!(f instanceof FastLambda)) throw new FallBack(`$${name} is not a function here`);
-      return f.call(args.map((a) => a(input, scope)));
+      const result = f.call(argValues(args, input, scope));
+      return fold ? unwrap(result) : result;
     };
+  }
+}
+
+/** Each argument's value, in order (a plain loop: calls are the commonest node after paths). */
+function argValues(args: readonly Evaluate[], input: unknown, scope: Scope): unknown[] {
+  const values = new Array<unknown>(args.length);
+  for (let i = 0; i < args.length; i++) values[i] = args[i](input, scope);
+  return values;
+}
+
+/** Node kinds whose compiled closure unwraps its own result when asked to (`fold`). */
+const FOLDED_KINDS: ReadonlySet<string> = new Set([
+  'variable',
+  'name',
+  'path',
+  'condition',
+  'block',
+  'bind',
+  'function',
+]);
+
+/**
+ * Nodes whose value is never a sequence, so JSONata's unwrapping leaves it as it is: literals,
+ * operators (booleans, strings, numbers), negation, and array and object constructors (a plain
+ * array, an object).
+ */
+function neverSequence(node: Node): boolean {
+  switch (node.type) {
+    case 'string':
+    case 'number':
+    case 'value':
+    case 'binary':
+      return true;
+    case 'unary':
+      return node.value === '-' || node.value === '[' || node.value === '{';
+    default:
+      return false;
   }
 }
 

@@ -573,6 +573,7 @@ class Compiler {
 
   private binary(node: Node): Evaluate {
     const op = String(node.value);
+    if (op === '&') return this.concatenation(node);
     const lhs = this.node(node.lhs as Node);
     const rhs = this.node(node.rhs as Node);
     switch (op) {
@@ -580,12 +581,6 @@ class Compiler {
         return (input, scope) => boolize(lhs(input, scope)) && boolize(rhs(input, scope));
       case 'or':
         return (input, scope) => boolize(lhs(input, scope)) || boolize(rhs(input, scope));
-      case '&':
-        return (input, scope) => {
-          const l = lhs(input, scope);
-          const r = rhs(input, scope);
-          return (l === undefined ? '' : castString(l)) + (r === undefined ? '' : castString(r));
-        };
       case '=':
       case '!=': {
         const negate = op === '!=';
@@ -612,6 +607,46 @@ class Compiler {
       default:
         throw new Unsupported(`operator ${op}`);
     }
+  }
+
+  /**
+   * `a & b & c & …` (left-nested `&` nodes) as one loop over its operands, in JSONata's order:
+   * each `&` is a string, so concatenating the parts at once gives what concatenating pair by
+   * pair gives, without a call per `&`. An `&` with predicates is an operand of its own.
+   */
+  private concatenation(node: Node): Evaluate {
+    const operands: Evaluate[] = [];
+    const collect = (n: Node): void => {
+      const plain =
+        n.type === 'binary' &&
+        n.value === '&' &&
+        (n.predicate ?? []).length === 0 &&
+        Object.keys(n).every((key) => KNOWN_MEMBERS.has(key) || n[key] === undefined);
+      if (!plain) {
+        operands.push(this.node(n));
+        return;
+      }
+      collect(n.lhs as Node);
+      collect(n.rhs as Node);
+    };
+    collect(node.lhs as Node);
+    collect(node.rhs as Node);
+    if (operands.length === 2) {
+      const [lhs, rhs] = operands;
+      return (input, scope) => {
+        const l = lhs(input, scope);
+        const r = rhs(input, scope);
+        return (l === undefined ? '' : castString(l)) + (r === undefined ? '' : castString(r));
+      };
+    }
+    return (input, scope) => {
+      let text = '';
+      for (let i = 0; i < operands.length; i++) {
+        const v = operands[i](input, scope);
+        if (v !== undefined) text += castString(v);
+      }
+      return text;
+    };
   }
 
   private unary(node: Node): Evaluate {
@@ -883,21 +918,37 @@ function step(
   scope: Scope,
   last: boolean,
 ): unknown[] {
-  const results: unknown[] = [];
+  // The first result is held back until a second comes: a last step with one array result gives
+  // that array itself (JSONata's rule), so it is never copied into a sequence first.
+  let first: unknown;
+  let out: Sequence | undefined;
+  const stages = s.stages;
   for (let i = 0; i < input.length; i++) {
     let res = s.evaluate(input[i], scope);
-    for (const stage of s.stages) res = stage(res, scope);
-    if (res !== undefined) results.push(res);
+    for (let j = 0; j < stages.length; j++) res = stages[j](res, scope);
+    if (res === undefined) continue;
+    if (first === undefined) {
+      first = res;
+      continue;
+    }
+    if (out === undefined) {
+      out = newSequence();
+      pushFlattened(out, first);
+    }
+    pushFlattened(out, res);
   }
-  if (last && results.length === 1 && Array.isArray(results[0]) && !isSequence(results[0])) {
-    return results[0] as unknown[];
-  }
-  const out = newSequence();
-  for (const res of results) {
-    if (!Array.isArray(res) || (res as { cons?: boolean }).cons) out.push(res);
-    else for (const v of res) out.push(v);
-  }
+  if (out !== undefined) return out;
+  if (first === undefined) return newSequence();
+  if (last && Array.isArray(first) && !isSequence(first)) return first as unknown[];
+  out = newSequence();
+  pushFlattened(out, first);
   return out;
+}
+
+/** A step's result into the path's sequence: an array's items (one level), a kept whole constructor, or the value. */
+function pushFlattened(out: unknown[], res: unknown): void {
+  if (!Array.isArray(res) || (res as { cons?: boolean }).cons) out.push(res);
+  else for (let k = 0; k < res.length; k++) out.push(res[k]);
 }
 
 function newSequence(): Sequence {

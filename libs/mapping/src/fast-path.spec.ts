@@ -341,6 +341,12 @@ const EXPRESSIONS = [
   'matrix#$i.($ + $i)',
   'd#$i.(amount + $i)',
   "items#$i.(v > 1 ? {'k': k, 'i': $i})",
+  // the same positional name bound twice, a step without one after a bound step, one after a block
+  'items#$i.tags#$i.($i & $)',
+  'items#$i.tags.($i & $)',
+  'items#$i.tags#$j.($k := $i; $j & $k)',
+  "items#$i.tags#$j.($x := 'x'; $x & $i & $j)",
+  "'a' & n & s & missing & d.amount & true & (s & 'x')",
   '$zip(strs, items.k)',
   '$zip(strs, s)',
   '$zip(strs, missing)',
@@ -422,6 +428,10 @@ describe('compiled fast path: the same answers as JSONata', () => {
       'items.[k, v]',
       '$distinct(items.tags)',
       'items#$i.tags#$j.($i & $j & $)',
+      'items#$i.tags#$i.($i & $)',
+      'items#$i.tags.($i & $)',
+      "items#$i.tags#$j.($x := 'x'; $x & $i & $j)",
+      "'a' & n & s & missing & d.amount & true & (s & 'x')",
       '$zip(strs, items.k).($[0] & $[1])',
     ];
     const handedOver = common.filter((expr) => {

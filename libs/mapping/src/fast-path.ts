@@ -121,6 +121,21 @@ class Scope {
     }
   }
 
+  /** A frame over `parent` with the first `count` of `names` bound to `values` (its own copies). */
+  static over(
+    parent: Scope,
+    names: readonly string[],
+    count: number,
+    values: readonly unknown[],
+  ): Scope {
+    const frame = new Scope(parent);
+    if (count > 0) {
+      frame.names = names.slice(0, count);
+      frame.values = values.slice(0, count);
+    }
+    return frame;
+  }
+
   /** The innermost frame's value of `name`: a loop up the frames, not a call per frame. */
   lookup(name: string): unknown {
     return Scope.find(this, name);
@@ -468,6 +483,22 @@ class Compiler {
     for (let i = tupleAt; i < nodes.length; i++) {
       if (nodes[i].stages) throw new Unsupported('filter in a tuple stream');
     }
+    // The positional variables, once each in the order first bound; per step from tupleAt on,
+    // how many of them its frame sees (those bound by the steps before it) and the slot its own
+    // `#$name` writes (-1: none).
+    const names: string[] = [];
+    const slots: number[] = [];
+    const widths: number[] = [];
+    for (let i = tupleAt; i < nodes.length; i++) {
+      widths.push(names.length);
+      const index = indexes[i];
+      if (index === undefined) {
+        slots.push(-1);
+        continue;
+      }
+      if (!names.includes(index)) names.push(index);
+      slots.push(names.indexOf(index));
+    }
     return (input, scope) => {
       let current: unknown[] = Array.isArray(input) && !absolute ? input : sequenceOf(input);
       for (let i = 0; i < tupleAt; i++) {
@@ -478,26 +509,30 @@ class Compiler {
         if (result.length === 0) return result;
         current = result;
       }
-      let tuples: Record<string, unknown>[] = current.map((item) => ({ '@': item }));
+      // Each tuple: the item and the positions bound so far, by slot (see `slots`).
+      let tuples: { item: unknown; values: unknown[] }[] = current.map((item) => ({
+        item,
+        values: [],
+      }));
       for (let i = tupleAt; i < steps.length; i++) {
-        const next: Record<string, unknown>[] = [];
-        const index = indexes[i];
+        const next: { item: unknown; values: unknown[] }[] = [];
+        const slot = slots[i - tupleAt];
+        const width = widths[i - tupleAt];
         for (const tuple of tuples) {
-          const frame = new Scope(scope);
-          for (const key of Object.keys(tuple)) if (key !== '@') frame.bind(key, tuple[key]);
-          const res = steps[i].evaluate(tuple['@'], frame);
+          const frame = Scope.over(scope, names, width, tuple.values);
+          const res = steps[i].evaluate(tuple.item, frame);
           if (res === undefined) continue;
           const items = Array.isArray(res) ? res : [res];
           for (let position = 0; position < items.length; position++) {
-            const out: Record<string, unknown> = { ...tuple, '@': items[position] };
-            if (index !== undefined) out[index] = position;
-            next.push(out);
+            const values = tuple.values.slice();
+            if (slot >= 0) values[slot] = position;
+            next.push({ item: items[position], values });
           }
         }
         tuples = next;
       }
       const result = newSequence();
-      for (const tuple of tuples) result.push(tuple['@']);
+      for (const tuple of tuples) result.push(tuple.item);
       return result;
     };
   }

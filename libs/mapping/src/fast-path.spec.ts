@@ -154,6 +154,9 @@ const EXPRESSIONS = [
   '[]',
   "{'a': n, 'b': missing, 'c': items.v}",
   "{'a': 1, 'a': 2}",
+  "{'b': missing, 'a': n, '1': s, 'c': {'d': items.v}}",
+  "{s: 1, 'b': 2}",
+  "{'_jsonata_lambda': 1}",
   '{id: 1}',
   '{n: 1}',
   // blocks and variables
@@ -404,6 +407,8 @@ describe('compiled fast path: the same answers as JSONata', () => {
       't ? 1 : 2',
       'empty ?: s',
       "{'a': n, 'c': items.v}",
+      "{'b': missing, 'a': n, '1': s, 'c': {'d': items.v}}",
+      "{s: 1, 'b': 2}",
       '[1, 2, [3, 4], items.v]',
       "$join(items.k, '/')",
       "$replace(d.reason, '_', ' ')",

@@ -715,7 +715,33 @@ class Compiler {
         };
       }
       case '{': {
-        const pairs = (node.lhs as [Node, Node][]).map(([k, v]) => [this.node(k), this.node(v)]);
+        const nodes = node.lhs as [Node, Node][];
+        const pairs = nodes.map(([k, v]) => [this.node(k), this.node(v)]);
+        // Every key a distinct plain string literal (the usual `{'type': …, 'id': …}`): no key
+        // to evaluate or check per object, each value straight into its key.
+        const literal = nodes.map(([k]) =>
+          k.type === 'string' &&
+          (k.predicate ?? []).length === 0 &&
+          !k.stages &&
+          typeof k.value === 'string' &&
+          k.value !== '_jsonata_lambda' &&
+          k.value !== '_jsonata_function'
+            ? k.value
+            : undefined,
+        );
+        if (literal.every((k) => k !== undefined) && new Set(literal).size === literal.length) {
+          const keys = literal as string[];
+          const values = pairs.map(([, value]) => value);
+          return (input, scope) => {
+            if (Array.isArray(input)) throw new FallBack('object constructor over a sequence');
+            const result: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+            for (let i = 0; i < keys.length; i++) {
+              const v = values[i](input, scope);
+              if (v !== undefined) result[keys[i]] = v;
+            }
+            return result;
+          };
+        }
         return (input, scope) => {
           if (Array.isArray(input)) throw new FallBack('object constructor over a sequence');
           const result: Record<string, unknown> = Object.create(null) as Record<string, unknown>;

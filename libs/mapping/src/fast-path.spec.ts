@@ -150,6 +150,16 @@ const EXPRESSIONS = [
   'empty ?: s',
   'missing ?? n',
   'zero ?? n',
+  "s ?: 'x'",
+  "missing ?: nil ?: empty ?: 'last'",
+  "items[v > 1].k ?: 'none'",
+  "items[v > 5].k ?: 'none'",
+  "nil ?? 'x'",
+  "empty ?? 'x'",
+  "items[v > 5].k ?? 'none'",
+  '($x := 1; ($x := $x + 1) ?: 0)',
+  '($x := 1; ($x := $x + 1) ?? 0)',
+  "t ? t : 'no'",
   '[1, 2, [3, 4], missing, items.v]',
   '[]',
   "{'a': n, 'b': missing, 'c': items.v}",
@@ -487,6 +497,24 @@ describe('compiled fast path: the same answers as JSONata', () => {
     expect(short('$lowercase(s)')).toBe('fallback'); // argument over the limit
     expect(short("$replace(id, /_/, '________')")).toBe('fallback'); // result over the limit
     expect(short("$join(strs, '-')")).toBe('p-q');
+  });
+});
+
+describe('a ?: b and a ?? b', () => {
+  it('evaluate `a` once, as long as it binds nothing', () => {
+    let calls = 0;
+    const counting = new Map([...helpers, ['tick', (v: unknown) => (calls++, v)] as const]);
+    const run = (expr: string) => {
+      calls = 0;
+      const value = compileFast(jsonata(expr).ast(), counting)?.run(PAYLOAD, {});
+      return { value, calls };
+    };
+    expect(run("$tick(s) ?: 'x'")).toEqual({ value: 'Hello World', calls: 1 });
+    expect(run("$tick(empty) ?: 'x'")).toEqual({ value: 'x', calls: 1 });
+    expect(run("$tick(s) ?? 'x'")).toEqual({ value: 'Hello World', calls: 1 });
+    expect(run("$tick(missing) ?? 'x'")).toEqual({ value: 'x', calls: 1 });
+    // With a `:=` in `a`, twice, as JSONata does.
+    expect(run("($y := $tick(s)) ?: 'x'")).toEqual({ value: 'Hello World', calls: 2 });
   });
 });
 

@@ -773,6 +773,23 @@ class Compiler {
     const test = this.node(node.condition as Node);
     const then = this.node(node.then as Node);
     const otherwise = node.else ? this.node(node.else) : undefined;
+    const shortcut = otherwise ? this.elvis(node) : undefined;
+    if (shortcut === '?:' && otherwise) {
+      // `a ?: b`, which JSONata parses as `a ? a : b`: `a` evaluated once, not twice.
+      return (input, scope) => {
+        const v = test(input, scope);
+        const result = toBoolean(v) ? v : otherwise(input, scope);
+        return fold ? unwrap(result) : result;
+      };
+    }
+    if (shortcut === '??' && otherwise) {
+      // `a ?? b`, which JSONata parses as `$exists(a) ? a : b`: `a` evaluated once, not twice.
+      return (input, scope) => {
+        const v = then(input, scope);
+        const result = v !== undefined ? v : otherwise(input, scope);
+        return fold ? unwrap(result) : result;
+      };
+    }
     if (fold) {
       return (input, scope) => {
         if (toBoolean(test(input, scope))) return unwrap(then(input, scope));
@@ -783,6 +800,34 @@ class Compiler {
       if (toBoolean(test(input, scope))) return then(input, scope);
       return otherwise ? otherwise(input, scope) : undefined;
     };
+  }
+
+  /**
+   * Whether a condition is JSONata's expansion of `a ?: b` (`a ? a : b`) or `a ?? b`
+   * (`$exists(a) ? a : b`): its test is a copy of its `then`, or `$exists` of one (the built-in,
+   * not a helper of that name). Only when `a` binds no variable, so evaluating it once gives what
+   * evaluating it twice gives (the compiled closures are otherwise free of side effects).
+   */
+  private elvis(node: Node): '?:' | '??' | undefined {
+    const test = node.condition as Node;
+    const then = node.then as Node;
+    if (containsBind(then)) return undefined;
+    if (sameShape(test, then)) return '?:';
+    const args = test.arguments ?? [];
+    const procedure = test.procedure;
+    if (
+      test.type === 'function' &&
+      procedure?.type === 'variable' &&
+      procedure.value === 'exists' &&
+      !this.helpers.has('exists') &&
+      !this.bound.has('exists') &&
+      args.length === 1 &&
+      (test.predicate ?? []).length === 0 &&
+      sameShape(args[0], then)
+    ) {
+      return '??';
+    }
+    return undefined;
   }
 
   private block(node: Node, fold: boolean): Evaluate {
@@ -914,6 +959,23 @@ class Compiler {
       return fold ? unwrap(result) : result;
     };
   }
+}
+
+/** Two AST nodes written alike (JSONata's parser copies `a` of `a ?: b` as JSON). */
+function sameShape(a: Node, b: Node): boolean {
+  try {
+    return JSON.stringify(a) === JSON.stringify(b);
+  } catch {
+    return false;
+  }
+}
+
+/** Whether a `:=` appears anywhere in the node. */
+function containsBind(node: unknown): boolean {
+  if (node === null || typeof node !== 'object' || node instanceof RegExp) return false;
+  if (Array.isArray(node)) return node.some(containsBind);
+  if ((node as Node).type === 'bind') return true;
+  return Object.values(node).some(containsBind);
 }
 
 /** Each argument's value, in order (a plain loop: calls are the commonest node after paths). */

@@ -4,7 +4,7 @@
  *
  *   npm run bench:mapping                # builds bench/ to dist/ and runs it
  *   BENCH_SECONDS=3 npm run bench:mapping
- *   BENCH_MAPPINGS=netsuite.vendor-bill,iso20022 node dist/bench/mapping.bench.js
+ *   BENCH_MAPPINGS=netsuite.vendor-bill,iso20022.* node dist/bench/mapping.bench.js
  *       only the mappings named (comma-separated ids; `iso20022.*` for every id starting so)
  *   BENCH_DECLARATIVE_ONLY=1 ...   measure only the declarative path (no JSONata-only and
  *       hand-written columns): what an A/B comparison of the fast path needs, in a third the time

@@ -124,6 +124,7 @@ export function multiplyDecimals(a: ScaledDecimal, b: ScaledDecimal, digits: num
  * rounded (money that does not fit its currency is a source problem someone must see).
  */
 export function toMinorUnitPlaces(value: unknown, digits: number): string {
+  if (typeof value === 'string' && isCanonicalAmount(value, digits)) return value;
   const text = toDecimalString(value);
   const [whole, fraction = ''] = text.split('.');
   const kept = fraction.slice(0, digits);
@@ -138,4 +139,37 @@ export function toMinorUnitPlaces(value: unknown, digits: number): string {
   const sign = whole.startsWith('-') && !zero ? '-' : '';
   const magnitude = whole.replace(/^-/, '');
   return `${sign}${magnitude}${digits > 0 ? `.${places}` : ''}`;
+}
+
+const MINUS = 45;
+const DOT = 46;
+const ZERO = 48;
+const NINE = 57;
+
+/**
+ * True when `text` already reads as toMinorUnitPlaces writes it: an optional minus, digits
+ * without leading zeros (a single 0, but not after a minus), and exactly `digits` places. What the
+ * hub's money helpers build, so normalizing every amount of every payload costs a scan, not a
+ * parse. Anything else (spaces, exponents, `+`, `-0.00`, other places) takes the full path.
+ */
+function isCanonicalAmount(text: string, digits: number): boolean {
+  const length = text.length;
+  let i = text.charCodeAt(0) === MINUS ? 1 : 0;
+  const first = text.charCodeAt(i);
+  if (first === ZERO) {
+    if (i === 1) return false;
+    i++;
+  } else {
+    if (!(first > ZERO && first <= NINE)) return false;
+    i++;
+    while (i < length && isDigit(text.charCodeAt(i))) i++;
+  }
+  if (digits === 0) return i === length;
+  if (text.charCodeAt(i) !== DOT || length - i - 1 !== digits) return false;
+  for (i++; i < length; i++) if (!isDigit(text.charCodeAt(i))) return false;
+  return true;
+}
+
+function isDigit(code: number): boolean {
+  return code >= ZERO && code <= NINE;
 }

@@ -42,8 +42,15 @@ export async function evaluateMapping(
   let deadline = Date.now() + limits.mappingTimeoutMs;
   const progress: Progress = { item: 0, items: 0 };
   checkPayloadDepth(mapping, payload);
-  const run = (expr: CompiledExpression, input: unknown, index: number, itemPointer?: string) => {
-    const bindings = { [ROOT_VARIABLE]: payload, [INDEX_VARIABLE]: index };
+  // The variables every expression sees: one object per item, shared by its expressions (neither
+  // the fast path nor JSONata, which copies them into its own frame, writes to it).
+  const payloadBindings = { [ROOT_VARIABLE]: payload, [INDEX_VARIABLE]: 0 };
+  const run = (
+    expr: CompiledExpression,
+    input: unknown,
+    bindings: Record<string, unknown>,
+    itemPointer?: string,
+  ) => {
     // The compiled path answers synchronously: no promise for the common case.
     const quick = runCompiled(mapping, expr, input, bindings, deadline, progress);
     return quick !== NOT_ANSWERED
@@ -51,32 +58,42 @@ export async function evaluateMapping(
       : runExpression(mapping, expr, input, bindings, itemPointer, deadline, progress);
   };
 
-  if (mapping.match && !effectiveBoolean(await run(mapping.match, payload, 0, ''))) return [];
-  const items = mapping.each ? toItems(await run(mapping.each, payload, 0, '')) : [payload];
+  if (mapping.match) {
+    const matched = run(mapping.match, payload, payloadBindings, '');
+    if (!effectiveBoolean(matched instanceof Promise ? await matched : matched)) return [];
+  }
+  let items: unknown[] = [payload];
   if (mapping.each) {
+    const yielded = run(mapping.each, payload, payloadBindings, '');
+    items = toItems(yielded instanceof Promise ? await yielded : yielded);
     checkItemCount(mapping, mapping.each, items.length);
     progress.items = items.length;
   }
 
   const results: MappedException[] = [];
-  for (const [index, item] of items.entries()) {
+  for (let index = 0; index < items.length; index++) {
+    const item = items[index];
     const itemPointer = mapping.each ? eachItemPointer(mapping.each, payload, item, index) : '';
     if (mapping.each) {
       // One budget per item: the work grows with the items, each item's does not.
       progress.item = index;
       deadline = Date.now() + limits.mappingTimeoutMs;
     }
-    const combined = await evaluateCombined(mapping, item, payload, index, deadline);
+    const combined = mapping.combined
+      ? await evaluateCombined(mapping, item, payload, index, deadline)
+      : undefined;
     // The slow path re-runs what failed to name the field at fault: it gets its own budget,
     // so a runaway expression costs at most two budgets.
     if (combined === 'failed') deadline = Date.now() + limits.mappingTimeoutMs;
+    const bindings =
+      index === 0 ? payloadBindings : { [ROOT_VARIABLE]: payload, [INDEX_VARIABLE]: index };
     const fields: Record<string, unknown> = {};
     for (const field of mapping.fields) {
       let raw: unknown;
       if (!field.expression) raw = field.constant;
       else if (combined instanceof Map && combined.has(field)) raw = combined.get(field);
       else {
-        const value = run(field.expression, item, index, itemPointer);
+        const value = run(field.expression, item, bindings, itemPointer);
         raw = value instanceof Promise ? await value : value;
       }
       const value = prune(raw);
@@ -275,7 +292,9 @@ function normalizeAmounts(
     const currency = normalizeCurrency(money.currency);
     if (!currency || money.value === undefined) continue; // validation names the bad shape
     try {
-      fields[name] = { ...money, value: toMinorUnitPlaces(money.value, minorUnitsOf(currency)) };
+      const value = toMinorUnitPlaces(money.value, minorUnitsOf(currency));
+      // Already in minor units (what the money helpers build): the pruned copy stays as it is.
+      if (value !== money.value) fields[name] = { ...money, value };
     } catch (err) {
       if (!(err instanceof DecimalError)) throw err;
       const field = mapping.fields.find((f) => f.segments[0] === name);

@@ -150,10 +150,23 @@ const EXPRESSIONS = [
   'empty ?: s',
   'missing ?? n',
   'zero ?? n',
+  "s ?: 'x'",
+  "missing ?: nil ?: empty ?: 'last'",
+  "items[v > 1].k ?: 'none'",
+  "items[v > 5].k ?: 'none'",
+  "nil ?? 'x'",
+  "empty ?? 'x'",
+  "items[v > 5].k ?? 'none'",
+  '($x := 1; ($x := $x + 1) ?: 0)',
+  '($x := 1; ($x := $x + 1) ?? 0)',
+  "t ? t : 'no'",
   '[1, 2, [3, 4], missing, items.v]',
   '[]',
   "{'a': n, 'b': missing, 'c': items.v}",
   "{'a': 1, 'a': 2}",
+  "{'b': missing, 'a': n, '1': s, 'c': {'d': items.v}}",
+  "{s: 1, 'b': 2}",
+  "{'_jsonata_lambda': 1}",
   '{id: 1}',
   '{n: 1}',
   // blocks and variables
@@ -341,6 +354,12 @@ const EXPRESSIONS = [
   'matrix#$i.($ + $i)',
   'd#$i.(amount + $i)',
   "items#$i.(v > 1 ? {'k': k, 'i': $i})",
+  // the same positional name bound twice, a step without one after a bound step, one after a block
+  'items#$i.tags#$i.($i & $)',
+  'items#$i.tags.($i & $)',
+  'items#$i.tags#$j.($k := $i; $j & $k)',
+  "items#$i.tags#$j.($x := 'x'; $x & $i & $j)",
+  "'a' & n & s & missing & d.amount & true & (s & 'x')",
   '$zip(strs, items.k)',
   '$zip(strs, s)',
   '$zip(strs, missing)',
@@ -398,6 +417,8 @@ describe('compiled fast path: the same answers as JSONata', () => {
       't ? 1 : 2',
       'empty ?: s',
       "{'a': n, 'c': items.v}",
+      "{'b': missing, 'a': n, '1': s, 'c': {'d': items.v}}",
+      "{s: 1, 'b': 2}",
       '[1, 2, [3, 4], items.v]',
       "$join(items.k, '/')",
       "$replace(d.reason, '_', ' ')",
@@ -422,6 +443,10 @@ describe('compiled fast path: the same answers as JSONata', () => {
       'items.[k, v]',
       '$distinct(items.tags)',
       'items#$i.tags#$j.($i & $j & $)',
+      'items#$i.tags#$i.($i & $)',
+      'items#$i.tags.($i & $)',
+      "items#$i.tags#$j.($x := 'x'; $x & $i & $j)",
+      "'a' & n & s & missing & d.amount & true & (s & 'x')",
       '$zip(strs, items.k).($[0] & $[1])',
     ];
     const handedOver = common.filter((expr) => {
@@ -472,6 +497,24 @@ describe('compiled fast path: the same answers as JSONata', () => {
     expect(short('$lowercase(s)')).toBe('fallback'); // argument over the limit
     expect(short("$replace(id, /_/, '________')")).toBe('fallback'); // result over the limit
     expect(short("$join(strs, '-')")).toBe('p-q');
+  });
+});
+
+describe('a ?: b and a ?? b', () => {
+  it('evaluate `a` once, as long as it binds nothing', () => {
+    let calls = 0;
+    const counting = new Map([...helpers, ['tick', (v: unknown) => (calls++, v)] as const]);
+    const run = (expr: string) => {
+      calls = 0;
+      const value = compileFast(jsonata(expr).ast(), counting)?.run(PAYLOAD, {});
+      return { value, calls };
+    };
+    expect(run("$tick(s) ?: 'x'")).toEqual({ value: 'Hello World', calls: 1 });
+    expect(run("$tick(empty) ?: 'x'")).toEqual({ value: 'x', calls: 1 });
+    expect(run("$tick(s) ?? 'x'")).toEqual({ value: 'Hello World', calls: 1 });
+    expect(run("$tick(missing) ?? 'x'")).toEqual({ value: 'x', calls: 1 });
+    // With a `:=` in `a`, twice, as JSONata does.
+    expect(run("($y := $tick(s)) ?: 'x'")).toEqual({ value: 'Hello World', calls: 2 });
   });
 });
 

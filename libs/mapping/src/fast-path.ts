@@ -98,7 +98,9 @@ type Helper = (...args: unknown[]) => unknown;
  * reads the caller's bindings ($root, $index) and `$$`, the input.
  */
 class Scope {
-  private vars: Map<string, unknown> | undefined;
+  /** This frame's variables, names and values side by side: a block binds a handful, and a scan of a few interned strings is cheaper than a Map. */
+  private names: string[] | undefined;
+  private values: unknown[] | undefined;
   constructor(
     private readonly parent: Scope | undefined,
     private readonly bindings?: Readonly<Record<string, unknown>>,
@@ -106,15 +108,55 @@ class Scope {
   ) {}
 
   bind(name: string, value: unknown): void {
-    (this.vars ??= new Map()).set(name, value);
+    if (this.names === undefined) {
+      this.names = [name];
+      this.values = [value];
+      return;
+    }
+    const at = this.names.indexOf(name);
+    if (at >= 0) (this.values as unknown[])[at] = value;
+    else {
+      this.names.push(name);
+      (this.values as unknown[]).push(value);
+    }
   }
 
+  /** A frame over `parent` with the first `count` of `names` bound to `values` (its own copies). */
+  static over(
+    parent: Scope,
+    names: readonly string[],
+    count: number,
+    values: readonly unknown[],
+  ): Scope {
+    const frame = new Scope(parent);
+    if (count > 0) {
+      frame.names = names.slice(0, count);
+      frame.values = values.slice(0, count);
+    }
+    return frame;
+  }
+
+  /** The innermost frame's value of `name`: a loop up the frames, not a call per frame. */
   lookup(name: string): unknown {
-    if (this.vars?.has(name)) return this.vars.get(name);
-    if (this.parent) return this.parent.lookup(name);
-    if (name === '$') return this.root;
-    return this.bindings && Object.prototype.hasOwnProperty.call(this.bindings, name)
-      ? this.bindings[name]
+    return Scope.find(this, name);
+  }
+
+  private static find(start: Scope, name: string): unknown {
+    let frame = start;
+    for (;;) {
+      const names = frame.names;
+      if (names !== undefined) {
+        for (let i = 0; i < names.length; i++) {
+          if (names[i] === name) return (frame.values as unknown[])[i];
+        }
+      }
+      if (frame.parent === undefined) break;
+      frame = frame.parent;
+    }
+    if (name === '$') return frame.root;
+    const bindings = frame.bindings;
+    return bindings && Object.prototype.hasOwnProperty.call(bindings, name)
+      ? bindings[name]
       : undefined;
   }
 }
@@ -308,9 +350,16 @@ class Compiler {
     }
     // A path that carries its tuples out (for `%` ancestry) is JSONata's.
     if (node.type === 'path' && node.tuple !== undefined) throw new Unsupported('tuple path');
-    const inner = this.kind(node);
+    // Without predicates, the kinds that can unwrap their own result do (`fold`), and those whose
+    // result is never a sequence need no unwrapping: one closure per node instead of two.
+    const fold = (node.predicate ?? []).length === 0;
+    const inner = this.kind(node, fold);
     const predicates = (node.predicate ?? []).map((p) => this.filter(p));
-    if (predicates.length === 0) return (input, scope) => unwrap(inner(input, scope));
+    if (predicates.length === 0) {
+      return FOLDED_KINDS.has(node.type) || neverSequence(node)
+        ? inner
+        : (input, scope) => unwrap(inner(input, scope));
+    }
     return (input, scope) => {
       let result = inner(input, scope);
       for (const p of predicates) result = p(result, scope);
@@ -318,7 +367,8 @@ class Compiler {
     };
   }
 
-  private kind(node: Node): Evaluate {
+  /** The node's own evaluation; `fold`: with JSONata's unwrapping of its result (FOLDED_KINDS). */
+  private kind(node: Node, fold: boolean): Evaluate {
     switch (node.type) {
       case 'string':
       case 'number':
@@ -327,25 +377,25 @@ class Compiler {
         return () => value;
       }
       case 'variable':
-        return this.variable(node);
+        return this.variable(node, fold);
       case 'name': {
         const key = String(node.value);
-        return (input) => lookup(input, key);
+        return fold ? (input) => unwrap(lookup(input, key)) : (input) => lookup(input, key);
       }
       case 'path':
-        return this.path(node);
+        return this.path(node, fold);
       case 'binary':
         return this.binary(node);
       case 'unary':
         return this.unary(node);
       case 'condition':
-        return this.condition(node);
+        return this.condition(node, fold);
       case 'block':
-        return this.block(node);
+        return this.block(node, fold);
       case 'bind':
-        return this.bind(node);
+        return this.bind(node, fold);
       case 'function':
-        return this.call(node);
+        return this.call(node, fold);
       case 'lambda':
         // A tail call in a lambda body, which JSONata's trampoline evaluates right after the
         // body, with the same input and variables: the call itself.
@@ -358,18 +408,20 @@ class Compiler {
     }
   }
 
-  private variable(node: Node): Evaluate {
+  private variable(node: Node, fold: boolean): Evaluate {
     const name = String(node.value);
-    if (name === '') return (input) => input;
+    if (name === '') return fold ? (input) => unwrap(input) : (input) => input;
     if (this.lambdas.has(name)) throw new Unsupported(`lambda value $${name}`);
     // A bare `$lowercase` is a function value in JSONata: not taken here.
     if (!this.bound.has(name) && (this.helpers.has(name) || BUILTINS.has(name))) {
       throw new Unsupported(`function value $${name}`);
     }
-    return (_input, scope) => scope.lookup(name);
+    return fold
+      ? (_input, scope) => unwrap(scope.lookup(name))
+      : (_input, scope) => scope.lookup(name);
   }
 
-  private path(node: Node): Evaluate {
+  private path(node: Node, fold: boolean): Evaluate {
     const steps = (node.steps ?? []).map((step) => {
       if (step.type === 'sort') throw new Unsupported('sort');
       const evaluate = this.node(step);
@@ -388,8 +440,11 @@ class Compiler {
       throw new Unsupported('leading constructor with predicates');
     }
     const tupleAt = (node.steps ?? []).findIndex((s) => s.tuple !== undefined);
-    if (tupleAt >= 0) return this.tupleStream(node, steps, tupleAt, constructed, absolute);
-    const generic: Evaluate = (input, scope) => {
+    if (tupleAt >= 0) {
+      const tuples = this.tupleStream(node, steps, tupleAt, constructed, absolute);
+      return fold ? (input, scope) => unwrap(tuples(input, scope)) : tuples;
+    }
+    const walk = (input: unknown, scope: Scope): unknown[] | undefined => {
       let current: unknown[] = Array.isArray(input) && !absolute ? input : sequenceOf(input);
       let result: unknown[] | undefined;
       for (let i = 0; i < steps.length; i++) {
@@ -402,7 +457,8 @@ class Compiler {
       }
       return result;
     };
-    return this.memberWalk(node, steps[0].evaluate, generic) ?? generic;
+    const generic: Evaluate = fold ? (input, scope) => unwrap(walk(input, scope)) : walk;
+    return this.memberWalk(node, steps[0].evaluate, generic, fold) ?? generic;
   }
 
   /**
@@ -427,6 +483,22 @@ class Compiler {
     for (let i = tupleAt; i < nodes.length; i++) {
       if (nodes[i].stages) throw new Unsupported('filter in a tuple stream');
     }
+    // The positional variables, once each in the order first bound; per step from tupleAt on,
+    // how many of them its frame sees (those bound by the steps before it) and the slot its own
+    // `#$name` writes (-1: none).
+    const names: string[] = [];
+    const slots: number[] = [];
+    const widths: number[] = [];
+    for (let i = tupleAt; i < nodes.length; i++) {
+      widths.push(names.length);
+      const index = indexes[i];
+      if (index === undefined) {
+        slots.push(-1);
+        continue;
+      }
+      if (!names.includes(index)) names.push(index);
+      slots.push(names.indexOf(index));
+    }
     return (input, scope) => {
       let current: unknown[] = Array.isArray(input) && !absolute ? input : sequenceOf(input);
       for (let i = 0; i < tupleAt; i++) {
@@ -437,26 +509,30 @@ class Compiler {
         if (result.length === 0) return result;
         current = result;
       }
-      let tuples: Record<string, unknown>[] = current.map((item) => ({ '@': item }));
+      // Each tuple: the item and the positions bound so far, by slot (see `slots`).
+      let tuples: { item: unknown; values: unknown[] }[] = current.map((item) => ({
+        item,
+        values: [],
+      }));
       for (let i = tupleAt; i < steps.length; i++) {
-        const next: Record<string, unknown>[] = [];
-        const index = indexes[i];
+        const next: { item: unknown; values: unknown[] }[] = [];
+        const slot = slots[i - tupleAt];
+        const width = widths[i - tupleAt];
         for (const tuple of tuples) {
-          const frame = new Scope(scope);
-          for (const key of Object.keys(tuple)) if (key !== '@') frame.bind(key, tuple[key]);
-          const res = steps[i].evaluate(tuple['@'], frame);
+          const frame = Scope.over(scope, names, width, tuple.values);
+          const res = steps[i].evaluate(tuple.item, frame);
           if (res === undefined) continue;
           const items = Array.isArray(res) ? res : [res];
           for (let position = 0; position < items.length; position++) {
-            const out: Record<string, unknown> = { ...tuple, '@': items[position] };
-            if (index !== undefined) out[index] = position;
-            next.push(out);
+            const values = tuple.values.slice();
+            if (slot >= 0) values[slot] = position;
+            next.push({ item: items[position], values });
           }
         }
         tuples = next;
       }
       const result = newSequence();
-      for (const tuple of tuples) result.push(tuple['@']);
+      for (const tuple of tuples) result.push(tuple.item);
       return result;
     };
   }
@@ -467,7 +543,12 @@ class Compiler {
    * only taken where nothing reads the path's raw sequence (no predicate on the path); an array
    * met on the way (JSONata maps over it) hands the whole path to the generic evaluation.
    */
-  private memberWalk(node: Node, first: Evaluate, generic: Evaluate): Evaluate | undefined {
+  private memberWalk(
+    node: Node,
+    first: Evaluate,
+    generic: Evaluate,
+    fold: boolean,
+  ): Evaluate | undefined {
     const steps = node.steps ?? [];
     if (node.predicate || steps.length < 2) return undefined;
     const plain = (s: Node, i: number) =>
@@ -485,7 +566,7 @@ class Compiler {
         if (value === null || typeof value !== 'object') return undefined;
         value = lookup(value, key);
       }
-      return value;
+      return fold ? unwrap(value) : value;
     };
   }
 
@@ -527,6 +608,7 @@ class Compiler {
 
   private binary(node: Node): Evaluate {
     const op = String(node.value);
+    if (op === '&') return this.concatenation(node);
     const lhs = this.node(node.lhs as Node);
     const rhs = this.node(node.rhs as Node);
     switch (op) {
@@ -534,12 +616,6 @@ class Compiler {
         return (input, scope) => boolize(lhs(input, scope)) && boolize(rhs(input, scope));
       case 'or':
         return (input, scope) => boolize(lhs(input, scope)) || boolize(rhs(input, scope));
-      case '&':
-        return (input, scope) => {
-          const l = lhs(input, scope);
-          const r = rhs(input, scope);
-          return (l === undefined ? '' : castString(l)) + (r === undefined ? '' : castString(r));
-        };
       case '=':
       case '!=': {
         const negate = op === '!=';
@@ -566,6 +642,46 @@ class Compiler {
       default:
         throw new Unsupported(`operator ${op}`);
     }
+  }
+
+  /**
+   * `a & b & c & …` (left-nested `&` nodes) as one loop over its operands, in JSONata's order:
+   * each `&` is a string, so concatenating the parts at once gives what concatenating pair by
+   * pair gives, without a call per `&`. An `&` with predicates is an operand of its own.
+   */
+  private concatenation(node: Node): Evaluate {
+    const operands: Evaluate[] = [];
+    const collect = (n: Node): void => {
+      const plain =
+        n.type === 'binary' &&
+        n.value === '&' &&
+        (n.predicate ?? []).length === 0 &&
+        Object.keys(n).every((key) => KNOWN_MEMBERS.has(key) || n[key] === undefined);
+      if (!plain) {
+        operands.push(this.node(n));
+        return;
+      }
+      collect(n.lhs as Node);
+      collect(n.rhs as Node);
+    };
+    collect(node.lhs as Node);
+    collect(node.rhs as Node);
+    if (operands.length === 2) {
+      const [lhs, rhs] = operands;
+      return (input, scope) => {
+        const l = lhs(input, scope);
+        const r = rhs(input, scope);
+        return (l === undefined ? '' : castString(l)) + (r === undefined ? '' : castString(r));
+      };
+    }
+    return (input, scope) => {
+      let text = '';
+      for (let i = 0; i < operands.length; i++) {
+        const v = operands[i](input, scope);
+        if (v !== undefined) text += castString(v);
+      }
+      return text;
+    };
   }
 
   private unary(node: Node): Evaluate {
@@ -599,7 +715,33 @@ class Compiler {
         };
       }
       case '{': {
-        const pairs = (node.lhs as [Node, Node][]).map(([k, v]) => [this.node(k), this.node(v)]);
+        const nodes = node.lhs as [Node, Node][];
+        const pairs = nodes.map(([k, v]) => [this.node(k), this.node(v)]);
+        // Every key a distinct plain string literal (the usual `{'type': …, 'id': …}`): no key
+        // to evaluate or check per object, each value straight into its key.
+        const literal = nodes.map(([k]) =>
+          k.type === 'string' &&
+          (k.predicate ?? []).length === 0 &&
+          !k.stages &&
+          typeof k.value === 'string' &&
+          k.value !== '_jsonata_lambda' &&
+          k.value !== '_jsonata_function'
+            ? k.value
+            : undefined,
+        );
+        if (literal.every((k) => k !== undefined) && new Set(literal).size === literal.length) {
+          const keys = literal as string[];
+          const values = pairs.map(([, value]) => value);
+          return (input, scope) => {
+            if (Array.isArray(input)) throw new FallBack('object constructor over a sequence');
+            const result: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+            for (let i = 0; i < keys.length; i++) {
+              const v = values[i](input, scope);
+              if (v !== undefined) result[keys[i]] = v;
+            }
+            return result;
+          };
+        }
         return (input, scope) => {
           if (Array.isArray(input)) throw new FallBack('object constructor over a sequence');
           const result: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
@@ -627,17 +769,68 @@ class Compiler {
     }
   }
 
-  private condition(node: Node): Evaluate {
+  private condition(node: Node, fold: boolean): Evaluate {
     const test = this.node(node.condition as Node);
     const then = this.node(node.then as Node);
     const otherwise = node.else ? this.node(node.else) : undefined;
+    const shortcut = otherwise ? this.elvis(node) : undefined;
+    if (shortcut === '?:' && otherwise) {
+      // `a ?: b`, which JSONata parses as `a ? a : b`: `a` evaluated once, not twice.
+      return (input, scope) => {
+        const v = test(input, scope);
+        const result = toBoolean(v) ? v : otherwise(input, scope);
+        return fold ? unwrap(result) : result;
+      };
+    }
+    if (shortcut === '??' && otherwise) {
+      // `a ?? b`, which JSONata parses as `$exists(a) ? a : b`: `a` evaluated once, not twice.
+      return (input, scope) => {
+        const v = then(input, scope);
+        const result = v !== undefined ? v : otherwise(input, scope);
+        return fold ? unwrap(result) : result;
+      };
+    }
+    if (fold) {
+      return (input, scope) => {
+        if (toBoolean(test(input, scope))) return unwrap(then(input, scope));
+        return otherwise ? unwrap(otherwise(input, scope)) : undefined;
+      };
+    }
     return (input, scope) => {
       if (toBoolean(test(input, scope))) return then(input, scope);
       return otherwise ? otherwise(input, scope) : undefined;
     };
   }
 
-  private block(node: Node): Evaluate {
+  /**
+   * Whether a condition is JSONata's expansion of `a ?: b` (`a ? a : b`) or `a ?? b`
+   * (`$exists(a) ? a : b`): its test is a copy of its `then`, or `$exists` of one (the built-in,
+   * not a helper of that name). Only when `a` binds no variable, so evaluating it once gives what
+   * evaluating it twice gives (the compiled closures are otherwise free of side effects).
+   */
+  private elvis(node: Node): '?:' | '??' | undefined {
+    const test = node.condition as Node;
+    const then = node.then as Node;
+    if (containsBind(then)) return undefined;
+    if (sameShape(test, then)) return '?:';
+    const args = test.arguments ?? [];
+    const procedure = test.procedure;
+    if (
+      test.type === 'function' &&
+      procedure?.type === 'variable' &&
+      procedure.value === 'exists' &&
+      !this.helpers.has('exists') &&
+      !this.bound.has('exists') &&
+      args.length === 1 &&
+      (test.predicate ?? []).length === 0 &&
+      sameShape(args[0], then)
+    ) {
+      return '??';
+    }
+    return undefined;
+  }
+
+  private block(node: Node, fold: boolean): Evaluate {
     const list = node.expressions ?? [];
     const expressions = list.map((e, i) =>
       isLambdaDefinition(e) ? this.defineLambda(e, i === list.length - 1) : this.node(e),
@@ -645,8 +838,8 @@ class Compiler {
     return (input, scope) => {
       const frame = new Scope(scope);
       let result: unknown;
-      for (const e of expressions) result = e(input, frame);
-      return result;
+      for (let i = 0; i < expressions.length; i++) result = expressions[i](input, frame);
+      return fold ? unwrap(result) : result;
     };
   }
 
@@ -681,7 +874,7 @@ class Compiler {
     };
   }
 
-  private bind(node: Node): Evaluate {
+  private bind(node: Node, fold: boolean): Evaluate {
     const target = node.lhs as Node;
     if (target.type !== 'variable') throw new Unsupported('bind target');
     const name = String(target.value);
@@ -689,15 +882,15 @@ class Compiler {
     return (input, scope) => {
       const v = value(input, scope);
       scope.bind(name, v);
-      return v;
+      return fold ? unwrap(v) : v;
     };
   }
 
-  private call(node: Node): Evaluate {
+  private call(node: Node, fold: boolean): Evaluate {
     const procedure = node.procedure as Node;
     if (procedure.type !== 'variable') throw new Unsupported('procedure');
     const name = String(procedure.value);
-    if (this.lambdas.has(name)) return this.callLambda(name, node);
+    if (this.lambdas.has(name)) return this.callLambda(name, node, fold);
     if (this.bound.has(name)) throw new Unsupported(`$${name} is also a variable`);
     const builtinRegex = REGEX_ARGUMENT.get(name);
     const args = (node.arguments ?? []).map((a, i) => {
@@ -715,7 +908,7 @@ class Compiler {
     const helper = this.helpers.get(name);
     if (helper) {
       return (input, scope) => {
-        const values = args.map((a) => a(input, scope));
+        const values = argValues(args, input, scope);
         let result: unknown;
         try {
           result = helper(...values);
@@ -726,7 +919,7 @@ class Compiler {
         if (result !== null && typeof result === 'object' && 'then' in result) {
           throw new FallBack(`$${name} returned a promise`);
         }
-        return result;
+        return fold ? unwrap(result) : result;
       };
     }
     const builtin = BUILTINS.get(name);
@@ -735,15 +928,13 @@ class Compiler {
     }
     const max = this.maxStringLength;
     if (!GUARDED_BUILTINS.has(name)) {
-      return (input, scope) =>
-        builtin.run(
-          args.map((a) => a(input, scope)),
-          max,
-        );
+      return fold
+        ? (input, scope) => unwrap(builtin.run(argValues(args, input, scope), max))
+        : (input, scope) => builtin.run(argValues(args, input, scope), max);
     }
     // JSONata's string built-ins are guarded (guards.ts): past the limit, it refuses, naming it.
     return (input, scope) => {
-      const values = args.map((a) => a(input, scope));
+      const values = argValues(args, input, scope);
       for (const v of values) {
         if (typeof v === 'string' && v.length > max) throw new FallBack('string over the limit');
       }
@@ -751,12 +942,12 @@ class Compiler {
       if (typeof result === 'string' && result.length > max) {
         throw new FallBack('result over the limit');
       }
-      return result;
+      return fold ? unwrap(result) : result;
     };
   }
 
   /** `$f(a, b)` of a lambda bound in the expression: JSONata's apply of a lambda. */
-  private callLambda(name: string, node: Node): Evaluate {
+  private callLambda(name: string, node: Node, fold: boolean): Evaluate {
     // Only at the top level: a lambda calling a lambda could recurse as deep as the data.
     if (this.inLambda > 0) throw new Unsupported(`$${name} called in a lambda`);
     const args = (node.arguments ?? []).map((a) => this.node(a));
@@ -764,8 +955,63 @@ class Compiler {
       const f = scope.lookup(name);
       // Not bound yet, or out of scope: JSONata reports it (T1006).
       if (!(f instanceof FastLambda)) throw new FallBack(`$${name} is not a function here`);
-      return f.call(args.map((a) => a(input, scope)));
+      const result = f.call(argValues(args, input, scope));
+      return fold ? unwrap(result) : result;
     };
+  }
+}
+
+/** Two AST nodes written alike (JSONata's parser copies `a` of `a ?: b` as JSON). */
+function sameShape(a: Node, b: Node): boolean {
+  try {
+    return JSON.stringify(a) === JSON.stringify(b);
+  } catch {
+    return false;
+  }
+}
+
+/** Whether a `:=` appears anywhere in the node. */
+function containsBind(node: unknown): boolean {
+  if (node === null || typeof node !== 'object' || node instanceof RegExp) return false;
+  if (Array.isArray(node)) return node.some(containsBind);
+  if ((node as Node).type === 'bind') return true;
+  return Object.values(node).some(containsBind);
+}
+
+/** Each argument's value, in order (a plain loop: calls are the commonest node after paths). */
+function argValues(args: readonly Evaluate[], input: unknown, scope: Scope): unknown[] {
+  const values = new Array<unknown>(args.length);
+  for (let i = 0; i < args.length; i++) values[i] = args[i](input, scope);
+  return values;
+}
+
+/** Node kinds whose compiled closure unwraps its own result when asked to (`fold`). */
+const FOLDED_KINDS: ReadonlySet<string> = new Set([
+  'variable',
+  'name',
+  'path',
+  'condition',
+  'block',
+  'bind',
+  'function',
+]);
+
+/**
+ * Nodes whose value is never a sequence, so JSONata's unwrapping leaves it as it is: literals,
+ * operators (booleans, strings, numbers), negation, and array and object constructors (a plain
+ * array, an object).
+ */
+function neverSequence(node: Node): boolean {
+  switch (node.type) {
+    case 'string':
+    case 'number':
+    case 'value':
+    case 'binary':
+      return true;
+    case 'unary':
+      return node.value === '-' || node.value === '[' || node.value === '{';
+    default:
+      return false;
   }
 }
 
@@ -795,21 +1041,37 @@ function step(
   scope: Scope,
   last: boolean,
 ): unknown[] {
-  const results: unknown[] = [];
+  // The first result is held back until a second comes: a last step with one array result gives
+  // that array itself (JSONata's rule), so it is never copied into a sequence first.
+  let first: unknown;
+  let out: Sequence | undefined;
+  const stages = s.stages;
   for (let i = 0; i < input.length; i++) {
     let res = s.evaluate(input[i], scope);
-    for (const stage of s.stages) res = stage(res, scope);
-    if (res !== undefined) results.push(res);
+    for (let j = 0; j < stages.length; j++) res = stages[j](res, scope);
+    if (res === undefined) continue;
+    if (first === undefined) {
+      first = res;
+      continue;
+    }
+    if (out === undefined) {
+      out = newSequence();
+      pushFlattened(out, first);
+    }
+    pushFlattened(out, res);
   }
-  if (last && results.length === 1 && Array.isArray(results[0]) && !isSequence(results[0])) {
-    return results[0] as unknown[];
-  }
-  const out = newSequence();
-  for (const res of results) {
-    if (!Array.isArray(res) || (res as { cons?: boolean }).cons) out.push(res);
-    else for (const v of res) out.push(v);
-  }
+  if (out !== undefined) return out;
+  if (first === undefined) return newSequence();
+  if (last && Array.isArray(first) && !isSequence(first)) return first as unknown[];
+  out = newSequence();
+  pushFlattened(out, first);
   return out;
+}
+
+/** A step's result into the path's sequence: an array's items (one level), a kept whole constructor, or the value. */
+function pushFlattened(out: unknown[], res: unknown): void {
+  if (!Array.isArray(res) || (res as { cons?: boolean }).cons) out.push(res);
+  else for (let k = 0; k < res.length; k++) out.push(res[k]);
 }
 
 function newSequence(): Sequence {

@@ -25,20 +25,28 @@ export function prune(value: unknown): unknown {
   if (value === undefined || value === null || value === '' || typeof value === 'function') {
     return undefined;
   }
+  if (typeof value !== 'object') return value;
   if (Array.isArray(value)) {
-    const items = Array.from(value, prune).filter((item) => item !== undefined);
+    // Plain loops: every field of every payload comes through here.
+    const items: unknown[] = [];
+    for (let i = 0; i < value.length; i++) {
+      const kept = prune(value[i]);
+      if (kept !== undefined) items.push(kept);
+    }
     return items.length > 0 ? items : undefined;
   }
-  if (typeof value === 'object') {
-    const copy: Record<string, unknown> = {};
-    for (const [key, member] of Object.entries(value)) {
-      if (isForbiddenKey(key)) continue;
-      const kept = prune(member);
-      if (kept !== undefined) copy[key] = kept;
+  const copy: Record<string, unknown> = {};
+  let kept = 0;
+  const record = value as Record<string, unknown>;
+  for (const key in record) {
+    if (!Object.prototype.hasOwnProperty.call(record, key) || isForbiddenKey(key)) continue;
+    const member = prune(record[key]);
+    if (member !== undefined) {
+      copy[key] = member;
+      kept++;
     }
-    return Object.keys(copy).length > 0 ? copy : undefined;
   }
-  return value;
+  return kept > 0 ? copy : undefined;
 }
 
 /** Sets `target[a][b]… = value`, creating plain objects on the way. */
@@ -47,11 +55,12 @@ export function setPath(
   segments: readonly string[],
   value: unknown,
 ): void {
-  if (segments.length === 0 || segments.some(isForbiddenKey)) {
-    throw new Error(`refusing to set field path "${segments.join('.')}"`);
-  }
+  const last = segments.length - 1;
+  if (last < 0) refuse(segments);
+  for (let i = 0; i <= last; i++) if (isForbiddenKey(segments[i])) refuse(segments);
   let node = target;
-  for (const segment of segments.slice(0, -1)) {
+  for (let i = 0; i < last; i++) {
+    const segment = segments[i];
     const next = Object.hasOwn(node, segment) ? node[segment] : undefined;
     if (next === null || typeof next !== 'object' || Array.isArray(next)) {
       const created: Record<string, unknown> = {};
@@ -61,5 +70,9 @@ export function setPath(
       node = next as Record<string, unknown>;
     }
   }
-  node[segments[segments.length - 1]] = value;
+  node[segments[last]] = value;
+}
+
+function refuse(segments: readonly string[]): never {
+  throw new Error(`refusing to set field path "${segments.join('.')}"`);
 }

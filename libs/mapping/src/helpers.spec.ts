@@ -118,6 +118,50 @@ describe('$epochToIso', () => {
   });
 });
 
+describe('the dates written by arithmetic', () => {
+  it('write what Date.toISOString writes (without .000) across leap days, centuries and the four-digit years', () => {
+    const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
+    const day = 86_400_000;
+    const starts = [
+      Date.UTC(1899, 11, 30),
+      -62_167_219_200_000, // 0000-01-01
+      Date.UTC(1600, 1, 28),
+      Date.UTC(1900, 1, 27),
+      Date.UTC(1969, 11, 30),
+      Date.UTC(2000, 1, 27),
+      Date.UTC(2024, 1, 28),
+      Date.UTC(2100, 1, 27),
+      253_402_300_799_999 - 3 * day, // the last days of 9999
+    ];
+    for (const start of starts) {
+      for (let ms = start; ms < start + 4 * day; ms += 3_599_999) {
+        expect(sapDate(`/Date(${ms})/`)).toBe(iso(ms));
+      }
+    }
+    expect(sapDate('/Date(-62167219200000)/')).toBe('0000-01-01T00:00:00Z');
+    expect(sapDate('/Date(253402300799999)/')).toBe('9999-12-31T23:59:59.999Z');
+    // Beyond four digits: Date's own six-digit years.
+    expect(sapDate('/Date(253402300800000)/')).toBe('+010000-01-01T00:00:00Z');
+    expect(sapDate('/Date(-62167219200001)/')).toBe('-000001-12-31T23:59:59.999Z');
+  });
+
+  it('check a date-time the way Date would read it back: every day of a month, no more', () => {
+    expect(toUtc('2000-02-29T00:00:00Z')).toBe('2000-02-29T00:00:00Z');
+    expect(helperError(() => toUtc('1900-02-29T00:00:00Z')).message).toMatch(/not a valid/);
+    expect(helperError(() => toUtc('2023-02-29T00:00:00Z')).message).toMatch(/not a valid/);
+    expect(helperError(() => toUtc('2026-04-31T00:00:00Z')).message).toMatch(/not a valid/);
+    expect(helperError(() => toUtc('2026-13-01T00:00:00Z')).message).toMatch(/not a valid/);
+    expect(helperError(() => toUtc('2026-00-01T00:00:00Z')).message).toMatch(/not a valid/);
+    expect(helperError(() => toUtc('2026-01-00T00:00:00Z')).message).toMatch(/not a valid/);
+    expect(helperError(() => toUtc('2026-01-01T23:60:00Z')).message).toMatch(/not a valid/);
+    expect(helperError(() => toUtc('2026-01-01T23:59:60Z')).message).toMatch(/not a valid/);
+    // Date.UTC takes years 0-99 as 1900-1999, so they never read back.
+    expect(helperError(() => toUtc('0099-01-01T00:00:00Z')).message).toMatch(/not a valid/);
+    expect(toUtc('0100-01-01T00:00:00Z')).toBe('0100-01-01T00:00:00Z');
+    expect(toUtc('9999-12-31T23:00:00-05:00')).toBe('+010000-01-01T04:00:00Z');
+  });
+});
+
 describe('$sapDate', () => {
   it('reads OData v2 dates as UTC milliseconds, with or without an offset suffix', () => {
     expect(sapDate('/Date(1492041600000)/')).toBe('2017-04-13T00:00:00Z');

@@ -1068,9 +1068,39 @@ pipeline's work included) A 3.4 / 3.3 ms, B 1.3 / 1.7 ms. Opt-in \`EXHUB_PIPELIN
 instead of \`info\` made no difference beyond the noise (hub CPU per 202 0.56 / 0.61 ms at info, 0.62 / 0.54 at
 warn), so the per-webhook log line stays.
 
+**Changed (issue 17: one socket write per pass of amqplib's frame multiplexer).** amqplib's \`Mux\` copies every
+queued frame to the socket with a \`write\` of its own; with Nagle off each publish (and each ack) was one
+syscall and one TCP segment, and \`perf\` gave the kernel 22 % of the ingress-only hub's CPU (\`tcp_sendmsg\` 7.9 %).
+Now the socket is corked for each pass and uncorked at its end (libs/messaging/src/write-coalescing.ts): the same
+bytes, in the same order and the same tick, in one \`writev\`. Measured (2026-12-07, load 4–6 from other jobs, A =
+main, B = the change, 12 interleaved pairs of \`INGEST_ONLY=ingress\`): write syscalls per 202 4.1–4.75 → 2.8–3.0,
+involuntary context switches per 202 0.73–1.12 → 0.35–0.65, kernel share 22 % → 12.7 %, hub CPU per 202 0.385 →
+0.359 ms on average (B lower in 9 of 12 pairs). The pipeline worker uses the same connections: \`ONLY=hub\`, A B A
+B at load 2.9–3.2: 0.641 / 0.666 → 0.606 / 0.579 ms per event (about −9 %).
+
+**Changed (issue 17: webhooks first during a burst).** With all roles in one process the pipeline thread and the
+broker work it causes took the cores from HTTP: \`bench:ingest\` with all roles answered about half the
+ingress-only rate. Now the pipeline holds its next batch while at least 8 webhooks are in flight on an HTTP loop
+busy at least half the time (\`EXHUB_INGRESS_FIRST\`, apps/hub/README.md); each batch waits at most 250 ms.
+Measured back to back (2026-12-07, load 1.7–3.4): all ÷ ingress-only 1,150 ÷ 2,358 = 0.49 with it off, 2,274 ÷
+3,052 = 0.75 with it on; e2e flat out 0.35 and 0.36 of the hand-written pipe either way (the same work in another
+order); the paced p99 54 ms off, 35–36 ms on. On the in-flight count alone (no loop condition) the paced p99 went
+to 0.5 s whenever the host stalled, which is why both conditions are needed.
+
 **Not changed yet**: one info log line per exception and per webhook (pino, now ~0.7 %); stage timing and spans
-per stage (libs/observability); the content hash and audit canonical JSON (~2.5 %); and the mapping engine
-itself.`;
+per stage (libs/observability); the content hash and audit canonical JSON (~2.5 %); Helmet's per-request
+middleware (~2 % of the ingress; its headers are static, but building them once means depending on \`helmet\`
+directly); and the store's commit, which is now the largest single cost of the worker.
+
+**The worker's SQLite time** (2026-12-07, main 4031ea0, \`ONLY=hub\`, a by-hand timer around each statement of the
+node:sqlite adapter, 17,400 events, load ~2): 5.3 s of wall time in SQLite, of it 3.1 s in \`commit\` (1,526 group
+commits of ~11 events, ~2 ms each: writing the WAL frames of two copies of each document — the exception and its
+first version — and of four indexes whose keys are random, plus the automatic checkpoints), then the multi-row
+inserts into \`exception_keys\` 0.57 s and \`exceptions\` 0.55 s, the coalesced key probes 0.51 s, versions 0.19 s,
+audit 0.17 s. Tried, A B A B, no difference beyond the noise in CPU per event: a 32 MiB page cache with 256 MiB
+of mmap; 16 KiB pages; the background checkpoint (commits halve, but \`begin immediate\` then waits about as
+long). Fewer bytes per exception (one copy of the document) or fewer random-key indexes is a schema change
+still to measure.`;
 
 const REPRODUCE = `## Reproduce
 

@@ -1099,8 +1099,8 @@ first version — and of four indexes whose keys are random, plus the automatic 
 inserts into \`exception_keys\` 0.57 s and \`exceptions\` 0.55 s, the coalesced key probes 0.51 s, versions 0.19 s,
 audit 0.17 s. Tried, A B A B, no difference beyond the noise in CPU per event: a 32 MiB page cache with 256 MiB
 of mmap; 16 KiB pages; the background checkpoint (commits halve, but \`begin immediate\` then waits about as
-long). Fewer bytes per exception (one copy of the document) or fewer random-key indexes is a schema change
-still to measure.`;
+long); and, in an earlier session, storing the first version's document once instead of twice. Fewer
+random-key indexes is a schema change still to measure.`;
 
 const REPRODUCE = `## Reproduce
 

@@ -637,8 +637,19 @@ class Compiler {
       case '/':
       case '%':
         return (input, scope) => arithmetic(lhs(input, scope), rhs(input, scope), op);
-      case 'in':
+      case 'in': {
+        const list = literalList(node.rhs as Node);
+        if (list !== undefined) {
+          // `x in ['A', 'B']`: the list is known at compile time, not built per evaluation.
+          return (input, scope) => {
+            const l = lhs(input, scope);
+            if (l === undefined) return false;
+            for (let i = 0; i < list.length; i++) if (list[i] === l) return true;
+            return false;
+          };
+        }
         return (input, scope) => includes(lhs(input, scope), rhs(input, scope));
+      }
       default:
         throw new Unsupported(`operator ${op}`);
     }
@@ -701,13 +712,17 @@ class Compiler {
           evaluate: this.node(e),
         }));
         const cons = node.consarray === true;
+        const nested = items.map((item) => item.nested);
+        const evaluates = items.map((item) => item.evaluate);
         return (input, scope) => {
-          let result: unknown[] = [];
-          for (const item of items) {
-            const value = item.evaluate(input, scope);
+          // Pushed in place: what concatenating each item's array (or the value) gives, without a
+          // new array per item.
+          const result: unknown[] = [];
+          for (let i = 0; i < evaluates.length; i++) {
+            const value = evaluates[i](input, scope);
             if (value === undefined) continue;
-            if (item.nested) result.push(value);
-            else result = result.concat(Array.isArray(value) ? value : [value]);
+            if (nested[i] || !Array.isArray(value)) result.push(value);
+            else for (let k = 0; k < value.length; k++) result.push(value[k]);
           }
           // First or last in a path: kept whole, not flattened into the path's sequence.
           if (cons) Object.defineProperty(result, 'cons', { value: true });
@@ -1024,6 +1039,26 @@ function isLambdaDefinition(node: Node): boolean {
     node.rhs?.type === 'lambda' &&
     node.rhs.thunk !== true
   );
+}
+
+/**
+ * The values of an array constructor of plain string or number literals (`['A', 'B']`), or
+ * undefined for any other node: what it evaluates to, every time.
+ */
+function literalList(node: Node): readonly unknown[] | undefined {
+  if (node.type !== 'unary' || node.value !== '[' || node.consarray || node.predicate || node.stages)
+    return undefined;
+  for (const key of Object.keys(node)) {
+    if (!KNOWN_MEMBERS.has(key) && node[key] !== undefined) return undefined;
+  }
+  const list: unknown[] = [];
+  for (const item of node.expressions ?? []) {
+    if (item.type !== 'string' && item.type !== 'number') return undefined;
+    if ((item.predicate ?? []).length > 0 || item.stages) return undefined;
+    if (Object.keys(item).some((k) => !KNOWN_MEMBERS.has(k) && item[k] !== undefined)) return undefined;
+    list.push(item.value);
+  }
+  return list;
 }
 
 /** JSONata's `in`: strict equality with the right side or one of its items. */

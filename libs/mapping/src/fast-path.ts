@@ -850,6 +850,19 @@ class Compiler {
     const expressions = list.map((e, i) =>
       isLambdaDefinition(e) ? this.defineLambda(e, i === list.length - 1) : this.node(e),
     );
+    // A block that binds nothing anywhere inside (`(a ? b : c)`, the commonest parentheses) has
+    // an empty frame all its life: lookups read through it to its parent's, so it needs none.
+    if (!containsBind(list)) {
+      if (expressions.length === 1) {
+        const only = expressions[0];
+        return fold ? (input, scope) => unwrap(only(input, scope)) : only;
+      }
+      return (input, scope) => {
+        let result: unknown;
+        for (let i = 0; i < expressions.length; i++) result = expressions[i](input, scope);
+        return fold ? unwrap(result) : result;
+      };
+    }
     return (input, scope) => {
       const frame = new Scope(scope);
       let result: unknown;

@@ -367,6 +367,29 @@ const EXPRESSIONS = [
   '$zip(strs)',
   '$zip(strs, items.k).($[0] & $[1])',
   "$zip(items, items.k).($key := $[1]; $[0].(k & '=' & $key))",
+  // `in` a literal list (made at compile time), array constructors pushing in place
+  "s in ['x', 'Hello World']",
+  "s in ['x', 'y']",
+  "missing in ['x']",
+  'n in [1, 2, 3]',
+  "n in ['3', 4]",
+  's in []',
+  "strs in ['a', 'b']",
+  "items.k in ['b', 'c']",
+  "items[k in ['a', 'c']].v",
+  "[strs, 'x', items.k, [n, s], missing, noTags]",
+  '[items.v, [items.v], strs][1]',
+  '[[]]',
+  // blocks that bind nothing (no frame of their own), in and around blocks that do
+  '(items.v)',
+  '(n; s)',
+  '(t ? items.v : missing)',
+  '($x := 1; (n > 1 ? ($x + n) : s); ($x))',
+  "($x := 'outer'; (s; $x))",
+  "($x := 'outer'; ($x := 'inner'); $x)",
+  "items.(v > 1 ? k)",
+  '(missing)',
+  '()',
   // lambdas bound in a block and called by name
   '($f := function($x) { $x * 2 }; $f(n))',
   '($f := function($x, $y) { $x & $y }; $f(s))',
@@ -448,6 +471,11 @@ describe('compiled fast path: the same answers as JSONata', () => {
       "items#$i.tags#$j.($x := 'x'; $x & $i & $j)",
       "'a' & n & s & missing & d.amount & true & (s & 'x')",
       '$zip(strs, items.k).($[0] & $[1])',
+      "s in ['x', 'Hello World']",
+      "items[k in ['a', 'c']].v",
+      "[strs, 'x', items.k, [n, s], missing, noTags]",
+      '(t ? items.v : missing)',
+      '($x := 1; (n > 1 ? ($x + n) : s); ($x))',
     ];
     const handedOver = common.filter((expr) => {
       const r = viaFastPath(expr, PAYLOAD, bindings);

@@ -387,7 +387,7 @@ const EXPRESSIONS = [
   '($x := 1; (n > 1 ? ($x + n) : s); ($x))',
   "($x := 'outer'; (s; $x))",
   "($x := 'outer'; ($x := 'inner'); $x)",
-  "items.(v > 1 ? k)",
+  'items.(v > 1 ? k)',
   '(missing)',
   '()',
   // lambdas bound in a block and called by name

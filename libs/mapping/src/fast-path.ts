@@ -1059,7 +1059,13 @@ function isLambdaDefinition(node: Node): boolean {
  * undefined for any other node: what it evaluates to, every time.
  */
 function literalList(node: Node): readonly unknown[] | undefined {
-  if (node.type !== 'unary' || node.value !== '[' || node.consarray || node.predicate || node.stages)
+  if (
+    node.type !== 'unary' ||
+    node.value !== '[' ||
+    node.consarray ||
+    node.predicate ||
+    node.stages
+  )
     return undefined;
   for (const key of Object.keys(node)) {
     if (!KNOWN_MEMBERS.has(key) && node[key] !== undefined) return undefined;
@@ -1068,7 +1074,8 @@ function literalList(node: Node): readonly unknown[] | undefined {
   for (const item of node.expressions ?? []) {
     if (item.type !== 'string' && item.type !== 'number') return undefined;
     if ((item.predicate ?? []).length > 0 || item.stages) return undefined;
-    if (Object.keys(item).some((k) => !KNOWN_MEMBERS.has(k) && item[k] !== undefined)) return undefined;
+    if (Object.keys(item).some((k) => !KNOWN_MEMBERS.has(k) && item[k] !== undefined))
+      return undefined;
     list.push(item.value);
   }
   return list;

@@ -64,6 +64,17 @@ const PAYLOAD = {
   noTags: [],
   url: 'https://x.zendesk.com/api/v2/tickets/123.json',
   refs: ['sub_1', 'INV-7', 42, 'pi_3'],
+  // arrays met part way down a plain path
+  deep: {
+    rows: [
+      { v: 1, tags: ['a'], o: { w: 'x' } },
+      { v: 2, tags: [] },
+      { v: [3, 4], o: { w: 'y' } },
+    ],
+    none: [],
+    nested: [[{ v: 5 }], [{ v: 6 }, { v: 7 }]],
+    one: [{ o: { w: 'z' } }],
+  },
 };
 
 /**
@@ -390,6 +401,26 @@ const EXPRESSIONS = [
   'items.(v > 1 ? k)',
   '(missing)',
   '()',
+  // $trim: strings it leaves as they are, and those it changes
+  "[$trim(s), $trim(' a'), $trim('a '), $trim('a  b'), $trim('a\tb'), $trim('a\nb'), $trim('a\r')]",
+  "[$trim(''), $trim(' '), $trim('  '), $trim('a b c'), $trim('x')]",
+  '$trim(missing)',
+  // a plain path that meets an array part way (the rest of the path maps over it)
+  'deep.rows.v',
+  'deep.rows.tags',
+  'deep.rows.o.w',
+  'deep.none.v',
+  'deep.nested.v',
+  'deep.one.o.w',
+  'deep.one.o',
+  'deep.rows.missing.x',
+  '($d := deep; $d.rows.o.w)',
+  '($r := deep.rows; $r.o.w)',
+  '($r := deep.rows; $r.v)',
+  '($n := deep.nested; $n.v)',
+  '($e := deep.none; $e.v)',
+  "($w := {'a': deep.rows}; $w.a.tags)",
+  '{"r": deep.rows.o.w, "n": deep.nested.v}',
   // lambdas bound in a block and called by name
   '($f := function($x) { $x * 2 }; $f(n))',
   '($f := function($x, $y) { $x & $y }; $f(s))',
@@ -472,6 +503,9 @@ describe('compiled fast path: the same answers as JSONata', () => {
       "'a' & n & s & missing & d.amount & true & (s & 'x')",
       '$zip(strs, items.k).($[0] & $[1])',
       "s in ['x', 'Hello World']",
+      'deep.rows.o.w',
+      '($r := deep.rows; $r.v)',
+      "$trim('a  b') & $trim(s)",
       "items[k in ['a', 'c']].v",
       "[strs, 'x', items.k, [n, s], missing, noTags]",
       '(t ? items.v : missing)',

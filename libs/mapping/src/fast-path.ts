@@ -458,7 +458,20 @@ class Compiler {
       return result;
     };
     const generic: Evaluate = fold ? (input, scope) => unwrap(walk(input, scope)) : walk;
-    return this.memberWalk(node, steps[0].evaluate, generic, fold) ?? generic;
+    // The generic walk from step `from` on, given the one value the steps before it gave (each
+    // over a single item): what `walk` gives, without redoing those steps.
+    const resume = (value: unknown[], from: number, scope: Scope): unknown => {
+      let current: unknown[] = newSequence();
+      pushFlattened(current, value);
+      let result: unknown[] = current;
+      for (let i = from; i < steps.length; i++) {
+        result = step(steps[i], current, scope, i === steps.length - 1);
+        if (result.length === 0) break;
+        current = result;
+      }
+      return fold ? unwrap(result) : result;
+    };
+    return this.memberWalk(node, steps[0].evaluate, generic, resume, fold) ?? generic;
   }
 
   /**
@@ -547,6 +560,7 @@ class Compiler {
     node: Node,
     first: Evaluate,
     generic: Evaluate,
+    resume: (value: unknown[], from: number, scope: Scope) => unknown,
     fold: boolean,
   ): Evaluate | undefined {
     const steps = node.steps ?? [];
@@ -559,12 +573,18 @@ class Compiler {
     if (!steps.every(plain)) return undefined;
     const fromVariable = steps[0].type === 'variable';
     const keys = steps.slice(fromVariable ? 1 : 0).map((s) => String(s.value));
+    const offset = fromVariable ? 1 : 0;
     return (input, scope) => {
       let value = fromVariable ? first(input, scope) : input;
-      for (const key of keys) {
-        if (Array.isArray(value)) return generic(input, scope);
+      for (let k = 0; k < keys.length; k++) {
+        if (Array.isArray(value)) {
+          // An array input is the generic walk's from the start; one met on the way (JSONata maps
+          // the rest of the path over it) continues generically from the step it reached.
+          if (k + offset === 0) return generic(input, scope);
+          return resume(value, k + offset, scope);
+        }
         if (value === null || typeof value !== 'object') return undefined;
-        value = lookup(value, key);
+        value = lookup(value, keys[k]);
       }
       return fold ? unwrap(value) : value;
     };
@@ -1081,6 +1101,20 @@ function literalList(node: Node): readonly unknown[] | undefined {
   return list;
 }
 
+/**
+ * Whether `$trim` leaves `s` as it is: no tab, newline or carriage return, no two spaces in a
+ * row, no space first or last (most strings; one scan instead of a regex replace).
+ */
+function alreadyTrimmed(s: string): boolean {
+  const last = s.length - 1;
+  for (let i = 0; i <= last; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 9 || c === 10 || c === 13) return false;
+    if (c === 32 && (i === 0 || i === last || s.charCodeAt(i + 1) === 32)) return false;
+  }
+  return true;
+}
+
 /** JSONata's `in`: strict equality with the right side or one of its items. */
 function includes(l: unknown, r: unknown): boolean {
   if (l === undefined || r === undefined) return false;
@@ -1344,6 +1378,7 @@ const BUILTINS: ReadonlyMap<string, Builtin> = new Map<string, Builtin>([
       run: ([a]) => {
         const s = stringArg(a);
         if (s === undefined) return undefined;
+        if (alreadyTrimmed(s)) return s;
         let result = s.replace(/[ \t\n\r]+/gm, ' ');
         if (result.charAt(0) === ' ') result = result.substring(1);
         if (result.charAt(result.length - 1) === ' ')

@@ -1203,9 +1203,11 @@ function lookup(input: unknown, key: string): unknown {
     return result;
   }
   if (input !== null && typeof input === 'object') {
-    return Object.prototype.hasOwnProperty.call(input, key)
-      ? (input as Record<string, unknown>)[key]
-      : inheritedMember(input, key);
+    // One read answers for data: own or absent (undefined); inherited data is what JSONata reads
+    // too. Only a function (Object.prototype's methods) or `__proto__` needs to know whose it is.
+    const value = (input as Record<string, unknown>)[key];
+    if (typeof value !== 'function' && key !== '__proto__') return value;
+    return Object.prototype.hasOwnProperty.call(input, key) ? value : inheritedMember(input, key);
   }
   return undefined;
 }

@@ -1241,7 +1241,13 @@ function toBooleanOrUndefined(arg: unknown): boolean | undefined {
   if (isNumeric(arg)) return arg !== 0;
   if (typeof arg === 'boolean') return arg;
   if (typeof arg === 'function') return false;
-  if (arg !== null && typeof arg === 'object') return Object.keys(arg).length > 0;
+  if (arg !== null && typeof arg === 'object') return hasOwnKeys(arg);
+  return false;
+}
+
+/** `Object.keys(o).length > 0` without building the list: a condition on an object is common. */
+function hasOwnKeys(o: object): boolean {
+  for (const key in o) if (Object.prototype.hasOwnProperty.call(o, key)) return true;
   return false;
 }
 

@@ -45,6 +45,8 @@ export function minorUnitsToDecimal(minor: unknown, digits: number): string {
  * at its shortest round-trip form, which is what JSON.parse read from the source text.
  */
 export function toDecimalString(value: unknown): string {
+  // Already as written below (`"12480.00"`, what XML amounts and the money helpers carry): as is.
+  if (typeof value === 'string' && isPlainDecimal(value)) return value;
   let text: string;
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) throw new DecimalError(`${value} is not a finite number`);
@@ -168,6 +170,33 @@ function isCanonicalAmount(text: string, digits: number): boolean {
   if (text.charCodeAt(i) !== DOT || length - i - 1 !== digits) return false;
   for (i++; i < length; i++) if (!isDigit(text.charCodeAt(i))) return false;
   return true;
+}
+
+/**
+ * True when `text` already reads as toDecimalString writes it: an optional minus, digits without
+ * leading zeros (a single 0), then a point and at least one digit or nothing, and no minus on a
+ * zero. Anything else (spaces, `+`, exponents, `5.`, `.5`, `007`, `-0`) takes the full path.
+ */
+function isPlainDecimal(text: string): boolean {
+  const length = text.length;
+  const negative = text.charCodeAt(0) === MINUS;
+  let i = negative ? 1 : 0;
+  const first = text.charCodeAt(i);
+  let nonZero = false;
+  if (first === ZERO) i++;
+  else if (first > ZERO && first <= NINE) {
+    nonZero = true;
+    for (i++; i < length && isDigit(text.charCodeAt(i)); i++);
+  } else return false;
+  if (i < length) {
+    if (text.charCodeAt(i) !== DOT || i === length - 1) return false;
+    for (i++; i < length; i++) {
+      const c = text.charCodeAt(i);
+      if (!isDigit(c)) return false;
+      if (c !== ZERO) nonZero = true;
+    }
+  }
+  return !negative || nonZero;
 }
 
 function isDigit(code: number): boolean {

@@ -458,7 +458,20 @@ class Compiler {
       return result;
     };
     const generic: Evaluate = fold ? (input, scope) => unwrap(walk(input, scope)) : walk;
-    return this.memberWalk(node, steps[0].evaluate, generic, fold) ?? generic;
+    // The generic walk from step `from` on, given the one value the steps before it gave (each
+    // over a single item): what `walk` gives, without redoing those steps.
+    const resume = (value: unknown[], from: number, scope: Scope): unknown => {
+      let current: unknown[] = newSequence();
+      pushFlattened(current, value);
+      let result: unknown[] = current;
+      for (let i = from; i < steps.length; i++) {
+        result = step(steps[i], current, scope, i === steps.length - 1);
+        if (result.length === 0) break;
+        current = result;
+      }
+      return fold ? unwrap(result) : result;
+    };
+    return this.memberWalk(node, steps[0].evaluate, generic, resume, fold) ?? generic;
   }
 
   /**
@@ -547,6 +560,7 @@ class Compiler {
     node: Node,
     first: Evaluate,
     generic: Evaluate,
+    resume: (value: unknown[], from: number, scope: Scope) => unknown,
     fold: boolean,
   ): Evaluate | undefined {
     const steps = node.steps ?? [];
@@ -559,12 +573,18 @@ class Compiler {
     if (!steps.every(plain)) return undefined;
     const fromVariable = steps[0].type === 'variable';
     const keys = steps.slice(fromVariable ? 1 : 0).map((s) => String(s.value));
+    const offset = fromVariable ? 1 : 0;
     return (input, scope) => {
       let value = fromVariable ? first(input, scope) : input;
-      for (const key of keys) {
-        if (Array.isArray(value)) return generic(input, scope);
+      for (let k = 0; k < keys.length; k++) {
+        if (Array.isArray(value)) {
+          // An array input is the generic walk's from the start; one met on the way (JSONata maps
+          // the rest of the path over it) continues generically from the step it reached.
+          if (k + offset === 0) return generic(input, scope);
+          return resume(value, k + offset, scope);
+        }
         if (value === null || typeof value !== 'object') return undefined;
-        value = lookup(value, key);
+        value = lookup(value, keys[k]);
       }
       return fold ? unwrap(value) : value;
     };
@@ -637,8 +657,19 @@ class Compiler {
       case '/':
       case '%':
         return (input, scope) => arithmetic(lhs(input, scope), rhs(input, scope), op);
-      case 'in':
+      case 'in': {
+        const list = literalList(node.rhs as Node);
+        if (list !== undefined) {
+          // `x in ['A', 'B']`: the list is known at compile time, not built per evaluation.
+          return (input, scope) => {
+            const l = lhs(input, scope);
+            if (l === undefined) return false;
+            for (let i = 0; i < list.length; i++) if (list[i] === l) return true;
+            return false;
+          };
+        }
         return (input, scope) => includes(lhs(input, scope), rhs(input, scope));
+      }
       default:
         throw new Unsupported(`operator ${op}`);
     }
@@ -701,13 +732,17 @@ class Compiler {
           evaluate: this.node(e),
         }));
         const cons = node.consarray === true;
+        const nested = items.map((item) => item.nested);
+        const evaluates = items.map((item) => item.evaluate);
         return (input, scope) => {
-          let result: unknown[] = [];
-          for (const item of items) {
-            const value = item.evaluate(input, scope);
+          // Pushed in place: what concatenating each item's array (or the value) gives, without a
+          // new array per item.
+          const result: unknown[] = [];
+          for (let i = 0; i < evaluates.length; i++) {
+            const value = evaluates[i](input, scope);
             if (value === undefined) continue;
-            if (item.nested) result.push(value);
-            else result = result.concat(Array.isArray(value) ? value : [value]);
+            if (nested[i] || !Array.isArray(value)) result.push(value);
+            else for (let k = 0; k < value.length; k++) result.push(value[k]);
           }
           // First or last in a path: kept whole, not flattened into the path's sequence.
           if (cons) Object.defineProperty(result, 'cons', { value: true });
@@ -835,6 +870,19 @@ class Compiler {
     const expressions = list.map((e, i) =>
       isLambdaDefinition(e) ? this.defineLambda(e, i === list.length - 1) : this.node(e),
     );
+    // A block that binds nothing anywhere inside (`(a ? b : c)`, the commonest parentheses) has
+    // an empty frame all its life: lookups read through it to its parent's, so it needs none.
+    if (!containsBind(list)) {
+      if (expressions.length === 1) {
+        const only = expressions[0];
+        return fold ? (input, scope) => unwrap(only(input, scope)) : only;
+      }
+      return (input, scope) => {
+        let result: unknown;
+        for (let i = 0; i < expressions.length; i++) result = expressions[i](input, scope);
+        return fold ? unwrap(result) : result;
+      };
+    }
     return (input, scope) => {
       const frame = new Scope(scope);
       let result: unknown;
@@ -1026,6 +1074,47 @@ function isLambdaDefinition(node: Node): boolean {
   );
 }
 
+/**
+ * The values of an array constructor of plain string or number literals (`['A', 'B']`), or
+ * undefined for any other node: what it evaluates to, every time.
+ */
+function literalList(node: Node): readonly unknown[] | undefined {
+  if (
+    node.type !== 'unary' ||
+    node.value !== '[' ||
+    node.consarray ||
+    node.predicate ||
+    node.stages
+  )
+    return undefined;
+  for (const key of Object.keys(node)) {
+    if (!KNOWN_MEMBERS.has(key) && node[key] !== undefined) return undefined;
+  }
+  const list: unknown[] = [];
+  for (const item of node.expressions ?? []) {
+    if (item.type !== 'string' && item.type !== 'number') return undefined;
+    if ((item.predicate ?? []).length > 0 || item.stages) return undefined;
+    if (Object.keys(item).some((k) => !KNOWN_MEMBERS.has(k) && item[k] !== undefined))
+      return undefined;
+    list.push(item.value);
+  }
+  return list;
+}
+
+/**
+ * Whether `$trim` leaves `s` as it is: no tab, newline or carriage return, no two spaces in a
+ * row, no space first or last (most strings; one scan instead of a regex replace).
+ */
+function alreadyTrimmed(s: string): boolean {
+  const last = s.length - 1;
+  for (let i = 0; i <= last; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 9 || c === 10 || c === 13) return false;
+    if (c === 32 && (i === 0 || i === last || s.charCodeAt(i + 1) === 32)) return false;
+  }
+  return true;
+}
+
 /** JSONata's `in`: strict equality with the right side or one of its items. */
 function includes(l: unknown, r: unknown): boolean {
   if (l === undefined || r === undefined) return false;
@@ -1114,9 +1203,11 @@ function lookup(input: unknown, key: string): unknown {
     return result;
   }
   if (input !== null && typeof input === 'object') {
-    return Object.prototype.hasOwnProperty.call(input, key)
-      ? (input as Record<string, unknown>)[key]
-      : inheritedMember(input, key);
+    // One read answers for data: own or absent (undefined); inherited data is what JSONata reads
+    // too. Only a function (Object.prototype's methods) or `__proto__` needs to know whose it is.
+    const value = (input as Record<string, unknown>)[key];
+    if (typeof value !== 'function' && key !== '__proto__') return value;
+    return Object.prototype.hasOwnProperty.call(input, key) ? value : inheritedMember(input, key);
   }
   return undefined;
 }
@@ -1150,7 +1241,13 @@ function toBooleanOrUndefined(arg: unknown): boolean | undefined {
   if (isNumeric(arg)) return arg !== 0;
   if (typeof arg === 'boolean') return arg;
   if (typeof arg === 'function') return false;
-  if (arg !== null && typeof arg === 'object') return Object.keys(arg).length > 0;
+  if (arg !== null && typeof arg === 'object') return hasOwnKeys(arg);
+  return false;
+}
+
+/** `Object.keys(o).length > 0` without building the list: a condition on an object is common. */
+function hasOwnKeys(o: object): boolean {
+  for (const key in o) if (Object.prototype.hasOwnProperty.call(o, key)) return true;
   return false;
 }
 
@@ -1289,6 +1386,7 @@ const BUILTINS: ReadonlyMap<string, Builtin> = new Map<string, Builtin>([
       run: ([a]) => {
         const s = stringArg(a);
         if (s === undefined) return undefined;
+        if (alreadyTrimmed(s)) return s;
         let result = s.replace(/[ \t\n\r]+/gm, ' ');
         if (result.charAt(0) === ' ') result = result.substring(1);
         if (result.charAt(result.length - 1) === ' ')

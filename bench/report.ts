@@ -991,6 +991,11 @@ generation up to 2 × 64 MiB from the machine's memory (drain peak 288–297 →
 bench:e2e 506–524 → ~345 MiB). CPU per event did not change beyond the noise (1.02–1.32 ms either way); 8 MiB was
 worse (~261 MiB peak, ~20 % more CPU per event: more objects survive into the old generation). Capping the old
 generation instead (\`--max-old-space-size=160\`: 206 MiB peak at 267 events/s against 672) trades throughput for it.
+**One run's peak says little:** on 2026-12-07, back to back at load 1.6–2.9, the backlog pass's peak RSS was 225 and
+345 MiB for the build at the start of the day (b1055da) and 283, 356, 286, 222 and 216 MiB for main after the day's
+changes (with \`MALLOC_ARENA_MAX=2\`: 285, 257 and 333 MiB, so not glibc's arenas): when V8 runs its major collections
+moves the peak by 100 MiB or more either way. The ≤ 300 MiB aim is met in some runs and not in others, by the old
+build and the new alike; meeting it every time needs a smaller heap, at the cost above.
 
 **Changed** (libs/mapping/src/evaluate.ts): the payload depth check ran once per mapping (four walks of the same
 payload per Stripe event) and allocated an array per node; now once per payload, allocation-free — its self time went

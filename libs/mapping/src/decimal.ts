@@ -126,7 +126,11 @@ export function multiplyDecimals(a: ScaledDecimal, b: ScaledDecimal, digits: num
  * rounded (money that does not fit its currency is a source problem someone must see).
  */
 export function toMinorUnitPlaces(value: unknown, digits: number): string {
-  if (typeof value === 'string' && isCanonicalAmount(value, digits)) return value;
+  // Already as written below (what the money helpers build): a scan, not a parse. `-0.05` and
+  // `0.00` are written as they are; `-0.00`, `007.50` or another number of places are not.
+  if (typeof value === 'string' && isPlainDecimal(value) && placesOf(value) === digits) {
+    return value;
+  }
   const text = toDecimalString(value);
   const [whole, fraction = ''] = text.split('.');
   const kept = fraction.slice(0, digits);
@@ -148,28 +152,10 @@ const DOT = 46;
 const ZERO = 48;
 const NINE = 57;
 
-/**
- * True when `text` already reads as toMinorUnitPlaces writes it: an optional minus, digits
- * without leading zeros (a single 0, but not after a minus), and exactly `digits` places. What the
- * hub's money helpers build, so normalizing every amount of every payload costs a scan, not a
- * parse. Anything else (spaces, exponents, `+`, `-0.00`, other places) takes the full path.
- */
-function isCanonicalAmount(text: string, digits: number): boolean {
-  const length = text.length;
-  let i = text.charCodeAt(0) === MINUS ? 1 : 0;
-  const first = text.charCodeAt(i);
-  if (first === ZERO) {
-    if (i === 1) return false;
-    i++;
-  } else {
-    if (!(first > ZERO && first <= NINE)) return false;
-    i++;
-    while (i < length && isDigit(text.charCodeAt(i))) i++;
-  }
-  if (digits === 0) return i === length;
-  if (text.charCodeAt(i) !== DOT || length - i - 1 !== digits) return false;
-  for (i++; i < length; i++) if (!isDigit(text.charCodeAt(i))) return false;
-  return true;
+/** Digits after the point of a plain decimal (`"12.50"` → 2, `"12"` → 0). */
+function placesOf(text: string): number {
+  const dot = text.indexOf('.');
+  return dot < 0 ? 0 : text.length - dot - 1;
 }
 
 /**

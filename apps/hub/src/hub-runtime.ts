@@ -77,6 +77,11 @@ export interface RemotePipeline {
    * failure only the thread met, e.g. a full disk, is the store's).
    */
   readiness(): Promise<ThreadReadiness>;
+  /**
+   * Why its store connection cannot write now (a full disk), as the thread last reported it;
+   * undefined while its writes work or no thread runs. Synchronous: ingress asks per webhook.
+   */
+  storeWriteFailure(): string | undefined;
   /** Its registry's metrics (prom-client JSON), or undefined when it cannot answer now. */
   metrics(): Promise<MetricObjectWithValues<MetricValue<string>>[] | undefined>;
 }

@@ -8,7 +8,7 @@ import * as facts from './context-facts.repo';
 import * as deadLetters from './dead-letters.repo';
 import * as insights from './insights.repo';
 import * as exceptions from './exceptions.repo';
-import type { NodeSqliteDatabase } from './node-sqlite.database';
+import type { NodeSqliteDatabase, WriteFailure } from './node-sqlite.database';
 import { withPollLock } from './poll-lock';
 import { AuditHeadQueue } from './audit-head-queue';
 import { PreparedQueries } from './prepared';
@@ -29,6 +29,10 @@ import type {
 import * as webhookEvents from './webhook-events.repo';
 import { KeyProbes } from './key-probes';
 import { WebhookWriteBatcher } from './webhook-writes';
+
+function describeWriteFailure(failure: WriteFailure | undefined): string | undefined {
+  return failure ? `${failure.message} (since ${failure.at})` : undefined;
+}
 
 /** The one implementation: both adapters differ only in their Kysely dialect and `kind`. */
 export class KyselyStore implements ExceptionStore {
@@ -64,8 +68,11 @@ export class KyselyStore implements ExceptionStore {
   }
 
   writeFailure(): string | undefined {
-    const failure = this.sqlite?.writeFailure;
-    return failure ? `${failure.message} (since ${failure.at})` : undefined;
+    return describeWriteFailure(this.sqlite?.writeFailure);
+  }
+
+  watchWriteFailure(listener: (failure: string | undefined) => void): void {
+    if (this.sqlite) this.sqlite.onWriteFailureChange = (f) => listener(describeWriteFailure(f));
   }
 
   async ping(): Promise<void> {

@@ -14,7 +14,7 @@ import {
 export type SqliteCheckpointMode = 'background' | 'commit';
 
 export interface NodeSqliteOptions {
-  /** Who checkpoints the WAL; `background` by default. */
+  /** Who checkpoints the WAL; `commit` when not given (the hub passes `background`, its default). */
   checkpoint?: SqliteCheckpointMode;
   /** The checkpoint thread's interval and truncate threshold (tests; the defaults otherwise). */
   checkpointer?: WalCheckpointerOptions;
@@ -97,6 +97,12 @@ export class NodeSqliteDatabase implements SqliteDatabase {
   private readonly statements = new Map<string, NodeSqliteStatement>();
   /** Set when a statement could not write (disk full, I/O error); cleared by a successful write. */
   writeFailure?: WriteFailure;
+  /**
+   * Told when `writeFailure` starts or ends (not on every write): the hub's pipeline thread
+   * forwards it to the HTTP thread, whose own connection may still write into WAL space it
+   * already has while the thread's larger transactions meet the full disk.
+   */
+  onWriteFailureChange?: (failure: WriteFailure | undefined) => void;
   /** The WAL checkpoint thread (`background` mode, a file database). */
   readonly checkpointer?: WalCheckpointer;
 
@@ -152,7 +158,10 @@ export class NodeSqliteDatabase implements SqliteDatabase {
   watch<T>(writes: boolean, run: () => T): T {
     try {
       const result = run();
-      if (writes) this.writeFailure = undefined;
+      if (writes && this.writeFailure) {
+        this.writeFailure = undefined;
+        this.onWriteFailureChange?.(undefined);
+      }
       return result;
     } catch (err) {
       const e = err as Error & { errcode?: number; errstr?: string };
@@ -162,8 +171,11 @@ export class NodeSqliteDatabase implements SqliteDatabase {
         code === SQLITE_FULL
           ? `the disk is full (SQLITE_FULL: ${e.message}); free space on the volume of ${this.path}`
           : `an I/O error (SQLITE_IOERR: ${e.message}); check the disk and the volume of ${this.path}`;
-      this.writeFailure = { at: new Date().toISOString(), message: `cannot write: ${what}` };
-      throw new Error(`SQLite store ${this.path}: ${this.writeFailure.message}`, { cause: err });
+      const failure = { at: new Date().toISOString(), message: `cannot write: ${what}` };
+      const changed = this.writeFailure?.message !== failure.message;
+      this.writeFailure = failure;
+      if (changed) this.onWriteFailureChange?.(failure);
+      throw new Error(`SQLite store ${this.path}: ${failure.message}`, { cause: err });
     }
   }
 

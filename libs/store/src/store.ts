@@ -48,6 +48,12 @@ export interface ExceptionStore {
    * while writes work. A store that answers reads can still be unable to write (readiness).
    */
   writeFailure(): string | undefined;
+  /**
+   * Calls `listener` whenever `writeFailure()` starts or stops saying something (with what it
+   * says now), never on writes that change nothing. A store that reports write failures per
+   * statement (PostgreSQL) never calls it.
+   */
+  watchWriteFailure(listener: (failure: string | undefined) => void): void;
   close(): Promise<void>;
 
   upsertException(exception: CanonicalException, context: UpsertContext): Promise<UpsertResult>;

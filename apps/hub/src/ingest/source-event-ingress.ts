@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import {
   InvalidPayloadError,
@@ -17,7 +17,16 @@ import {
 import { StoreInputError, type ExceptionStore } from '@exhub/store';
 import { DedupeCache, type Accepted } from './dedupe';
 import type { HubConfig } from '@exhub/config';
-import { HUB_CONFIG, LOGGER, METRICS, PUBLISHER, STORE, TOPOLOGY } from '../core/core.tokens';
+import {
+  HUB_CONFIG,
+  LOGGER,
+  METRICS,
+  PIPELINE_THREAD,
+  PUBLISHER,
+  STORE,
+  TOPOLOGY,
+} from '../core/core.tokens';
+import type { RemotePipeline } from '../hub-runtime';
 
 /** Most source event ids remembered per process for dedupe. */
 const DEDUPE_MAX_ENTRIES = 200_000;
@@ -88,6 +97,9 @@ export class SourceEventIngress {
     @Inject(PUBLISHER) private readonly publisher: ConfirmPublisher,
     @Inject(TOPOLOGY) private readonly topology: Topology,
     @Inject(STORE) private readonly store: ExceptionStore,
+    @Optional()
+    @Inject(PIPELINE_THREAD)
+    private readonly pipelineThread?: RemotePipeline | null,
   ) {
     this.dedupe = new DedupeCache(
       config.ingress.dedupeWindowSeconds * MS_PER_SECOND,
@@ -206,6 +218,17 @@ export class SourceEventIngress {
     if (ttlMs <= 0) return publish(ids);
     const sourceEventId = claimed.shown;
     const key = { connectorId, sourceEventId: claimed.key };
+    const store = `${this.store.kind} store ${this.store.location}`;
+    // The pipeline thread's connection met a full disk: this connection may still write its small
+    // claims into WAL space it already has, but readiness says the store cannot write, and so
+    // does ingress (the sender retries; the thread's next successful write ends it).
+    const elsewhere = this.pipelineThread?.storeWriteFailure();
+    if (elsewhere !== undefined) {
+      throw new IngressRetryLaterError(
+        'store_unavailable',
+        `the ${store} cannot dedupe source event "${sourceEventId}" of connector "${connectorId}" (the pipeline worker thread's connection ${elsewhere})`,
+      );
+    }
     const claim = await this.store
       .rememberWebhookEvent(
         { ...key, ...ids },
@@ -219,7 +242,6 @@ export class SourceEventIngress {
             { pointer: '', rule: 'source-event-id', message: err.message },
           ]);
         }
-        const store = `${this.store.kind} store ${this.store.location}`;
         throw new IngressRetryLaterError(
           'store_unavailable',
           `the ${store} cannot dedupe source event "${sourceEventId}" of connector "${connectorId}" (${err.message})`,

@@ -61,6 +61,7 @@ async function main(): Promise<void> {
         logger,
         ingressLoad: data.ingressLoad && new IngressLoad(data.ingressLoad),
       });
+      runtime.store.watchWriteFailure((failure) => send({ kind: 'store-write', failure }));
       app = await NestFactory.createApplicationContext(
         HubModule.forRoot(runtime, { headless: true }),
         { logger: nestLogger(logger) },

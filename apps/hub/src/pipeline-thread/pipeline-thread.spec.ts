@@ -34,6 +34,24 @@ parentPort.on('message', (m) => {
 parentPort.postMessage({ kind: 'started' });
 `;
 const FAILS_TO_START = `throw new Error('cannot reach the broker');`;
+/** Its store meets a full disk once started, recovers on 'ask', and dies on the next 'ask'. */
+const STORE_FULL_THEN_DIES = `
+const { parentPort } = require('node:worker_threads');
+let asks = 0;
+parentPort.on('message', (m) => {
+  if (m.kind === 'shutdown') process.exit(0);
+  else if (m.kind === 'build') {
+    parentPort.postMessage({ kind: 'started' });
+    parentPort.postMessage({ kind: 'store-write', failure: 'cannot write: the disk is full' });
+  } else if (m.kind === 'ask' && ++asks === 1) {
+    parentPort.postMessage({ kind: 'store-write', failure: undefined });
+    parentPort.postMessage({ kind: 'answer', id: m.id, readiness: { pipeline: { ok: true, detail: 'consuming work' } } });
+  } else if (m.kind === 'ask') {
+    parentPort.postMessage({ kind: 'store-write', failure: 'cannot write: the disk is full' });
+    setImmediate(() => process.exit(3));
+  }
+});
+`;
 
 async function until(ok: () => boolean | Promise<boolean>): Promise<void> {
   for (let i = 0; i < 200; i++) {
@@ -54,6 +72,28 @@ describe('PipelineThread: the main thread’s handle on the pipeline worker thre
 
   beforeAll(() => (dir = mkdtempSync(join(tmpdir(), 'exhub-thread-spec-'))));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('keeps what the thread last said of its store writes, and forgets it when the thread dies', async () => {
+    const thread = new PipelineThread({
+      data: { thread: 'pipeline', version: 't' },
+      logger,
+      onRestart: () => undefined,
+      file: file('store-full.js', STORE_FULL_THEN_DIES),
+    });
+    thread.start();
+    expect(thread.storeWriteFailure()).toBeUndefined();
+    thread.release();
+    await until(() => thread.storeWriteFailure() !== undefined);
+    expect(thread.storeWriteFailure()).toBe('cannot write: the disk is full');
+    // Messages arrive in order: the recovery is known before the answer that follows it.
+    await thread.readiness();
+    expect(thread.storeWriteFailure()).toBeUndefined();
+    // A dead thread's connection is gone with it: its last word no longer stands.
+    void thread.readiness();
+    await until(async () => (await thread.readiness()).pipeline.detail.includes('died'));
+    expect(thread.storeWriteFailure()).toBeUndefined();
+    await thread.stop();
+  });
 
   it('builds once released, then reports the thread’s own readiness; stops it with exit code 0', async () => {
     const restarts: number[] = [];

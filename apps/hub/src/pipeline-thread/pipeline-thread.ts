@@ -63,6 +63,8 @@ export class PipelineThread implements RemotePipeline {
   private restartAt?: number;
   private exited?: Promise<number>;
   private lastReadiness?: { at: number; value: ThreadReadiness };
+  /** What the running thread last said of its store's writes (`store-write`). */
+  private storeWrite?: string;
   private released = false;
   private readonly log: Logger;
 
@@ -79,6 +81,7 @@ export class PipelineThread implements RemotePipeline {
     this.startedAt = undefined;
     this.lastReadiness = undefined;
     this.lastError = undefined;
+    this.storeWrite = undefined;
     const worker = new Worker(this.options.file ?? PIPELINE_THREAD_MAIN, {
       workerData: this.options.data,
     });
@@ -106,6 +109,10 @@ export class PipelineThread implements RemotePipeline {
 
   private onMessage(worker: Worker, message: FromThread): void {
     if (worker !== this.worker) return;
+    if (message.kind === 'store-write') {
+      this.storeWrite = message.failure;
+      return;
+    }
     if (message.kind === 'started') {
       if (this.state === 'starting') this.state = 'running';
       this.startedAt = Date.now();
@@ -125,6 +132,7 @@ export class PipelineThread implements RemotePipeline {
   private onExit(worker: Worker, code: number): void {
     if (worker !== this.worker) return;
     this.worker = undefined;
+    this.storeWrite = undefined;
     for (const [id, waiting] of this.pending) {
       clearTimeout(waiting.timer);
       waiting.resolve(undefined);
@@ -176,6 +184,10 @@ export class PipelineThread implements RemotePipeline {
       this.pending.set(id, { resolve, timer });
       worker.postMessage({ kind: 'ask', id, what } satisfies ToThread);
     });
+  }
+
+  storeWriteFailure(): string | undefined {
+    return this.storeWrite;
   }
 
   async readiness(): Promise<ThreadReadiness> {

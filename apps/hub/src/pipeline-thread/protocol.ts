@@ -13,6 +13,11 @@ export type ToThread =
 export type FromThread =
   /** Built and consuming exhub.work. */
   | { kind: 'started' }
+  /**
+   * Its store connection's write failure started (what it says) or ended (undefined): the HTTP
+   * thread refuses webhooks meanwhile, as readiness does.
+   */
+  | { kind: 'store-write'; failure: string | undefined }
   | {
       kind: 'answer';
       id: number;

@@ -1025,7 +1025,7 @@ hub, a preloaded \`monitorEventLoopDelay\` / statement timer, and \`E2E_DUMP\` (
   claims (three autocommits per webhook) and the worker's batch transactions filled 1,000 WAL pages about once a
   second, and the commit that did so copied them into the database file and fsynced the WAL and the file (three
   fsyncs, 10–50 ms together on this disk, and as long as the disk makes an fsync wait when other processes — the
-  broker's own logs — are writing). Every request and delivery in flight waited. Added, opt-in (\`background\`; the default stays \`commit\`, libs/store README says why): the store's connection
+  broker's own logs — are writing). Every request and delivery in flight waited. Changed (\`background\`, the default since the drain A/B of issue 17's last round: the worker ran ~30–45 % more events/s; libs/store README): the store's connection
   never checkpoints and a thread of its own does, PASSIVE, every 500 ms (\`EXHUB_SQLITE_CHECKPOINT\`, libs/store
   README): in the same pass 46–62 checkpoints, 1.2–1.8 s of work, ran in that thread; what stays on the loop is one
   small fsync of the WAL header when a writer starts the WAL over.

@@ -81,7 +81,7 @@ export type WorkerThreadSetting = (typeof WORKER_THREAD_SETTINGS)[number];
  */
 export const SQLITE_CHECKPOINT_MODES = ['background', 'commit'] as const;
 export type SqliteCheckpoint = (typeof SQLITE_CHECKPOINT_MODES)[number];
-export const DEFAULT_SQLITE_CHECKPOINT: SqliteCheckpoint = 'commit';
+export const DEFAULT_SQLITE_CHECKPOINT: SqliteCheckpoint = 'background';
 
 export const ROLES = ['ingress', 'pipeline'] as const;
 export type Role = (typeof ROLES)[number];

@@ -99,8 +99,8 @@ describe('loadEnvSettings', () => {
     );
   });
 
-  it('reads who checkpoints the SQLite WAL: the commits by default, or a thread; a typo is refused', () => {
-    expect(loadEnvSettings({}).sqliteCheckpoint).toBe('commit');
+  it('reads who checkpoints the SQLite WAL: a thread by default, or the commits; a typo is refused', () => {
+    expect(loadEnvSettings({}).sqliteCheckpoint).toBe('background');
     expect(loadEnvSettings({ EXHUB_SQLITE_CHECKPOINT: 'commit' }).sqliteCheckpoint).toBe('commit');
     expect(loadEnvSettings({ EXHUB_SQLITE_CHECKPOINT: ' Background ' }).sqliteCheckpoint).toBe(
       'background',

@@ -236,7 +236,7 @@ function parsePipelineThreadNice(raw: string | undefined): number {
   return n;
 }
 
-/** EXHUB_SQLITE_CHECKPOINT: one of the modes, `commit` when unset. */
+/** EXHUB_SQLITE_CHECKPOINT: one of the modes, `background` when unset. */
 function parseSqliteCheckpoint(raw: string | undefined): SqliteCheckpoint {
   if (raw === undefined || raw.trim() === '') return DEFAULT_SQLITE_CHECKPOINT;
   const mode = raw.trim().toLowerCase();

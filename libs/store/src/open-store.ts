@@ -20,7 +20,8 @@ export interface OpenStoreOptions {
   schema?: string;
   /**
    * SQLite only: who checkpoints the WAL (EXHUB_SQLITE_CHECKPOINT): a thread of its own
-   * (`background`, the default) or the commit that fills it (`commit`, SQLite's own).
+   * (`background`, the hub's default) or the commit that fills it (`commit`, SQLite's own, and
+   * what a caller that does not say gets).
    */
   sqliteCheckpoint?: SqliteCheckpointMode;
 }

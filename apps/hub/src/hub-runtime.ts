@@ -78,8 +78,9 @@ export interface RemotePipeline {
    */
   readiness(): Promise<ThreadReadiness>;
   /**
-   * Why its store connection cannot write now (a full disk), as the thread last reported it;
-   * undefined while its writes work or no thread runs. Synchronous: ingress asks per webhook.
+   * Why its store connection cannot write now (a full disk), as the thread reported it within the
+   * last 30 s (STORE_WRITE_FAILURE_FRESH_MS); undefined while its writes work, after it wrote
+   * successfully, or when no thread runs. Synchronous: ingress asks per webhook.
    */
   storeWriteFailure(): string | undefined;
   /** Its registry's metrics (prom-client JSON), or undefined when it cannot answer now. */

@@ -72,7 +72,7 @@ export class KyselyStore implements ExceptionStore {
   }
 
   watchWriteFailure(listener: (failure: string | undefined) => void): void {
-    if (this.sqlite) this.sqlite.onWriteFailureChange = (f) => listener(describeWriteFailure(f));
+    if (this.sqlite) this.sqlite.onWriteFailure = (f) => listener(describeWriteFailure(f));
   }
 
   async ping(): Promise<void> {

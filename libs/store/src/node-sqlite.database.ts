@@ -98,11 +98,12 @@ export class NodeSqliteDatabase implements SqliteDatabase {
   /** Set when a statement could not write (disk full, I/O error); cleared by a successful write. */
   writeFailure?: WriteFailure;
   /**
-   * Told when `writeFailure` starts or ends (not on every write): the hub's pipeline thread
+   * Told of every write that fails (disk full, I/O error) and, once, of the first write that
+   * succeeds after them (undefined); never of writes that just work. The hub's pipeline thread
    * forwards it to the HTTP thread, whose own connection may still write into WAL space it
    * already has while the thread's larger transactions meet the full disk.
    */
-  onWriteFailureChange?: (failure: WriteFailure | undefined) => void;
+  onWriteFailure?: (failure: WriteFailure | undefined) => void;
   /** The WAL checkpoint thread (`background` mode, a file database). */
   readonly checkpointer?: WalCheckpointer;
 
@@ -160,7 +161,7 @@ export class NodeSqliteDatabase implements SqliteDatabase {
       const result = run();
       if (writes && this.writeFailure) {
         this.writeFailure = undefined;
-        this.onWriteFailureChange?.(undefined);
+        this.onWriteFailure?.(undefined);
       }
       return result;
     } catch (err) {
@@ -172,9 +173,8 @@ export class NodeSqliteDatabase implements SqliteDatabase {
           ? `the disk is full (SQLITE_FULL: ${e.message}); free space on the volume of ${this.path}`
           : `an I/O error (SQLITE_IOERR: ${e.message}); check the disk and the volume of ${this.path}`;
       const failure = { at: new Date().toISOString(), message: `cannot write: ${what}` };
-      const changed = this.writeFailure?.message !== failure.message;
       this.writeFailure = failure;
-      if (changed) this.onWriteFailureChange?.(failure);
+      this.onWriteFailure?.(failure);
       throw new Error(`SQLite store ${this.path}: ${failure.message}`, { cause: err });
     }
   }

@@ -49,9 +49,9 @@ export interface ExceptionStore {
    */
   writeFailure(): string | undefined;
   /**
-   * Calls `listener` whenever `writeFailure()` starts or stops saying something (with what it
-   * says now), never on writes that change nothing. A store that reports write failures per
-   * statement (PostgreSQL) never calls it.
+   * Calls `listener` with what `writeFailure()` says after every write that failed, and with
+   * undefined after the first write that succeeds again; never while writes just work. A store
+   * that reports write failures per statement (PostgreSQL) never calls it.
    */
   watchWriteFailure(listener: (failure: string | undefined) => void): void;
   close(): Promise<void>;

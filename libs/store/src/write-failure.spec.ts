@@ -19,7 +19,7 @@ describe('SQLite write failures and who is told (node-sqlite.database.ts)', () =
     db = new NodeSqliteDatabase(join(dir, 'exhub.db'), 1000, { checkpoint: 'commit' });
     db.prepare('create table t (id integer primary key, v text)').run([]);
     changes = [];
-    db.onWriteFailureChange = (failure) => changes.push(failure);
+    db.onWriteFailure = (failure) => changes.push(failure);
   });
   afterEach(async () => {
     db.close();
@@ -42,14 +42,15 @@ describe('SQLite write failures and who is told (node-sqlite.database.ts)', () =
     throw new Error('the page limit never refused a write');
   }
 
-  it('tells the listener once when writes start failing, names the disk, and once when they work again', () => {
+  it('tells the listener of every failed write, naming the disk, and once when writes work again', () => {
     const next = fillToLimit();
     expect(db.writeFailure?.message).toMatch(/^cannot write: the disk is full \(SQLITE_FULL/);
     expect(changes).toEqual([db.writeFailure]);
 
-    // The same failure again changes nothing: no second call.
+    // Each failed write is told (whoever listens knows the failure is still current).
     expect(() => insert(next)).toThrow(/the disk is full/);
-    expect(changes).toHaveLength(1);
+    expect(changes).toHaveLength(2);
+    expect(changes[1]).toEqual(db.writeFailure);
 
     // Reads do not end it: only a write that succeeds does.
     db.prepare('select count(*) from t').all([]);
@@ -58,10 +59,11 @@ describe('SQLite write failures and who is told (node-sqlite.database.ts)', () =
     db.prepare('pragma max_page_count = 1000000').all([]);
     insert(next);
     expect(db.writeFailure).toBeUndefined();
-    expect(changes).toEqual([expect.objectContaining({ message: expect.any(String) }), undefined]);
+    expect(changes).toHaveLength(3);
+    expect(changes[2]).toBeUndefined();
 
     // Writes that keep working tell nobody.
     insert(next + 1);
-    expect(changes).toHaveLength(2);
+    expect(changes).toHaveLength(3);
   });
 });

@@ -79,6 +79,7 @@ describe('PipelineThread: the main thread’s handle on the pipeline worker thre
       logger,
       onRestart: () => undefined,
       file: file('store-full.js', STORE_FULL_THEN_DIES),
+      storeWriteFailureFreshMs: 60_000,
     });
     thread.start();
     expect(thread.storeWriteFailure()).toBeUndefined();
@@ -92,6 +93,23 @@ describe('PipelineThread: the main thread’s handle on the pipeline worker thre
     void thread.readiness();
     await until(async () => (await thread.readiness()).pipeline.detail.includes('died'));
     expect(thread.storeWriteFailure()).toBeUndefined();
+    await thread.stop();
+  });
+
+  it('a write failure the thread does not meet again stops refusing after a while', async () => {
+    const thread = new PipelineThread({
+      data: { thread: 'pipeline', version: 't' },
+      logger,
+      onRestart: () => undefined,
+      file: file('store-full-once.js', STORE_FULL_THEN_DIES),
+      storeWriteFailureFreshMs: 300,
+    });
+    thread.start();
+    thread.release();
+    await until(() => thread.storeWriteFailure() !== undefined);
+    await until(() => thread.storeWriteFailure() === undefined);
+    // Still running: it is the age of the report, not the thread's death, that ended it.
+    expect((await thread.readiness()).pipeline.ok).toBe(true);
     await thread.stop();
   });
 

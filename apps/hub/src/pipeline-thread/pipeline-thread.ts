@@ -19,6 +19,13 @@ export const ASK_TIMEOUT_MS = 2000;
  * answers late; its last answer stands for this long, so readiness does not flap while it works.
  */
 export const READINESS_STALE_MS = 15_000;
+/**
+ * How long a write failure the thread reported refuses webhooks (`storeWriteFailure`) unless the
+ * thread meets it again. Past it, ingress tries its own writes: with the disk still full they fail
+ * on their own; with room again the new work lets the thread's next write end the failure (a
+ * thread whose retries are all waiting would otherwise keep ingress closed indefinitely).
+ */
+export const STORE_WRITE_FAILURE_FRESH_MS = 30_000;
 
 type State = 'starting' | 'running' | 'restarting' | 'stopping' | 'stopped';
 
@@ -29,6 +36,8 @@ export interface PipelineThreadOptions {
   onRestart: () => void;
   /** The entry point (tests); default PIPELINE_THREAD_MAIN. */
   file?: string;
+  /** Tests; default STORE_WRITE_FAILURE_FRESH_MS. */
+  storeWriteFailureFreshMs?: number;
 }
 
 interface Pending {
@@ -63,8 +72,8 @@ export class PipelineThread implements RemotePipeline {
   private restartAt?: number;
   private exited?: Promise<number>;
   private lastReadiness?: { at: number; value: ThreadReadiness };
-  /** What the running thread last said of its store's writes (`store-write`). */
-  private storeWrite?: string;
+  /** What the running thread last said of its store's writes (`store-write`), and when. */
+  private storeWrite?: { failure: string; atMs: number };
   private released = false;
   private readonly log: Logger;
 
@@ -110,7 +119,8 @@ export class PipelineThread implements RemotePipeline {
   private onMessage(worker: Worker, message: FromThread): void {
     if (worker !== this.worker) return;
     if (message.kind === 'store-write') {
-      this.storeWrite = message.failure;
+      this.storeWrite =
+        message.failure === undefined ? undefined : { failure: message.failure, atMs: Date.now() };
       return;
     }
     if (message.kind === 'started') {
@@ -187,7 +197,10 @@ export class PipelineThread implements RemotePipeline {
   }
 
   storeWriteFailure(): string | undefined {
-    return this.storeWrite;
+    const fresh = this.options.storeWriteFailureFreshMs ?? STORE_WRITE_FAILURE_FRESH_MS;
+    if (this.storeWrite && Date.now() - this.storeWrite.atMs < fresh)
+      return this.storeWrite.failure;
+    return undefined;
   }
 
   async readiness(): Promise<ThreadReadiness> {

@@ -14,8 +14,8 @@ export type FromThread =
   /** Built and consuming exhub.work. */
   | { kind: 'started' }
   /**
-   * Its store connection's write failure started (what it says) or ended (undefined): the HTTP
-   * thread refuses webhooks meanwhile, as readiness does.
+   * Its store connection failed a write (what it says), or wrote again after failures
+   * (undefined): the HTTP thread refuses webhooks meanwhile, as readiness does.
    */
   | { kind: 'store-write'; failure: string | undefined }
   | {

@@ -1114,8 +1114,13 @@ worker put SQLite's automatic checkpoint (\`sqlite3WalDefaultHook\` → \`walChe
 thread. The background checkpoint thread (\`EXHUB_SQLITE_CHECKPOINT=background\`) had been tried before and set
 aside because \`begin immediate\` then waited about as long as the commits saved; timing that statement's wall
 clock against its thread CPU showed why: the thread's TRUNCATE at 32 MiB held the writer while it copied 500 ms
-of frames (1.7 ms of waiting per group commit on average, 38 ms of CPU in 1,200). Now a PASSIVE runs first and
-the TRUNCATE only copies what came meanwhile (0.7–0.9 ms), and a \`begin immediate\` that SQLite answers
+of frames (1.7 ms of waiting per group commit on average, 38 ms of CPU in 1,200), and even after a PASSIVE that
+had copied everything, a TRUNCATE's sync and truncate stalled \`begin immediate\` 30–105 ms about once a second
+(its busy handler sleeps in steps of 25–100 ms): the pipeline pass's p99 at 200/s after the heavy passes went
+from 23–26 ms (commit checkpoints) to 74–95 ms. Now the store's connection sets \`journal_size_limit\`, so the
+writer that starts the WAL over trims the file itself, and the thread truncates only a WAL nobody wrote to since
+its last tick, or one past 4 × 32 MiB under writes that never pause (then 130–230 ms, every few seconds of a
+flood); A B A B of that change: p99 at 200/s 368 / 106 ms before, 189 / 26 ms after. A \`begin immediate\` that SQLite answers
 \`SQLITE_BUSY\` at once (about 1 group commit in 100 under the profiler, each then stored one delivery at a
 time) is tried again after 1, 2, 4 … ms. Per 1,200 transactions, \`commit\`: 7.4 s wall and 3.0 s CPU with the
 commit checkpoint, 1.8–2.0 s wall and 1.2–1.4 s CPU with the thread. \`ONLY=hub\`, modes alternated (load

@@ -2,6 +2,7 @@ import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlit
 import type { SqliteDatabase, SqliteStatement } from 'kysely';
 import {
   SQLITE_DEFAULT_AUTOCHECKPOINT_PAGES,
+  WAL_TRUNCATE_ABOVE_BYTES,
   WalCheckpointer,
   type WalCheckpointerOptions,
 } from './wal-checkpointer';
@@ -121,6 +122,9 @@ export class NodeSqliteDatabase implements SqliteDatabase {
       this.db.exec('PRAGMA synchronous = NORMAL');
       if ((options.checkpoint ?? 'commit') === 'background') {
         this.db.exec('PRAGMA wal_autocheckpoint = 0');
+        // The writer that starts the WAL over trims the file to this size (wal-checkpointer.ts).
+        const limit = options.checkpointer?.truncateAboveBytes ?? WAL_TRUNCATE_ABOVE_BYTES;
+        this.db.exec(`PRAGMA journal_size_limit = ${limit}`);
         this.checkpointer = new WalCheckpointer(path, options.checkpointer ?? {}, (reason) => {
           // Never leave the WAL without a checkpoint: the commits take it over again.
           if (this.db.isOpen) {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { NodeSqliteDatabase, type NodeSqliteOptions } from './node-sqlite.database';
-import { WalCheckpointer } from './wal-checkpointer';
+import { FORCE_TRUNCATE_FACTOR, WalCheckpointer } from './wal-checkpointer';
 import { openStore } from './open-store';
 
 const PAGE = 4096;
@@ -87,15 +87,44 @@ describe('WAL checkpoints off the commit path (wal-checkpointer.ts)', () => {
     expect(second.lastLogFrames).toBeLessThan(first.lastLogFrames / 4);
   });
 
-  it('truncates a WAL file that grew past the threshold', async () => {
+  it('truncates a WAL file past the threshold once nobody wrote since its last run', async () => {
     const db = openDb({
       checkpoint: 'background',
-      checkpointer: { intervalMs: NEVER_MS, truncateAboveBytes: 1024 * 1024 },
+      checkpointer: { intervalMs: NEVER_MS, truncateAboveBytes: 8 * 1024 * 1024 },
+    });
+    fill(db, 1500); // ~18 MiB of WAL: past the threshold, under the forced truncate
+    expect(walBytes(file)).toBeGreaterThan(8 * 1024 * 1024);
+    expect(walBytes(file)).toBeLessThan(FORCE_TRUNCATE_FACTOR * 8 * 1024 * 1024);
+    // Written to since the last run (there was none): no TRUNCATE holds the writer.
+    expect(await db.checkpointer!.checkpointNow()).toMatchObject({ runs: 1, truncates: 0 });
+    expect(walBytes(file)).toBeGreaterThan(8 * 1024 * 1024);
+    // Nothing written since: now it truncates.
+    expect(await db.checkpointer!.checkpointNow()).toMatchObject({ runs: 2, truncates: 1 });
+    expect(walBytes(file)).toBe(0);
+  });
+
+  it('while writes go on, the writer that starts the WAL over trims the file to the threshold', async () => {
+    const limit = 8 * 1024 * 1024;
+    const db = openDb({
+      checkpoint: 'background',
+      checkpointer: { intervalMs: NEVER_MS, truncateAboveBytes: limit },
     });
     fill(db, 1500);
-    expect(walBytes(file)).toBeGreaterThan(1024 * 1024);
-    const stats = await db.checkpointer!.checkpointNow();
-    expect(stats).toMatchObject({ runs: 1, truncates: 1 });
+    expect(walBytes(file)).toBeGreaterThan(limit);
+    expect(await db.checkpointer!.checkpointNow()).toMatchObject({ truncates: 0 });
+    fill(db, 10, 1500); // starts the WAL over (every frame was copied) and trims it
+    expect(walBytes(file)).toBeLessThanOrEqual(limit);
+  });
+
+  it('truncates at once, writes or not, a WAL past FORCE_TRUNCATE_FACTOR × the threshold', async () => {
+    const limit = 256 * 1024;
+    const db = openDb({
+      checkpoint: 'background',
+      checkpointer: { intervalMs: NEVER_MS, truncateAboveBytes: limit },
+    });
+    fill(db, 1500);
+    expect(walBytes(file)).toBeGreaterThan(FORCE_TRUNCATE_FACTOR * limit);
+    expect(await db.checkpointer!.checkpointNow()).toMatchObject({ runs: 1, truncates: 1 });
     expect(walBytes(file)).toBe(0);
   });
 

@@ -19,15 +19,15 @@ import { Worker } from 'node:worker_threads';
  * process; a power loss may lose the last commits, as before).
  *
  * A PASSIVE checkpoint cannot restart the WAL while writes keep coming (the next writer starts
- * it over only if every frame was copied), so under sustained writes the WAL file only grows;
- * once it is larger than `truncateAboveBytes` the thread runs a PASSIVE and then a TRUNCATE
- * checkpoint, which brings the file back to zero bytes (the PASSIVE first: a TRUNCATE holds new
- * writers while it copies what is left, and the hub's `begin immediate` waited 1.7 ms on average
- * per group commit while the worker drained a backlog; with the PASSIVE first, 0.7–0.9 ms). The thread's connection has no busy timeout: the
- * TRUNCATE takes the write lock only when no write is in progress, and otherwise is tried again
- * at the next tick; it holds new writers for as long as it copies what the last PASSIVE left
- * and syncs (about the length of one of SQLite's own automatic checkpoints, once per
- * `truncateAboveBytes` of WAL instead of once per 4 MiB).
+ * it over only if every frame was copied). When one catches up, the writer that starts the WAL
+ * over also trims the file to `truncateAboveBytes` (the store's connection sets
+ * `journal_size_limit` to it). The thread itself runs a TRUNCATE, which brings the file back to
+ * zero bytes, only when the file is past that size and nobody wrote since its last tick, or
+ * when writes that never pause have grown it past `FORCE_TRUNCATE_FACTOR` × that size. A
+ * TRUNCATE holds the hub's writers while it syncs and truncates: run after every PASSIVE that
+ * caught up, the hub's `begin immediate` stalled 30–105 ms about once a second while the worker
+ * drained a backlog (its busy handler sleeps in steps of 25–100 ms). The thread's connection has
+ * no busy timeout: a TRUNCATE that cannot take the write lock at once is tried at the next tick.
  *
  * If the thread fails (it cannot open the file, or it exits), the connection goes back to
  * SQLite's automatic checkpoint (`wal_autocheckpoint = 1000`, the default) and `failure` says why:
@@ -38,6 +38,11 @@ import { Worker } from 'node:worker_threads';
 export const WAL_CHECKPOINT_INTERVAL_MS = 500;
 /** A WAL file larger than this is truncated by the thread (a TRUNCATE checkpoint). */
 export const WAL_TRUNCATE_ABOVE_BYTES = 32 * 1024 * 1024;
+/**
+ * Past this many times `truncateAboveBytes`, the thread truncates even while writes keep coming
+ * (holding them while it copies what is left); below it, only once a PASSIVE caught up.
+ */
+export const FORCE_TRUNCATE_FACTOR = 4;
 /** SQLite's own default `wal_autocheckpoint`, restored when the thread fails. */
 export const SQLITE_DEFAULT_AUTOCHECKPOINT_PAGES = 1000;
 
@@ -92,14 +97,25 @@ function main() {
   const walBytes = () => {
     try { return statSync(path + '-wal').size; } catch { return 0; }
   };
+  let lastLog = -1;
   const run = () => {
-    const big = walBytes() > truncateAboveBytes;
-    // A TRUNCATE holds the hub's writers while it copies what is left: a PASSIVE first copies
-    // the bulk without holding them, so the TRUNCATE only copies what came meanwhile.
-    if (big) passive.get();
-    const row = (big ? truncate : passive).get();
+    const bytes = walBytes();
+    let row = passive.get();
+    // A TRUNCATE holds the hub's writers while it syncs the database file and truncates the WAL
+    // (tens of ms on a busy disk, and their busy handler sleeps in steps of 25-100 ms). While
+    // they write, the writer that starts the WAL over trims the file itself (journal_size_limit);
+    // the thread truncates only a WAL nobody wrote to since the last tick, or one past
+    // ${FORCE_TRUNCATE_FACTOR}× the threshold (writes that never let a PASSIVE catch up).
+    const idle = row.busy === 0 && row.log === row.checkpointed && row.log === lastLog;
+    lastLog = row.log;
+    const truncating =
+      bytes > truncateAboveBytes && (idle || bytes > truncateAboveBytes * ${FORCE_TRUNCATE_FACTOR});
+    if (truncating) {
+      row = truncate.get();
+      lastLog = row.log;
+    }
     stats.runs += 1;
-    if (big) stats.truncates += 1;
+    if (truncating) stats.truncates += 1;
     if (row.busy) stats.busy += 1;
     stats.lastLogFrames = row.log;
     stats.lastCheckpointedFrames = row.checkpointed;

@@ -36,7 +36,10 @@ import { Worker } from 'node:worker_threads';
 
 /** How often the thread checkpoints, by default: about half of what the default 1,000 pages took at 200 events/s. */
 export const WAL_CHECKPOINT_INTERVAL_MS = 500;
-/** A WAL file larger than this is truncated by the thread (a TRUNCATE checkpoint). */
+/**
+ * The WAL file's size limit: the writer that starts the WAL over trims it to this
+ * (journal_size_limit); the thread truncates a file past it when nobody wrote since its last tick.
+ */
 export const WAL_TRUNCATE_ABOVE_BYTES = 32 * 1024 * 1024;
 /**
  * Past this many times `truncateAboveBytes`, the thread truncates even while writes keep coming

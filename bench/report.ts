@@ -925,14 +925,19 @@ const MAPPING_UNDER_AIM =
   'and their `each` walks every entry (keys, `$zip`, the `#$t` tuple stream, remittance checks) ' +
   'before any field runs; per exception they map at about 30,000–40,000/s on one core, and their ' +
   'cost per entry of a 1,000-entry statement is in libs/mapping/README.md ("Cost per entry"). Two ' +
-  'rounds of work on the engine this session (integer date formatting, amounts already in minor ' +
+  'rounds of work on the engine in the eighth session (integer date formatting, amounts already in minor ' +
   'units kept, frameless blocks, array constructors in place, member paths that carry on through ' +
   'arrays, and more: git log -- libs/mapping) took 30–45 % off every mapping and 20 % more off ' +
   "these. What remains is spread over the fast path's per-node closures, no function above about " +
   '5–8 % of the profile, and work repeated across fields of one entry (`$ccyAmount` of the same ' +
-  'amount three times, the return reason looked up for title, summary and reason): the next steps ' +
-  'are generating JavaScript source per expression instead of closures, and a per-entry cache of ' +
-  'pure helper calls.';
+  'amount three times, the return reason looked up for title, summary and reason). Generating ' +
+  'JavaScript source for subtrees of expressions (`new Function`) was tried in the ninth session and ' +
+  'not merged: 13–15 % less CPU per payload once warm, but V8 compiles the generated functions in the ' +
+  "background, so this table's 1 s after 500 warm-up calls measured more CPU for these two, and " +
+  'it would keep the evaluation rules in a second form beside the closures. The 1 s figure swings ' +
+  'with the JIT and the load: camt.054 mapped 12,405/s (81.8 µs) in one run and 17,767–22,854/s in ' +
+  'others of the same day; `BENCH_SECONDS=3` put both camt mappings at about 22,800/s on main. A ' +
+  'per-entry cache of pure helper calls is worth about 3–4 % by the profile, and is not done.';
 
 /**
  * The web console's figures, measured in Chromium by test/e2e/console/console.e2e-spec.ts (which
@@ -1120,7 +1125,11 @@ had copied everything, a TRUNCATE's sync and truncate stalled \`begin immediate\
 from 23–26 ms (commit checkpoints) to 74–95 ms. Now the store's connection sets \`journal_size_limit\`, so the
 writer that starts the WAL over trims the file itself, and the thread truncates only a WAL nobody wrote to since
 its last tick, or one past 4 × 32 MiB under writes that never pause (then 130–230 ms, every few seconds of a
-flood); A B A B of that change: p99 at 200/s 368 / 106 ms before, 189 / 26 ms after. A \`begin immediate\` that SQLite answers
+flood); A B A B of that change: p99 at 200/s 368 / 106 ms before, 189 / 26 ms after. What is left: in the
+pipeline pass the 200/s phase comes right after the floods, while the thread still copies their frames, and its p99
+(table above) stays well above the 18 ms of the commit checkpoints in the eighth session's run; the aim's own
+figure, the e2e paced pass on a fresh hub, did not get worse: alternated right after this run (load 1.8–2.3),
+\`commit\` 55.4 / 46.7 ms, \`background\` 43.3 / 38.7 ms (the eighth session's 37.6 ms ran on a quieter host). A \`begin immediate\` that SQLite answers
 \`SQLITE_BUSY\` at once (about 1 group commit in 100 under the profiler, each then stored one delivery at a
 time) is tried again after 1, 2, 4 … ms. Per 1,200 transactions, \`commit\`: 7.4 s wall and 3.0 s CPU with the
 commit checkpoint, 1.8–2.0 s wall and 1.2–1.4 s CPU with the thread. \`ONLY=hub\`, modes alternated (load

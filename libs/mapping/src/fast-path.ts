@@ -697,14 +697,6 @@ class Compiler {
     };
     collect(node.lhs as Node);
     collect(node.rhs as Node);
-    if (operands.length === 2) {
-      const [lhs, rhs] = operands;
-      return (input, scope) => {
-        const l = lhs(input, scope);
-        const r = rhs(input, scope);
-        return (l === undefined ? '' : castString(l)) + (r === undefined ? '' : castString(r));
-      };
-    }
     return (input, scope) => {
       let text = '';
       for (let i = 0; i < operands.length; i++) {

@@ -32,6 +32,13 @@ export interface NodeSqliteOptions {
 const SQLITE_IOERR = 10;
 const SQLITE_FULL = 13;
 const BASE_CODE_MASK = 0xff;
+export const SQLITE_BUSY = 5;
+
+/** The primary result code of a node:sqlite error (`errcode` may carry an extended code). */
+export function sqliteBaseCode(err: unknown): number | undefined {
+  const code = (err as { errcode?: number } | null | undefined)?.errcode;
+  return code === undefined ? undefined : code & BASE_CODE_MASK;
+}
 /** Statements whose success shows that writing works again. */
 const WRITE_STATEMENT = /^\s*(insert|update|delete|replace|commit)\b/i;
 
@@ -170,7 +177,7 @@ export class NodeSqliteDatabase implements SqliteDatabase {
       return result;
     } catch (err) {
       const e = err as Error & { errcode?: number; errstr?: string };
-      const code = (e.errcode ?? 0) & BASE_CODE_MASK;
+      const code = sqliteBaseCode(e) ?? 0;
       if (code !== SQLITE_FULL && code !== SQLITE_IOERR) throw err;
       const what =
         code === SQLITE_FULL

@@ -6,17 +6,10 @@ import {
   type Driver,
   type SqliteDialectConfig,
 } from 'kysely';
-import { NodeSqliteDatabase } from './node-sqlite.database';
+import { NodeSqliteDatabase, SQLITE_BUSY, sqliteBaseCode } from './node-sqlite.database';
 
 /** How long a `begin immediate` answered SQLITE_BUSY at once is retried for, in all. */
 export const BEGIN_RETRY_BUDGET_MS = 1000;
-const SQLITE_BUSY = 5;
-const BASE_CODE_MASK = 0xff;
-
-function isBusy(err: unknown): boolean {
-  const code = (err as { errcode?: number } | undefined)?.errcode;
-  return code !== undefined && (code & BASE_CODE_MASK) === SQLITE_BUSY;
-}
 
 /**
  * Kysely's SQLite driver opens transactions with a deferred `begin`: two processes on one file
@@ -47,7 +40,7 @@ export class ImmediateSqliteDriver extends SqliteDriver {
         await connection.executeQuery(CompiledQuery.raw('begin immediate'));
         return;
       } catch (err) {
-        if (!isBusy(err) || waitedMs >= BEGIN_RETRY_BUDGET_MS) throw err;
+        if (sqliteBaseCode(err) !== SQLITE_BUSY || waitedMs >= BEGIN_RETRY_BUDGET_MS) throw err;
       }
       const wait = Math.min(delayMs, BEGIN_RETRY_BUDGET_MS - waitedMs);
       await new Promise((resolve) => setTimeout(resolve, wait));

@@ -205,6 +205,11 @@ export class SourceEventIngress {
    * cannot answer, the sender is told to retry (503 naming the store): the event is not accepted
    * until it can be deduped and confirmed.
    */
+  /** Names the store in a refusal (built only then: every accepted webhook passes here). */
+  private describeStore(): string {
+    return `${this.store.kind} store ${this.store.location}`;
+  }
+
   private async claimThenPublish(
     connectorId: string,
     /** `key`: what the claim is stored under; `shown`: the source's event id, in messages. */
@@ -218,7 +223,6 @@ export class SourceEventIngress {
     if (ttlMs <= 0) return publish(ids);
     const sourceEventId = claimed.shown;
     const key = { connectorId, sourceEventId: claimed.key };
-    const store = `${this.store.kind} store ${this.store.location}`;
     // The pipeline thread's connection met a full disk: this connection may still write its small
     // claims into WAL space it already has, but readiness says the store cannot write, and so
     // does ingress (the sender retries; the thread's next successful write ends it).
@@ -226,7 +230,7 @@ export class SourceEventIngress {
     if (elsewhere !== undefined) {
       throw new IngressRetryLaterError(
         'store_unavailable',
-        `the ${store} cannot dedupe source event "${sourceEventId}" of connector "${connectorId}" (the pipeline worker thread's connection ${elsewhere})`,
+        `the ${this.describeStore()} cannot dedupe source event "${sourceEventId}" of connector "${connectorId}" (the pipeline worker thread's connection ${elsewhere})`,
       );
     }
     const claim = await this.store
@@ -244,7 +248,7 @@ export class SourceEventIngress {
         }
         throw new IngressRetryLaterError(
           'store_unavailable',
-          `the ${store} cannot dedupe source event "${sourceEventId}" of connector "${connectorId}" (${err.message})`,
+          `the ${this.describeStore()} cannot dedupe source event "${sourceEventId}" of connector "${connectorId}" (${err.message})`,
           undefined,
           { cause: err },
         );

@@ -70,17 +70,21 @@ describe('PipelineThread: the main thread’s handle on the pipeline worker thre
   };
   const logger = pino({ level: 'silent' });
 
-  beforeAll(() => (dir = mkdtempSync(join(tmpdir(), 'exhub-thread-spec-'))));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-  it('keeps what the thread last said of its store writes, and forgets it when the thread dies', async () => {
-    const thread = new PipelineThread({
+  /** A thread whose store meets a full disk (STORE_FULL_THEN_DIES); its reports count for `freshMs`. */
+  const storeFullThread = (freshMs: number) =>
+    new PipelineThread({
       data: { thread: 'pipeline', version: 't' },
       logger,
       onRestart: () => undefined,
       file: file('store-full.js', STORE_FULL_THEN_DIES),
-      storeWriteFailureFreshMs: 60_000,
+      storeWriteFailureFreshMs: freshMs,
     });
+
+  beforeAll(() => (dir = mkdtempSync(join(tmpdir(), 'exhub-thread-spec-'))));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('keeps what the thread last said of its store writes, and forgets it when the thread dies', async () => {
+    const thread = storeFullThread(60_000);
     thread.start();
     expect(thread.storeWriteFailure()).toBeUndefined();
     thread.release();
@@ -97,13 +101,7 @@ describe('PipelineThread: the main thread’s handle on the pipeline worker thre
   });
 
   it('a write failure the thread does not meet again stops refusing after a while', async () => {
-    const thread = new PipelineThread({
-      data: { thread: 'pipeline', version: 't' },
-      logger,
-      onRestart: () => undefined,
-      file: file('store-full-once.js', STORE_FULL_THEN_DIES),
-      storeWriteFailureFreshMs: 300,
-    });
+    const thread = storeFullThread(300);
     thread.start();
     thread.release();
     await until(() => thread.storeWriteFailure() !== undefined);

@@ -72,7 +72,13 @@ export class KyselyStore implements ExceptionStore {
   }
 
   watchWriteFailure(listener: (failure: string | undefined) => void): void {
-    if (this.sqlite) this.sqlite.onWriteFailure = (f) => listener(describeWriteFailure(f));
+    const sqlite = this.sqlite;
+    if (!sqlite) return;
+    const before = sqlite.onWriteFailure;
+    sqlite.onWriteFailure = (f) => {
+      before?.(f);
+      listener(describeWriteFailure(f));
+    };
   }
 
   async ping(): Promise<void> {

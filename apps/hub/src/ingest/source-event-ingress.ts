@@ -26,6 +26,8 @@ import {
   STORE,
   TOPOLOGY,
 } from '../core/core.tokens';
+import { RecentWriteFailure } from '../core/recent-write-failure';
+import { STORE_WRITE_FAILURE_FRESH_MS } from '../pipeline-thread/pipeline-thread';
 import type { RemotePipeline } from '../hub-runtime';
 
 /** Most source event ids remembered per process for dedupe. */
@@ -88,6 +90,8 @@ const SPAN_KIND: Record<SourceOrigin, SpanKindName> = {
  */
 @Injectable()
 export class SourceEventIngress {
+  /** This process's own store connection's write failure (watchWriteFailure). */
+  private readonly ownWrite = new RecentWriteFailure(STORE_WRITE_FAILURE_FRESH_MS);
   private readonly dedupe: DedupeCache;
 
   constructor(
@@ -101,6 +105,9 @@ export class SourceEventIngress {
     @Inject(PIPELINE_THREAD)
     private readonly pipelineThread?: RemotePipeline | null,
   ) {
+    // This process's own connection: a full disk can fail other writes of this thread (the DLQ
+    // ledger, pollers; the pipeline too with EXHUB_WORKER_THREAD=off) while a claim still fits.
+    this.store.watchWriteFailure((failure) => this.ownWrite.heard(failure));
     this.dedupe = new DedupeCache(
       config.ingress.dedupeWindowSeconds * MS_PER_SECOND,
       DEDUPE_MAX_ENTRIES,
@@ -223,14 +230,15 @@ export class SourceEventIngress {
     if (ttlMs <= 0) return publish(ids);
     const sourceEventId = claimed.shown;
     const key = { connectorId, sourceEventId: claimed.key };
-    // The pipeline thread's connection met a full disk: this connection may still write its small
-    // claims into WAL space it already has, but readiness says the store cannot write, and so
-    // does ingress (the sender retries; the thread's next successful write ends it).
-    const elsewhere = this.pipelineThread?.storeWriteFailure();
+    // A connection of this process met a full disk (the pipeline thread's, or this one on another
+    // write): a claim may still fit in WAL space the file already has, but readiness says the
+    // store cannot write, and so does ingress (the sender retries; a successful write of that
+    // connection, or 30 s without meeting the failure again, ends it).
+    const elsewhere = this.pipelineThread?.storeWriteFailure() ?? this.ownWrite.current();
     if (elsewhere !== undefined) {
       throw new IngressRetryLaterError(
         'store_unavailable',
-        `the ${this.describeStore()} cannot dedupe source event "${sourceEventId}" of connector "${connectorId}" (the pipeline worker thread's connection ${elsewhere})`,
+        `the ${this.describeStore()} cannot dedupe source event "${sourceEventId}" of connector "${connectorId}" (${elsewhere})`,
       );
     }
     const claim = await this.store

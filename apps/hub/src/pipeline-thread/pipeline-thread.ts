@@ -1,3 +1,4 @@
+import { RecentWriteFailure } from '../core/recent-write-failure';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '@exhub/observability';
@@ -73,11 +74,14 @@ export class PipelineThread implements RemotePipeline {
   private exited?: Promise<number>;
   private lastReadiness?: { at: number; value: ThreadReadiness };
   /** What the running thread last said of its store's writes (`store-write`), and when. */
-  private storeWrite?: { failure: string; atMs: number };
+  private storeWrite: RecentWriteFailure;
   private released = false;
   private readonly log: Logger;
 
   constructor(private readonly options: PipelineThreadOptions) {
+    this.storeWrite = new RecentWriteFailure(
+      options.storeWriteFailureFreshMs ?? STORE_WRITE_FAILURE_FRESH_MS,
+    );
     this.log = options.logger.child({ component: 'pipeline-thread' });
   }
 
@@ -90,7 +94,7 @@ export class PipelineThread implements RemotePipeline {
     this.startedAt = undefined;
     this.lastReadiness = undefined;
     this.lastError = undefined;
-    this.storeWrite = undefined;
+    this.storeWrite.heard(undefined);
     const worker = new Worker(this.options.file ?? PIPELINE_THREAD_MAIN, {
       workerData: this.options.data,
     });
@@ -119,8 +123,7 @@ export class PipelineThread implements RemotePipeline {
   private onMessage(worker: Worker, message: FromThread): void {
     if (worker !== this.worker) return;
     if (message.kind === 'store-write') {
-      this.storeWrite =
-        message.failure === undefined ? undefined : { failure: message.failure, atMs: Date.now() };
+      this.storeWrite.heard(message.failure);
       return;
     }
     if (message.kind === 'started') {
@@ -142,7 +145,7 @@ export class PipelineThread implements RemotePipeline {
   private onExit(worker: Worker, code: number): void {
     if (worker !== this.worker) return;
     this.worker = undefined;
-    this.storeWrite = undefined;
+    this.storeWrite.heard(undefined);
     for (const [id, waiting] of this.pending) {
       clearTimeout(waiting.timer);
       waiting.resolve(undefined);
@@ -197,10 +200,7 @@ export class PipelineThread implements RemotePipeline {
   }
 
   storeWriteFailure(): string | undefined {
-    const fresh = this.options.storeWriteFailureFreshMs ?? STORE_WRITE_FAILURE_FRESH_MS;
-    if (this.storeWrite && Date.now() - this.storeWrite.atMs < fresh)
-      return this.storeWrite.failure;
-    return undefined;
+    return this.storeWrite.current();
   }
 
   async readiness(): Promise<ThreadReadiness> {

@@ -14,6 +14,7 @@ import { PollSchedulerService } from '../../../apps/hub/src/connectors/poll-sche
 import { CONNECTORS, type ConnectorRegistry } from '@exhub/connector-sdk';
 import { NetSuiteSimulator, SIMULATOR_CREDENTIALS } from '../../../connectors/netsuite/testing';
 import { AMQP_URL, subscribe, take } from '../hub/hub-harness';
+import { pollWhenIdle } from '../../support/poll-when-idle';
 
 const CONNECTOR = 'netsuite';
 const BREAKER_RESET_SECONDS = 0.5;
@@ -154,7 +155,7 @@ describe('netsuite: SOAP simulator → poll runner → RabbitMQ → pipeline →
       status: 'degraded',
       checks: { 'connector:netsuite': { ok: false, detail: expect.stringMatching(/open/) } },
     });
-    expect(await runner().pollNow()).toEqual({ status: 'paused_breaker' });
+    expect(await pollWhenIdle(runner)).toEqual({ status: 'paused_breaker' });
 
     // While NetSuite is down, a bill is put on hold there; it must arrive once NetSuite is back.
     sim.update('8104', { paymentHold: true, lastModifiedDate: '2026-03-19T10:00:00.000-07:00' });

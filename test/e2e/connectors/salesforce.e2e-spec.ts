@@ -15,6 +15,7 @@ import {
   SIMULATOR_CLIENT_SECRET,
 } from '../../../connectors/salesforce/testing';
 import { AMQP_URL, subscribe, take } from '../hub/hub-harness';
+import { pollWhenIdle } from '../../support/poll-when-idle';
 
 const CONNECTOR = 'salesforce';
 /** The parts of a published exception these tests read. */
@@ -159,7 +160,7 @@ describe('salesforce: simulator → jsforce poll runner → RabbitMQ → pipelin
       status: 'degraded',
       checks: { 'connector:salesforce': { ok: false, detail: expect.stringMatching(/open/) } },
     });
-    expect(await runner().pollNow()).toEqual({ status: 'paused_breaker' });
+    expect(await pollWhenIdle(runner)).toEqual({ status: 'paused_breaker' });
 
     // While the hub cannot reach Salesforce, a quiet case is raised to High there.
     sim.updateCase('00001032', { Priority: 'High' });

@@ -18,6 +18,7 @@ import {
   SIMULATOR_USER,
 } from '../../../connectors/sap-s4/testing';
 import { AMQP_URL, subscribe, take } from '../hub/hub-harness';
+import { pollWhenIdle } from '../../support/poll-when-idle';
 
 const CONNECTOR = 'sap-s4';
 const BREAKER_RESET_SECONDS = 0.5;
@@ -36,15 +37,6 @@ describe('sap-s4: simulator → poll runner → RabbitMQ → pipeline → exhub.
     return { status: r.statusCode, body: r.body };
   };
   const runner = () => app.get(PollSchedulerService).runners.get(CONNECTOR)!;
-  /** `pollNow`, waiting out the scheduler's own poll when one is in flight (it answers `busy`). */
-  const pollWhenIdle = async () => {
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      const outcome = await runner().pollNow();
-      if (outcome.status !== 'busy' || Date.now() > deadline) return outcome;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  };
   const bodies = (msgs: amqp.GetMessage[]) =>
     msgs.map((m) => JSON.parse(m.content.toString('utf8')) as Record<string, unknown>);
 
@@ -199,7 +191,7 @@ describe('sap-s4: simulator → poll runner → RabbitMQ → pipeline → exhub.
       status: 'degraded',
       checks: { 'connector:sap-s4': { ok: false, detail: expect.stringMatching(/open/) } },
     });
-    expect(await runner().pollNow()).toEqual({ status: 'paused_breaker' });
+    expect(await pollWhenIdle(runner)).toEqual({ status: 'paused_breaker' });
 
     // While SAP is down, an invoice is blocked there; it must arrive once SAP is back.
     sim.update(
@@ -229,7 +221,7 @@ describe('sap-s4: simulator → poll runner → RabbitMQ → pipeline → exhub.
     // must meet the same malformed page, not a good one that moves the cursor on.
     sim.fail('malformed', 1_000);
     for (let i = 0; i < 2; i++) {
-      await expect(pollWhenIdle()).rejects.toMatchObject({ errorClass: 'INVALID_PAYLOAD' });
+      await expect(pollWhenIdle(runner)).rejects.toMatchObject({ errorClass: 'INVALID_PAYLOAD' });
     }
     expect((await rt.store.getCursor(CONNECTOR))!.cursor).toBe(before!.cursor);
     // Refusals at the same cursor (ours and any tick's): recorded once, not at every poll.
@@ -254,6 +246,6 @@ describe('sap-s4: simulator → poll runner → RabbitMQ → pipeline → exhub.
     expect((await rt.store.getCursor(CONNECTOR))!.cursor).toBe(before!.cursor);
     // SAP answers well again: polling resumes from the same cursor.
     sim.heal();
-    await expect(pollWhenIdle()).resolves.toMatchObject({ status: 'polled' });
+    await expect(pollWhenIdle(runner)).resolves.toMatchObject({ status: 'polled' });
   }, 30_000);
 });

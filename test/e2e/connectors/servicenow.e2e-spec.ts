@@ -19,6 +19,7 @@ import {
   SIMULATOR_USER,
 } from '../../../connectors/servicenow/testing';
 import { AMQP_URL, subscribe, take } from '../hub/hub-harness';
+import { pollWhenIdle } from '../../support/poll-when-idle';
 
 const CONNECTOR = 'servicenow';
 const BREAKER_RESET_SECONDS = 0.5;
@@ -173,7 +174,7 @@ describe('servicenow: simulator → poll runner → RabbitMQ → pipeline → ex
       status: 'degraded',
       checks: { 'connector:servicenow': { ok: false, detail: expect.stringMatching(/open/) } },
     });
-    expect(await runner().pollNow()).toEqual({ status: 'paused_breaker' });
+    expect(await pollWhenIdle(runner)).toEqual({ status: 'paused_breaker' });
 
     // While ServiceNow is down, an incident is escalated there; it must arrive once it is back.
     sim.updateIncident(

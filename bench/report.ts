@@ -1135,7 +1135,18 @@ time) is tried again after 1, 2, 4 … ms. Per 1,200 transactions, \`commit\`: 7
 commit checkpoint, 1.8–2.0 s wall and 1.2–1.4 s CPU with the thread. \`ONLY=hub\`, modes alternated (load
 3.4–4.4): drain 822 and 867/s → 1,137 and 1,081/s, flat out 694 and 718/s → 1,019 and 1,038/s. The ingress
 now also refuses webhooks while the pipeline thread's connection reports a full disk (its own small claims may
-still fit in WAL space the file already has): the disk-full fault case passes with the new default.`;
+still fit in WAL space the file already has): the disk-full fault case passes with the new default.
+
+**Changed (issue 17, statement journals in memory).** \`perf record\` of the draining worker (main 7d60192,
+\`ONLY=hub BACKLOG=20000\`, \`--perf-basic-prof\`) put \`subjournalPageIfRequired\` → \`pager_write\` → \`pwrite\` at
+5.7 % of the process: each multi-row insert of a group commit keeps a statement journal (the pages it changed, so
+that statement alone can be undone), and SQLite spills one past 64 KiB to a temp file, one \`pwrite\` per page.
+The store's connection now sets \`temp_store = MEMORY\`. \`npm run bench:store\` (16-exception group commits on a
+fresh file store, alternated rounds, load 1.3–1.9): 0.196 ms CPU per exception as shipped, 0.241 ms with
+\`temp_store = FILE\` (1.23×). \`ONLY=hub\`, builds alternated in 4 pairs (load 2.1–2.6): drain 944 / 1,049 /
+1,060 / 1,244 → 953 / 1,193 / 1,198 / 1,224 events/s, CPU per event 0.82–1.01 → 0.77–1.07 ms (median 0.99 →
+0.85). Tried in the same way and left: 1 KiB pages (drain 1,182 / 1,080 against 1,333 / 1,384/s) and 8 KiB
+pages (no difference beyond the noise).`;
 
 const REPRODUCE = `## Reproduce
 
@@ -1151,6 +1162,7 @@ npm run bench:e2e                      # E2E_EVENTS=3000 E2E_CONCURRENCY=32 E2E_
 E2E_MODES=paced E2E_VARIANTS=hub E2E_DUMP=lat.txt HUB_LOG_FILE=hub.log npm run bench:e2e   # the paced hub pass alone
 npm run bench:mapping                  # BENCH_SECONDS=1
 npm run bench:scoring                  # -- --n 20000 --mode off,shadow,active
+npm run bench:store                    # STORE_ROUNDS=4 STORE_BATCHES=800 STORE_BATCH=16 STORE_VARIANTS='{"name":["PRAGMA …"]}'
 HUB_NODE_ARGS="--cpu-prof --cpu-prof-dir=.prof" ONLY=hub npm run bench:pipeline
 node dist/bench/profile-summary.js .prof/*.cpuprofile
 node dist/bench/report.js              # re-render this file and the chart from bench/results/*.json

@@ -1101,9 +1101,17 @@ order); the paced p99 54 ms off, 35–36 ms on. On the in-flight count alone (no
 to 0.5 s whenever the host stalled, which is why both conditions are needed.
 
 **Not changed yet**: one info log line per exception and per webhook (pino, now ~0.7 %); stage timing and spans
-per stage (libs/observability); the content hash and audit canonical JSON (~2.5 %); Helmet's per-request
-middleware (~2 % of the ingress; its headers are static, but building them once means depending on \`helmet\`
-directly); and the store's commit, which is now the largest single cost of the worker.
+per stage (libs/observability); the content hash and audit canonical JSON (~2.5 %); and the store's commit,
+which is now the largest single cost of the worker.
+
+**Changed (issue 17: Helmet built once).** \`perf record\` of the ingress-only hub under \`bench:ingest\` (main
+d366ccf) still had @fastify/helmet's two hooks per request at 3.2 % (\`buildHelmetOnRoutes\` builds Helmet's
+middleware anew for every request, after an async hook that decorates the reply). The hub now depends on
+\`helmet\` itself and builds its middleware once, with the same options, in one synchronous \`onRequest\` hook;
+the answers carry exactly the same headers (compared header by header on \`/health/live\`, old build against
+new). \`INGEST_ONLY=ingress INGEST_SECONDS=6\`, builds alternated A B B A A B B A (load 2.1–3.3): 1,643 / 1,731 /
+1,844 / 1,673 → 1,658 / 1,892 / 2,129 / 2,074 req/s, hub CPU per 202 0.547 / 0.528 / 0.498 / 0.537 → 0.503 /
+0.440 / 0.397 / 0.401 ms, and the hub's peak RSS 286–320 → 229–279 MiB.
 
 **The worker's SQLite time** (2026-12-07, main 4031ea0, \`ONLY=hub\`, a by-hand timer around each statement of the
 node:sqlite adapter, 17,400 events, load ~2): 5.3 s of wall time in SQLite, of it 3.1 s in \`commit\` (1,526 group

@@ -1145,6 +1145,15 @@ commit checkpoint, 1.8–2.0 s wall and 1.2–1.4 s CPU with the thread. \`ONLY=
 now also refuses webhooks while the pipeline thread's connection reports a full disk (its own small claims may
 still fit in WAL space the file already has): the disk-full fault case passes with the new default.
 
+**The paced p99 at 200/s, on the edge of its aim** (2026-12-07, main 48daec1, \`E2E_MODES=paced\` with
+\`E2E_DUMP\`, one pass per variant, load 1.5–2.2). The slowest 1 % are not spread over the pass: they come in one or
+two clusters of 5–15 events sent within ~50 ms, each delayed by about the same 40–80 ms, so the p99 is the length
+of one stall. The hand-written pipe has the same kind of stalls (p50 32.6 ms, p99 92.4 ms in its pass; clusters at
+4.0, 5.3 and 7.2 s), so they are not the hub's own code alone: the broker's fsyncs (a stream and a quorum queue per
+event) and the shared host. The hub's passes showed a cluster 2.2–2.35 s into the pass in four of five runs; in one
+of them, with \`--trace-gc\`, V8 did only two scavenges (3 and 8 ms) in that window and no mark-compact, and the
+checkpoint thread's fsyncs are every 500 ms all through the pass, so GC is not it and the cause is not found yet.
+
 **Changed (issue 17, statement journals in memory).** \`perf record\` of the draining worker (main 7d60192,
 \`ONLY=hub BACKLOG=20000\`, \`--perf-basic-prof\`) put \`subjournalPageIfRequired\` → \`pager_write\` → \`pwrite\` at
 5.7 % of the process: each multi-row insert of a group commit keeps a statement journal (the pages it changed, so

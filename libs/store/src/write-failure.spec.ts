@@ -1,7 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sql } from 'kysely';
+import { sampleException } from '../testing/sample-exception';
+import type { KyselyStore } from './kysely-store';
 import { NodeSqliteDatabase, type WriteFailure } from './node-sqlite.database';
+import { openStore } from './open-store';
 
 /**
  * A full disk, without filling one: `max_page_count` makes SQLite answer SQLITE_FULL ("database
@@ -65,5 +69,48 @@ describe('SQLite write failures and who is told (node-sqlite.database.ts)', () =
     // Writes that keep working tell nobody.
     insert(next + 1);
     expect(changes).toHaveLength(3);
+  });
+});
+
+describe('ExceptionStore.watchWriteFailure (kysely-store.ts)', () => {
+  it('tells every listener, in the order they were added, of a failure and of its end', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'exhub-write-watch-'));
+    const store = (await openStore(`sqlite:${join(dir, 'exhub.db')}`, {
+      sqliteCheckpoint: 'commit',
+    })) as KyselyStore;
+    try {
+      const heard: string[] = [];
+      // Two parts of one process watch one store (the pipeline thread's forwarder and its ingress).
+      store.watchWriteFailure((f) => heard.push(`first: ${f ?? 'ok'}`));
+      store.watchWriteFailure((f) => heard.push(`second: ${f ?? 'ok'}`));
+      const upsert = (n: number) =>
+        store.upsertException(
+          sampleException({
+            id: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
+            score: 1,
+          }),
+          { actor: 'test' },
+        );
+      const [{ page_count: pages }] = (
+        await sql<{ page_count: number }>`pragma page_count`.execute(store.db)
+      ).rows;
+      await sql.raw(`pragma max_page_count = ${Number(pages) + 2}`).execute(store.db);
+      let n = 0;
+      while (heard.length === 0 && n < 200) await upsert(n++).catch(() => undefined);
+      expect(heard).toEqual([
+        expect.stringMatching(/^first: .*the disk is full/),
+        expect.stringMatching(/^second: .*the disk is full/),
+      ]);
+      expect(heard[0]!.slice('first: '.length)).toBe(heard[1]!.slice('second: '.length));
+      expect(store.writeFailure()).toBe(heard[0]!.slice('first: '.length));
+
+      await sql.raw('pragma max_page_count = 1000000').execute(store.db);
+      await upsert(n);
+      expect(heard.slice(2)).toEqual(['first: ok', 'second: ok']);
+      expect(store.writeFailure()).toBeUndefined();
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

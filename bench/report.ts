@@ -1152,7 +1152,10 @@ of one stall. The hand-written pipe has the same kind of stalls (p50 32.6 ms, p9
 4.0, 5.3 and 7.2 s), so they are not the hub's own code alone: the broker's fsyncs (a stream and a quorum queue per
 event) and the shared host. The hub's passes showed a cluster 2.2–2.35 s into the pass in four of five runs; in one
 of them, with \`--trace-gc\`, V8 did only two scavenges (3 and 8 ms) in that window and no mark-compact, and the
-checkpoint thread's fsyncs are every 500 ms all through the pass, so GC is not it and the cause is not found yet.
+checkpoint thread's fsyncs are every 500 ms all through the pass, so GC is not it. In that pass (info logs,
+\`HUB_LOG_FILE\`) the delayed webhooks had their \`202\` on time (the broker confirmed them at once); the wait was
+after: the pipeline thread published nothing for 92 ms and then their exceptions 52 ms after the confirm, against
+~10 ms for the others. Whether the thread or the broker's delivery to it held them is not found yet.
 
 **Changed (issue 17, statement journals in memory).** \`perf record\` of the draining worker (main 7d60192,
 \`ONLY=hub BACKLOG=20000\`, \`--perf-basic-prof\`) put \`subjournalPageIfRequired\` → \`pager_write\` → \`pwrite\` at

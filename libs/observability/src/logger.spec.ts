@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { Secret } from '@exhub/config';
 import { createLogger } from './logger';
@@ -44,5 +46,31 @@ describe('createLogger redaction', () => {
     logger.info({ email: 'ap@example.com', url: 'https://example.com/a@b' }, 'mail ap@example.com');
     expect(text()).toContain('ap@example.com');
     expect(text()).toContain('https://example.com/a@b');
+  });
+});
+
+describe('createLogger in a worker thread', () => {
+  it('loses no line when the thread ends right after logging', () => {
+    // A child process, so its stdout is ours to read; its worker thread logs 500 lines through
+    // createLogger (compiled on the fly, as the benchmarks are) and calls process.exit at once.
+    const root = join(__dirname, '../../..');
+    const thread = `
+      require(${JSON.stringify(join(root, 'bench/swc-register.js'))});
+      const { createLogger } = require(${JSON.stringify(join(__dirname, 'logger.ts'))});
+      const log = createLogger('info');
+      for (let i = 0; i < 500; i++) log.info({ i }, 'line');
+      process.exit(0);
+    `;
+    const stdout = execFileSync(
+      process.execPath,
+      [
+        '-e',
+        `new (require('node:worker_threads').Worker)(${JSON.stringify(thread)}, { eval: true })`,
+      ],
+      { encoding: 'utf8', cwd: root },
+    );
+    const lines = stdout.split('\n').filter((l) => l.includes('"msg":"line"'));
+    expect(lines).toHaveLength(500);
+    expect(JSON.parse(lines[499]!)).toMatchObject({ i: 499 });
   });
 });

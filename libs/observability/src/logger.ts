@@ -1,3 +1,4 @@
+import { isMainThread } from 'node:worker_threads';
 import pino, { type DestinationStream, type Logger } from 'pino';
 
 /**
@@ -44,7 +45,7 @@ function scrubUrls(value: unknown, depth = 0): unknown {
 }
 
 /**
- * JSON lines on stdout (or `destination`). Redaction has three layers: `Secret` values serialise
+ * JSON lines on stdout (or `destination`; synchronous writes in a worker thread). Redaction has three layers: `Secret` values serialise
  * as `[redacted]`, REDACT_PATHS censors known fields, and every string is scrubbed of URL
  * credentials.
  */
@@ -70,7 +71,12 @@ export function createLogger(
       log: (object: Record<string, unknown>) => scrubUrls(object) as Record<string, unknown>,
     },
   };
-  return destination ? pino(options, destination) : pino(options);
+  // pino writes stdout asynchronously and flushes what is queued at exit only on the main thread:
+  // a worker thread (the hub's pipeline thread) that ends would lose its last lines, its own
+  // "stopped" among them. There, stdout is written synchronously.
+  const stream =
+    destination ?? (isMainThread ? undefined : pino.destination({ dest: 1, sync: true }));
+  return stream ? pino(options, stream) : pino(options);
 }
 
 /** Removes the user-info part of a URL (amqp://user:pass@host → amqp://host) before printing it. */

@@ -51,8 +51,8 @@ export interface ExceptionStore {
   /**
    * Calls `listener` with what `writeFailure()` says after every write that failed, and with
    * undefined after the first write that succeeds again; never while writes just work. Every
-   * listener added is called, in the order added. A store
-   * that reports write failures per statement (PostgreSQL) never calls it.
+   * listener added is called, in the order added. A store that reports write failures per
+   * statement (PostgreSQL) never calls it.
    */
   watchWriteFailure(listener: (failure: string | undefined) => void): void;
   close(): Promise<void>;

@@ -57,7 +57,8 @@ export async function applySecurity(app: NestFastifyApplication, rt: HubRuntime)
     .addHook(
       'onRequest',
       (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => {
-        secureHeaders(request.raw, reply.raw, (err?: unknown) => done(err as Error | undefined));
+        // Helmet calls back with its own error type; fastify's `done` takes it as it is.
+        secureHeaders(request.raw, reply.raw, done as (err?: unknown) => void);
       },
     );
   const { max, windowMs } = rt.env.ingressRateLimit;

@@ -27,7 +27,6 @@ import {
   TOPOLOGY,
 } from '../core/core.tokens';
 import { RecentWriteFailure } from '../core/recent-write-failure';
-import { STORE_WRITE_FAILURE_FRESH_MS } from '../pipeline-thread/pipeline-thread';
 import type { RemotePipeline } from '../hub-runtime';
 
 /** Most source event ids remembered per process for dedupe. */
@@ -91,7 +90,7 @@ const SPAN_KIND: Record<SourceOrigin, SpanKindName> = {
 @Injectable()
 export class SourceEventIngress {
   /** This process's own store connection's write failure (watchWriteFailure). */
-  private readonly ownWrite = new RecentWriteFailure(STORE_WRITE_FAILURE_FRESH_MS);
+  private readonly ownWrite = new RecentWriteFailure();
   private readonly dedupe: DedupeCache;
 
   constructor(
@@ -202,6 +201,11 @@ export class SourceEventIngress {
     );
   }
 
+  /** Names the store in a refusal (built only then: every accepted webhook passes here). */
+  private describeStore(): string {
+    return `${this.store.kind} store ${this.store.location}`;
+  }
+
   /**
    * The store's webhook-event table decides whether a source event id is new (of concurrent
    * callers, in any process, exactly one wins). The claim is `pending` until the broker confirmed
@@ -212,11 +216,6 @@ export class SourceEventIngress {
    * cannot answer, the sender is told to retry (503 naming the store): the event is not accepted
    * until it can be deduped and confirmed.
    */
-  /** Names the store in a refusal (built only then: every accepted webhook passes here). */
-  private describeStore(): string {
-    return `${this.store.kind} store ${this.store.location}`;
-  }
-
   private async claimThenPublish(
     connectorId: string,
     /** `key`: what the claim is stored under; `shown`: the source's event id, in messages. */
@@ -234,11 +233,11 @@ export class SourceEventIngress {
     // write): a claim may still fit in WAL space the file already has, but readiness says the
     // store cannot write, and so does ingress (the sender retries; a successful write of that
     // connection, or 30 s without meeting the failure again, ends it).
-    const elsewhere = this.pipelineThread?.storeWriteFailure() ?? this.ownWrite.current();
-    if (elsewhere !== undefined) {
+    const writeFailure = this.pipelineThread?.storeWriteFailure() ?? this.ownWrite.current();
+    if (writeFailure !== undefined) {
       throw new IngressRetryLaterError(
         'store_unavailable',
-        `the ${this.describeStore()} cannot dedupe source event "${sourceEventId}" of connector "${connectorId}" (${elsewhere})`,
+        `the ${this.describeStore()} cannot dedupe source event "${sourceEventId}" of connector "${connectorId}" (${writeFailure})`,
       );
     }
     const claim = await this.store

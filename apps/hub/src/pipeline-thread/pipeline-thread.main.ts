@@ -23,8 +23,6 @@ import { lowerThreadPriority } from './thread-priority';
 import type { FromThread, PipelineThreadData, ToThread } from './protocol';
 
 const PIPELINE_ONLY: ReadonlySet<Role> = new Set<Role>(['pipeline']);
-/** Longest wait for the thread's queued log lines to reach stdout before it ends anyway. */
-const LOG_FLUSH_TIMEOUT_MS = 2_000;
 
 async function main(): Promise<void> {
   const port = parentPort;
@@ -33,14 +31,6 @@ async function main(): Promise<void> {
   const env: EnvSettings = { ...loadEnvSettings(), roles: PIPELINE_ONLY };
   const logger = createLogger(env.logLevel, { [THREAD_LABEL]: PIPELINE_THREAD_NAME });
   const send = (message: FromThread): void => port.postMessage(message);
-  // pino writes stdout asynchronously and flushes at exit only on the main thread: a thread that
-  // ends with lines still queued (its own "stopped", say) would lose them. Flush, then end.
-  const exit = (code: number): Promise<never> =>
-    new Promise<never>(() => {
-      const end = (): never => process.exit(code);
-      setTimeout(end, LOG_FLUSH_TIMEOUT_MS).unref();
-      logger.flush(end);
-    });
   // Before any work: when the cores are busy, HTTP ingress gets the CPU first (issue 17).
   const priority = lowerThreadPriority(env.pipelineThreadNice);
   if (priority.applied) {
@@ -81,7 +71,7 @@ async function main(): Promise<void> {
       logger.error({ err }, `pipeline worker thread could not start: ${(err as Error).message}`);
       await runtime?.close().catch(() => undefined);
       // The main thread logs the exit and starts the thread again with backoff.
-      await exit(1);
+      process.exit(1);
     }
   };
   // Waits for `build` from the main thread; the modules above are loaded meanwhile.
@@ -91,7 +81,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     // Told to stop before it was told to build: nothing to drain.
-    if (!isReleased) await exit(0);
+    if (!isReleased) process.exit(0);
     await building;
     try {
       // Consumers cancelled and their in-flight deliveries acked (PipelineService, outcomes,
@@ -100,9 +90,9 @@ async function main(): Promise<void> {
       await tracer?.shutdown();
     } catch (err) {
       logger.error({ err }, 'pipeline worker thread shutdown failed');
-      await exit(1);
+      process.exit(1);
     }
-    await exit(0);
+    process.exit(0);
   };
 
   const answer = async (id: number, what: 'readiness' | 'metrics'): Promise<void> => {

@@ -1,10 +1,10 @@
-import { RecentWriteFailure } from '../core/recent-write-failure';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '@exhub/observability';
 import type { RemotePipeline, ThreadReadiness } from '../hub-runtime';
 import type { MetricsJson } from './merge-metrics';
 import type { FromThread, PipelineThreadData, ToThread } from './protocol';
+import { RecentWriteFailure } from '../core/recent-write-failure';
 
 /** The thread's entry point, compiled beside this file. */
 export const PIPELINE_THREAD_MAIN = join(__dirname, 'pipeline-thread.main.js');
@@ -20,13 +20,6 @@ export const ASK_TIMEOUT_MS = 2000;
  * answers late; its last answer stands for this long, so readiness does not flap while it works.
  */
 export const READINESS_STALE_MS = 15_000;
-/**
- * How long a write failure the thread reported refuses webhooks (`storeWriteFailure`) unless the
- * thread meets it again. Past it, ingress tries its own writes: with the disk still full they fail
- * on their own; with room again the new work lets the thread's next write end the failure (a
- * thread whose retries are all waiting would otherwise keep ingress closed indefinitely).
- */
-export const STORE_WRITE_FAILURE_FRESH_MS = 30_000;
 
 type State = 'starting' | 'running' | 'restarting' | 'stopping' | 'stopped';
 
@@ -74,14 +67,12 @@ export class PipelineThread implements RemotePipeline {
   private exited?: Promise<number>;
   private lastReadiness?: { at: number; value: ThreadReadiness };
   /** What the running thread last said of its store's writes (`store-write`), and when. */
-  private storeWrite: RecentWriteFailure;
+  private readonly storeWrite: RecentWriteFailure;
   private released = false;
   private readonly log: Logger;
 
   constructor(private readonly options: PipelineThreadOptions) {
-    this.storeWrite = new RecentWriteFailure(
-      options.storeWriteFailureFreshMs ?? STORE_WRITE_FAILURE_FRESH_MS,
-    );
+    this.storeWrite = new RecentWriteFailure(options.storeWriteFailureFreshMs);
     this.log = options.logger.child({ component: 'pipeline-thread' });
   }
 

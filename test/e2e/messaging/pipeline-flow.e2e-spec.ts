@@ -165,7 +165,9 @@ describe('ingress → work → retry / DLQ on a real broker', () => {
     expect(deadLetter.content.toString()).toBe('poison');
     expect(acked.sort()).toEqual(['flaky', 'ok-1', 'ok-2', 'ok-3', 'ok-4']);
     // The six were queued before the consumer started: they came in batches, not one by one.
-    expect(batches[0].length).toBeGreaterThan(1);
+    // (Not necessarily the first: the broker's first delivery can reach us alone, in a socket
+    // read of its own, and a batch never waits for more.)
+    expect(Math.max(...batches.map((b) => b.length))).toBeGreaterThan(1);
     expect(batches.flat().filter((b) => b === 'flaky')).toHaveLength(2);
     await consumer.cancel();
     expect(await workLeftAfterSettling()).toBe(0);

@@ -66,3 +66,9 @@ export {
   type TransitionQuery,
 } from './insights.repo';
 export type { DeadLetterRecord } from './dead-letters.repo';
+export {
+  WRITE_GATE_STALL_MS,
+  WriteGate,
+  type WriteGateStats,
+  type WriteTurn,
+} from './write-gate';

@@ -9,6 +9,7 @@ import { migrateToLatest } from './migrations';
 import { NodeSqliteDatabase, type SqliteCheckpointMode } from './node-sqlite.database';
 import { ImmediateSqliteDialect } from './sqlite-dialect';
 import type { StoreDatabase } from './schema';
+import type { WriteGate } from './write-gate';
 import type { ExceptionStore } from './store';
 import { parseStoreUrl } from './store-url';
 
@@ -24,6 +25,11 @@ export interface OpenStoreOptions {
    * what a caller that does not say gets).
    */
   sqliteCheckpoint?: SqliteCheckpointMode;
+  /**
+   * SQLite only: the process's write gate (write-gate.ts), shared by the threads that write the
+   * same file, so their writers queue in the process, not in SQLite's busy handler.
+   */
+  writeGate?: WriteGate;
 }
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -50,7 +56,7 @@ export async function openStore(
         `cannot open the SQLite store ${path} (${(err as Error).message}) — check the path and its permissions, or set EXHUB_STORE_URL`,
       );
     }
-    const db = new Kysely<StoreDatabase>({ dialect: new ImmediateSqliteDialect({ database }) });
+    const db = new Kysely<StoreDatabase>({ dialect: new ImmediateSqliteDialect({ database, writeGate: options.writeGate }) });
     await migrateOrClose(db, target.display);
     return new KyselyStore(db, 'sqlite', target.display, database);
   }

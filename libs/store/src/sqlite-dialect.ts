@@ -4,9 +4,22 @@ import {
   SqliteDriver,
   type DatabaseConnection,
   type Driver,
+  type QueryResult,
   type SqliteDialectConfig,
 } from 'kysely';
 import { NodeSqliteDatabase, SQLITE_BUSY, sqliteBaseCode } from './node-sqlite.database';
+import type { WriteGate, WriteTurn } from './write-gate';
+
+/** Statements that take SQLite's write lock when run outside a transaction. */
+const WRITES = /^\s*(insert|update|delete|replace|create|drop|alter)\b/i;
+
+export interface ImmediateSqliteDialectConfig extends SqliteDialectConfig {
+  /**
+   * The process's write gate (write-gate.ts), shared with the other threads that write the same
+   * file: a transaction, or a write outside one, takes a turn at it first.
+   */
+  writeGate?: WriteGate;
+}
 
 /** How long a `begin immediate` answered SQLITE_BUSY at once is retried for, in all. */
 export const BEGIN_RETRY_BUDGET_MS = 1000;
@@ -19,10 +32,41 @@ export const BEGIN_RETRY_BUDGET_MS = 1000;
  */
 export class ImmediateSqliteDriver extends SqliteDriver {
   private readonly database: SqliteDialectConfig['database'];
+  private readonly gate?: WriteGate;
+  /** This connection's turn at the gate while a transaction is open. */
+  private turn?: WriteTurn;
+  /** The one connection, wrapped once (with a gate). */
+  private gated?: DatabaseConnection;
 
-  constructor(settings: SqliteDialectConfig) {
+  constructor(settings: ImmediateSqliteDialectConfig) {
     super(settings);
     this.database = settings.database;
+    this.gate = settings.writeGate;
+  }
+
+  /**
+   * The one connection, with writes outside a transaction taking a turn at the gate (the
+   * ingress's single dedupe claim, a purge): they wait for the other thread's transaction the
+   * same way a transaction does.
+   */
+  override async acquireConnection(): Promise<DatabaseConnection> {
+    const gate = this.gate;
+    if (!gate) return super.acquireConnection();
+    if (this.gated) return this.gated;
+    const connection = await super.acquireConnection();
+    this.gated = {
+      executeQuery: async <R>(query: CompiledQuery): Promise<QueryResult<R>> => {
+        if (this.turn || !WRITES.test(query.sql)) return connection.executeQuery<R>(query);
+        const turn = await gate.acquire();
+        try {
+          return await connection.executeQuery<R>(query);
+        } finally {
+          turn.release();
+        }
+      },
+      streamQuery: (query, chunkSize) => connection.streamQuery(query, chunkSize),
+    };
+    return this.gated;
   }
 
   /**
@@ -32,8 +76,34 @@ export class ImmediateSqliteDriver extends SqliteDriver {
    * drained a backlog under load, and was then written again one delivery at a time. Nothing has
    * happened yet when `begin` fails, so it is tried again, after 1, 2, 4 … ms (the event loop is
    * free meanwhile), for up to `BEGIN_RETRY_BUDGET_MS`; then the error is thrown as before.
+   *
+   * With a write gate, the transaction takes its turn first and keeps it until it commits or
+   * rolls back.
    */
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    const turn = await this.gate?.acquire();
+    try {
+      await this.beginImmediate(connection);
+    } catch (err) {
+      turn?.release();
+      throw err;
+    }
+    this.turn = turn;
+  }
+
+  /** Commits; the gate's turn is given back once it has (a failed commit is rolled back next). */
+  override async commitTransaction(connection: DatabaseConnection): Promise<void> {
+    await super.commitTransaction(connection);
+    this.endTurn();
+  }
+
+  private endTurn(): void {
+    const turn = this.turn;
+    this.turn = undefined;
+    turn?.release();
+  }
+
+  private async beginImmediate(connection: DatabaseConnection): Promise<void> {
     let waitedMs = 0;
     for (let delayMs = 1; ; delayMs *= 2) {
       try {
@@ -54,13 +124,17 @@ export class ImmediateSqliteDriver extends SqliteDriver {
    * would throw that instead of the error that matters (the disk is full).
    */
   override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
-    if (this.database instanceof NodeSqliteDatabase && !this.database.inTransaction) return;
-    await super.rollbackTransaction(connection);
+    try {
+      if (this.database instanceof NodeSqliteDatabase && !this.database.inTransaction) return;
+      await super.rollbackTransaction(connection);
+    } finally {
+      this.endTurn();
+    }
   }
 }
 
 export class ImmediateSqliteDialect extends SqliteDialect {
-  constructor(private readonly settings: SqliteDialectConfig) {
+  constructor(private readonly settings: ImmediateSqliteDialectConfig) {
     super(settings);
   }
 

@@ -23,7 +23,12 @@ import {
   type PriorityPolicy,
   durationMs,
 } from '@exhub/prioritization';
-import { WEBHOOK_EVENT_PURGE_INTERVAL_MS, openStore, type ExceptionStore } from '@exhub/store';
+import {
+  WEBHOOK_EVENT_PURGE_INTERVAL_MS,
+  openStore,
+  type ExceptionStore,
+  type WriteGate,
+} from '@exhub/store';
 import { buildConnectors, type ConnectorSlot } from './connectors/connector-types';
 import { IngressLoad } from './ingest/ingress-load';
 
@@ -93,6 +98,11 @@ export interface RuntimeOverrides {
   logger?: Logger;
   /** The process's counter (the pipeline worker thread gets the main thread's); default a new one. */
   ingressLoad?: IngressLoad;
+  /**
+   * The process's SQLite write gate, shared by the HTTP and the pipeline worker thread (the
+   * thread gets the main thread's); none by default (one thread writes).
+   */
+  writeGate?: WriteGate;
 }
 
 export async function createRuntime(
@@ -144,7 +154,10 @@ export async function createRuntime(
   }
   let store: ExceptionStore;
   try {
-    store = await openStore(env.storeUrl, { sqliteCheckpoint: env.sqliteCheckpoint });
+    store = await openStore(env.storeUrl, {
+      sqliteCheckpoint: env.sqliteCheckpoint,
+      writeGate: overrides.writeGate,
+    });
   } catch (err) {
     await publisher.close().catch(() => undefined);
     await connection.close().catch(() => undefined);

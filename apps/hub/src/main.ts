@@ -5,7 +5,7 @@ import { ConfigError, EnvError, loadEnvSettings } from '@exhub/config';
 import { AmqpUnavailableError } from '@exhub/messaging';
 import { createLogger, redactUrl } from '@exhub/observability';
 import { PolicyError } from '@exhub/prioritization';
-import { StoreOpenError } from '@exhub/store';
+import { StoreOpenError, WriteGate } from '@exhub/store';
 import { createHubApp } from './create-app';
 import { createRuntime, type HubRuntime } from './hub-runtime';
 import { IngressLoad } from './ingest/ingress-load';
@@ -52,9 +52,17 @@ async function main(): Promise<void> {
   if (env.ingressFirst > 0 && env.roles.has('ingress') && env.roles.has('pipeline')) {
     ingressLoad.sampleLoop();
   }
+  // Both threads write the SQLite store: their writers take turns here, not in SQLite's busy
+  // handler (which sleeps on the waiting thread's event loop).
+  const writeGate = threaded ? new WriteGate() : undefined;
   const thread = threaded
     ? new PipelineThread({
-        data: { thread: 'pipeline', version, ingressLoad: ingressLoad.buffer },
+        data: {
+          thread: 'pipeline',
+          version,
+          ingressLoad: ingressLoad.buffer,
+          writeGate: writeGate?.buffer,
+        },
         logger,
         onRestart: () => built.runtime?.metrics.pipelineThreadRestarts.inc(),
       })
@@ -64,7 +72,7 @@ async function main(): Promise<void> {
   const runtime = await createRuntime(
     threaded ? { ...env, roles: new Set([...env.roles].filter((r) => r !== 'pipeline')) } : env,
     version,
-    { logger, ingressLoad },
+    { logger, ingressLoad, writeGate },
   );
   built.runtime = runtime;
   thread?.release();

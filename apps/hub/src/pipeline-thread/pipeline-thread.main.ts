@@ -12,6 +12,7 @@ import { NestFactory } from '@nestjs/core';
 import type { INestApplicationContext } from '@nestjs/common';
 import { loadEnvSettings, type EnvSettings, type Role } from '@exhub/config';
 import { createLogger, initTracing, type HubTracer } from '@exhub/observability';
+import { WriteGate } from '@exhub/store';
 import { nestLogger } from '../nest-logger';
 import { createRuntime, type HubRuntime } from '../hub-runtime';
 import { HubModule } from '../hub.module';
@@ -60,6 +61,7 @@ async function main(): Promise<void> {
       runtime = await createRuntime(env, data.version, {
         logger,
         ingressLoad: data.ingressLoad && new IngressLoad(data.ingressLoad),
+        writeGate: data.writeGate && new WriteGate(data.writeGate),
       });
       runtime.store.watchWriteFailure((failure) => send({ kind: 'store-write', failure }));
       app = await NestFactory.createApplicationContext(

@@ -32,4 +32,6 @@ export interface PipelineThreadData {
   version: string;
   /** The main thread's IngressLoad counter (the webhooks it is handling), which the worker yields to. */
   ingressLoad?: SharedArrayBuffer;
+  /** The main thread's SQLite write gate (its `buffer`), so both threads' writers queue at one gate. */
+  writeGate?: SharedArrayBuffer;
 }

@@ -64,7 +64,7 @@ export const DEFAULT_INGRESS_FIRST = 8;
 /** EXHUB_INGRESS_FIRST_MAX_WAIT: the longest a batch is held for webhooks, busy or not. */
 export const DEFAULT_INGRESS_FIRST_MAX_WAIT_MS = 250;
 /**
- * EXHUB_INGRESS_FIRST_LOOP: the HTTP event loop's utilisation (0–1, over the last 25 ms) from which
+ * EXHUB_INGRESS_FIRST_LOOP: the HTTP event loop's utilisation (0–1, in each of the last two 25 ms samples) from which
  * the webhooks count as saturating it: below it, HTTP keeps up and the pipeline never waits,
  * however many are in flight.
  */

@@ -42,8 +42,35 @@ describe('IngressLoad', () => {
       expect(load.saturated(8, 0.5)).toBe(true);
       // A busy loop with few webhooks (other HTTP work): not the webhooks' burst.
       expect(load.saturated(11, 0.5)).toBe(false);
+      // One idle sample ends it at once (one busy sample alone does not start it: the next case).
+      utilization = 0.1;
+      await new Promise((r) => setTimeout(r, LOOP_SAMPLE_MS * 1.5));
+      expect(load.saturated(8, 0.5)).toBe(false);
     } finally {
       load.stop();
+    }
+  });
+
+  it('takes one busy sample between idle ones for a stall, not for saturation', () => {
+    jest.useFakeTimers();
+    const load = new IngressLoad();
+    const samples = [0.1, 0.9, 0.1, 0.9, 0.9];
+    let i = -1;
+    const elu = (last?: EventLoopUtilization): EventLoopUtilization =>
+      ({ idle: 0, active: 0, utilization: last ? samples[i] : 0 }) as EventLoopUtilization;
+    try {
+      load.sampleLoop(elu);
+      for (let k = 0; k < 10; k++) load.enter();
+      const seen: boolean[] = [];
+      for (i = 0; i < samples.length; i++) {
+        jest.advanceTimersByTime(LOOP_SAMPLE_MS);
+        seen.push(load.saturated(8, 0.5));
+      }
+      // Busy, idle, busy alone: never held; busy twice in a row (50 ms): held.
+      expect(seen).toEqual([false, false, false, false, true]);
+    } finally {
+      load.stop();
+      jest.useRealTimers();
     }
   });
 });

@@ -41,7 +41,11 @@ export class IngressLoad {
     return Atomics.load(this.cells, IN_FLIGHT);
   }
 
-  /** The HTTP event loop's utilisation over the last sample, 0–1 (0 until sampling started). */
+  /**
+   * The HTTP event loop's utilisation over the last two samples, the lower of the two, 0–1 (0
+   * until sampling started): a loop that was busy for one sample only (the thread stalled for a
+   * moment, a GC, the host) does not count as saturated; one busy for 50 ms and more does.
+   */
   get loopUtilization(): number {
     return Atomics.load(this.cells, LOOP_PERMILLE) / 1000;
   }
@@ -58,11 +62,13 @@ export class IngressLoad {
   ): void {
     if (this.sampler) return;
     let last = elu();
+    let previous = 0;
     this.sampler = setInterval(() => {
       const now = elu();
-      const { utilization } = elu(last);
+      const permille = Math.round(elu(last).utilization * 1000);
       last = now;
-      Atomics.store(this.cells, LOOP_PERMILLE, Math.round(utilization * 1000));
+      Atomics.store(this.cells, LOOP_PERMILLE, Math.min(permille, previous));
+      previous = permille;
     }, LOOP_SAMPLE_MS);
     this.sampler.unref();
   }

@@ -66,9 +66,4 @@ export {
   type TransitionQuery,
 } from './insights.repo';
 export type { DeadLetterRecord } from './dead-letters.repo';
-export {
-  WRITE_GATE_STALL_MS,
-  WriteGate,
-  type WriteGateStats,
-  type WriteTurn,
-} from './write-gate';
+export { WRITE_GATE_STALL_MS, WriteGate, type WriteGateStats, type WriteTurn } from './write-gate';

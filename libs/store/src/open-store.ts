@@ -56,7 +56,9 @@ export async function openStore(
         `cannot open the SQLite store ${path} (${(err as Error).message}) — check the path and its permissions, or set EXHUB_STORE_URL`,
       );
     }
-    const db = new Kysely<StoreDatabase>({ dialect: new ImmediateSqliteDialect({ database, writeGate: options.writeGate }) });
+    const db = new Kysely<StoreDatabase>({
+      dialect: new ImmediateSqliteDialect({ database, writeGate: options.writeGate }),
+    });
     await migrateOrClose(db, target.display);
     return new KyselyStore(db, 'sqlite', target.display, database);
   }

@@ -12,7 +12,8 @@
  * E2E_MODES [flat,paced] and E2E_VARIANTS [reference,hub] pick the passes to run (e.g. only the
  * paced hub: E2E_MODES=paced E2E_VARIANTS=hub); HUB_NODE_ARGS passes node flags to the hub
  * (e.g. --cpu-prof); E2E_DUMP=<file> appends each measured event's send time (ms from the start
- * of the pass) and latency, one `sent latency` a line, to see when in a pass the slow ones were.
+ * of the pass) and latency, one `sent latency` a line, to see when in a pass the slow ones were; its
+ * header line gives the pass's start as epoch ms, to line them up with the hub's own logs.
  *
  * A 503/429 answer is retried after E2E_RETRY_MS [200], as a webhook sender does; every event
  * must arrive, or the run says how many did not. Nothing here asserts a time.
@@ -267,7 +268,10 @@ async function measure(
         const arrived = sink.arrivals.get(id);
         return `${(at - began).toFixed(1)} ${arrived === undefined ? 'lost' : (arrived - at).toFixed(1)}`;
       });
-      appendFileSync(DUMP, `# ${variant} ${mode}\n${rows.join('\n')}\n`);
+      appendFileSync(
+        DUMP,
+        `# ${variant} ${mode} began ${(performance.timeOrigin + began).toFixed(1)}\n${rows.join('\n')}\n`,
+      );
     }
     latencies.sort((a, b) => a - b);
     const round = (n: number) => Math.round(n * 10) / 10;

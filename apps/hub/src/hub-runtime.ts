@@ -7,6 +7,7 @@ import {
   DEFAULT_RETRY_AFTER_SECONDS,
   loadHubConfig,
 } from '@exhub/config';
+import { MS_PER_SECOND } from '@exhub/core';
 import { evaluationCounts, MappingRegistry } from '@exhub/mapping';
 import {
   ConfirmPublisher,
@@ -158,6 +159,10 @@ export async function createRuntime(
       sqliteCheckpoint: env.sqliteCheckpoint,
       writeGate: overrides.writeGate,
     });
+    if (overrides.writeGate) {
+      overrides.writeGate.onWaited = (ms) => metrics.storeWriteWait.inc(ms / MS_PER_SECOND);
+      overrides.writeGate.onSkipped = () => metrics.storeWriteTurnsSkipped.inc();
+    }
   } catch (err) {
     await publisher.close().catch(() => undefined);
     await connection.close().catch(() => undefined);

@@ -220,6 +220,16 @@ export class HubMetrics {
     help: 'Time the pipeline worker held its batches for the webhooks being answered in the same process (EXHUB_INGRESS_FIRST), summed over batches.',
     registers: [this.registry],
   });
+  readonly storeWriteWait = new Counter({
+    name: `${METRIC_PREFIX}store_write_wait_seconds_total`,
+    help: "Time the process's writers of the SQLite store waited for each other's transactions (the HTTP and the pipeline thread), summed over writes.",
+    registers: [this.registry],
+  });
+  readonly storeWriteTurnsSkipped = new Counter({
+    name: `${METRIC_PREFIX}store_write_turns_skipped_total`,
+    help: "Writes that stopped waiting for another thread's transaction after 1 s and went on to SQLite's own lock (a thread that died in a transaction, or a transaction that long).",
+    registers: [this.registry],
+  });
   readonly brokerBlocked = new Gauge({
     name: `${METRIC_PREFIX}broker_blocked`,
     help: '1 while the broker blocks the connection (memory or disk alarm), else 0.',

@@ -23,6 +23,21 @@ describe('WriteGate', () => {
     expect(gate.stats).toMatchObject({ turns: 3, waited: 2, skipped: 0 });
   });
 
+  it('tells its listener how long each waiting caller waited (the metrics)', async () => {
+    const gate = new WriteGate();
+    const waits: number[] = [];
+    gate.onWaited = (ms) => waits.push(ms);
+    (await gate.acquire()).release();
+    const held = await gate.acquire();
+    const waiting = gate.acquire();
+    await sleep(30);
+    held.release();
+    (await waiting).release();
+    expect(waits).toHaveLength(1);
+    expect(waits[0]).toBeGreaterThanOrEqual(25);
+    expect(waits[0]).toBeCloseTo(gate.stats.waitedMs, 5);
+  });
+
   it('is shared by whoever holds its buffer (another thread passes gate.buffer)', async () => {
     const gate = new WriteGate();
     const other = new WriteGate(gate.buffer);
@@ -38,11 +53,14 @@ describe('WriteGate', () => {
 
   it('skips a turn nobody gives back after stallMs, and a late release of it frees nothing', async () => {
     const gate = new WriteGate(undefined, 50);
+    let skips = 0;
+    gate.onSkipped = () => (skips += 1);
     const abandoned = await gate.acquire();
     const began = performance.now();
     const next = await gate.acquire();
     expect(performance.now() - began).toBeGreaterThanOrEqual(45);
     expect(gate.stats.skipped).toBe(1);
+    expect(skips).toBe(1);
     // The abandoned turn's release must not end `next`'s turn.
     abandoned.release();
     let third = false;

@@ -58,6 +58,9 @@ export interface WriteTurn {
 export class WriteGate {
   private readonly cells: Int32Array;
   readonly stats: WriteGateStats = { turns: 0, waited: 0, waitedMs: 0, skipped: 0 };
+  /** Told of each turn this caller waited for (ms), and of each turn it skipped (metrics). */
+  onWaited?: (ms: number) => void;
+  onSkipped?: () => void;
 
   /** `buffer`: another thread's gate (`gate.buffer`), to share it; a new gate without one. */
   constructor(
@@ -86,6 +89,7 @@ export class WriteGate {
           // SQLite will make us wait for it anyway).
           if (Atomics.compareExchange(this.cells, SERVING, serving, serving + 1) === serving) {
             this.stats.skipped += 1;
+            this.onSkipped?.();
             this.wake();
           }
         } else {
@@ -103,7 +107,9 @@ export class WriteGate {
         if (next !== serving) since = this.now();
         serving = next;
       }
-      this.stats.waitedMs += this.now() - began;
+      const waitedMs = this.now() - began;
+      this.stats.waitedMs += waitedMs;
+      this.onWaited?.(waitedMs);
     }
     let released = false;
     return {

@@ -221,6 +221,77 @@ describe('$toUtc', () => {
     expect(helperError(() => toUtc('2026-03-14T10:00:00+25:00')).message).toMatch(/UTC offset/);
     expect(toUtc(null)).toBeUndefined();
   });
+
+  it('reads every form ISO_DATE_TIME takes the same digit by digit as the Date parser does', () => {
+    // Read digit by digit (toUtcDigits), checked against Date.parse of the same instant
+    // written canonically, over dates, times, fractions and offsets of every shape.
+    const pad = (n: number, width = 2) => String(n).padStart(width, '0');
+    let seed = 17;
+    const next = (n: number) => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+      return seed % n;
+    };
+    for (let i = 0; i < 3000; i++) {
+      const year = [100, 1900, 1970, 2000, 2024, 2026, 9999][next(7)];
+      const month = 1 + next(12);
+      const days = new Date(Date.UTC(year, month, 0)).getUTCDate();
+      const day = 1 + next(days);
+      const [hour, minute, second] = [next(24), next(60), next(60)];
+      const digits = ['', '5', '12', '123', '123456'][next(5)];
+      const sign = next(2) === 0 ? '+' : '-';
+      const [oh, om] = [next(19), next(2) === 0 ? 0 : 30];
+      const offset = oh * 60 + om > 18 * 60 ? '+18:00' : `${sign}${pad(oh)}:${pad(om)}`;
+      const date = `${pad(year, 4)}-${pad(month)}-${pad(day)}`;
+      const time = `${pad(hour)}:${pad(minute)}:${pad(second)}`;
+      const fraction = digits === '' ? '' : `${next(2) === 0 ? '.' : ','}${digits}`;
+      const ms = (digits + '000').slice(0, 3);
+      const canonical = Date.parse(`${date}T${time}.${ms}${offset}`);
+      const expected = new Date(canonical).toISOString().replace('.000Z', 'Z');
+      const written = [
+        `${date}T${time}${fraction}${offset}`,
+        `${date}t${time}${fraction}${offset.replace(':', '')}`,
+        `${date} ${time}${fraction}${offset}`,
+      ][next(3)];
+      if (year <= 9999 && canonical <= Date.UTC(9999, 11, 31, 23, 59, 59, 999)) {
+        expect([written, toUtc(written)]).toEqual([written, expected]);
+      }
+    }
+    // Without seconds or without a time, and the default offset.
+    expect(toUtc('2026-03-14T10:30Z')).toBe('2026-03-14T10:30:00Z');
+    expect(toUtc('2026-03-14T10:30', 'z')).toBe('2026-03-14T10:30:00Z');
+    expect(toUtc(' 2026-03-14\n', 'Z')).toBe('2026-03-14T00:00:00Z');
+    expect(toUtc('2026-03-14T10:30:00+05')).toBe('2026-03-14T05:30:00Z');
+    expect(toUtc('2026-03-14T10:30:00-00:00')).toBe('2026-03-14T10:30:00Z');
+    expect(toUtc('2026-03-14T10:30:00+18:00')).toBe('2026-03-13T16:30:00Z');
+    expect(toUtc('2024-02-29T23:59:59.9999z')).toBe('2024-02-29T23:59:59.999Z');
+    expect(toUtc('2026-03-14T10:30:00,5+01:00')).toBe('2026-03-14T09:30:00.500Z');
+  });
+
+  it('refuses, naming the same problems, what the digit-by-digit reading leaves to the general one', () => {
+    const problem = (value: string, offset?: string) => {
+      const err = helperError(() => toUtc(value, offset));
+      return [err.message.replace(/^.*?: /, ''), err.argIndex];
+    };
+    expect(problem('2026-03-14T10:30:00+18:01')).toEqual([
+      '"2026-03-14T10:30:00+18:01" is not a UTC offset like "+02:00" or "Z"',
+      0,
+    ]);
+    expect(problem('2026-03-14T10:30:00+02:')[0]).toMatch(/not an ISO 8601 date-time/);
+    expect(problem('2026-03-14T10:30:00.')[0]).toMatch(/not an ISO 8601 date-time/);
+    expect(problem('2026-03-14T1:30:00Z')[0]).toMatch(/not an ISO 8601 date-time/);
+    expect(problem('2026-03-14T10:30:00ZZ')[0]).toMatch(/not an ISO 8601 date-time/);
+    expect(problem('2026-03-14T24:00:00Z')[0]).toMatch(/not a valid date-time/);
+    expect(problem('2026-02-29T00:00:00Z')[0]).toMatch(/not a valid date-time/);
+    expect(problem('0099-12-31T00:00:00Z')[0]).toMatch(/not a valid date-time/);
+    expect(problem('2026-03-14T10:30:00')[0]).toMatch(/no UTC offset/);
+    expect(problem('2026-03-14T10:30:00', '+1')).toEqual([
+      '"+1" is not a UTC offset like "+02:00" or "Z"',
+      1,
+    ]);
+    // A default offset other than Z is the general reading's, and still applies.
+    expect(toUtc('2026-03-14T10:30:00', '-0330')).toBe('2026-03-14T14:00:00Z');
+    expect(toUtc('9999-12-31T23:00:00-05:00')).toBe('+010000-01-01T04:00:00Z');
+  });
 });
 
 describe('$ccyAmount', () => {

@@ -96,6 +96,25 @@ function formatIsoUtc(epochMs: number): string {
   rest -= minute * MS_PER_MINUTE;
   const second = Math.floor(rest / MS_PER_SECOND);
   const milli = rest - second * MS_PER_SECOND;
+  const text = `${civilDate(days)}T${TWO_DIGITS[hour]}:${TWO_DIGITS[minute]}:${TWO_DIGITS[second]}`;
+  return milli === 0 ? `${text}Z` : `${text}.${String(milli).padStart(3, '0')}Z`;
+}
+
+/** `00` to `99`: a number's two digits without converting it each time. */
+const TWO_DIGITS: readonly string[] = Array.from({ length: 100 }, (_, n) =>
+  n < 10 ? `0${n}` : String(n),
+);
+
+/**
+ * The last day number civilDate wrote, and what it wrote: the dates of one payload are mostly
+ * the same day (a statement's entries, an event's timestamps).
+ */
+let lastDays = Number.NaN;
+let lastDate = '';
+
+/** `YYYY-MM-DD` of a day number since 1970-01-01 (H. Hinnant's civil_from_days). */
+function civilDate(days: number): string {
+  if (days === lastDays) return lastDate;
   const z = days + 719_468;
   const era = Math.floor(z / 146_097);
   const dayOfEra = z - era * 146_097;
@@ -112,14 +131,10 @@ function formatIsoUtc(epochMs: number): string {
   const day = dayOfYear - Math.floor((153 * shiftedMonth + 2) / 5) + 1;
   const month = shiftedMonth < 10 ? shiftedMonth + 3 : shiftedMonth - 9;
   const year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
-  const text =
-    `${String(year).padStart(4, '0')}-${two(month)}-${two(day)}` +
-    `T${two(hour)}:${two(minute)}:${two(second)}`;
-  return milli === 0 ? `${text}Z` : `${text}.${String(milli).padStart(3, '0')}Z`;
-}
-
-function two(n: number): string {
-  return n < 10 ? `0${n}` : String(n);
+  const date = `${String(year).padStart(4, '0')}-${TWO_DIGITS[month]}-${TWO_DIGITS[day]}`;
+  lastDays = days;
+  lastDate = date;
+  return date;
 }
 
 /** Days in `month` (1-12) of `year`, proleptic Gregorian. */
@@ -201,6 +216,10 @@ function parseOffsetMinutes(offset: string, argIndex: number, input: unknown): n
  */
 export function toUtc(value: unknown, defaultOffset?: unknown): string | undefined {
   if (isAbsent(value)) return undefined;
+  if (typeof value === 'string') {
+    const quick = toUtcDigits(value.trim(), value, defaultOffset);
+    if (quick !== undefined) return quick;
+  }
   const parts = typeof value === 'string' ? ISO_DATE_TIME.exec(value.trim()) : null;
   if (!parts) {
     throw new HelperError('toUtc', `${describe(value)} is not an ISO 8601 date-time`, 0);
@@ -239,6 +258,125 @@ export function toUtc(value: unknown, defaultOffset?: unknown): string | undefin
     second <= 59;
   if (!valid) throw new HelperError('toUtc', `${describe(value)} is not a valid date-time`, 0);
   return isoUtc(local - offsetMinutes * MS_PER_MINUTE, 'toUtc', 0, value);
+}
+
+/** The character code at `i` of `s`, or -1 past its end (no read out of bounds, which deoptimizes). */
+function codeAt(s: string, i: number): number {
+  return i < s.length ? s.charCodeAt(i) : -1;
+}
+
+/** The value of the ASCII digit at `i` of `s`, or -1 (past the end too). */
+function digitAt(s: string, i: number): number {
+  if (i >= s.length) return -1;
+  const c = s.charCodeAt(i) - 48;
+  return c >= 0 && c <= 9 ? c : -1;
+}
+
+/** The two-digit number at `i` of `s`, or -1. */
+function twoDigits(s: string, i: number): number {
+  const a = digitAt(s, i);
+  const b = digitAt(s, i + 1);
+  return a < 0 || b < 0 ? -1 : a * 10 + b;
+}
+
+/**
+ * `$toUtc` of a string ISO_DATE_TIME matches and whose parts are in range, read digit by digit
+ * (ISO_DATE_TIME's grammar leaves no choice to backtrack into, so a left-to-right reading takes
+ * the same parts): the regex, seven `Number` conversions and `Date.UTC` were most of the helper's
+ * time. Undefined for anything else (no match, no offset, a part out of range, an offset other
+ * than `Z`), which toUtc's general code then answers, or refuses with its own error.
+ */
+function toUtcDigits(s: string, input: unknown, defaultOffset: unknown): string | undefined {
+  const length = s.length;
+  if (length < 10 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45) return undefined;
+  const y1 = twoDigits(s, 0);
+  const y2 = twoDigits(s, 2);
+  const month = twoDigits(s, 5);
+  const day = twoDigits(s, 8);
+  if (y1 < 0 || y2 < 0 || month < 0 || day < 0) return undefined;
+  const year = y1 * 100 + y2;
+  let hour = 0;
+  let minute = 0;
+  let second = 0;
+  let ms = 0;
+  let at = 10;
+  const separator = codeAt(s, at);
+  // [Tt ]HH:MM
+  if (separator === 84 || separator === 116 || separator === 32) {
+    hour = twoDigits(s, at + 1);
+    minute = twoDigits(s, at + 4);
+    if (hour < 0 || minute < 0 || codeAt(s, at + 3) !== 58) return undefined;
+    at += 6;
+    // :SS, then [.,] and at least one digit (the first three count)
+    if (codeAt(s, at) === 58) {
+      second = twoDigits(s, at + 1);
+      if (second < 0) return undefined;
+      at += 3;
+      const mark = codeAt(s, at);
+      if (mark === 46 || mark === 44) {
+        at++;
+        const first = at;
+        for (let d = digitAt(s, at); d >= 0; d = digitAt(s, ++at)) {
+          if (at - first < 3) ms += d * (at === first ? 100 : at === first + 1 ? 10 : 1);
+        }
+        if (at === first) return undefined;
+      }
+    }
+  }
+  // The offset: `Z`, `±HH`, `±HHMM` or `±HH:MM` here, else `Z` by default; any other default is
+  // the general code's to parse and check.
+  let offsetMinutes = 0;
+  const sign = codeAt(s, at);
+  if (at === length) {
+    if (defaultOffset !== 'Z' && defaultOffset !== 'z') return undefined;
+  } else if (sign === 90 || sign === 122) {
+    if (at !== length - 1) return undefined;
+  } else if (sign === 43 || sign === 45) {
+    const hours = twoDigits(s, at + 1);
+    if (hours < 0) return undefined;
+    at += 3;
+    let minutes = 0;
+    if (at < length) {
+      if (codeAt(s, at) === 58) at++;
+      minutes = twoDigits(s, at);
+      if (minutes < 0) return undefined;
+      at += 2;
+    }
+    if (at !== length) return undefined;
+    offsetMinutes = hours * 60 + minutes;
+    if (offsetMinutes > 18 * 60) return undefined;
+    if (sign === 45) offsetMinutes = -offsetMinutes;
+  } else {
+    return undefined;
+  }
+  const valid =
+    year >= 100 &&
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    day <= daysInMonth(year, month) &&
+    hour <= 23 &&
+    minute <= 59 &&
+    second <= 59;
+  if (!valid) return undefined;
+  const epochMs =
+    daysFromCivil(year, month, day) * MS_PER_DAY +
+    hour * MS_PER_HOUR +
+    minute * MS_PER_MINUTE +
+    second * MS_PER_SECOND +
+    ms;
+  return isoUtc(epochMs - offsetMinutes * MS_PER_MINUTE, 'toUtc', 0, input);
+}
+
+/** Days from 1970-01-01 to a valid proleptic Gregorian date (H. Hinnant's days_from_civil): `Date.UTC` without the Date. */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yearOfEra = y - era * 400;
+  const dayOfYear = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
+  const dayOfEra =
+    yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
+  return era * 146_097 + dayOfEra - 719_468;
 }
 
 /**
@@ -290,46 +428,54 @@ export function numberRepeats(keys: unknown): string[] | undefined {
   });
 }
 
-/** The built-in helpers, registered on every compiled expression. */
+/** The built-in helpers, registered on every compiled expression (all of them pure: see HelperFunction). */
 export const HELPERS: readonly HelperFunction[] = [
   {
     name: 'money',
     doc: "$money(2200, 'usd') → {value: '22.00', currency: 'USD'}",
     implementation: money,
+    pure: true,
   },
   {
     name: 'decimal',
     doc: "$decimal(12.5) → '12.5': an exact decimal string",
     implementation: decimal,
+    pure: true,
   },
   {
     name: 'epochToIso',
     doc: "$epochToIso(1780531199) → '2026-06-03T23:59:59Z'",
     implementation: epochToIso,
+    pure: true,
   },
   {
     name: 'sapDate',
     doc: "$sapDate('/Date(1492041600000)/') → '2017-04-13T00:00:00Z'",
     implementation: sapDate,
+    pure: true,
   },
   {
     name: 'odataResults',
     doc: '$odataResults(body) → body.d.results, or [body.d]',
     implementation: odataResults,
+    pure: true,
   },
   {
     name: 'toUtc',
     doc: "$toUtc('2026-03-14T10:30:00+01:00') → '2026-03-14T09:30:00Z'",
     implementation: toUtc,
+    pure: true,
   },
   {
     name: 'numberRepeats',
     doc: "$numberRepeats(['a', 'b', 'a']) → ['a', 'b', 'a#2']",
     implementation: numberRepeats,
+    pure: true,
   },
   {
     name: 'ccyAmount',
     doc: "$ccyAmount({'#text': '12.50', '@_Ccy': 'EUR'}) → {value: '12.50', currency: 'EUR'}",
     implementation: ccyAmount,
+    pure: true,
   },
 ];

@@ -55,6 +55,12 @@ export interface HelperFunction {
   doc: string;
   implementation: (...args: unknown[]) => unknown;
   /**
+   * The result depends on the arguments alone (no clock, no state that changes while a payload
+   * is mapped) and is never modified by whoever reads it: the fast path may then compute a call
+   * that several fields of one item make with the same arguments once (fast-path.ts, CallMemo).
+   */
+  pure?: boolean;
+  /**
    * Checks a call at load time, given its arguments that are string literals (undefined for any
    * other argument): e.g. `$lookup('no-such-table', …)` is refused before any payload runs.
    */

@@ -13,7 +13,7 @@ import {
 } from './constants';
 import { MappingLoadError } from './errors';
 import { compileExpression } from './expression';
-import { compileFast } from './fast-path';
+import { compileFast, repeatedCalls } from './fast-path';
 import { registerStringGuards } from './guards';
 import { splitPath } from './field-path';
 import { displayFile } from './files';
@@ -104,7 +104,31 @@ export function compileMappingSource(
   ];
   // Later registrations win in JSONata, so the map keeps the last helper of each name.
   const implementations = new Map(helpers.map((h) => [h.name, h.implementation]));
+  const pure = new Set(
+    [...new Map(helpers.map((h) => [h.name, h])).values()]
+      .filter((h) => h.pure === true)
+      .map((h) => h.name),
+  );
   const fastPath = options.fastPath ?? true;
+  // The field expressions, parsed before any is compiled to the fast path: the calls they repeat
+  // (the same amount converted by the title, the amount and the base amount) are memoized per
+  // item (fast-path.ts, CallMemo).
+  const fieldSpecs = isRecord(doc.fields) ? Object.values(doc.fields) : [];
+  const memoize = fastPath
+    ? repeatedCalls(
+        fieldSpecs.flatMap((spec) => {
+          const expr = isRecord(spec) ? spec.expr : undefined;
+          if (typeof expr !== 'string' || expr.trim() === '') return [];
+          try {
+            return [jsonata(expr).ast()];
+          } catch {
+            return []; // reported below, where the expression is compiled
+          }
+        }),
+        implementations,
+        pure,
+      )
+    : new Map<string, number>();
 
   // Expressions are compiled even when the schema failed elsewhere, so one pass shows all problems.
   const compile = (
@@ -121,7 +145,7 @@ export function compileMappingSource(
       return undefined;
     }
     const fast = fastPath
-      ? compileFast(result.expression.ast(), implementations, limits.maxStringLength)
+      ? compileFast(result.expression.ast(), implementations, limits.maxStringLength, { memoize })
       : undefined;
     return {
       location,

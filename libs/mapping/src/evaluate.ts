@@ -3,6 +3,7 @@ import { minorUnitsOf, normalizeCurrency } from './currencies';
 import { DecimalError, toMinorUnitPlaces } from './decimal';
 import { HelperError, MappingError, TIMEOUT_RULE, type MappingErrorDetails } from './errors';
 import type { JsonataFailure } from './expression';
+import type { CallMemo } from './fast-path';
 import { prune, setPath } from './field-path';
 import { plainPath, pointerForFailure, toPointer } from './payload-pointer';
 import type { CompiledExpression, CompiledField, CompiledMapping, MappedException } from './types';
@@ -50,9 +51,10 @@ export async function evaluateMapping(
     input: unknown,
     bindings: Record<string, unknown>,
     itemPointer?: string,
+    memo?: CallMemo,
   ) => {
     // The compiled path answers synchronously: no promise for the common case.
-    const quick = runCompiled(mapping, expr, input, bindings, deadline, progress);
+    const quick = runCompiled(mapping, expr, input, bindings, deadline, progress, memo);
     return quick !== NOT_ANSWERED
       ? quick
       : runExpression(mapping, expr, input, bindings, itemPointer, deadline, progress);
@@ -88,12 +90,16 @@ export async function evaluateMapping(
     const bindings =
       index === 0 ? payloadBindings : { [ROOT_VARIABLE]: payload, [INDEX_VARIABLE]: index };
     const fields: Record<string, unknown> = {};
-    for (const field of mapping.fields) {
+    // The calls the item's fields repeat, computed once (fast-path.ts, CallMemo): this item's only.
+    const memo: CallMemo = [];
+    const mappingFields = mapping.fields;
+    for (let f = 0; f < mappingFields.length; f++) {
+      const field = mappingFields[f];
       let raw: unknown;
       if (!field.expression) raw = field.constant;
       else if (combined instanceof Map && combined.has(field)) raw = combined.get(field);
       else {
-        const value = run(field.expression, item, bindings, itemPointer);
+        const value = run(field.expression, item, bindings, itemPointer, memo);
         raw = value instanceof Promise ? await value : value;
       }
       const value = prune(raw);
@@ -149,11 +155,12 @@ function runCompiled(
   bindings: Record<string, unknown>,
   deadline: number,
   progress: Progress,
+  memo?: CallMemo,
 ): unknown {
   if (!expr.fast) return NOT_ANSWERED;
   checkBudget(mapping, expr, deadline, progress);
   try {
-    const value = expr.fast.run(input, bindings);
+    const value = expr.fast.run(input, bindings, memo);
     evaluationCounts.compiled++;
     return value;
   } catch {
@@ -374,6 +381,9 @@ function tooDeep(value: unknown, level: number, max: number): (string | number)[
   return undefined;
 }
 
+/** The plain path of each `each` expression (null: none), read once, not once per item. */
+const EACH_PATHS = new WeakMap<CompiledExpression, ReturnType<typeof plainPath> | null>();
+
 /**
  * Pointer to an `each` item, when `each` is a plain path to an array of the payload and the
  * item is that array's element (so field pointers can be made absolute); undefined otherwise.
@@ -384,7 +394,11 @@ function eachItemPointer(
   item: unknown,
   index: number,
 ): string | undefined {
-  const path = plainPath(each.jsonata.ast());
+  let path = EACH_PATHS.get(each);
+  if (path === undefined) {
+    path = plainPath(each.jsonata.ast()) ?? null;
+    EACH_PATHS.set(each, path);
+  }
   if (!path) return undefined;
   let node = payload;
   for (const segment of path.segments) {

@@ -3,7 +3,7 @@ import { HubMetrics } from '@exhub/observability';
 import { runCases } from './cases';
 import { compileMapping } from './compile';
 import { evaluateMapping, evaluationCounts } from './evaluate';
-import { compileFast, FallBack, fastPathGap } from './fast-path';
+import { compileFast, FallBack, fastPathGap, repeatedCalls } from './fast-path';
 import { HELPERS } from './helpers';
 import { MappingRegistry } from './registry';
 import { largeCamt053 } from './testing/large-statement';
@@ -215,6 +215,17 @@ const EXPRESSIONS = [
   '$substring(s, -5, 3)',
   '$substring(s, 2, 0)',
   '$substring(missing, 1)',
+  // by code point: a character beyond the BMP is one, a lone surrogate one too
+  "$substring('a😀b😀c', 1, 3)",
+  "$substring('a😀b😀c', -2)",
+  "$substring('a😀b😀c', -9, 2)",
+  "$length('a😀b😀c')",
+  "$substring('x\uD800y', 1, 1)",
+  "$length('x\uD800y')",
+  '$substring(s, -1)',
+  '$substring(s, 2.7, 2.2)',
+  '$substring(s, -20, 3)',
+  '$substring(s, 3, 100)',
   "$substringBefore(s, ' ')",
   "$substringBefore(s, 'q')",
   "$contains(s, 'World')",
@@ -457,6 +468,48 @@ const EXPRESSIONS = [
   "($ended := function($type, $still) { $not($still) ? { 'type': $type } }; [$ended('a', false), $ended('b', true)])",
   '($f := function($x) { $x + 1 }; $f(s))',
   '($f := function($x) { $x }; ($f := function($x) { $x * 3 }; $f(n)) + $f(n))',
+  // $replace with a regex: its replacement text read once (group numbers, `$0`, `$$`, a group
+  // the regex does not have, one that did not take part, a lone `$`), and the matches found the
+  // way JSONata finds them
+  "$replace(camel, /([a-z0-9])([A-Z])/, '$1 $2')",
+  "$lowercase($replace(camel, /([a-z0-9])([A-Z])/, '$1 $2'))",
+  "$replace(s, /(o)/, '[$0|$1|$2|$$|$]')",
+  "$replace(s, /l/, '$1x')",
+  "$replace(s, /(l)(x)?/, '<$2$1>')",
+  "$replace(s, /(l)/, '$10')",
+  "$replace(s, /((((((((((l))))))))))/, '$10|$11|$1')",
+  "$replace(s, /o/, '$')",
+  "$replace(s, /o$/, 'O')",
+  "$replace(s, /d$/, '$0$0')",
+  "$replace(s, /l+/, '')",
+  "$replace(s, /x*/, 'y')",
+  "$replace(s, /l*$/, 'y')",
+  "$replace(s, /(?<first>H)/, '<$1>')",
+  "$replace(s, /o/, 'X', 1)",
+  "[$replace(s, /o/, '0'), $replace(s, /o/, '1'), $replace(s, /o/, '0')]",
+  // objects built by constructors: nothing inherited, `__proto__` an own key
+  "($o := {'a': 1}; [$o.constructor, $o.toString, $o.__proto__, $o.a])",
+  "($o := {'__proto__': 1, 'constructor': 2}; [$o.__proto__, $o.constructor])",
+  "$string({'b': 1, 'a': [1.5, true, null]})",
+  "($o := {'a': {'b': 1}}; $exists($o.a.hasOwnProperty))",
+  // numbers, booleans and null where a string is wanted
+  "'x' & (0.1 + 0.2)",
+  "'x' & 1e21 & ',' & 123456789012 & ',' & (1 / 3) & ',' & -0 & ',' & true & ',' & nil",
+  '$string(-0) & $string(n / 7) & $string(false)',
+  // frames: a name a block binds reads through to the frames above until its `:=` runs
+  '($x := 1; ($x := $x + 1; $x) + $x)',
+  '($y := 5; ($x := $y; $y := 2; [$x, $y]))',
+  '($x := $y; $y := 2; [$x, $y])',
+  '($a := 1; $f := function() { $a }; $a := 2; $f())',
+  '($a := 1; (n > 1 ? ($b := 2) : ($c := 3)); [$a, $b, $c])',
+  'items.($k := k; $v := v; $k & $v)',
+  // tuple streams: positions, steps that give one item or none
+  'items#$i.($i)',
+  'items#$i.tags',
+  'items#$i.tags.($i & $)',
+  '(items)#$i.(k & $i)',
+  '($x := 1; (items)#$i.($x := $x + $i; $x))',
+  'd#$i.nested#$j.[$i, $j]',
   // the hub's helpers
   '$money(d.amount, d.currency)',
   '$money(d.amount, d.currency).value',
@@ -595,6 +648,133 @@ describe('a ?: b and a ?? b', () => {
     expect(run("$tick(missing) ?? 'x'")).toEqual({ value: 'x', calls: 1 });
     // With a `:=` in `a`, twice, as JSONata does.
     expect(run("($y := $tick(s)) ?: 'x'")).toEqual({ value: 'Hello World', calls: 2 });
+  });
+});
+
+describe('memoized calls (FastOptions.memoize)', () => {
+  const counted = () => {
+    const calls: unknown[][] = [];
+    const table = new Map([
+      ...helpers,
+      ['tick', (...args: unknown[]) => (calls.push(args), { got: args[0] })] as const,
+      ['fail', () => (calls.push([]), { then: 1 })] as const,
+    ]);
+    const memoize = repeatedCalls(
+      ['$tick(s)', '$tick(s)', '$tick(n, s)', '$fail()', '$fail()'].map((e) => jsonata(e).ast()),
+      table,
+      new Set(['tick', 'fail']),
+    );
+    const compile = (expr: string) =>
+      compileFast(jsonata(expr).ast(), table, undefined, { memoize }) as {
+        run: (input: unknown, bindings: object, memo?: unknown[][]) => unknown;
+      };
+    return { calls, compile, memoize };
+  };
+
+  it('are the calls of pure helpers made more than once, by name and number of arguments', () => {
+    const { memoize } = counted();
+    expect([...memoize.keys()].sort()).toEqual(['fail/0', 'tick/1']);
+    const pureOnly = repeatedCalls(
+      ['$tick(s)', '$tick(s)'].map((e) => jsonata(e).ast()),
+      new Map([...helpers, ['tick', () => 1] as const]),
+      new Set(),
+    );
+    expect(pureOnly.size).toBe(0);
+    // $replace is one of the built-ins worth it; $lowercase costs less than the memo.
+    const builtins = repeatedCalls(
+      ["$replace(s, /a/, 'b')", "$replace(id, /a/, 'b')", '$lowercase(s)', '$lowercase(s)'].map(
+        (e) => jsonata(e).ast(),
+      ),
+      helpers,
+      new Set(),
+    );
+    expect([...builtins.keys()]).toEqual(['replace/3']);
+  });
+
+  it('compute a call once per list of arguments within one memo, every time without one', () => {
+    const { calls, compile } = counted();
+    const memo: unknown[][] = [];
+    const a = compile('$tick(s)');
+    const b = compile("[$tick(s), $tick(id), $tick(s).got & '!']");
+    const first = a.run(PAYLOAD, {}, memo);
+    expect(first).toEqual({ got: 'Hello World' });
+    expect(b.run(PAYLOAD, {}, memo)).toEqual([first, { got: 'evt_1' }, 'Hello World!']);
+    // The same result object, computed once for 'Hello World' and once for 'evt_1'.
+    expect((b.run(PAYLOAD, {}, memo) as unknown[])[0]).toBe(first);
+    expect(calls).toEqual([['Hello World'], ['evt_1']]);
+    // A new memo (the next item) computes again; no memo, every call.
+    a.run(PAYLOAD, {}, []);
+    expect(calls).toHaveLength(3);
+    a.run(PAYLOAD, {});
+    a.run(PAYLOAD, {});
+    expect(calls).toHaveLength(5);
+  });
+
+  it('tell -0 from 0, and keep no result of a call that hands over to JSONata', () => {
+    const { calls, compile } = counted();
+    const memo: unknown[][] = [];
+    const tick = compile('$tick(n)');
+    tick.run({ n: 0 }, {}, memo);
+    tick.run({ n: -0 }, {}, memo);
+    tick.run({ n: -0 }, {}, memo);
+    tick.run({ n: 0 }, {}, memo);
+    expect(calls.map(([v]) => Object.is(v, -0))).toEqual([false, true, true]);
+    // `$fail` returns something like a promise: JSONata's, every time.
+    const fail = compile('$fail()');
+    expect(() => fail.run(PAYLOAD, {}, memo)).toThrow(FallBack);
+    expect(() => fail.run(PAYLOAD, {}, memo)).toThrow(FallBack);
+    expect(calls).toHaveLength(5);
+  });
+
+  it("are shared by an item's fields in evaluateMapping, never across items", async () => {
+    const calls: unknown[] = [];
+    const tick = (v: unknown) => (calls.push(v), `<${String(v)}>`);
+    const source = (pure: boolean) =>
+      compileMapping(
+        [
+          'id: test.memo',
+          'description: x',
+          'source: { system: test, objectType: t }',
+          'each: items',
+          'fields:',
+          `  title: { expr: "$tick(k) & '!'", description: x }`,
+          '  summary: { expr: "$tick(k)", description: x }',
+          '  signals.v: { expr: "$tick(v)", description: x }',
+        ].join('\n'),
+        'test/memo.mapping.yaml',
+        { functions: [{ name: 'tick', doc: 'x', implementation: tick, pure }] },
+      );
+    const payload = {
+      items: [
+        { k: 'a', v: 1 },
+        { k: 'b', v: 2 },
+        { k: 'a', v: 3 },
+      ],
+    };
+    const memoized = await evaluateMapping(source(true), payload);
+    expect(calls).toEqual(['a', 1, 'b', 2, 'a', 3]);
+    calls.length = 0;
+    const plain = await evaluateMapping(source(false), payload);
+    expect(calls).toEqual(['a', 'a', 1, 'b', 'b', 2, 'a', 'a', 3]);
+    expect(memoized).toEqual(plain);
+    expect(memoized[2].fields).toEqual({ title: '<a>!', summary: '<a>', signals: { v: '<3>' } });
+  });
+});
+
+describe('object constructors', () => {
+  it('build objects that inherit nothing, with `__proto__` an own key like any other', () => {
+    const value = viaFastPath("{'a': 1, '__proto__': 2, 'constructor': 3}", PAYLOAD, {});
+    expect(value).not.toBe('fallback');
+    const built = (value as { value: Record<string, unknown> }).value;
+    expect(Object.keys(built)).toEqual(['a', '__proto__', 'constructor']);
+    expect(Object.getOwnPropertyDescriptor(built, '__proto__')?.value).toBe(2);
+    expect(built.constructor).toBe(3);
+    const plain = (viaFastPath("{'a': 1}", PAYLOAD, {}) as { value: Record<string, unknown> })
+      .value;
+    for (const inherited of ['constructor', 'toString', 'hasOwnProperty', '__proto__']) {
+      expect(inherited in plain).toBe(false);
+    }
+    expect(JSON.stringify(plain)).toBe('{"a":1}');
   });
 });
 

@@ -93,6 +93,9 @@ type Sequence = unknown[] & { sequence: true };
 type Evaluate = (input: unknown, scope: Scope) => unknown;
 type Helper = (...args: unknown[]) => unknown;
 
+/** A block's slot for a name its `:=` has not bound yet (see Scope.block); never a value. */
+const UNBOUND: unknown = Object.freeze({ unbound: true });
+
 /**
  * Variables in force: a block's frame over its parent's, as in JSONata; the outermost frame
  * reads the caller's bindings ($root, $index) and `$$`, the input.
@@ -101,11 +104,18 @@ class Scope {
   /** This frame's variables, names and values side by side: a block binds a handful, and a scan of a few interned strings is cheaper than a Map. */
   private names: string[] | undefined;
   private values: unknown[] | undefined;
+  /** Whether `names` is a block's list of the names it binds (see Scope.block), shared by its frames: copied before a name is added. */
+  private shared = false;
+  /** The calls computed for this evaluation's item (see CallMemo): the outermost frame's, shared by every frame. */
+  readonly memo: CallMemo | undefined;
   constructor(
     private readonly parent: Scope | undefined,
     private readonly bindings?: Readonly<Record<string, unknown>>,
     private readonly root?: unknown,
-  ) {}
+    memo?: CallMemo,
+  ) {
+    this.memo = parent === undefined ? memo : parent.memo;
+  }
 
   bind(name: string, value: unknown): void {
     if (this.names === undefined) {
@@ -116,9 +126,37 @@ class Scope {
     const at = this.names.indexOf(name);
     if (at >= 0) (this.values as unknown[])[at] = value;
     else {
+      if (this.shared) {
+        this.names = this.names.slice();
+        this.shared = false;
+      }
       this.names.push(name);
       (this.values as unknown[]).push(value);
     }
+  }
+
+  /**
+   * `bind(name, value)` where the compiler expects `name` at `slot` of this frame (a `:=` of the
+   * block whose frame this is): no search when it is there, bind's own search otherwise (a
+   * frame's names are distinct, so both find the same slot).
+   */
+  bindAt(slot: number, name: string, value: unknown): void {
+    const names = this.names;
+    if (names !== undefined && names[slot] === name) (this.values as unknown[])[slot] = value;
+    else this.bind(name, value);
+  }
+
+  /**
+   * A block's frame over `parent`, with a slot for each name the block binds (`names`, shared
+   * by all its frames), every slot UNBOUND (`unbound`, copied) until its `:=` runs: lookups read
+   * through an UNBOUND slot to the frames above, as they read through a name not bound yet.
+   */
+  static block(parent: Scope, names: string[], unbound: readonly unknown[]): Scope {
+    const frame = new Scope(parent);
+    frame.names = names;
+    frame.values = unbound.slice();
+    frame.shared = true;
+    return frame;
   }
 
   /** A frame over `parent` with the first `count` of `names` bound to `values` (its own copies). */
@@ -147,7 +185,11 @@ class Scope {
       const names = frame.names;
       if (names !== undefined) {
         for (let i = 0; i < names.length; i++) {
-          if (names[i] === name) return (frame.values as unknown[])[i];
+          if (names[i] === name) {
+            const value = (frame.values as unknown[])[i];
+            if (value !== UNBOUND) return value;
+            break;
+          }
         }
       }
       if (frame.parent === undefined) break;
@@ -161,9 +203,30 @@ class Scope {
   }
 }
 
+/**
+ * Results of calls, for the expressions of one item: a call compiled as memoized (see
+ * FastOptions.memoize) computes its result once per distinct argument list and hands the same
+ * result to every later call with those arguments (compared with `===`). Only for pure helpers
+ * and built-ins, whose results no closure modifies; one memo must not outlive the item (its
+ * payload could change after it). By the call's slot: its arguments and result so far, one
+ * after the other (an item usually makes a call with one list of arguments).
+ */
+export type CallMemo = unknown[][];
+
 /** A compiled expression: run it against one input with the mapping's bindings ($root, $index). */
 export interface FastExpression {
-  run(input: unknown, bindings: Readonly<Record<string, unknown>>): unknown;
+  /** `memo`: shared by the expressions run for one item, which reuse each other's memoized calls. */
+  run(input: unknown, bindings: Readonly<Record<string, unknown>>, memo?: CallMemo): unknown;
+}
+
+/** How to compile an expression (see compileFast). */
+export interface FastOptions {
+  /**
+   * The calls to memoize in a CallMemo, by callKey, each with its slot in the memo: calls of
+   * pure helpers (HelperFunction's `pure`) and built-ins that the mapping makes more than once
+   * (repeatedCalls). Any other call is computed every time.
+   */
+  memoize?: ReadonlyMap<string, number>;
 }
 
 /**
@@ -175,8 +238,9 @@ export function compileFast(
   ast: unknown,
   helpers: ReadonlyMap<string, Helper>,
   maxStringLength: number = DEFAULT_LIMITS.maxStringLength,
+  options: FastOptions = {},
 ): FastExpression | undefined {
-  const compiled = compileOrExplain(ast, helpers, maxStringLength);
+  const compiled = compileOrExplain(ast, helpers, maxStringLength, options);
   return typeof compiled === 'string' ? undefined : compiled;
 }
 
@@ -196,23 +260,68 @@ function compileOrExplain(
   ast: unknown,
   helpers: ReadonlyMap<string, Helper>,
   maxStringLength: number,
+  options: FastOptions = {},
 ): FastExpression | string {
   let evaluate: Evaluate;
   try {
     const names = boundNames(ast as Node);
-    const compiler = new Compiler(helpers, names, maxStringLength);
+    const compiler = new Compiler(helpers, names, maxStringLength, options.memoize);
     evaluate = compiler.node(ast as Node);
   } catch (err) {
     if (err instanceof Unsupported) return err.message;
     throw err;
   }
   return {
-    run(input, bindings) {
+    run(input, bindings, memo) {
       // JSONata wraps an array input in an outer sequence with rules of its own: leave it to JSONata.
       if (Array.isArray(input)) throw new FallBack('array input');
-      return evaluate(input, new Scope(undefined, bindings, input));
+      return evaluate(input, new Scope(undefined, bindings, input, memo));
     },
   };
+}
+
+/**
+ * What FastOptions.memoize knows a call by: the function's name and how many arguments it is
+ * given (`lookup/2`). Calls with the same key share a slot, and so each other's results for the
+ * same arguments, whichever expression makes them (the same function of the same arguments).
+ */
+export function callKey(node: unknown): string | undefined {
+  const n = node as Node;
+  if (n.type !== 'function' || n.procedure?.type !== 'variable') return undefined;
+  return `${String(n.procedure.value)}/${(n.arguments ?? []).length}`;
+}
+
+/**
+ * The calls in `asts` worth memoizing, each with its slot: those of a helper `pure` names, or
+ * of a built-in in MEMOIZED_BUILTINS (a name no helper has), made more than once with the same
+ * number of arguments (by callKey). What FastOptions.memoize takes.
+ */
+export function repeatedCalls(
+  asts: readonly unknown[],
+  helpers: ReadonlyMap<string, Helper>,
+  pure: ReadonlySet<string>,
+): Map<string, number> {
+  const counts = new Map<string, number>();
+  const visit = (node: unknown): void => {
+    if (node === null || typeof node !== 'object' || node instanceof RegExp) return;
+    if (Array.isArray(node)) {
+      for (const item of node) visit(item);
+      return;
+    }
+    const n = node as Node;
+    const procedure = n.procedure;
+    if (n.type === 'function' && procedure?.type === 'variable') {
+      const name = String(procedure.value);
+      if (helpers.has(name) ? pure.has(name) : MEMOIZED_BUILTINS.has(name)) {
+        const key = callKey(n) as string;
+        counts.set(key, (counts.get(key) ?? 0) + 1);
+      }
+    }
+    for (const value of Object.values(n)) visit(value);
+  };
+  for (const ast of asts) visit(ast);
+  const repeated = [...counts].filter(([, count]) => count > 1).map(([key]) => key);
+  return new Map(repeated.map((key, slot) => [key, slot]));
 }
 
 /** Thrown at compile time for a shape the fast path does not take. */
@@ -287,11 +396,96 @@ class FastLambda {
   }
 }
 
+/** Every regex literal's FastRegex, by `/source/flags` (see sharedRegex). */
+const REGEXES = new Map<string, FastRegex>();
+
+/** How many replacement texts a FastRegex keeps compiled. */
+const MAX_TEMPLATES = 16;
+
+/**
+ * The FastRegex of a regex literal, one per source and flags for the process: memoized calls
+ * with the same literal in two expressions then have the same arguments (a FastRegex keeps no
+ * state from one call to the next but its compiled replacements, each the same for every call).
+ */
+function sharedRegex(literal: RegExp): FastRegex {
+  const key = `/${literal.source}/${literal.flags}`;
+  let regex = REGEXES.get(key);
+  if (regex === undefined) {
+    regex = new FastRegex(literal);
+    REGEXES.set(key, regex);
+  }
+  return regex;
+}
+
 /** A regex literal, as JSONata's matcher runs it: a fresh `lastIndex` for every search. */
 class FastRegex {
   private readonly re: RegExp;
+  /** How many capture groups the regex has: every match's `groups` has that length. */
+  readonly groupCount: number;
+  /** Replacement texts `$replace` used with this regex, compiled (see Template): a few at most. */
+  private readonly templates = new Map<string, Template>();
   constructor(literal: RegExp) {
     this.re = new RegExp(literal);
+    // An empty alternative matches the empty string: the match has one slot per group.
+    this.groupCount =
+      (new RegExp(`${literal.source}|`, literal.flags).exec('') as unknown[]).length - 1;
+  }
+
+  /** Whether the regex matches anywhere in `str` (`$contains`): no match object built. */
+  test(str: string): boolean {
+    this.re.lastIndex = 0;
+    return this.re.test(str);
+  }
+
+  /**
+   * `replacement` compiled for this regex's groups, kept for the next call: a mapping's
+   * replacements are literals, a few per regex; one built from the payload is not kept past
+   * MAX_TEMPLATES.
+   */
+  template(replacement: string): Template {
+    let template = this.templates.get(replacement);
+    if (template === undefined) {
+      template = compileTemplate(replacement, this.groupCount);
+      if (this.templates.size < MAX_TEMPLATES) this.templates.set(replacement, template);
+    }
+    return template;
+  }
+
+  /**
+   * `$replace(str, regex, replacement)` without a limit, `replacement` compiled (template): the
+   * matches `all` gives, each replaced as substitute does, FallBack on a zero-length match and
+   * on a result past `maxLength` (checked after each match, as replaceRegex's loop does), but no
+   * match object per match, and the replacement text read once, not once per match. (A loop of
+   * `exec`: the engine's global `String.prototype.replace` took longer, with a function or a
+   * replacement string.)
+   */
+  replaceAll(str: string, template: Template, maxLength: number): string {
+    const parts = template.parts;
+    const re = this.re;
+    let result = '';
+    let position = 0;
+    re.lastIndex = 0;
+    for (;;) {
+      const m = re.exec(str);
+      if (m === null) break;
+      const match = m[0];
+      if (match === '') throw new FallBack('zero-length regex match');
+      result += str.substring(position, m.index);
+      for (let i = 0; i < parts.length; i++) {
+        const part = parts[i];
+        if (typeof part === 'string') result += part;
+        else {
+          const group = m[part];
+          if (group !== undefined) result += group;
+        }
+      }
+      if (result.length > maxLength) throw new FallBack('$replace result too long');
+      position = m.index + match.length;
+      // JSONata's next(): no search from the end of the string.
+      if (position >= str.length) break;
+      re.lastIndex = position;
+    }
+    return result + str.substring(position);
   }
 
   /** The first match at or after `from`: JSONata's match object (match, start, end, groups). */
@@ -327,17 +521,77 @@ interface RegexMatch {
   groups: (string | undefined)[];
 }
 
+/**
+ * A `$replace` replacement text read once for a regex with `groupCount` groups: literal text,
+ * and group numbers (0: the whole match) in place of JSONata's `$n` (see substitute).
+ */
+interface Template {
+  parts: (string | number)[];
+}
+
+/**
+ * substitute's reading of `replacement`, done once: the same steps over the text, with each
+ * group reference kept as its number instead of the match's text. A reference to a group the
+ * regex does not have adds nothing, as in substitute.
+ */
+function compileTemplate(replacement: string, groupCount: number): Template {
+  const parts: (string | number)[] = [];
+  let literal = '';
+  const flush = () => {
+    if (literal !== '') parts.push(literal);
+    literal = '';
+  };
+  let position = 0;
+  let index = replacement.indexOf('$', position);
+  while (index !== -1 && position < replacement.length) {
+    literal += replacement.substring(position, index);
+    position = index + 1;
+    const dollarVal = replacement.charAt(position);
+    if (dollarVal === '$') {
+      literal += '$';
+      position++;
+    } else if (dollarVal === '0') {
+      flush();
+      parts.push(0);
+      position++;
+    } else {
+      const maxDigits = groupCount === 0 ? 1 : Math.floor(Math.log(groupCount) * Math.LOG10E) + 1;
+      let group = parseInt(replacement.substring(position, position + maxDigits), 10);
+      if (maxDigits > 1 && group > groupCount) {
+        group = parseInt(replacement.substring(position, position + maxDigits - 1), 10);
+      }
+      if (!isNaN(group)) {
+        if (groupCount > 0 && group >= 1 && group <= groupCount) {
+          flush();
+          parts.push(group);
+        }
+        position += group.toString().length;
+      } else {
+        literal += '$';
+      }
+    }
+    index = replacement.indexOf('$', position);
+  }
+  literal += replacement.substring(position);
+  flush();
+  return { parts };
+}
+
 class Compiler {
   private readonly bound: ReadonlySet<string>;
   private readonly lambdas: ReadonlySet<string>;
   /** How many lambda bodies enclose the node being compiled. */
   private inLambda = 0;
+  /** The names the innermost enclosing block binds, in its frame's slot order (see Scope.block). */
+  private frameNames: readonly string[] | undefined;
 
   constructor(
     private readonly helpers: ReadonlyMap<string, Helper>,
     names: BoundNames,
     /** String built-ins fall back to JSONata past it, whose guarded built-ins refuse it. */
     private readonly maxStringLength: number,
+    /** FastOptions.memoize. */
+    private readonly memoize: ReadonlyMap<string, number> = new Map(),
   ) {
     this.bound = names.all;
     this.lambdas = names.lambdas;
@@ -512,6 +766,11 @@ class Compiler {
       if (!names.includes(index)) names.push(index);
       slots.push(names.indexOf(index));
     }
+    // A step that sees no position yet and binds nothing needs no frame of its own: an empty
+    // frame over `scope` reads as `scope` does.
+    const framelessSteps = widths.map(
+      (width, k) => width === 0 && !containsBind(nodes[tupleAt + k]),
+    );
     return (input, scope) => {
       let current: unknown[] = Array.isArray(input) && !absolute ? input : sequenceOf(input);
       for (let i = 0; i < tupleAt; i++) {
@@ -531,15 +790,30 @@ class Compiler {
         const next: { item: unknown; values: unknown[] }[] = [];
         const slot = slots[i - tupleAt];
         const width = widths[i - tupleAt];
+        const frameless = framelessSteps[i - tupleAt];
         for (const tuple of tuples) {
-          const frame = Scope.over(scope, names, width, tuple.values);
+          const frame = frameless ? scope : Scope.over(scope, names, width, tuple.values);
           const res = steps[i].evaluate(tuple.item, frame);
           if (res === undefined) continue;
-          const items = Array.isArray(res) ? res : [res];
-          for (let position = 0; position < items.length; position++) {
-            const values = tuple.values.slice();
-            if (slot >= 0) values[slot] = position;
-            next.push({ item: items[position], values });
+          if (!Array.isArray(res)) {
+            // One item, at position 0.
+            let values = tuple.values;
+            if (slot >= 0) {
+              values = values.slice();
+              values[slot] = 0;
+            }
+            next.push({ item: res, values });
+            continue;
+          }
+          for (let position = 0; position < res.length; position++) {
+            // A tuple's positions are never written once it is made: a step that binds no
+            // position passes them on as they are.
+            let values = tuple.values;
+            if (slot >= 0) {
+              values = values.slice();
+              values[slot] = position;
+            }
+            next.push({ item: res[position], values });
           }
         }
         tuples = next;
@@ -584,7 +858,10 @@ class Compiler {
           return resume(value, k + offset, scope);
         }
         if (value === null || typeof value !== 'object') return undefined;
-        value = lookup(value, keys[k]);
+        // lookup()'s object case, without the call: a data member is what a read finds.
+        const key = keys[k];
+        const member = (value as Record<string, unknown>)[key];
+        value = typeof member !== 'function' && key !== '__proto__' ? member : lookup(value, key);
       }
       return fold ? unwrap(value) : value;
     };
@@ -761,7 +1038,7 @@ class Compiler {
           const values = pairs.map(([, value]) => value);
           return (input, scope) => {
             if (Array.isArray(input)) throw new FallBack('object constructor over a sequence');
-            const result: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+            const result = new MemberRecord();
             for (let i = 0; i < keys.length; i++) {
               const v = values[i](input, scope);
               if (v !== undefined) result[keys[i]] = v;
@@ -771,7 +1048,7 @@ class Compiler {
         }
         return (input, scope) => {
           if (Array.isArray(input)) throw new FallBack('object constructor over a sequence');
-          const result: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+          const result = new MemberRecord();
           const seen = new Set<string>();
           const entries: [string, Evaluate][] = [];
           for (const [key, value] of pairs) {
@@ -859,12 +1136,21 @@ class Compiler {
 
   private block(node: Node, fold: boolean): Evaluate {
     const list = node.expressions ?? [];
-    const expressions = list.map((e, i) =>
-      isLambdaDefinition(e) ? this.defineLambda(e, i === list.length - 1) : this.node(e),
-    );
+    const binds = containsBind(list);
+    const names = binds ? frameBindings(list) : [];
+    const enclosing = this.frameNames;
+    if (binds) this.frameNames = names;
+    let expressions: Evaluate[];
+    try {
+      expressions = list.map((e, i) =>
+        isLambdaDefinition(e) ? this.defineLambda(e, i === list.length - 1) : this.node(e),
+      );
+    } finally {
+      this.frameNames = enclosing;
+    }
     // A block that binds nothing anywhere inside (`(a ? b : c)`, the commonest parentheses) has
     // an empty frame all its life: lookups read through it to its parent's, so it needs none.
-    if (!containsBind(list)) {
+    if (!binds) {
       if (expressions.length === 1) {
         const only = expressions[0];
         return fold ? (input, scope) => unwrap(only(input, scope)) : only;
@@ -875,8 +1161,9 @@ class Compiler {
         return fold ? unwrap(result) : result;
       };
     }
+    const unbound = names.map(() => UNBOUND);
     return (input, scope) => {
-      const frame = new Scope(scope);
+      const frame = Scope.block(scope, names, unbound);
       let result: unknown;
       for (let i = 0; i < expressions.length; i++) result = expressions[i](input, frame);
       return fold ? unwrap(result) : result;
@@ -902,14 +1189,21 @@ class Compiler {
       return String(p.value);
     });
     this.inLambda++;
+    const enclosing = this.frameNames;
+    // The body runs in a frame of its own (FastLambda.call).
+    this.frameNames = undefined;
     let body: Evaluate;
     try {
       body = this.node(lambda.body as Node);
     } finally {
       this.inLambda--;
+      this.frameNames = enclosing;
     }
+    const slot = enclosing ? enclosing.indexOf(name) : -1;
     return (input, scope) => {
-      scope.bind(name, new FastLambda(params, body, input, scope));
+      const f = new FastLambda(params, body, input, scope);
+      if (slot >= 0) scope.bindAt(slot, name, f);
+      else scope.bind(name, f);
       return undefined;
     };
   }
@@ -919,6 +1213,14 @@ class Compiler {
     if (target.type !== 'variable') throw new Unsupported('bind target');
     const name = String(target.value);
     const value = this.node(node.rhs as Node);
+    const slot = this.frameNames ? this.frameNames.indexOf(name) : -1;
+    if (slot >= 0) {
+      return (input, scope) => {
+        const v = value(input, scope);
+        scope.bindAt(slot, name, v);
+        return fold ? unwrap(v) : v;
+      };
+    }
     return (input, scope) => {
       const v = value(input, scope);
       scope.bind(name, v);
@@ -942,13 +1244,17 @@ class Compiler {
       for (const key of Object.keys(a)) {
         if (!KNOWN_MEMBERS.has(key) && a[key] !== undefined) throw new Unsupported(key);
       }
-      const regex = new FastRegex(a.value);
+      // One FastRegex per literal: memoized calls with it have the same arguments in every expression.
+      const regex = sharedRegex(a.value);
       return () => regex;
     });
     const helper = this.helpers.get(name);
+    // The call's slot in the memo, when it is memoized.
+    const memoSlot =
+      helper || MEMOIZED_BUILTINS.has(name) ? this.memoize.get(callKey(node) as string) : undefined;
+    let apply: (values: unknown[]) => unknown;
     if (helper) {
-      return (input, scope) => {
-        const values = argValues(args, input, scope);
+      apply = (values) => {
         let result: unknown;
         try {
           result = helper(...values);
@@ -959,29 +1265,46 @@ class Compiler {
         if (result !== null && typeof result === 'object' && 'then' in result) {
           throw new FallBack(`$${name} returned a promise`);
         }
+        return result;
+      };
+    } else {
+      const builtin = BUILTINS.get(name);
+      if (!builtin || args.length < builtin.min || args.length > builtin.max) {
+        throw new Unsupported(`$${name}`);
+      }
+      const max = this.maxStringLength;
+      if (!GUARDED_BUILTINS.has(name)) {
+        if (memoSlot === undefined) {
+          return fold
+            ? (input, scope) => unwrap(builtin.run(argValues(args, input, scope), max))
+            : (input, scope) => builtin.run(argValues(args, input, scope), max);
+        }
+        apply = (values) => builtin.run(values, max);
+      } else {
+        // JSONata's string built-ins are guarded (guards.ts): past the limit, it refuses, naming it.
+        apply = (values) => {
+          for (const v of values) {
+            if (typeof v === 'string' && v.length > max)
+              throw new FallBack('string over the limit');
+          }
+          const result = builtin.run(values, max);
+          if (typeof result === 'string' && result.length > max) {
+            throw new FallBack('result over the limit');
+          }
+          return result;
+        };
+      }
+    }
+    if (memoSlot !== undefined) {
+      return (input, scope) => {
+        const values = argValues(args, input, scope);
+        const memo = scope.memo;
+        const result = memo === undefined ? apply(values) : memoized(memo, memoSlot, values, apply);
         return fold ? unwrap(result) : result;
       };
     }
-    const builtin = BUILTINS.get(name);
-    if (!builtin || args.length < builtin.min || args.length > builtin.max) {
-      throw new Unsupported(`$${name}`);
-    }
-    const max = this.maxStringLength;
-    if (!GUARDED_BUILTINS.has(name)) {
-      return fold
-        ? (input, scope) => unwrap(builtin.run(argValues(args, input, scope), max))
-        : (input, scope) => builtin.run(argValues(args, input, scope), max);
-    }
-    // JSONata's string built-ins are guarded (guards.ts): past the limit, it refuses, naming it.
     return (input, scope) => {
-      const values = argValues(args, input, scope);
-      for (const v of values) {
-        if (typeof v === 'string' && v.length > max) throw new FallBack('string over the limit');
-      }
-      const result = builtin.run(values, max);
-      if (typeof result === 'string' && result.length > max) {
-        throw new FallBack('result over the limit');
-      }
+      const result = apply(argValues(args, input, scope));
       return fold ? unwrap(result) : result;
     };
   }
@@ -1010,6 +1333,31 @@ function sameShape(a: Node, b: Node): boolean {
   }
 }
 
+/**
+ * The names a block's own frame is expected to bind: every `:=` target inside it, not inside a
+ * nested block or lambda (which have frames of their own), in order of appearance. Only a hint
+ * for slots (Scope.bindAt checks it): a `:=` that runs in another frame binds there all the same.
+ */
+function frameBindings(nodes: readonly Node[]): string[] {
+  const names: string[] = [];
+  const visit = (node: unknown): void => {
+    if (node === null || typeof node !== 'object' || node instanceof RegExp) return;
+    if (Array.isArray(node)) {
+      for (const item of node) visit(item);
+      return;
+    }
+    const n = node as Node;
+    if (n.type === 'block' || n.type === 'lambda') return;
+    if (n.type === 'bind' && n.lhs && !Array.isArray(n.lhs) && n.lhs.type === 'variable') {
+      const name = String(n.lhs.value);
+      if (!names.includes(name)) names.push(name);
+    }
+    for (const value of Object.values(n)) visit(value);
+  };
+  for (const node of nodes) visit(node);
+  return names;
+}
+
 /** Whether a `:=` appears anywhere in the node. */
 function containsBind(node: unknown): boolean {
   if (node === null || typeof node !== 'object' || node instanceof RegExp) return false;
@@ -1018,12 +1366,78 @@ function containsBind(node: unknown): boolean {
   return Object.values(node).some(containsBind);
 }
 
+/**
+ * The built-ins whose calls are memoized when repeated (FastOptions.memoize): those that cost
+ * more than a look-up in the memo. All of BUILTINS are pure; most are cheaper than the look-up.
+ */
+const MEMOIZED_BUILTINS: ReadonlySet<string> = new Set([
+  'replace',
+  'match',
+  'split',
+  'toMillis',
+  'fromMillis',
+]);
+
+/**
+ * `apply(values)` through the memo's `slot`: the result kept for the same arguments (`===`), or
+ * computed and kept (for the first MAX_MEMO_ENTRIES lists of arguments). A FallBack is not
+ * kept. A call with a `-0` argument (`===` to 0, but not the same argument to every function)
+ * is computed every time.
+ */
+function memoized(
+  memo: CallMemo,
+  slot: number,
+  values: unknown[],
+  apply: (values: unknown[]) => unknown,
+): unknown {
+  const arity = values.length;
+  for (let i = 0; i < arity; i++) {
+    if (values[i] === 0 && Object.is(values[i], -0)) return apply(values);
+  }
+  let kept = memo[slot];
+  if (kept !== undefined) {
+    for (let at = 0; at < kept.length; at += arity + 1) {
+      let same = true;
+      for (let i = 0; i < arity; i++) {
+        if (kept[at + i] !== values[i]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return kept[at + arity];
+    }
+  } else {
+    kept = [];
+    memo[slot] = kept;
+  }
+  const result = apply(values);
+  // A call in a loop over the payload's items (many lists of arguments) is not worth a scan.
+  if (kept.length < MAX_MEMO_ENTRIES * (arity + 1)) {
+    for (let i = 0; i < arity; i++) kept.push(values[i]);
+    kept.push(result);
+  }
+  return result;
+}
+
+/** How many lists of arguments a memoized call keeps results for, per item. */
+const MAX_MEMO_ENTRIES = 8;
+
 /** Each argument's value, in order (a plain loop: calls are the commonest node after paths). */
 function argValues(args: readonly Evaluate[], input: unknown, scope: Scope): unknown[] {
   const values = new Array<unknown>(args.length);
   for (let i = 0; i < args.length; i++) values[i] = args[i](input, scope);
   return values;
 }
+
+/**
+ * What an object constructor builds: an object with nothing inherited, as JSONata's
+ * `Object.create(null)` (no `constructor`, `toString` or `__proto__` accessor to find, a
+ * `'__proto__'` key an own member like any other), but with V8's fast properties, which an
+ * object without a prototype never has: its prototype is an empty, frozen object without one.
+ * Building one was the largest line of a statement's `each`, and reading one is faster too.
+ */
+const MemberRecord = function MemberRecord() {} as unknown as new () => Record<string, unknown>;
+MemberRecord.prototype = Object.freeze(Object.create(null) as object) as Record<string, unknown>;
 
 /** Node kinds whose compiled closure unwraps its own result when asked to (`fold`). */
 const FOLDED_KINDS: ReadonlySet<string> = new Set([
@@ -1223,6 +1637,8 @@ function isArrayOfNumbers(v: unknown): boolean {
 
 /** JSONata's $boolean: undefined stays undefined. */
 function toBooleanOrUndefined(arg: unknown): boolean | undefined {
+  // First the commonest test of a condition: a comparison's or `and`'s boolean.
+  if (typeof arg === 'boolean') return arg;
   if (arg === undefined) return undefined;
   if (Array.isArray(arg)) {
     if (arg.length === 1) return toBooleanOrUndefined(arg[0]);
@@ -1254,7 +1670,12 @@ function boolize(arg: unknown): boolean {
 /** JSONata's $string for what a mapping meets: strings, numbers, booleans, null, JSON data. */
 function castString(arg: unknown): string {
   if (typeof arg === 'string') return arg;
-  if (typeof arg === 'number' && !Number.isFinite(arg)) throw new FallBack('non-finite number');
+  if (typeof arg === 'number') {
+    if (!Number.isFinite(arg)) throw new FallBack('non-finite number');
+    // What the JSON.stringify below writes for a number, without a replacer call.
+    return String(Number.isInteger(arg) ? arg : Number(arg.toPrecision(15)));
+  }
+  if (typeof arg === 'boolean') return arg ? 'true' : 'false';
   if (typeof arg === 'function') throw new FallBack('function value');
   return JSON.stringify(arg, (_key, val: unknown) => {
     if (typeof val === 'number' && !Number.isNaN(val)) {
@@ -1387,25 +1808,28 @@ const BUILTINS: ReadonlyMap<string, Builtin> = new Map<string, Builtin>([
       },
     },
   ],
-  ['length', { min: 1, max: 1, run: ([a]) => codePoints(stringArg(a))?.length }],
+  ['length', { min: 1, max: 1, run: ([a]) => characters(stringArg(a))?.length }],
   [
     'substring',
     {
       min: 2,
       max: 3,
       run: ([str, startArg, lengthArg]) => {
-        const chars = codePoints(stringArg(str));
+        const chars = characters(stringArg(str));
         let start = numberArg(startArg);
         const length = numberArg(lengthArg);
         if (chars === undefined) return undefined;
         if (start === undefined) throw new FallBack('$substring without a start');
         if (chars.length + start < 0) start = 0;
+        let part: string | string[];
         if (length !== undefined) {
           if (length <= 0) return '';
           const end = start >= 0 ? start + length : chars.length + start + length;
-          return chars.slice(start, end).join('');
+          part = chars.slice(start, end);
+        } else {
+          part = chars.slice(start);
         }
-        return chars.slice(start).join('');
+        return typeof part === 'string' ? part : part.join('');
       },
     },
   ],
@@ -1539,8 +1963,7 @@ const BUILTINS: ReadonlyMap<string, Builtin> = new Map<string, Builtin>([
       max: 2,
       run: ([str, token]) => {
         const s = stringArg(str);
-        if (token instanceof FastRegex)
-          return s === undefined ? undefined : token.exec(s) !== undefined;
+        if (token instanceof FastRegex) return s === undefined ? undefined : token.test(s);
         const t = stringArg(token);
         if (s === undefined || t === undefined) return undefined;
         return s.indexOf(t) !== -1;
@@ -1703,6 +2126,8 @@ function replaceRegex(
   if (typeof replacementArg !== 'string') throw new FallBack('$replace replacement');
   if (limit !== undefined && limit < 0) throw new FallBack('$replace arguments');
   if (limit !== undefined && limit <= 0) return str;
+  if (limit === undefined)
+    return regex.replaceAll(str, regex.template(replacementArg), maxStringLength);
   let result = '';
   let position = 0;
   for (const m of regex.all(str, limit)) {
@@ -1802,7 +2227,15 @@ const REGEX_ARGUMENT: ReadonlyMap<string, number> = new Map([
   ['match', 1],
 ]);
 
-/** A string as JSONata counts characters: by code point. */
-function codePoints(s: string | undefined): string[] | undefined {
-  return s === undefined ? undefined : Array.from(s);
+/** A UTF-16 surrogate: half of a character beyond the Basic Multilingual Plane (or a lone one). */
+const SURROGATE = /[\uD800-\uDFFF]/;
+
+/**
+ * A string as JSONata counts characters, by code point: its code points, or the string itself
+ * when it has no surrogate (each code unit is then a code point, and a string's `length` and
+ * `slice` are those of the list, without building it).
+ */
+function characters(s: string | undefined): string | string[] | undefined {
+  if (s === undefined) return undefined;
+  return SURROGATE.test(s) ? Array.from(s) : s;
 }

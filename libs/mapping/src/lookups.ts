@@ -110,6 +110,8 @@ export class LookupTables {
         name: 'lookup',
         doc: "$lookup('stripe-decline-codes', 'insufficient_funds') → the description column of that row; $lookup(table, key, column) for another column; undefined for an unknown key",
         implementation: (table, key, column) => this.lookup(String(table), key, column),
+        // The tables do not change while a payload is mapped.
+        pure: true,
         checkCall: ([table, , column]) => {
           if (table === undefined || this.broken.has(table)) return undefined;
           const t = this.tables.get(table);
@@ -136,6 +138,7 @@ export class LookupTables {
         name: 'toBase',
         doc: `$toBase({value: '100.00', currency: 'USD'}) → the amount in the reporting currency of ${FX_RATES_TABLE}${LOOKUP_FILE_SUFFIX}, exact, rounded half to even; undefined when no rate is known`,
         implementation: (money) => this.toBase(money),
+        pure: true,
         checkCall: () =>
           this.fx || this.broken.has(FX_RATES_TABLE)
             ? undefined

@@ -928,16 +928,25 @@ const MAPPING_UNDER_AIM =
   'rounds of work on the engine in the eighth session (integer date formatting, amounts already in minor ' +
   'units kept, frameless blocks, array constructors in place, member paths that carry on through ' +
   'arrays, and more: git log -- libs/mapping) took 30–45 % off every mapping and 20 % more off ' +
-  "these. What remains is spread over the fast path's per-node closures, no function above about " +
-  '5–8 % of the profile, and work repeated across fields of one entry (`$ccyAmount` of the same ' +
-  'amount three times, the return reason looked up for title, summary and reason). Generating ' +
+  'these. A third round in the eleventh session, from a profile of camt.053 alone (its `each` about ' +
+  "40 %, the fields' bookkeeping 17 %, `summary` 20 %): `$toUtc` read digit by digit (1.6 → 0.57 µs " +
+  'a call), regex `$replace` and `$contains` without match objects, block variables in fixed slots, ' +
+  'object constructors with fast properties (a null-prototype object never has them: 660 → 95 ns ' +
+  'for nine keys), and a per-item memo of the pure calls the fields repeat (`$ccyAmount` of the ' +
+  'same amount three times, the return reason looked up for title, summary and reason: 2–3 %). ' +
+  'Alternated in the 1 s bench (load 1.1–1.4): camt.053 15,386 / 15,414 / 15,326 → 18,392 / ' +
+  '18,815 / 18,946/s, camt.054 16,073 / 15,007 / 15,252 → 18,627 / 18,780 / 18,772/s, pain.002 ' +
+  'rejected transactions 19.9k → 25.2k/s, the zendesk mappings +45–65 %, none slower. What remains ' +
+  "is spread over the fast path's per-node closures and the `each` (the entry keys, `$zip`, `#$t`); " +
+  'left to try: `$toBase` without BigInt (~3 %), variables resolved to slots at compile time ' +
+  '(~3 % of `each`). After 500 warm-up calls V8 still completes about 170 optimisations inside the ' +
+  "measured second: camt.053's steady state is about 50 µs a payload (~20,000/s). Generating " +
   'JavaScript source for subtrees of expressions (`new Function`) was tried in the ninth session and ' +
   'not merged: 13–15 % less CPU per payload once warm, but V8 compiles the generated functions in the ' +
   "background, so this table's 1 s after 500 warm-up calls measured more CPU for these two, and " +
   'it would keep the evaluation rules in a second form beside the closures. The 1 s figure swings ' +
   'with the JIT and the load: camt.054 mapped 12,405/s (81.8 µs) in one run and 17,767–22,854/s in ' +
-  'others of the same day; `BENCH_SECONDS=3` put both camt mappings at about 22,800/s on main. A ' +
-  'per-entry cache of pure helper calls is worth about 3–4 % by the profile, and is not done.';
+  'others of the same day; `BENCH_SECONDS=3` put both camt mappings at about 22,800/s on main then.';
 
 /**
  * The web console's figures, measured in Chromium by test/e2e/console/console.e2e-spec.ts (which
@@ -1155,7 +1164,34 @@ of them, with \`--trace-gc\`, V8 did only two scavenges (3 and 8 ms) in that win
 checkpoint thread's fsyncs are every 500 ms all through the pass, so GC is not it. In that pass (info logs,
 \`HUB_LOG_FILE\`) the delayed webhooks had their \`202\` on time (the broker confirmed them at once); the wait was
 after: the pipeline thread published nothing for 92 ms and then their exceptions 52 ms after the confirm, against
-~10 ms for the others. Whether the thread or the broker's delivery to it held them is not found yet.
+~10 ms for the others. Whether the thread or the broker's delivery to it held them is not found yet. In the
+eleventh session (2026-12-07, load 2–3.4) the hand-written pipe's paced pass had its slow 1 % sent at 1.2, 2.0–2.06,
+5.7 and 7.7 s (p99 88 ms) and the hub's, in the pass right after, at 7.0–7.1 s (p99 54 ms): the window ~2 s into a
+pass is not the hub's own either, and the hub's p99 stayed below the pipe's in every pass run side by side.
+
+**Changed (issue 17, one write gate for the two threads).** The HTTP thread (dedupe claims and confirms) and the
+pipeline worker thread (group commits) write one SQLite file through two connections. A \`begin immediate\` that
+met the other thread's transaction waited in SQLite's busy handler, which sleeps 1, 2, 5, 10 … ms on the calling
+thread: node:sqlite is synchronous, so that thread's event loop stopped for the whole wait. Timed with a
+temporary probe around \`begin immediate\` (waits over 2 ms, paced pass at 200/s, 10 s): 22–31 waits of up to
+8–19 ms, 78–140 ms in all, on the HTTP thread, the loop stopped each time; flat out, 24 waits of 13 ms on average
+in 5 s. The transactions they waited for took 2–5 ms; the sleeps' steps (1 + 2 + 5 = 8 ms) set the rest. Now both
+threads share a write gate (libs/store \`write-gate.ts\`, a ticket lock in a SharedArrayBuffer): a transaction,
+or a write outside one, takes a turn first, waits for it with \`Atomics.waitAsync\` (the loop goes on serving
+requests) and is woken when the holder commits. Same probe with the gate: 23–28 waits, 105–120 ms in all, none of
+them with the loop stopped. SQLite's own lock and busy timeout still guard the file (and other processes); a turn
+nobody gives back is skipped after 1 s; \`exhub_store_write_wait_seconds_total\` shows how long the writers waited.
+Throughput and latency did not move beyond the noise: builds alternated on a quiet host (main ee2ea0d against this
+session's, which also holds the faster mapping engine and the 50 ms rule below; load 1.5–2.9), all roles ingest
+1,938 / 1,779 / 2,188 → 1,959 / 2,171 / 2,183 req/s (hub CPU per 202 0.43–0.55 → 0.45–0.51 ms), end to end flat out
+933 / 825 / 899 → 728 / 868 / 919 exceptions/s, paced p99 32.5 / 30.8 / 30.6 → 42.5 / 33.6 / 34.2 ms. What it
+changes is that no webhook waits behind a sleeping event loop; the gate's cost did not show.
+
+**Changed (issue 17, webhooks first only after 50 ms of a busy loop).** In a paced pass the pipeline had held its
+batch three times inside one host stall (5, 22 and 10 ms): a stalled HTTP loop makes the next 25 ms sample look
+busy, and the requests that queued meanwhile put 8 or more in flight for a moment. The HTTP thread now publishes
+the lower of its last two samples, so the pipeline yields only to a loop busy for 50 ms and more; a burst that
+saturates HTTP lasts seconds and is still answered first (the all-roles ingest above, and the table's ratio).
 
 **Changed (issue 17, statement journals in memory).** \`perf record\` of the draining worker (main 7d60192,
 \`ONLY=hub BACKLOG=20000\`, \`--perf-basic-prof\`) put \`subjournalPageIfRequired\` → \`pager_write\` → \`pwrite\` at

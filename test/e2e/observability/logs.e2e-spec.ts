@@ -35,6 +35,23 @@ class Capture extends Writable {
   }
 }
 
+/** How long a flow's last line may follow the moment the test has the flow's message. */
+const LOG_WAIT_MS = 5_000;
+
+/**
+ * The lines of one flow, once one matches `last`: the hub logs a publish after the broker
+ * confirmed it, and a dead letter after it was routed, so the test's consumer can hold the
+ * message before the line is written. Returns what there is after LOG_WAIT_MS.
+ */
+async function flowLines(capture: Capture, correlationId: unknown, last: RegExp): Promise<Line[]> {
+  const deadline = Date.now() + LOG_WAIT_MS;
+  for (;;) {
+    const flow = capture.lines().filter((l) => l.correlationId === correlationId);
+    if (flow.some((l) => last.test(l.msg)) || Date.now() > deadline) return flow;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 describe('logs: one flow is traceable by its ids, and no secret is ever printed', () => {
   const capture = new Capture();
   let rt: HubRuntime;
@@ -97,7 +114,7 @@ describe('logs: one flow is traceable by its ids, and no secret is ever printed'
     const [msg] = await take(channel, finance, 1);
     const exception = JSON.parse(msg.content.toString('utf8')) as { id: string };
 
-    const flow = capture.lines().filter((l) => l.correlationId === res.json.correlationId);
+    const flow = await flowLines(capture, res.json.correlationId, /^exception published/);
     expect(flow.map((l) => l.msg)).toEqual([
       expect.stringMatching(/^webhook accepted/),
       expect.stringMatching(/^exception published/),
@@ -122,9 +139,9 @@ describe('logs: one flow is traceable by its ids, and no secret is ever printed'
     const res = await post(body, stripeHeaders(body, undefined, SECRET));
     expect(res.status).toBe(202);
     expect(await take(channel, rt.topology.names.dlq, 1)).toHaveLength(1);
-    const failed = capture
-      .lines()
-      .find((l) => l.correlationId === res.json.correlationId && l.msg === 'source event failed');
+    const failed = (await flowLines(capture, res.json.correlationId, /^source event failed$/)).find(
+      (l) => l.msg === 'source event failed',
+    );
     expect(failed).toMatchObject({
       connector: 'stripe',
       eventId: res.json.eventId,

@@ -285,6 +285,10 @@ const EXPRESSIONS = [
   "$replace(s, /l+/, '$')",
   "$replace(s, /o/, '$0$0')",
   "$replace(s, /o/, '$9')",
+  "$replace(camel, /([a-z0-9])([A-Z])/, '$1 $2', 1)",
+  "$replace(s, /(o)(r)?/, '[$2$1]', 2)",
+  "$replace(s, /o/, '$0$0$$', 1)",
+  "$replace(s, /(o)/, '$10', 1)",
   "$replace(s, /d$/, 'D')",
   "$replace(s, /x*/, '-')",
   "$replace(s, /z/, '-')",
@@ -587,6 +591,21 @@ describe('compiled fast path: the same answers as JSONata', () => {
       return r === 'not compiled' || r === 'fallback';
     });
     expect(handedOver).toEqual([]);
+  });
+
+  it('answers $replace with a limit and group references itself (the compiled replacement text)', () => {
+    const limited = [
+      "$replace(camel, /([a-z0-9])([A-Z])/, '$1 $2', 1)",
+      "$replace(s, /(o)(r)?/, '[$2$1]', 2)",
+      "$replace(s, /o/, '$0$0$$', 1)",
+      "$replace(s, /(o)/, '$10', 1)",
+    ];
+    expect(
+      limited.filter((expr) => {
+        const r = viaFastPath(expr, PAYLOAD, bindings);
+        return r === 'not compiled' || r === 'fallback';
+      }),
+    ).toEqual([]);
   });
 
   it('hands JSONata what it does not cover: lambda values, recursion, ~>, an array as input', () => {

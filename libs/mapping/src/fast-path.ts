@@ -453,7 +453,7 @@ class FastRegex {
 
   /**
    * `$replace(str, regex, replacement)` without a limit, `replacement` compiled (template): the
-   * matches `all` gives, each replaced as substitute does, FallBack on a zero-length match and
+   * matches `all` gives, each replaced as JSONata does, FallBack on a zero-length match and
    * on a result past `maxLength` (checked after each match, as replaceRegex's loop does), but no
    * match object per match, and the replacement text read once, not once per match. (A loop of
    * `exec`: the engine's global `String.prototype.replace` took longer, with a function or a
@@ -523,16 +523,28 @@ interface RegexMatch {
 
 /**
  * A `$replace` replacement text read once for a regex with `groupCount` groups: literal text,
- * and group numbers (0: the whole match) in place of JSONata's `$n` (see substitute).
+ * and group numbers (0: the whole match) in place of JSONata's `$n`.
  */
 interface Template {
   parts: (string | number)[];
 }
 
+/** The replacement text of one match (JSONata's match object): `$replace` with a limit. */
+function renderTemplate(template: Template, m: RegexMatch): string {
+  let out = '';
+  for (const part of template.parts) {
+    if (typeof part === 'string') out += part;
+    else if (part === 0) out += m.match;
+    else out += m.groups[part - 1] ?? '';
+  }
+  return out;
+}
+
 /**
- * substitute's reading of `replacement`, done once: the same steps over the text, with each
- * group reference kept as its number instead of the match's text. A reference to a group the
- * regex does not have adds nothing, as in substitute.
+ * JSONata's reading of a replacement text (`$$` a dollar, `$0` the match, `$n` group n: as many
+ * digits as the regex has groups can have, one fewer when that number is past them), done once,
+ * with each group reference kept as its number. A reference to a group the regex does not have
+ * adds nothing, as in JSONata.
  */
 function compileTemplate(replacement: string, groupCount: number): Template {
   const parts: (string | number)[] = [];
@@ -2128,51 +2140,15 @@ function replaceRegex(
   if (limit !== undefined && limit <= 0) return str;
   if (limit === undefined)
     return regex.replaceAll(str, regex.template(replacementArg), maxStringLength);
+  const template = regex.template(replacementArg);
   let result = '';
   let position = 0;
   for (const m of regex.all(str, limit)) {
-    result += str.substring(position, m.start) + substitute(replacementArg, m);
+    result += str.substring(position, m.start) + renderTemplate(template, m);
     if (result.length > maxStringLength) throw new FallBack('$replace result too long');
     position = m.start + m.match.length;
   }
   return result + str.substring(position);
-}
-
-/** JSONata's replacement text for one match: `$$` a dollar, `$0` the match, `$n` group n. */
-function substitute(replacement: string, m: RegexMatch): string {
-  let out = '';
-  let position = 0;
-  let index = replacement.indexOf('$', position);
-  while (index !== -1 && position < replacement.length) {
-    out += replacement.substring(position, index);
-    position = index + 1;
-    const dollarVal = replacement.charAt(position);
-    if (dollarVal === '$') {
-      out += '$';
-      position++;
-    } else if (dollarVal === '0') {
-      out += m.match;
-      position++;
-    } else {
-      const maxDigits =
-        m.groups.length === 0 ? 1 : Math.floor(Math.log(m.groups.length) * Math.LOG10E) + 1;
-      let group = parseInt(replacement.substring(position, position + maxDigits), 10);
-      if (maxDigits > 1 && group > m.groups.length) {
-        group = parseInt(replacement.substring(position, position + maxDigits - 1), 10);
-      }
-      if (!isNaN(group)) {
-        if (m.groups.length > 0) {
-          const submatch = m.groups[group - 1];
-          if (submatch !== undefined) out += submatch;
-        }
-        position += group.toString().length;
-      } else {
-        out += '$';
-      }
-    }
-    index = replacement.indexOf('$', position);
-  }
-  return out + replacement.substring(position);
 }
 
 /** JSONata's test of an ISO 8601 timestamp before `Date.parse` (`$toMillis` without a picture). */

@@ -137,6 +137,30 @@ function civilDate(days: number): string {
   return date;
 }
 
+/**
+ * Whether the parts name a real date-time that `new Date(Date.UTC(…))` would read back unchanged
+ * (Date.UTC rolls an out-of-range part over into the next, and takes years 0-99 as 1900-1999).
+ */
+function isCivilDateTime(
+  year: number,
+  month: number,
+  day: number,
+  hour: number,
+  minute: number,
+  second: number,
+): boolean {
+  return (
+    year >= 100 &&
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    day <= daysInMonth(year, month) &&
+    hour <= 23 &&
+    minute <= 59 &&
+    second <= 59
+  );
+}
+
 /** Days in `month` (1-12) of `year`, proleptic Gregorian. */
 function daysInMonth(year: number, month: number): number {
   if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
@@ -245,18 +269,8 @@ export function toUtc(value: unknown, defaultOffset?: unknown): string | undefin
   const second = Number(s);
   const ms = Number(fraction.slice(0, 3).padEnd(3, '0'));
   const local = Date.UTC(year, month - 1, day, hour, minute, second, ms);
-  // What `new Date(local)` would read back unchanged, without building it: Date.UTC rolls an
-  // out-of-range part over into the next (and takes years 0-99 as 1900-1999).
-  const valid =
-    year >= 100 &&
-    month >= 1 &&
-    month <= 12 &&
-    day >= 1 &&
-    day <= daysInMonth(year, month) &&
-    hour <= 23 &&
-    minute <= 59 &&
-    second <= 59;
-  if (!valid) throw new HelperError('toUtc', `${describe(value)} is not a valid date-time`, 0);
+  if (!isCivilDateTime(year, month, day, hour, minute, second))
+    throw new HelperError('toUtc', `${describe(value)} is not a valid date-time`, 0);
   return isoUtc(local - offsetMinutes * MS_PER_MINUTE, 'toUtc', 0, value);
 }
 
@@ -349,16 +363,7 @@ function toUtcDigits(s: string, input: unknown, defaultOffset: unknown): string 
   } else {
     return undefined;
   }
-  const valid =
-    year >= 100 &&
-    month >= 1 &&
-    month <= 12 &&
-    day >= 1 &&
-    day <= daysInMonth(year, month) &&
-    hour <= 23 &&
-    minute <= 59 &&
-    second <= 59;
-  if (!valid) return undefined;
+  if (!isCivilDateTime(year, month, day, hour, minute, second)) return undefined;
   const epochMs =
     daysFromCivil(year, month, day) * MS_PER_DAY +
     hour * MS_PER_HOUR +

@@ -110,28 +110,9 @@ export function compileMappingSource(
       .map((h) => h.name),
   );
   const fastPath = options.fastPath ?? true;
-  // The field expressions, parsed before any is compiled to the fast path: the calls they repeat
-  // (the same amount converted by the title, the amount and the base amount) are memoized per
-  // item (fast-path.ts, CallMemo).
-  const fieldSpecs = isRecord(doc.fields) ? Object.values(doc.fields) : [];
-  const memoize = fastPath
-    ? repeatedCalls(
-        fieldSpecs.flatMap((spec) => {
-          const expr = isRecord(spec) ? spec.expr : undefined;
-          if (typeof expr !== 'string' || expr.trim() === '') return [];
-          try {
-            return [jsonata(expr).ast()];
-          } catch {
-            return []; // reported below, where the expression is compiled
-          }
-        }),
-        implementations,
-        pure,
-      )
-    : new Map<string, number>();
 
   // Expressions are compiled even when the schema failed elsewhere, so one pass shows all problems.
-  const compile = (
+  const parse = (
     path: DocPath,
     location: string,
     expr: unknown,
@@ -144,33 +125,45 @@ export function compileMappingSource(
       problems.push({ ...position, path: location, ...result.problem });
       return undefined;
     }
-    const fast = fastPath
-      ? compileFast(result.expression.ast(), implementations, limits.maxStringLength, { memoize })
-      : undefined;
-    return {
-      location,
-      text: expr,
-      position,
-      jsonata: result.expression,
-      ...(fast ? { fast } : {}),
-    };
+    return { location, text: expr, position, jsonata: result.expression };
   };
 
-  const match = compile(['match'], 'match', doc.match);
+  const parsedMatch = parse(['match'], 'match', doc.match);
   // `each` walks the whole document once: its own time limit, which grows with no field's cost.
-  const each = compile(['each'], 'each', doc.each, limits.eachTimeoutMs);
+  const parsedEach = parse(['each'], 'each', doc.each, limits.eachTimeoutMs);
   const fieldEntries = isRecord(doc.fields) ? Object.entries(doc.fields) : [];
-  const fields: CompiledField[] = fieldEntries.map(([path, spec]) => {
+  const parsedFields = fieldEntries.map(([path, spec]) => {
     const s = (isRecord(spec) ? spec : {}) as Partial<MappingDocument['fields'][string]>;
-    return {
-      path,
-      segments: splitPath(path),
-      description: String(s.description ?? ''),
-      expression: compile(['fields', path, 'expr'], `fields.${path}`, s.expr),
-      constant: s.value,
-      position: positionOf(source, ['fields', path], true),
-    };
+    return { path, s, expression: parse(['fields', path, 'expr'], `fields.${path}`, s.expr) };
   });
+
+  // The fast path, once every field is parsed: the calls the fields repeat (the same amount
+  // converted by the title, the amount and the base amount) are memoized per item (fast-path.ts,
+  // CallMemo).
+  const memoize = fastPath
+    ? repeatedCalls(
+        parsedFields.flatMap((f) => (f.expression ? [f.expression.jsonata.ast()] : [])),
+        implementations,
+        pure,
+      )
+    : undefined;
+  const withFast = (expr: CompiledExpression | undefined): CompiledExpression | undefined => {
+    if (!expr || !memoize) return expr;
+    const fast = compileFast(expr.jsonata.ast(), implementations, limits.maxStringLength, {
+      memoize,
+    });
+    return fast ? { ...expr, fast } : expr;
+  };
+  const match = withFast(parsedMatch);
+  const each = withFast(parsedEach);
+  const fields: CompiledField[] = parsedFields.map(({ path, s, expression }) => ({
+    path,
+    segments: splitPath(path),
+    description: String(s.description ?? ''),
+    expression: withFast(expression),
+    constant: s.value,
+    position: positionOf(source, ['fields', path], true),
+  }));
   problems.push(
     ...fieldConflicts(fields, source),
     ...idProblems(doc, source),

@@ -302,13 +302,7 @@ export function repeatedCalls(
   pure: ReadonlySet<string>,
 ): Map<string, number> {
   const counts = new Map<string, number>();
-  const visit = (node: unknown): void => {
-    if (node === null || typeof node !== 'object' || node instanceof RegExp) return;
-    if (Array.isArray(node)) {
-      for (const item of node) visit(item);
-      return;
-    }
-    const n = node as Node;
+  walkNodes(asts, (n) => {
     const procedure = n.procedure;
     if (n.type === 'function' && procedure?.type === 'variable') {
       const name = String(procedure.value);
@@ -317,11 +311,23 @@ export function repeatedCalls(
         counts.set(key, (counts.get(key) ?? 0) + 1);
       }
     }
-    for (const value of Object.values(n)) visit(value);
-  };
-  for (const ast of asts) visit(ast);
+  });
   const repeated = [...counts].filter(([, count]) => count > 1).map(([key]) => key);
   return new Map(repeated.map((key, slot) => [key, slot]));
+}
+
+/**
+ * Calls `visit` on every node of an AST (objects, also inside arrays of arrays), parents first;
+ * a node for which it returns false is not descended into. Regex literals are values, not nodes.
+ */
+function walkNodes(root: unknown, visit: (node: Node) => boolean | void): void {
+  if (root === null || typeof root !== 'object' || root instanceof RegExp) return;
+  if (Array.isArray(root)) {
+    for (const item of root) walkNodes(item, visit);
+    return;
+  }
+  if (visit(root as Node) === false) return;
+  for (const value of Object.values(root)) walkNodes(value, visit);
 }
 
 /** Thrown at compile time for a shape the fast path does not take. */
@@ -343,8 +349,7 @@ function boundNames(root: Node): BoundNames {
   const all = new Set<string>();
   const lambdas = new Set<string>();
   const others = new Set<string>();
-  const visit = (node: Node): void => {
-    if (node === null || typeof node !== 'object' || node instanceof RegExp) return;
+  walkNodes(root, (node) => {
     if (node.type === 'bind' && node.lhs && !Array.isArray(node.lhs)) {
       const name = String(node.lhs.value);
       all.add(name);
@@ -358,18 +363,7 @@ function boundNames(root: Node): BoundNames {
         others.add(String(param.value));
       }
     }
-    for (const value of Object.values(node)) {
-      if (Array.isArray(value)) {
-        for (const item of value) {
-          if (Array.isArray(item)) item.forEach((n) => visit(n as Node));
-          else visit(item as Node);
-        }
-      } else if (value && typeof value === 'object') {
-        visit(value as Node);
-      }
-    }
-  };
-  visit(root);
+  });
   for (const name of lambdas) {
     if (others.has(name)) throw new Unsupported(`$${name} is bound to a lambda and to a value`);
   }
@@ -460,7 +454,6 @@ class FastRegex {
    * replacement string.)
    */
   replaceAll(str: string, template: Template, maxLength: number): string {
-    const parts = template.parts;
     const re = this.re;
     let result = '';
     let position = 0;
@@ -470,15 +463,7 @@ class FastRegex {
       if (m === null) break;
       const match = m[0];
       if (match === '') throw new FallBack('zero-length regex match');
-      result += str.substring(position, m.index);
-      for (let i = 0; i < parts.length; i++) {
-        const part = parts[i];
-        if (typeof part === 'string') result += part;
-        else {
-          const group = m[part];
-          if (group !== undefined) result += group;
-        }
-      }
+      result += str.substring(position, m.index) + renderTemplate(template, m);
       if (result.length > maxLength) throw new FallBack('$replace result too long');
       position = m.index + match.length;
       // JSONata's next(): no search from the end of the string.
@@ -529,13 +514,13 @@ interface Template {
   parts: (string | number)[];
 }
 
-/** The replacement text of one match (JSONata's match object): `$replace` with a limit. */
-function renderTemplate(template: Template, m: RegexMatch): string {
+/** The replacement text of one match: `groups[0]` the match, `groups[n]` group n (as `exec` gives them). */
+function renderTemplate(template: Template, groups: ArrayLike<string | undefined>): string {
+  const parts = template.parts;
   let out = '';
-  for (const part of template.parts) {
-    if (typeof part === 'string') out += part;
-    else if (part === 0) out += m.match;
-    else out += m.groups[part - 1] ?? '';
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i];
+    out += typeof part === 'string' ? part : (groups[part] ?? '');
   }
   return out;
 }
@@ -1352,21 +1337,13 @@ function sameShape(a: Node, b: Node): boolean {
  */
 function frameBindings(nodes: readonly Node[]): string[] {
   const names: string[] = [];
-  const visit = (node: unknown): void => {
-    if (node === null || typeof node !== 'object' || node instanceof RegExp) return;
-    if (Array.isArray(node)) {
-      for (const item of node) visit(item);
-      return;
-    }
-    const n = node as Node;
-    if (n.type === 'block' || n.type === 'lambda') return;
+  walkNodes(nodes, (n) => {
+    if (n.type === 'block' || n.type === 'lambda') return false;
     if (n.type === 'bind' && n.lhs && !Array.isArray(n.lhs) && n.lhs.type === 'variable') {
       const name = String(n.lhs.value);
       if (!names.includes(name)) names.push(name);
     }
-    for (const value of Object.values(n)) visit(value);
-  };
-  for (const node of nodes) visit(node);
+  });
   return names;
 }
 
@@ -2144,7 +2121,7 @@ function replaceRegex(
   let result = '';
   let position = 0;
   for (const m of regex.all(str, limit)) {
-    result += str.substring(position, m.start) + renderTemplate(template, m);
+    result += str.substring(position, m.start) + renderTemplate(template, [m.match, ...m.groups]);
     if (result.length > maxStringLength) throw new FallBack('$replace result too long');
     position = m.start + m.match.length;
   }

@@ -39,8 +39,10 @@ export function sqliteBaseCode(err: unknown): number | undefined {
   const code = (err as { errcode?: number } | null | undefined)?.errcode;
   return code === undefined ? undefined : code & BASE_CODE_MASK;
 }
+/** The statements that change rows (the write gate also takes a turn for them, sqlite-dialect.ts). */
+export const ROW_WRITE_VERBS = 'insert|update|delete|replace';
 /** Statements whose success shows that writing works again. */
-const WRITE_STATEMENT = /^\s*(insert|update|delete|replace|commit)\b/i;
+const WRITE_STATEMENT = new RegExp(`^\\s*(${ROW_WRITE_VERBS}|commit)\\b`, 'i');
 
 /** Why writing to the database failed, until a write succeeds again (readiness). */
 export interface WriteFailure {

@@ -7,11 +7,16 @@ import {
   type QueryResult,
   type SqliteDialectConfig,
 } from 'kysely';
-import { NodeSqliteDatabase, SQLITE_BUSY, sqliteBaseCode } from './node-sqlite.database';
+import {
+  NodeSqliteDatabase,
+  ROW_WRITE_VERBS,
+  SQLITE_BUSY,
+  sqliteBaseCode,
+} from './node-sqlite.database';
 import type { WriteGate, WriteTurn } from './write-gate';
 
-/** Statements that take SQLite's write lock when run outside a transaction. */
-const WRITES = /^\s*(insert|update|delete|replace|create|drop|alter)\b/i;
+/** Statements that take SQLite's write lock when run outside a transaction (rows and schema). */
+const WRITES = new RegExp(`^\\s*(${ROW_WRITE_VERBS}|create|drop|alter)\\b`, 'i');
 
 export interface ImmediateSqliteDialectConfig extends SqliteDialectConfig {
   /**
@@ -54,16 +59,20 @@ export class ImmediateSqliteDriver extends SqliteDriver {
     if (!gate) return super.acquireConnection();
     if (this.gated) return this.gated;
     const connection = await super.acquireConnection();
+    const writeInTurn = async <R>(query: CompiledQuery): Promise<QueryResult<R>> => {
+      const turn = await gate.acquire();
+      try {
+        return await connection.executeQuery<R>(query);
+      } finally {
+        turn.release();
+      }
+    };
     this.gated = {
-      executeQuery: async <R>(query: CompiledQuery): Promise<QueryResult<R>> => {
-        if (this.turn || !WRITES.test(query.sql)) return connection.executeQuery<R>(query);
-        const turn = await gate.acquire();
-        try {
-          return await connection.executeQuery<R>(query);
-        } finally {
-          turn.release();
-        }
-      },
+      // Reads and a transaction's statements go straight through (no promise of their own).
+      executeQuery: <R>(query: CompiledQuery): Promise<QueryResult<R>> =>
+        this.turn || !WRITES.test(query.sql)
+          ? connection.executeQuery<R>(query)
+          : writeInTurn<R>(query),
       streamQuery: (query, chunkSize) => connection.streamQuery(query, chunkSize),
     };
     return this.gated;

@@ -67,3 +67,8 @@ export {
 } from './insights.repo';
 export type { DeadLetterRecord } from './dead-letters.repo';
 export { WRITE_GATE_STALL_MS, WriteGate, type WriteGateStats, type WriteTurn } from './write-gate';
+export {
+  MAX_NAMED_STATEMENTS,
+  NamedStatementPool,
+  withNamedStatements,
+} from './pg-named-statements';

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import { Pool } from 'pg';
+import { withNamedStatements } from './pg-named-statements';
 import { PG_CONNECT_TIMEOUT_MS, PG_POOL_SIZE, SQLITE_BUSY_TIMEOUT_MS } from './constants';
 import { StoreOpenError } from './errors';
 import { KyselyStore } from './kysely-store';
@@ -80,7 +81,7 @@ export async function openStore(
   // instead, its caller retries, and the pool discards the broken client when it is released.
   pool.on('error', () => undefined);
   pool.on('connect', (client) => client.on('error', () => undefined));
-  const db = new Kysely<StoreDatabase>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<StoreDatabase>({ dialect: new PostgresDialect({ pool: withNamedStatements(pool) }) });
   try {
     await sql`select 1`.execute(db);
   } catch (err) {

@@ -131,6 +131,11 @@ export class HubMetrics {
     help: 'Group commits that failed and were written again one delivery at a time.',
     registers: [this.registry],
   });
+  readonly workerBatchesMerged = new Counter({
+    name: `${METRIC_PREFIX}worker_batches_merged_total`,
+    help: "Group commits that waited for the worker's previous transaction and were stored in one transaction with others.",
+    registers: [this.registry],
+  });
   readonly exceptionScore = new Histogram({
     name: `${METRIC_PREFIX}exception_score`,
     help: 'Priority score (0-100) of each published exception, by domain.',

@@ -13,7 +13,13 @@ import {
   type ManagedConnection,
   type Topology,
 } from '@exhub/messaging';
-import { PIPELINE_ACTOR, type ExceptionStore, type UpsertResult } from '@exhub/store';
+import {
+  PIPELINE_ACTOR,
+  type ExceptionStore,
+  type UpsertContext,
+  type UpsertResult,
+} from '@exhub/store';
+import { COMMIT_MAX_EXCEPTIONS, COMMITS_IN_FLIGHT, CommitQueue } from './commit-queue';
 import { ContextService } from '../context/context.service';
 import { publishException } from './publish-exception';
 import { RootCauseGrouper } from './grouping';
@@ -93,6 +99,21 @@ export class PipelineService implements OnApplicationBootstrap, BeforeApplicatio
     // key index for the batch, after its commit): their after-publish step has nothing to do.
     const unlinked = new WeakSet<CanonicalException>();
     const engine = context?.engine;
+    // The group commits of the micro-batches in hand, one transaction at a time (commit-queue.ts).
+    type UpsertItem = { exception: CanonicalException; context: UpsertContext };
+    const commits = new CommitQueue<UpsertItem, UpsertResult>(
+      (items) => store.upsertExceptions(items),
+      {
+        maxInFlight: COMMITS_IN_FLIGHT,
+        maxItems: COMMIT_MAX_EXCEPTIONS,
+        onMerged: (submissions) => metrics.workerBatchesMerged.inc(submissions),
+        onFallback: (error, submissions) =>
+          logger.warn(
+            { batches: submissions, err: (error as Error).message },
+            'merged group commit failed; storing each batch on its own',
+          ),
+      },
+    );
     // Per-delivery fields (correlation, replayOf) stay this delivery's; version and status are
     // the store's. The store writes the audit entry of a new version.
     const asStored = (exception: CanonicalException, r: UpsertResult): CanonicalException => {
@@ -125,7 +146,7 @@ export class PipelineService implements OnApplicationBootstrap, BeforeApplicatio
         asStored(exception, await store.upsertException(exception, { actor: PIPELINE_ACTOR })),
       // The group commit of a micro-batch (EXHUB_WORKER_BATCH_MAX > 1): one transaction.
       persistBatch: async (exceptions) => {
-        const results = await store.upsertExceptions(
+        const results = await commits.submit(
           exceptions.map((exception) => ({ exception, context: { actor: PIPELINE_ACTOR } })),
         );
         const stored = exceptions.map((e, i) => asStored(e, results[i]));

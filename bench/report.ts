@@ -701,7 +701,12 @@ export function renderReport(resultsDir: string, root: string): string[] {
         'the expressions it covers, JSONata for the rest; "JSONata only" = every expression interpreted ' +
         'by JSONata. A camt.053 or camt.054 payload is a whole statement or notification, a pain.002 a ' +
         'whole status report: its figure is per document, and the last two columns give what the ' +
-        'document maps to and the same rate per exception (per entry).',
+        'document maps to and the same rate per exception (per entry). Each cell is 1 s of calls ' +
+        '(BENCH_SECONDS) after a warm-up of at least 500 calls and 500 ms (BENCH_WARMUP_MS): the ' +
+        'steady state a hub reaches within its first second of traffic. Until the twelfth session the ' +
+        'warm-up was 500 calls only, and V8 was still optimising inside the measured second, so the ' +
+        'slowest mappings landed anywhere between their interpreted and optimised rates (camt.054 ' +
+        'breaks, same build, load 1.5: 14,216 and 16,276/s that way, 23,865 and 24,877/s after 500 ms).',
     );
     md.push('');
     md.push(
@@ -862,50 +867,48 @@ function renderScaleout(
 }
 
 /** What limits the scale-out pass (hand-run diagnosis; re-check with the commands given). */
-const SCALEOUT_LIMITS = `**What limits it** (diagnosed by hand on 2026-12-07, 10,000 events per pass, load
-average 10–22 from other jobs; the figures are that day's, not regenerated):
+const SCALEOUT_LIMITS = `**What limits it, and what changed** (diagnosed by hand; the figures are those days', not
+regenerated):
 
-- **CPU.** The two cores were 100 % busy in every pass, other jobs taking 49–64 % of them. Per event
-  the chain used 1.7–3.0 ms of hub CPU with one hub and 2.6–4.0 ms with two (each process has its
-  own fixed costs), 1.6–6.0 ms in the bench database's backends (more with two hubs: below) and
-  1.0–3.1 ms in RabbitMQ (which also served others): 5–11 ms of CPU per event on two cores. A
-  second process brings no core of its own here; it competes for the same two with the broker, the
-  database, the first hub and everyone else. On this machine two ÷ one near 1 is what to expect;
-  more needs cores for the second process.
+- **Group commits side by side (found and changed in the twelfth session, 2026-12-07 evening, load
+  1.4–4.0).** Each consumer micro-batch's group commit ran in a transaction of its own, side by side
+  with the others that were ready. On PostgreSQL they all met at the audit chain's head row (below).
+  Sampled in this pass before the change: one hub had ~4 of its 10 pooled connections *idle in
+  transaction*; two hubs had 14 of their 20 idle in transaction and 2.4 waiting on the head's lock.
+  Batches shrank to 7 deliveries with two hubs (9 with one), and the bench database's backends
+  used 1.0 ms of CPU per event with two hubs against 0.7 ms with one. Two ÷ one was 0.83–0.96.
+  **Changed:** the worker runs one group-commit transaction at a time; the group commits that become
+  ready meanwhile wait and go into the next transaction together, up to 256 exceptions
+  (\`apps/hub/src/pipeline/commit-queue.ts\`; a failed merged transaction writes each one again on its
+  own). A/B of the builds in one run, twice, the second in reverse order (\`SCALEOUT_BUILDS\`):
+  - two hubs: 676 → 949/s and 570 → 1,220/s;
+  - one hub: 701 → 828/s and 1,059 → 969/s;
+  - two ÷ one: 0.96 → 1.15 and 0.54 → 1.26;
+  - deliveries per transaction with two hubs: 7 → 18–20, idle in transaction 14 → 1.7, lock
+    waiters 2.4 → 0.03, the bench database's backends 10.0 → 4.7 CPU s for 10,000 events.
+  On SQLite (\`bench/e2e\`, \`bench/pipeline\`) it changed nothing measurable: there the
+  transactions already waited for one another at the write lock.
+- **Named statements on PostgreSQL (same session).** Kysely's driver sent every query unnamed, so
+  PostgreSQL parsed and planned each again. Each statement text with parameters is now prepared once
+  per connection (\`libs/store/src/pg-named-statements.ts\`). One hub, alternated: the bench
+  database's backends used 7.57 / 7.71 → 6.98 / 6.12 CPU s for 10,000 events.
+- **CPU.** The two cores are shared by the hubs, RabbitMQ, PostgreSQL and this load tool: the
+  machine was 79–85 % busy with one hub and 94–96 % with two in these passes. A second process
+  brings no core of its own here. Before the change above, each process's fixed costs and the
+  smaller batches made two hubs use more CPU per event than one, so two ÷ one stayed below 1.
 - **The audit chain's head row.** Every write transaction of every process bumps the single
-  \`audit_head\` row and holds its row lock until it commits (libs/store README, "Audit"). Sampled
-  while the hubs drained (\`pg_stat_activity\` with \`pg_blocking_pids\`), before the change below:
-  5–6 of one hub's 10 pooled connections, and 14–16 of two hubs' 20, were waiting on that row (\`Lock:transactionid\`, the
-  blocked statement \`update "audit_head" set "seq" = …\`), and the holder was mostly *idle in
-  transaction*: waiting for its own hub's event loop to send the next statement, not PostgreSQL
-  working. So the lock is never free, and how long each transaction holds it is Node round trips on
-  a starved CPU: the drain rate is about (deliveries per group commit, 2.6–3.5 in these passes) ÷
-  (time the lock is held). No serialisation failures, rollbacks or deadlocks (0 in every pass):
-  the chain serialises the writers, it does not make them fail. Two hubs share that one lock: the
-  part of each write from the bump to the commit runs one at a time across all processes, whatever
-  the cores.
-- **Changed** (libs/store): on PostgreSQL a transaction now holds the head for the bump, one
-  statement that inserts the entries and sets the head's hash (a data-modifying \`WITH\`; it was two
-  statements) and the commit; and each process lets at most two of its transactions at the lock (the
-  holder and the next in line, so the hand-over stays inside PostgreSQL), the rest queue in the
-  process (\`audit-head-queue.ts\`). A/B of the three builds in one run (\`SCALEOUT_BUILDS\`), twice,
-  the second in reverse order, load 12–22 (drain /s with one hub / two hubs; CPU ms per event in the
-  bench database's backends with two hubs; backends waiting on a lock with two hubs):
-  before 126 / 73 and 114 / 94, 6.0 and 5.2 ms, 16 waiting; one statement less under the lock
-  170 / 131 and 103 / 96, 3.5 and 4.5 ms, 15 waiting; both changes 187 / 121 and 105 / 116, 2.9 and
-  3.9 ms, 2.6 waiting. Two ÷ one in those runs: before 0.58 and 0.82, after 0.65 and 1.10. So the
-  changes made PostgreSQL's work per event smaller and two hubs faster in both runs, but they do not
-  turn two ÷ one reliably above 1 on this machine: the CPU above is still the limit. Again after
-  main ran \`EXHUB_ROLES=pipeline\` on the main thread (23fcce3), load 9–13: 119 → 226/s (1.90) and,
-  two hubs first, 168 → 158/s (0.94); the spread is the other jobs' load, not the hubs. On a quiet
-  machine (2026-12-07 03:37, with a worker prefetch of 128 then) one hub drained about 1,200/s with
-  the machine 82 % busy; a second hub took it to 95 % busy and the rate did not rise: the two cores,
-  shared with RabbitMQ and PostgreSQL, are the limit.
-- **What would lift it further** (not done): cores for the second process; larger group commits
-  under load (the worker's 100 ms wait for its batch splits batches when the CPU is starved:
-  2.6–3.5 deliveries per commit under load 10–22, 12–17 on a quiet machine, of up to 128 then, 32 now), fewer
-  round trips before the commit, or (a design change) an audit chain that does not make every
-  writer of every process wait for one row.
+  \`audit_head\` row and holds its row lock until it commits (libs/store README, "Audit"). The part
+  of each write from the bump to the commit runs one at a time across all processes, whatever the
+  cores. No serialisation failures, rollbacks or deadlocks (0 in every pass): the chain serialises
+  the writers, it does not make them fail. Earlier changes (tenth session): on PostgreSQL a
+  transaction holds the head only for the bump, one statement that inserts the entries and sets the
+  head's hash (a data-modifying \`WITH\`), and the commit; and each process lets at most two of its
+  transactions at the lock (\`audit-head-queue.ts\`). Under load 12–22 those took the bench
+  database's CPU per event with two hubs from 5.2–6.0 to 2.9–3.9 ms and the waiters from 16 to 2.6.
+- **What would lift it further** (not done): cores for the second process; fewer round trips per
+  transaction (about ten statements each: the key look-ups and inserts, the head's bump, the
+  audit entries, the exceptions and their versions); or (a design change) an audit chain that does
+  not make every writer of every process wait for one row.
 
 Reproduce the lock sampling while \`npm run bench:scaleout\` runs:
 \`psql -c "select a.query, b.query, b.state from pg_stat_activity a join pg_stat_activity b on b.pid =
@@ -939,8 +942,9 @@ const MAPPING_UNDER_AIM =
   'rejected transactions 19.9k → 25.2k/s, the zendesk mappings +45–65 %, none slower. What remains ' +
   "is spread over the fast path's per-node closures and the `each` (the entry keys, `$zip`, `#$t`); " +
   'left to try: `$toBase` without BigInt (~3 %), variables resolved to slots at compile time ' +
-  '(~3 % of `each`). After 500 warm-up calls V8 still completes about 170 optimisations inside the ' +
-  "measured second: camt.053's steady state is about 50 µs a payload (~20,000/s). Generating " +
+  '(~3 % of `each`). Until the twelfth session the warm-up was 500 calls, after which V8 still ' +
+  'completed about 170 optimisations inside the measured second; it is now at least 500 ms (the ' +
+  'section above). Generating ' +
   'JavaScript source for subtrees of expressions (`new Function`) was tried in the ninth session and ' +
   'not merged: 13–15 % less CPU per payload once warm, but V8 compiles the generated functions in the ' +
   "background, so this table's 1 s after 500 warm-up calls measured more CPU for these two, and " +

@@ -1,3 +1,5 @@
+import { writeTogether, type WritePart } from './write-together';
+
 /**
  * One store transaction at a time for the worker's group commits, and the ones that queue up
  * meanwhile go together into the next (issue 17).
@@ -26,14 +28,8 @@ export interface CommitQueueOptions {
   onFallback?(error: unknown, submissions: number): void;
 }
 
-interface Submission<T, R> {
-  items: T[];
-  resolve(results: R[]): void;
-  reject(error: unknown): void;
-}
-
 export class CommitQueue<T, R> {
-  private readonly queue: Submission<T, R>[] = [];
+  private readonly queue: WritePart<T, R>[] = [];
   private inFlight = 0;
 
   constructor(
@@ -72,7 +68,7 @@ export class CommitQueue<T, R> {
   }
 
   /** The oldest submissions whose items fit in one write (at least one). */
-  private take(): Submission<T, R>[] {
+  private take(): WritePart<T, R>[] {
     let items = this.queue[0].items.length;
     let n = 1;
     while (n < this.queue.length && items + this.queue[n].items.length <= this.options.maxItems) {
@@ -82,40 +78,11 @@ export class CommitQueue<T, R> {
     return this.queue.splice(0, n);
   }
 
-  private async run(batch: Submission<T, R>[]): Promise<void> {
-    if (batch.length === 1) {
-      await writeAlone(this.write, batch[0]);
-      return;
-    }
-    const all = batch.flatMap((s) => s.items);
-    let results: R[];
-    try {
-      results = await this.write(all);
-      if (results.length !== all.length) {
-        throw new Error(`commit queue: ${results.length} results for ${all.length} items`);
-      }
-    } catch (error) {
-      this.options.onFallback?.(error, batch.length);
-      for (const s of batch) await writeAlone(this.write, s);
-      return;
-    }
-    this.options.onMerged?.(batch.length, all.length);
-    let at = 0;
-    for (const s of batch) {
-      s.resolve(results.slice(at, at + s.items.length));
-      at += s.items.length;
-    }
-  }
-}
-
-async function writeAlone<T, R>(
-  write: (items: T[]) => Promise<R[]>,
-  s: Submission<T, R>,
-): Promise<void> {
-  try {
-    s.resolve(await write(s.items));
-  } catch (error) {
-    s.reject(error);
+  private run(batch: WritePart<T, R>[]): Promise<void> {
+    return writeTogether(this.write, batch, {
+      onTogether: this.options.onMerged,
+      onFallback: this.options.onFallback,
+    });
   }
 }
 

@@ -1,3 +1,5 @@
+import { writeTogether, type WritePart } from './write-together';
+
 /**
  * Group commit for the worker's micro-batches (issue 17): every delivery of a batch runs its own
  * stages up to `persist`, then waits here; once each delivery of the batch has either arrived or
@@ -21,12 +23,6 @@ export interface GroupCommitMember<T, R> {
   leave(): void;
 }
 
-interface Arrival<T, R> {
-  items: T[];
-  resolve(results: R[]): void;
-  reject(error: unknown): void;
-}
-
 export interface GroupCommitOptions<T, R> {
   /** The batch transaction; also used for one delivery on its own (the fallback). */
   write: BatchWriter<T, R>;
@@ -46,7 +42,7 @@ export const GROUP_COMMIT_MAX_WAIT_MS = 100;
 
 export class GroupCommit<T, R> {
   /** Slots in the batch's order; undefined until the member arrives, null once it left. */
-  private readonly slots: (Arrival<T, R> | null | undefined)[] = [];
+  private readonly slots: (WritePart<T, R> | null | undefined)[] = [];
   private settled = 0;
   private flushed = false;
   private timer?: NodeJS.Timeout;
@@ -99,38 +95,11 @@ export class GroupCommit<T, R> {
     void this.flush();
   }
 
-  private async flush(): Promise<void> {
-    const arrivals = this.slots.filter((s): s is Arrival<T, R> => !!s);
-    if (arrivals.length === 0) return;
-    if (arrivals.length === 1) {
-      await this.writeAlone(arrivals[0]);
-      return;
-    }
-    const all = arrivals.flatMap((a) => a.items);
-    let results: R[];
-    try {
-      results = await this.options.write(all);
-      if (results.length !== all.length) {
-        throw new Error(`group commit: ${results.length} results for ${all.length} items`);
-      }
-    } catch (error) {
-      this.options.onFallback?.(error, arrivals.length);
-      await Promise.all(arrivals.map((a) => this.writeAlone(a)));
-      return;
-    }
-    this.options.onCommit?.(arrivals.length, all.length);
-    let at = 0;
-    for (const a of arrivals) {
-      a.resolve(results.slice(at, at + a.items.length));
-      at += a.items.length;
-    }
-  }
-
-  private async writeAlone(a: Arrival<T, R>): Promise<void> {
-    try {
-      a.resolve(await this.options.write(a.items));
-    } catch (error) {
-      a.reject(error);
-    }
+  private flush(): Promise<void> {
+    const arrivals = this.slots.filter((s): s is WritePart<T, R> => !!s);
+    return writeTogether(this.options.write, arrivals, {
+      onTogether: this.options.onCommit,
+      onFallback: this.options.onFallback,
+    });
   }
 }

@@ -157,6 +157,7 @@ export async function createRuntime(
   try {
     store = await openStore(env.storeUrl, {
       sqliteCheckpoint: env.sqliteCheckpoint,
+      pgNamedStatements: env.pgNamedStatements,
       writeGate: overrides.writeGate,
     });
     if (overrides.writeGate) {

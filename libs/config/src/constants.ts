@@ -74,6 +74,13 @@ export const INGRESS_FIRST_POLL_MS = 5;
 /** The highest (least favoured) nice value Linux accepts. */
 export const MAX_NICE = 19;
 export const WORKER_THREAD_SETTINGS = ['on', 'off'] as const;
+/**
+ * EXHUB_PG_NAMED_STATEMENTS: `on` = each statement text is prepared once per PostgreSQL connection
+ * (libs/store `pg-named-statements.ts`); `off` = every query unnamed, for a connection pooler that
+ * cannot carry prepared statements across its server connections (PgBouncer before 1.21, or
+ * without `max_prepared_statements`, in transaction mode).
+ */
+export const DEFAULT_PG_NAMED_STATEMENTS = 'on';
 export type WorkerThreadSetting = (typeof WORKER_THREAD_SETTINGS)[number];
 /**
  * Who checkpoints the embedded SQLite store's WAL (EXHUB_SQLITE_CHECKPOINT): a thread of its own

@@ -81,6 +81,15 @@ describe('loadEnvSettings', () => {
     );
   });
 
+  it('reads whether PostgreSQL statements are named: on by default, on or off, nothing else', () => {
+    expect(loadEnvSettings({}).pgNamedStatements).toBe(true);
+    expect(loadEnvSettings({ EXHUB_PG_NAMED_STATEMENTS: ' OFF ' }).pgNamedStatements).toBe(false);
+    expect(loadEnvSettings({ EXHUB_PG_NAMED_STATEMENTS: 'on' }).pgNamedStatements).toBe(true);
+    expect(() => loadEnvSettings({ EXHUB_PG_NAMED_STATEMENTS: 'no' })).toThrow(
+      /EXHUB_PG_NAMED_STATEMENTS="no": use "on" .* or "off"/,
+    );
+  });
+
   it('reads where the pipeline worker runs: a thread of its own by default, on or off, nothing else', () => {
     expect(loadEnvSettings({}).workerThread).toBe('on');
     expect(loadEnvSettings({}).pipelineThreadNice).toBe(0);

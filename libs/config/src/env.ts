@@ -16,6 +16,7 @@ import {
   defaultWorkerBatchMax,
   DEFAULT_WORKER_PREFETCH,
   DEFAULT_WORKER_THREAD,
+  DEFAULT_PG_NAMED_STATEMENTS,
   DEFAULT_PIPELINE_THREAD_NICE,
   DEFAULT_INGRESS_FIRST,
   DEFAULT_INGRESS_FIRST_MAX_WAIT_MS,
@@ -40,6 +41,11 @@ export interface EnvSettings {
    * the event loop) or `commit` (SQLite's own, inside a commit). No effect on PostgreSQL.
    */
   sqliteCheckpoint: SqliteCheckpoint;
+  /**
+   * PostgreSQL only: prepare each statement text once per connection (EXHUB_PG_NAMED_STATEMENTS,
+   * `on` by default; `off` for a pooler that cannot carry prepared statements).
+   */
+  pgNamedStatements: boolean;
   roles: ReadonlySet<Role>;
   mappingsDir: string;
   policiesDir: string;
@@ -225,6 +231,16 @@ function parseWorkerThread(raw: string | undefined): WorkerThreadSetting {
   );
 }
 
+/** EXHUB_PG_NAMED_STATEMENTS: `on` or `off`. */
+function parsePgNamedStatements(raw: string | undefined): boolean {
+  const value = raw === undefined || raw.trim() === '' ? DEFAULT_PG_NAMED_STATEMENTS : raw.trim();
+  if (value.toLowerCase() === 'on') return true;
+  if (value.toLowerCase() === 'off') return false;
+  throw new EnvError(
+    `EXHUB_PG_NAMED_STATEMENTS="${raw}": use "on" (each statement prepared once per PostgreSQL connection) or "off" (every query unnamed, for a pooler that cannot keep prepared statements); default ${DEFAULT_PG_NAMED_STATEMENTS}`,
+  );
+}
+
 /** EXHUB_PIPELINE_THREAD_NICE: a whole number 0–19. */
 function parsePipelineThreadNice(raw: string | undefined): number {
   const n = parseInteger('EXHUB_PIPELINE_THREAD_NICE', raw?.trim(), DEFAULT_PIPELINE_THREAD_NICE);
@@ -286,6 +302,7 @@ export function loadEnvSettings(env: NodeJS.ProcessEnv = process.env): EnvSettin
     workerPrefetch,
     workerChannels,
     workerThread: parseWorkerThread(env.EXHUB_WORKER_THREAD),
+    pgNamedStatements: parsePgNamedStatements(env.EXHUB_PG_NAMED_STATEMENTS),
     pipelineThreadNice: parsePipelineThreadNice(env.EXHUB_PIPELINE_THREAD_NICE),
     ingressFirst: parseInteger(
       'EXHUB_INGRESS_FIRST',

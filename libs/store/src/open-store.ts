@@ -27,6 +27,11 @@ export interface OpenStoreOptions {
    */
   sqliteCheckpoint?: SqliteCheckpointMode;
   /**
+   * PostgreSQL only: prepare each statement text once per connection (pg-named-statements.ts);
+   * true unless false (EXHUB_PG_NAMED_STATEMENTS=off, for a pooler that cannot keep them).
+   */
+  pgNamedStatements?: boolean;
+  /**
    * SQLite only: the process's write gate (write-gate.ts), shared by the threads that write the
    * same file, so their writers queue in the process, not in SQLite's busy handler.
    */
@@ -81,7 +86,11 @@ export async function openStore(
   // instead, its caller retries, and the pool discards the broken client when it is released.
   pool.on('error', () => undefined);
   pool.on('connect', (client) => client.on('error', () => undefined));
-  const db = new Kysely<StoreDatabase>({ dialect: new PostgresDialect({ pool: withNamedStatements(pool) }) });
+  const db = new Kysely<StoreDatabase>({
+    dialect: new PostgresDialect({
+      pool: options.pgNamedStatements === false ? pool : withNamedStatements(pool),
+    }),
+  });
   try {
     await sql`select 1`.execute(db);
   } catch (err) {

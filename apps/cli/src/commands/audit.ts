@@ -4,10 +4,9 @@
  * anchor` writes the head to a file kept outside the database; `verify --anchor` checks it.
  */
 import type { Command } from 'commander';
-import { loadEnvSettings } from '@exhub/config';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { openStore, type AuditVerification, type ExceptionStore } from '@exhub/store';
-import { EXIT, printJson, usageError } from './ops-shared';
+import type { AuditVerification, ExceptionStore } from '@exhub/store';
+import { EXIT, openConfiguredStore, printJson, usageError } from './ops-shared';
 
 const SHORT_HASH = 16;
 
@@ -85,7 +84,7 @@ async function checkAnchor(
 }
 
 async function verify(flags: { json?: boolean; anchor?: string }): Promise<void> {
-  const store = await openStore(loadEnvSettings().storeUrl);
+  const store = await openConfiguredStore();
   try {
     let result = await store.verifyAudit();
     if (result.ok && flags.anchor !== undefined) {
@@ -101,7 +100,7 @@ async function verify(flags: { json?: boolean; anchor?: string }): Promise<void>
 
 /** Verifies the trail, then writes its head to `out` (atomically) for verify --anchor. */
 async function anchor(flags: { out: string }): Promise<void> {
-  const store = await openStore(loadEnvSettings().storeUrl);
+  const store = await openConfiguredStore();
   try {
     const result = await store.verifyAudit();
     if (!result.ok) {

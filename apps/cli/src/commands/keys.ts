@@ -3,12 +3,11 @@
  * stored, so `create` is the one time the key is shown.
  */
 import { Option, type Command } from 'commander';
-import { loadEnvSettings } from '@exhub/config';
-import { API_KEY_ROLES, openStore, type ExceptionStore } from '@exhub/store';
-import { EXIT, printJson, table } from './ops-shared';
+import { API_KEY_ROLES, type ExceptionStore } from '@exhub/store';
+import { EXIT, openConfiguredStore, printJson, table } from './ops-shared';
 
 async function withStore(fn: (store: ExceptionStore) => Promise<void>): Promise<void> {
-  const store = await openStore(loadEnvSettings().storeUrl);
+  const store = await openConfiguredStore();
   try {
     await fn(store);
   } finally {

@@ -19,9 +19,8 @@ import {
   type Evaluation,
   type OutcomeRecord,
 } from '@exhub/prioritization';
-import { loadEnvSettings } from '@exhub/config';
-import { openStore } from '@exhub/store';
 import { recordsFromStore } from './model-store';
+import { openConfiguredStore } from './ops-shared';
 
 const DEFAULT_POLICIES_DIR = 'policies';
 const PRIORITY_POLICY_FILE = 'priority.yaml';
@@ -110,7 +109,7 @@ async function loadRecords(o: { data?: string; fromStore?: boolean }): Promise<{
   if (!!o.data === !!o.fromStore)
     throw new Error('give exactly one of --data <file> and --from-store');
   if (o.data) return { records: parseOutcomes(readFileSync(o.data, 'utf8'), o.data), from: o.data };
-  const store = await openStore(loadEnvSettings().storeUrl);
+  const store = await openConfiguredStore();
   try {
     const r = await recordsFromStore(store);
     const who = Object.entries(r.byResolvedBy)

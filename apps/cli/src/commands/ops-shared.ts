@@ -1,6 +1,7 @@
 /**
  * What `exhub replay` and `exhub dlq` share: the environment (AMQP_URL, EXHUB_TOPOLOGY_PREFIX,
- * EXHUB_MAPPINGS_DIR, EXHUB_POLICIES_DIR), the broker connection, the dry pipeline used to
+ * EXHUB_MAPPINGS_DIR, EXHUB_POLICIES_DIR), the broker connection, the store (for `audit`, `keys`
+ * and `model` too), the dry pipeline used to
  * re-validate events, a progress line, and exit codes.
  */
 import { join } from 'node:path';
@@ -16,6 +17,7 @@ import {
   type TopologyNames,
 } from '@exhub/messaging';
 import { ISO_TIME_EXAMPLE, parseIsoTime } from '@exhub/messaging';
+import { openStore, type ExceptionStore } from '@exhub/store';
 import { EXIT_USAGE } from '../conventions';
 
 /** Exit codes of the operations commands (commander's own parse errors exit `usage` too). */
@@ -94,6 +96,12 @@ export async function openOps(tool: string): Promise<OpsContext> {
     connection,
     close: () => connection.close().catch(() => undefined),
   };
+}
+
+/** The store the hub uses (EXHUB_STORE_URL), opened with the hub's store settings. */
+export function openConfiguredStore(): Promise<ExceptionStore> {
+  const env = loadEnvSettings();
+  return openStore(env.storeUrl, { pgNamedStatements: env.pgNamedStatements });
 }
 
 export async function openPublisher(ctx: OpsContext): Promise<ConfirmPublisher> {

@@ -706,7 +706,10 @@ export function renderReport(resultsDir: string, root: string): string[] {
         'steady state a hub reaches within its first second of traffic. Until the twelfth session the ' +
         'warm-up was 500 calls only, and V8 was still optimising inside the measured second, so the ' +
         'slowest mappings landed anywhere between their interpreted and optimised rates (camt.054 ' +
-        'breaks, same build, load 1.5: 14,216 and 16,276/s that way, 23,865 and 24,877/s after 500 ms).',
+        'breaks, same build, load 1.5: 14,216 and 16,276/s that way, 23,865 and 24,877/s after 500 ms). ' +
+        'The rate is the median of five equal windows of the measured second, so a short stall of ' +
+        'the shared host moves one window, not the figure (one full run had given camt.053 breaks ' +
+        '17,511/s for the whole second, three runs of the same build minutes later 23,441–26,200/s).',
     );
     md.push('');
     md.push(

@@ -715,11 +715,12 @@ export function renderReport(resultsDir: string, root: string): string[] {
         'one after another; the declarative column is the median (min–max) of them, the other columns ' +
         'medians. One process is not enough: with the same build, the ISO 20022 break mappings ran ' +
         'at about 15,700/s in some processes and 23,000–26,000/s in others (camt.053 and camt.054 ' +
-        'slow or fast together, CPU per payload 56–66 µs against 43–45 µs, on a quiet host). The ' +
-        "fast path's closures of one kind share their code and type feedback across every mapping, " +
-        'so what V8 makes of them can depend on the order and timing in which a process first meets ' +
-        'the mappings; which state a hub lands in is not yet pinned down (the top lead for the ' +
-        'engine).',
+        'slow or fast together, CPU per payload 56–66 µs against 43–45 µs, on a quiet host). It is ' +
+        "V8's background optimisation: camt.053 breaks alone, ten processes each, were slow in 3 of " +
+        '10 as shipped, in 0 of 10 with `node --no-concurrent-recompilation` and in 0 of 10 pinned ' +
+        'to one CPU (`taskset -c 1`), so the timing of the background compiler against the main ' +
+        'thread decides which code a process keeps. Which function it is, and a fix that holds ' +
+        'for the hub, are not found yet (the top lead for the engine).',
     );
     md.push('');
     md.push(

@@ -85,13 +85,12 @@ class NamedStatementClient implements PostgresPoolClient {
       typeof text === 'string' && Array.isArray(values) && values.length > 0
         ? this.owner.nameFor(text)
         : undefined;
-    const run =
-      name === undefined
-        ? (this.client.query as (...a: unknown[]) => Promise<unknown>).apply(this.client, args)
-        : this.client.query({ name, text: text as string, values: values as unknown[] });
-    if (run && typeof (run as Promise<unknown>).then === 'function') {
-      (run as Promise<unknown>).catch((err: unknown) => this.owner.failed(err));
+    if (name === undefined) {
+      return (this.client.query as (...a: unknown[]) => never).apply(this.client, args);
     }
+    // Only a named statement has a cached plan PostgreSQL can refuse.
+    const run = this.client.query({ name, text: text as string, values: values as unknown[] });
+    run.catch((err: unknown) => this.owner.failed(err));
     return run as never;
   }
 

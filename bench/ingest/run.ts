@@ -11,7 +11,8 @@
  *                            (RSS before / during / after, the 503 count).
  *
  * Env: INGEST_SECONDS [10], INGEST_CONNECTIONS [50], OUTAGE_RATE [500], OUTAGE_HOLD_MS [1000],
- * INGEST_ONLY=ingress,all,outage. Nothing here asserts a time.
+ * INGEST_ONLY=ingress,all,outage, INGEST_STORE_URL (default: a fresh SQLite file per hub).
+ * Nothing here asserts a time.
  */
 import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -31,6 +32,7 @@ const OUTAGE_RATE = Number(process.env.OUTAGE_RATE ?? 500);
 /** Pause between the alarm being set and the restore starting; each rabbitmqctl call adds ~2 s. */
 const OUTAGE_HOLD_MS = Number(process.env.OUTAGE_HOLD_MS ?? 1000);
 const OUTAGE_STEADY_MS = 4000;
+const STORE_URL = process.env.INGEST_STORE_URL;
 const RSS_SAMPLE_MS = 100;
 const SECRET = `whsec_bench_${randomBytes(8).toString('hex')}`;
 
@@ -90,7 +92,12 @@ async function withHub<T>(
     roles,
     prefix,
     amqpUrl: AMQP_URL,
-    env: { STRIPE_WEBHOOK_SECRET: SECRET },
+    env: {
+      STRIPE_WEBHOOK_SECRET: SECRET,
+      // The embedded store by default (the hub as shipped); INGEST_STORE_URL=postgres://… measures
+      // the dedupe writes on PostgreSQL instead (a database of its own: the hub migrates it).
+      ...(STORE_URL ? { EXHUB_STORE_URL: STORE_URL } : {}),
+    },
     watch,
   });
   try {

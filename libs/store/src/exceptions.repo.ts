@@ -4,6 +4,7 @@ import type { CanonicalException, Status } from '@exhub/canonical';
 import { appendAuditBatchIn, appendAuditIn, auditedTransaction } from './audit.repo';
 import { DEFAULT_PAGE_SIZE, MAX_FIND_OPEN, MAX_PAGE_SIZE } from './constants';
 import { DEGRADED_KEY, DUE_KEY, exceptionKeysOf, linkKeysOf } from './exception-keys';
+import { chunked } from './chunked';
 import { exceptionContentHash } from './content-hash';
 import { StoreInputError, StoreNotFoundError } from './errors';
 import {
@@ -294,19 +295,13 @@ export async function upsertExceptions(
 /** Rows per multi-row statement of the group commit (each row count is one compiled shape). */
 const BULK_ROWS = 32;
 
-function chunked<T>(items: readonly T[], size = BULK_ROWS): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
-
 /**
  * Which of `ids` have a row; on PostgreSQL the rows are locked (`FOR UPDATE`, in id order) for the
  * rest of the transaction, as `currentRow` locks one.
  */
 async function currentIds(ctx: StoreContext, trx: Db, ids: string[]): Promise<Set<string>> {
   const found = new Set<string>();
-  for (const chunk of chunked(ids)) {
+  for (const chunk of chunked(ids, BULK_ROWS)) {
     const { rows } = await trx.executeQuery(
       ctx.prepared.bind(
         `exceptions.current-ids:${chunk.length}`,
@@ -363,7 +358,7 @@ async function insertRows<T extends keyof StoreDatabase>(
   returning?: 'id',
 ): Promise<Set<string>> {
   const ids = new Set<string>();
-  for (const chunk of chunked(rows)) {
+  for (const chunk of chunked(rows, BULK_ROWS)) {
     const width = columns.length;
     const compiled = ctx.prepared.bind(
       `${table}.insert:${chunk.length}${returning ? ':returning' : ''}`,

@@ -57,7 +57,7 @@ export class KyselyStore implements ExceptionStore {
     this.ctx.keyProbes = new KeyProbes(db, ctx.prepared, (keys, excludeId) =>
       exceptions.probeKeyIndex(ctx, keys, excludeId),
     );
-    this.webhookWrites = new WebhookWriteBatcher(db);
+    this.webhookWrites = new WebhookWriteBatcher(this.ctx);
   }
 
   recordDeadLetter(entry: deadLetters.DeadLetterRecord) {
@@ -170,13 +170,18 @@ export class KyselyStore implements ExceptionStore {
     pendingTimeoutMs?: number,
   ) {
     webhookEvents.refuseNul(event);
-    return this.webhookWrites.submit((db) =>
-      webhookEvents.rememberWebhookEvent(this.ctx, db, event, ttlMs, now, pendingTimeoutMs),
+    return this.webhookWrites.submit(
+      (db) => webhookEvents.rememberWebhookEvent(this.ctx, db, event, ttlMs, now, pendingTimeoutMs),
+      { kind: 'claim', request: { input: event, ttlMs, now } },
     );
   }
   confirmWebhookEvent(event: Pick<WebhookEventInput, 'connectorId' | 'sourceEventId' | 'eventId'>) {
-    return this.webhookWrites.submit((db) =>
-      webhookEvents.confirmWebhookEvent(this.ctx, db, event),
+    return this.webhookWrites.submit(
+      (db) => webhookEvents.confirmWebhookEvent(this.ctx, db, event),
+      {
+        kind: 'confirm',
+        input: event,
+      },
     );
   }
   forgetWebhookEvent(event: Pick<WebhookEventInput, 'connectorId' | 'sourceEventId' | 'eventId'>) {

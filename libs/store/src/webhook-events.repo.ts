@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { chunked } from './chunked';
 import { DEFAULT_WEBHOOK_PENDING_TIMEOUT_MS } from './constants';
 import { StoreInputError } from './errors';
 import type { StoreDatabase } from './schema';
@@ -70,47 +71,8 @@ async function tryClaim(
   const nowIso = now.toISOString();
   const expiresAt = new Date(now.getTime() + ttlMs).toISOString();
   // One statement: insert the claim, or replace a record whose TTL has run out (it no longer
-  // counts); a live record is left alone and returns no row. Compiled once (prepared.ts).
-  const { rows } = await db.executeQuery(
-    ctx.prepared.bind(
-      'webhook_events.claim',
-      (v) =>
-        ctx.db
-          .insertInto('webhook_events')
-          .values({
-            connector_id: v(0),
-            source_event_id: v(1),
-            event_id: v(2),
-            correlation_id: v(3),
-            created_at: v(4),
-            expires_at: v(5),
-            state: v(6),
-          })
-          .onConflict((oc) =>
-            oc
-              .columns(['connector_id', 'source_event_id'])
-              .doUpdateSet((eb) => ({
-                event_id: eb.ref('excluded.event_id'),
-                correlation_id: eb.ref('excluded.correlation_id'),
-                created_at: eb.ref('excluded.created_at'),
-                expires_at: eb.ref('excluded.expires_at'),
-                state: eb.ref('excluded.state'),
-              }))
-              .where('webhook_events.expires_at', '<=', v(4)),
-          )
-          .returning('event_id'),
-      [
-        input.connectorId,
-        input.sourceEventId,
-        input.eventId,
-        input.correlationId,
-        nowIso,
-        expiresAt,
-        'pending',
-      ],
-    ),
-  );
-  const inserted = rows[0];
+  // counts); a live record is left alone. The batch's statement with one row (compiled once).
+  const [inserted] = await claimFreeWebhookEvents(ctx, db, [{ input, ttlMs, now }]);
   if (inserted) return { ...idsOf(input), isNew: true, state: 'pending' };
   const first = await db
     .selectFrom('webhook_events')
@@ -139,6 +101,156 @@ async function tryClaim(
   return taken ? { ...ids, isNew: true, state: 'pending', takenOver: true } : undefined;
 }
 
+/** Rows per multi-row statement of a batch of claims or confirms (each row count is one shape). */
+export const WEBHOOK_BULK_ROWS = 32;
+
+/** The claim to try for one request of a batch (webhook-writes.ts). */
+export interface WebhookClaimRequest {
+  input: WebhookEventInput;
+  ttlMs: number;
+  now: Date;
+}
+
+/** `connectorId` and `sourceEventId` as one map key (NUL is refused in both: refuseNul). */
+function claimKey(connectorId: string, sourceEventId: string): string {
+  return `${connectorId}${NUL}${sourceEventId}`;
+}
+
+function byClaimKey<T>(of: (item: T) => { connectorId: string; sourceEventId: string }) {
+  return (a: T, b: T): number => {
+    const ka = claimKey(of(a).connectorId, of(a).sourceEventId);
+    const kb = claimKey(of(b).connectorId, of(b).sourceEventId);
+    return ka < kb ? -1 : ka > kb ? 1 : 0;
+  };
+}
+
+/**
+ * The claims of a batch of requests, the common case in one statement per 32 of them (issue 17):
+ * each id that is free (unknown, or its record expired) is claimed by one INSERT … ON CONFLICT DO
+ * UPDATE … WHERE expired, with a row per request, each judged against its own request's time
+ * (`rememberWebhookEvent` runs the same statement with one row). Returns, per request, whether it
+ * now holds a new pending claim. A request whose id was not free (a live record, a duplicate
+ * within the batch) gets `false` and nothing was written for it: the caller runs
+ * `rememberWebhookEvent` for it, which finds the record and answers (duplicate, retry later,
+ * takeover). Rows go in key order, so two processes' batches take their row locks in the same
+ * order on PostgreSQL.
+ */
+export async function claimFreeWebhookEvents(
+  ctx: StoreContext,
+  db: Kysely<StoreDatabase>,
+  requests: readonly WebhookClaimRequest[],
+): Promise<boolean[]> {
+  const claimed = new Array<boolean>(requests.length).fill(false);
+  // One row per id and statement: PostgreSQL refuses a statement that would touch a row twice,
+  // and the second request for an id must find the first one's claim, as it would one by one.
+  const seen = new Set<string>();
+  const firsts: { request: WebhookClaimRequest; index: number }[] = [];
+  requests.forEach((request, index) => {
+    const key = claimKey(request.input.connectorId, request.input.sourceEventId);
+    if (seen.has(key)) return;
+    seen.add(key);
+    firsts.push({ request, index });
+  });
+  firsts.sort(byClaimKey((f) => f.request.input));
+  for (const chunk of chunked(firsts, WEBHOOK_BULK_ROWS)) {
+    const values: unknown[] = [];
+    for (const { request } of chunk) {
+      const { input, ttlMs, now } = request;
+      values.push(
+        input.connectorId,
+        input.sourceEventId,
+        input.eventId,
+        input.correlationId,
+        now.toISOString(),
+        new Date(now.getTime() + ttlMs).toISOString(),
+        'pending',
+      );
+    }
+    const { rows } = await db.executeQuery(
+      ctx.prepared.bind(
+        `webhook_events.claim-free:${chunk.length}`,
+        (v) =>
+          ctx.db
+            .insertInto('webhook_events')
+            .values(
+              chunk.map((_, r) => ({
+                connector_id: v(r * 7),
+                source_event_id: v(r * 7 + 1),
+                event_id: v(r * 7 + 2),
+                correlation_id: v(r * 7 + 3),
+                created_at: v(r * 7 + 4),
+                expires_at: v(r * 7 + 5),
+                state: v(r * 7 + 6),
+              })),
+            )
+            .onConflict((oc) =>
+              oc
+                .columns(['connector_id', 'source_event_id'])
+                .doUpdateSet((eb) => ({
+                  event_id: eb.ref('excluded.event_id'),
+                  correlation_id: eb.ref('excluded.correlation_id'),
+                  created_at: eb.ref('excluded.created_at'),
+                  expires_at: eb.ref('excluded.expires_at'),
+                  state: eb.ref('excluded.state'),
+                }))
+                // Replaced only once expired at the time of the request that proposes the row.
+                .whereRef('webhook_events.expires_at', '<=', 'excluded.created_at'),
+            )
+            .returning(['connector_id', 'source_event_id']),
+        values,
+      ),
+    );
+    const won = new Set(rows.map((r) => claimKey(r.connector_id, r.source_event_id)));
+    for (const { request, index } of chunk) {
+      claimed[index] = won.has(claimKey(request.input.connectorId, request.input.sourceEventId));
+    }
+  }
+  return claimed;
+}
+
+/**
+ * `confirmWebhookEvent` for a batch of claims, in one statement per 32 of them: per claim, whether
+ * it was still this acceptance's (the same answer each would get alone).
+ */
+export async function confirmWebhookEvents(
+  ctx: StoreContext,
+  db: Kysely<StoreDatabase>,
+  inputs: ReadonlyArray<Pick<WebhookEventInput, 'connectorId' | 'sourceEventId' | 'eventId'>>,
+): Promise<boolean[]> {
+  const ownerKey = (connectorId: string, sourceEventId: string, eventId: string) =>
+    `${claimKey(connectorId, sourceEventId)}${NUL}${eventId}`;
+  const confirmed = new Set<string>();
+  const ordered = [...inputs].sort(byClaimKey((i) => i));
+  for (const chunk of chunked(ordered, WEBHOOK_BULK_ROWS)) {
+    const values: unknown[] = ['confirmed'];
+    for (const input of chunk) values.push(input.connectorId, input.sourceEventId, input.eventId);
+    const { rows } = await db.executeQuery(
+      ctx.prepared.bind(
+        `webhook_events.confirm-many:${chunk.length}`,
+        (v) =>
+          ctx.db
+            .updateTable('webhook_events')
+            .set({ state: v(0) })
+            .where((eb) =>
+              eb.or(
+                chunk.map((_, r) =>
+                  eb.and([
+                    eb('connector_id', '=', v(r * 3 + 1)),
+                    eb('source_event_id', '=', v(r * 3 + 2)),
+                    eb('event_id', '=', v(r * 3 + 3)),
+                  ]),
+                ),
+              ),
+            )
+            .returning(['connector_id', 'source_event_id', 'event_id']),
+        values,
+      ),
+    );
+    for (const r of rows) confirmed.add(ownerKey(r.connector_id, r.source_event_id, r.event_id));
+  }
+  return inputs.map((i) => confirmed.has(ownerKey(i.connectorId, i.sourceEventId, i.eventId)));
+}
+
 /**
  * Records that the claim's event is done (the broker confirmed its publish): from now on a retry is
  * a duplicate. False if the claim is no longer this acceptance's (purged, or released).
@@ -148,20 +260,8 @@ export async function confirmWebhookEvent(
   db: Kysely<StoreDatabase>,
   input: Pick<WebhookEventInput, 'connectorId' | 'sourceEventId' | 'eventId'>,
 ): Promise<boolean> {
-  const result = await db.executeQuery(
-    ctx.prepared.bind(
-      'webhook_events.confirm',
-      (v) =>
-        ctx.db
-          .updateTable('webhook_events')
-          .set({ state: v(0) })
-          .where('connector_id', '=', v(1))
-          .where('source_event_id', '=', v(2))
-          .where('event_id', '=', v(3)),
-      ['confirmed', input.connectorId, input.sourceEventId, input.eventId],
-    ),
-  );
-  return Number(result.numAffectedRows ?? 0) > 0;
+  const [confirmed] = await confirmWebhookEvents(ctx, db, [input]);
+  return confirmed;
 }
 
 /** Releases this acceptance's claim (its publish failed), so the source's retry is not refused. */

@@ -60,6 +60,8 @@ describe('WebhookWriteBatcher (group commit of the ingress dedupe writes)', () =
     ]);
     expect(store.webhookWrites.stats.batches - before.batches).toBe(1);
     expect(store.webhookWrites.stats.writes - before.writes).toBe(5);
+    // The two confirms in one statement, the three claims in another (the duplicate then alone).
+    expect(store.webhookWrites.stats.multiRowPasses - before.multiRowPasses).toBe(2);
     expect(await stored()).toEqual([
       { source_event_id: 'evt_0', state: 'confirmed' },
       { source_event_id: 'evt_1', state: 'pending' },

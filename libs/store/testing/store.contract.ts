@@ -663,6 +663,68 @@ export function runStoreContract(name: string, factory: StoreHarnessFactory): vo
         ).toBe(true);
       });
 
+      it('answers every claim and confirm of one batch as it would alone (multi-row statements)', async () => {
+        const id = (n: number) => ({
+          connectorId: 'stripe',
+          sourceEventId: `evt_b${n}`,
+          eventId: `hub-b${n}`,
+          correlationId: `corr-b${n}`,
+        });
+        const at = (ms: number) => new Date(t0.getTime() + ms);
+        // Before the batch: b1 confirmed, b2 pending, b3 expired (its TTL 1 s), b4 pending.
+        for (const n of [1, 2, 4]) await store.rememberWebhookEvent(id(n), ttl, t0);
+        await store.rememberWebhookEvent(id(3), 1000, t0);
+        await store.confirmWebhookEvent(id(1));
+        const batcher = (store as { webhookWrites?: { stats: { fallbacks: number } } })
+          .webhookWrites;
+        const fallbacks = batcher?.stats.fallbacks ?? 0;
+        // 40 new ids: more than one statement's 32 rows.
+        const fresh = Array.from({ length: 40 }, (_, n) => id(100 + n));
+        const answers = await Promise.all([
+          store.rememberWebhookEvent({ ...id(1), eventId: 'retry-1' }, ttl, at(10)),
+          store.rememberWebhookEvent({ ...id(2), eventId: 'retry-2' }, ttl, at(10)),
+          // Expired at this request's time: free again, claimed anew with this request's ids.
+          store.rememberWebhookEvent({ ...id(3), eventId: 'again-3' }, ttl, at(1000)),
+          store.confirmWebhookEvent(id(4)),
+          store.confirmWebhookEvent({ ...id(2), eventId: 'not-the-owner' }),
+          store.confirmWebhookEvent(id(99)),
+          ...fresh.map((f) => store.rememberWebhookEvent(f, ttl, at(10))),
+          // The same new id twice in the batch: the first claims it, the second finds it pending.
+          store.rememberWebhookEvent({ ...id(100), eventId: 'second' }, ttl, at(10)),
+        ]);
+        expect(answers.slice(0, 6)).toEqual([
+          { isNew: false, eventId: 'hub-b1', correlationId: 'corr-b1', state: 'confirmed' },
+          {
+            isNew: false,
+            eventId: 'hub-b2',
+            correlationId: 'corr-b2',
+            state: 'pending',
+            retryAfterMs: expect.any(Number),
+          },
+          { isNew: true, eventId: 'again-3', correlationId: 'corr-b3', state: 'pending' },
+          true,
+          false,
+          false,
+        ]);
+        expect(answers.slice(6, 46)).toEqual(
+          fresh.map((f) => ({
+            isNew: true,
+            eventId: f.eventId,
+            correlationId: f.correlationId,
+            state: 'pending',
+          })),
+        );
+        expect(answers[46]).toMatchObject({ isNew: false, eventId: 'hub-b100', state: 'pending' });
+        // Nothing fell back to one transaction per write.
+        expect(batcher?.stats.fallbacks ?? 0).toBe(fallbacks);
+        // What was stored agrees: b4 and the fresh ids confirm as their owners', b3 is the new claim's.
+        expect(await store.confirmWebhookEvent({ ...id(3), eventId: 'again-3' })).toBe(true);
+        expect(
+          await store.rememberWebhookEvent({ ...id(4), eventId: 'retry-4' }, ttl, at(20)),
+        ).toMatchObject({ isNew: false, state: 'confirmed', eventId: 'hub-b4' });
+        expect(await store.confirmWebhookEvent(fresh[39])).toBe(true);
+      });
+
       it('lets exactly one of many concurrent inserts of the same id win', async () => {
         const claims = await Promise.all(
           Array.from({ length: 12 }, (_, n) => store.rememberWebhookEvent(event(n), ttl, t0)),

@@ -1140,6 +1140,22 @@ new). \`INGEST_ONLY=ingress INGEST_SECONDS=6\`, builds alternated A B B A A B B 
 1,844 / 1,673 → 1,658 / 1,892 / 2,129 / 2,074 req/s, hub CPU per 202 0.547 / 0.528 / 0.498 / 0.537 → 0.503 /
 0.440 / 0.397 / 0.401 ms, and the hub's peak RSS 286–320 → 229–279 MiB.
 
+**Changed (issue 17: the dedupe writes of a batch in two statements).** The ingress's claims and confirms were
+group-committed, but each was still a statement of its own inside the batch's transaction: on PostgreSQL a
+round trip each, one after another, so a batch of 50 webhooks took about 100 of them, and the ingress-only hub on
+PostgreSQL (\`INGEST_STORE_URL=postgres://…\`, new in \`bench:ingest\`) answered about half its SQLite rate with a
+quarter of its time idle. Now a batch confirms in one \`UPDATE … RETURNING\` per 32 and claims every free id in one
+multi-row claim statement per 32, in key order (libs/store/src/webhook-events.repo.ts); an id that was not free, or
+twice in the batch, is answered one by one as before, so every answer is the one it would get alone (a store
+contract test, on both databases, checks each kind in one batch). Measured 2026-12-07 (load 1.4–3.5), A = main
+298c3e4, B = the change, alternated, \`INGEST_ONLY=ingress INGEST_SECONDS=8\`: on PostgreSQL 1,245 / 1,262 /
+1,238 → 1,780 / 1,846 / 1,413 req/s, hub CPU per 202 0.52 / 0.54 / 0.55 → 0.38 / 0.38 / 0.49 ms; on SQLite (as
+shipped) 1,936 / 2,269 / 2,588 / 2,990 → 2,338 / 2,018 / 3,208 / 3,223 req/s, hub CPU per 202 0.45 / 0.37 / 0.33 /
+0.27 → 0.36 / 0.43 / 0.26 / 0.25 ms (B lower in 3 of 4 pairs, −8 % on average). For scale: a build with no dedupe
+writes at all (not shippable, only a bound) took 0.29 → 0.25 ms per 202 on SQLite, so what the embedded dedupe
+still costs is about a tenth of the ingress. Tried and not kept: two batch transactions at once on PostgreSQL
+(1,258 / 1,753 / 1,880 against 1,730 / 1,726 / 1,478 req/s with one, the same within the noise).
+
 **The worker's SQLite time** (2026-12-07, main 4031ea0, \`ONLY=hub\`, a by-hand timer around each statement of the
 node:sqlite adapter, 17,400 events, load ~2): 5.3 s of wall time in SQLite, of it 3.1 s in \`commit\` (1,526 group
 commits of ~11 events, ~2 ms each: writing the WAL frames of two copies of each document — the exception and its
@@ -1231,6 +1247,7 @@ BENCH_REPEATS=3 npm run bench          # median and range over 3 runs of pipelin
 BENCH_SKIP=mapping,scoring npm run bench
 npm run bench:pipeline                 # EVENTS=5000 RATE=1000 RATE_SECONDS=5 LOW_RATE=200 BACKLOG=10000 ONLY=bare,hub,nest AMQP_NODELAY=1
 npm run bench:ingest                   # INGEST_SECONDS=10 INGEST_CONNECTIONS=50 OUTAGE_RATE=500 INGEST_ONLY=ingress,all,outage
+INGEST_STORE_URL=postgres://postgres@127.0.0.1:5432/ingestbench INGEST_ONLY=ingress npm run bench:ingest   # the dedupe store on PostgreSQL (an empty database)
 npm run bench:scaleout                 # SCALEOUT_BACKLOG=10000 SCALEOUT_HUBS=1,2 SCALEOUT_PG_URL=postgres://postgres@127.0.0.1:5432/test
 npm run bench:e2e                      # E2E_EVENTS=3000 E2E_CONCURRENCY=32 E2E_RATE=200 E2E_SECONDS=10
 E2E_MODES=paced E2E_VARIANTS=hub E2E_DUMP=lat.txt HUB_LOG_FILE=hub.log npm run bench:e2e   # the paced hub pass alone

@@ -715,12 +715,19 @@ export function renderReport(resultsDir: string, root: string): string[] {
         'one after another; the declarative column is the median (min–max) of them, the other columns ' +
         'medians. One process is not enough: with the same build, the ISO 20022 break mappings ran ' +
         'at about 15,700/s in some processes and 23,000–26,000/s in others (camt.053 and camt.054 ' +
-        'slow or fast together, CPU per payload 56–66 µs against 43–45 µs, on a quiet host). It is ' +
-        "V8's background optimisation: camt.053 breaks alone, ten processes each, were slow in 3 of " +
-        '10 as shipped, in 0 of 10 with `node --no-concurrent-recompilation` and in 0 of 10 pinned ' +
-        'to one CPU (`taskset -c 1`), so the timing of the background compiler against the main ' +
-        'thread decides which code a process keeps. Which function it is, and a fix that holds ' +
-        'for the hub, are not found yet (the top lead for the engine).',
+        'slow or fast together, CPU per payload 56–66 µs against 43–45 µs, on a quiet host). In ' +
+        "the twelfth session that looked like the timing of V8's background optimisation (camt.053 " +
+        'breaks alone, ten processes each: slow in 3 of 10 as shipped, 0 of 10 with `node ' +
+        '--no-concurrent-recompilation`, 0 of 10 pinned to one CPU). The thirteenth session did not ' +
+        'reproduce it (2026-12-07, load 1.3–2.8): six processes as shipped ran 13,810–24,005/s (43–77 ' +
+        'µs of CPU per payload), four with that flag 11,446–17,925/s; and a CPU profile of only the ' +
+        'measured window (`node:inspector`, 2 s after 1.5 s of warm-up) of the fastest and the slowest ' +
+        'of eight processes (59.6 and 82.0 µs per payload under the profiler) had the same functions ' +
+        'in the same order, each within two points of its share: the slower process ran the same ' +
+        'code more slowly throughout, which is what a busy ' +
+        'neighbour on the shared cores does, not a different optimisation of one function. So the ' +
+        'spread is reported as it is (median and range over BENCH_REPEATS processes), not explained ' +
+        'away.',
     );
     md.push('');
     md.push(

@@ -82,8 +82,8 @@ function runMapping(): MappingRow[] {
  * The mapping bench in `runs` processes of its own, one after another: each row's rates are the
  * medians, and the declarative rate of every run is kept (the report shows median (min–max)).
  * One process is not enough: the same build maps the ISO 20022 break mappings at about 15,700/s
- * in some processes and 23,000–26,000/s in others (the timing of V8's background optimisation
- * decides which code a process keeps: see the report's mapping section), so one run lands on either.
+ * in some processes and 23,000–26,000/s in others (the report's mapping section says what is
+ * known of why), so one run lands on either.
  */
 function runMappingRepeated(runs: number): MappingRow[] {
   const all = Array.from({ length: runs }, (_, i) => {

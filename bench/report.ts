@@ -900,7 +900,7 @@ regenerated):
   used 1.0 ms of CPU per event with two hubs against 0.7 ms with one. Two ÷ one was 0.83–0.96.
   **Changed:** the worker runs one group-commit transaction at a time; the group commits that become
   ready meanwhile wait and go into the next transaction together, up to 256 exceptions
-  (\`apps/hub/src/pipeline/commit-queue.ts\`; a failed merged transaction writes each one again on its
+  (\`libs/store/src/commit-queue.ts\`; a failed merged transaction writes each one again on its
   own). A/B of the builds in one run, twice, the second in reverse order (\`SCALEOUT_BUILDS\`):
   - two hubs: 676 → 949/s and 570 → 1,220/s;
   - one hub: 701 → 828/s and 1,059 → 969/s;

@@ -11,6 +11,8 @@ export {
 export { storeReadiness, type StoreCheck } from './readiness';
 export { storeCursors } from './cursor-store.adapter';
 export { exceptionContentHash } from './content-hash';
+export { CommitQueue, type CommitQueueOptions } from './commit-queue';
+export { writeTogether, type WritePart } from './write-together';
 export { isApiKeyRole } from './api-keys.repo';
 export {
   API_KEY_ROLES,

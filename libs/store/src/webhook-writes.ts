@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { CommitQueue } from './commit-queue';
 import type { StoreDatabase } from './schema';
 import type { StoreContext } from './store-context';
 import type { WebhookEventInput } from './types';
@@ -15,18 +16,14 @@ export const WEBHOOK_WRITE_BATCH_MAX = 256;
  * What a write is, where the batch can do it for many requests in one statement: a claim (its
  * common case, a free id) or a confirm. A write without one runs alone within the batch.
  */
+type ConfirmInput = Pick<WebhookEventInput, 'connectorId' | 'sourceEventId' | 'eventId'>;
+
 export type BulkWrite =
-  | { kind: 'claim'; request: WebhookClaimRequest }
-  | {
-      kind: 'confirm';
-      input: Pick<WebhookEventInput, 'connectorId' | 'sourceEventId' | 'eventId'>;
-    };
+  { kind: 'claim'; request: WebhookClaimRequest } | { kind: 'confirm'; input: ConfirmInput };
 
 interface Queued {
   run: (db: Kysely<StoreDatabase>) => Promise<unknown>;
   bulk?: BulkWrite;
-  resolve: (value: unknown) => void;
-  reject: (err: unknown) => void;
 }
 
 /**
@@ -47,8 +44,13 @@ interface Queued {
  * on its own, settling with its own result or error.
  */
 export class WebhookWriteBatcher {
-  private queue: Queued[] = [];
-  private running?: Promise<void>;
+  /** One batch transaction at a time, started on the next turn so concurrent requests join. */
+  private readonly queue = new CommitQueue<Queued, unknown>((batch) => this.write(batch), {
+    maxInFlight: 1,
+    maxItems: WEBHOOK_WRITE_BATCH_MAX,
+    startOnNextTurn: true,
+    onFallback: () => this.stats.fallbacks++,
+  });
   /** Transactions run, writes they held, multi-row passes over claims or confirms (tests, bench). */
   readonly stats = { batches: 0, writes: 0, fallbacks: 0, multiRowPasses: 0 };
 
@@ -58,60 +60,29 @@ export class WebhookWriteBatcher {
    * Runs `write` (with the batch's transaction, or the database alone) in the next batch; with
    * `bulk`, the batch may do it in a multi-row statement instead, with the same outcome.
    */
-  submit<T>(write: (db: Kysely<StoreDatabase>) => Promise<T>, bulk?: BulkWrite): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      this.queue.push({
-        run: write,
-        bulk,
-        resolve: resolve as (value: unknown) => void,
-        reject,
-      });
-      // Start on the next turn of the loop, so the requests read in this I/O phase join.
-      this.running ??= new Promise<void>((r) => setImmediate(r)).then(() => this.drain());
-    });
+  async submit<T>(write: (db: Kysely<StoreDatabase>) => Promise<T>, bulk?: BulkWrite): Promise<T> {
+    const [result] = await this.queue.submit([{ run: write, bulk }]);
+    return result as T;
   }
 
   /** Resolves once every write submitted so far has settled. */
-  async idle(): Promise<void> {
-    while (this.running) await this.running;
+  idle(): Promise<void> {
+    return this.queue.idle();
   }
 
-  private async drain(): Promise<void> {
-    try {
-      while (this.queue.length > 0) {
-        const batch = this.queue.splice(0, WEBHOOK_WRITE_BATCH_MAX);
-        await this.write(batch);
-      }
-    } finally {
-      this.running = undefined;
-    }
-  }
-
-  private async write(batch: Queued[]): Promise<void> {
+  /** One write alone on the database, or a batch in one transaction; the result of each. */
+  private async write(batch: Queued[]): Promise<unknown[]> {
     this.stats.batches++;
     this.stats.writes += batch.length;
-    if (batch.length === 1) {
-      await settle(batch[0], this.ctx.db);
-      return;
-    }
-    let results: unknown[];
-    try {
-      results = await this.ctx.db.transaction().execute((trx) => this.writeIn(trx, batch));
-    } catch {
-      // Rolled back as a whole: each write again on its own, with its own outcome.
-      this.stats.fallbacks++;
-      for (const item of batch) await settle(item, this.ctx.db);
-      return;
-    }
-    batch.forEach((item, i) => item.resolve(results[i]));
+    if (batch.length === 1) return [await batch[0].run(this.ctx.db)];
+    return this.ctx.db.transaction().execute((trx) => this.writeIn(trx, batch));
   }
 
   /** The batch's writes in `trx`; the result of each, in the batch's order. */
   private async writeIn(trx: Kysely<StoreDatabase>, batch: Queued[]): Promise<unknown[]> {
+    // A slot stays undefined until its write is done (a multi-row pass answers none undefined).
     const out = new Array<unknown>(batch.length);
-    const done = new Array<boolean>(batch.length).fill(false);
-    const confirms: { index: number; input: Extract<BulkWrite, { kind: 'confirm' }>['input'] }[] =
-      [];
+    const confirms: { index: number; input: ConfirmInput }[] = [];
     const claims: { index: number; request: WebhookClaimRequest }[] = [];
     batch.forEach(({ bulk }, index) => {
       if (bulk?.kind === 'confirm') confirms.push({ index, input: bulk.input });
@@ -124,10 +95,7 @@ export class WebhookWriteBatcher {
         trx,
         confirms.map((c) => c.input),
       );
-      confirms.forEach(({ index }, k) => {
-        out[index] = owned[k];
-        done[index] = true;
-      });
+      confirms.forEach(({ index }, k) => (out[index] = owned[k]));
     }
     if (claims.length > 1) {
       this.stats.multiRowPasses++;
@@ -144,20 +112,11 @@ export class WebhookWriteBatcher {
           correlationId: input.correlationId,
           state: 'pending',
         };
-        done[index] = true;
       });
     }
     for (let i = 0; i < batch.length; i++) {
-      if (!done[i]) out[i] = await batch[i].run(trx);
+      if (out[i] === undefined) out[i] = await batch[i].run(trx);
     }
     return out;
-  }
-}
-
-async function settle(item: Queued, db: Kysely<StoreDatabase>): Promise<void> {
-  try {
-    item.resolve(await item.run(db));
-  } catch (err) {
-    item.reject(err);
   }
 }

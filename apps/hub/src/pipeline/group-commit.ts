@@ -1,4 +1,4 @@
-import { writeTogether, type WritePart } from './write-together';
+import { writeTogether, type WritePart } from '@exhub/store';
 
 /**
  * Group commit for the worker's micro-batches (issue 17): every delivery of a batch runs its own
@@ -39,6 +39,11 @@ export interface GroupCommitOptions<T, R> {
 }
 
 export const GROUP_COMMIT_MAX_WAIT_MS = 100;
+
+/** Group-commit transactions of one worker at once (the store's CommitQueue). */
+export const COMMITS_IN_FLIGHT = 1;
+/** Most exceptions one merged transaction stores (the store writes them 32 rows per statement). */
+export const COMMIT_MAX_EXCEPTIONS = 256;
 
 export class GroupCommit<T, R> {
   /** Slots in the batch's order; undefined until the member arrives, null once it left. */

@@ -14,12 +14,13 @@ import {
   type Topology,
 } from '@exhub/messaging';
 import {
+  CommitQueue,
   PIPELINE_ACTOR,
   type ExceptionStore,
   type UpsertContext,
   type UpsertResult,
 } from '@exhub/store';
-import { COMMIT_MAX_EXCEPTIONS, COMMITS_IN_FLIGHT, CommitQueue } from './commit-queue';
+import { COMMIT_MAX_EXCEPTIONS, COMMITS_IN_FLIGHT } from './group-commit';
 import { ContextService } from '../context/context.service';
 import { publishException } from './publish-exception';
 import { RootCauseGrouper } from './grouping';
@@ -99,7 +100,7 @@ export class PipelineService implements OnApplicationBootstrap, BeforeApplicatio
     // key index for the batch, after its commit): their after-publish step has nothing to do.
     const unlinked = new WeakSet<CanonicalException>();
     const engine = context?.engine;
-    // The group commits of the micro-batches in hand, one transaction at a time (commit-queue.ts).
+    // The group commits of the micro-batches in hand, one transaction at a time (libs/store commit-queue.ts).
     type UpsertItem = { exception: CanonicalException; context: UpsertContext };
     const commits = new CommitQueue<UpsertItem, UpsertResult>(
       (items) => store.upsertExceptions(items),

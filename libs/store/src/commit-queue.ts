@@ -1,21 +1,19 @@
 import { writeTogether, type WritePart } from './write-together';
 
 /**
- * One store transaction at a time for the worker's group commits, and the ones that queue up
- * meanwhile go together into the next (issue 17).
+ * At most `maxInFlight` store transactions at a time for callers that each bring some items, and
+ * the submissions that queue up meanwhile go together into the next (issue 17).
  *
- * Each consumer micro-batch has its group commit (group-commit.ts), and under load several are
- * ready at once. Run side by side, each took a pooled connection and a transaction of its own:
- * on SQLite they wait for one another anyway (one writer), and on PostgreSQL they all meet at the
- * audit chain's head row. The scale-out bench saw batches of 7–9 deliveries and up to 14 of two
- * hubs' 20 connections idle in a transaction, waiting their turn. Here at most `maxInFlight`
- * writes run at once; the batches that arrive meanwhile wait, and the next write takes all of
- * them (up to `maxItems` exceptions) in one transaction, in the order they arrived. A queue that
- * is empty adds no wait: the first write starts at once.
+ * Used by the pipeline worker for its group commits (one per consumer micro-batch: run side by
+ * side, each took a pooled connection and a transaction of its own; on SQLite they waited for one
+ * another anyway, one writer, and on PostgreSQL they all met at the audit chain's head row) and by
+ * the ingress for its dedupe claims and confirms (webhook-writes.ts). The next write takes the
+ * waiting submissions (up to `maxItems` items) in one transaction, in the order they arrived. A
+ * queue that is empty adds no wait unless `startOnNextTurn` asks for one turn of the event loop.
  *
- * Errors stay per batch: if a merged write fails, nothing of it was committed, and each batch is
- * written again on its own and settles with its own result or error (its group commit then falls
- * back to one transaction per delivery, as before).
+ * Errors stay per submission: if a merged write fails, nothing of it was committed, and each
+ * submission is written again on its own and settles with its own result or error
+ * (write-together.ts).
  */
 export interface CommitQueueOptions {
   /** Writes running at once (1: one transaction at a time). */
@@ -26,11 +24,19 @@ export interface CommitQueueOptions {
   onMerged?(submissions: number, items: number): void;
   /** Told when a merged write failed and each submission is written on its own. */
   onFallback?(error: unknown, submissions: number): void;
+  /**
+   * Start a write on the next turn of the event loop instead of at once, so that the
+   * submissions made in the same I/O phase (the requests read together) share it.
+   */
+  startOnNextTurn?: boolean;
 }
 
 export class CommitQueue<T, R> {
   private readonly queue: WritePart<T, R>[] = [];
   private inFlight = 0;
+  private scheduled = false;
+  /** Settles when nothing is queued or being written (see idle()). */
+  private drained?: { promise: Promise<void>; resolve: () => void };
 
   constructor(
     private readonly write: (items: T[]) => Promise<R[]>,
@@ -47,8 +53,26 @@ export class CommitQueue<T, R> {
   submit(items: T[]): Promise<R[]> {
     return new Promise<R[]>((resolve, reject) => {
       this.queue.push({ items, resolve, reject });
-      this.pump();
+      if (!this.options.startOnNextTurn) this.pump();
+      else if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => {
+          this.scheduled = false;
+          this.pump();
+        });
+      }
     });
+  }
+
+  /** Resolves once every submission made so far has settled. */
+  idle(): Promise<void> {
+    if (this.queue.length === 0 && this.inFlight === 0) return Promise.resolve();
+    if (!this.drained) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      this.drained = { promise, resolve };
+    }
+    return this.drained.promise;
   }
 
   /** Submissions waiting for a write (tests and diagnosis). */
@@ -64,6 +88,10 @@ export class CommitQueue<T, R> {
         this.inFlight--;
         this.pump();
       });
+    }
+    if (this.queue.length === 0 && this.inFlight === 0 && this.drained) {
+      this.drained.resolve();
+      this.drained = undefined;
     }
   }
 
@@ -85,8 +113,3 @@ export class CommitQueue<T, R> {
     });
   }
 }
-
-/** Group-commit transactions of one worker at once (see CommitQueue). */
-export const COMMITS_IN_FLIGHT = 1;
-/** Most exceptions one merged transaction stores (the store writes them 32 rows per statement). */
-export const COMMIT_MAX_EXCEPTIONS = 256;

@@ -17,8 +17,8 @@ export interface WriteTogetherHooks {
  * order, and gives each caller its own slice of the results. If that call fails, nothing of it
  * was committed, and each part is written again on its own, one after another, settling with its
  * own result or error: one bad row fails only its own caller. One part: written alone.
- * Used by the group commit of a micro-batch (group-commit.ts) and by the queue of group commits
- * (commit-queue.ts).
+ * Used by the pipeline worker's group commit of a micro-batch (apps/hub group-commit.ts) and by
+ * CommitQueue (commit-queue.ts).
  */
 export async function writeTogether<T, R>(
   write: (items: T[]) => Promise<R[]>,

@@ -118,6 +118,34 @@ describe('CommitQueue', () => {
     expect(await next).toEqual(['ok@stored']);
   });
 
+  it('with startOnNextTurn, lets the submissions of the same turn share the first write', async () => {
+    const w = writer();
+    const q = new CommitQueue(w.write, { maxInFlight: 1, maxItems: 100, startOnNextTurn: true });
+    const all = [q.submit(['a']), q.submit(['b']), q.submit(['c'])];
+    expect(w.transactions).toEqual([]);
+    await tick();
+    expect(w.transactions).toEqual([['a', 'b', 'c']]);
+    await w.commitNext();
+    expect(await Promise.all(all)).toEqual([['a@stored'], ['b@stored'], ['c@stored']]);
+  });
+
+  it('idle() resolves once everything submitted so far has settled', async () => {
+    const w = writer();
+    const q = new CommitQueue(w.write, { maxInFlight: 1, maxItems: 100 });
+    await q.idle(); // nothing queued: at once
+    const a = q.submit(['a']);
+    const b = q.submit(['b']);
+    let idle = false;
+    const done = q.idle().then(() => (idle = true));
+    await w.commitNext();
+    await a;
+    expect(idle).toBe(false);
+    await w.commitNext();
+    await b;
+    await done;
+    expect(idle).toBe(true);
+  });
+
   it('refuses limits below one', () => {
     expect(() => new CommitQueue(writer().write, { maxInFlight: 0, maxItems: 10 })).toThrow(
       /maxInFlight and maxItems must be at least 1/,
